@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ScaledClock, type Clock } from '../shared/clock';
+import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
+import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import type { Promotion } from '../shared/use-cases/promotion';
+import type { StartDecision } from '../shared/use-cases/start-promotion';
+import type { LiveHistoryEvent } from '../local-runtime/engine';
+import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';
+import { duration, shortSha, table } from './format';
+import { UsageError } from './usage-error';
+
+export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>]
+
+Plays a day of the pre-production path on this machine, with the real state machine and handlers:
+a push deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
+deploys, a push tagged "latest" is ignored, and a broken orders-api build fails its smoke checks and
+is rolled back. Prints progress as it happens and a summary; exits 0 only if every outcome was right.
+  --time-scale  run on a wall clock sped up this many times (e.g. 600: 10 min = 1 s) to watch it
+                unfold; by default time is virtual and jumps ahead whenever nothing is running`;
+
+const EVENTS_DIR = join(__dirname, '..', 'events');
+const BROKEN_COMMIT = 'badc0ffee0ddf00d';
+
+interface Scene {
+  title: string;
+  event: string;
+  expect: (decision: StartDecision | undefined) => string | undefined;
+}
+
+export async function demoCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+      'time-scale': { type: 'string' },
+    },
+    strict: true,
+  });
+  const scale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+  if (scale !== undefined && !(scale > 0))
+    throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+  const config = loadConfigFile(values.config);
+  // Virtual time by default: the day plays out in about a second, with exact pipeline timings.
+  const clock: Clock = scale === undefined ? new AutoAdvanceClock() : new ScaledClock(scale);
+  const pipelineStart = clock.now();
+  const realStart = Date.now();
+
+  const pipeline = await LocalPipeline.start({
+    config,
+    clock,
+    behaviours: { [BROKEN_COMMIT]: { failsHealthCheck: true } },
+  });
+  const stopProgress = followProgress(pipeline, clock, out);
+  const problems: string[] = [];
+  const outcomes: { scene: string; result: string }[] = [];
+  try {
+    const scenes: Scene[] = [
+      {
+        title: 'A merge to main pushes orders-api:sha-4b825dc',
+        event: 'ecr-push-orders-api.json',
+        expect: started,
+      },
+      {
+        title: 'EventBridge delivers the same push again',
+        event: 'ecr-push-orders-api.json',
+        expect: notStarted,
+      },
+      { title: 'payments-api:sha-9fceb02 is pushed', event: 'ecr-push-payments-api.json', expect: started },
+      { title: 'Someone pushes orders-api:latest', event: 'ecr-push-latest-tag.json', expect: notStarted },
+      {
+        title: 'A broken build pushes orders-api:sha-badc0ff',
+        event: 'ecr-push-orders-api-broken.json',
+        expect: started,
+      },
+    ];
+    for (const scene of scenes) {
+      out(`\n▶ ${scene.title}  (events/${scene.event})`);
+      const event = JSON.parse(readFileSync(join(EVENTS_DIR, scene.event), 'utf8')) as unknown;
+      const routed = await pipeline.putEvent(event);
+      const decision = routed.deliveries[0]?.result as StartDecision | undefined;
+      const result = decision?.started
+        ? `started ${decision.name}`
+        : `nothing started: ${decision?.reason ?? 'no rule matches (only sha-* pushes deploy)'}`;
+      out(`  ${result}`);
+      outcomes.push({ scene: scene.title, result });
+      const problem = scene.expect(decision);
+      if (problem) problems.push(`${scene.title}: ${problem}`);
+      await pipeline.settled();
+    }
+  } finally {
+    stopProgress();
+  }
+
+  const executions = (await pipeline.engine.listExecutions({})).executions;
+  const statuses = await Promise.all(
+    executions.map(async (e) => {
+      const d = await pipeline.engine.describeExecution({ executionArn: e.executionArn });
+      return {
+        name: e.name,
+        status: d.status,
+        transitions: d.stateTransitions,
+        cause: d.cause,
+        input: JSON.parse(d.input) as Promotion,
+      };
+    }),
+  );
+  out('\nExecutions');
+  out(
+    table(
+      [
+        ['execution', 'status', 'transitions'],
+        ...statuses.map((s) => [s.name, s.status, String(s.transitions)]),
+      ],
+      '  ',
+    ),
+  );
+
+  out('\nWhat runs where (pre-production)');
+  const rows = [['service', 'environment', 'region', 'commit', 'version', 'digest']];
+  const running = new Map<string, string>();
+  for (const stage of allStages(config).filter((s) => s.environment === 'ppe')) {
+    const container = pipeline.platform.serving(stage)?.containers.find((c) => c.name === stage.container);
+    const commit = container?.environment[DEPLOYED_ENV.commit] ?? '(initial)';
+    running.set(stage.service, commit);
+    const digest = container?.image.split('@')[1];
+    rows.push([
+      stage.service,
+      stage.environment,
+      stage.region,
+      commit.slice(0, 12),
+      container?.environment[DEPLOYED_ENV.version]?.slice(0, 16) ?? '-',
+      digest ? shortSha(digest) : '-',
+    ]);
+  }
+  out(table(rows, '  '));
+
+  // The outcomes the demo promises.
+  const broken = statuses.find((s) => s.input.commit.startsWith(BROKEN_COMMIT));
+  if (statuses.filter((s) => s.status === 'SUCCEEDED').length !== 2)
+    problems.push('expected 2 successful promotions');
+  if (broken?.status !== 'FAILED' || !broken.cause?.includes('rolled back'))
+    problems.push(`expected the broken build to be rolled back, got ${broken?.status ?? 'no execution'}`);
+  if (!running.get('orders-api')?.startsWith('4b825dc'))
+    problems.push('expected orders-api PPE to run 4b825dc after the rollback');
+  if (!running.get('payments-api')?.startsWith('9fceb02'))
+    problems.push('expected payments-api PPE to run 9fceb02');
+  if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${broken.cause}`);
+
+  await pipeline.close();
+  out(
+    `\nDemo finished in ${duration(Date.now() - realStart)} of real time (${duration(clock.now() - pipelineStart)} of pipeline time).`,
+  );
+  if (problems.length > 0) {
+    out(`\nDEMO FAILED:\n${problems.map((p) => `  ✗ ${p}`).join('\n')}`);
+    return 1;
+  }
+  out(
+    'All expected outcomes happened: 2 deployed, 1 duplicate ignored, 1 non-release tag ignored, 1 rolled back.',
+  );
+  return 0;
+}
+
+function started(decision: StartDecision | undefined): string | undefined {
+  return decision?.started ? undefined : 'expected an execution to start';
+}
+
+function notStarted(decision: StartDecision | undefined): string | undefined {
+  return decision?.started ? `expected nothing to start, but ${decision.name} started` : undefined;
+}
+
+/** Prints each stage step as it starts and ends, in pipeline time. */
+function followProgress(pipeline: LocalPipeline, clock: Clock, out: (text: string) => void): () => void {
+  const origin = clock.now();
+  const executions = new Map<
+    string,
+    {
+      label: string;
+      stages: Promotion['stages'];
+      stage?: number;
+      entered: Map<string, number>;
+      failed: Set<string>;
+    }
+  >();
+  const at = () => {
+    const s = Math.round((clock.now() - origin) / 1000);
+    return `+${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  };
+  return pipeline.engine.onEvent((event: LiveHistoryEvent) => {
+    if (event.type === 'ExecutionStarted') {
+      const input = JSON.parse(
+        String(event.details.input ? JSON.stringify(event.details.input) : '{}'),
+      ) as Promotion;
+      executions.set(event.executionArn, {
+        label: `${input.service} ${input.version.slice(0, 11)}`,
+        stages: input.stages ?? [],
+        entered: new Map(),
+        failed: new Set(),
+      });
+      return;
+    }
+    const run = executions.get(event.executionArn);
+    if (!run) return;
+    if (event.type === 'MapIterationStarted') run.stage = event.details.index;
+    const stage = run.stage !== undefined ? run.stages[run.stage] : undefined;
+    const where = stage ? `${stage.environment}/${stage.region}` : '';
+    const name = event.details.name ?? '';
+    if (event.type === 'TaskStateEntered' || event.type === 'WaitStateEntered')
+      run.entered.set(name, clock.now());
+    if (event.type === 'TaskScheduled') run.failed.delete(name);
+    if ((event.type === 'TaskStateExited' || event.type === 'WaitStateExited') && !run.failed.has(name)) {
+      const took = clock.now() - (run.entered.get(name) ?? clock.now());
+      out(`  ${at()}  ${run.label}  ${where}  ✓ ${name} (${duration(took)})`);
+    }
+    if (event.type === 'TaskFailed' || event.type === 'TaskTimedOut') run.failed.add(name);
+    if (event.type === 'TaskFailed')
+      out(`  ${at()}  ${run.label}  ${where}  ✗ ${name || 'step'} failed: ${event.details.error}`);
+    if (event.type === 'ExecutionSucceeded') out(`  ${at()}  ${run.label}  promotion succeeded`);
+    if (event.type === 'ExecutionFailed')
+      out(`  ${at()}  ${run.label}  promotion failed: ${event.details.error}`);
+  });
+}

@@ -1,0 +1,76 @@
+import '../local-runtime/local-environment';
+import { ConfigError } from '../shared/config/config-error';
+import { MalformedSimulationInputError } from '../local-runtime/simulate';
+import { demoCommand, DEMO_USAGE } from './demo-command';
+import { simulateCommand, SIMULATE_USAGE } from './simulate-command';
+import { UsageError } from './usage-error';
+
+const USAGE = `usage: pipeline <command> [options]
+
+Commands:
+  simulate   feed EventBridge events through the local rules and state machines, report what happens
+  demo       run the pre-production flow end to end on this machine, with live progress
+  help       show this help, or a command's: pipeline help simulate
+
+Exit codes: 0 success, 1 the run did not do what it should, 2 bad input (usage, config, event files).`;
+
+const COMMANDS: Record<
+  string,
+  { run: (args: string[], out: (text: string) => void) => Promise<number>; usage: string }
+> = {
+  simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
+  demo: { run: demoCommand, usage: DEMO_USAGE },
+};
+
+/** Runs one CLI command and returns the process exit code. Errors become one line on stderr, never a stack. */
+export async function main(
+  argv: string[],
+  io: { out: (text: string) => void; err: (text: string) => void } = {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  },
+): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const topic = args[0] && COMMANDS[args[0]];
+    io.out(topic ? topic.usage : USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`pipeline: unknown command "${name}" (try: pipeline help)`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args, io.out);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`pipeline ${name}: ${error.file}: ${error.problems.join('; ')}`);
+      return 2;
+    }
+    if (
+      error instanceof UsageError ||
+      error instanceof MalformedSimulationInputError ||
+      isParseArgsError(error)
+    ) {
+      io.err(`pipeline ${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    io.err(`pipeline ${name}: unexpected error: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return String((error as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,32 @@
+// Lint rules: typescript-eslint's recommended set; formatting is Prettier's job.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.serverless/', 'coverage/', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read environment variables through shared/config/runtime-env.ts.',
+        },
+      ],
+    },
+  },
+  {
+    // Entry points and tooling may set or read process variables directly.
+    files: [
+      'cli/**',
+      'scripts/**',
+      'bench/**',
+      'test/**',
+      'local-runtime/local-environment.ts',
+      'shared/config/runtime-env.ts',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

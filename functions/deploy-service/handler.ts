@@ -1,0 +1,20 @@
+import { lambdaStep } from '../../shared/middleware/lambda-step';
+import { deployService, type DeployServiceDeps } from '../../shared/use-cases/deploy-service';
+import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
+import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
+import { systemClock } from '../../shared/clock';
+import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+
+/** "Deploy to region": registers the digest-pinned revision and updates the ECS service. */
+export function createDeployService(deps: DeployServiceDeps) {
+  return async (event: unknown) => deployService(stageRunSchema.parse(event), deps);
+}
+
+export const handler = lambdaStep('deploy-service', () =>
+  createDeployService({
+    platform: new EcsContainerPlatform(),
+    stageRecords: new DynamoStageRecordStore({ tableName: pipelineTableName() }),
+    clock: systemClock,
+  }),
+);

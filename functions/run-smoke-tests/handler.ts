@@ -1,0 +1,12 @@
+import type { HttpProbe } from '../../shared/domain/ports';
+import { lambdaStep } from '../../shared/middleware/lambda-step';
+import { runSmokeChecks } from '../../shared/use-cases/run-smoke-checks';
+import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { fetchProbe } from '../../shared/http-probe';
+
+/** "Run smoke tests": HTTP checks from the config against the freshly deployed endpoint. */
+export function createRunSmokeTests(deps: { probe: HttpProbe }) {
+  return async (event: unknown) => runSmokeChecks(stageRunSchema.parse(event), deps);
+}
+
+export const handler = lambdaStep('run-smoke-tests', () => createRunSmokeTests({ probe: fetchProbe }));

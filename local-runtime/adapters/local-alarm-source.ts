@@ -1,0 +1,66 @@
+import type { Clock } from '../../shared/clock';
+import type { AlarmBreach, AlarmSource } from '../../shared/domain/ports';
+
+interface LocalAlarm {
+  region: string;
+  name: string;
+  state: 'OK' | 'ALARM';
+  history: { at: number; state: 'OK' | 'ALARM'; reason: string }[];
+}
+
+/** CloudWatch alarms in memory, with the state history the bake check reads. */
+export class LocalAlarmSource implements AlarmSource {
+  private readonly alarms = new Map<string, LocalAlarm>();
+
+  constructor(private readonly clock: Clock) {}
+
+  define(region: string, name: string): void {
+    const key = `${region}/${name}`;
+    if (!this.alarms.has(key)) this.alarms.set(key, { region, name, state: 'OK', history: [] });
+  }
+
+  /** Moves an alarm to a state, recording the transition as CloudWatch's history would. */
+  set(region: string, name: string, state: 'OK' | 'ALARM', reason: string): void {
+    this.define(region, name);
+    const alarm = this.alarms.get(`${region}/${name}`)!;
+    if (alarm.state === state) return;
+    alarm.state = state;
+    alarm.history.push({ at: this.clock.now(), state, reason });
+  }
+
+  /** Names of the alarms in a region matching the selector. */
+  matching(region: string, selector: { names: string[]; prefixes: string[] }): string[] {
+    return [...this.alarms.values()]
+      .filter(
+        (a) =>
+          a.region === region &&
+          (selector.names.includes(a.name) || selector.prefixes.some((p) => a.name.startsWith(p))),
+      )
+      .map((a) => a.name);
+  }
+
+  stateOf(region: string, name: string): 'OK' | 'ALARM' | undefined {
+    return this.alarms.get(`${region}/${name}`)?.state;
+  }
+
+  async breaches(
+    region: string,
+    selector: { names: string[]; prefixes: string[] },
+    since: number,
+  ): Promise<AlarmBreach[]> {
+    const breaches: AlarmBreach[] = [];
+    for (const name of this.matching(region, selector)) {
+      const alarm = this.alarms.get(`${region}/${name}`)!;
+      const entered = alarm.history.find((h) => h.state === 'ALARM' && h.at >= since);
+      const last = alarm.history.at(-1);
+      if (entered) breaches.push({ alarmName: name, at: entered.at, reason: entered.reason });
+      else if (alarm.state === 'ALARM' && last)
+        breaches.push({ alarmName: name, at: last.at, reason: last.reason });
+    }
+    return breaches;
+  }
+
+  async missing(region: string, names: string[]): Promise<string[]> {
+    return names.filter((name) => !this.alarms.has(`${region}/${name}`));
+  }
+}

@@ -1,0 +1,278 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../shared/clock';
+import { AutoAdvanceClock } from './auto-advance-clock';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import type { ContainerView } from '../shared/domain/ports';
+import { planStages, type Stage } from '../shared/domain/stage';
+import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { eventRules, type EventRule } from '../shared/event-rules';
+import { DynamoDeploymentWaiterStore } from '../shared/aws/deployment-waiters.adapter';
+import { createPipelineTable } from '../shared/aws/pipeline-table';
+import { DynamoStageRecordStore } from '../shared/aws/stage-records.adapter';
+import { lambdaStep, logger } from '../shared/middleware/lambda-step';
+import { createAwaitDeployment } from '../functions/await-deployment/handler';
+import { createCheckBakeAlarms } from '../functions/check-bake-alarms/handler';
+import { createCompleteDeployment } from '../functions/complete-deployment/handler';
+import { createDeployService } from '../functions/deploy-service/handler';
+import { createRollBackService } from '../functions/roll-back-service/handler';
+import { createRunSmokeTests } from '../functions/run-smoke-tests/handler';
+import { createStartPromotion } from '../functions/start-promotion/handler';
+import { createSweepDeployments } from '../functions/sweep-deployments/handler';
+import { LocalAlarmSource } from './adapters/local-alarm-source';
+import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
+import { LocalServiceFleet } from './adapters/local-service-fleet';
+import { LocalStepFunctions } from './engine';
+import { matchesEventPattern } from './event-pattern';
+import { LocalExecutionControl } from './local-execution-control';
+import { LocalLambdaService, type LambdaHandler } from './local-lambda-service';
+import { loadStateMachineDefinition, LOCAL_ACCOUNT } from './state-machine-definitions';
+
+/** How a version behaves locally, keyed by commit (prefix): the knobs that show the failure paths. */
+export interface VersionBehaviour {
+  /** ECS tasks never become healthy: the circuit breaker fails the deployment. */
+  failsToStart?: boolean;
+  /** The health check answers 503: smoke tests fail. */
+  failsHealthCheck?: boolean;
+  /** The environment's alarms go to ALARM while it serves: the bake fails. */
+  breachesAlarms?: boolean;
+}
+
+export interface LocalPipelineOptions {
+  config: PipelineConfig;
+  /**
+   * Default: an AutoAdvanceClock (virtual time that jumps ahead whenever nothing is running). Pass a
+   * ScaledClock to watch things happen at a sped-up wall-clock pace.
+   */
+  clock?: Clock;
+  /** Behaviour per commit prefix. */
+  behaviours?: Record<string, VersionBehaviour>;
+  /** How long an ECS deployment takes, in pipeline time. Default 90 s. */
+  deploymentMs?: number;
+  /** Log level of the handlers' Powertools logger. Default SILENT. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface RoutedEvent {
+  /** The rules whose pattern matched, with what their target returned or threw. */
+  deliveries: { rule: EventRule['target']; result?: unknown; error?: { name: string; message: string } }[];
+}
+
+/**
+ * The whole pipeline on one machine: the state machine definitions from statemachines/, the real
+ * handlers with local adapters for ECS, CloudWatch and HTTP endpoints, the real DynamoDB adapters against
+ * dynalite, and events routed through the same rule patterns serverless.yml deploys.
+ */
+export class LocalPipeline {
+  readonly engine: LocalStepFunctions;
+  readonly platform: LocalContainerPlatform;
+  readonly alarms: LocalAlarmSource;
+  readonly fleet: LocalServiceFleet;
+  readonly lambdas: LocalLambdaService;
+  readonly stateMachineArns: { promote: string } = { promote: '' };
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private constructor(
+    readonly config: PipelineConfig,
+    readonly clock: Clock,
+    private readonly dynamo: { client: DynamoDBClient; close: () => Promise<void> },
+    private readonly options: LocalPipelineOptions,
+  ) {
+    this.alarms = new LocalAlarmSource(clock);
+    const behaviourOf = (container: ContainerView) => this.behaviourOf(container);
+    this.platform = new LocalContainerPlatform({
+      clock,
+      deploymentMs: options.deploymentMs ?? 90_000,
+      behaviourOf,
+      onDeploymentFinished: (event) => this.onDeploymentFinished(event),
+    });
+    const stages = allStages(config);
+    this.fleet = new LocalServiceFleet(this.platform, stages, behaviourOf);
+    for (const stage of stages) {
+      this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
+      for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
+      for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
+    }
+
+    const tableName = 'pipeline-local';
+    const stageRecords = new DynamoStageRecordStore({ client: dynamo.client, tableName });
+    const waiters = new DynamoDeploymentWaiterStore({ client: dynamo.client, tableName });
+    this.engine = new LocalStepFunctions({
+      clock,
+      taskHandler: (request) => this.lambdas.taskHandler(request),
+      accountId: LOCAL_ACCOUNT,
+      region: 'local',
+    });
+    const executions = new LocalExecutionControl(this.engine);
+    const settle = { platform: this.platform, waiters, executions, clock };
+
+    const step = <E, R>(name: string, make: () => (event: E) => Promise<R>): LambdaHandler =>
+      lambdaStep(name, make) as unknown as LambdaHandler;
+    this.lambdas = new LocalLambdaService(
+      {
+        startPromotion: step('start-promotion', () =>
+          createStartPromotion({ config, executions, promoteStateMachineArn: this.stateMachineArns.promote }),
+        ),
+        deployService: step('deploy-service', () =>
+          createDeployService({ platform: this.platform, stageRecords, clock }),
+        ),
+        awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
+        completeDeployment: step('complete-deployment', () => createCompleteDeployment(settle)),
+        sweepDeployments: step('sweep-deployments', () => createSweepDeployments(settle)),
+        runSmokeTests: step('run-smoke-tests', () => createRunSmokeTests({ probe: this.fleet })),
+        checkBakeAlarms: step('check-bake-alarms', () =>
+          createCheckBakeAlarms({ alarms: this.alarms, clock }),
+        ),
+        rollBackService: step('roll-back-service', () =>
+          createRollBackService({ platform: this.platform, stageRecords }),
+        ),
+      },
+      () => clock.now(),
+      (work) => this.track(work),
+    );
+  }
+
+  /** Starts dynalite on loopback, creates the table and the state machines. Call `close()` when done. */
+  static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
+    if (options.logLevel) logger.setLogLevel(options.logLevel);
+    const dynamo = await startDynalite();
+    await createPipelineTable(dynamo.client, 'pipeline-local');
+    const pipeline = new LocalPipeline(
+      options.config,
+      options.clock ?? new AutoAdvanceClock(),
+      dynamo,
+      options,
+    );
+    const { stateMachineArn } = await pipeline.engine.createStateMachine({
+      name: 'promote',
+      definition: loadStateMachineDefinition('promote'),
+    });
+    pipeline.stateMachineArns.promote = stateMachineArn;
+    return pipeline;
+  }
+
+  /** Delivers one EventBridge event to every rule whose pattern matches it, as EventBridge would. */
+  async putEvent(event: unknown): Promise<RoutedEvent> {
+    const deliveries: RoutedEvent['deliveries'] = [];
+    for (const rule of eventRules(this.config)) {
+      if (!matchesEventPattern(rule.pattern, event)) continue;
+      try {
+        deliveries.push({
+          rule: rule.target,
+          result: await this.lambdas.invoke(rule.target, event),
+        });
+      } catch (error) {
+        const err = error as Error;
+        deliveries.push({ rule: rule.target, error: { name: err.name, message: err.message } });
+      }
+    }
+    return { deliveries };
+  }
+
+  /** Resolves when no execution is running and no event is being delivered. */
+  async settled(): Promise<void> {
+    for (;;) {
+      await Promise.allSettled([...this.inFlight]);
+      const running = (await this.engine.listExecutions({ statusFilter: 'RUNNING' })).executions;
+      if (running.length === 0 && this.inFlight.size === 0) return;
+      await Promise.race([
+        ...running.map((e) => this.engine.waitForExecution(e.executionArn)),
+        ...[...this.inFlight],
+      ]).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.settled().catch(() => undefined);
+    this.platform.stop();
+    await Promise.allSettled([...this.inFlight]);
+    await this.dynamo.close();
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    const promise = this.clock instanceof AutoAdvanceClock ? this.clock.track(work) : work;
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  /** ECS emits a state change event; serving a version that breaches alarms drives them into ALARM. */
+  private onDeploymentFinished(event: LocalDeploymentEvent): void {
+    const stage = allStages(this.config).find(
+      (s) =>
+        s.region === event.target.region &&
+        s.cluster === event.target.cluster &&
+        s.service === event.target.service,
+    );
+    if (stage && event.outcome === 'COMPLETED') {
+      const container = this.platform
+        .serving(event.target)
+        ?.containers.find((c) => c.name === stage.container);
+      const breach = container && this.behaviourOf(container).breachesAlarms;
+      for (const name of this.alarms.matching(stage.region, stage.alarms))
+        this.alarms.set(
+          stage.region,
+          name,
+          breach ? 'ALARM' : 'OK',
+          breach ? 'Threshold Crossed: 5xx rate above 5%' : 'back to normal',
+        );
+    }
+    void this.track(
+      this.putEvent({
+        version: '0',
+        id: `ecs-${event.deploymentId}-${event.outcome}`,
+        'detail-type': 'ECS Deployment State Change',
+        source: 'aws.ecs',
+        account: LOCAL_ACCOUNT,
+        time: new Date(this.clock.now()).toISOString(),
+        region: event.target.region,
+        resources: [
+          `arn:aws:ecs:${event.target.region}:${LOCAL_ACCOUNT}:service/${event.target.cluster}/${event.target.service}`,
+        ],
+        detail: {
+          eventType: event.outcome === 'COMPLETED' ? 'INFO' : 'ERROR',
+          eventName:
+            event.outcome === 'COMPLETED' ? 'SERVICE_DEPLOYMENT_COMPLETED' : 'SERVICE_DEPLOYMENT_FAILED',
+          deploymentId: event.deploymentId,
+          updatedAt: new Date(this.clock.now()).toISOString(),
+          reason: event.reason,
+        },
+      }),
+    );
+  }
+
+  /** The behaviour of the commit a container runs (the pipeline sets PIPELINE_COMMIT on every deploy). */
+  private behaviourOf(container: ContainerView): VersionBehaviour {
+    const commit = container.environment[DEPLOYED_ENV.commit];
+    if (!commit) return {};
+    const entry = Object.entries(this.options.behaviours ?? {}).find(([prefix]) => commit.startsWith(prefix));
+    return entry?.[1] ?? {};
+  }
+}
+
+/** Every stage of every service, in every environment (what the local world must contain). */
+export function allStages(config: PipelineConfig): Stage[] {
+  return config.services.flatMap((service) => [
+    ...planStages(config, service.name, 'push'),
+    ...planStages(config, service.name, 'tag'),
+  ]);
+}
+
+async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    region: 'local',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return {
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

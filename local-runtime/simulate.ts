@@ -1,0 +1,193 @@
+import type { PipelineConfig } from '../shared/config/config.schema';
+import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
+import type { StartDecision } from '../shared/use-cases/start-promotion';
+import type { Promotion } from '../shared/use-cases/promotion';
+import type { Clock } from '../shared/clock';
+import type { HistoryEvent } from './engine';
+import { eventRules } from '../shared/event-rules';
+import { LocalPipeline, type VersionBehaviour } from './local-pipeline';
+
+export type DeploymentOutcome = 'deployed' | 'rolled back' | 'rollback failed' | 'failed' | 'not started';
+
+export interface SimulatedDeployment {
+  service: string;
+  environment: string;
+  region: string;
+  digest: string;
+  outcome: DeploymentOutcome;
+}
+
+export interface SimulatedState {
+  state: string;
+  type: string;
+  enteredAt: number;
+  exitedAt?: number;
+  /** Map iteration (stage index) the state ran in, if any. */
+  stage?: number;
+  error?: string;
+}
+
+export interface SimulatedExecution {
+  stateMachine: string;
+  name: string;
+  executionArn: string;
+  /** The file of the event that started it. */
+  startedBy: string;
+  status: string;
+  transitions: number;
+  error?: string;
+  cause?: string;
+  deployments: SimulatedDeployment[];
+  states: SimulatedState[];
+}
+
+export interface SimulationReport {
+  executions: SimulatedExecution[];
+  ignored: { event: string; reason: string }[];
+}
+
+export interface SimulatedEvent {
+  /** Where the event came from, for the report (a file name). */
+  source: string;
+  event: unknown;
+}
+
+/** An event file that is not an EventBridge envelope: the simulation refuses to start. */
+export class MalformedSimulationInputError extends Error {
+  override readonly name = 'MalformedSimulationInput';
+}
+
+/**
+ * Feeds events, in order, through the local rules and runtime against one shared local state, and reports
+ * what started and how it ended. Each event's executions finish before the next event is delivered.
+ */
+export async function simulate(
+  config: PipelineConfig,
+  events: SimulatedEvent[],
+  options: { behaviours?: Record<string, VersionBehaviour>; clock?: Clock } = {},
+): Promise<SimulationReport> {
+  for (const { source, event } of events) {
+    const parsed = eventEnvelopeSchema.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new MalformedSimulationInputError(
+        `${source}: not an EventBridge event: ${issue?.path.join('.') || '(event)'}: ${issue?.message}`,
+      );
+    }
+  }
+
+  const pipeline = await LocalPipeline.start({ config, ...options });
+  try {
+    const report: SimulationReport = { executions: [], ignored: [] };
+    const startedBy = new Map<string, string>();
+    for (const { source, event } of events) {
+      const routed = await pipeline.putEvent(event);
+      if (routed.deliveries.length === 0)
+        report.ignored.push({ event: source, reason: noRuleReason(config, event) });
+      for (const delivery of routed.deliveries) {
+        if (delivery.error) {
+          report.ignored.push({
+            event: source,
+            reason: `${delivery.rule} rejected it: ${delivery.error.message}`,
+          });
+          continue;
+        }
+        const decision = delivery.result as StartDecision | { outcome?: string; reason?: string };
+        if ('started' in decision) {
+          if (decision.started) startedBy.set(decision.executionArn, source);
+          else report.ignored.push({ event: source, reason: decision.reason });
+        }
+      }
+      await pipeline.settled();
+    }
+
+    for (const [executionArn, source] of startedBy)
+      report.executions.push(await describe(pipeline, executionArn, source));
+    return report;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+function noRuleReason(config: PipelineConfig, event: unknown): string {
+  const e = event as { source?: string; 'detail-type'?: string; detail?: Record<string, unknown> };
+  const rule = eventRules(config).find((r) => (r.pattern.source as string[]).includes(e.source ?? ''));
+  if (!rule) return `no rule matches source "${e.source}" / "${e['detail-type']}"`;
+  const detail = e.detail ?? {};
+  const facts = Object.entries(detail)
+    .filter(([k]) => ['action-type', 'result', 'repository-name', 'image-tag', 'eventName'].includes(k))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  return `no rule matches: ${rule.description.toLowerCase()} only (event has ${facts || 'no such fields'})`;
+}
+
+async function describe(
+  pipeline: LocalPipeline,
+  executionArn: string,
+  startedBy: string,
+): Promise<SimulatedExecution> {
+  const execution = await pipeline.engine.describeExecution({ executionArn });
+  const { events } = await pipeline.engine.getExecutionHistory({ executionArn });
+  const promotion = JSON.parse(execution.input) as Promotion;
+  const states = statesOf(events);
+  return {
+    stateMachine: execution.stateMachineArn.split(':').pop() ?? '',
+    name: execution.name,
+    executionArn,
+    startedBy,
+    status: execution.status,
+    transitions: pipeline.engine.countStateTransitions(executionArn),
+    ...(execution.error && { error: execution.error }),
+    ...(execution.cause && { cause: execution.cause }),
+    deployments: promotion.stages.map((stage, index) => ({
+      service: promotion.service,
+      environment: stage.environment,
+      region: stage.region,
+      digest: promotion.image.digest,
+      outcome: outcomeOf(states, index),
+    })),
+    states,
+  };
+}
+
+/** Pairs entered/exited events into a list of states run, tagging each with its Map iteration. */
+export function statesOf(events: HistoryEvent[]): SimulatedState[] {
+  const states: SimulatedState[] = [];
+  const open: SimulatedState[] = [];
+  let iteration: number | undefined;
+  for (const event of events) {
+    const at = event.timestamp.getTime();
+    if (event.type === 'MapIterationStarted') iteration = event.details.index;
+    if (/^MapIteration(Succeeded|Failed|Aborted)$/.test(event.type)) iteration = undefined;
+    if (event.type.endsWith('StateEntered')) {
+      const state: SimulatedState = {
+        state: event.details.name ?? '?',
+        type: event.type.replace('StateEntered', ''),
+        enteredAt: at,
+        ...(iteration !== undefined && { stage: iteration }),
+      };
+      states.push(state);
+      open.push(state);
+    } else if (event.type.endsWith('StateExited')) {
+      const state = [...open].reverse().find((s) => s.state === event.details.name);
+      if (state) {
+        state.exitedAt = at;
+        open.splice(open.indexOf(state), 1);
+      }
+    } else if ((event.type === 'TaskFailed' || event.type === 'TaskTimedOut') && open.length > 0) {
+      open[open.length - 1]!.error = event.details.error;
+    }
+  }
+  return states;
+}
+
+function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
+  const ran = states.filter((s) => s.stage === stage);
+  if (ran.length === 0) return 'not started';
+  // After a redrive the last attempt of the stage decides.
+  const last = ran.at(-1)!;
+  if (last.state === 'Stage deployed') return 'deployed';
+  if (last.state === 'Stage rolled back') return 'rolled back';
+  if (last.state === 'Rollback failed') return 'rollback failed';
+  return 'failed';
+}

@@ -1,0 +1,55 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The pipeline's single DynamoDB table: every record kind shares one key schema, with the kind in the
+ * partition key (`STAGE#…`, `DEPLOYMENT_WAITER`), and expires through DynamoDB TTL on `expiresAt`.
+ */
+export const PIPELINE_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** TTL attribute, epoch seconds: DynamoDB ignores TTL values in milliseconds (they look centuries away). */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Epoch milliseconds → the epoch seconds DynamoDB TTL expects, rounded up so nothing expires early. */
+export function ttlSeconds(epochMs: number): number {
+  return Math.ceil(epochMs / 1000);
+}
+
+/**
+ * The document client every table adapter uses over a plain DynamoDB client. Optional fields of the domain
+ * types are often `undefined`, which the marshaller would otherwise reject.
+ */
+export function pipelineDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * Creates the table on demand-capacity billing and waits until it is ACTIVE. In AWS the table comes from the
+ * stack; this is for the local runtime and the tests, against dynalite. TTL is not enabled here: dynalite
+ * does not implement UpdateTimeToLive, and nothing local runs long enough for expiry to matter.
+ */
+export async function createPipelineTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: PIPELINE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: PIPELINE_TABLE.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: PIPELINE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: PIPELINE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  // dynalite keeps a new table CREATING for a while (500 ms by default); the SDK waiter would poll every 20 s.
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`DynamoDB table ${tableName} did not become ACTIVE within 10 seconds`);
+}

@@ -1,0 +1,86 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from '../clock';
+import type { StageKey, StageRecordStore } from '../domain/ports';
+import { awsErrorName, mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+
+export interface DynamoStageRecordStoreOptions {
+  tableName: string;
+  /** Defaults to a client for the Lambda's own region; tests pass one pointed at dynalite. */
+  client?: DynamoDBClient;
+  /** Stamps the TTL; defaults to the wall clock. */
+  clock?: Clock;
+}
+
+/** Long enough to roll back after the slowest promotion wave and to investigate it afterwards. */
+const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * Stage records in the pipeline table: one item per execution and stage (`STAGE#<execution>`,
+ * `<environment>#<region>`) holding the revision the service ran before the deploy. The first write wins
+ * through a conditional put, so a retried or redriven deploy step, which finds its own revision running,
+ * cannot overwrite the revision a rollback must restore. Items expire after 90 days.
+ */
+export class DynamoStageRecordStore implements StageRecordStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+
+  constructor(options: DynamoStageRecordStoreOptions) {
+    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async rememberPreviousRevision(key: StageKey, previousTaskDefinitionArn: string): Promise<string> {
+    const now = this.clock.now();
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(key),
+            previousTaskDefinitionArn,
+            recordedAt: now,
+            [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(now + RETENTION_MS),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey },
+        }),
+      );
+      return previousTaskDefinitionArn;
+    } catch (error) {
+      if (awsErrorName(error) !== 'ConditionalCheckFailedException')
+        throw mapAwsError(error, `DynamoDB PutItem of the stage record ${describe(key)}`);
+    }
+    const stored = await this.previousRevision(key);
+    if (stored === undefined)
+      // Only a delete between the put and the read gets here (TTL after 90 days, or a hand edit).
+      throw new Error(`the stage record ${describe(key)} exists but could not be read back; retry the step`);
+    return stored;
+  }
+
+  async previousRevision(key: StageKey): Promise<string | undefined> {
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }),
+      );
+      const value: unknown = Item?.previousTaskDefinitionArn;
+      return typeof value === 'string' ? value : undefined;
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB GetItem of the stage record ${describe(key)}`);
+    }
+  }
+}
+
+function keyOf(key: StageKey): Record<string, string> {
+  return {
+    [PIPELINE_TABLE.partitionKey]: `STAGE#${key.executionName}`,
+    [PIPELINE_TABLE.sortKey]: `${key.environment}#${key.region}`,
+  };
+}
+
+function describe(key: StageKey): string {
+  return `${key.executionName}/${key.environment}/${key.region}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * Time is a port. Bake windows, approval expiry, retry back-off and the local runtime's Wait states all go
+ * through a Clock so that tests and the demo can compress hours into milliseconds without sleeping.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch, as the pipeline sees it. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+function abortableTimeout(realMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, realMs);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Wall-clock time: what runs in AWS. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => abortableTimeout(ms, signal),
+};
+
+/**
+ * Real time sped up by `scale`: with scale 600 a 10-minute bake lasts one real second. Used by the local
+ * stack and the demo, where real HTTP servers and DynamoDB take real milliseconds.
+ */
+export class ScaledClock implements Clock {
+  private readonly realStart = Date.now();
+
+  constructor(
+    private readonly scale: number,
+    private readonly start: number = Date.now(),
+  ) {
+    if (!(scale > 0)) throw new RangeError(`time scale must be a positive number, got ${scale}`);
+  }
+
+  now(): number {
+    return this.start + Math.round((Date.now() - this.realStart) * this.scale);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return abortableTimeout(Math.max(0, ms / this.scale), signal);
+  }
+}
+
+/**
+ * Time that moves only when a test says so. `advance(ms)` fires every sleeper that falls due, in order,
+ * letting promise chains settle between them.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private sleepers: { due: number; seq: number; resolve: () => void }[] = [];
+  private seq = 0;
+
+  constructor(start: number = Date.UTC(2026, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const sleeper = { due: this.current + Math.max(0, ms), seq: this.seq++, resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Number of sleepers still waiting. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      await settle();
+      const next = this.sleepers
+        .filter((s) => s.due <= target)
+        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      if (!next) break;
+      this.sleepers = this.sleepers.filter((s) => s !== next);
+      this.current = Math.max(this.current, next.due);
+      next.resolve();
+    }
+    this.current = target;
+    await settle();
+  }
+}
+
+/** Lets pending promise callbacks and immediates run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,201 @@
+import * as z from 'zod';
+
+/**
+ * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
+ * how to fix it; `config.loader.ts` adds the file and the path inside it.
+ */
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME, `${what} must be lowercase letters, digits and dashes, starting with a letter (max 40)`);
+
+export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const region = z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1');
+
+const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/** What starts deployments to an environment. */
+export const TRIGGERS = ['push', 'tag', 'previous'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+const approvalPolicy = z
+  .object({
+    approvers: z
+      .array(z.email('each approver must be an email address'))
+      .min(1, 'list at least one approver'),
+    minApprovals: z.number().int().min(1).default(1),
+    timeoutHours: z
+      .number()
+      .positive()
+      .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
+      .default(168),
+    allowSelfApproval: z.boolean().default(false),
+  })
+  .strict()
+  .refine((a) => a.minApprovals <= a.approvers.length, {
+    message: 'minApprovals cannot exceed the number of approvers',
+    path: ['minApprovals'],
+  });
+
+const environment = z
+  .object({
+    name: name('environment name'),
+    trigger: z.enum(TRIGGERS, {
+      error: () =>
+        'trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)',
+    }),
+    regions: z
+      .array(region)
+      .min(1, 'list at least one region')
+      .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
+    approval: approvalPolicy.optional(),
+  })
+  .strict();
+
+const smokeCheck = z
+  .object({
+    name: name('smoke check name'),
+    path: z.string().startsWith('/', 'path must start with "/"').max(2048),
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyContains: z.string().min(1).max(1024).optional(),
+    /** A top-level JSON field of the response that must equal the deployed commit or version. */
+    reportsDeployed: z
+      .object({ field: z.string().min(1).max(128), equals: z.enum(['commit', 'version']) })
+      .strict()
+      .optional(),
+    maxLatencyMs: z.number().int().positive().max(60_000).default(2000),
+    timeoutMs: z.number().int().positive().max(60_000).default(5000),
+  })
+  .strict();
+
+const ecsTarget = z
+  .object({
+    cluster: z.string().min(1).max(255),
+    service: z.string().min(1).max(255),
+    container: z.string().min(1).max(255),
+    endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' }),
+  })
+  .strict();
+
+const alarms = z
+  .object({
+    names: z.array(z.string().min(1).max(255)).default([]),
+    prefixes: z.array(z.string().min(1).max(255)).default([]),
+  })
+  .strict();
+
+const serviceEnvironment = z
+  .object({
+    bakeMinutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
+    deploymentTimeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
+    alarms: alarms.default({ names: [], prefixes: [] }),
+    smoke: z.array(smokeCheck).default([]),
+    regions: z.record(region, ecsTarget),
+  })
+  .strict();
+
+const service = z
+  .object({
+    name: name('service name'),
+    ecrRepository: z.string().regex(ECR_REPOSITORY, 'must be an ECR repository name such as orders-api'),
+    gitRepository: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name" as the git host shows it')
+      .optional(),
+    environments: z.record(name('environment name'), serviceEnvironment),
+  })
+  .strict();
+
+export const pipelineConfigSchema = z
+  .object({
+    version: z.literal(1, { error: () => 'version must be 1' }),
+    environments: z.array(environment).min(1, 'define at least one environment'),
+    services: z.array(service).min(1, 'define at least one service'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const envNames = config.environments.map((e) => e.name);
+    config.environments.forEach((env, i) => {
+      if (envNames.indexOf(env.name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', i, 'name'],
+          message: `"${env.name}" is defined twice`,
+        });
+    });
+    if (config.environments[0]?.trigger === 'previous')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', 0, 'trigger'],
+        message: 'the first environment has no previous environment: use "push" or "tag"',
+      });
+
+    const seen = { service: new Set<string>(), repo: new Set<string>() };
+    config.services.forEach((svc, i) => {
+      if (seen.service.has(svc.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `"${svc.name}" is defined twice`,
+        });
+      if (seen.repo.has(svc.ecrRepository))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'ecrRepository'],
+          message: `"${svc.ecrRepository}" already belongs to another service: a push must map to one service`,
+        });
+      seen.service.add(svc.name);
+      seen.repo.add(svc.ecrRepository);
+
+      for (const env of config.environments) {
+        const target = svc.environments[env.name];
+        if (!target) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'environments'],
+            message: `missing environment "${env.name}" (every service deploys to every environment)`,
+          });
+          continue;
+        }
+        for (const r of env.regions)
+          if (!target.regions[r])
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', i, 'environments', env.name, 'regions'],
+              message: `missing region "${r}", which environment "${env.name}" deploys to`,
+            });
+        for (const r of Object.keys(target.regions))
+          if (!env.regions.includes(r))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', i, 'environments', env.name, 'regions', r],
+              message: `environment "${env.name}" does not deploy to ${r}: add it to environments[].regions or remove it here`,
+            });
+      }
+      for (const envName of Object.keys(svc.environments))
+        if (!envNames.includes(envName))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'environments', envName],
+            message: `unknown environment "${envName}"; known: ${envNames.join(', ')}`,
+          });
+    });
+  });
+
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+export type EnvironmentConfig = PipelineConfig['environments'][number];
+export type ServiceConfig = PipelineConfig['services'][number];
+export type ServiceEnvironmentConfig = ServiceConfig['environments'][string];
+export type SmokeCheckConfig = ServiceEnvironmentConfig['smoke'][number];
+export type EcsTargetConfig = ServiceEnvironmentConfig['regions'][string];

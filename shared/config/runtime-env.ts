@@ -1,0 +1,32 @@
+import * as z from 'zod';
+import { ConfigError } from './config-error';
+
+/**
+ * The environment variables the Lambda functions read, validated once at cold start. Nothing else in the
+ * code base reads `process.env`: a function missing a variable fails at load with the variable's name.
+ */
+const runtimeEnvSchema = z.object({
+  AWS_REGION: z.string().min(1).default('local'),
+  PIPELINE_TABLE: z.string().min(1),
+  PROMOTE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
+  PIPELINE_CONFIG_FILE: z.string().min(1).default('dist/pipeline.config.json'),
+});
+export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+/** Reads the variables a function needs; `keys` lists them so a function is not blocked by others' variables. */
+export function readRuntimeEnv<K extends keyof RuntimeEnv>(
+  keys: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<RuntimeEnv, K | 'AWS_REGION'> {
+  const wanted = ['AWS_REGION', ...keys] as const;
+  const schema = z.object(Object.fromEntries(wanted.map((key) => [key, runtimeEnvSchema.shape[key]])));
+  const result = schema.safeParse(env);
+  if (!result.success)
+    throw new ConfigError(
+      'environment variables',
+      result.error.issues.map(
+        (i) => `${i.path.join('.')}: ${i.input === undefined ? 'is not set' : i.message}`,
+      ),
+    );
+  return result.data as Pick<RuntimeEnv, K | 'AWS_REGION'>;
+}

@@ -1,0 +1,46 @@
+/**
+ * Errors that leave a Lambda step keep a stable `name`: Step Functions reports it as the error type, and
+ * the state machines' Retry and Catch match on it. `ERROR_NAMES` is the one list the definitions may use;
+ * a test checks that every name in `statemachines/` comes from here or from `States.*`.
+ */
+export const ERROR_NAMES = {
+  deploymentFailed: 'DeploymentFailed',
+  smokeTestFailed: 'SmokeTestFailed',
+  alarmBreached: 'AlarmBreached',
+  awsTransient: 'AwsTransientError',
+  invalidStepInput: 'InvalidStepInput',
+  misconfigured: 'PipelineMisconfigured',
+} as const;
+
+/** Base for errors a state machine may catch: the cause is written for the operator who reads it. */
+export abstract class PipelineError extends Error {}
+
+/** The ECS deployment failed (circuit breaker, tasks not starting) or never completed in time. */
+export class DeploymentFailedError extends PipelineError {
+  override readonly name = ERROR_NAMES.deploymentFailed;
+}
+
+/** One or more smoke checks failed against the freshly deployed environment. */
+export class SmokeTestFailedError extends PipelineError {
+  override readonly name = ERROR_NAMES.smokeTestFailed;
+}
+
+/** A watched CloudWatch alarm was in ALARM during the bake. */
+export class AlarmBreachedError extends PipelineError {
+  override readonly name = ERROR_NAMES.alarmBreached;
+}
+
+/** AWS throttled us or failed on its side after the SDK's own retries: safe to try again later. */
+export class AwsTransientError extends PipelineError {
+  override readonly name = ERROR_NAMES.awsTransient;
+}
+
+/** The step received input it cannot act on: a bug or a hand-edited execution, never retried. */
+export class InvalidStepInputError extends PipelineError {
+  override readonly name = ERROR_NAMES.invalidStepInput;
+}
+
+/** The AWS resources do not match the configuration (missing container, service or alarm). */
+export class PipelineMisconfiguredError extends PipelineError {
+  override readonly name = ERROR_NAMES.misconfigured;
+}

@@ -1,0 +1,133 @@
+/**
+ * The pipeline's secondary ports: what the use cases need from the outside world, in the pipeline's own
+ * words. AWS adapters (`shared/aws/`) implement them with SDK v3 clients; local adapters
+ * (`local-runtime/adapters/`) implement them for the local runtime, the tests and the demo.
+ */
+
+/** Where an ECS service lives. */
+export interface EcsTarget {
+  region: string;
+  cluster: string;
+  service: string;
+}
+
+export interface ContainerView {
+  name: string;
+  image: string;
+  environment: Record<string, string>;
+}
+
+export interface TaskDefinitionView {
+  arn: string;
+  family: string;
+  containers: ContainerView[];
+}
+
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface EcsDeploymentView {
+  id: string;
+  taskDefinitionArn: string;
+  /** PRIMARY is the newest deployment; ACTIVE ones are being replaced. */
+  status: string;
+  rolloutState: RolloutState;
+  rolloutStateReason?: string;
+}
+
+export interface EcsServiceView {
+  taskDefinitionArn: string;
+  deployments: EcsDeploymentView[];
+}
+
+/** The container platform: ECS in AWS, local processes in the local runtime. */
+export interface ContainerPlatform {
+  /** Throws PipelineMisconfiguredError when the cluster or service does not exist. */
+  describeService(target: EcsTarget): Promise<EcsServiceView>;
+  describeTaskDefinition(region: string, arn: string): Promise<TaskDefinitionView>;
+  /** The newest ACTIVE revision of a family, if any. */
+  latestTaskDefinition(region: string, family: string): Promise<TaskDefinitionView | undefined>;
+  /** Registers a copy of `fromArn` whose container `container` has the given image and extra environment. */
+  registerRevision(
+    region: string,
+    fromArn: string,
+    container: string,
+    change: { image: string; environment: Record<string, string> },
+  ): Promise<TaskDefinitionView>;
+  /** Points the service at a revision, with the deployment circuit breaker on. Returns the new deployment. */
+  updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
+}
+
+export interface AlarmBreach {
+  alarmName: string;
+  /** When the alarm entered ALARM (epoch ms). */
+  at: number;
+  reason: string;
+}
+
+/** CloudWatch alarms, read-only. */
+export interface AlarmSource {
+  /** Alarms matching the names/prefixes that are in ALARM now or entered ALARM at or after `since`. */
+  breaches(
+    region: string,
+    selector: { names: string[]; prefixes: string[] },
+    since: number,
+  ): Promise<AlarmBreach[]>;
+  /** Names from `names` that do not exist in the region (a typo would make a bake watch nothing). */
+  missing(region: string, names: string[]): Promise<string[]>;
+}
+
+export interface HttpProbeResult {
+  status: number;
+  /** The first 64 KiB of the body, decoded as UTF-8. */
+  body: string;
+  latencyMs: number;
+}
+
+/** Makes one HTTP request for a smoke check. Rejects on network errors and on `timeoutMs`. */
+export interface HttpProbe {
+  request(request: { url: string; method: 'GET' | 'HEAD'; timeoutMs: number }): Promise<HttpProbeResult>;
+}
+
+/** Step Functions as the steps and the event router see it. */
+export interface ExecutionControl {
+  /** Starts an execution; a name that already exists is reported, not thrown (at-least-once delivery). */
+  startExecution(request: {
+    stateMachineArn: string;
+    name: string;
+    input: unknown;
+  }): Promise<{ executionArn: string; alreadyExisted: boolean }>;
+  /** Resumes a task waiting on `taskToken`. Returns false when the task no longer waits. */
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean>;
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<boolean>;
+}
+
+/** Remembers, per execution and stage, the revision that ran before the deploy: what a rollback restores. */
+export interface StageRecordStore {
+  /** Stores `previousTaskDefinitionArn` unless one is already stored; returns the stored value (first wins). */
+  rememberPreviousRevision(key: StageKey, previousTaskDefinitionArn: string): Promise<string>;
+  previousRevision(key: StageKey): Promise<string | undefined>;
+}
+
+export interface StageKey {
+  executionName: string;
+  environment: string;
+  region: string;
+}
+
+export interface DeploymentWaiter {
+  deploymentId: string;
+  taskToken: string;
+  target: EcsTarget;
+  /** Epoch ms after which the waiter is dropped (the state machine has timed out by then). */
+  expiresAt: number;
+}
+
+/** Task tokens of steps waiting for an ECS deployment to finish, keyed by ECS deployment id. */
+export interface DeploymentWaiterStore {
+  put(waiter: DeploymentWaiter): Promise<void>;
+  get(deploymentId: string): Promise<DeploymentWaiter | undefined>;
+  /** Removes the waiter; true for exactly one caller when several race (event and sweep). */
+  take(deploymentId: string): Promise<DeploymentWaiter | undefined>;
+  /** Waiters still pending, for the sweep that catches ECS events that never arrived. */
+  list(): Promise<DeploymentWaiter[]>;
+}

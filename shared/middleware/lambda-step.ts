@@ -1,0 +1,82 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { InvalidStepInputError, PipelineError } from '../domain/errors';
+import { MalformedEventError } from '../events/event-envelope.schema';
+
+export const SERVICE_NAME = 'ecs-promotion-pipeline';
+
+/** One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment. */
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceName: SERVICE_NAME });
+
+export type StepFunction<E, R> = (event: E) => Promise<R>;
+
+/**
+ * Wraps a step in the middleware every function stacks the same way: Powertools logger with the Lambda
+ * context, correlation keys (execution, service, version, environment, region) taken from the event,
+ * metrics, and error mapping. `init` builds the step with its adapters once per container, on the first
+ * invocation, so importing a handler never touches AWS or the environment.
+ */
+export function lambdaStep<E, R>(name: string, init: () => StepFunction<E, R>) {
+  let step: StepFunction<E, R> | undefined;
+  return middy(async (event: E, _context: Context): Promise<R> => {
+    step ??= init();
+    return step(event);
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(correlationKeys())
+    .use(errorMapping(name));
+}
+
+/** Adds the keys an operator searches logs by, when the event carries them. */
+function correlationKeys(): MiddlewareObj {
+  return {
+    before: (request) => {
+      const event = (request.event ?? {}) as Record<string, unknown>;
+      const stage = (event.stage ?? {}) as Record<string, unknown>;
+      const keys = {
+        executionName: event.executionName,
+        pipelineService: event.service,
+        version: event.version,
+        environment: stage.environment,
+        region: stage.region,
+      };
+      logger.appendKeys(Object.fromEntries(Object.entries(keys).filter(([, v]) => typeof v === 'string')));
+    },
+  };
+}
+
+/**
+ * Logs every failure once, with its stable name, and turns validation errors into InvalidStepInput so a
+ * state machine never retries input that cannot become valid. Task tokens never reach the log: events are
+ * not logged, and errors carry their own messages only. Runs first on the way out (middy unwinds in
+ * reverse order), so logMetrics publishes what it adds.
+ */
+function errorMapping(step: string): MiddlewareObj {
+  return {
+    // Every invocation publishes one outcome metric: `<step>.succeeded` or `<step>.<ErrorName>`.
+    after: () => {
+      metrics.addMetric(`${step}.succeeded`, 'Count', 1);
+    },
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof ZodError) {
+        const detail = error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+        request.error = new InvalidStepInputError(`${step} received invalid input: ${detail}`);
+      }
+      const mapped = request.error as Error;
+      const known = mapped instanceof PipelineError || mapped instanceof MalformedEventError;
+      logger[known ? 'warn' : 'error'](`${step} failed: ${mapped.name}`, {
+        errorName: mapped.name,
+        errorMessage: mapped.message,
+      });
+      metrics.addMetric(`${step}.${mapped.name}`, 'Count', 1);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { DeploymentFailedError, PipelineMisconfiguredError } from '../domain/errors';
+import { imageUri } from '../domain/image';
+import type { Clock } from '../clock';
+import type { ContainerPlatform, EcsTarget, StageRecordStore, TaskDefinitionView } from '../domain/ports';
+import type { DeploymentResult, StageRun } from './promotion';
+
+/** Environment variables the pipeline sets on the deployed container, so a service can report what it runs. */
+export const DEPLOYED_ENV = {
+  version: 'PIPELINE_VERSION',
+  commit: 'PIPELINE_COMMIT',
+  execution: 'PIPELINE_EXECUTION',
+} as const;
+
+export interface DeployServiceDeps {
+  platform: ContainerPlatform;
+  stageRecords: StageRecordStore;
+  clock: Clock;
+}
+
+/**
+ * Deploys the run's image by digest to the stage's ECS service. Idempotent: a retry or redrive of the
+ * same execution finds its own revision and deployment instead of making new ones.
+ *
+ * 1. Read the service and remember the revision it runs (first writer wins: a retry after the update
+ *    must not remember the new revision as "previous").
+ * 2. Find the revision this execution registered before, or register one: a copy of the previous
+ *    revision with the container image set to `repository@sha256:…`.
+ * 3. Update the service unless it already runs that revision, and return the ECS deployment to wait for.
+ */
+export async function deployService(run: StageRun, deps: DeployServiceDeps): Promise<DeploymentResult> {
+  const target = targetOf(run);
+  const service = await deps.platform.describeService(target);
+  const previousArn = await deps.stageRecords.rememberPreviousRevision(
+    { executionName: run.executionName, environment: run.stage.environment, region: run.stage.region },
+    service.taskDefinitionArn,
+  );
+
+  const previous = await deps.platform.describeTaskDefinition(target.region, previousArn);
+  if (!previous.containers.some((c) => c.name === run.stage.container))
+    throw new PipelineMisconfiguredError(
+      `task definition ${previous.arn} has no container "${run.stage.container}"; ` +
+        `fix services.${run.service}.environments.${run.stage.environment}.regions.${run.stage.region}.container`,
+    );
+
+  const image = imageUri(run.image);
+  const environment = {
+    [DEPLOYED_ENV.version]: run.version,
+    [DEPLOYED_ENV.commit]: run.commit,
+    [DEPLOYED_ENV.execution]: run.executionName,
+  };
+  const latest = await deps.platform.latestTaskDefinition(target.region, previous.family);
+  const revision =
+    latest && isRevisionOf(latest, run, image)
+      ? latest
+      : await deps.platform.registerRevision(target.region, previous.arn, run.stage.container, {
+          image,
+          environment,
+        });
+
+  const existing = service.deployments.find(
+    (d) => d.taskDefinitionArn === revision.arn && d.status === 'PRIMARY',
+  );
+  if (existing?.rolloutState === 'FAILED')
+    throw new DeploymentFailedError(
+      `ECS deployment ${existing.id} failed: ${existing.rolloutStateReason ?? 'no reason given'}`,
+    );
+  const deploymentId = existing
+    ? existing.id
+    : (await deps.platform.updateService(target, revision.arn)).deploymentId;
+
+  return {
+    previousTaskDefinitionArn: previous.arn,
+    taskDefinitionArn: revision.arn,
+    deploymentId,
+    startedAt: deps.clock.now(),
+  };
+}
+
+export function targetOf(run: Pick<StageRun, 'stage'>): EcsTarget {
+  return { region: run.stage.region, cluster: run.stage.cluster, service: run.stage.service };
+}
+
+function isRevisionOf(revision: TaskDefinitionView, run: StageRun, image: string): boolean {
+  const container = revision.containers.find((c) => c.name === run.stage.container);
+  return container?.image === image && container.environment[DEPLOYED_ENV.execution] === run.executionName;
+}

@@ -1,0 +1,46 @@
+import type { ImageRef } from '../domain/image';
+import type { Stage } from '../domain/stage';
+
+/**
+ * The input of a `promote` execution: one image, pinned by digest, and the stages it goes through.
+ * Everything a step needs is here, so a retried or redriven step acts on what the execution started with.
+ */
+export interface Promotion {
+  service: string;
+  /** What people call this build: `sha-<commit>` for a push, `vX.Y.Z` for a release. */
+  version: string;
+  commit: string;
+  image: ImageRef;
+  trigger: { kind: 'push' | 'tag'; eventId: string; at: string };
+  stages: Stage[];
+}
+
+/**
+ * The state one stage iteration carries from step to step. `executionName` comes from the context object
+ * (`$$.Execution.Name`), so deterministic names double as idempotency keys.
+ */
+export interface StageRun {
+  executionName: string;
+  service: string;
+  version: string;
+  commit: string;
+  image: ImageRef;
+  stage: Stage;
+  deployment?: DeploymentResult;
+}
+
+export interface DeploymentResult {
+  previousTaskDefinitionArn: string;
+  taskDefinitionArn: string;
+  deploymentId: string;
+  /** Epoch ms when the service was updated (the bake watches alarms from here on). */
+  startedAt: number;
+}
+
+/** A Step Functions execution name: at most 80 characters of letters, digits, `-` and `_`. */
+export function executionName(...parts: string[]): string {
+  return parts
+    .join('-')
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 80);
+}

@@ -1,0 +1,83 @@
+import type { ContainerPlatform, StageRecordStore } from '../domain/ports';
+import { targetOf } from './deploy-service';
+import type { StageRun } from './promotion';
+
+export interface RollbackResult {
+  rolledBack: boolean;
+  taskDefinitionArn?: string;
+  /** The ECS deployment that restores the previous revision, when one was needed. */
+  deploymentId?: string;
+  reason: string;
+  /** One line for the execution's failure cause: what failed, and what the rollback did. */
+  summary: string;
+}
+
+/** The error a Catch recorded: Step Functions' `{ Error, Cause }`, Cause often Lambda's JSON. */
+export interface CaughtFailure {
+  Error: string;
+  Cause?: string;
+}
+
+export interface RollBackServiceDeps {
+  platform: ContainerPlatform;
+  stageRecords: StageRecordStore;
+}
+
+/**
+ * Puts the stage's service back on the revision recorded before this execution deployed.
+ *
+ * 1. Look up the recorded previous revision; without one, this execution never touched the service.
+ * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop.
+ * 3. Otherwise update the service to it.
+ */
+export async function rollBackService(
+  run: Pick<StageRun, 'executionName' | 'stage'> & { failure?: CaughtFailure },
+  deps: RollBackServiceDeps,
+): Promise<RollbackResult> {
+  const where = `${run.stage.environment}/${run.stage.region}`;
+  const failed = run.failure ? `${run.failure.Error}: ${describeCause(run.failure.Cause)}` : 'failure';
+  const key = {
+    executionName: run.executionName,
+    environment: run.stage.environment,
+    region: run.stage.region,
+  };
+  const previous = await deps.stageRecords.previousRevision(key);
+  if (!previous) {
+    const reason = 'nothing to roll back: this execution never changed the service';
+    return { rolledBack: false, reason, summary: `${failed} (in ${where}; ${reason})` };
+  }
+
+  const target = targetOf(run);
+  const service = await deps.platform.describeService(target);
+  const revision = previous.split('/').pop();
+  if (service.taskDefinitionArn === previous) {
+    const reason = `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
+    return {
+      rolledBack: true,
+      taskDefinitionArn: previous,
+      reason,
+      summary: `${failed} (in ${where}; rolled back: ${reason})`,
+    };
+  }
+  const { deploymentId } = await deps.platform.updateService(target, previous);
+  const reason = `restored ${revision}`;
+  return {
+    rolledBack: true,
+    taskDefinitionArn: previous,
+    deploymentId,
+    reason,
+    summary: `${failed} (in ${where}; rolled back: ${reason})`,
+  };
+}
+
+/** Lambda errors arrive as `{"errorType","errorMessage",…}`; operators want the message. */
+function describeCause(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: a plain cause, as States.* errors have
+  }
+  return cause;
+}

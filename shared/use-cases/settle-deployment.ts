@@ -1,0 +1,125 @@
+import type { Clock } from '../clock';
+import { ERROR_NAMES } from '../domain/errors';
+import type { Stage } from '../domain/stage';
+import type {
+  ContainerPlatform,
+  DeploymentWaiter,
+  DeploymentWaiterStore,
+  EcsDeploymentView,
+  ExecutionControl,
+} from '../domain/ports';
+import { targetOf } from './deploy-service';
+
+/**
+ * Waiting for an ECS deployment costs no state transitions: the "Wait for ECS deployment" state is a
+ * task-token callback. Its step stores the token under the ECS deployment id; whichever comes first of
+ * the ECS "Deployment State Change" event and the periodic sweep resumes the execution.
+ */
+export interface SettleDeploymentDeps {
+  platform: ContainerPlatform;
+  waiters: DeploymentWaiterStore;
+  executions: ExecutionControl;
+  clock: Clock;
+}
+
+export type Settlement =
+  | { outcome: 'completed' | 'failed'; deploymentId: string; delivered: boolean; reason?: string }
+  | { outcome: 'pending' | 'unknown'; deploymentId: string; reason?: string };
+
+/** What the "Wait for … deployment" states send: the stage and the ECS deployment to wait for. */
+export interface AwaitDeploymentRequest {
+  taskToken: string;
+  stage: Stage;
+  deploymentId: string;
+}
+
+/**
+ * Step: registers the waiting task, then checks once in case the deployment finished before the token
+ * was stored (the event would then have found no waiter).
+ */
+export async function awaitDeployment(
+  request: AwaitDeploymentRequest,
+  deps: SettleDeploymentDeps,
+): Promise<Settlement> {
+  const waiter: DeploymentWaiter = {
+    deploymentId: request.deploymentId,
+    taskToken: request.taskToken,
+    target: targetOf(request),
+    expiresAt: deps.clock.now() + (request.stage.deploymentTimeoutSeconds + 3600) * 1000,
+  };
+  await deps.waiters.put(waiter);
+  return checkWaiter(waiter, deps);
+}
+
+/** ECS reported a deployment state change: resume the execution waiting on it, if any. */
+export async function onDeploymentStateChange(
+  change: { deploymentId: string; eventName: string; reason?: string },
+  deps: SettleDeploymentDeps,
+): Promise<Settlement> {
+  const outcome = outcomeOfEvent(change.eventName);
+  if (!outcome) return { outcome: 'pending', deploymentId: change.deploymentId, reason: change.eventName };
+  return settle(change.deploymentId, outcome, change.reason, deps);
+}
+
+/** Scheduled sweep: checks every pending waiter against ECS, for events lost or sent to another region. */
+export async function sweepDeploymentWaiters(deps: SettleDeploymentDeps): Promise<Settlement[]> {
+  const results: Settlement[] = [];
+  for (const waiter of await deps.waiters.list()) {
+    if (waiter.expiresAt < deps.clock.now()) {
+      await deps.waiters.take(waiter.deploymentId);
+      results.push({ outcome: 'unknown', deploymentId: waiter.deploymentId, reason: 'waiter expired' });
+      continue;
+    }
+    results.push(await checkWaiter(waiter, deps));
+  }
+  return results;
+}
+
+async function checkWaiter(waiter: DeploymentWaiter, deps: SettleDeploymentDeps): Promise<Settlement> {
+  const service = await deps.platform.describeService(waiter.target);
+  const deployment = service.deployments.find((d) => d.id === waiter.deploymentId);
+  const state = stateOf(deployment);
+  if (state.outcome === 'pending') return { outcome: 'pending', deploymentId: waiter.deploymentId };
+  return settle(waiter.deploymentId, state.outcome, state.reason, deps);
+}
+
+/** Exactly one caller takes the waiter; that one resumes the execution. */
+async function settle(
+  deploymentId: string,
+  outcome: 'completed' | 'failed',
+  reason: string | undefined,
+  deps: SettleDeploymentDeps,
+): Promise<Settlement> {
+  const waiter = await deps.waiters.take(deploymentId);
+  if (!waiter) return { outcome: 'unknown', deploymentId, reason: 'no execution waits for this deployment' };
+  const delivered =
+    outcome === 'completed'
+      ? await deps.executions.sendTaskSuccess(waiter.taskToken, {
+          deploymentId,
+          completedAt: deps.clock.now(),
+        })
+      : await deps.executions.sendTaskFailure(
+          waiter.taskToken,
+          ERROR_NAMES.deploymentFailed,
+          `ECS deployment ${deploymentId} failed: ${reason ?? 'no reason given'}`,
+        );
+  return { outcome, deploymentId, delivered, ...(reason && { reason }) };
+}
+
+function outcomeOfEvent(eventName: string): 'completed' | 'failed' | undefined {
+  if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED') return 'completed';
+  if (eventName === 'SERVICE_DEPLOYMENT_FAILED') return 'failed';
+  return undefined;
+}
+
+function stateOf(deployment: EcsDeploymentView | undefined): {
+  outcome: 'completed' | 'failed' | 'pending';
+  reason?: string;
+} {
+  // A deployment that vanished was replaced by a newer one before it finished: it did not take effect.
+  if (!deployment) return { outcome: 'failed', reason: 'the deployment was replaced before it completed' };
+  if (deployment.rolloutState === 'COMPLETED') return { outcome: 'completed' };
+  if (deployment.rolloutState === 'FAILED')
+    return { outcome: 'failed', reason: deployment.rolloutStateReason ?? 'rollout failed' };
+  return { outcome: 'pending' };
+}
