@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
+import { readableCause } from '../shared/domain/failure-cause';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { Promotion } from '../shared/use-cases/promotion';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
@@ -147,7 +148,7 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     problems.push('expected orders-api PPE to run 4b825dc after the rollback');
   if (!running.get('payments-api')?.startsWith('9fceb02'))
     problems.push('expected payments-api PPE to run 9fceb02');
-  if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${broken.cause}`);
+  if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
 
   await pipeline.close();
   out(

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loader';
 import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
 import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import { readableCause } from '../shared/domain/failure-cause';
 import { duration, shortSha, table } from './format';
 import { UsageError } from './usage-error';
 
@@ -116,7 +117,7 @@ function renderExecution(execution: SimulatedExecution): string {
     rows.push([`  ${state.state}`, state.type === 'Fail' ? 'failed' : result, took]);
   }
   lines.push(table(rows, '  '));
-  if (execution.error) lines.push(`  error: ${execution.error}\n  cause: ${execution.cause ?? ''}`);
+  if (execution.error) lines.push(`  error: ${execution.error}\n  cause: ${readableCause(execution.cause)}`);
   lines.push('  deployments:');
   lines.push(
     table(

@@ -16,6 +16,7 @@ import { createAwaitDeployment } from '../functions/await-deployment/handler';
 import { createCheckBakeAlarms } from '../functions/check-bake-alarms/handler';
 import { createCompleteDeployment } from '../functions/complete-deployment/handler';
 import { createDeployService } from '../functions/deploy-service/handler';
+import { createFailStage } from '../functions/fail-stage/handler';
 import { createRollBackService } from '../functions/roll-back-service/handler';
 import { createRunSmokeTests } from '../functions/run-smoke-tests/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
@@ -50,6 +51,10 @@ export interface LocalPipelineOptions {
   behaviours?: Record<string, VersionBehaviour>;
   /** How long an ECS deployment takes, in pipeline time. Default 90 s. */
   deploymentMs?: number;
+  /** Drop ECS deployment state change events (as when they are raised in another region). */
+  dropEcsEvents?: boolean;
+  /** Run the sweep function on this period (pipeline time) while the stack is open, as the AWS schedule does. */
+  sweepEveryMs?: number;
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -72,6 +77,7 @@ export class LocalPipeline {
   readonly lambdas: LocalLambdaService;
   readonly stateMachineArns: { promote: string } = { promote: '' };
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly closing = new AbortController();
 
   private constructor(
     readonly config: PipelineConfig,
@@ -124,6 +130,7 @@ export class LocalPipeline {
         checkBakeAlarms: step('check-bake-alarms', () =>
           createCheckBakeAlarms({ alarms: this.alarms, clock }),
         ),
+        failStage: step('fail-stage', createFailStage),
         rollBackService: step('roll-back-service', () =>
           createRollBackService({ platform: this.platform, stageRecords }),
         ),
@@ -149,6 +156,7 @@ export class LocalPipeline {
       definition: loadStateMachineDefinition('promote'),
     });
     pipeline.stateMachineArns.promote = stateMachineArn;
+    if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
     return pipeline;
   }
 
@@ -185,6 +193,7 @@ export class LocalPipeline {
 
   async close(): Promise<void> {
     await this.settled().catch(() => undefined);
+    this.closing.abort();
     this.platform.stop();
     await Promise.allSettled([...this.inFlight]);
     await this.dynamo.close();
@@ -195,6 +204,18 @@ export class LocalPipeline {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;
+  }
+
+  /** The local counterpart of the `rate(1 minute)` schedule of sweepDeployments. */
+  private async runSweepSchedule(everyMs: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.clock.sleep(everyMs, this.closing.signal);
+      } catch {
+        return;
+      }
+      await this.lambdas.invoke('sweepDeployments', {}).catch(() => undefined);
+    }
   }
 
   /** ECS emits a state change event; serving a version that breaches alarms drives them into ALARM. */
@@ -218,6 +239,7 @@ export class LocalPipeline {
           breach ? 'Threshold Crossed: 5xx rate above 5%' : 'back to normal',
         );
     }
+    if (this.options.dropEcsEvents) return;
     void this.track(
       this.putEvent({
         version: '0',

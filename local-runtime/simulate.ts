@@ -187,7 +187,10 @@ function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
   // After a redrive the last attempt of the stage decides.
   const last = ran.at(-1)!;
   if (last.state === 'Stage deployed') return 'deployed';
-  if (last.state === 'Stage rolled back') return 'rolled back';
-  if (last.state === 'Rollback failed') return 'rollback failed';
+  if (last.state === 'Stop the stage') {
+    const rollbackFailed =
+      ran.some((s) => s.state === 'Roll back region' && s.error) || last.error === 'RollbackFailed';
+    return rollbackFailed ? 'rollback failed' : 'rolled back';
+  }
   return 'failed';
 }

@@ -1,3 +1,4 @@
+import { readableCause } from '../domain/failure-cause';
 import type { ContainerPlatform, StageRecordStore } from '../domain/ports';
 import { targetOf } from './deploy-service';
 import type { StageRun } from './promotion';
@@ -35,7 +36,7 @@ export async function rollBackService(
   deps: RollBackServiceDeps,
 ): Promise<RollbackResult> {
   const where = `${run.stage.environment}/${run.stage.region}`;
-  const failed = run.failure ? `${run.failure.Error}: ${describeCause(run.failure.Cause)}` : 'failure';
+  const failed = run.failure ? `${run.failure.Error}: ${readableCause(run.failure.Cause)}` : 'failure';
   const key = {
     executionName: run.executionName,
     environment: run.stage.environment,
@@ -68,16 +69,4 @@ export async function rollBackService(
     reason,
     summary: `${failed} (in ${where}; rolled back: ${reason})`,
   };
-}
-
-/** Lambda errors arrive as `{"errorType","errorMessage",…}`; operators want the message. */
-function describeCause(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: a plain cause, as States.* errors have
-  }
-  return cause;
 }

@@ -1,0 +1,49 @@
+import { PipelineError } from '../domain/errors';
+import { readableCause } from '../domain/failure-cause';
+import type { CaughtFailure } from './roll-back-service';
+
+/**
+ * The last step of a failed stage. It fails the execution with the original error and the rollback's
+ * summary, so the execution reads "SmokeTestFailed: … (rolled back: …)". Why a Lambda and not a Fail
+ * state: Step Functions redrives an execution from the state that failed, and a Fail state would only
+ * fail again. This step instead notices that the execution was redriven since the failure and lets the
+ * stage resume: from the deploy when the rollback had succeeded, from the rollback when it had not.
+ */
+export interface FailedStageState {
+  failure: CaughtFailure;
+  /** Written by "Record the failure": the execution's redrive count when the stage failed. */
+  failedAt: { redriveCount: number };
+  rollback?: { summary: string };
+  rollbackFailure?: CaughtFailure;
+}
+
+export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
+
+/** Thrown to fail the execution; its name is the original error's, so Catch/alerts can match it. */
+export class StageFailedError extends PipelineError {
+  constructor(errorName: string, message: string) {
+    super(message);
+    this.name = errorName;
+  }
+}
+
+export const ROLLBACK_FAILED = 'RollbackFailed';
+
+export function failStage(state: FailedStageState, currentRedriveCount: number): StageResume {
+  if (currentRedriveCount > state.failedAt.redriveCount) {
+    return state.rollbackFailure
+      ? { resumeFrom: 'rollback', reason: 'redriven after a failed rollback: rolling back again first' }
+      : { resumeFrom: 'deploy', reason: 'redriven after a rollback: deploying the stage again' };
+  }
+  if (state.rollbackFailure)
+    throw new StageFailedError(
+      ROLLBACK_FAILED,
+      `${state.failure.Error} and then the rollback failed: ${describe(state.rollbackFailure)}. ` +
+        'The service may run the new revision: check it, fix the cause and redrive to roll back again.',
+    );
+  throw new StageFailedError(state.failure.Error, state.rollback?.summary ?? describe(state.failure));
+}
+
+function describe(failure: CaughtFailure): string {
+  return `${failure.Error}: ${readableCause(failure.Cause)}`;
+}

@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../shared/config/config.loader';
+import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import {
+  LocalPipeline,
+  type LocalPipelineOptions,
+  type VersionBehaviour,
+} from '../../local-runtime/local-pipeline';
+import type { StartDecision } from '../../shared/use-cases/start-promotion';
+
+/**
+ * The real statemachines/promote.asl.yml, executed by the local runtime with the real handlers, the real
+ * DynamoDB adapters (dynalite) and the local ECS/CloudWatch/endpoint adapters.
+ */
+const ROOT = join(__dirname, '..', '..');
+const config = () => loadConfigFile(join(ROOT, 'pipeline.config.yml'));
+const event = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
+const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
+const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const BROKEN_COMMIT = 'badc0ffee0ddf00d1234567890abcdef12345678';
+
+let pipeline: LocalPipeline;
+
+async function start(options: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
+  pipeline = await LocalPipeline.start({ config: config(), ...options });
+  return pipeline;
+}
+
+async function push(name: string): Promise<StartDecision | undefined> {
+  const routed = await pipeline.putEvent(event(name));
+  await pipeline.settled();
+  return routed.deliveries[0]?.result as StartDecision | undefined;
+}
+
+async function onlyExecution() {
+  const { executions } = await pipeline.engine.listExecutions({});
+  expect(executions).toHaveLength(1);
+  return pipeline.engine.describeExecution({ executionArn: executions[0]!.executionArn });
+}
+
+function servingCommit(target = ORDERS_PPE): string | undefined {
+  return pipeline.platform.serving(target)?.containers.find((c) => c.name === 'app')?.environment[
+    DEPLOYED_ENV.commit
+  ];
+}
+
+async function historyOf(executionArn: string) {
+  return (await pipeline.engine.getExecutionHistory({ executionArn })).events;
+}
+
+afterEach(async () => {
+  await pipeline?.close();
+});
+
+describe('promote state machine, executed locally', () => {
+  it('when a sha-* image is pushed, it deploys the digest to PPE, smoke-tests, bakes and succeeds in 8 transitions', async () => {
+    // Prepare
+    await start();
+
+    // Act
+    const decision = await push('ecr-push-orders-api.json');
+
+    // Assess
+    expect(decision).toMatchObject({ started: true, name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c' });
+    const execution = await onlyExecution();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.stateTransitions).toBe(8);
+    const digest = (event('ecr-push-orders-api.json').detail as Record<string, string>)['image-digest'];
+    expect(JSON.parse(execution.output!)).toMatchObject({
+      service: 'orders-api',
+      version: `sha-${GOOD_COMMIT}`,
+      digest,
+      deployments: [{ environment: 'ppe', region: 'eu-west-1', digest, outcome: 'deployed' }],
+    });
+    const serving = pipeline.platform.serving(ORDERS_PPE)!.containers[0]!;
+    expect(serving.image).toBe(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@${digest}`);
+    expect(servingCommit()).toBe(GOOD_COMMIT);
+    expect(pipeline.fleet.requests.map((r) => r.url)).toEqual([
+      'https://orders-api.ppe.eu-west-1.example.internal/health',
+      'https://orders-api.ppe.eu-west-1.example.internal/orders',
+    ]);
+  });
+
+  it.each<[string, VersionBehaviour, string, string]>([
+    ['the health check fails', { failsHealthCheck: true }, 'SmokeTestFailed', 'expected status 200, got 503'],
+    ['an alarm fires during the bake', { breachesAlarms: true }, 'AlarmBreached', 'orders-api-ppe-5xx'],
+    ['the ECS deployment fails', { failsToStart: true }, 'DeploymentFailed', 'circuit breaker'],
+  ])(
+    'when %s, it rolls PPE back to the previous revision and fails with a clear cause',
+    async (_, behaviour, error, detail) => {
+      // Prepare
+      await start({ behaviours: { [GOOD_COMMIT.slice(0, 7)]: {}, badc0ffee: behaviour } });
+      await push('ecr-push-orders-api.json');
+      const goodRevision = pipeline.platform.serving(ORDERS_PPE)!.arn;
+
+      // Act
+      await push('ecr-push-orders-api-broken.json');
+
+      // Assess
+      const { executions } = await pipeline.engine.listExecutions({});
+      const broken = await pipeline.engine.describeExecution({
+        executionArn: executions.find((e) => e.name.includes('badc0ffee'))!.executionArn,
+      });
+      expect(broken.status).toBe('FAILED');
+      expect(broken.error).toBe(error);
+      expect(broken.cause).toContain(detail);
+      expect(broken.cause).toContain('rolled back');
+      expect(broken.redriveStatus).toBe('REDRIVABLE');
+      expect(servingCommit()).toBe(GOOD_COMMIT);
+      expect(pipeline.platform.serving(ORDERS_PPE)!.arn).toBe(goodRevision);
+      expect((await pipeline.platform.describeService(ORDERS_PPE)).taskDefinitionArn).toBe(goodRevision);
+    },
+  );
+
+  it('when ECS and Lambda throttle, it retries the steps and still succeeds', async () => {
+    // Prepare
+    await start();
+    pipeline.platform.throttleNext(2);
+    pipeline.lambdas.failNext('runSmokeTests', 1, 'Lambda.TooManyRequestsException');
+
+    // Act
+    await push('ecr-push-orders-api.json');
+
+    // Assess
+    const execution = await onlyExecution();
+    expect(execution.status).toBe('SUCCEEDED');
+    const failures = (await historyOf(execution.executionArn))
+      .filter((e) => e.type === 'TaskFailed')
+      .map((e) => e.details.error);
+    expect(failures).toEqual(['AwsTransientError', 'AwsTransientError', 'Lambda.TooManyRequestsException']);
+    expect(execution.stateTransitions).toBe(8 + 3);
+    expect(servingCommit()).toBe(GOOD_COMMIT);
+  });
+
+  it('when the same push is delivered twice, it starts one execution and deploys once', async () => {
+    // Prepare
+    await start();
+    await push('ecr-push-orders-api.json');
+
+    // Act
+    const second = await push('ecr-push-orders-api.json');
+
+    // Assess
+    expect(second).toMatchObject({ started: false, reason: expect.stringContaining('duplicate delivery') });
+    await onlyExecution();
+    expect(pipeline.platform.calls.filter((c) => c.method === 'updateService')).toHaveLength(1);
+    expect(pipeline.platform.calls.filter((c) => c.method === 'registerRevision')).toHaveLength(1);
+  });
+
+  it.each([
+    'ecr-push-latest-tag.json',
+    'ecr-push-failed.json',
+    'ecr-delete.json',
+    'ecr-push-unknown-repository.json',
+    'ecr-push-untagged.json',
+    'malformed-missing-envelope-fields.json',
+  ])('when %s arrives, no rule matches and nothing starts', async (name) => {
+    // Prepare
+    await start();
+
+    // Act
+    const routed = await pipeline.putEvent(event(name));
+
+    // Assess
+    expect(routed.deliveries).toEqual([]);
+    expect((await pipeline.engine.listExecutions({})).executions).toEqual([]);
+  });
+
+  it('when a matching event is malformed, the handler rejects it with the field and nothing starts', async () => {
+    // Prepare
+    await start();
+    const bad = event('ecr-push-orders-api.json');
+    delete bad.id;
+
+    // Act
+    const routed = await pipeline.putEvent(bad);
+
+    // Assess
+    expect(routed.deliveries).toEqual([
+      { rule: 'startPromotion', error: { name: 'MalformedEvent', message: expect.stringContaining('id') } },
+    ]);
+    expect((await pipeline.engine.listExecutions({})).executions).toEqual([]);
+  });
+
+  it('when the ECS event is lost, the sweep resumes the waiting execution', async () => {
+    // Prepare
+    await start({ dropEcsEvents: true, sweepEveryMs: 60_000 });
+
+    // Act
+    await push('ecr-push-orders-api.json');
+
+    // Assess
+    const execution = await onlyExecution();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(pipeline.lambdas.invocations.some((i) => i.functionName === 'sweepDeployments')).toBe(true);
+    expect(pipeline.lambdas.invocations.some((i) => i.functionName === 'completeDeployment')).toBe(false);
+  });
+
+  it('when a failed promotion is redriven after the cause is fixed, only the failed stage re-runs and the revision is reused', async () => {
+    // Prepare
+    const behaviours: Record<string, VersionBehaviour> = { badc0ffee: { failsHealthCheck: true } };
+    await start({ behaviours });
+    await push('ecr-push-orders-api-broken.json');
+    const failed = await onlyExecution();
+    expect(failed.status).toBe('FAILED');
+    const registered = pipeline.platform.calls.filter((c) => c.method === 'registerRevision').length;
+    delete behaviours.badc0ffee; // the endpoint's dependency is fixed
+
+    // Act
+    await pipeline.engine.redriveExecution({ executionArn: failed.executionArn });
+    await pipeline.settled();
+
+    // Assess
+    const redriven = await pipeline.engine.describeExecution({ executionArn: failed.executionArn });
+    expect(redriven.status).toBe('SUCCEEDED');
+    expect(redriven.redriveCount).toBe(1);
+    expect(pipeline.platform.calls.filter((c) => c.method === 'registerRevision')).toHaveLength(registered);
+    expect(servingCommit()).toBe(BROKEN_COMMIT);
+  });
+});
