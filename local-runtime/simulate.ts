@@ -5,6 +5,7 @@ import type { Promotion } from '../shared/use-cases/promotion';
 import type { Clock } from '../shared/clock';
 import type { HistoryEvent } from './engine';
 import { eventRules } from '../shared/event-rules';
+import { matchesEventPattern } from './event-pattern';
 import { LocalPipeline, type VersionBehaviour } from './local-pipeline';
 
 export type DeploymentOutcome = 'deployed' | 'rolled back' | 'rollback failed' | 'failed' | 'not started';
@@ -109,16 +110,24 @@ export async function simulate(
   }
 }
 
+/** Names the first pattern field the event fails, e.g. `detail.image-tag "latest" is not one of [{"prefix":"sha-"}]`. */
 function noRuleReason(config: PipelineConfig, event: unknown): string {
   const e = event as { source?: string; 'detail-type'?: string; detail?: Record<string, unknown> };
   const rule = eventRules(config).find((r) => (r.pattern.source as string[]).includes(e.source ?? ''));
   if (!rule) return `no rule matches source "${e.source}" / "${e['detail-type']}"`;
-  const detail = e.detail ?? {};
-  const facts = Object.entries(detail)
-    .filter(([k]) => ['action-type', 'result', 'repository-name', 'image-tag', 'eventName'].includes(k))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(', ');
-  return `no rule matches: ${rule.description.toLowerCase()} only (event has ${facts || 'no such fields'})`;
+  for (const [key, expected] of Object.entries(rule.pattern)) {
+    const fields = key === 'detail' ? Object.entries(expected as Record<string, unknown>) : [[key, expected] as const];
+    for (const [field, allowed] of fields) {
+      const single = key === 'detail' ? { detail: { [field]: allowed } } : { [field]: allowed };
+      if (!matchesEventPattern(single, event)) {
+        const actual = key === 'detail' ? e.detail?.[field] : (e as Record<string, unknown>)[field];
+        const path = key === 'detail' ? `detail.${field}` : field;
+        const seen = actual === undefined ? 'is missing, expected' : `${JSON.stringify(actual)} is not one of`;
+        return `no rule matches: ${path} ${seen} ${JSON.stringify(allowed)} (${rule.description})`;
+      }
+    }
+  }
+  return `no rule matches (${rule.description})`;
 }
 
 async function describe(

@@ -219,4 +219,35 @@ describe('promote state machine, executed locally', () => {
     expect(pipeline.platform.calls.filter((c) => c.method === 'registerRevision')).toHaveLength(registered);
     expect(servingCommit()).toBe(BROKEN_COMMIT);
   });
+
+  it('when the rollback itself fails, it fails with RollbackFailed; redrives roll back first, then deploy again', async () => {
+    // Prepare
+    const behaviours: Record<string, VersionBehaviour> = { badc0ffee: { failsHealthCheck: true } };
+    await start({ behaviours });
+    await push('ecr-push-orders-api.json');
+    pipeline.lambdas.failNext('rollBackService', 7, 'Lambda.ServiceException'); // 1 try + 6 retries
+    await push('ecr-push-orders-api-broken.json');
+    const { executions } = await pipeline.engine.listExecutions({});
+    const executionArn = executions.find((e) => e.name.includes('badc0ffee'))!.executionArn;
+    const first = await pipeline.engine.describeExecution({ executionArn });
+
+    // Act
+    await pipeline.engine.redriveExecution({ executionArn });
+    await pipeline.settled();
+    const second = await pipeline.engine.describeExecution({ executionArn });
+    const commitAfterRollback = servingCommit();
+    delete behaviours.badc0ffee;
+    await pipeline.engine.redriveExecution({ executionArn });
+    await pipeline.settled();
+    const third = await pipeline.engine.describeExecution({ executionArn });
+
+    // Assess
+    expect(first).toMatchObject({ status: 'FAILED', error: 'RollbackFailed' });
+    expect(first.cause).toContain('the rollback failed');
+    expect(second).toMatchObject({ status: 'FAILED', error: 'SmokeTestFailed' });
+    expect(second.cause).toContain('rolled back');
+    expect(commitAfterRollback).toBe(GOOD_COMMIT);
+    expect(third).toMatchObject({ status: 'SUCCEEDED', redriveCount: 2 });
+    expect(servingCommit()).toBe(BROKEN_COMMIT);
+  });
 });

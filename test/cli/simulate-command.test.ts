@@ -1,0 +1,188 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../cli/main';
+
+const ROOT = join(__dirname, '..', '..');
+const ev = (name: string) => join(ROOT, 'events', name);
+const CONFIG = join(ROOT, 'pipeline.config.yml');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('pipeline simulate', () => {
+  it('when given one push with --json, it reports the execution, its transitions and the PPE deployment', async () => {
+    // Act
+    const { code, out, err } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--config',
+      CONFIG,
+      '--json',
+    );
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.ignored).toEqual([]);
+    expect(report.executions).toHaveLength(1);
+    expect(report.executions[0]).toMatchObject({
+      stateMachine: 'promote',
+      name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
+      status: 'SUCCEEDED',
+      transitions: 8,
+      deployments: [
+        {
+          service: 'orders-api',
+          environment: 'ppe',
+          region: 'eu-west-1',
+          digest: 'sha256:3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a9c3f7a',
+          outcome: 'deployed',
+        },
+      ],
+    });
+    expect(report.executions[0].states.map((s: { state: string }) => s.state)).toEqual([
+      'Deploy each stage in order',
+      'Deploy to region',
+      'Wait for ECS deployment',
+      'Run smoke tests',
+      'Bake',
+      'Check alarms after bake',
+      'Stage deployed',
+      'Promotion complete',
+    ]);
+  });
+
+  it('when events include a duplicate and pushes no rule matches, it lists each under ignored with its reason', async () => {
+    // Act
+    const { code, out } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--event',
+      ev('ecr-push-latest-tag.json'),
+      '--event',
+      ev('ecr-push-unknown-repository.json'),
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.executions).toHaveLength(1);
+    expect(report.ignored).toEqual([
+      { event: ev('ecr-push-orders-api.json'), reason: expect.stringContaining('duplicate delivery') },
+      {
+        event: ev('ecr-push-latest-tag.json'),
+        reason: expect.stringContaining('detail.image-tag "latest" is not one of [{"prefix":"sha-"}]'),
+      },
+      {
+        event: ev('ecr-push-unknown-repository.json'),
+        reason: expect.stringContaining(
+          'detail.repository-name "billing-worker" is not one of ["orders-api","payments-api"]',
+        ),
+      },
+    ]);
+  });
+
+  it('when a commit is marked broken, it reports the PPE deployment as rolled back with the cause', async () => {
+    // Act
+    const { code, out } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--event',
+      ev('ecr-push-orders-api-broken.json'),
+      '--break',
+      'badc0ffee=alarm',
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const [good, broken] = JSON.parse(out).executions;
+    expect(good.deployments[0].outcome).toBe('deployed');
+    expect(broken).toMatchObject({ status: 'FAILED', error: 'AlarmBreached' });
+    expect(broken.deployments[0].outcome).toBe('rolled back');
+    expect(broken.cause).toContain('orders-api-ppe-5xx');
+  });
+
+  it('without --json, it prints a stage-by-stage account and the deployments', async () => {
+    // Act
+    const { code, out } = await run('simulate', '--event', ev('ecr-push-payments-api.json'));
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'promote push-payments-api-9fceb02d0ae5-8b21d48b21d4: SUCCEEDED, 8 state transitions',
+    );
+    expect(out).toMatch(/stage 1: ppe\/eu-west-1/);
+    expect(out).toMatch(/Wait for ECS deployment\s+ok\s+1m 30s/);
+    expect(out).toMatch(/Bake\s+ok\s+5m 00s/);
+    expect(out).toMatch(/payments-api\s+ppe\s+eu-west-1\s+8b21d48b21d4\s+deployed/);
+  });
+
+  it.each([
+    [['simulate'], 'simulate needs at least one --event'],
+    [
+      ['simulate', '--event', ev('does-not-exist.json')],
+      'does-not-exist.json: cannot read the event file (ENOENT)',
+    ],
+    [['simulate', '--event', ev('malformed-not-json.json')], 'malformed-not-json.json: not valid JSON'],
+    [['simulate', '--event', ev('malformed-missing-envelope-fields.json')], 'not an EventBridge event: id'],
+    [['simulate', '--event', ev('ecr-push-orders-api.json'), '--break', 'zzz=smoke'], '--break zzz=smoke'],
+    [['simulate', '--events', ev('ecr-push-orders-api.json')], "Unknown option '--events'"],
+    [['simulat'], 'unknown command "simulat"'],
+  ])('when called as %j, it exits 2 with one line naming the problem', async (argv, message) => {
+    // Act
+    const { code, err, out } = await run(...argv);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(message);
+    expect(err.split('\n')).toHaveLength(1);
+  });
+
+  it('when the config is invalid, it exits 2 naming the config file, the path and the problem', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-config-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(
+      file,
+      'version: 1\nenvironments:\n  - name: ppe\n    trigger: whenever\n    regions: [eu-west-1]\nservices: []\n',
+    );
+
+    // Act
+    const { code, err } = await run('simulate', '--event', ev('ecr-push-orders-api.json'), '--config', file);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toContain(`${file}: environments[0].trigger (line 4): trigger must be "push"`);
+    expect(err.split('\n')).toHaveLength(1);
+  });
+
+  it('when run through the installed bin, it prints the JSON report', () => {
+    // Act
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'pipeline.js'), 'simulate', '--event', ev('ecr-push-orders-api.json'), '--json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+
+    // Assess
+    expect(JSON.parse(out).executions[0].status).toBe('SUCCEEDED');
+  });
+});

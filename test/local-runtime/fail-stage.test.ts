@@ -1,0 +1,79 @@
+import { failStage, ROLLBACK_FAILED, StageFailedError } from '../../shared/use-cases/fail-stage';
+
+const smokeFailure = {
+  Error: 'SmokeTestFailed',
+  Cause: JSON.stringify({
+    errorType: 'SmokeTestFailed',
+    errorMessage: '1 of 2 smoke checks failed',
+    trace: [],
+  }),
+};
+
+describe('failStage (the "Stop the stage" step)', () => {
+  it('when the stage was rolled back and nobody redrove since, it fails with the original error and the rollback summary', () => {
+    // Act
+    const act = () =>
+      failStage(
+        {
+          failure: smokeFailure,
+          failedAt: { redriveCount: 0 },
+          rollback: { summary: 'SmokeTestFailed: … rolled back' },
+        },
+        0,
+      );
+
+    // Assess
+    expect(act).toThrow(StageFailedError);
+    expect(act).toThrow(
+      expect.objectContaining({ name: 'SmokeTestFailed', message: 'SmokeTestFailed: … rolled back' }),
+    );
+  });
+
+  it('when the rollback failed, it fails with RollbackFailed and says what to do', () => {
+    // Act
+    const act = () =>
+      failStage(
+        {
+          failure: smokeFailure,
+          failedAt: { redriveCount: 1 },
+          rollbackFailure: { Error: 'States.Timeout', Cause: 'Task timed out' },
+        },
+        1,
+      );
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ name: ROLLBACK_FAILED }));
+    expect(act).toThrow(
+      /SmokeTestFailed and then the rollback failed: States.Timeout: Task timed out.*redrive/,
+    );
+  });
+
+  it('when the execution was redriven after a rollback, it resumes from the deploy', () => {
+    // Act
+    const resume = failStage(
+      { failure: smokeFailure, failedAt: { redriveCount: 0 }, rollback: { summary: 's' } },
+      1,
+    );
+
+    // Assess
+    expect(resume).toEqual({
+      resumeFrom: 'deploy',
+      reason: expect.stringContaining('deploying the stage again'),
+    });
+  });
+
+  it('when the execution was redriven after a failed rollback, it resumes from the rollback', () => {
+    // Act
+    const resume = failStage(
+      {
+        failure: smokeFailure,
+        failedAt: { redriveCount: 2 },
+        rollbackFailure: { Error: 'Lambda.ServiceException' },
+      },
+      3,
+    );
+
+    // Assess
+    expect(resume.resumeFrom).toBe('rollback');
+  });
+});
