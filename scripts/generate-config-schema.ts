@@ -12,6 +12,29 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { pipelineConfigSchema } from '../shared/config/config.schema';
 
+/** The `format` values JSON Schema 2020-12 defines (section 7.3 of the validation vocabulary). */
+const STANDARD_FORMATS = new Set([
+  'date-time',
+  'date',
+  'time',
+  'duration',
+  'email',
+  'idn-email',
+  'hostname',
+  'idn-hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'iri',
+  'iri-reference',
+  'uuid',
+  'uri-template',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
+]);
+
 export const CONFIG_SCHEMA_FILE = join(__dirname, '..', 'pipeline.config.schema.json');
 
 /** The schema as a JSON document: 2-space indent and a trailing newline, as committed. */
@@ -22,6 +45,16 @@ export function configJsonSchemaText(): string {
     io: 'input',
     // Nothing in the schema is unrepresentable today; a future z.custom() or z.transform() must fail here.
     unrepresentable: 'throw',
+    override: ({ zodSchema, jsonSchema }) => {
+      // zod names some string checks as formats JSON Schema does not define ("starts_with" for
+      // .startsWith(), whose pattern is emitted as well); an unknown format only trips strict validators.
+      if (typeof jsonSchema.format === 'string' && !STANDARD_FORMATS.has(jsonSchema.format))
+        delete jsonSchema.format;
+      // z.url({ protocol }) becomes `format: uri`, which accepts any scheme: keep the protocol rule.
+      const def = zodSchema._zod.def as { format?: string; protocol?: RegExp };
+      if (def.format === 'url' && def.protocol && jsonSchema.pattern === undefined)
+        jsonSchema.pattern = `^(?:${def.protocol.source.replace(/^\^|\$$/g, '')}):`;
+    },
   });
   const { $schema, ...rest } = generated;
   const document = {
