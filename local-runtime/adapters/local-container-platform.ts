@@ -159,6 +159,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
       taskDefinitionArn,
       status: 'PRIMARY',
       rolloutState: 'IN_PROGRESS',
+      createdAt: this.options.clock.now(),
     };
     // The deployments this one replaces stop counting; ECS keeps them ACTIVE until drained.
     service.deployments = [

@@ -291,6 +291,7 @@ function toDeploymentView(deployment: Deployment): EcsDeploymentView {
     // ECS leaves rolloutState out for services it cannot track (Classic Load Balancer). Treat that as still
     // in progress: the deployment timeout then fails it, where COMPLETED would pass an unchecked deploy.
     rolloutState: (deployment.rolloutState ?? 'IN_PROGRESS') as RolloutState,
+    ...(deployment.createdAt !== undefined ? { createdAt: deployment.createdAt.getTime() } : {}),
     ...(deployment.rolloutStateReason !== undefined
       ? { rolloutStateReason: deployment.rolloutStateReason }
       : {}),

@@ -5,7 +5,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
+    what = 'pipeline configuration',
   ) {
-    super(`${file}: invalid pipeline configuration\n  ${problems.join('\n  ')}`);
+    super(`${file}: invalid ${what}\n  ${problems.join('\n  ')}`);
   }
 }

@@ -21,17 +21,17 @@ export function loadConfigFile(file: string): PipelineConfig {
 /** Validates configuration text; `file` is only used in messages. */
 export function parseConfig(text: string, file: string): PipelineConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => {
         const at = e.linePos?.[0];
-        return `${at ? `line ${at.line}:${at.col}: ` : ''}${e.message.split('\n')[0]}`;
+        return `${at ? `line ${at.line}:${at.col}: ` : ''}${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     );
   }
-  const result = pipelineConfigSchema.safeParse(doc.toJS());
+  const result = pipelineConfigSchema.safeParse(doc.toJS(), { reportInput: true });
   if (result.success) return result.data;
 
   throw new ConfigError(

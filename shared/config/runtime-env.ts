@@ -20,13 +20,14 @@ export function readRuntimeEnv<K extends keyof RuntimeEnv>(
 ): Pick<RuntimeEnv, K | 'AWS_REGION'> {
   const wanted = ['AWS_REGION', ...keys] as const;
   const schema = z.object(Object.fromEntries(wanted.map((key) => [key, runtimeEnvSchema.shape[key]])));
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, { reportInput: true });
   if (!result.success)
     throw new ConfigError(
-      'environment variables',
+      'the function environment',
       result.error.issues.map(
         (i) => `${i.path.join('.')}: ${i.input === undefined ? 'is not set' : i.message}`,
       ),
+      'variables',
     );
   return result.data as Pick<RuntimeEnv, K | 'AWS_REGION'>;
 }

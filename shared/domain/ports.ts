@@ -32,6 +32,8 @@ export interface EcsDeploymentView {
   status: string;
   rolloutState: RolloutState;
   rolloutStateReason?: string;
+  /** When the deployment started (epoch ms). */
+  createdAt?: number;
 }
 
 export interface EcsServiceView {

@@ -72,7 +72,8 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     previousTaskDefinitionArn: previous.arn,
     taskDefinitionArn: revision.arn,
     deploymentId,
-    startedAt: deps.clock.now(),
+    // A re-run keeps the original start, so the bake still covers alarms since the first update.
+    startedAt: existing?.createdAt ?? deps.clock.now(),
   };
 }
 

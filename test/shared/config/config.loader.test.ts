@@ -1,0 +1,343 @@
+import { ConfigError } from '../../../shared/config/config-error';
+import { loadConfigFile, parseConfig } from '../../../shared/config/config.loader';
+import { planStages } from '../../../shared/domain/stage';
+import { lineOf, SAMPLE_CONFIG_FILE, sampleConfig, sampleConfigText } from '../../support/fixtures';
+
+const FILE = 'pipeline.config.yml';
+
+/** Replaces exactly one occurrence of `from` in the sample configuration. */
+function breakSample(from: string, to: string): string {
+  const text = sampleConfigText();
+  if (text.split(from).length !== 2) throw new Error(`"${from}" must occur exactly once in the sample`);
+  return text.replace(from, to);
+}
+
+/** The ConfigError that parsing `text` throws. */
+function configErrorOf(text: string): ConfigError {
+  try {
+    parseConfig(text, FILE);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfigFile / parseConfig', () => {
+  it('when the sample configuration is loaded, it returns its environments and services', () => {
+    // Prepare
+    const file = SAMPLE_CONFIG_FILE;
+
+    // Act
+    const config = loadConfigFile(file);
+
+    // Assess
+    expect(config.version).toBe(1);
+    expect(config.environments.map((e) => [e.name, e.trigger])).toEqual([
+      ['ppe', 'push'],
+      ['staging', 'tag'],
+      ['prod', 'previous'],
+    ]);
+    expect(config.services.map((s) => s.ecrRepository)).toEqual(['orders-api', 'payments-api']);
+    expect(config.services[0]?.environments.ppe?.smoke.map((s) => s.name)).toEqual(['health', 'orders-list']);
+  });
+
+  it('when the file does not exist, it throws a ConfigError naming the file', () => {
+    // Prepare
+    const file = 'does-not-exist.config.yml';
+
+    // Act
+    const load = () => loadConfigFile(file);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^does-not-exist\.config\.yml: invalid pipeline configuration\n.*ENOENT/);
+  });
+
+  it('when an environment has an unknown field, it names the file, the path, the line and the field', () => {
+    // Prepare
+    const text = breakSample('    trigger: push\n', '    trigger: push\n    colour: blue\n');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.file).toBe(FILE);
+    expect(error.message).toContain(`${FILE}: invalid pipeline configuration`);
+    expect(error.problems).toEqual([
+      `environments[0] (line ${lineOf(text, '- name: ppe')}): unknown field(s) "colour"`,
+    ]);
+  });
+
+  it('when a trigger is not push, tag or previous, it names the path and the line and lists the triggers', () => {
+    // Prepare
+    const text = breakSample('trigger: tag', 'trigger: release');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(
+      new RegExp(
+        `^environments\\[1\\]\\.trigger \\(line ${lineOf(text, 'trigger: release')}\\): trigger must be "push"`,
+      ),
+    );
+    expect(error.problems[0]).toContain('"tag"');
+    expect(error.problems[0]).toContain('"previous"');
+  });
+
+  it('when the first environment is triggered by "previous", it says there is no previous environment', () => {
+    // Prepare
+    const text = breakSample('trigger: push', 'trigger: previous');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `environments[0].trigger (line ${lineOf(text, 'trigger: previous')}): ` +
+        'the first environment has no previous environment: use "push" or "tag"',
+    ]);
+  });
+
+  it('when a service lacks a target for a region of the environment, it names the service, environment and region', () => {
+    // Prepare: PPE also deploys to us-east-1, which no service configures
+    const text = breakSample(
+      'regions: [eu-west-1]\n  - name: staging',
+      'regions: [eu-west-1, us-east-1]\n  - name: staging',
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    const firstPpeTarget = lineOf(text, 'cluster: ppe,') - 2; // the `eu-west-1:` key under ppe.regions
+    expect(error.problems[0]).toBe(
+      `services[0].environments.ppe.regions (line ${firstPpeTarget}): ` +
+        'missing region "us-east-1", which environment "ppe" deploys to',
+    );
+    expect(error.problems[1]).toMatch(
+      /^services\[1\]\.environments\.ppe\.regions \(line \d+\): missing region "us-east-1"/,
+    );
+  });
+
+  it('when a service targets a region its environment does not deploy to, it names that region and its line', () => {
+    // Prepare: prod no longer deploys to ap-southeast-2, yet both services still target it
+    const text = breakSample(
+      'regions: [eu-west-1, us-east-1, ap-southeast-2]',
+      'regions: [eu-west-1, us-east-1]',
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    const ordersTarget = lineOf(text, "endpoint: 'https://orders-api.ap-southeast-2") - 4; // the `{` after the key
+    expect(error.problems).toHaveLength(2);
+    expect(error.problems[0]).toBe(
+      `services[0].environments.prod.regions.ap-southeast-2 (line ${ordersTarget}): ` +
+        'environment "prod" does not deploy to ap-southeast-2: add it to environments[].regions or remove it here',
+    );
+    expect(error.problems[1]).toMatch(
+      /^services\[1\]\.environments\.prod\.regions\.ap-southeast-2 \(line \d+\)/,
+    );
+  });
+
+  it('when two services have the same name, it names the second one and its line', () => {
+    // Prepare
+    const text = breakSample('  - name: payments-api', '  - name: orders-api');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    const line = lineOf(text, 'ecrRepository: payments-api') - 1;
+    expect(error.problems).toEqual([`services[1].name (line ${line}): "orders-api" is defined twice`]);
+  });
+
+  it('when two services push to the same ECR repository, it names the repository and its line', () => {
+    // Prepare
+    const text = breakSample('ecrRepository: payments-api', 'ecrRepository: orders-api');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    const line = lineOf(text, 'gitRepository: example-org/payments-api') - 1;
+    expect(error.problems).toEqual([
+      `services[1].ecrRepository (line ${line}): "orders-api" already belongs to another service: ` +
+        'a push must map to one service',
+    ]);
+  });
+
+  it('when an approver is not an email address, it names the approver entry and its line', () => {
+    // Prepare
+    const text = breakSample('release-manager@example.com', 'release-manager');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `environments[2].approval.approvers[0] (line ${lineOf(text, 'approvers:')}): each approver must be an email address`,
+    ]);
+  });
+
+  it('when minApprovals exceeds the number of approvers, it names minApprovals and its line', () => {
+    // Prepare
+    const text = breakSample('minApprovals: 1', 'minApprovals: 3');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `environments[2].approval.minApprovals (line ${lineOf(text, 'minApprovals: 3')}): ` +
+        'minApprovals cannot exceed the number of approvers',
+    ]);
+  });
+
+  it('when the text is not valid YAML, it throws a ConfigError naming the file and the syntax problem', () => {
+    // Prepare
+    const text = breakSample('version: 1', 'version: [1');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.message.startsWith(`${FILE}: invalid pipeline configuration\n`)).toBe(true);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^line \d+:\d+: .*end with a \]$/);
+  });
+
+  it('when a mapping has the same key twice, it rejects the file instead of keeping the last value', () => {
+    // Prepare
+    const text = breakSample('version: 1', 'version: 1\nversion: 2');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems.join('\n')).toMatch(/keys must be unique/i);
+  });
+});
+
+describe('planStages', () => {
+  it('when an image is pushed, it plans PPE in eu-west-1 only, without approval', () => {
+    // Prepare
+    const config = sampleConfig();
+
+    // Act
+    const stages = planStages(config, 'orders-api', 'push');
+
+    // Assess
+    expect(stages).toHaveLength(1);
+    expect(stages[0]).toEqual({
+      environment: 'ppe',
+      region: 'eu-west-1',
+      cluster: 'ppe',
+      service: 'orders-api',
+      container: 'app',
+      endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',
+      smoke: config.services[0]?.environments.ppe?.smoke,
+      alarms: { names: ['orders-api-ppe-5xx'], prefixes: ['orders-api-ppe-latency'] },
+      bakeSeconds: 300,
+      deploymentTimeoutSeconds: 1800,
+    });
+  });
+
+  it('when a version is tagged, it plans staging then the prod regions in configured order, approval only on prod', () => {
+    // Prepare
+    const config = sampleConfig();
+
+    // Act
+    const stages = planStages(config, 'orders-api', 'tag');
+
+    // Assess
+    expect(stages.map((s) => `${s.environment}/${s.region}`)).toEqual([
+      'staging/eu-west-1',
+      'prod/eu-west-1',
+      'prod/us-east-1',
+      'prod/ap-southeast-2',
+    ]);
+    expect(stages[0]?.approval).toBeUndefined();
+    for (const prod of stages.slice(1)) {
+      expect(prod.approval).toEqual({
+        approvers: ['release-manager@example.com', 'oncall-lead@example.com'],
+        minApprovals: 1,
+        timeoutSeconds: 168 * 3600,
+        allowSelfApproval: false,
+      });
+      expect(prod.bakeSeconds).toBe(30 * 60);
+      expect(prod.deploymentTimeoutSeconds).toBe(45 * 60);
+    }
+    expect(stages[3]?.endpoint).toBe('https://orders-api.ap-southeast-2.example.internal');
+  });
+
+  describe('with dev (push), qa (previous), staging (tag), prod (previous)', () => {
+    const target = (cluster: string, region: string) =>
+      `{ cluster: ${cluster}, service: web, container: app, endpoint: 'https://web.${cluster}.${region}.example.internal' }`;
+    const text = [
+      'version: 1',
+      'environments:',
+      '  - { name: dev, trigger: push, regions: [eu-west-1] }',
+      '  - { name: qa, trigger: previous, regions: [eu-west-1] }',
+      '  - { name: staging, trigger: tag, regions: [eu-west-1] }',
+      '  - { name: prod, trigger: previous, regions: [eu-west-1, us-east-1] }',
+      'services:',
+      '  - name: web',
+      '    ecrRepository: team/web',
+      '    environments:',
+      `      dev: { regions: { eu-west-1: ${target('dev', 'eu-west-1')} } }`,
+      `      qa: { regions: { eu-west-1: ${target('qa', 'eu-west-1')} } }`,
+      `      staging: { regions: { eu-west-1: ${target('staging', 'eu-west-1')} } }`,
+      `      prod: { regions: { eu-west-1: ${target('prod', 'eu-west-1')}, us-east-1: ${target('prod', 'us-east-1')} } }`,
+      '',
+    ].join('\n');
+
+    it('when an image is pushed, it plans dev then qa', () => {
+      // Prepare
+      const config = parseConfig(text, 'team.config.yml');
+
+      // Act
+      const stages = planStages(config, 'web', 'push');
+
+      // Assess
+      expect(stages.map((s) => `${s.environment}/${s.region}/${s.cluster}`)).toEqual([
+        'dev/eu-west-1/dev',
+        'qa/eu-west-1/qa',
+      ]);
+    });
+
+    it('when a version is tagged, it plans staging then both prod regions', () => {
+      // Prepare
+      const config = parseConfig(text, 'team.config.yml');
+
+      // Act
+      const stages = planStages(config, 'web', 'tag');
+
+      // Assess
+      expect(stages.map((s) => `${s.environment}/${s.region}`)).toEqual([
+        'staging/eu-west-1',
+        'prod/eu-west-1',
+        'prod/us-east-1',
+      ]);
+      // defaults apply where the file says nothing
+      expect(stages[0]?.bakeSeconds).toBe(600);
+      expect(stages[0]?.deploymentTimeoutSeconds).toBe(1800);
+      expect(stages[0]?.smoke).toEqual([]);
+    });
+  });
+
+  it('when the service is not configured, it throws naming the service', () => {
+    // Prepare
+    const config = sampleConfig();
+
+    // Act
+    const plan = () => planStages(config, 'billing-worker', 'push');
+
+    // Assess
+    expect(plan).toThrow('unknown service "billing-worker"');
+  });
+});

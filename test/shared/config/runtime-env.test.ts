@@ -1,0 +1,68 @@
+import { ConfigError } from '../../../shared/config/config-error';
+import { readRuntimeEnv } from '../../../shared/config/runtime-env';
+
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:promote';
+
+/** The ConfigError that reading `env` throws. */
+function errorOf(read: () => unknown): ConfigError {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the environment to be rejected');
+}
+
+describe('readRuntimeEnv', () => {
+  it('when the variables are set, it returns them with the defaults of the others', () => {
+    // Prepare
+    const env = { PIPELINE_TABLE: 'pipeline', PROMOTE_STATE_MACHINE_ARN: ARN, UNRELATED: 'x' };
+
+    // Act
+    const read = readRuntimeEnv(['PIPELINE_TABLE', 'PROMOTE_STATE_MACHINE_ARN', 'PIPELINE_CONFIG_FILE'], env);
+
+    // Assess
+    expect(read).toEqual({
+      AWS_REGION: 'local',
+      PIPELINE_TABLE: 'pipeline',
+      PROMOTE_STATE_MACHINE_ARN: ARN,
+      PIPELINE_CONFIG_FILE: 'dist/pipeline.config.json',
+    });
+  });
+
+  it('when a required variable is missing, it throws naming the variable as not set', () => {
+    // Prepare
+    const env = { AWS_REGION: 'eu-west-1' };
+
+    // Act
+    const error = errorOf(() => readRuntimeEnv(['PIPELINE_TABLE'], env));
+
+    // Assess
+    expect(error.file).toBe('environment variables');
+    expect(error.problems).toEqual(['PIPELINE_TABLE: is not set']);
+  });
+
+  it('when another function’s variable is missing, it does not block this one', () => {
+    // Prepare
+    const env = { PIPELINE_TABLE: 'pipeline' };
+
+    // Act
+    const read = readRuntimeEnv(['PIPELINE_TABLE'], env);
+
+    // Assess
+    expect(read).toEqual({ AWS_REGION: 'local', PIPELINE_TABLE: 'pipeline' });
+  });
+
+  it('when a variable is set to an invalid value, it rejects it naming the variable', () => {
+    // Prepare
+    const env = { PIPELINE_TABLE: 'pipeline', PROMOTE_STATE_MACHINE_ARN: 'promote' };
+
+    // Act
+    const error = errorOf(() => readRuntimeEnv(['PIPELINE_TABLE', 'PROMOTE_STATE_MACHINE_ARN'], env));
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems).toEqual(['PROMOTE_STATE_MACHINE_ARN: must be a state machine ARN']);
+  });
+});

@@ -1,0 +1,142 @@
+import type { Context } from 'aws-lambda';
+import { lambdaStep } from '../../shared/middleware/lambda-step';
+import type {
+  ContainerPlatform,
+  DeploymentWaiter,
+  DeploymentWaiterStore,
+  ExecutionControl,
+  StageKey,
+  StageRecordStore,
+} from '../../shared/domain/ports';
+
+const keyOf = (key: StageKey): string => `${key.executionName}/${key.environment}/${key.region}`;
+
+/** StageRecordStore in memory, first writer wins (what the DynamoDB adapter guarantees). */
+export class InMemoryStageRecordStore implements StageRecordStore {
+  private readonly records = new Map<string, string>();
+
+  async rememberPreviousRevision(key: StageKey, previousTaskDefinitionArn: string): Promise<string> {
+    const stored = this.records.get(keyOf(key));
+    if (stored !== undefined) return stored;
+    this.records.set(keyOf(key), previousTaskDefinitionArn);
+    return previousTaskDefinitionArn;
+  }
+
+  async previousRevision(key: StageKey): Promise<string | undefined> {
+    return this.records.get(keyOf(key));
+  }
+}
+
+/** DeploymentWaiterStore in memory; `take` hands a waiter to exactly one caller. */
+export class InMemoryDeploymentWaiterStore implements DeploymentWaiterStore {
+  private readonly waiters = new Map<string, DeploymentWaiter>();
+
+  async put(waiter: DeploymentWaiter): Promise<void> {
+    this.waiters.set(waiter.deploymentId, structuredClone(waiter));
+  }
+
+  async get(deploymentId: string): Promise<DeploymentWaiter | undefined> {
+    const waiter = this.waiters.get(deploymentId);
+    return waiter && structuredClone(waiter);
+  }
+
+  async take(deploymentId: string): Promise<DeploymentWaiter | undefined> {
+    const waiter = this.waiters.get(deploymentId);
+    this.waiters.delete(deploymentId);
+    return waiter;
+  }
+
+  async list(): Promise<DeploymentWaiter[]> {
+    return [...this.waiters.values()].map((w) => structuredClone(w));
+  }
+}
+
+export interface TaskDelivery {
+  taskToken: string;
+  kind: 'success' | 'failure';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/**
+ * ExecutionControl that remembers what it was asked: an execution name it has seen before is reported as
+ * already existing (as Step Functions does for a running or recent execution of the same name).
+ */
+export class RecordingExecutionControl implements ExecutionControl {
+  readonly started: { stateMachineArn: string; name: string; input: unknown }[] = [];
+  readonly deliveries: TaskDelivery[] = [];
+  private readonly names = new Set<string>();
+
+  async startExecution(request: { stateMachineArn: string; name: string; input: unknown }) {
+    const executionArn = `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
+    if (this.names.has(request.name)) return { executionArn, alreadyExisted: true };
+    this.names.add(request.name);
+    this.started.push(structuredClone(request));
+    return { executionArn, alreadyExisted: false };
+  }
+
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean> {
+    this.deliveries.push({ taskToken, kind: 'success', output });
+    return true;
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<boolean> {
+    this.deliveries.push({ taskToken, kind: 'failure', error, cause });
+    return true;
+  }
+}
+
+/** A Lambda context as the runtime passes it, for invoking middy handlers in-process. */
+export function fakeLambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/01/01/[$LATEST]abcdef0123456789',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** A ContainerPlatform that behaves like `platform` except for the methods given (a failure to inject). */
+export function overriding(
+  platform: ContainerPlatform,
+  overrides: Partial<ContainerPlatform>,
+): ContainerPlatform {
+  return {
+    describeService: overrides.describeService ?? ((...a) => platform.describeService(...a)),
+    describeTaskDefinition:
+      overrides.describeTaskDefinition ?? ((...a) => platform.describeTaskDefinition(...a)),
+    latestTaskDefinition: overrides.latestTaskDefinition ?? ((...a) => platform.latestTaskDefinition(...a)),
+    registerRevision: overrides.registerRevision ?? ((...a) => platform.registerRevision(...a)),
+    updateService: overrides.updateService ?? ((...a) => platform.updateService(...a)),
+  };
+}
+
+/** Invokes `step` the way Lambda invokes a function: through the middleware stack every handler uses. */
+export async function invokeThroughMiddleware<E, R>(
+  name: string,
+  step: (event: E) => Promise<R>,
+  event: E,
+): Promise<R> {
+  const handler = lambdaStep(name, () => step);
+  return handler(event, fakeLambdaContext(name));
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    (value: unknown) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
+  if (!(outcome.error instanceof Error)) throw new Error(`expected an Error, got ${String(outcome.error)}`);
+  return outcome.error;
+}
