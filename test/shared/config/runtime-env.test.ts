@@ -39,7 +39,8 @@ describe('readRuntimeEnv', () => {
     const error = errorOf(() => readRuntimeEnv(['PIPELINE_TABLE'], env));
 
     // Assess
-    expect(error.file).toBe('environment variables');
+    expect(error.file).toBe('the function environment');
+    expect(error.message).toContain('invalid variables');
     expect(error.problems).toEqual(['PIPELINE_TABLE: is not set']);
   });
 
