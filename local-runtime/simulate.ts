@@ -116,13 +116,15 @@ function noRuleReason(config: PipelineConfig, event: unknown): string {
   const rule = eventRules(config).find((r) => (r.pattern.source as string[]).includes(e.source ?? ''));
   if (!rule) return `no rule matches source "${e.source}" / "${e['detail-type']}"`;
   for (const [key, expected] of Object.entries(rule.pattern)) {
-    const fields = key === 'detail' ? Object.entries(expected as Record<string, unknown>) : [[key, expected] as const];
+    const fields =
+      key === 'detail' ? Object.entries(expected as Record<string, unknown>) : [[key, expected] as const];
     for (const [field, allowed] of fields) {
       const single = key === 'detail' ? { detail: { [field]: allowed } } : { [field]: allowed };
       if (!matchesEventPattern(single, event)) {
         const actual = key === 'detail' ? e.detail?.[field] : (e as Record<string, unknown>)[field];
         const path = key === 'detail' ? `detail.${field}` : field;
-        const seen = actual === undefined ? 'is missing, expected' : `${JSON.stringify(actual)} is not one of`;
+        const seen =
+          actual === undefined ? 'is missing, expected' : `${JSON.stringify(actual)} is not one of`;
         return `no rule matches: ${path} ${seen} ${JSON.stringify(allowed)} (${rule.description})`;
       }
     }

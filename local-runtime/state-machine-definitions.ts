@@ -16,18 +16,32 @@ export function functionNameOf(arn: string): string | undefined {
 }
 
 /**
- * Loads `statemachines/<name>.asl.yml`, the very file serverless.yml deploys, and resolves the
- * CloudFormation references serverless-step-functions would (`Fn::GetAtt: [function, Arn]`) to local
- * function ARNs. Any other reference is an error: the local runtime must not silently run something else.
+ * Loads `statemachines/<name>.asl.yml`, the very file serverless.yml deploys, includes the fragments it
+ * names with `${file(./statemachines/….asl.yml)}` (as serverless does), and resolves the CloudFormation
+ * references serverless-step-functions would (`Fn::GetAtt: [function, Arn]`) to local function ARNs. Any
+ * other reference is an error: the local runtime must not silently run something else.
  */
 export function loadStateMachineDefinition(name: string, dir = STATE_MACHINES_DIR): Record<string, unknown> {
-  const file = join(dir, `${name}.asl.yml`);
-  const definition = parse(readFileSync(file, 'utf8')) as unknown;
-  return resolveReferences(definition, file, '') as Record<string, unknown>;
+  return loadFile(join(dir, `${name}.asl.yml`), join(dir, '..')) as Record<string, unknown>;
 }
 
-function resolveReferences(value: unknown, file: string, path: string): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => resolveReferences(v, file, `${path}[${i}]`));
+/** `${file(./statemachines/stage.asl.yml)}`, the serverless variable that includes a shared fragment. */
+const FILE_INCLUDE = /^\$\{file\((\.\/[\w./-]+\.asl\.yml)\)\}$/;
+
+function loadFile(file: string, serviceRoot: string): unknown {
+  const definition = parse(readFileSync(file, 'utf8')) as unknown;
+  return resolveReferences(definition, file, '', serviceRoot);
+}
+
+function resolveReferences(value: unknown, file: string, path: string, root: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveReferences(v, file, `${path}[${i}]`, root));
+  if (typeof value === 'string') {
+    const include = FILE_INCLUDE.exec(value);
+    if (include) return loadFile(join(root, include[1]!), root);
+    if (value.includes('${'))
+      throw new Error(`${file}: ${path}: serverless variable ${value} cannot be resolved locally`);
+    return value;
+  }
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   const getAtt = (value as Record<string, unknown>)['Fn::GetAtt'];
@@ -39,6 +53,6 @@ function resolveReferences(value: unknown, file: string, path: string): unknown 
   const reference = entries.find(([k]) => k === 'Ref' || k.startsWith('Fn::'));
   if (reference) throw new Error(`${file}: ${path}: ${reference[0]} cannot be resolved by the local runtime`);
   return Object.fromEntries(
-    entries.map(([k, v]) => [k, resolveReferences(v, file, path ? `${path}.${k}` : k)]),
+    entries.map(([k, v]) => [k, resolveReferences(v, file, path ? `${path}.${k}` : k, root)]),
   );
 }

@@ -10,6 +10,8 @@ const runtimeEnvSchema = z.object({
   PIPELINE_TABLE: z.string().min(1),
   PROMOTE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
   PIPELINE_CONFIG_FILE: z.string().min(1).default('dist/pipeline.config.json'),
+  GITHUB_WEBHOOK_SECRET_NAME: z.string().min(1),
+  PIPELINE_EVENT_BUS_NAME: z.string().min(1),
 });
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 

@@ -7,11 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, type Tags } from 'yaml';
 import { loadStateMachineDefinition, localFunctionArn } from '../../local-runtime/state-machine-definitions';
 import { functionNames } from '../../scripts/build-functions';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { eventRules } from '../../shared/event-rules';
+import { loadServerlessYml } from '../support/serverless-yml';
 
 const ROOT = join(__dirname, '..', '..');
 const TEMPLATE_FILE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
@@ -59,19 +59,6 @@ interface PolicyStatement {
   NotResource?: unknown;
   Principal?: unknown;
 }
-interface ServerlessFunction {
-  handler: string;
-  package?: { patterns?: string[] };
-  events?: Record<string, unknown>[];
-}
-interface ServerlessYml {
-  service: string;
-  provider: { environment?: Record<string, unknown> };
-  package?: { individually?: boolean; patterns?: string[] };
-  functions: Record<string, ServerlessFunction>;
-  stepFunctions: { stateMachines: Record<string, { id: string; definition: unknown }> };
-}
-
 let template: Template;
 const serverlessYml = loadServerlessYml();
 const config = loadConfigFile(join(ROOT, 'pipeline.config.yml'));
@@ -138,8 +125,16 @@ describe('the packaged CloudFormation template', () => {
         expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }),
       ]);
     }
+    // The one HTTP entry point: the GitHub webhook, through API Gateway.
+    expect(permissionsFor('receiveGithubWebhook')).toEqual([
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' }),
+    ]);
     for (const [, permission] of resourcesOfType('AWS::Lambda::Permission'))
-      expect(permission.Principal).toBe('events.amazonaws.com');
+      expect(permission.Principal).toBe(
+        JSON.stringify(permission.FunctionName).includes('ReceiveGithubWebhook')
+          ? 'apigateway.amazonaws.com'
+          : 'events.amazonaws.com',
+      );
   });
 
   describe('the state machines', () => {
@@ -335,21 +330,6 @@ function newestMtime(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
-}
-
-/** serverless.yml with its CloudFormation short forms (`!Ref`, `!Sub`, `!GetAtt`...) as their long forms. */
-function loadServerlessYml(): ServerlessYml {
-  const intrinsics = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'ImportValue', 'FindInMap'];
-  const longForm = (name: string) => (name === 'Ref' ? 'Ref' : `Fn::${name}`);
-  const customTags: Tags = intrinsics.flatMap((name) => [
-    { tag: `!${name}`, resolve: (value: string) => ({ [longForm(name)]: value }) },
-    {
-      tag: `!${name}`,
-      collection: 'seq' as const,
-      resolve: (value: { toJSON(): unknown }) => ({ [longForm(name)]: value.toJSON() }),
-    },
-  ]);
-  return parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { customTags }) as ServerlessYml;
 }
 
 function resourcesOfType(type: string): [string, Record<string, unknown>][] {
