@@ -10,6 +10,11 @@ export const ERROR_NAMES = {
   awsTransient: 'AwsTransientError',
   invalidStepInput: 'InvalidStepInput',
   misconfigured: 'PipelineMisconfigured',
+  imageNotFound: 'ImageNotFound',
+  releaseTagConflict: 'ReleaseTagConflict',
+  downgradeRefused: 'DowngradeRefused',
+  approvalRejected: 'ApprovalRejected',
+  stageLocked: 'StageLocked',
 } as const;
 
 /** Base for errors a state machine may catch: the cause is written for the operator who reads it. */
@@ -43,4 +48,29 @@ export class InvalidStepInputError extends PipelineError {
 /** The AWS resources do not match the configuration (missing container, service or alarm). */
 export class PipelineMisconfiguredError extends PipelineError {
   override readonly name = ERROR_NAMES.misconfigured;
+}
+
+/** The build never pushed `sha-<commit>` to the repository within the wait allowed for it. */
+export class ImageNotFoundError extends PipelineError {
+  override readonly name = ERROR_NAMES.imageNotFound;
+}
+
+/** The release tag already names another image in the repository (tags are immutable). */
+export class ReleaseTagConflictError extends PipelineError {
+  override readonly name = ERROR_NAMES.releaseTagConflict;
+}
+
+/** The tag is older than the version production runs and the event did not allow a downgrade. */
+export class DowngradeRefusedError extends PipelineError {
+  override readonly name = ERROR_NAMES.downgradeRefused;
+}
+
+/** An approver rejected the stage; the cause says who, when and why. */
+export class ApprovalRejectedError extends PipelineError {
+  override readonly name = ERROR_NAMES.approvalRejected;
+}
+
+/** Another execution holds the stage's deployment lock: retried until it is released. */
+export class StageLockedError extends PipelineError {
+  override readonly name = ERROR_NAMES.stageLocked;
 }
