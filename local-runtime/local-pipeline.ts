@@ -21,7 +21,15 @@ import { createRollBackService } from '../functions/roll-back-service/handler';
 import { createRunSmokeTests } from '../functions/run-smoke-tests/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
+import { decideApproval } from '../shared/approvals/decide-approval';
+import { DynamoApprovalStore } from '../shared/aws/approval-store.adapter';
+import { createCheckRelease } from '../functions/check-release/handler';
+import { createRequestApproval } from '../functions/request-approval/handler';
+import { createResolveReleaseImage } from '../functions/resolve-release-image/handler';
+import { createStartRelease } from '../functions/start-release/handler';
 import { LocalAlarmSource } from './adapters/local-alarm-source';
+import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
+import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
 import { LocalStepFunctions } from './engine';
@@ -55,6 +63,10 @@ export interface LocalPipelineOptions {
   dropEcsEvents?: boolean;
   /** Run the sweep function on this period (pipeline time) while the stack is open, as the AWS schedule does. */
   sweepEveryMs?: number;
+  /** What the local approvers do with production approval requests. Default: approve. */
+  approvals?: ApprovalPolicy;
+  /** Regions whose approvals are rejected whatever the policy. */
+  rejectRegions?: string[];
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -75,7 +87,9 @@ export class LocalPipeline {
   readonly alarms: LocalAlarmSource;
   readonly fleet: LocalServiceFleet;
   readonly lambdas: LocalLambdaService;
-  readonly stateMachineArns: { promote: string } = { promote: '' };
+  readonly registry = new LocalImageRegistry();
+  readonly approvals: LocalApprovalDesk;
+  readonly stateMachineArns: { promote: string; release: string } = { promote: '', release: '' };
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly closing = new AbortController();
 
@@ -112,6 +126,13 @@ export class LocalPipeline {
     });
     const executions = new LocalExecutionControl(this.engine);
     const settle = { platform: this.platform, waiters, executions, clock };
+    const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
+    this.approvals = new LocalApprovalDesk({
+      policy: options.approvals ?? 'approve',
+      rejectRegions: options.rejectRegions ?? [],
+      decide: (attempt) => decideApproval(attempt, { store: approvalStore, executions, clock }),
+      track: (work) => this.track(work),
+    });
 
     const step = <E, R>(name: string, make: () => (event: E) => Promise<R>): LambdaHandler =>
       lambdaStep(name, make) as unknown as LambdaHandler;
@@ -131,6 +152,16 @@ export class LocalPipeline {
           createCheckBakeAlarms({ alarms: this.alarms, clock }),
         ),
         failStage: step('fail-stage', createFailStage),
+        startRelease: step('start-release', () =>
+          createStartRelease({ config, executions, releaseStateMachineArn: this.stateMachineArns.release }),
+        ),
+        checkRelease: step('check-release', () => createCheckRelease({ platform: this.platform })),
+        resolveReleaseImage: step('resolve-release-image', () =>
+          createResolveReleaseImage({ registry: this.registry, clock }),
+        ),
+        requestApproval: step('request-approval', () =>
+          createRequestApproval({ store: approvalStore, notifier: this.approvals, clock }),
+        ),
         rollBackService: step('roll-back-service', () =>
           createRollBackService({ platform: this.platform, stageRecords }),
         ),
@@ -151,17 +182,25 @@ export class LocalPipeline {
       dynamo,
       options,
     );
-    const { stateMachineArn } = await pipeline.engine.createStateMachine({
-      name: 'promote',
-      definition: loadStateMachineDefinition('promote'),
-    });
-    pipeline.stateMachineArns.promote = stateMachineArn;
+    try {
+      for (const name of ['promote', 'release'] as const) {
+        const { stateMachineArn } = await pipeline.engine.createStateMachine({
+          name,
+          definition: loadStateMachineDefinition(name),
+        });
+        pipeline.stateMachineArns[name] = stateMachineArn;
+      }
+    } catch (error) {
+      await dynamo.close(); // a bad definition must not leave the DynamoDB server holding the process open
+      throw error;
+    }
     if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
     return pipeline;
   }
 
   /** Delivers one EventBridge event to every rule whose pattern matches it, as EventBridge would. */
   async putEvent(event: unknown): Promise<RoutedEvent> {
+    this.recordImagePush(event);
     const deliveries: RoutedEvent['deliveries'] = [];
     for (const rule of eventRules(this.config)) {
       if (!matchesEventPattern(rule.pattern, event)) continue;
@@ -204,6 +243,25 @@ export class LocalPipeline {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;
+  }
+
+  /** ECR stores the image before it announces the push: the local registry learns it the same way. */
+  private recordImagePush(event: unknown): void {
+    const push = event as { source?: string; region?: string; detail?: Record<string, unknown> };
+    const detail = push.detail ?? {};
+    if (push.source !== 'aws.ecr' || detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') return;
+    const [repository, tag, digest] = [
+      detail['repository-name'],
+      detail['image-tag'],
+      detail['image-digest'],
+    ];
+    if (
+      typeof repository === 'string' &&
+      typeof tag === 'string' &&
+      typeof digest === 'string' &&
+      push.region
+    )
+      this.registry.recordPush({ region: push.region, repository, tag, digest });
   }
 
   /** The local counterpart of the `rate(1 minute)` schedule of sweepDeployments. */

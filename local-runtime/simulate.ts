@@ -141,6 +141,7 @@ async function describe(
   const { events } = await pipeline.engine.getExecutionHistory({ executionArn });
   const promotion = JSON.parse(execution.input) as Promotion;
   const states = statesOf(events);
+  const digest = promotion.image?.digest ?? releaseDigest(events);
   return {
     stateMachine: execution.stateMachineArn.split(':').pop() ?? '',
     name: execution.name,
@@ -154,11 +155,21 @@ async function describe(
       service: promotion.service,
       environment: stage.environment,
       region: stage.region,
-      digest: promotion.image.digest,
+      digest: digest ?? '(not resolved)',
       outcome: outcomeOf(states, index),
     })),
     states,
   };
+}
+
+/** A release learns its image in "Resolve the release image"; a promotion starts with it. */
+function releaseDigest(events: HistoryEvent[]): string | undefined {
+  for (const event of events) {
+    const output = event.details.output as { resolved?: { image?: { digest?: string } } } | undefined;
+    if (event.type === 'TaskStateExited' && output?.resolved?.image?.digest)
+      return output.resolved.image.digest;
+  }
+  return undefined;
 }
 
 /** Pairs entered/exited events into a list of states run, tagging each with its Map iteration. */

@@ -11,8 +11,10 @@ module.exports = async () => {
   const config = loadConfigFile(configFile);
   return {
     patterns: {
-      ecrPush: patternFor(config, 'startPromotion'),
-      ecsDeploymentFinished: patternFor(config, 'completeDeployment'),
+      ecrPush: patternFor(config, 'ecrPush'),
+      ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),
+      gitTagCreated: patternFor(config, 'gitTagCreated'),
+      codeCommitTagCreated: patternFor(config, 'codeCommitTagCreated'),
     },
   };
 };

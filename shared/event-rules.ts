@@ -1,12 +1,17 @@
 import type { PipelineConfig } from './config/config.schema';
+import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-created.schema';
 
 /**
  * The EventBridge rules of the pipeline, in one place: `serverless.yml` reads its patterns from here
  * (through `serverless/variables.js`) and the local runtime routes events with the very same patterns.
  */
 export interface EventRule {
+  /** The rule's name in serverless/variables.js (`patterns.<id>`). */
+  id: 'ecrPush' | 'ecsDeploymentFinished' | 'gitTagCreated' | 'codeCommitTagCreated';
   /** The serverless.yml function the rule targets. */
-  target: 'startPromotion' | 'completeDeployment';
+  target: 'startPromotion' | 'completeDeployment' | 'startRelease';
+  /** The bus the rule listens on: the account's default bus, or the pipeline's own. */
+  bus: 'default' | 'pipeline';
   description: string;
   pattern: Record<string, unknown>;
 }
@@ -16,7 +21,9 @@ export const ECS_DEPLOYMENT_FINISHED = ['SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE
 export function eventRules(config: PipelineConfig): EventRule[] {
   return [
     {
+      id: 'ecrPush',
       target: 'startPromotion',
+      bus: 'default',
       description: 'Successful pushes of sha-<commit> images to the configured ECR repositories',
       pattern: {
         source: ['aws.ecr'],
@@ -30,7 +37,9 @@ export function eventRules(config: PipelineConfig): EventRule[] {
       },
     },
     {
+      id: 'ecsDeploymentFinished',
       target: 'completeDeployment',
+      bus: 'default',
       description: 'ECS service deployments that completed or failed',
       pattern: {
         source: ['aws.ecs'],
@@ -38,12 +47,33 @@ export function eventRules(config: PipelineConfig): EventRule[] {
         detail: { eventName: ECS_DEPLOYMENT_FINISHED },
       },
     },
+    {
+      id: 'gitTagCreated',
+      target: 'startRelease',
+      bus: 'pipeline',
+      description: 'Git Tag Created events (GitHub webhook, or any CI with put-events)',
+      pattern: tagCreatedPattern(),
+    },
+    {
+      id: 'codeCommitTagCreated',
+      target: 'startRelease',
+      bus: 'default',
+      description: 'Tags created in the CodeCommit repositories of the configured services',
+      pattern: codeCommitTagCreatedPattern(codeCommitRepositories(config)),
+    },
   ];
 }
 
-/** The pattern of the rule that targets `target`. */
-export function patternFor(config: PipelineConfig, target: EventRule['target']): Record<string, unknown> {
-  const rule = eventRules(config).find((r) => r.target === target);
-  if (!rule) throw new Error(`no event rule targets ${target}`);
+/** Services whose gitRepository is a CodeCommit repository name (GitHub ones are owner/name). */
+function codeCommitRepositories(config: PipelineConfig): string[] {
+  return config.services.flatMap((s) =>
+    s.gitRepository && !s.gitRepository.includes('/') ? [s.gitRepository] : [],
+  );
+}
+
+/** The pattern of the rule `id`. */
+export function patternFor(config: PipelineConfig, id: EventRule['id']): Record<string, unknown> {
+  const rule = eventRules(config).find((r) => r.id === id);
+  if (!rule) throw new Error(`no event rule ${id}`);
   return rule.pattern;
 }

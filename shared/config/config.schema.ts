@@ -117,9 +117,21 @@ const service = z
   })
   .strict();
 
+const releasePolicy = z
+  .object({
+    /** How long a release waits for the build to push `sha-<commit>` before failing. */
+    imageWaitMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
+  })
+  .strict();
+
 export const pipelineConfigSchema = z
   .object({
     version: z.literal(1, { error: () => 'version must be 1' }),
+    releases: releasePolicy.default({ imageWaitMinutes: 30 }),
     environments: z.array(environment).min(1, 'define at least one environment'),
     services: z.array(service).min(1, 'define at least one service'),
   })

@@ -9,6 +9,7 @@ const runtimeEnvSchema = z.object({
   AWS_REGION: z.string().min(1).default('local'),
   PIPELINE_TABLE: z.string().min(1),
   PROMOTE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
+  RELEASE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
   PIPELINE_CONFIG_FILE: z.string().min(1).default('dist/pipeline.config.json'),
   GITHUB_WEBHOOK_SECRET_NAME: z.string().min(1),
   PIPELINE_EVENT_BUS_NAME: z.string().min(1),

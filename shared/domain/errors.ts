@@ -14,6 +14,7 @@ export const ERROR_NAMES = {
   releaseTagConflict: 'ReleaseTagConflict',
   downgradeRefused: 'DowngradeRefused',
   approvalRejected: 'ApprovalRejected',
+  approvalExpired: 'ApprovalExpired',
   stageLocked: 'StageLocked',
 } as const;
 

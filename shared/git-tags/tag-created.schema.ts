@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseVersionTag } from '../domain/version';
 import { eventEnvelopeSchema } from '../events/event-envelope.schema';
 
 /**
@@ -16,11 +17,9 @@ export type TagOrigin = (typeof TAG_ORIGINS)[number];
 export const MAX_TAG_LENGTH = 255;
 export const MAX_CREATED_BY_LENGTH = 256;
 
-/** A release tag: `vMAJOR.MINOR.PATCH` without leading zeros, the only tags that release a service. */
-export const RELEASE_TAG = /^v(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/;
-
+/** A tag that releases: `vMAJOR.MINOR.PATCH`, or a pre-release of one (staging only); see shared/domain/version.ts. */
 export function isReleaseTag(tag: string): boolean {
-  return RELEASE_TAG.test(tag);
+  return parseVersionTag(tag) !== undefined;
 }
 
 /** A full 40-character SHA-1 commit id, lowercase as git prints it. */

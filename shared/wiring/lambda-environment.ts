@@ -11,3 +11,7 @@ export function pipelineTableName(): string {
 export function promoteStateMachineArn(): string {
   return readRuntimeEnv(['PROMOTE_STATE_MACHINE_ARN']).PROMOTE_STATE_MACHINE_ARN;
 }
+
+export function releaseStateMachineArn(): string {
+  return readRuntimeEnv(['RELEASE_STATE_MACHINE_ARN']).RELEASE_STATE_MACHINE_ARN;
+}

@@ -46,6 +46,8 @@ const FILES = readdirSync(STATE_MACHINES_DIR)
   .sort();
 const FUNCTIONS = Object.keys(loadServerlessYml().functions);
 const KNOWN_ERROR_NAMES = new Set<string>(Object.values(ERROR_NAMES));
+/** The release's steps before its first deploy (release.asl.yml). */
+const releasePreparation = new Set(['Check the release', 'Resolve the release image']);
 
 test('there are state machines to check', () => {
   expect(NAMES.length).toBeGreaterThan(0);
@@ -119,7 +121,11 @@ describe.each(NAMES)('statemachines/%s.asl.yml', (name) => {
         const retries = retriersOf(state);
         const catches = catchersOf(state);
         expect({ stateName, retries: retries.length > 0 }).toEqual({ stateName, retries: true });
-        if (normalPath.has(stateName)) {
+        if (normalPath.has(stateName) && releasePreparation.has(stateName)) {
+          // Before any deploy there is nothing to roll back: these fail the execution as they are, and a
+          // redrive re-runs them (e.g. after the build pushed the missing image).
+          expect({ stateName, catches: catches.length }).toEqual({ stateName, catches: 0 });
+        } else if (normalPath.has(stateName)) {
           expect({
             stateName,
             catchesAll: catches.some((c) => c.ErrorEquals.includes('States.ALL')),
