@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loader';
 import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
 import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import type { ApprovalPolicy } from '../local-runtime/adapters/local-approval-desk';
 import { readableCause } from '../shared/domain/failure-cause';
 import { duration, shortSha, table } from './format';
 import { UsageError } from './usage-error';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
                          [--break <commit-prefix>=deploy|smoke|alarm …]
+                         [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
 
 Feeds EventBridge events, in order, through the local rules and the real state machines and reports what
 started, every state it passed, what it deployed where and how many state transitions it took.
@@ -16,7 +18,13 @@ started, every state it passed, what it deployed where and how many state transi
   --config  pipeline configuration (default: pipeline.config.yml)
   --json    one JSON object: { executions: [...], ignored: [...] }
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
-            answers 503 (smoke) or it drives its alarms into ALARM (alarm)`;
+            answers 503 (smoke) or it drives its alarms into ALARM (alarm)
+  --approve what the approvers do with production approvals: all (default), none (they expire),
+            reject
+  --reject-region  reject the approvals of one region whatever --approve says (repeatable)
+  --concurrent     deliver every event before waiting, so executions overlap (default: one by one)`;
+
+const APPROVALS: Record<string, ApprovalPolicy> = { all: 'approve', none: 'none', reject: 'reject' };
 
 const BREAKS: Record<string, VersionBehaviour> = {
   deploy: { failsToStart: true },
@@ -33,6 +41,9 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       json: { type: 'boolean', default: false },
       break: { type: 'string', multiple: true },
+      approve: { type: 'string', default: 'all' },
+      'reject-region': { type: 'string', multiple: true },
+      concurrent: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -46,9 +57,17 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
     behaviours[commit] = { ...behaviours[commit], ...behaviour };
   }
 
+  const approvals = APPROVALS[values.approve];
+  if (!approvals) throw new UsageError(`--approve ${values.approve}: expected all, none or reject`);
+
   const config = loadConfigFile(values.config);
   const events = values.event.map((file) => ({ source: file, event: readEventFile(file) }));
-  const report = await simulate(config, events, { behaviours });
+  const report = await simulate(config, events, {
+    behaviours,
+    approvals,
+    rejectRegions: values['reject-region'] ?? [],
+    concurrent: values.concurrent,
+  });
   out(values.json ? JSON.stringify(toJson(report), null, 2) : render(report));
   return 0;
 }

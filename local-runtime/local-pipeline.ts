@@ -23,6 +23,9 @@ import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
 import { decideApproval } from '../shared/approvals/decide-approval';
 import { DynamoApprovalStore } from '../shared/aws/approval-store.adapter';
+import { DynamoDeploymentLocks } from '../shared/aws/deployment-locks.adapter';
+import { createAcquireStageLock } from '../functions/acquire-stage-lock/handler';
+import { createReleaseStageLock } from '../functions/release-stage-lock/handler';
 import { createCheckRelease } from '../functions/check-release/handler';
 import { createRequestApproval } from '../functions/request-approval/handler';
 import { createResolveReleaseImage } from '../functions/resolve-release-image/handler';
@@ -126,6 +129,7 @@ export class LocalPipeline {
     });
     const executions = new LocalExecutionControl(this.engine);
     const settle = { platform: this.platform, waiters, executions, clock };
+    const locks = new DynamoDeploymentLocks({ client: dynamo.client, tableName });
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
     this.approvals = new LocalApprovalDesk({
       policy: options.approvals ?? 'approve',
@@ -151,7 +155,9 @@ export class LocalPipeline {
         checkBakeAlarms: step('check-bake-alarms', () =>
           createCheckBakeAlarms({ alarms: this.alarms, clock }),
         ),
-        failStage: step('fail-stage', createFailStage),
+        failStage: step('fail-stage', () => createFailStage({ locks })),
+        acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, clock })),
+        releaseStageLock: step('release-stage-lock', () => createReleaseStageLock({ locks })),
         startRelease: step('start-release', () =>
           createStartRelease({ config, executions, releaseStateMachineArn: this.stateMachineArns.release }),
         ),

@@ -1,14 +1,22 @@
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
+import type { StartReleaseDecision } from '../shared/use-cases/start-release';
 import type { Promotion } from '../shared/use-cases/promotion';
-import type { Clock } from '../shared/clock';
 import type { HistoryEvent } from './engine';
 import { eventRules } from '../shared/event-rules';
 import { matchesEventPattern } from './event-pattern';
-import { LocalPipeline, type VersionBehaviour } from './local-pipeline';
+import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
 
-export type DeploymentOutcome = 'deployed' | 'rolled back' | 'rollback failed' | 'failed' | 'not started';
+export type DeploymentOutcome =
+  | 'deployed'
+  | 'rolled back'
+  | 'rollback failed'
+  | 'superseded'
+  | 'rejected'
+  | 'approval expired'
+  | 'failed'
+  | 'not started';
 
 export interface SimulatedDeployment {
   service: string;
@@ -65,7 +73,10 @@ export class MalformedSimulationInputError extends Error {
 export async function simulate(
   config: PipelineConfig,
   events: SimulatedEvent[],
-  options: { behaviours?: Record<string, VersionBehaviour>; clock?: Clock } = {},
+  options: Pick<LocalPipelineOptions, 'behaviours' | 'clock' | 'approvals' | 'rejectRegions'> & {
+    /** Deliver all events before waiting (to see concurrent executions), instead of one after the other. */
+    concurrent?: boolean;
+  } = {},
 ): Promise<SimulationReport> {
   for (const { source, event } of events) {
     const parsed = eventEnvelopeSchema.safeParse(event);
@@ -93,14 +104,15 @@ export async function simulate(
           });
           continue;
         }
-        const decision = delivery.result as StartDecision | { outcome?: string; reason?: string };
+        const decision = delivery.result as StartDecision | StartReleaseDecision | { outcome?: string };
         if ('started' in decision) {
           if (decision.started) startedBy.set(decision.executionArn, source);
           else report.ignored.push({ event: source, reason: decision.reason });
         }
       }
-      await pipeline.settled();
+      if (!options.concurrent) await pipeline.settled();
     }
+    await pipeline.settled();
 
     for (const [executionArn, source] of startedBy)
       report.executions.push(await describe(pipeline, executionArn, source));
@@ -209,6 +221,12 @@ function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
   // After a redrive the last attempt of the stage decides.
   const last = ran.at(-1)!;
   if (last.state === 'Stage deployed') return 'deployed';
+  if (last.state === 'Stage superseded') return 'superseded';
+  if (last.state === 'Stop the stage' && !ran.some((s) => s.state === 'Deploy to region')) {
+    if (last.error === 'ApprovalRejected') return 'rejected';
+    if (last.error === 'ApprovalExpired') return 'approval expired';
+    return 'failed';
+  }
   if (last.state === 'Stop the stage') {
     const rollbackFailed =
       ran.some((s) => s.state === 'Roll back region' && s.error) || last.error === 'RollbackFailed';

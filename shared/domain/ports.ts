@@ -133,3 +133,35 @@ export interface DeploymentWaiterStore {
   /** Waiters still pending, for the sweep that catches ECS events that never arrived. */
   list(): Promise<DeploymentWaiter[]>;
 }
+
+/** What orders two deployments of one service and environment: push time for pushes, version for tags. */
+export interface DeploymentOrder {
+  kind: 'push' | 'tag';
+  /** `sha-<commit>` or `vX.Y.Z`. */
+  version: string;
+  /** When the push or tag happened (ISO 8601). */
+  at: string;
+  /** The execution that deployed it. */
+  owner: string;
+}
+
+export interface LockKey {
+  service: string;
+  environment: string;
+}
+
+/**
+ * One deployment per service and environment at a time. The lock is a lease (it frees itself if its
+ * holder dies) and remembers the last version deployed under it, so an older version that waited can see
+ * it was superseded.
+ */
+export interface DeploymentLocks {
+  acquire(
+    key: LockKey,
+    owner: string,
+    leaseUntil: number,
+    now: number,
+  ): Promise<{ acquired: true; last?: DeploymentOrder } | { acquired: false; holder: string; since: number }>;
+  /** Frees the lock if `owner` holds it; `deployed` records what now runs. */
+  release(key: LockKey, owner: string, deployed?: DeploymentOrder): Promise<void>;
+}

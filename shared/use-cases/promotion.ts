@@ -21,6 +21,8 @@ export interface Promotion {
  */
 export interface StageRun {
   executionName: string;
+  /** What started the execution: orders deployments of the same service and environment. */
+  trigger: { kind: 'push' | 'tag'; at: string; createdBy?: string; allowDowngrade?: boolean };
   service: string;
   version: string;
   commit: string;

@@ -15,6 +15,14 @@ export interface Release {
   prerelease: boolean;
   allowDowngrade: boolean;
   imageWaitSeconds: number;
-  trigger: { kind: 'tag'; eventId: string; at: string; origin: string; createdBy?: string };
+  trigger: {
+    kind: 'tag';
+    eventId: string;
+    at: string;
+    origin: string;
+    createdBy?: string;
+    /** The tag event asked to release a version older than production's. */
+    allowDowngrade: boolean;
+  };
   stages: Stage[];
 }

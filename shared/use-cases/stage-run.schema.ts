@@ -51,8 +51,18 @@ export const deploymentResultSchema = z.object({
   startedAt: z.number(),
 });
 
+export const triggerSchema = z
+  .object({
+    kind: z.enum(['push', 'tag']),
+    at: z.iso.datetime({ offset: true }),
+    createdBy: z.string().max(256).optional(),
+    allowDowngrade: z.boolean().optional(),
+  })
+  .loose();
+
 export const stageRunSchema = z.object({
   executionName: z.string().min(1).max(80),
+  trigger: triggerSchema,
   service: z.string().min(1),
   version: z.string().min(1),
   commit: z.string().regex(/^[a-f0-9]{7,40}$/),

@@ -62,11 +62,19 @@ export async function startRelease(
       eventId: event.id,
       at: event.time,
       origin: tag.origin,
+      allowDowngrade: tag.allowDowngrade === true,
       ...(tag.createdBy && { createdBy: tag.createdBy }),
     },
     stages,
   };
-  const name = executionName('release', service.name, tag.tag, tag.commit.slice(0, 8));
+  // A deliberate downgrade is a different request from the refused one: it gets its own execution.
+  const name = executionName(
+    'release',
+    service.name,
+    tag.tag,
+    tag.commit.slice(0, 8),
+    ...(tag.allowDowngrade ? ['downgrade'] : []),
+  );
   const result = await deps.executions.startExecution({
     stateMachineArn: deps.releaseStateMachineArn,
     name,

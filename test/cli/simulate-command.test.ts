@@ -37,7 +37,7 @@ describe('pipeline simulate', () => {
       stateMachine: 'promote',
       name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
       status: 'SUCCEEDED',
-      transitions: 9,
+      transitions: 12,
       deployments: [
         {
           service: 'orders-api',
@@ -50,12 +50,15 @@ describe('pipeline simulate', () => {
     });
     expect(report.executions[0].states.map((s: { state: string }) => s.state)).toEqual([
       'Deploy each stage in order',
+      'Take the deployment lock',
+      'Superseded?',
       'Needs approval?',
       'Deploy to region',
       'Wait for ECS deployment',
       'Run smoke tests',
       'Bake',
       'Check alarms after bake',
+      'Release the deployment lock',
       'Stage deployed',
       'Promotion complete',
     ]);
@@ -124,7 +127,7 @@ describe('pipeline simulate', () => {
     // Assess
     expect(code).toBe(0);
     expect(out).toContain(
-      'promote push-payments-api-9fceb02d0ae5-8b21d48b21d4: SUCCEEDED, 9 state transitions',
+      'promote push-payments-api-9fceb02d0ae5-8b21d48b21d4: SUCCEEDED, 12 state transitions',
     );
     expect(out).toMatch(/stage 1: ppe\/eu-west-1/);
     expect(out).toMatch(/Wait for ECS deployment\s+ok\s+1m 30s/);

@@ -55,7 +55,7 @@ afterEach(async () => {
 });
 
 describe('promote state machine, executed locally', () => {
-  it('when a sha-* image is pushed, it deploys the digest to PPE, smoke-tests, bakes and succeeds in 9 transitions', async () => {
+  it('when a sha-* image is pushed, it deploys the digest to PPE, smoke-tests, bakes and succeeds in 12 transitions', async () => {
     // Prepare
     await start();
 
@@ -66,7 +66,7 @@ describe('promote state machine, executed locally', () => {
     expect(decision).toMatchObject({ started: true, name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c' });
     const execution = await onlyExecution();
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.stateTransitions).toBe(9);
+    expect(execution.stateTransitions).toBe(12);
     const digest = (event('ecr-push-orders-api.json').detail as Record<string, string>)['image-digest'];
     expect(JSON.parse(execution.output!)).toMatchObject({
       service: 'orders-api',
@@ -130,7 +130,7 @@ describe('promote state machine, executed locally', () => {
       .filter((e) => e.type === 'TaskFailed')
       .map((e) => e.details.error);
     expect(failures).toEqual(['AwsTransientError', 'AwsTransientError', 'Lambda.TooManyRequestsException']);
-    expect(execution.stateTransitions).toBe(9 + 3);
+    expect(execution.stateTransitions).toBe(12 + 3);
     expect(servingCommit()).toBe(GOOD_COMMIT);
   });
 
@@ -249,5 +249,43 @@ describe('promote state machine, executed locally', () => {
     expect(commitAfterRollback).toBe(GOOD_COMMIT);
     expect(third).toMatchObject({ status: 'SUCCEEDED', redriveCount: 2 });
     expect(servingCommit()).toBe(BROKEN_COMMIT);
+  });
+
+  it('when two pushes arrive close together, they deploy one at a time and the older one never lands over the newer', async () => {
+    // Prepare
+    await start();
+    const older = event('ecr-push-orders-api.json');
+    const newer = event('ecr-push-orders-api.json');
+    const newerCommit = 'c0ffee0000000000000000000000000000000042';
+    Object.assign(newer, { id: 'f2a1b3c4-0000-4000-8000-000000000042', time: '2026-11-20T09:16:40Z' });
+    Object.assign(newer.detail as Record<string, unknown>, {
+      'image-tag': `sha-${newerCommit}`,
+      'image-digest': `sha256:${'42'.repeat(32)}`,
+    });
+
+    // Act: the newer push's execution starts first, the older one right after, both before either ends
+    await pipeline.putEvent(newer);
+    await pipeline.putEvent(older);
+    await pipeline.settled();
+
+    // Assess
+    const { executions } = await pipeline.engine.listExecutions({});
+    const outputs = await Promise.all(
+      executions.map(async (e) => {
+        const d = await pipeline.engine.describeExecution({ executionArn: e.executionArn });
+        return { name: e.name, status: d.status, output: JSON.parse(d.output ?? '{}') };
+      }),
+    );
+    expect(outputs).toHaveLength(2);
+    expect(outputs.every((o) => o.status === 'SUCCEEDED')).toBe(true);
+    const byCommit = (commit: string) =>
+      outputs.find((o) => o.output.commit === commit)!.output.deployments[0];
+    expect(byCommit(newerCommit)).toMatchObject({ outcome: 'deployed' });
+    expect(byCommit(GOOD_COMMIT)).toMatchObject({
+      outcome: 'superseded',
+      supersededBy: `sha-${newerCommit}`,
+    });
+    expect(servingCommit()).toBe(newerCommit);
+    expect(pipeline.platform.calls.filter((c) => c.method === 'updateService')).toHaveLength(1);
   });
 });

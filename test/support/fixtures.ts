@@ -62,6 +62,7 @@ export function ppeStageRun(overrides: Partial<StageRun> = {}): StageRun {
       push.image.digest.slice(7, 19),
     ),
     service: 'orders-api',
+    trigger: { kind: 'push', at: String(loadEvent('ecr-push-orders-api.json').time) },
     ...push,
     stage: ppeStage(),
     ...overrides,

@@ -1,0 +1,19 @@
+import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
+import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentLocks } from '../../shared/domain/ports';
+import { lambdaStep } from '../../shared/middleware/lambda-step';
+import { acquireStageLock } from '../../shared/use-cases/stage-lock';
+import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+
+/** "Take the deployment lock": queues behind another deployment of the environment, or skips if superseded. */
+export function createAcquireStageLock(deps: { locks: DeploymentLocks; clock: Clock }) {
+  return async (event: unknown) => acquireStageLock(stageRunSchema.parse(event), deps);
+}
+
+export const handler = lambdaStep('acquire-stage-lock', () =>
+  createAcquireStageLock({
+    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
+    clock: systemClock,
+  }),
+);

@@ -1,0 +1,425 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../shared/config/config.loader';
+import type { EcsTarget } from '../../shared/domain/ports';
+import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
+import {
+  LocalPipeline,
+  type LocalPipelineOptions,
+  type VersionBehaviour,
+} from '../../local-runtime/local-pipeline';
+
+/**
+ * The real statemachines/release.asl.yml (with the stage processor it includes), executed by the local
+ * runtime with the real handlers, the real DynamoDB adapters (dynalite), the local ECS/CloudWatch/ECR/
+ * endpoint adapters and the local approval desk. Outcomes only: the stage processor is still changing, so
+ * nothing here counts state transitions.
+ */
+const ROOT = join(__dirname, '..', '..');
+const config = () => loadConfigFile(join(ROOT, 'pipeline.config.yml'));
+type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
+const event = (name: string): SampleEvent =>
+  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as SampleEvent;
+
+const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const GOOD_DIGEST = event('ecr-push-orders-api.json').detail['image-digest'] as string;
+const BROKEN_COMMIT = 'badc0ffee0ddf00d1234567890abcdef12345678';
+const BROKEN_DIGEST = event('ecr-push-orders-api-broken.json').detail['image-digest'] as string;
+const UNBUILT_COMMIT = event('git-tag-orders-api-v1.4.1-unbuilt.json').detail.commit as string;
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const BOOTSTRAP_IMAGE = 'orders-api:bootstrap';
+
+const STAGING: EcsTarget = { region: 'eu-west-1', cluster: 'staging', service: 'orders-api' };
+const PROD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
+const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
+const RELEASE_TARGETS = [STAGING, ...PROD_REGIONS.map(prod)];
+
+let pipeline: LocalPipeline;
+
+async function start(options: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
+  pipeline = await LocalPipeline.start({ config: config(), ...options });
+  return pipeline;
+}
+
+/** Delivers an event (a sample's file name, or an event object) and waits until everything settled. */
+async function deliver(sample: string | SampleEvent): Promise<StartReleaseDecision | undefined> {
+  const routed = await pipeline.putEvent(typeof sample === 'string' ? event(sample) : sample);
+  await pipeline.settled();
+  return routed.deliveries[0]?.result as StartReleaseDecision | undefined;
+}
+
+/** The build's push of sha-<commit>, as ECR would announce it, for a commit no sample pushed. */
+function pushOf(commit: string, digest: string): SampleEvent {
+  const push = event('ecr-push-orders-api.json');
+  return {
+    ...push,
+    id: `push-${commit.slice(0, 12)}`,
+    detail: { ...push.detail, 'image-tag': `sha-${commit}`, 'image-digest': digest },
+  };
+}
+
+async function releaseExecutions() {
+  const { executions } = await pipeline.engine.listExecutions({
+    stateMachineArn: pipeline.stateMachineArns.release,
+  });
+  return Promise.all(
+    executions.map((e) => pipeline.engine.describeExecution({ executionArn: e.executionArn })),
+  );
+}
+
+async function onlyRelease() {
+  const releases = await releaseExecutions();
+  expect(releases).toHaveLength(1);
+  return releases[0]!;
+}
+
+/** The release execution a start-release decision started (or found). */
+async function releaseOf(decision: StartReleaseDecision | undefined) {
+  expect(decision?.executionArn).toBeDefined();
+  return pipeline.engine.describeExecution({ executionArn: decision!.executionArn! });
+}
+
+/** The `app` container of the revision that serves traffic for a target. */
+function app(target: EcsTarget) {
+  return pipeline.platform.serving(target)?.containers.find((c) => c.name === 'app');
+}
+
+/** What a target serves: the image reference, the commit and the version the pipeline set. */
+function serving(target: EcsTarget) {
+  const container = app(target);
+  return {
+    image: container?.image,
+    commit: container?.environment[DEPLOYED_ENV.commit],
+    version: container?.environment[DEPLOYED_ENV.version],
+  };
+}
+
+const servesRelease = (version: string, commit: string, digest: string) => ({
+  image: `${REGISTRY}/orders-api@${digest}`,
+  commit,
+  version,
+});
+const UNTOUCHED = { image: BOOTSTRAP_IMAGE, commit: undefined, version: undefined };
+
+/** Regions approvals were requested for, in order, as `environment/region`. */
+const approvalRequests = () => pipeline.approvals.requests.map((r) => `${r.environment}/${r.region}`);
+
+/** Services of the release environments the pipeline updated (the PPE promotion's update excluded). */
+const releaseUpdates = () =>
+  pipeline.platform.calls.filter(
+    (c) => c.method === 'updateService' && (c.args[0] as EcsTarget).cluster !== 'ppe',
+  );
+
+afterEach(async () => {
+  await pipeline?.close();
+});
+
+describe('release state machine, executed locally', () => {
+  it('when the pushed commit is tagged v1.4.0, it releases that very digest to staging and every prod region, one approval per prod region', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    const decision = await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    expect(decision).toMatchObject({ started: true, name: 'release-orders-api-v1_4_0-4b825dc6' });
+    const release = await onlyRelease();
+    expect(release.status).toBe('SUCCEEDED');
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(pipeline.registry.tagsOf('eu-west-1', 'orders-api', GOOD_DIGEST)).toEqual([
+      `sha-${GOOD_COMMIT}`,
+      'v1.4.0',
+    ]);
+    expect(approvalRequests()).toEqual(['prod/eu-west-1', 'prod/us-east-1', 'prod/ap-southeast-2']);
+    expect(pipeline.approvals.decisions.map((d) => d.outcome)).toEqual(['approved', 'approved', 'approved']);
+    const output = JSON.parse(release.output!) as { deployments: unknown[] };
+    expect(output).toMatchObject({
+      service: 'orders-api',
+      version: 'v1.4.0',
+      commit: GOOD_COMMIT,
+      digest: GOOD_DIGEST,
+    });
+    expect(output.deployments).toEqual([
+      expect.objectContaining({
+        environment: 'staging',
+        region: 'eu-west-1',
+        digest: GOOD_DIGEST,
+        outcome: 'deployed',
+      }),
+      ...PROD_REGIONS.map((region) =>
+        expect.objectContaining({ environment: 'prod', region, digest: GOOD_DIGEST, outcome: 'deployed' }),
+      ),
+    ]);
+  });
+
+  it('when us-east-1 is rejected, it stops there: eu-west-1 keeps v1.4.0, later regions are untouched, and the failure names who rejected', async () => {
+    // Prepare
+    await start({ rejectRegions: ['us-east-1'] });
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    const release = await onlyRelease();
+    expect(release.status).toBe('FAILED');
+    expect(release.error).toBe('ApprovalRejected');
+    expect(release.cause).toContain('rejected by release-manager@example.com');
+    expect(release.cause).toContain('us-east-1');
+    expect(serving(STAGING)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(serving(prod('eu-west-1'))).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(serving(prod('us-east-1'))).toEqual(UNTOUCHED);
+    expect(serving(prod('ap-southeast-2'))).toEqual(UNTOUCHED);
+    expect(approvalRequests()).toEqual(['prod/eu-west-1', 'prod/us-east-1']);
+    expect(releaseUpdates().map((c) => c.args[0])).toEqual([STAGING, prod('eu-west-1')]);
+  });
+
+  it('when the released version breaches the staging alarms during the bake, it rolls staging back and never reaches prod', async () => {
+    // Prepare: the commit promoted cleanly to PPE; under staging's traffic it starts failing
+    // (the local runtime has no per-region failure knob: behaviours are per commit, see the report)
+    const behaviours: Record<string, VersionBehaviour> = {};
+    await start({ behaviours });
+    await deliver('ecr-push-orders-api.json');
+    behaviours[GOOD_COMMIT.slice(0, 7)] = { breachesAlarms: true };
+
+    // Act
+    await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    const release = await onlyRelease();
+    expect(release.status).toBe('FAILED');
+    expect(release.error).toBe('AlarmBreached');
+    expect(release.cause).toContain('orders-api-staging-5xx');
+    expect(release.cause).toContain('staging/eu-west-1');
+    expect(release.cause).toContain('rolled back');
+    expect(serving(STAGING)).toEqual(UNTOUCHED);
+    for (const region of PROD_REGIONS) expect(serving(prod(region))).toEqual(UNTOUCHED);
+    expect(approvalRequests()).toEqual([]);
+  });
+
+  it('when the tagged commit was never pushed, it waits imageWaitMinutes, retrying every minute, then fails with ImageNotFound and deploys nothing', async () => {
+    // Prepare: the repository holds other builds
+    await start();
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    await deliver('git-tag-orders-api-v1.4.1-unbuilt.json');
+
+    // Assess
+    const release = await onlyRelease();
+    expect(release.status).toBe('FAILED');
+    expect(release.error).toBe('ImageNotFound');
+    expect(release.cause).toContain(`sha-${UNBUILT_COMMIT}`);
+    expect(release.cause).toContain('orders-api');
+    const resolves = pipeline.lambdas.invocations.filter((i) => i.functionName === 'resolveReleaseImage');
+    const gaps = resolves.slice(1).map((r, i) => r.at - resolves[i]!.at);
+    expect(gaps.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(gaps)).toEqual(new Set([60_000]));
+    expect(resolves.at(-1)!.at - resolves[0]!.at).toBeGreaterThanOrEqual(30 * 60_000);
+    for (const target of RELEASE_TARGETS) expect(serving(target)).toEqual(UNTOUCHED);
+    expect(releaseUpdates()).toEqual([]);
+    expect(approvalRequests()).toEqual([]);
+  });
+
+  it('when the build pushes the tagged commit while the release waits for it, it picks the image up and releases it', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    const lateDigest = `sha256:${'0a1b2c3d'.repeat(8)}`;
+    const routed = await pipeline.putEvent(event('git-tag-orders-api-v1.4.1-unbuilt.json'));
+    const decision = routed.deliveries[0]?.result as StartReleaseDecision;
+    await pipeline.clock.sleep(5 * 60_000); // the release keeps looking for sha-<commit> meanwhile
+    const misses = pipeline.lambdas.invocations.filter((i) => i.functionName === 'resolveReleaseImage');
+
+    // Act
+    await deliver(pushOf(UNBUILT_COMMIT, lateDigest));
+
+    // Assess
+    expect(misses.length).toBeGreaterThan(1);
+    const release = await releaseOf(decision);
+    expect(release.status).toBe('SUCCEEDED');
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.4.1', UNBUILT_COMMIT, lateDigest));
+    expect(pipeline.registry.tagsOf('eu-west-1', 'orders-api', lateDigest)).toEqual([
+      `sha-${UNBUILT_COMMIT}`,
+      'v1.4.1',
+    ]);
+  });
+
+  it('when the same tag event is delivered twice, it starts one release and says the second is a duplicate', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    const first = await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Act
+    const second = await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    expect(first).toMatchObject({ started: true });
+    expect(second).toMatchObject({ started: false, reason: expect.stringContaining('duplicate') });
+    expect(second).toMatchObject({ executionArn: (first as { executionArn: string }).executionArn });
+    expect((await onlyRelease()).status).toBe('SUCCEEDED');
+    expect(releaseUpdates()).toHaveLength(RELEASE_TARGETS.length);
+    expect(approvalRequests()).toHaveLength(PROD_REGIONS.length);
+  });
+
+  it('when a pre-release v1.4.0-rc.1 is tagged, it releases to staging only and asks no approval', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    const decision = await deliver('git-tag-orders-api-v1.4.0-rc.1.json');
+
+    // Assess
+    expect(decision).toMatchObject({ started: true, release: { prerelease: true } });
+    const release = await onlyRelease();
+    expect(release.status).toBe('SUCCEEDED');
+    expect(serving(STAGING)).toEqual(servesRelease('v1.4.0-rc.1', GOOD_COMMIT, GOOD_DIGEST));
+    for (const region of PROD_REGIONS) expect(serving(prod(region))).toEqual(UNTOUCHED);
+    expect(approvalRequests()).toEqual([]);
+    expect(JSON.parse(release.output!)).toMatchObject({
+      deployments: [{ environment: 'staging', region: 'eu-west-1', digest: GOOD_DIGEST }],
+    });
+    expect((JSON.parse(release.output!) as { deployments: unknown[] }).deployments).toHaveLength(1);
+  });
+
+  it('when the tag is not a version (v1.4), it starts nothing and says which format it expects', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    const decision = await deliver('git-tag-orders-api-not-a-version.json');
+
+    // Assess
+    expect(decision).toEqual({
+      started: false,
+      reason: expect.stringContaining('expected vMAJOR.MINOR.PATCH'),
+    });
+    expect(decision?.started === false && decision.reason).toContain('"v1.4"');
+    expect(await releaseExecutions()).toEqual([]);
+    expect(releaseUpdates()).toEqual([]);
+  });
+
+  it('when an older version is tagged after v1.4.0 reached prod, it refuses the downgrade before staging', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    await deliver('git-tag-orders-api-v1.4.0.json');
+    await deliver('ecr-push-orders-api-broken.json'); // the v1.3.9 commit was built (and is fine)
+    const updatesBefore = releaseUpdates().length;
+
+    // Act
+    const decision = await deliver('git-tag-orders-api-v1.3.9.json');
+
+    // Assess
+    expect(decision).toMatchObject({ started: true });
+    const refused = await releaseOf(decision);
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('DowngradeRefused');
+    expect(refused.cause).toContain('v1.3.9 is older than what prod runs');
+    expect(refused.cause).toContain('allowDowngrade');
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(releaseUpdates()).toHaveLength(updatesBefore);
+    expect(pipeline.registry.tagsOf('eu-west-1', 'orders-api', BROKEN_DIGEST)).not.toContain('v1.3.9');
+  });
+
+  it('when an older version is tagged with allowDowngrade, it passes the version check and releases that image', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    await deliver('git-tag-orders-api-v1.4.0.json');
+    await deliver('ecr-push-orders-api-broken.json');
+    const refused = await deliver('git-tag-orders-api-v1.3.9.json'); // refused: DowngradeRefused
+    const downgrade = event('git-tag-orders-api-v1.3.9.json');
+    downgrade.detail.allowDowngrade = true;
+
+    // Act
+    const decision = await deliver(downgrade);
+
+    // Assess
+    expect(refused).toMatchObject({ started: true });
+    expect(decision).toMatchObject({ started: true, release: { allowDowngrade: true } });
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.3.9', BROKEN_COMMIT, BROKEN_DIGEST));
+    const release = await releaseOf(decision);
+    expect(release.status).toBe('SUCCEEDED');
+    expect(release.error).toBeUndefined();
+    expect(JSON.parse(release.output!)).toMatchObject({
+      version: 'v1.3.9',
+      commit: BROKEN_COMMIT,
+      digest: BROKEN_DIGEST,
+    });
+    expect(pipeline.registry.tagsOf('eu-west-1', 'orders-api', BROKEN_DIGEST)).toEqual([
+      `sha-${BROKEN_COMMIT}`,
+      'v1.3.9',
+    ]);
+  });
+
+  it('when nobody decides, the first prod approval expires after timeoutHours (168) and the release fails with ApprovalExpired', async () => {
+    // Prepare
+    await start({ approvals: 'none' });
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    const release = await onlyRelease();
+    expect(release.status).toBe('FAILED');
+    expect(release.error).toBe('ApprovalExpired');
+    expect(release.cause).toContain('prod/eu-west-1');
+    expect(release.cause).toContain(`${168 * 3600} seconds`);
+    const [request] = pipeline.approvals.requests;
+    expect(approvalRequests()).toEqual(['prod/eu-west-1']);
+    expect(request!.expiresAt - request!.createdAt).toBe(168 * 3600 * 1000);
+    expect(pipeline.clock.now()).toBeGreaterThanOrEqual(request!.expiresAt);
+    expect(pipeline.approvals.decisions).toEqual([]);
+    expect(serving(STAGING)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    for (const region of PROD_REGIONS) expect(serving(prod(region))).toEqual(UNTOUCHED);
+  });
+
+  it('when a release rejected in us-east-1 is redriven, it asks us-east-1 for approval again and, approved, completes the release', async () => {
+    // Prepare: rejectRegions is read on every request, so emptying it changes the approvers' minds
+    const rejectRegions = ['us-east-1'];
+    await start({ rejectRegions });
+    await deliver('ecr-push-orders-api.json');
+    await deliver('git-tag-orders-api-v1.4.0.json');
+    const rejected = await onlyRelease();
+    expect(rejected).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
+    rejectRegions.length = 0;
+
+    // Act
+    await pipeline.engine.redriveExecution({ executionArn: rejected.executionArn });
+    await pipeline.settled();
+
+    // Assess
+    const redriven = await onlyRelease();
+    expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(approvalRequests()).toEqual([
+      'prod/eu-west-1',
+      'prod/us-east-1',
+      'prod/us-east-1',
+      'prod/ap-southeast-2',
+    ]);
+    const [firstAsk, secondAsk] = pipeline.approvals.requests.filter((r) => r.region === 'us-east-1');
+    expect(secondAsk!.approvalId).not.toBe(firstAsk!.approvalId);
+    expect(pipeline.approvals.decisions.map((d) => d.outcome)).toEqual([
+      'approved',
+      'rejected',
+      'approved',
+      'approved',
+    ]);
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    // staging and eu-west-1 did not deploy again
+    expect(releaseUpdates().map((c) => c.args[0])).toEqual(RELEASE_TARGETS);
+  });
+});
