@@ -15,10 +15,12 @@ import { UsageError } from './usage-error';
 
 export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>]
 
-Plays a day of the pre-production path on this machine, with the real state machine and handlers:
-a push deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
-deploys, a push tagged "latest" is ignored, and a broken orders-api build fails its smoke checks and
-is rolled back. Prints progress as it happens and a summary; exits 0 only if every outcome was right.
+Plays a day of the pipeline on this machine, with the real state machines and handlers: a push
+deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
+deploys, a push tagged "latest" is ignored, a tag v1.4.0 releases the pushed image to staging and,
+after approvals, to three production regions, and a broken orders-api build fails its smoke checks
+and is rolled back. Prints progress as it happens and a summary; exits 0 only if every outcome was
+right.
   --time-scale  run on a wall clock sped up this many times (e.g. 600: 10 min = 1 s) to watch it
                 unfold; by default time is virtual and jumps ahead whenever nothing is running`;
 
@@ -72,6 +74,12 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
       { title: 'payments-api:sha-9fceb02 is pushed', event: 'ecr-push-payments-api.json', expect: started },
       { title: 'Someone pushes orders-api:latest', event: 'ecr-push-latest-tag.json', expect: notStarted },
       {
+        title:
+          'A release manager tags v1.4.0 on commit 4b825dc: staging, then 3 production regions after approval',
+        event: 'git-tag-orders-api-v1.4.0.json',
+        expect: started,
+      },
+      {
         title: 'A broken build pushes orders-api:sha-badc0ff',
         event: 'ecr-push-orders-api-broken.json',
         expect: started,
@@ -119,13 +127,16 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     ),
   );
 
-  out('\nWhat runs where (pre-production)');
+  out('\nWhat runs where');
   const rows = [['service', 'environment', 'region', 'commit', 'version', 'digest']];
   const running = new Map<string, string>();
-  for (const stage of allStages(config).filter((s) => s.environment === 'ppe')) {
+  for (const stage of allStages(config)) {
     const container = pipeline.platform.serving(stage)?.containers.find((c) => c.name === stage.container);
     const commit = container?.environment[DEPLOYED_ENV.commit] ?? '(initial)';
-    running.set(stage.service, commit);
+    running.set(
+      `${stage.service} ${stage.environment} ${stage.region}`,
+      `${commit} ${container?.environment[DEPLOYED_ENV.version] ?? ''}`,
+    );
     const digest = container?.image.split('@')[1];
     rows.push([
       stage.service,
@@ -140,14 +151,23 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
 
   // The outcomes the demo promises.
   const broken = statuses.find((s) => s.input.commit.startsWith(BROKEN_COMMIT));
-  if (statuses.filter((s) => s.status === 'SUCCEEDED').length !== 2)
-    problems.push('expected 2 successful promotions');
+  if (statuses.filter((s) => s.status === 'SUCCEEDED').length !== 3)
+    problems.push('expected 2 successful promotions and 1 successful release');
   if (broken?.status !== 'FAILED' || !broken.cause?.includes('rolled back'))
     problems.push(`expected the broken build to be rolled back, got ${broken?.status ?? 'no execution'}`);
-  if (!running.get('orders-api')?.startsWith('4b825dc'))
+  if (!running.get('orders-api ppe eu-west-1')?.startsWith('4b825dc'))
     problems.push('expected orders-api PPE to run 4b825dc after the rollback');
-  if (!running.get('payments-api')?.startsWith('9fceb02'))
+  if (!running.get('payments-api ppe eu-west-1')?.startsWith('9fceb02'))
     problems.push('expected payments-api PPE to run 9fceb02');
+  for (const where of ['staging eu-west-1', 'prod eu-west-1', 'prod us-east-1', 'prod ap-southeast-2'])
+    if (!running.get(`orders-api ${where}`)?.endsWith('v1.4.0'))
+      problems.push(`expected orders-api ${where} to run v1.4.0`);
+  const approved = pipeline.approvals.decisions.filter((d) => d.outcome === 'approved').length;
+  out(
+    `\nApprovals: ${pipeline.approvals.requests.length} requested (${pipeline.approvals.requests
+      .map((r) => `${r.environment}/${r.region}`)
+      .join(', ')}), ${approved} approved by the local approvers.`,
+  );
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
 
   await pipeline.close();
@@ -159,7 +179,8 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     return 1;
   }
   out(
-    'All expected outcomes happened: 2 deployed, 1 duplicate ignored, 1 non-release tag ignored, 1 rolled back.',
+    'All expected outcomes happened: 2 pushes deployed to PPE, a duplicate and a `latest` push ignored, ' +
+      'v1.4.0 released to staging and 3 production regions, a broken build rolled back.',
   );
   return 0;
 }
@@ -218,7 +239,7 @@ function followProgress(pipeline: LocalPipeline, clock: Clock, out: (text: strin
     if (event.type === 'TaskFailed' || event.type === 'TaskTimedOut') run.failed.add(name);
     if (event.type === 'TaskFailed')
       out(`  ${at()}  ${run.label}  ${where}  ✗ ${name || 'step'} failed: ${event.details.error}`);
-    if (event.type === 'ExecutionSucceeded') out(`  ${at()}  ${run.label}  promotion succeeded`);
+    if (event.type === 'ExecutionSucceeded') out(`  ${at()}  ${run.label}  succeeded`);
     if (event.type === 'ExecutionFailed')
       out(`  ${at()}  ${run.label}  promotion failed: ${event.details.error}`);
   });

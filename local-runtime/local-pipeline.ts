@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '../shared/clock';
 import { AutoAdvanceClock } from './auto-advance-clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
-import type { ContainerView } from '../shared/domain/ports';
+import type { ContainerView, EcsTarget } from '../shared/domain/ports';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import { eventRules, type EventRule } from '../shared/event-rules';
@@ -49,6 +49,8 @@ export interface VersionBehaviour {
   failsHealthCheck?: boolean;
   /** The environment's alarms go to ALARM while it serves: the bake fails. */
   breachesAlarms?: boolean;
+  /** Misbehave only in these targets (cluster optional), e.g. one production region. Default: everywhere. */
+  only?: { region: string; cluster?: string }[];
 }
 
 export interface LocalPipelineOptions {
@@ -103,7 +105,7 @@ export class LocalPipeline {
     private readonly options: LocalPipelineOptions,
   ) {
     this.alarms = new LocalAlarmSource(clock);
-    const behaviourOf = (container: ContainerView) => this.behaviourOf(container);
+    const behaviourOf = (container: ContainerView, target: EcsTarget) => this.behaviourOf(container, target);
     this.platform = new LocalContainerPlatform({
       clock,
       deploymentMs: options.deploymentMs ?? 90_000,
@@ -294,7 +296,7 @@ export class LocalPipeline {
       const container = this.platform
         .serving(event.target)
         ?.containers.find((c) => c.name === stage.container);
-      const breach = container && this.behaviourOf(container).breachesAlarms;
+      const breach = container && this.behaviourOf(container, event.target).breachesAlarms;
       for (const name of this.alarms.matching(stage.region, stage.alarms))
         this.alarms.set(
           stage.region,
@@ -329,11 +331,18 @@ export class LocalPipeline {
   }
 
   /** The behaviour of the commit a container runs (the pipeline sets PIPELINE_COMMIT on every deploy). */
-  private behaviourOf(container: ContainerView): VersionBehaviour {
+  private behaviourOf(container: ContainerView, target: EcsTarget): VersionBehaviour {
     const commit = container.environment[DEPLOYED_ENV.commit];
     if (!commit) return {};
     const entry = Object.entries(this.options.behaviours ?? {}).find(([prefix]) => commit.startsWith(prefix));
-    return entry?.[1] ?? {};
+    const behaviour = entry?.[1] ?? {};
+    const where = behaviour.only;
+    if (
+      where &&
+      !where.some((w) => w.region === target.region && (!w.cluster || w.cluster === target.cluster))
+    )
+      return {};
+    return behaviour;
   }
 }
 

@@ -15,3 +15,4 @@ npx jest --ci
 echo "== benchmarks"
 npx tsx bench/bundles.ts
 npx tsx bench/promotion-cost.ts
+npx tsx bench/release-cost.ts

@@ -36,7 +36,7 @@ export interface LocalContainerPlatformOptions {
   clock: Clock;
   /** How long a deployment takes to reach steady state, in clock time. Default 90 s. */
   deploymentMs?: number;
-  behaviourOf?: (container: ContainerView) => ImageBehaviour;
+  behaviourOf?: (container: ContainerView, target: EcsTarget) => ImageBehaviour;
   /** Called when a deployment completes or fails, as ECS would emit its state change event. */
   onDeploymentFinished?: (event: LocalDeploymentEvent) => void;
 }
@@ -179,7 +179,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
       return; // the local stack is shutting down
     }
     if (service.deployments[0] !== deployment) return; // superseded by a newer update
-    const fails = td.containers.some((c) => this.options.behaviourOf?.(c).failsToStart);
+    const fails = td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart);
     let outcome: RolloutState = 'COMPLETED';
     let reason = `ECS deployment ${deployment.id} completed.`;
     if (fails) {

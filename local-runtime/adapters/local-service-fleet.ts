@@ -27,7 +27,10 @@ export class LocalServiceFleet implements HttpProbe {
   constructor(
     private readonly platform: LocalContainerPlatform,
     targets: FleetTarget[],
-    private readonly behaviourOf: (container: ContainerView) => ServingBehaviour = () => ({}),
+    private readonly behaviourOf: (
+      container: ContainerView,
+      target: EcsTarget,
+    ) => ServingBehaviour = () => ({}),
   ) {
     for (const target of targets) this.byOrigin.set(new URL(target.endpoint).origin, target);
   }
@@ -51,7 +54,7 @@ export class LocalServiceFleet implements HttpProbe {
     const serving = this.platform.serving(target);
     const container = serving?.containers.find((c) => c.name === target.container);
     if (!container) return { status: 503, body: '{"message":"no healthy tasks"}', latencyMs: 5 };
-    const behaviour = this.behaviourOf(container);
+    const behaviour = this.behaviourOf(container, target);
     if (path === '/health') {
       if (behaviour.failsHealthCheck) return { status: 503, body: '{"status":"unhealthy"}', latencyMs: 12 };
       const body = {

@@ -422,4 +422,55 @@ describe('release state machine, executed locally', () => {
     // staging and eu-west-1 did not deploy again
     expect(releaseUpdates().map((c) => c.args[0])).toEqual(RELEASE_TARGETS);
   });
+
+  it('when smoke checks fail in the second production region, only that region rolls back and the release stops there', async () => {
+    // Prepare
+    await start({
+      behaviours: {
+        [GOOD_COMMIT.slice(0, 9)]: {
+          failsHealthCheck: true,
+          only: [{ region: 'us-east-1', cluster: 'prod' }],
+        },
+      },
+    });
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    const decision = await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    const release = await releaseOf(decision);
+    expect(release.status).toBe('FAILED');
+    expect(release.error).toBe('SmokeTestFailed');
+    expect(release.cause).toContain('prod/us-east-1');
+    expect(release.cause).toContain('rolled back');
+    expect(serving(STAGING)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(serving(prod('eu-west-1'))).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+    expect(serving(prod('us-east-1'))).toEqual(UNTOUCHED);
+    expect(serving(prod('ap-southeast-2'))).toEqual(UNTOUCHED);
+    expect(approvalRequests()).toEqual(['prod/eu-west-1', 'prod/us-east-1']);
+  });
+
+  it('when two tags arrive in quick succession, the newer release queues behind the older and ends everywhere, never overwritten', async () => {
+    // Prepare
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    await deliver(pushOf(UNBUILT_COMMIT, `sha256:${'51'.repeat(32)}`));
+    const older = event('git-tag-orders-api-v1.4.0.json');
+    const newer = event('git-tag-orders-api-v1.4.1-unbuilt.json');
+
+    // Act: both releases start before either finishes
+    const routedOlder = await pipeline.putEvent(older);
+    const routedNewer = await pipeline.putEvent(newer);
+    await pipeline.settled();
+
+    // Assess
+    const decisions = [routedOlder, routedNewer].map((r) => r.deliveries[0]?.result as StartReleaseDecision);
+    expect(decisions.every((d) => d.started)).toBe(true);
+    const [olderRelease, newerRelease] = await Promise.all(decisions.map((d) => releaseOf(d)));
+    expect(olderRelease!.status).toBe('SUCCEEDED');
+    expect(newerRelease!.status).toBe('SUCCEEDED');
+    for (const target of RELEASE_TARGETS)
+      expect(serving(target)).toEqual(servesRelease('v1.4.1', UNBUILT_COMMIT, `sha256:${'51'.repeat(32)}`));
+  });
 });
