@@ -97,6 +97,11 @@ export class ManualClock implements Clock {
     return this.sleepers.length;
   }
 
+  /** When the earliest sleeper falls due, if any. */
+  nextDue(): number | undefined {
+    return this.sleepers.length === 0 ? undefined : Math.min(...this.sleepers.map((s) => s.due));
+  }
+
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
