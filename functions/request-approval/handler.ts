@@ -3,6 +3,13 @@ import type { ApprovalNotifier, ApprovalStore } from '../../shared/approvals/por
 import { requestApproval } from '../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import { EmailApprovalNotifier } from '../../shared/approvals/email/email-notifier';
+import { SignedLinkSigner } from '../../shared/approvals/email/signed-link-signer';
+import { SecretSigningKeySource } from '../../shared/approvals/links/secret-signing-keys';
+import { SecretsManagerSecretSource } from '../../shared/aws/secrets.adapter';
+import { SesMailer } from '../../shared/aws/ses-mailer.adapter';
+import { readRuntimeEnv } from '../../shared/config/runtime-env';
+import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
 import { imageRefSchema, stageSchema } from '../../shared/use-cases/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
@@ -50,23 +57,35 @@ export function createRequestApproval(deps: RequestApprovalStepDeps) {
   };
 }
 
-/**
- * Until approval emails exist (SES, signed links and pages: the approvals issue), AWS records the request
- * and logs the approval id; nothing here pretends an approver was told.
- */
-const logOnlyNotifier: ApprovalNotifier = {
-  async notify(approval) {
-    logger.warn('approval requested; approval emails are not configured in this version', {
-      approvalId: approval.approvalId,
-      approvers: approval.approvers,
-    });
-  },
-};
-
 export const handler = lambdaStep('request-approval', () =>
   createRequestApproval({
     store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
-    notifier: logOnlyNotifier,
+    notifier: awsEmailNotifier(),
     clock: systemClock,
   }),
 );
+
+/** Emails each approver signed Approve/Reject links through SES. */
+function awsEmailNotifier(): ApprovalNotifier {
+  const env = readRuntimeEnv([
+    'APPROVAL_EMAIL_FROM',
+    'APPROVAL_BASE_URL',
+    'APPROVAL_LINK_KEY_SECRET_NAME',
+    'APPROVAL_SES_CONFIGURATION_SET',
+  ]);
+  if (!env.APPROVAL_BASE_URL)
+    throw new PipelineMisconfiguredError(
+      "APPROVAL_BASE_URL is empty: approval emails need the approval pages' URL",
+    );
+  return new EmailApprovalNotifier({
+    mailer: new SesMailer({
+      from: env.APPROVAL_EMAIL_FROM,
+      ...(env.APPROVAL_SES_CONFIGURATION_SET && { configurationSetName: env.APPROVAL_SES_CONFIGURATION_SET }),
+    }),
+    signer: new SignedLinkSigner({
+      baseUrl: env.APPROVAL_BASE_URL,
+      keys: new SecretSigningKeySource(new SecretsManagerSecretSource(), env.APPROVAL_LINK_KEY_SECRET_NAME),
+    }),
+    log: logger,
+  });
+}

@@ -29,7 +29,8 @@ export async function toHttpApiEvent(
   const body = Buffer.concat(chunks);
   const queryStringParameters: Record<string, string> = {};
   for (const [key, value] of url.searchParams)
-    queryStringParameters[key] = key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+    queryStringParameters[key] =
+      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
   const method = request.method ?? 'GET';
   return {
     version: '2.0',
@@ -62,7 +63,10 @@ export async function toHttpApiEvent(
   } as APIGatewayProxyEventV2;
 }
 
-export function writeHttpApiResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+export function writeHttpApiResult(
+  response: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2,
+): void {
   response.statusCode = result.statusCode ?? 200;
   for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
   const body = result.body ?? '';

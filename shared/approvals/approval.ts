@@ -49,7 +49,14 @@ export interface ApprovalDecision {
 
 /** Why an attempt to decide was refused. */
 export type RefusalReason =
-  'not-an-approver' | 'self-approval' | 'already-decided' | 'duplicate-decision' | 'expired' | 'superseded';
+  | 'not-an-approver'
+  | 'self-approval'
+  | 'already-decided'
+  | 'duplicate-decision'
+  | 'expired'
+  | 'superseded'
+  /** A POST whose link signature, form token or origin did not verify (tampered, forged or cross-site). */
+  | 'invalid-link';
 
 /** A refused attempt, kept for the audit trail. */
 export interface ApprovalRefusal {

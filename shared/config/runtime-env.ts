@@ -13,6 +13,19 @@ const runtimeEnvSchema = z.object({
   PIPELINE_CONFIG_FILE: z.string().min(1).default('dist/pipeline.config.json'),
   GITHUB_WEBHOOK_SECRET_NAME: z.string().min(1),
   PIPELINE_EVENT_BUS_NAME: z.string().min(1),
+  /** Secrets Manager secret holding the approval link signing keys ({"current","previous"}, base64). */
+  APPROVAL_LINK_KEY_SECRET_NAME: z.string().min(1),
+  /** Where approval links point (the HTTP API's URL); empty: the page checks Sec-Fetch-Site only. */
+  APPROVAL_BASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^https?$/ }).optional(),
+  ),
+  /** The verified SES identity approval emails come from. */
+  APPROVAL_EMAIL_FROM: z.string().min(3).max(320),
+  APPROVAL_SES_CONFIGURATION_SET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(1).optional(),
+  ),
 });
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 

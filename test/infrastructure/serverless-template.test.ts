@@ -129,16 +129,18 @@ describe('the packaged CloudFormation template', () => {
         ),
       );
     }
-    // The one HTTP entry point: the GitHub webhook, through API Gateway.
-    expect(permissionsFor('receiveGithubWebhook')).toEqual([
-      expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' }),
-    ]);
-    for (const [, permission] of resourcesOfType('AWS::Lambda::Permission'))
-      expect(permission.Principal).toBe(
-        JSON.stringify(permission.FunctionName).includes('ReceiveGithubWebhook')
-          ? 'apigateway.amazonaws.com'
-          : 'events.amazonaws.com',
+    // The HTTP entry points, through API Gateway: the GitHub webhook and the approval pages.
+    const httpEntryPoints = ['receiveGithubWebhook', 'approvalPage'];
+    for (const name of httpEntryPoints)
+      expect(permissionsFor(name)).toEqual([
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' }),
+      ]);
+    for (const [, permission] of resourcesOfType('AWS::Lambda::Permission')) {
+      const http = httpEntryPoints.some((name) =>
+        JSON.stringify(permission.FunctionName).includes(functionLogicalId(name)),
       );
+      expect(permission.Principal).toBe(http ? 'apigateway.amazonaws.com' : 'events.amazonaws.com');
+    }
   });
 
   describe('the state machines', () => {

@@ -1,0 +1,301 @@
+import { PipelineMisconfiguredError } from '../../domain/errors';
+import type { ApprovalView } from '../approval';
+
+/**
+ * The approval email: what waits, what it was built from, what earlier stages showed, and the two links.
+ * Pure: the same view, approver and links always give the same email.
+ *
+ * Every value from the view is treated as hostile: control characters (a newline could forge a line in the
+ * text version or a header) become spaces, long values are cut, and everything placed in the HTML is escaped.
+ * The HTML has no scripts, no images and no external resources. The view carries no task token, and the
+ * links are the signer's: the email holds nothing that could resume the execution on its own.
+ */
+
+export interface ApprovalEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface ApprovalLinks {
+  approve: string;
+  reject: string;
+}
+
+/** Single values (service, version, commit…) longer than this are cut with an ellipsis. */
+const MAX_VALUE_CHARS = 200;
+/** Subjects are cut to this length: mail clients show far less, and SES limits header lines. */
+const MAX_SUBJECT_CHARS = 180;
+/** Evidence rows shown; the rest are counted. */
+const MAX_EVIDENCE_ROWS = 20;
+/** Each evidence value (compact JSON) is cut to this length. */
+const MAX_EVIDENCE_VALUE_CHARS = 400;
+/** Evidence that is not an object is shown as indented JSON, cut to this length. */
+const MAX_EVIDENCE_JSON_CHARS = 4000;
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for an HTML element or a double- or single-quoted attribute. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** One line of at most `max` characters: control characters become spaces, the rest is cut. */
+function oneLine(value: unknown, max = MAX_VALUE_CHARS): string {
+  const line = String(value ?? '')
+    .replace(CONTROL_CHARS, ' ')
+    .trim();
+  return cut(line, max);
+}
+
+function cut(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+/** `sha256:` and the first 12 hex digits: what people compare at a glance. */
+export function shortDigest(digest: string): string {
+  const match = /^([a-z0-9]+):([a-f0-9]{12})[a-f0-9]*$/i.exec(digest);
+  return match ? `${match[1]}:${match[2]}` : oneLine(digest, 24);
+}
+
+/** `2026-11-20 10:00 UTC`. */
+export function formatUtc(epochMs: number): string {
+  const date = new Date(epochMs);
+  if (Number.isNaN(date.getTime())) return 'unknown';
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** `24 hours`, `90 minutes`, `2 days`. */
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 72) return `${hours} hours`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+/** Accepts only absolute http(s) URLs: a `javascript:` or relative link is a wiring bug, never sent. */
+function checkedLink(link: string, action: string): string {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    throw new PipelineMisconfiguredError(`the ${action} link of an approval email is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new PipelineMisconfiguredError(
+      `the ${action} link of an approval email must be http(s), got ${url.protocol} (check the approval base URL)`,
+    );
+  return link;
+}
+
+interface EvidenceRow {
+  key: string;
+  value: string;
+}
+
+type Evidence =
+  { kind: 'none' } | { kind: 'rows'; rows: EvidenceRow[]; more: number } | { kind: 'json'; json: string };
+
+function compactJson(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(not JSON)';
+  }
+}
+
+/** A plain object becomes rows (one per top-level key); anything else indented JSON; both bounded. */
+function evidenceOf(evidence: unknown): Evidence {
+  if (evidence === undefined || evidence === null) return { kind: 'none' };
+  if (typeof evidence === 'object' && !Array.isArray(evidence)) {
+    const entries = Object.entries(evidence as Record<string, unknown>);
+    if (entries.length === 0) return { kind: 'none' };
+    return {
+      kind: 'rows',
+      rows: entries.slice(0, MAX_EVIDENCE_ROWS).map(([key, value]) => ({
+        key: oneLine(key, 80),
+        value: oneLine(compactJson(value), MAX_EVIDENCE_VALUE_CHARS),
+      })),
+      more: Math.max(0, entries.length - MAX_EVIDENCE_ROWS),
+    };
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(evidence, null, 2) ?? String(evidence);
+  } catch {
+    json = '(not JSON)';
+  }
+  // Indented JSON keeps its newlines; other control characters go.
+  return {
+    kind: 'json',
+    json: cut(json.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' '), MAX_EVIDENCE_JSON_CHARS),
+  };
+}
+
+/** The subject: `Approve orders-api v1.4.0 for production/eu-west-1?`. */
+export function approvalSubject(view: ApprovalView): string {
+  return oneLine(
+    `Approve ${oneLine(view.service, 60)} ${oneLine(view.version, 60)} for ${oneLine(view.environment, 40)}/${oneLine(view.region, 30)}?`,
+    MAX_SUBJECT_CHARS,
+  );
+}
+
+/**
+ * Renders the email one approver receives. `links` are that approver's signed links; they must be absolute
+ * http(s) URLs (anything else throws `PipelineMisconfiguredError`).
+ */
+export function renderApprovalEmail(
+  view: ApprovalView,
+  approver: string,
+  links: ApprovalLinks,
+): ApprovalEmail {
+  const approve = checkedLink(links.approve, 'approve');
+  const reject = checkedLink(links.reject, 'reject');
+  const service = oneLine(view.service);
+  const version = oneLine(view.version);
+  const stage = `${oneLine(view.environment, 60)}/${oneLine(view.region, 60)}`;
+  const digest = oneLine(view.digest);
+  const facts: [string, string][] = [
+    ['Service', service],
+    ['Version', version],
+    ['Stage', stage],
+    ['Image', `${shortDigest(view.digest)} (${digest})`],
+    ['Commit', oneLine(view.commit)],
+    ['Tag created by', view.createdBy === undefined ? 'unknown' : oneLine(view.createdBy)],
+    [
+      'Approvals needed',
+      `${view.minApprovals} of ${view.approvers.length} approvers; one rejection stops the release`,
+    ],
+    [
+      'Expires',
+      `${formatUtc(view.expiresAt)} (${formatDuration(view.expiresAt - view.createdAt)} after the request)`,
+    ],
+    ['Approval id', oneLine(view.approvalId, 80)],
+  ];
+  const evidence = evidenceOf(view.evidence);
+  const to = oneLine(approver);
+  const confirmNote =
+    'Each link opens a confirmation page: nothing is approved or rejected until you confirm there.';
+  const personalNote = `These links are for ${to} only and stop working when the approval expires; do not forward this email.`;
+
+  return {
+    subject: approvalSubject(view),
+    text: renderText({
+      service,
+      version,
+      stage,
+      facts,
+      evidence,
+      approve,
+      reject,
+      confirmNote,
+      personalNote,
+    }),
+    html: renderHtml({
+      service,
+      version,
+      stage,
+      facts,
+      evidence,
+      approve,
+      reject,
+      confirmNote,
+      personalNote,
+    }),
+  };
+}
+
+interface Parts {
+  service: string;
+  version: string;
+  stage: string;
+  facts: [string, string][];
+  evidence: Evidence;
+  approve: string;
+  reject: string;
+  confirmNote: string;
+  personalNote: string;
+}
+
+function renderText(p: Parts): string {
+  const width = Math.max(...p.facts.map(([label]) => label.length)) + 2;
+  const lines = [
+    `${p.service} ${p.version} waits for your approval before it deploys to ${p.stage}.`,
+    '',
+    ...p.facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
+    '',
+  ];
+  if (p.evidence.kind === 'rows') {
+    lines.push('What staging and earlier regions showed:');
+    for (const row of p.evidence.rows) lines.push(`  ${row.key}: ${row.value}`);
+    if (p.evidence.more > 0) lines.push(`  … and ${p.evidence.more} more`);
+    lines.push('');
+  } else if (p.evidence.kind === 'json') {
+    lines.push('What staging and earlier regions showed:', p.evidence.json, '');
+  }
+  lines.push('Approve:', p.approve, '', 'Reject:', p.reject, '', p.confirmNote, p.personalNote, '');
+  return lines.join('\n');
+}
+
+const FONT = 'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif';
+
+function button(href: string, label: string, colour: string): string {
+  return (
+    `<a href="${escapeHtml(href)}" style="display:inline-block;padding:10px 20px;margin:0 8px 8px 0;` +
+    `background:${colour};color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">${escapeHtml(label)}</a>`
+  );
+}
+
+function renderHtml(p: Parts): string {
+  const cell = 'padding:4px 12px 4px 0;vertical-align:top';
+  const facts = p.facts
+    .map(
+      ([label, value]) =>
+        `<tr><th align="left" style="${cell};color:#555555;font-weight:normal">${escapeHtml(label)}</th>` +
+        `<td style="${cell}">${escapeHtml(value)}</td></tr>`,
+    )
+    .join('\n');
+  let evidence = '';
+  if (p.evidence.kind === 'rows') {
+    const rows = p.evidence.rows
+      .map(
+        (row) =>
+          `<tr><th align="left" style="${cell};font-weight:normal">${escapeHtml(row.key)}</th>` +
+          `<td style="${cell}"><code style="word-break:break-all">${escapeHtml(row.value)}</code></td></tr>`,
+      )
+      .join('\n');
+    const more = p.evidence.more > 0 ? `<p>… and ${p.evidence.more} more</p>` : '';
+    evidence = `<h3>What staging and earlier regions showed</h3>\n<table role="presentation" style="border-collapse:collapse;font-size:13px">\n${rows}\n</table>\n${more}`;
+  } else if (p.evidence.kind === 'json') {
+    evidence =
+      `<h3>What staging and earlier regions showed</h3>\n` +
+      `<pre style="font-size:12px;background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-all">${escapeHtml(p.evidence.json)}</pre>`;
+  }
+  return [
+    '<!DOCTYPE html>',
+    '<html><head><meta charset="utf-8">',
+    `<title>${escapeHtml(`Approve ${p.service} ${p.version} for ${p.stage}?`)}</title></head>`,
+    `<body style="${FONT};font-size:14px;color:#1f2328">`,
+    `<p><strong>${escapeHtml(p.service)} ${escapeHtml(p.version)}</strong> waits for your approval before it deploys to <strong>${escapeHtml(p.stage)}</strong>.</p>`,
+    `<table role="presentation" style="border-collapse:collapse">\n${facts}\n</table>`,
+    evidence,
+    `<p style="margin-top:20px">${button(p.approve, 'Approve', '#1a7f37')}${button(p.reject, 'Reject', '#cf222e')}</p>`,
+    `<p style="color:#555555;font-size:12px">${escapeHtml(p.confirmNote)}<br>${escapeHtml(p.personalNote)}</p>`,
+    `<p style="color:#555555;font-size:12px">If the buttons do not work, copy a link:<br>Approve: ${escapeHtml(p.approve)}<br>Reject: ${escapeHtml(p.reject)}</p>`,
+    '</body></html>',
+    '',
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
+}

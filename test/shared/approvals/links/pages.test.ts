@@ -1,0 +1,104 @@
+import { publicView, type ApprovalRecord } from '../../../../shared/approvals/approval';
+import {
+  escapeHtml,
+  MAX_EVIDENCE_CHARS,
+  renderPage,
+  type ApprovalPage,
+} from '../../../../shared/approvals/links/pages';
+import { ALICE, approvalRequest } from '../approval-fixtures';
+import { START } from './approval-page-requests';
+
+function view(overrides: Partial<ApprovalRecord> = {}) {
+  return publicView({
+    ...approvalRequest(),
+    approvalId: 'approval-1',
+    status: 'pending',
+    createdAt: START,
+    expiresAt: START + 24 * 3600_000,
+    decisions: [],
+    refusals: [],
+    ...overrides,
+  });
+}
+
+describe('approval pages', () => {
+  it('when text holds the characters that matter in HTML, it escapes all five', () => {
+    // Prepare
+    const text = `<a href="x" onclick='y'>&</a>`;
+
+    // Act
+    const escaped = escapeHtml(text);
+
+    // Assess
+    expect(escaped).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it.each<[ApprovalPage['kind'], string]>([
+    ['invalid-link', 'Invalid link'],
+    ['expired-link', 'Expired link'],
+    ['method-not-allowed', 'Not allowed'],
+    ['too-large', 'Request too large'],
+    ['unsupported-media-type', 'Unsupported request'],
+    ['unavailable', 'Try again'],
+    ['internal-error', 'Something went wrong'],
+  ])('when the %s page is rendered, it is a complete document titled "%s" with no button', (kind, title) => {
+    // Prepare
+    const page = { kind } as ApprovalPage;
+
+    // Act
+    const html = renderPage(page);
+
+    // Assess
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(`<title>${title}</title>`);
+    expect(html).not.toContain('<button');
+  });
+
+  it('when every field of the approval holds markup, the confirmation page shows it all escaped', () => {
+    // Prepare
+    const evil = '<script>alert(1)</script>';
+    const approval = view({
+      service: evil,
+      version: `v1"><img src=x>`,
+      region: evil,
+      commit: evil,
+      digest: evil,
+      executionName: evil,
+      approvers: [ALICE, evil],
+      createdBy: evil,
+      evidence: { [evil]: { note: evil } },
+    });
+
+    // Act
+    const html = renderPage({
+      kind: 'confirm',
+      approval,
+      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
+      formToken: '"><script>',
+      now: START,
+    });
+
+    // Assess
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;"');
+  });
+
+  it('when the evidence is huge, it is cut with a note', () => {
+    // Prepare
+    const approval = view({ evidence: { staging: 'x'.repeat(MAX_EVIDENCE_CHARS * 2) } });
+
+    // Act
+    const html = renderPage({
+      kind: 'confirm',
+      approval,
+      link: { approvalId: 'approval-1', approver: ALICE, action: 'reject', expires: 1 },
+      formToken: 't',
+      now: START,
+    });
+
+    // Assess
+    expect(html).toContain('… (cut)');
+    expect(html.length).toBeLessThan(MAX_EVIDENCE_CHARS + 10_000);
+  });
+});
