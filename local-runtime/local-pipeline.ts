@@ -32,6 +32,15 @@ import { createResolveReleaseImage } from '../functions/resolve-release-image/ha
 import { createStartRelease } from '../functions/start-release/handler';
 import { LocalAlarmSource } from './adapters/local-alarm-source';
 import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
+import { LocalMailbox } from './adapters/local-mailbox';
+import { LocalHttpServer } from './local-http-server';
+import type { HttpApiHandler } from './http/api-gateway-bridge';
+import { randomBytes } from 'node:crypto';
+import type { ApprovalNotifier } from '../shared/approvals/ports';
+import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier';
+import { SignedLinkSigner } from '../shared/approvals/email/signed-link-signer';
+import { StaticSigningKeySource } from '../shared/approvals/links/signing';
+import { createApprovalPage } from '../functions/approval-page/handler';
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
@@ -68,8 +77,11 @@ export interface LocalPipelineOptions {
   dropEcsEvents?: boolean;
   /** Run the sweep function on this period (pipeline time) while the stack is open, as the AWS schedule does. */
   sweepEveryMs?: number;
-  /** What the local approvers do with production approval requests. Default: approve. */
-  approvals?: ApprovalPolicy;
+  /**
+   * What the local approvers do with production approval requests (default: approve), or `email`: send
+   * the real approval emails to the local mailbox and wait for someone to click (see `serveHttp`).
+   */
+  approvals?: ApprovalPolicy | 'email';
   /** Regions whose approvals are rejected whatever the policy. */
   rejectRegions?: string[];
   /** Log level of the handlers' Powertools logger. Default SILENT. */
@@ -94,8 +106,15 @@ export class LocalPipeline {
   readonly lambdas: LocalLambdaService;
   readonly registry = new LocalImageRegistry();
   readonly approvals: LocalApprovalDesk;
+  /** Where approval emails land when `approvals` is `email`. */
+  readonly mailbox: LocalMailbox;
+  /** Signs the approval links of the local emails and verifies them on the local pages. */
+  private readonly linkKeys = new StaticSigningKeySource(randomBytes(32));
+  private http?: LocalHttpServer;
   readonly stateMachineArns: { promote: string; release: string } = { promote: '', release: '' };
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly approvalStore: DynamoApprovalStore;
+  private readonly executions: LocalExecutionControl;
   private readonly closing = new AbortController();
 
   private constructor(
@@ -133,8 +152,13 @@ export class LocalPipeline {
     const settle = { platform: this.platform, waiters, executions, clock };
     const locks = new DynamoDeploymentLocks({ client: dynamo.client, tableName });
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
+    this.approvalStore = approvalStore;
+    this.executions = executions;
+    this.mailbox = new LocalMailbox({ clock });
+    const email = options.approvals === 'email';
     this.approvals = new LocalApprovalDesk({
-      policy: options.approvals ?? 'approve',
+      policy:
+        options.approvals === undefined || options.approvals === 'email' ? 'approve' : options.approvals,
       rejectRegions: options.rejectRegions ?? [],
       decide: (attempt) => decideApproval(attempt, { store: approvalStore, executions, clock }),
       track: (work) => this.track(work),
@@ -168,7 +192,11 @@ export class LocalPipeline {
           createResolveReleaseImage({ registry: this.registry, clock }),
         ),
         requestApproval: step('request-approval', () =>
-          createRequestApproval({ store: approvalStore, notifier: this.approvals, clock }),
+          createRequestApproval({
+            store: approvalStore,
+            notifier: email ? this.emailNotifier() : this.approvals,
+            clock,
+          }),
         ),
         rollBackService: step('roll-back-service', () =>
           createRollBackService({ platform: this.platform, stageRecords }),
@@ -238,10 +266,15 @@ export class LocalPipeline {
     }
   }
 
-  async close(): Promise<void> {
+  /** Waits for running executions (unless `abandon`: stops them), then shuts the local stack down. */
+  async close(options: { abandon?: boolean } = {}): Promise<void> {
+    if (options.abandon)
+      for (const e of (await this.engine.listExecutions({ statusFilter: 'RUNNING' })).executions)
+        await this.engine.stopExecution({ executionArn: e.executionArn, cause: 'local stack closed' });
     await this.settled().catch(() => undefined);
     this.closing.abort();
     this.platform.stop();
+    await this.http?.close();
     await Promise.allSettled([...this.inFlight]);
     await this.dynamo.close();
   }
@@ -251,6 +284,45 @@ export class LocalPipeline {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;
+  }
+
+  /**
+   * Serves the approval pages and the mailbox on 127.0.0.1 (port 0: any free port) and returns the base
+   * URL; approval emails sent after this carry links to it.
+   */
+  async serveHttp(port = 0): Promise<string> {
+    const approvalPage = lambdaStep('approval-page', () =>
+      createApprovalPage({
+        store: this.approvalStore,
+        executions: this.executions,
+        clock: this.clock,
+        keys: this.linkKeys,
+      }),
+    ) as unknown as (event: Parameters<HttpApiHandler>[0], context: unknown) => ReturnType<HttpApiHandler>;
+    this.http = await LocalHttpServer.start(
+      {
+        approvalPage: (event) => approvalPage(event, fakeHttpContext()),
+        mailbox: this.mailbox,
+        track: (w) => this.track(w),
+      },
+      port,
+    );
+    return this.http.url;
+  }
+
+  /** The approval emails of AWS, with links to the local server. */
+  private emailNotifier(): ApprovalNotifier {
+    return {
+      notify: (view) => {
+        if (!this.http)
+          throw new Error('approvals by email need the local HTTP server: call serveHttp() first');
+        return new EmailApprovalNotifier({
+          mailer: this.mailbox,
+          signer: new SignedLinkSigner({ baseUrl: this.http.url, keys: this.linkKeys }),
+          log: { warn: () => undefined },
+        }).notify(view);
+      },
+    };
   }
 
   /** ECR stores the image before it announces the push: the local registry learns it the same way. */
@@ -352,6 +424,14 @@ export function allStages(config: PipelineConfig): Stage[] {
     ...planStages(config, service.name, 'push'),
     ...planStages(config, service.name, 'tag'),
   ]);
+}
+
+function fakeHttpContext() {
+  return {
+    functionName: 'approvalPage',
+    awsRequestId: randomBytes(8).toString('hex'),
+    getRemainingTimeInMillis: () => 10_000,
+  } as never;
 }
 
 async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => Promise<void> }> {

@@ -10,6 +10,12 @@ npx eslint .
 npx prettier --check . > /dev/null
 echo "== bundle functions and package the CloudFormation template offline (osls)"
 npm run --silent package
+if ! command -v chromium > /dev/null; then
+  # The browser tests drive Debian's Chromium (never a downloaded browser).
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
+fi
 echo "== tests"
 npx jest --ci
 echo "== benchmarks"

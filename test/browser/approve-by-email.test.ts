@@ -1,0 +1,136 @@
+/**
+ * A person approving a release through the approval email, in a real browser (Debian's Chromium driven by
+ * playwright-core; scripts/test.sh installs it when missing): open the local mailbox, follow the link,
+ * confirm on the page, and watch the release move on, or stop with the reason.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ScaledClock } from '../../shared/clock';
+import { loadConfigFile } from '../../shared/config/config.loader';
+import { LocalPipeline } from '../../local-runtime/local-pipeline';
+
+const ROOT = join(__dirname, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const event = (name: string) => JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as unknown;
+
+let browser: Browser;
+let pipeline: LocalPipeline;
+let baseUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run scripts/test.sh, or apt-get install chromium`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+beforeEach(async () => {
+  // A sped-up wall clock: approvals wait for a person, so virtual time must not jump to their expiry.
+  pipeline = await LocalPipeline.start({
+    config: loadConfigFile(join(ROOT, 'pipeline.config.yml')),
+    clock: new ScaledClock(1200),
+    approvals: 'email',
+  });
+  baseUrl = await pipeline.serveHttp();
+  await pipeline.putEvent(event('ecr-push-orders-api.json'));
+  await pipeline.settled();
+  await pipeline.putEvent(event('git-tag-orders-api-v1.4.0.json'));
+});
+
+afterEach(async () => {
+  await pipeline?.close({ abandon: true });
+});
+
+/** Waits until an approval email for `region` is in the local mailbox. */
+async function mailFor(region: string): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const mail = pipeline.mailbox.list().find((m) => m.subject.includes(`prod/${region}`));
+    if (mail) return mail.subject;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no approval email for prod/${region}`);
+}
+
+async function openLink(page: Page, subject: string, action: 'approve' | 'reject'): Promise<void> {
+  await page.goto(`${baseUrl}/mail`);
+  await page.getByRole('link', { name: subject }).first().click();
+  await page.locator(`a[href*="action=${action}"]`).first().click();
+}
+
+describe('approving a release from the approval email, in Chromium', () => {
+  it('when the approver follows Approve and confirms, the release deploys eu-west-1 and asks for us-east-1 next', async () => {
+    // Prepare
+    const subject = await mailFor('eu-west-1');
+    const page = await browser.newPage();
+
+    // Act
+    await openLink(page, subject, 'approve');
+    const confirmation = await page.content();
+    await page.getByRole('button', { name: /Approve v1\.4\.0/ }).click();
+
+    // Assess
+    expect(confirmation).toContain('Nothing happens until you press the button');
+    expect(await page.textContent('body')).toMatch(/approved/i);
+    await mailFor('us-east-1');
+    const eu = pipeline.platform.serving({ region: 'eu-west-1', cluster: 'prod', service: 'orders-api' });
+    expect(eu?.containers[0]?.environment.PIPELINE_VERSION).toBe('v1.4.0');
+    await page.close();
+  }, 60_000);
+
+  it('when the approver follows Reject and gives a reason, the release stops in that region with the reason', async () => {
+    // Prepare
+    const subject = await mailFor('eu-west-1');
+    const page = await browser.newPage();
+
+    // Act
+    await openLink(page, subject, 'reject');
+    await page.fill('textarea[name="comment"]', 'error budget spent this week');
+    await page.getByRole('button', { name: /Reject v1\.4\.0/ }).click();
+    await pipeline.settled();
+
+    // Assess
+    expect(await page.textContent('body')).toMatch(/rejected/i);
+    const [release] = (
+      await pipeline.engine.listExecutions({ stateMachineArn: pipeline.stateMachineArns.release })
+    ).executions;
+    const described = await pipeline.engine.describeExecution({ executionArn: release!.executionArn });
+    expect(described.status).toBe('FAILED');
+    expect(described.error).toBe('ApprovalRejected');
+    expect(described.cause).toContain('error budget spent this week');
+    const eu = pipeline.platform.serving({ region: 'eu-west-1', cluster: 'prod', service: 'orders-api' });
+    expect(eu?.containers[0]?.environment.PIPELINE_VERSION).toBeUndefined();
+    await page.close();
+  }, 60_000);
+
+  it('when a mail scanner opens every link, every approval stays pending', async () => {
+    // Prepare
+    await mailFor('eu-west-1');
+    const page = await browser.newPage();
+
+    // Act: GET every link of every email, as a link scanner does
+    for (const mail of pipeline.mailbox.list()) for (const link of mail.links) await page.goto(link);
+
+    // Assess
+    const [release] = (
+      await pipeline.engine.listExecutions({ stateMachineArn: pipeline.stateMachineArns.release })
+    ).executions;
+    expect((await pipeline.engine.describeExecution({ executionArn: release!.executionArn })).status).toBe(
+      'RUNNING',
+    );
+    expect(pipeline.mailbox.list().filter((m) => m.subject.includes('prod/us-east-1'))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
