@@ -24,6 +24,7 @@ import { createSweepDeployments } from '../functions/sweep-deployments/handler';
 import { decideApproval } from '../shared/approvals/decide-approval';
 import { DynamoApprovalStore } from '../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../shared/aws/deployment-locks.adapter';
+import { DynamoStageEvidenceStore } from '../shared/aws/stage-evidence.adapter';
 import { createAcquireStageLock } from '../functions/acquire-stage-lock/handler';
 import { createReleaseStageLock } from '../functions/release-stage-lock/handler';
 import { createCheckRelease } from '../functions/check-release/handler';
@@ -113,7 +114,8 @@ export class LocalPipeline {
   private http?: LocalHttpServer;
   readonly stateMachineArns: { promote: string; release: string } = { promote: '', release: '' };
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly approvalStore: DynamoApprovalStore;
+  /** The approval records (real DynamoDB adapter on dynalite). */
+  readonly approvalStore: DynamoApprovalStore;
   private readonly executions: LocalExecutionControl;
   private readonly closing = new AbortController();
 
@@ -151,6 +153,7 @@ export class LocalPipeline {
     const executions = new LocalExecutionControl(this.engine);
     const settle = { platform: this.platform, waiters, executions, clock };
     const locks = new DynamoDeploymentLocks({ client: dynamo.client, tableName });
+    const evidence = new DynamoStageEvidenceStore({ client: dynamo.client, tableName });
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
     this.approvalStore = approvalStore;
     this.executions = executions;
@@ -181,9 +184,11 @@ export class LocalPipeline {
         checkBakeAlarms: step('check-bake-alarms', () =>
           createCheckBakeAlarms({ alarms: this.alarms, clock }),
         ),
-        failStage: step('fail-stage', () => createFailStage({ locks })),
+        failStage: step('fail-stage', () => createFailStage({ locks, approvals: approvalStore, clock })),
         acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, clock })),
-        releaseStageLock: step('release-stage-lock', () => createReleaseStageLock({ locks })),
+        releaseStageLock: step('release-stage-lock', () =>
+          createReleaseStageLock({ locks, evidence, clock }),
+        ),
         startRelease: step('start-release', () =>
           createStartRelease({ config, executions, releaseStateMachineArn: this.stateMachineArns.release }),
         ),
@@ -196,6 +201,7 @@ export class LocalPipeline {
             store: approvalStore,
             notifier: email ? this.emailNotifier() : this.approvals,
             clock,
+            evidence,
           }),
         ),
         rollBackService: step('roll-back-service', () =>

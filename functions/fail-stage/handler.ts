@@ -1,5 +1,9 @@
 import * as z from 'zod';
+import type { ApprovalStore } from '../../shared/approvals/ports';
+import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
+import { systemClock, type Clock } from '../../shared/clock';
+import { ERROR_NAMES } from '../../shared/domain/errors';
 import type { DeploymentLocks } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { failStage } from '../../shared/use-cases/fail-stage';
@@ -27,18 +31,37 @@ const failStageSchema = z.object({
  * "Stop the stage": fails the execution with the stage's error (freeing the environment's deployment
  * lock first, the rollback being done), or resumes the stage after a redrive.
  */
-export function createFailStage(deps: { locks: DeploymentLocks }) {
+export function createFailStage(deps: { locks: DeploymentLocks; approvals: ApprovalStore; clock: Clock }) {
   return async (event: unknown) => {
     const input = failStageSchema.parse(event);
     try {
       return failStage(input.state, input.redriveCount);
     } catch (error) {
+      if (input.state.failure.Error === ERROR_NAMES.approvalExpired) await expireApproval(input, deps);
       await releaseStageLock(input, false, deps);
       throw error;
     }
   };
 }
 
+/** The approval's task timed out: its record says so, and its links show "expired" from now on. */
+async function expireApproval(
+  input: { executionName: string; stage: { environment: string; region: string } },
+  deps: { approvals: ApprovalStore; clock: Clock },
+): Promise<void> {
+  const record = await deps.approvals.byStage(
+    input.executionName,
+    input.stage.environment,
+    input.stage.region,
+  );
+  if (record?.status === 'pending')
+    await deps.approvals.markExpired(record.approvalId, { at: deps.clock.now(), reason: 'timed-out' });
+}
+
 export const handler = lambdaStep('fail-stage', () =>
-  createFailStage({ locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }) }),
+  createFailStage({
+    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
+    approvals: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    clock: systemClock,
+  }),
 );

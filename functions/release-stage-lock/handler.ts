@@ -1,15 +1,48 @@
+import * as z from 'zod';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
-import type { DeploymentLocks } from '../../shared/domain/ports';
+import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
+import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentLocks, StageEvidenceStore } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
-import { releaseStageLock } from '../../shared/use-cases/stage-lock';
+import { completeStage } from '../../shared/use-cases/complete-stage';
 import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
-/** "Release the deployment lock": the stage is deployed; records its version for supersede checks. */
-export function createReleaseStageLock(deps: { locks: DeploymentLocks }) {
-  return async (event: unknown) => releaseStageLock(stageRunSchema.parse(event), true, deps);
+const completeStageSchema = stageRunSchema.extend({
+  smoke: z.array(
+    z.object({
+      name: z.string(),
+      url: z.string(),
+      passed: z.boolean(),
+      status: z.number().optional(),
+      latencyMs: z.number().optional(),
+      problem: z.string().optional(),
+    }),
+  ),
+  bake: z.object({
+    watched: z.object({ names: z.array(z.string()), prefixes: z.array(z.string()) }),
+    from: z.number(),
+    to: z.number(),
+    breaches: z.array(z.object({ alarmName: z.string(), at: z.number(), reason: z.string() })),
+  }),
+});
+
+/**
+ * "Release the deployment lock": records what the stage showed (for later approvers) and frees the
+ * environment's lock, noting the version now deployed for supersede checks.
+ */
+export function createReleaseStageLock(deps: {
+  locks: DeploymentLocks;
+  evidence: StageEvidenceStore;
+  clock: Clock;
+}) {
+  return async (event: unknown) => completeStage(completeStageSchema.parse(event), deps);
 }
 
 export const handler = lambdaStep('release-stage-lock', () =>
-  createReleaseStageLock({ locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }) }),
+  createReleaseStageLock({
+    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
+    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
+    clock: systemClock,
+  }),
 );

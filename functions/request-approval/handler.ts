@@ -8,6 +8,9 @@ import { SignedLinkSigner } from '../../shared/approvals/email/signed-link-signe
 import { SecretSigningKeySource } from '../../shared/approvals/links/secret-signing-keys';
 import { SecretsManagerSecretSource } from '../../shared/aws/secrets.adapter';
 import { SesMailer } from '../../shared/aws/ses-mailer.adapter';
+import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
+import type { StageEvidenceStore } from '../../shared/domain/ports';
+import { describeEvidence } from '../../shared/use-cases/complete-stage';
 import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
@@ -29,6 +32,8 @@ export interface RequestApprovalStepDeps {
   store: ApprovalStore;
   notifier: ApprovalNotifier;
   clock: Clock;
+  /** What the execution's earlier stages showed, for the approvers. */
+  evidence: StageEvidenceStore;
 }
 
 /** "Wait for approval" (callback): records the request and tells the approvers; the decision resumes it. */
@@ -36,6 +41,7 @@ export function createRequestApproval(deps: RequestApprovalStepDeps) {
   return async (event: unknown) => {
     const input = requestApprovalSchema.parse(event);
     const policy = input.stage.approval;
+    const earlier = await deps.evidence.list(input.executionName);
     return requestApproval(
       {
         taskToken: input.taskToken,
@@ -50,6 +56,7 @@ export function createRequestApproval(deps: RequestApprovalStepDeps) {
         minApprovals: policy.minApprovals,
         allowSelfApproval: policy.allowSelfApproval,
         timeoutSeconds: policy.timeoutSeconds,
+        ...(earlier.length > 0 && { evidence: describeEvidence(earlier) }),
         ...(input.trigger.createdBy && { createdBy: input.trigger.createdBy }),
       },
       deps,
@@ -62,6 +69,7 @@ export const handler = lambdaStep('request-approval', () =>
     store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
     notifier: awsEmailNotifier(),
     clock: systemClock,
+    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
   }),
 );
 

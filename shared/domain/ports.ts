@@ -165,3 +165,20 @@ export interface DeploymentLocks {
   /** Frees the lock if `owner` holds it; `deployed` records what now runs. */
   release(key: LockKey, owner: string, deployed?: DeploymentOrder): Promise<void>;
 }
+
+/** What a deployed stage showed, for the approvers of the stages after it. */
+export interface StageEvidence {
+  environment: string;
+  region: string;
+  version: string;
+  /** Epoch ms when the stage finished. */
+  at: number;
+  smoke: { name: string; passed: boolean; status?: number; latencyMs?: number }[];
+  bake: { minutes: number; alarmsWatched: string[]; breaches: number };
+}
+
+/** Evidence of an execution's deployed stages, in the order they finished. */
+export interface StageEvidenceStore {
+  record(executionName: string, evidence: StageEvidence): Promise<void>;
+  list(executionName: string): Promise<StageEvidence[]>;
+}

@@ -135,6 +135,16 @@ describe('release state machine, executed locally', () => {
       'v1.4.0',
     ]);
     expect(approvalRequests()).toEqual(['prod/eu-west-1', 'prod/us-east-1', 'prod/ap-southeast-2']);
+    // Approvers see what the stages before theirs showed.
+    const evidence = pipeline.approvals.requests.map((r) => Object.keys((r.evidence ?? {}) as object));
+    expect(evidence).toEqual([
+      ['staging/eu-west-1'],
+      ['staging/eu-west-1', 'prod/eu-west-1'],
+      ['staging/eu-west-1', 'prod/eu-west-1', 'prod/us-east-1'],
+    ]);
+    expect((pipeline.approvals.requests[1]!.evidence as Record<string, string>)['prod/eu-west-1']).toMatch(
+      /^v1\.4\.0: smoke 2\/2 passed \(health 200 in \d+ ms, orders-list 200 in \d+ ms\); 2 alarms watched for 32 min since the deploy, 0 in ALARM$/,
+    );
     expect(pipeline.approvals.decisions.map((d) => d.outcome)).toEqual(['approved', 'approved', 'approved']);
     const output = JSON.parse(release.output!) as { deployments: unknown[] };
     expect(output).toMatchObject({
@@ -382,6 +392,7 @@ describe('release state machine, executed locally', () => {
     expect(request!.expiresAt - request!.createdAt).toBe(168 * 3600 * 1000);
     expect(pipeline.clock.now()).toBeGreaterThanOrEqual(request!.expiresAt);
     expect(pipeline.approvals.decisions).toEqual([]);
+    expect((await pipeline.approvalStore.get(request!.approvalId))?.status).toBe('expired');
     expect(serving(STAGING)).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
     for (const region of PROD_REGIONS) expect(serving(prod(region))).toEqual(UNTOUCHED);
   });

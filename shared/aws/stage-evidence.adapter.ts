@@ -1,0 +1,62 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StageEvidence, StageEvidenceStore } from '../domain/ports';
+import { mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+
+const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * Stage evidence beside the stage records (`STAGE#<execution>`, `EVIDENCE#<environment>#<region>`): what
+ * each deployed stage showed, read back when a later stage asks for approval. A put overwrites: a redriven
+ * stage's newer evidence replaces the old.
+ */
+export class DynamoStageEvidenceStore implements StageEvidenceStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
+    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  }
+
+  async record(executionName: string, evidence: StageEvidence): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            [PIPELINE_TABLE.partitionKey]: `STAGE#${executionName}`,
+            [PIPELINE_TABLE.sortKey]: `EVIDENCE#${evidence.environment}#${evidence.region}`,
+            evidence,
+            [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(evidence.at + RETENTION_MS),
+          },
+        }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB PutItem of the evidence of ${executionName}`);
+    }
+  }
+
+  async list(executionName: string): Promise<StageEvidence[]> {
+    const found: StageEvidence[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :evidence)',
+            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
+            ExpressionAttributeValues: { ':pk': `STAGE#${executionName}`, ':evidence': 'EVIDENCE#' },
+            ConsistentRead: true,
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) found.push(item.evidence as StageEvidence);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB Query of the evidence of ${executionName}`);
+    }
+    return found.sort((a, b) => a.at - b.at);
+  }
+}

@@ -1,0 +1,57 @@
+import type { Clock } from '../clock';
+import type { DeploymentLocks, StageEvidence, StageEvidenceStore } from '../domain/ports';
+import type { BakeResult } from './check-bake-alarms';
+import type { StageRun } from './promotion';
+import type { SmokeCheckResult } from './run-smoke-checks';
+import { releaseStageLock } from './stage-lock';
+
+/**
+ * The end of a deployed stage: records what it showed (smoke results, the bake) for the approvers of the
+ * stages after it, then frees the environment's deployment lock, noting the version now running there.
+ */
+export async function completeStage(
+  run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'trigger' | 'stage'> & {
+    smoke: SmokeCheckResult[];
+    bake: BakeResult;
+  },
+  deps: { locks: DeploymentLocks; evidence: StageEvidenceStore; clock: Clock },
+): Promise<{ released: true; evidence: StageEvidence }> {
+  const evidence: StageEvidence = {
+    environment: run.stage.environment,
+    region: run.stage.region,
+    version: run.version,
+    at: deps.clock.now(),
+    smoke: run.smoke.map((s) => ({
+      name: s.name,
+      passed: s.passed,
+      ...(s.status !== undefined && { status: s.status }),
+      ...(s.latencyMs !== undefined && { latencyMs: s.latencyMs }),
+    })),
+    bake: {
+      minutes: Math.round((run.bake.to - run.bake.from) / 60_000),
+      alarmsWatched: [...run.bake.watched.names, ...run.bake.watched.prefixes.map((p) => `${p}*`)],
+      breaches: run.bake.breaches.length,
+    },
+  };
+  await deps.evidence.record(run.executionName, evidence);
+  await releaseStageLock(run, true, deps);
+  return { released: true, evidence };
+}
+
+/** One line per earlier stage, as approvers read it: `staging/eu-west-1` → what it showed. */
+export function describeEvidence(stages: StageEvidence[]): Record<string, string> {
+  return Object.fromEntries(
+    stages.map((s) => {
+      const passed = s.smoke.filter((c) => c.passed).length;
+      const checks = s.smoke
+        .map((c) => `${c.name} ${c.status ?? '-'} in ${c.latencyMs ?? '?'} ms`)
+        .join(', ');
+      const alarms = s.bake.alarmsWatched.length;
+      return [
+        `${s.environment}/${s.region}`,
+        `${s.version}: smoke ${passed}/${s.smoke.length} passed (${checks || 'no checks'}); ` +
+          `${alarms} alarm${alarms === 1 ? '' : 's'} watched for ${s.bake.minutes} min since the deploy, ${s.bake.breaches} in ALARM`,
+      ];
+    }),
+  );
+}
