@@ -492,6 +492,12 @@ describe('approval-page handler', () => {
       expect(response.body).toContain('<h1>Invalid link</h1>');
       await expectUndecided();
       expectNoSecrets(response.body, link);
+      // An ambiguous query (a field given twice) is malformed, not a forgery attempt on a known approval.
+      const expected =
+        _name === 'the approver given twice'
+          ? []
+          : [{ reason: 'invalid-link', sourceIp: expect.any(String) }];
+      expect((await record()).refusals).toMatchObject(expected);
     });
 
     it.each([
@@ -511,6 +517,9 @@ describe('approval-page handler', () => {
       expect(response.statusCode).toBe(400);
       await expectUndecided();
       expect(logText()).toMatch(/bad-form-token|malformed-form/);
+      // A form that is missing or duplicated is malformed (nothing to audit); a wrong token is recorded.
+      if (body !== '' && !body.includes('&formToken'))
+        expect((await record()).refusals).toMatchObject([{ reason: 'invalid-link', approverClaimed: ALICE }]);
     });
 
     it('when the POST comes from another site (Sec-Fetch-Site or Origin), it is refused', async () => {
