@@ -281,6 +281,7 @@ export class LocalPipeline {
     this.closing.abort();
     this.platform.stop();
     await this.http?.close();
+    await this.fleet.close();
     await Promise.allSettled([...this.inFlight]);
     await this.dynamo.close();
   }

@@ -1,4 +1,8 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSampleServer, respond, type SampleServiceState } from '../../examples/sample-service/app';
 import type { ContainerView, EcsTarget, HttpProbe, HttpProbeResult } from '../../shared/domain/ports';
+import { fetchProbe } from '../../shared/http-probe';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { LocalContainerPlatform } from './local-container-platform';
 
@@ -16,12 +20,14 @@ export interface FleetTarget extends EcsTarget {
 }
 
 /**
- * The services' HTTP endpoints, answered in-process from what the local ECS runs: `/health` reports the
- * commit and version of the serving revision (as a real service reading PIPELINE_COMMIT would), any other
- * configured path answers an empty list. Unknown hosts fail like DNS does.
+ * The services' endpoints: every environment/region runs the sample service (examples/sample-service) as
+ * the local ECS serves it, reporting the commit and version the pipeline set on the serving revision.
+ * In-process by default (fast, for tests); after `serve()` each target is a real HTTP server on
+ * 127.0.0.1 and smoke checks make real requests to it. Unknown hosts fail like DNS does.
  */
 export class LocalServiceFleet implements HttpProbe {
   private readonly byOrigin = new Map<string, FleetTarget>();
+  private readonly servers = new Map<string, { server: Server; url: string }>();
   readonly requests: { url: string; status: number }[] = [];
 
   constructor(
@@ -37,6 +43,8 @@ export class LocalServiceFleet implements HttpProbe {
 
   async request({
     url,
+    method,
+    timeoutMs,
   }: {
     url: string;
     method: 'GET' | 'HEAD';
@@ -45,25 +53,54 @@ export class LocalServiceFleet implements HttpProbe {
     const parsed = new URL(url);
     const target = this.byOrigin.get(parsed.origin);
     if (!target) throw new Error(`getaddrinfo ENOTFOUND ${parsed.hostname}`);
-    const result = this.answer(target, parsed.pathname);
+    const local = this.servers.get(parsed.origin);
+    const result = local
+      ? await fetchProbe.request({ url: `${local.url}${parsed.pathname}${parsed.search}`, method, timeoutMs })
+      : this.answer(target, parsed.pathname);
     this.requests.push({ url, status: result.status });
     return result;
   }
 
-  private answer(target: FleetTarget, path: string): HttpProbeResult {
-    const serving = this.platform.serving(target);
-    const container = serving?.containers.find((c) => c.name === target.container);
-    if (!container) return { status: 503, body: '{"message":"no healthy tasks"}', latencyMs: 5 };
-    const behaviour = this.behaviourOf(container, target);
-    if (path === '/health') {
-      if (behaviour.failsHealthCheck) return { status: 503, body: '{"status":"unhealthy"}', latencyMs: 12 };
-      const body = {
-        status: 'ok',
-        commit: container.environment[DEPLOYED_ENV.commit] ?? null,
-        version: container.environment[DEPLOYED_ENV.version] ?? null,
-      };
-      return { status: 200, body: JSON.stringify(body), latencyMs: 8 };
+  /** Starts one real HTTP server per target; returns endpoint → local URL. */
+  async serve(): Promise<Record<string, string>> {
+    for (const [origin, target] of this.byOrigin) {
+      if (this.servers.has(origin)) continue;
+      const server = createSampleServer(() => this.stateOf(target));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      this.servers.set(origin, { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     }
-    return { status: 200, body: '{"items":[]}', latencyMs: 15 };
+    return Object.fromEntries([...this.servers].map(([origin, { url }]) => [origin, url]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.servers.values()].map(
+        ({ server }) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+    this.servers.clear();
+  }
+
+  private answer(target: FleetTarget, path: string): HttpProbeResult {
+    const state = this.stateOf(target);
+    if (!state) return { status: 503, body: '{"message":"no healthy tasks"}', latencyMs: 5 };
+    return { ...respond(path, state), latencyMs: 8 };
+  }
+
+  /** What the target's serving revision is, as the sample service would see it in its environment. */
+  private stateOf(target: FleetTarget): SampleServiceState | undefined {
+    const container = this.platform.serving(target)?.containers.find((c) => c.name === target.container);
+    if (!container) return undefined;
+    const commit = container.environment[DEPLOYED_ENV.commit];
+    const version = container.environment[DEPLOYED_ENV.version];
+    return {
+      ...(commit && { commit }),
+      ...(version && { version }),
+      unhealthy: this.behaviourOf(container, target).failsHealthCheck === true,
+    };
   }
 }

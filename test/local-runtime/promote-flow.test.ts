@@ -288,4 +288,23 @@ describe('promote state machine, executed locally', () => {
     expect(servingCommit()).toBe(newerCommit);
     expect(pipeline.platform.calls.filter((c) => c.method === 'updateService')).toHaveLength(1);
   });
+
+  it('when the endpoints are real local HTTP servers, smoke checks go over HTTP and each target serves what it runs', async () => {
+    // Prepare
+    await start({ behaviours: { badc0ffee: { failsHealthCheck: true } } });
+    const servers = await pipeline.fleet.serve();
+    const ppe = servers['https://orders-api.ppe.eu-west-1.example.internal']!;
+
+    // Act
+    await push('ecr-push-orders-api.json');
+    const healthAfterDeploy = await (await fetch(`${ppe}/health`)).json();
+    await push('ecr-push-orders-api-broken.json');
+    const healthAfterRollback = await (await fetch(`${ppe}/health`)).json();
+
+    // Assess
+    expect(ppe).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(healthAfterDeploy).toEqual({ status: 'ok', commit: GOOD_COMMIT, version: `sha-${GOOD_COMMIT}` });
+    expect(healthAfterRollback).toMatchObject({ status: 'ok', commit: GOOD_COMMIT });
+    expect(pipeline.fleet.requests.filter((r) => r.status === 503).length).toBeGreaterThan(0);
+  });
 });
