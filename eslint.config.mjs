@@ -24,6 +24,7 @@ export default tseslint.config(
       'scripts/**',
       'bench/**',
       'test/**',
+      'examples/**',
       'local-runtime/local-environment.ts',
       'shared/config/runtime-env.ts',
     ],
