@@ -2,6 +2,7 @@ import '../local-runtime/local-environment';
 import { ConfigError } from '../shared/config/config-error';
 import { MalformedSimulationInputError } from '../local-runtime/simulate';
 import { demoCommand, DEMO_USAGE } from './demo-command';
+import { localCommand, LOCAL_USAGE } from './local-command';
 import { simulateCommand, SIMULATE_USAGE } from './simulate-command';
 import { UsageError } from './usage-error';
 
@@ -10,6 +11,8 @@ const USAGE = `usage: pipeline <command> [options]
 Commands:
   simulate   feed EventBridge events through the local rules and state machines, report what happens
   demo       run the pre-production flow end to end on this machine, with live progress
+  local      run the pipeline on this machine until Ctrl-C: a dashboard, the approval mailbox and an
+             endpoint for EventBridge events on 127.0.0.1
   help       show this help, or a command's: pipeline help simulate
 
 Exit codes: 0 success, 1 the run did not do what it should, 2 bad input (usage, config, event files).`;
@@ -20,6 +23,7 @@ const COMMANDS: Record<
 > = {
   simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },
+  local: { run: localCommand, usage: LOCAL_USAGE },
 };
 
 /** Runs one CLI command and returns the process exit code. Errors become one line on stderr, never a stack. */

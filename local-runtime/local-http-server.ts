@@ -8,6 +8,16 @@ import {
   type LocalMailbox,
 } from './adapters/local-mailbox';
 import { toHttpApiEvent, writeHttpApiResult, type HttpApiHandler } from './http/api-gateway-bridge';
+import { dashboardHeaders, newNonce, renderDashboard, type DashboardState } from './dashboard/dashboard-page';
+import {
+  executionJson,
+  listExecutionsJson,
+  MAX_EVENTS_BODY_BYTES,
+  postEvents,
+  stateJson,
+  type ApiResult,
+  type LocalApiPipeline,
+} from './local-api';
 
 export interface LocalHttpRoutes {
   /** The approval page handler, the same one API Gateway invokes in AWS. */
@@ -15,12 +25,15 @@ export interface LocalHttpRoutes {
   mailbox: LocalMailbox;
   /** Keeps virtual time still while a request is handled. */
   track: <T>(work: Promise<T>) => Promise<T>;
+  /** The local stack's API and dashboard (`POST /events`, `/api/executions`, `/api/state`, `/`). */
+  api?: LocalApiPipeline;
 }
 
 /**
- * The pipeline's HTTP side on 127.0.0.1 only: the approval pages at the same paths as in AWS, and the
- * local mailbox where approval emails land (`/mail`, `/mail/{id}`, `/api/mail`), so a person or a browser
- * test can open an email and click through.
+ * The pipeline's HTTP side on 127.0.0.1 only: the approval pages at the same paths as in AWS, the local
+ * mailbox where approval emails land (`/mail`, `/mail/{id}`, `/api/mail`), so a person or a browser test
+ * can open an email and click through, and the local stack's event intake, JSON API and dashboard
+ * (docs/local-stack.md).
  */
 export class LocalHttpServer {
   private constructor(
@@ -65,6 +78,7 @@ async function handle(
       return send(response, 413, 'text/plain; charset=utf-8', 'request body too large');
     return writeHttpApiResult(response, await routes.approvalPage(event));
   }
+  if (routes.api && isApiPath(path)) return handleApi(routes.api, path, request, response);
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return send(response, 405, 'text/plain; charset=utf-8', 'GET only');
   if (path === '/api/mail')
@@ -80,6 +94,86 @@ async function handle(
       : page(response, 404, renderMailboxNotFound(id));
   }
   send(response, 404, 'text/plain; charset=utf-8', 'not found: try /mail');
+}
+
+function isApiPath(path: string): boolean {
+  return path === '/' || path === '/events' || path === '/api/state' || path.startsWith('/api/executions');
+}
+
+/** Names a browser may reach this server by; anything else is a DNS rebinding attempt. */
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+async function handleApi(
+  api: LocalApiPipeline,
+  path: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!LOCAL_HOSTS.has(host))
+    return json(response, { status: 421, body: { error: `unexpected Host "${host}": use 127.0.0.1` } });
+  if (path === '/events') {
+    if (request.method !== 'POST') {
+      response.setHeader('allow', 'POST');
+      return json(response, { status: 405, body: { error: 'POST an EventBridge event to /events' } });
+    }
+    // A web page may not post events: browsers send Origin, curl and scripts do not.
+    const origin = request.headers.origin;
+    if (origin !== undefined && !LOCAL_HOSTS.has(originHost(origin)))
+      return json(response, { status: 403, body: { error: `cross-origin request from ${origin} refused` } });
+    const body = await readBody(request, MAX_EVENTS_BODY_BYTES + 1);
+    return json(response, await postEvents(api, request.headers['content-type'], body));
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    return json(response, { status: 405, body: { error: 'GET only' } });
+  }
+  if (path === '/') {
+    const nonce = newNonce();
+    const state = (await stateJson(api)).body as DashboardState;
+    for (const [name, value] of Object.entries(dashboardHeaders(nonce))) response.setHeader(name, value);
+    return send(response, 200, 'text/html; charset=utf-8', renderDashboard(nonce, state));
+  }
+  if (path === '/api/state') return json(response, await stateJson(api));
+  if (path === '/api/executions' || path === '/api/executions/')
+    return json(response, await listExecutionsJson(api));
+  const one = /^\/api\/executions\/([^/]+)$/.exec(path);
+  if (one) {
+    let name: string;
+    try {
+      name = decodeURIComponent(one[1]!);
+    } catch {
+      return json(response, { status: 400, body: { error: 'bad execution name in the path' } });
+    }
+    return json(response, await executionJson(api, name));
+  }
+  return json(response, { status: 404, body: { error: `not found: ${path}` } });
+}
+
+function originHost(origin: string): string {
+  try {
+    return new URL(origin).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** The body, keeping at most `limit` bytes (the rest is read and dropped, so the client sees the answer). */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    if (kept >= limit) continue;
+    chunks.push(buffer.subarray(0, limit - kept));
+    kept += Math.min(buffer.length, limit - kept);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(response: ServerResponse, result: ApiResult): void {
+  response.setHeader('cache-control', 'no-store');
+  send(response, result.status, 'application/json; charset=utf-8', JSON.stringify(result.body));
 }
 
 function page(response: ServerResponse, status: number, html: string): void {

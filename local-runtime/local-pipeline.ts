@@ -311,6 +311,7 @@ export class LocalPipeline {
         approvalPage: (event) => approvalPage(event, fakeHttpContext()),
         mailbox: this.mailbox,
         track: (w) => this.track(w),
+        api: this,
       },
       port,
     );

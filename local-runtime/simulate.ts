@@ -123,7 +123,7 @@ export async function simulate(
 }
 
 /** Names the first pattern field the event fails, e.g. `detail.image-tag "latest" is not one of [{"prefix":"sha-"}]`. */
-function noRuleReason(config: PipelineConfig, event: unknown): string {
+export function noRuleReason(config: PipelineConfig, event: unknown): string {
   const e = event as { source?: string; 'detail-type'?: string; detail?: Record<string, unknown> };
   const rule = eventRules(config).find((r) => (r.pattern.source as string[]).includes(e.source ?? ''));
   if (!rule) return `no rule matches source "${e.source}" / "${e['detail-type']}"`;
@@ -175,7 +175,7 @@ async function describe(
 }
 
 /** A release learns its image in "Resolve the release image"; a promotion starts with it. */
-function releaseDigest(events: HistoryEvent[]): string | undefined {
+export function releaseDigest(events: HistoryEvent[]): string | undefined {
   for (const event of events) {
     const output = event.details.output as { resolved?: { image?: { digest?: string } } } | undefined;
     if (event.type === 'TaskStateExited' && output?.resolved?.image?.digest)
@@ -215,7 +215,7 @@ export function statesOf(events: HistoryEvent[]): SimulatedState[] {
   return states;
 }
 
-function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
+export function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
   const ran = states.filter((s) => s.stage === stage);
   if (ran.length === 0) return 'not started';
   // After a redrive the last attempt of the stage decides.

@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+import { ScaledClock } from '../shared/clock';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
+import { LocalPipeline } from '../local-runtime/local-pipeline';
+import { UsageError } from './usage-error';
+
+export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
+
+Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
+127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes
+EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes them).
+  --port        port on 127.0.0.1 (default 8787; 0: any free port)
+  --config      pipeline configuration (default: pipeline.config.yml)
+  --time-scale  how many times faster than real time the pipeline runs (default 600: a 5-minute bake
+                lasts half a second)
+  --approvals   email (default): production approvals are emailed to the local mailbox and wait for a
+                click on the link; approve: the local approvers approve at once`;
+
+export interface LocalStackOptions {
+  config: PipelineConfig;
+  port: number;
+  timeScale: number;
+  approvals: 'email' | 'approve';
+}
+
+export interface LocalStack {
+  pipeline: LocalPipeline;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the pipeline and its HTTP side (mailbox, approval pages, events, API, dashboard) on 127.0.0.1. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const pipeline = await LocalPipeline.start({
+    config: options.config,
+    clock: new ScaledClock(options.timeScale),
+    approvals: options.approvals,
+    // The AWS schedule runs the sweep every minute: the safety net for lost ECS events.
+    sweepEveryMs: 60_000,
+  });
+  try {
+    const url = await pipeline.serveHttp(options.port);
+    return { pipeline, url, close: () => pipeline.close({ abandon: true }) };
+  } catch (error) {
+    await pipeline.close({ abandon: true });
+    throw error;
+  }
+}
+
+/** Reads and checks the command line; throws UsageError (exit 2) for anything wrong. */
+export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'> & { configFile: string } {
+  const { values } = oneLineErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        port: { type: 'string', default: '8787' },
+        config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+        'time-scale': { type: 'string', default: '600' },
+        approvals: { type: 'string', default: 'email' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || !Number.isInteger(port) || port > 65535)
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
+  const timeScale = Number(values['time-scale']);
+  if (!(timeScale > 0) || !Number.isFinite(timeScale))
+    throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+  const approvals = values.approvals;
+  if (approvals !== 'email' && approvals !== 'approve')
+    throw new UsageError(`--approvals must be email or approve, got "${approvals}"`);
+  return { port, timeScale, approvals, configFile: values.config };
+}
+
+/** node:util's parseArgs explains some mistakes over three lines: the command prints the first. */
+function oneLineErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (String((error as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message.split('\n')[0]!);
+    throw error;
+  }
+}
+
+/**
+ * `pipeline local`: runs until SIGINT or SIGTERM (or `stop` aborts), then stops running executions and
+ * shuts down. Exit 0 after a clean stop, 2 for bad options or configuration.
+ */
+export async function localCommand(
+  args: string[],
+  out: (text: string) => void,
+  stop?: AbortSignal,
+): Promise<number> {
+  const options = parseLocalArgs(args);
+  const config = loadConfigFile(options.configFile);
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({ ...options, config });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UsageError(`port ${options.port} on 127.0.0.1 is in use: pick another with --port`);
+    throw error;
+  }
+  const { url } = stack;
+  out(
+    [
+      `Local pipeline running on ${url} (time runs ${options.timeScale}x faster; approvals: ${options.approvals})`,
+      `  dashboard  ${url}/`,
+      `  mailbox    ${url}/mail`,
+      `  events     POST ${url}/events   (an EventBridge event, or { "Entries": [...] } as PutEvents)`,
+      `  api        ${url}/api/state  ${url}/api/executions`,
+      '',
+      'Try:',
+      `  curl -X POST --data @events/ecr-push-orders-api.json ${url}/events`,
+      `  curl -X POST --data @events/git-tag-orders-api-v1.4.0.json ${url}/events`,
+      '',
+      'Ctrl-C stops it.',
+    ].join('\n'),
+  );
+  const signal = await waitForStop(stop);
+  out(`\n${signal === 'stop' ? 'Stopping' : `${signal}: stopping`}: running executions are stopped.`);
+  await stack.close();
+  out('Local pipeline stopped.');
+  return 0;
+}
+
+/** Resolves with what ended the run: SIGINT, SIGTERM or `stop`; removes its signal handlers. */
+function waitForStop(stop?: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const finish = (why: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      stop?.removeEventListener('abort', onStop);
+      resolve(why);
+    };
+    const onInt = () => finish('SIGINT');
+    const onTerm = () => finish('SIGTERM');
+    const onStop = () => finish('stop');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    if (stop?.aborted) finish('stop');
+    else stop?.addEventListener('abort', onStop, { once: true });
+  });
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../../shared/approvals/email/approval-email';
+import type { ApiTarget } from '../local-api';
+import { DASHBOARD_SCRIPT } from './dashboard-script';
+
+/** The body of `GET /api/state`, as far as the page renders it. */
+export interface DashboardState {
+  now: string;
+  services: string[];
+  environments: { name: string; regions: string[] }[];
+  targets: ApiTarget[];
+}
+
+/** A fresh nonce per page: the only script and style the page may run are the ones carrying it. */
+export function newNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/** Headers of the dashboard: its own nonce'd script and style, fetches to itself, nothing else. */
+export function dashboardHeaders(nonce: string): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src 'nonce-${nonce}'`,
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  };
+}
+
+const STYLE = `
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5rem;color:#1f2328}
+header{display:flex;gap:1.5rem;align-items:baseline;flex-wrap:wrap}
+h1{font-size:1.4rem;margin:0}
+.meta,#now,#status{color:#59636e;font-size:.85rem}
+table.grid{border-collapse:collapse;margin:1rem 0}
+.grid th,.grid td{border:1px solid #d0d7de;padding:6px 10px;text-align:left;vertical-align:top;min-width:9rem}
+.grid thead th{background:#f6f8fa;font-weight:600}
+.version{font-family:ui-monospace,Menlo,monospace;font-weight:600}
+.badge{display:inline-block;border-radius:10px;padding:1px 8px;margin:2px 4px 2px 0;font-size:.8rem;background:#eaeef2}
+.outcome-deployed,.status-succeeded .status{background:#dafbe1}
+.outcome-rolled-back,.outcome-rollback-failed,.outcome-failed,.outcome-rejected,.outcome-approval-expired,.status-failed .status,.status-timed-out .status{background:#ffebe9}
+.outcome-in-progress,.activity-deploying,.activity-smoke-testing,.activity-baking,.status-running .status{background:#ddf4ff}
+.activity-waiting-for-approval,.activity-waiting-for-the-deployment-lock{background:#fff8c5}
+.activity-rolling-back{background:#ffebe9}
+ol.executions{list-style:none;padding:0}
+.execution{border-top:1px solid #d0d7de;padding:8px 0}
+.execution .head{display:flex;gap:.75rem;align-items:baseline;flex-wrap:wrap}
+button.name{font-family:ui-monospace,Menlo,monospace;background:none;border:0;padding:0;color:#0969da;cursor:pointer;font-size:.9rem}
+ol.timeline{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap}
+.what{color:#59636e}
+table.states{border-collapse:collapse;font-size:.85rem;margin:2px 0 6px 1rem}
+.states td{padding:1px 12px 1px 0}.states .num{text-align:right}
+.states tr.failed,.error{color:#cf222e}
+h4{margin:8px 0 2px;font-size:.9rem}
+`;
+
+/** A short display of a version: `sha-` and 12 hex digits of a commit, or the tag. */
+function shortVersion(version: string | null): string {
+  if (!version) return '';
+  return /^sha-[0-9a-f]{12,}$/.test(version) ? version.slice(0, 16) : version;
+}
+
+function gridHtml(state: DashboardState): string {
+  const columns = state.environments.flatMap((e) => e.regions.map((r) => ({ env: e.name, region: r })));
+  const head = columns.map((c) => `<th>${escapeHtml(`${c.env} / ${c.region}`)}</th>`).join('');
+  const rows = state.services.map((service) => {
+    const cells = columns.map(({ env, region }) => {
+      const t = state.targets.find(
+        (x) => x.service === service && x.environment === env && x.region === region,
+      );
+      if (!t) return '<td class="cell empty">—</td>';
+      const activity = t.inProgress
+        ? `<div class="badge">${escapeHtml(t.inProgress.activity)}</div>`
+        : t.last
+          ? `<div class="badge">${escapeHtml(t.last.outcome)}</div>`
+          : '';
+      return (
+        `<td class="cell" data-target="${escapeHtml(`${service} ${env} ${region}`)}">` +
+        `<div class="version">${escapeHtml(t.serving.version ? shortVersion(t.serving.version) : 'not deployed')}</div>` +
+        `${activity}</td>`
+      );
+    });
+    return `<tr><th class="service">${escapeHtml(service)}</th>${cells.join('')}</tr>`;
+  });
+  return `<table id="grid" class="grid"><thead><tr><th>service</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * `GET /`: the services × environment/region grid and the executions, rendered once on the server (so the
+ * page says something without scripts) and then kept current by the inline script.
+ */
+export function renderDashboard(nonce: string, state: DashboardState): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="referrer" content="no-referrer">',
+    '<title>Local pipeline</title>',
+    `<style nonce="${escapeHtml(nonce)}">${STYLE}</style></head>`,
+    '<body>',
+    '<header><h1>Local pipeline</h1>',
+    '<a href="/mail">Mailbox (approval emails)</a>',
+    '<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a>',
+    `<span id="now">pipeline time ${escapeHtml(state.now.replace('T', ' ').slice(0, 19))}</span>`,
+    '<span id="status">loading…</span></header>',
+    '<h2>What runs where</h2>',
+    gridHtml(state),
+    '<h2>Executions</h2>',
+    '<p class="meta">Newest first. Click a name for its states and durations. Send events with ' +
+      "<code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json " +
+      `${escapeHtml('<this address>')}/events</code>.</p>`,
+    '<ol id="executions" class="executions"></ol>',
+    `<script nonce="${escapeHtml(nonce)}">${DASHBOARD_SCRIPT}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,499 @@
+/**
+ * The local stack's HTTP API as plain functions over a LocalPipeline-like object, so that it can be tested
+ * without a server: `POST /events` (EventBridge envelopes or PutEvents entries), `GET /api/executions`,
+ * `GET /api/executions/{name}` and `GET /api/state`. `local-http-server.ts` routes requests here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/domain/ports';
+import { readableCause } from '../shared/domain/failure-cause';
+import { planStages, type Stage } from '../shared/domain/stage';
+import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
+import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import type { StartDecision } from '../shared/use-cases/start-promotion';
+import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
+import type { RoutedEvent } from './local-pipeline';
+import {
+  noRuleReason,
+  outcomeOf,
+  releaseDigest,
+  statesOf,
+  type DeploymentOutcome,
+  type SimulatedState,
+} from './simulate';
+import { LOCAL_ACCOUNT } from './state-machine-definitions';
+
+/** EventBridge's limit for one PutEvents request, entries included. */
+export const MAX_EVENTS_BODY_BYTES = 256 * 1024;
+/** EventBridge's limit of entries per PutEvents request. */
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+
+/** What the API needs of a LocalPipeline (a LocalPipeline is one). */
+export interface LocalApiPipeline {
+  readonly config: PipelineConfig;
+  readonly clock: { now(): number };
+  readonly engine: {
+    listExecutions(input: { stateMachineArn?: string }): Promise<{ executions: ExecutionListItem[] }>;
+    describeExecution(input: { executionArn: string }): Promise<DescribeExecutionOutput>;
+    getExecutionHistory(input: { executionArn: string }): Promise<{ events: HistoryEvent[] }>;
+  };
+  readonly platform: { serving(target: EcsTarget): TaskDefinitionView | undefined };
+  putEvent(event: unknown): Promise<RoutedEvent>;
+}
+
+/** An API answer: a status and a JSON body. */
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+/** A client mistake, answered with `status` and `{ error: message }`. */
+export class ApiInputError extends Error {
+  override readonly name = 'ApiInputError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const error = (status: number, message: string): ApiResult => ({ status, body: { error: message } });
+
+// ---------------------------------------------------------------------------------------------- events
+
+export interface EventResult {
+  /** The executions the event started (ARNs). */
+  started: string[];
+  /** Why nothing started, when nothing did. */
+  ignored?: string;
+}
+
+/**
+ * Reads the body of `POST /events`: one EventBridge envelope, or `{ "Entries": [...] }` as PutEvents takes
+ * them (full envelopes, or entries with `Source`, `DetailType`, `Detail` as a JSON string, optional
+ * `Resources` and `Time`). Entries get an id, the time, the local account and the pipeline's region.
+ * Throws ApiInputError naming what is wrong.
+ */
+export function parseEventsBody(
+  contentType: string | undefined,
+  body: Buffer,
+  defaults: { now: number; region: string },
+): unknown[] {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // curl --data sends application/x-www-form-urlencoded unless told otherwise: accept it as JSON too.
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded')
+    throw new ApiInputError(415, `content-type must be application/json, got ${type ? `"${type}"` : 'none'}`);
+  if (body.length > MAX_EVENTS_BODY_BYTES)
+    throw new ApiInputError(
+      413,
+      `request body is ${body.length} bytes; EventBridge takes at most ${MAX_EVENTS_BODY_BYTES} (256 KiB)`,
+    );
+  if (body.length === 0) throw new ApiInputError(400, 'empty body: send an EventBridge event as JSON');
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new ApiInputError(400, `body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ApiInputError(
+      400,
+      'body must be a JSON object: one EventBridge event, or { "Entries": [...] } as PutEvents takes them',
+    );
+  if (!('Entries' in json)) return [validEnvelope(json, 'event')];
+  const entries = (json as { Entries: unknown }).Entries;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_PUT_EVENTS_ENTRIES)
+    throw new ApiInputError(
+      400,
+      `Entries must be an array of 1 to ${MAX_PUT_EVENTS_ENTRIES} events, as in PutEvents`,
+    );
+  return entries.map((entry, i) => validEnvelope(fromPutEventsEntry(entry, i, defaults), `Entries[${i}]`));
+}
+
+function validEnvelope(event: unknown, where: string): unknown {
+  const parsed = eventEnvelopeSchema.safeParse(event);
+  if (parsed.success) return event;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
+  throw new ApiInputError(400, `${where} is not an EventBridge event: ${problems.join('; ')}`);
+}
+
+/** A PutEvents entry (`Source`, `DetailType`, `Detail`) as the envelope a rule target receives. */
+function fromPutEventsEntry(
+  entry: unknown,
+  index: number,
+  defaults: { now: number; region: string },
+): unknown {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new ApiInputError(400, `Entries[${index}] must be an object`);
+  const e = entry as Record<string, unknown>;
+  if (!('Source' in e) && !('DetailType' in e) && !('Detail' in e)) return entry; // a full envelope
+  for (const field of ['Source', 'DetailType', 'Detail'])
+    if (typeof e[field] !== 'string' || e[field] === '')
+      throw new ApiInputError(400, `Entries[${index}].${field} must be a non-empty string`);
+  let detail: unknown;
+  try {
+    detail = JSON.parse(e.Detail as string);
+  } catch (err) {
+    throw new ApiInputError(
+      400,
+      `Entries[${index}].Detail must be a JSON object in a string: ${(err as Error).message}`,
+    );
+  }
+  if (e.Resources !== undefined && !Array.isArray(e.Resources))
+    throw new ApiInputError(400, `Entries[${index}].Resources must be an array of strings`);
+  const time = e.Time === undefined ? new Date(defaults.now) : new Date(e.Time as string);
+  if (Number.isNaN(time.getTime()))
+    throw new ApiInputError(400, `Entries[${index}].Time must be an ISO 8601 timestamp`);
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': e.DetailType,
+    source: e.Source,
+    account: LOCAL_ACCOUNT,
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: defaults.region,
+    resources: e.Resources ?? [],
+    detail,
+  };
+}
+
+/** `POST /events`: delivers each event through the rules, in order, and says what each started. */
+export async function postEvents(
+  pipeline: LocalApiPipeline,
+  contentType: string | undefined,
+  body: Buffer,
+): Promise<ApiResult> {
+  let events: unknown[];
+  try {
+    events = parseEventsBody(contentType, body, {
+      now: pipeline.clock.now(),
+      region: pipelineRegion(pipeline.config),
+    });
+  } catch (e) {
+    if (e instanceof ApiInputError) return error(e.status, e.message);
+    throw e;
+  }
+  const results: EventResult[] = [];
+  for (const event of events)
+    results.push(eventResult(pipeline.config, event, await pipeline.putEvent(event)));
+  return { status: 200, body: { results } };
+}
+
+function eventResult(config: PipelineConfig, event: unknown, routed: RoutedEvent): EventResult {
+  const started: string[] = [];
+  const reasons: string[] = [];
+  if (routed.deliveries.length === 0) reasons.push(noRuleReason(config, event));
+  for (const delivery of routed.deliveries) {
+    if (delivery.error) {
+      reasons.push(`${delivery.rule} rejected it: ${delivery.error.message}`);
+      continue;
+    }
+    const decision = delivery.result as StartDecision | { outcome?: string } | undefined;
+    if (decision && 'started' in decision) {
+      if (decision.started) started.push(decision.executionArn);
+      else reasons.push(decision.reason);
+    }
+  }
+  return started.length === 0 && reasons.length > 0 ? { started, ignored: reasons.join('; ') } : { started };
+}
+
+/** Where PutEvents entries are put: the first region of the first environment (the pipeline's). */
+function pipelineRegion(config: PipelineConfig): string {
+  return config.environments[0]?.regions[0] ?? 'eu-west-1';
+}
+
+// ------------------------------------------------------------------------------------------ executions
+
+/** The stages of an execution's input: a promotion and a release both carry them. */
+interface ExecutionInput {
+  service?: string;
+  version?: string;
+  commit?: string;
+  image?: { digest?: string };
+  stages?: Stage[];
+}
+
+export type StageOutcome = DeploymentOutcome | 'in progress';
+
+export interface ApiState {
+  state: string;
+  type: string;
+  enteredAt: string;
+  exitedAt: string | null;
+  /** Null while the state runs. */
+  durationMs: number | null;
+  error?: string;
+}
+
+export interface ApiStage {
+  environment: string;
+  region: string;
+  outcome: StageOutcome;
+  /** The state the stage is in now, while it runs. */
+  current?: string;
+  states: ApiState[];
+}
+
+export interface ApiExecutionSummary {
+  stateMachine: string;
+  name: string;
+  status: string;
+  startDate: string;
+  stopDate: string | null;
+  transitions: number;
+  service: string | null;
+  version: string | null;
+  /** The stage being worked on (while running), or the last one reached. */
+  currentStage: { environment: string; region: string; state: string } | null;
+  /** Every planned stage with its outcome so far. */
+  stages: { environment: string; region: string; outcome: StageOutcome }[];
+}
+
+export interface ApiExecutionDetail extends ApiExecutionSummary {
+  executionArn: string;
+  commit: string | null;
+  digest: string | null;
+  error: string | null;
+  /** The cause as a person reads it (Lambda's JSON unwrapped). */
+  cause: string | null;
+  /** States outside any stage (the release's checks, the Map itself). */
+  states: ApiState[];
+  detailedStages: ApiStage[];
+  deployments: {
+    service: string;
+    environment: string;
+    region: string;
+    digest: string;
+    outcome: StageOutcome;
+  }[];
+}
+
+/** Everything the API derives from one execution, from its description and history. */
+async function inspect(pipeline: LocalApiPipeline, executionArn: string) {
+  const [execution, { events }] = await Promise.all([
+    pipeline.engine.describeExecution({ executionArn }),
+    pipeline.engine.getExecutionHistory({ executionArn }),
+  ]);
+  let input: ExecutionInput = {};
+  try {
+    input = JSON.parse(execution.input) as ExecutionInput;
+  } catch {
+    // not JSON: an execution the pipeline did not start
+  }
+  const states = statesOf(events);
+  const plan = input.stages ?? [];
+  const stages: ApiStage[] = plan.map((stage, index) => {
+    const ran = states.filter((s) => s.stage === index);
+    const open =
+      execution.status === 'RUNNING' ? ran.filter((s) => s.exitedAt === undefined).at(-1) : undefined;
+    const outcome: StageOutcome =
+      execution.status === 'RUNNING' && ran.length > 0 && !finished(ran)
+        ? 'in progress'
+        : outcomeOf(states, index);
+    return {
+      environment: stage.environment,
+      region: stage.region,
+      outcome,
+      ...(outcome === 'in progress' && { current: (open ?? ran.at(-1))!.state }),
+      states: ran.map(apiState),
+    };
+  });
+  const lastIndex = states.reduce<number | undefined>((at, s) => s.stage ?? at, undefined);
+  const last = lastIndex === undefined ? undefined : stages[lastIndex];
+  const summary: ApiExecutionSummary = {
+    stateMachine: execution.stateMachineArn.split(':').pop() ?? '',
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate.toISOString(),
+    stopDate: execution.stopDate?.toISOString() ?? null,
+    transitions: execution.stateTransitions,
+    service: input.service ?? null,
+    version: input.version ?? null,
+    currentStage: last
+      ? {
+          environment: last.environment,
+          region: last.region,
+          state: last.current ?? last.states.at(-1)?.state ?? '',
+        }
+      : null,
+    stages: stages.map((s) => ({ environment: s.environment, region: s.region, outcome: s.outcome })),
+  };
+  return { execution, events, input, states, stages, summary };
+}
+
+/** A stage is over once it reached one of its last states. */
+function finished(ran: SimulatedState[]): boolean {
+  const last = ran.at(-1)!;
+  return (
+    last.exitedAt !== undefined &&
+    ['Stage deployed', 'Stage superseded', 'Stop the stage'].includes(last.state)
+  );
+}
+
+function apiState(s: SimulatedState): ApiState {
+  return {
+    state: s.state,
+    type: s.type,
+    enteredAt: new Date(s.enteredAt).toISOString(),
+    exitedAt: s.exitedAt === undefined ? null : new Date(s.exitedAt).toISOString(),
+    durationMs: s.exitedAt === undefined ? null : s.exitedAt - s.enteredAt,
+    ...(s.error && { error: s.error }),
+  };
+}
+
+async function allExecutions(pipeline: LocalApiPipeline): Promise<ExecutionListItem[]> {
+  const { executions } = await pipeline.engine.listExecutions({});
+  return [...executions].sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+}
+
+/** `GET /api/executions`: every execution, newest first. */
+export async function listExecutionsJson(pipeline: LocalApiPipeline): Promise<ApiResult> {
+  const executions = await allExecutions(pipeline);
+  const summaries = await Promise.all(
+    executions.map(async (e) => (await inspect(pipeline, e.executionArn)).summary),
+  );
+  return { status: 200, body: { executions: summaries } };
+}
+
+/** `GET /api/executions/{name}`: one execution with its stages, states and deployments; 404 if unknown. */
+export async function executionJson(pipeline: LocalApiPipeline, name: string): Promise<ApiResult> {
+  const found = (await allExecutions(pipeline)).find((e) => e.name === name);
+  if (!found) return error(404, `no execution named "${name}"`);
+  const { execution, events, input, states, stages, summary } = await inspect(pipeline, found.executionArn);
+  const digest = input.image?.digest ?? releaseDigest(events) ?? null;
+  const detail: ApiExecutionDetail = {
+    ...summary,
+    executionArn: execution.executionArn,
+    commit: input.commit ?? null,
+    digest,
+    error: execution.error ?? null,
+    cause: execution.cause === undefined ? null : readableCause(execution.cause),
+    states: states.filter((s) => s.stage === undefined).map(apiState),
+    detailedStages: stages,
+    deployments: stages.map((s) => ({
+      service: input.service ?? '',
+      environment: s.environment,
+      region: s.region,
+      digest: digest ?? '(not resolved)',
+      outcome: s.outcome,
+    })),
+  };
+  return { status: 200, body: detail };
+}
+
+// ------------------------------------------------------------------------------------------------ state
+
+/** What a running stage is doing, by the state it is in. */
+export type Activity =
+  | 'starting'
+  | 'waiting for approval'
+  | 'waiting for the deployment lock'
+  | 'deploying'
+  | 'smoke testing'
+  | 'baking'
+  | 'rolling back'
+  | 'finishing';
+
+const ACTIVITY_OF_STATE: Record<string, Activity> = {
+  'Needs approval?': 'starting',
+  'Wait for approval': 'waiting for approval',
+  'Take the deployment lock': 'waiting for the deployment lock',
+  'Superseded?': 'starting',
+  'Deploy to region': 'deploying',
+  'Deploy the stage again': 'deploying',
+  'Wait for ECS deployment': 'deploying',
+  'Run smoke tests': 'smoke testing',
+  Bake: 'baking',
+  'Check alarms after bake': 'baking',
+  'Record the failure': 'rolling back',
+  'Roll back region': 'rolling back',
+  'Roll back again': 'rolling back',
+  'Rollback needs a deployment?': 'rolling back',
+  'Wait for rollback deployment': 'rolling back',
+};
+
+export interface ApiTarget {
+  service: string;
+  environment: string;
+  region: string;
+  cluster: string;
+  /** What the service runs now (null: the bootstrap image, nothing the pipeline deployed). */
+  serving: { version: string | null; commit: string | null; digest: string | null; execution: string | null };
+  /** What an execution is doing here now. */
+  inProgress: { execution: string; version: string | null; state: string; activity: Activity } | null;
+  /** How the latest execution that reached this target ended here. */
+  last: { execution: string; version: string | null; outcome: StageOutcome } | null;
+}
+
+/** `GET /api/state`: every service in every environment/region, what it serves and what is going on. */
+export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> {
+  const inspected = await Promise.all(
+    (await allExecutions(pipeline)).map((e) => inspect(pipeline, e.executionArn)),
+  ); // newest first
+  const targets: ApiTarget[] = targetsOf(pipeline.config).map(({ service, stage }) => {
+    const container: ContainerView | undefined = pipeline.platform
+      .serving(stage)
+      ?.containers.find((c) => c.name === stage.container);
+    const env = container?.environment ?? {};
+    const digest = container?.image.includes('@') ? container.image.split('@')[1]! : null;
+    let inProgress: ApiTarget['inProgress'] = null;
+    let last: ApiTarget['last'] = null;
+    for (const run of inspected) {
+      if (run.summary.service !== service) continue;
+      const here = run.stages.find(
+        (s) =>
+          s.environment === stage.environment && s.region === stage.region && s.outcome !== 'not started',
+      );
+      if (!here) continue;
+      if (here.outcome === 'in progress' && !inProgress) {
+        const state = here.current ?? '';
+        inProgress = {
+          execution: run.summary.name,
+          version: run.summary.version,
+          state,
+          activity: ACTIVITY_OF_STATE[state] ?? 'finishing',
+        };
+      }
+      if (here.outcome !== 'in progress' && !last)
+        last = { execution: run.summary.name, version: run.summary.version, outcome: here.outcome };
+      if (inProgress && last) break;
+    }
+    return {
+      service,
+      environment: stage.environment,
+      region: stage.region,
+      cluster: stage.cluster,
+      serving: {
+        version: env[DEPLOYED_ENV.version] ?? null,
+        commit: env[DEPLOYED_ENV.commit] ?? null,
+        digest,
+        execution: env[DEPLOYED_ENV.execution] ?? null,
+      },
+      inProgress,
+      last,
+    };
+  });
+  const environments = pipeline.config.environments.map((e) => ({ name: e.name, regions: e.regions }));
+  return {
+    status: 200,
+    body: {
+      now: new Date(pipeline.clock.now()).toISOString(),
+      services: pipeline.config.services.map((s) => s.name),
+      environments,
+      targets,
+    },
+  };
+}
+
+/** Every service's stages, in promotion order, named by the pipeline's service (not the ECS service). */
+function targetsOf(config: PipelineConfig): { service: string; stage: Stage }[] {
+  return config.services.flatMap((service) =>
+    [...planStages(config, service.name, 'push'), ...planStages(config, service.name, 'tag')].map(
+      (stage) => ({
+        service: service.name,
+        stage,
+      }),
+    ),
+  );
+}
