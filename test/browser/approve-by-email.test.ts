@@ -3,15 +3,15 @@
  * playwright-core; scripts/test.sh installs it when missing): open the local mailbox, follow the link,
  * confirm on the page, and watch the release move on, or stop with the reason.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { ScaledClock } from '../../shared/clock';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const event = (name: string) => JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as unknown;
 
 let browser: Browser;
@@ -19,18 +19,7 @@ let pipeline: LocalPipeline;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run scripts/test.sh, or apt-get install chromium`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -2,31 +2,20 @@
  * The local stack's dashboard in a real browser (Debian's Chromium driven by playwright-core): a push posted
  * to /events shows up in the grid as the version PPE runs, with no script or style but the page's own.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { startLocalStack, type LocalStack } from '../../cli/local-command';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 
 let browser: Browser;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run scripts/test.sh, or apt-get install chromium`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

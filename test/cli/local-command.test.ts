@@ -1,16 +1,11 @@
 import { join } from 'node:path';
-import { main } from '../../cli/main';
+import { runCli } from '../support/cli';
 import { localCommand } from '../../cli/local-command';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'pipeline.config.yml');
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('pipeline local', () => {
   it.each([

@@ -2,18 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
+import { runCli } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const ev = (name: string) => join(ROOT, 'events', name);
 const CONFIG = join(ROOT, 'pipeline.config.yml');
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('pipeline simulate', () => {
   it('when given one push with --json, it reports the execution, its transitions and the PPE deployment', async () => {
