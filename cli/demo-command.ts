@@ -55,7 +55,13 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     config,
     clock,
     behaviours: { [BROKEN_COMMIT]: { failsHealthCheck: true } },
+    // Approvals go through the real emails, links and pages: an approver clicks each Approve link over HTTP.
+    approvals: 'email',
+    clickApprovalLinks: true,
   });
+  const url = await pipeline.serveHttp();
+  await pipeline.fleet.serve(); // every environment/region is a real HTTP server the smoke checks call
+  out(`Local stack on ${url} (dashboard /, approval emails /mail)`);
   const stopProgress = followProgress(pipeline, clock, out);
   const problems: string[] = [];
   const outcomes: { scene: string; result: string }[] = [];
@@ -162,12 +168,16 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   for (const where of ['staging eu-west-1', 'prod eu-west-1', 'prod us-east-1', 'prod ap-southeast-2'])
     if (!running.get(`orders-api ${where}`)?.endsWith('v1.4.0'))
       problems.push(`expected orders-api ${where} to run v1.4.0`);
-  const approved = pipeline.approvals.decisions.filter((d) => d.outcome === 'approved').length;
+  const clicked = pipeline.emailApprover?.clicked ?? [];
+  const emails = pipeline.mailbox.list();
   out(
-    `\nApprovals: ${pipeline.approvals.requests.length} requested (${pipeline.approvals.requests
-      .map((r) => `${r.environment}/${r.region}`)
-      .join(', ')}), ${approved} approved by the local approvers.`,
+    `\nApprovals: ${emails.length} approval emails sent; ${clicked.filter((c) => c.status === 200).length} ` +
+      `approved by clicking the emailed link and confirming on the approval page (${[
+        ...new Set(emails.map((m) => m.subject.replace(/^Approve /, '').replace(/\?$/, ''))),
+      ].join('; ')}).`,
   );
+  if (clicked.filter((c) => c.status === 200).length !== 3)
+    problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
 
   await pipeline.close();

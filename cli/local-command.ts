@@ -42,6 +42,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   try {
     const url = await pipeline.serveHttp(options.port);
+    await pipeline.fleet.serve(); // every environment/region a real HTTP server, as the smoke checks see it
     return { pipeline, url, close: () => pipeline.close({ abandon: true }) };
   } catch (error) {
     await pipeline.close({ abandon: true });

@@ -33,6 +33,7 @@ import { createResolveReleaseImage } from '../functions/resolve-release-image/ha
 import { createStartRelease } from '../functions/start-release/handler';
 import { LocalAlarmSource } from './adapters/local-alarm-source';
 import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
+import { LocalEmailApprover } from './adapters/local-email-approver';
 import { LocalMailbox } from './adapters/local-mailbox';
 import { LocalHttpServer } from './local-http-server';
 import type { HttpApiHandler } from './http/api-gateway-bridge';
@@ -83,6 +84,8 @@ export interface LocalPipelineOptions {
    * the real approval emails to the local mailbox and wait for someone to click (see `serveHttp`).
    */
   approvals?: ApprovalPolicy | 'email';
+  /** With `approvals: 'email'`: an approver clicks every Approve link as its email arrives, over HTTP. */
+  clickApprovalLinks?: boolean;
   /** Regions whose approvals are rejected whatever the policy. */
   rejectRegions?: string[];
   /** Log level of the handlers' Powertools logger. Default SILENT. */
@@ -112,6 +115,8 @@ export class LocalPipeline {
   /** Signs the approval links of the local emails and verifies them on the local pages. */
   private readonly linkKeys = new StaticSigningKeySource(randomBytes(32));
   private http?: LocalHttpServer;
+  /** The approver who clicks the emailed links (`clickApprovalLinks`). */
+  readonly emailApprover?: LocalEmailApprover;
   readonly stateMachineArns: { promote: string; release: string } = { promote: '', release: '' };
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The approval records (real DynamoDB adapter on dynalite). */
@@ -158,6 +163,8 @@ export class LocalPipeline {
     this.approvalStore = approvalStore;
     this.executions = executions;
     this.mailbox = new LocalMailbox({ clock });
+    if (options.clickApprovalLinks)
+      this.emailApprover = new LocalEmailApprover(this.mailbox, { track: (work) => this.track(work) });
     const email = options.approvals === 'email';
     this.approvals = new LocalApprovalDesk({
       policy:
@@ -325,7 +332,7 @@ export class LocalPipeline {
         if (!this.http)
           throw new Error('approvals by email need the local HTTP server: call serveHttp() first');
         return new EmailApprovalNotifier({
-          mailer: this.mailbox,
+          mailer: this.emailApprover ?? this.mailbox,
           signer: new SignedLinkSigner({ baseUrl: this.http.url, keys: this.linkKeys }),
           log: { warn: () => undefined },
         }).notify(view);
