@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import { BREAK_HELP, parseBreaks } from './break-option';
 import { ScaledClock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
@@ -6,6 +8,7 @@ import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
+                      [--break <commit-prefix>=deploy|smoke|alarm …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes
@@ -15,13 +18,16 @@ EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes the
   --time-scale  how many times faster than real time the pipeline runs (default 600: a 5-minute bake
                 lasts half a second)
   --approvals   email (default): production approvals are emailed to the local mailbox and wait for a
-                click on the link; approve: the local approvers approve at once`;
+                click on the link; approve: the local approvers approve at once
+  ${BREAK_HELP}`;
 
 export interface LocalStackOptions {
   config: PipelineConfig;
   port: number;
   timeScale: number;
   approvals: 'email' | 'approve';
+  /** Commits that fail locally (see --break). */
+  behaviours?: Record<string, VersionBehaviour>;
 }
 
 export interface LocalStack {
@@ -37,6 +43,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     config: options.config,
     clock: new ScaledClock(options.timeScale),
     approvals: options.approvals,
+    behaviours: options.behaviours ?? {},
     // The AWS schedule runs the sweep every minute: the safety net for lost ECS events.
     sweepEveryMs: 60_000,
   });
@@ -60,6 +67,7 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
         config: { type: 'string', default: DEFAULT_CONFIG_FILE },
         'time-scale': { type: 'string', default: '600' },
         approvals: { type: 'string', default: 'email' },
+        break: { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -74,7 +82,7 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
   const approvals = values.approvals;
   if (approvals !== 'email' && approvals !== 'approve')
     throw new UsageError(`--approvals must be email or approve, got "${approvals}"`);
-  return { port, timeScale, approvals, configFile: values.config };
+  return { port, timeScale, approvals, behaviours: parseBreaks(values.break), configFile: values.config };
 }
 
 /** node:util's parseArgs explains some mistakes over three lines: the command prints the first. */
@@ -115,6 +123,7 @@ export async function localCommand(
       `  mailbox    ${url}/mail`,
       `  events     POST ${url}/events   (an EventBridge event, or { "Entries": [...] } as PutEvents)`,
       `  api        ${url}/api/state  ${url}/api/executions`,
+      `  github     POST ${url}/webhooks/github   (signed with the secret ${stack.pipeline.githubWebhookSecret})`,
       '',
       'Try:',
       `  curl -X POST --data @events/ecr-push-orders-api.json ${url}/events`,

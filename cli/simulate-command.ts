@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loader';
 import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
-import type { VersionBehaviour } from '../local-runtime/local-pipeline';
 import type { ApprovalPolicy } from '../local-runtime/adapters/local-approval-desk';
 import { readableCause } from '../shared/domain/failure-cause';
 import { duration, shortSha, table } from './format';
+import { parseBreaks } from './break-option';
 import { UsageError } from './usage-error';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
@@ -26,12 +26,6 @@ started, every state it passed, what it deployed where and how many state transi
 
 const APPROVALS: Record<string, ApprovalPolicy> = { all: 'approve', none: 'none', reject: 'reject' };
 
-const BREAKS: Record<string, VersionBehaviour> = {
-  deploy: { failsToStart: true },
-  smoke: { failsHealthCheck: true },
-  alarm: { breachesAlarms: true },
-};
-
 /** `pipeline simulate`: exit 0 when the simulation ran, 2 for bad input. */
 export async function simulateCommand(args: string[], out: (text: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -48,14 +42,7 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
     strict: true,
   });
   if (!values.event?.length) throw new UsageError('simulate needs at least one --event <file>');
-  const behaviours: Record<string, VersionBehaviour> = {};
-  for (const spec of values.break ?? []) {
-    const [commit, kind] = spec.split('=');
-    const behaviour = kind && BREAKS[kind];
-    if (!commit || !/^[a-f0-9]{1,40}$/.test(commit) || !behaviour)
-      throw new UsageError(`--break ${spec}: expected <commit-prefix>=deploy|smoke|alarm`);
-    behaviours[commit] = { ...behaviours[commit], ...behaviour };
-  }
+  const behaviours = parseBreaks(values.break);
 
   const approvals = APPROVALS[values.approve];
   if (!approvals) throw new UsageError(`--approve ${values.approve}: expected all, none or reject`);

@@ -22,6 +22,8 @@ import {
 export interface LocalHttpRoutes {
   /** The approval page handler, the same one API Gateway invokes in AWS. */
   approvalPage: HttpApiHandler;
+  /** The GitHub webhook handler, at its AWS path `/webhooks/github`. */
+  githubWebhook?: HttpApiHandler;
   mailbox: LocalMailbox;
   /** Keeps virtual time still while a request is handled. */
   track: <T>(work: Promise<T>) => Promise<T>;
@@ -77,6 +79,12 @@ async function handle(
     if ('tooLarge' in event)
       return send(response, 413, 'text/plain; charset=utf-8', 'request body too large');
     return writeHttpApiResult(response, await routes.approvalPage(event));
+  }
+  if (path === '/webhooks/github' && routes.githubWebhook) {
+    const event = await toHttpApiEvent(request, { routeKey: `${request.method ?? 'POST'} /webhooks/github` });
+    if ('tooLarge' in event)
+      return send(response, 413, 'application/json', '{"message":"request body too large"}');
+    return writeHttpApiResult(response, await routes.githubWebhook(event));
   }
   if (routes.api && isApiPath(path)) return handleApi(routes.api, path, request, response);
   if (request.method !== 'GET' && request.method !== 'HEAD')

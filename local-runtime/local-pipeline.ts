@@ -43,6 +43,8 @@ import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier'
 import { SignedLinkSigner } from '../shared/approvals/email/signed-link-signer';
 import { StaticSigningKeySource } from '../shared/approvals/links/signing';
 import { createApprovalPage } from '../functions/approval-page/handler';
+import { createReceiveGitHubWebhook } from '../functions/receive-github-webhook/handler';
+import { TAG_EVENT_DETAIL_TYPE, TAG_EVENT_SOURCE } from '../shared/git-tags/tag-created.schema';
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
@@ -112,6 +114,8 @@ export class LocalPipeline {
   readonly approvals: LocalApprovalDesk;
   /** Where approval emails land when `approvals` is `email`. */
   readonly mailbox: LocalMailbox;
+  /** The secret local GitHub webhook deliveries are signed with (what the AWS stack keeps in Secrets Manager). */
+  readonly githubWebhookSecret = randomBytes(24).toString('base64url');
   /** Signs the approval links of the local emails and verifies them on the local pages. */
   private readonly linkKeys = new StaticSigningKeySource(randomBytes(32));
   private http?: LocalHttpServer;
@@ -319,10 +323,38 @@ export class LocalPipeline {
         mailbox: this.mailbox,
         track: (w) => this.track(w),
         api: this,
+        githubWebhook: this.githubWebhook(),
       },
       port,
     );
     return this.http.url;
+  }
+
+  /**
+   * The GitHub webhook at its AWS path: verified deliveries become `Git Tag Created` events on the local
+   * bus, as the AWS handler puts them on the pipeline's bus.
+   */
+  private githubWebhook(): HttpApiHandler {
+    const receive = createReceiveGitHubWebhook({
+      secrets: { get: async () => this.githubWebhookSecret },
+      secretName: 'local/github-webhook-secret',
+      publisher: {
+        publish: async (detail) => {
+          await this.putEvent({
+            version: '0',
+            id: randomBytes(16).toString('hex'),
+            source: TAG_EVENT_SOURCE,
+            'detail-type': TAG_EVENT_DETAIL_TYPE,
+            account: LOCAL_ACCOUNT,
+            time: new Date(this.clock.now()).toISOString(),
+            region: this.config.environments[0]?.regions[0] ?? 'eu-west-1',
+            resources: [],
+            detail,
+          });
+        },
+      },
+    });
+    return async (event) => receive(event);
   }
 
   /** The approval emails of AWS, with links to the local server. */

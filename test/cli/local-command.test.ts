@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
-import { localCommand } from '../../cli/local-command';
+import { localCommand, parseLocalArgs } from '../../cli/local-command';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'pipeline.config.yml');
@@ -67,5 +67,16 @@ describe('pipeline local', () => {
     expect(lines.at(-1)).toBe('Local pipeline stopped.');
     await expect(fetch(`${url}/api/state`)).rejects.toThrow();
     expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('when --break is given, it passes the failing commits to the local stack, and refuses a bad one', async () => {
+    // Act
+    const parsed = parseLocalArgs(['--break', 'badc0ffee=smoke', '--break', 'badc0ffee=alarm']);
+    const bad = await run('local', '--break', 'nothex=smoke');
+
+    // Assess
+    expect(parsed.behaviours).toEqual({ badc0ffee: { failsHealthCheck: true, breachesAlarms: true } });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm');
   });
 });
