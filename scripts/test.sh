@@ -22,3 +22,4 @@ echo "== benchmarks"
 npx tsx bench/bundles.ts
 npx tsx bench/promotion-cost.ts
 npx tsx bench/release-cost.ts
+npx tsx bench/local-stack.ts

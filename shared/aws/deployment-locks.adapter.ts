@@ -36,7 +36,8 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
         }),
       );
       const last = result.Attributes?.last as DeploymentOrder | undefined;
-      return { acquired: true as const, ...(last && { last }) };
+      const waiting = result.Attributes?.waiting as DeploymentOrder | undefined;
+      return { acquired: true as const, ...(last && { last }), ...(waiting && { waiting }) };
     } catch (error) {
       if (awsErrorName(error) !== 'ConditionalCheckFailedException')
         throw mapAwsError(error, `DynamoDB UpdateItem of the deployment lock ${describe(key)}`);
@@ -46,11 +47,32 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
       .catch((error: unknown) => {
         throw mapAwsError(error, `DynamoDB GetItem of the deployment lock ${describe(key)}`);
       });
+    const waiting = held.Item?.waiting as DeploymentOrder | undefined;
     return {
       acquired: false as const,
       holder: String(held.Item?.owner ?? 'another execution'),
       since: Number(held.Item?.since ?? now),
+      ...(waiting && { waiting }),
     };
+  }
+
+  async markWaiting(key: LockKey, order: DeploymentOrder, replacing?: DeploymentOrder): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: keyOf(key),
+          UpdateExpression: 'SET #waiting = :order',
+          ConditionExpression: replacing ? '#waiting.#owner = :replacing' : 'attribute_not_exists(#waiting)',
+          ExpressionAttributeNames: { '#waiting': 'waiting', ...(replacing && { '#owner': 'owner' }) },
+          ExpressionAttributeValues: { ':order': order, ...(replacing && { ':replacing': replacing.owner }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw mapAwsError(error, `DynamoDB UpdateItem of the waiting deployment of ${describe(key)}`);
+    }
   }
 
   async release(key: LockKey, owner: string, deployed?: DeploymentOrder): Promise<void> {

@@ -161,7 +161,15 @@ export interface DeploymentLocks {
     owner: string,
     leaseUntil: number,
     now: number,
-  ): Promise<{ acquired: true; last?: DeploymentOrder } | { acquired: false; holder: string; since: number }>;
+  ): Promise<
+    | { acquired: true; last?: DeploymentOrder; waiting?: DeploymentOrder }
+    | { acquired: false; holder: string; since: number; waiting?: DeploymentOrder }
+  >;
+  /**
+   * Records `order` as the newest deployment waiting for the lock, if the one recorded is still `replacing`
+   * (compare-and-set). Returns false when another waiter changed it first.
+   */
+  markWaiting(key: LockKey, order: DeploymentOrder, replacing?: DeploymentOrder): Promise<boolean>;
   /** Frees the lock if `owner` holds it; `deployed` records what now runs. */
   release(key: LockKey, owner: string, deployed?: DeploymentOrder): Promise<void>;
 }

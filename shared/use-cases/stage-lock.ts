@@ -11,7 +11,9 @@ import type { StageRun } from './promotion';
  * is deployed or rolled back; another execution's stage queues behind it (the step fails with
  * StageLocked and the state machine retries it with back-off). When a stage gets the lock it checks what
  * was deployed under it last: if that is newer (a later push, or a higher version), this stage is
- * superseded and skips, without asking anyone to approve putting the older version back.
+ * superseded and skips, without asking anyone to approve putting the older version back. Waiters note
+ * themselves on the lock (the newest wins), so an older version still waiting gives up as soon as a newer
+ * one queues behind the same holder, instead of deploying first and being replaced right after.
  */
 export type LockOutcome = { outcome: 'acquired' } | { outcome: 'superseded'; by: DeploymentOrder };
 
@@ -26,22 +28,30 @@ export async function acquireStageLock(
   const leaseUntil =
     now + (approval + 2 * run.stage.deploymentTimeoutSeconds + run.stage.bakeSeconds + 3600) * 1000;
   const attempt = await deps.locks.acquire(key, run.executionName, leaseUntil, now);
-  if (!attempt.acquired)
+  const mine = orderOf(run);
+  // A release sent with allowDowngrade goes back on purpose: nothing supersedes it.
+  const deliberate = run.trigger.allowDowngrade === true;
+  const newer = (other: DeploymentOrder | undefined): other is DeploymentOrder =>
+    !deliberate && !!other && other.owner !== run.executionName && isNewer(other, mine);
+
+  if (!attempt.acquired) {
+    // A newer version already waits for this environment: this one will never be wanted there.
+    if (newer(attempt.waiting)) return { outcome: 'superseded', by: attempt.waiting };
+    if (!attempt.waiting || isNewer(mine, attempt.waiting))
+      await deps.locks.markWaiting(key, mine, attempt.waiting);
     throw new StageLockedError(
       `${key.service} ${key.environment} is being deployed by ${attempt.holder} since ` +
         `${new Date(attempt.since).toISOString()}; this stage waits its turn`,
     );
-  const mine = orderOf(run);
-  // A release sent with allowDowngrade goes back on purpose: nothing supersedes it.
-  const deliberate = run.trigger.allowDowngrade === true;
-  if (
-    !deliberate &&
-    attempt.last &&
-    attempt.last.owner !== run.executionName &&
-    isNewer(attempt.last, mine)
-  ) {
+  }
+  const supersededBy = newer(attempt.last)
+    ? attempt.last
+    : newer(attempt.waiting)
+      ? attempt.waiting
+      : undefined;
+  if (supersededBy) {
     await deps.locks.release(key, run.executionName);
-    return { outcome: 'superseded', by: attempt.last };
+    return { outcome: 'superseded', by: supersededBy };
   }
   return { outcome: 'acquired' };
 }

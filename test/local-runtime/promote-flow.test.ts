@@ -307,4 +307,39 @@ describe('promote state machine, executed locally', () => {
     expect(healthAfterRollback).toMatchObject({ status: 'ok', commit: GOOD_COMMIT });
     expect(pipeline.fleet.requests.filter((r) => r.status === 503).length).toBeGreaterThan(0);
   });
+
+  it('when four pushes of one service arrive at once, only the newest of the waiting ones deploys after the one holding the lock', async () => {
+    // Prepare
+    await start();
+    const pushAt = (second: number) => {
+      const e = event('ecr-push-orders-api.json');
+      const hex = (0xa0 + second).toString(16);
+      Object.assign(e, { id: `queued-${second}`, time: `2026-11-20T09:2${second}:00Z` });
+      Object.assign(e.detail as Record<string, unknown>, {
+        'image-tag': `sha-${hex.repeat(20)}`,
+        'image-digest': `sha256:${hex.repeat(32)}`,
+      });
+      return e;
+    };
+
+    // Act: four pushes at once: one takes the lock, the other three wait behind it
+    await Promise.all([1, 2, 3, 4].map((second) => pipeline.putEvent(pushAt(second))));
+    await pipeline.settled();
+
+    // Assess
+    const { executions } = await pipeline.engine.listExecutions({});
+    const outcomes = await Promise.all(
+      executions.map(async (e) => {
+        const output = JSON.parse(
+          (await pipeline.engine.describeExecution({ executionArn: e.executionArn })).output!,
+        );
+        return [output.commit.slice(0, 2), output.deployments[0].outcome];
+      }),
+    );
+    const byCommit = Object.fromEntries(outcomes);
+    expect(byCommit.a4).toBe('deployed');
+    expect(Object.values(byCommit).filter((o) => o === 'deployed').length).toBeLessThanOrEqual(2);
+    expect(Object.values(byCommit).filter((o) => o === 'superseded').length).toBeGreaterThanOrEqual(2);
+    expect(servingCommit()).toBe('a4'.repeat(20));
+  });
 });

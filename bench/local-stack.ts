@@ -1,0 +1,103 @@
+/**
+ * End-to-end numbers of the local stack (issue #6): wall time of the non-interactive demo, and 100 pushes
+ * sent through `POST /events` (10 PutEvents-style batches): executions per second and the event-to-end
+ * latency of each promotion (p50/p99, wall clock), with how many deployed and how many were superseded
+ * by a newer push of the same service.
+ */
+import '../local-runtime/local-environment';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '../shared/config/config.loader';
+import { LocalPipeline } from '../local-runtime/local-pipeline';
+
+const ROOT = join(__dirname, '..');
+
+function demoWallTime(): number {
+  const started = performance.now();
+  execFileSync(process.execPath, [join(ROOT, 'bin', 'pipeline.js'), 'demo'], { cwd: ROOT, stdio: 'ignore' });
+  return performance.now() - started;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function hundredPushes() {
+  const pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
+  const url = await pipeline.serveHttp();
+  const template = JSON.parse(readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8')) as {
+    detail: Record<string, string>;
+  };
+  const sentAt = new Map<string, number>();
+  const endedAt = new Map<string, number>();
+  const stop = pipeline.engine.onEvent((e) => {
+    if (e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed')
+      endedAt.set(e.executionArn, performance.now());
+  });
+  const started = performance.now();
+  for (let batch = 0; batch < 10; batch++) {
+    const entries = Array.from({ length: 10 }, (_, i) => {
+      const n = batch * 10 + i;
+      const hex = n.toString(16).padStart(2, '0');
+      const service = n % 2 === 0 ? 'orders-api' : 'payments-api';
+      return {
+        ...template,
+        id: `bench-${n}`,
+        time: new Date(Date.UTC(2026, 10, 20, 9, 0, n)).toISOString(),
+        detail: {
+          ...template.detail,
+          'repository-name': service,
+          'image-tag': `sha-${hex.repeat(20)}`,
+          'image-digest': `sha256:${hex.repeat(32)}`,
+        },
+      };
+    });
+    const response = await fetch(`${url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Entries: entries }),
+    });
+    const body = (await response.json()) as { results: { started: string[] }[] };
+    const now = performance.now();
+    for (const result of body.results) for (const arn of result.started) sentAt.set(arn, now);
+  }
+  await pipeline.settled();
+  const elapsed = performance.now() - started;
+  stop();
+  const latencies = [...sentAt].map(([arn, at]) => (endedAt.get(arn) ?? NaN) - at);
+  const outputs = await Promise.all(
+    [...sentAt.keys()].map(async (arn) =>
+      JSON.parse((await pipeline.engine.describeExecution({ executionArn: arn })).output ?? '{}'),
+    ),
+  );
+  const outcomes = await Promise.all(
+    [...sentAt.keys()].map(async (arn, i) => {
+      const described = await pipeline.engine.describeExecution({ executionArn: arn });
+      return (
+        (outputs[i].deployments?.[0]?.outcome as string) ?? `${described.status} ${described.error ?? ''}`
+      );
+    }),
+  );
+  await pipeline.close();
+  return { count: sentAt.size, elapsed, latencies, outcomes };
+}
+
+async function main(): Promise<void> {
+  const demo = [demoWallTime(), demoWallTime(), demoWallTime()].sort((a, b) => a - b)[1]!;
+  console.log(
+    `demo (non-interactive): median wall time ${(demo / 1000).toFixed(2)} s of 3 runs (target ≤ 60 s)`,
+  );
+  const r = await hundredPushes();
+  const count = (o: string) => r.outcomes.filter((x) => x === o).length;
+  console.log(
+    `${r.count} pushes through POST /events: ${(r.count / (r.elapsed / 1000)).toFixed(1)} executions/s, ` +
+      `event-to-end p50 ${percentile(r.latencies, 50).toFixed(0)} ms, p99 ${percentile(r.latencies, 99).toFixed(0)} ms ` +
+      `(wall clock); ${count('deployed')} deployed, ${count('superseded')} superseded by a newer push`,
+  );
+  const other = r.outcomes.filter((o) => o !== 'deployed' && o !== 'superseded');
+  if (other.length > 0) console.log(`other outcomes: ${JSON.stringify(other)}`);
+}
+
+void main();
