@@ -13,7 +13,7 @@ import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';
 import { duration, shortSha, table } from './format';
 import { UsageError } from './usage-error';
 
-export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>]
+export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>] [--interactive] [--port <n>]
 
 Plays a day of the pipeline on this machine, with the real state machines and handlers: a push
 deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
@@ -22,7 +22,10 @@ after approvals, to three production regions, and a broken orders-api build fail
 and is rolled back. Prints progress as it happens and a summary; exits 0 only if every outcome was
 right.
   --time-scale  run on a wall clock sped up this many times (e.g. 600: 10 min = 1 s) to watch it
-                unfold; by default time is virtual and jumps ahead whenever nothing is running`;
+                unfold; by default time is virtual and jumps ahead whenever nothing is running
+  --interactive wait for a person to approve each production region from the mailbox (/mail) in a
+                browser, on a wall clock sped up 600 times unless --time-scale says otherwise
+  --port        with --interactive, the port of the dashboard and mailbox (default 8787)`;
 
 const EVENTS_DIR = join(__dirname, '..', 'events');
 const BROKEN_COMMIT = 'badc0ffee0ddf00d';
@@ -39,14 +42,22 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       'time-scale': { type: 'string' },
+      interactive: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8787' },
     },
     strict: true,
   });
-  const scale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+  const interactive = values.interactive;
+  const scale =
+    values['time-scale'] === undefined ? (interactive ? 600 : undefined) : Number(values['time-scale']);
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
   if (scale !== undefined && !(scale > 0))
     throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
   const config = loadConfigFile(values.config);
-  // Virtual time by default: the day plays out in about a second, with exact pipeline timings.
+  // Virtual time by default: the day plays out in about a second, with exact pipeline timings. A person
+  // approving needs a wall clock (virtual time would jump straight to the approval's expiry).
   const clock: Clock = scale === undefined ? new AutoAdvanceClock() : new ScaledClock(scale);
   const pipelineStart = clock.now();
   const realStart = Date.now();
@@ -55,13 +66,19 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     config,
     clock,
     behaviours: { [BROKEN_COMMIT]: { failsHealthCheck: true } },
-    // Approvals go through the real emails, links and pages: an approver clicks each Approve link over HTTP.
+    // Approvals go through the real emails, links and pages: an approver clicks each Approve link over
+    // HTTP, or, with --interactive, a person does in a browser.
     approvals: 'email',
-    clickApprovalLinks: true,
+    clickApprovalLinks: !interactive,
   });
-  const url = await pipeline.serveHttp();
+  const url = await pipeline.serveHttp(interactive ? port : 0);
   await pipeline.fleet.serve(); // every environment/region is a real HTTP server the smoke checks call
   out(`Local stack on ${url} (dashboard /, approval emails /mail)`);
+  if (interactive)
+    out(
+      `Open ${url}/mail in a browser: each production region waits until you open its approval email, ` +
+        'follow the Approve link and press the button.',
+    );
   const stopProgress = followProgress(pipeline, clock, out);
   const problems: string[] = [];
   const outcomes: { scene: string; result: string }[] = [];
@@ -170,13 +187,12 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
       problems.push(`expected orders-api ${where} to run v1.4.0`);
   const clicked = pipeline.emailApprover?.clicked ?? [];
   const emails = pipeline.mailbox.list();
-  out(
-    `\nApprovals: ${emails.length} approval emails sent; ${clicked.filter((c) => c.status === 200).length} ` +
-      `approved by clicking the emailed link and confirming on the approval page (${[
-        ...new Set(emails.map((m) => m.subject.replace(/^Approve /, '').replace(/\?$/, ''))),
-      ].join('; ')}).`,
-  );
-  if (clicked.filter((c) => c.status === 200).length !== 3)
+  const regions = [...new Set(emails.map((m) => m.subject.replace(/^Approve /, '').replace(/\?$/, '')))];
+  const approvedBy = interactive
+    ? 'approved by you in the browser'
+    : `${clicked.filter((c) => c.status === 200).length} approved by clicking the emailed link and confirming on the approval page`;
+  out(`\nApprovals: ${emails.length} approval emails sent; ${approvedBy} (${regions.join('; ')}).`);
+  if (!interactive && clicked.filter((c) => c.status === 200).length !== 3)
     problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
 

@@ -1,3 +1,4 @@
+import { main } from '../../cli/main';
 import { runCli } from '../support/cli';
 
 describe('pipeline demo', () => {
@@ -23,4 +24,53 @@ describe('pipeline demo', () => {
     expect(code).toBe(2);
     expect(err).toBe('pipeline demo: --time-scale must be a positive number, got "fast"');
   });
+
+  it('when --interactive, it waits for each approval to be given on the pages, then finishes the day', async () => {
+    // Prepare: a "person" who approves each production region from the mailbox once the stack is up
+    let url: string | undefined;
+    const lines: string[] = [];
+    const out = (text: string) => {
+      lines.push(text);
+      url ??= /Local stack on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+    };
+    const approved = new Set<string>();
+    const person = (async () => {
+      for (let i = 0; i < 600 && approved.size < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!url) continue;
+        const { messages } = (await (await fetch(`${url}/api/mail`)).json()) as {
+          messages: { subject: string; links: string[] }[];
+        };
+        for (const mail of messages.filter((m) => !approved.has(m.subject))) {
+          const link = mail.links.find((l) => l.includes('action=approve'))!;
+          // The second approver's page of an approval already given shows no button: nothing to do.
+          const token = /name="formToken" value="([^"]+)"/.exec(await (await fetch(link)).text())?.[1];
+          if (!token) continue;
+          const decided = await fetch(link, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+            body: new URLSearchParams({ formToken: token }).toString(),
+          });
+          if (decided.status === 200 || decided.status === 409) approved.add(mail.subject);
+        }
+      }
+    })();
+
+    // Act
+    const code = await main(['demo', '--interactive', '--port', '0', '--time-scale', '3000'], {
+      out,
+      err: (text) => lines.push(`ERR ${text}`),
+    });
+    await person;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toContain('approved by you in the browser');
+    expect(lines.join('\n')).toContain('All expected outcomes happened');
+    expect([...approved].map((s) => s.replace(/.*for /, '').replace('?', '')).sort()).toEqual([
+      'prod/ap-southeast-2',
+      'prod/eu-west-1',
+      'prod/us-east-1',
+    ]);
+  }, 90_000);
 });
