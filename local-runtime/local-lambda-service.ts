@@ -118,7 +118,8 @@ function copy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-function fakeContext(functionName: string): Context {
+/** The Lambda context a local invocation gets (what Powertools reads from it). */
+export function fakeContext(functionName: string): Context {
   const deadline = Date.now() + 60_000;
   return {
     callbackWaitsForEmptyEventLoop: false,

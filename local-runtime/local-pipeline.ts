@@ -51,7 +51,7 @@ import { LocalServiceFleet } from './adapters/local-service-fleet';
 import { LocalStepFunctions } from './engine';
 import { matchesEventPattern } from './event-pattern';
 import { LocalExecutionControl } from './local-execution-control';
-import { LocalLambdaService, type LambdaHandler } from './local-lambda-service';
+import { fakeContext, LocalLambdaService, type LambdaHandler } from './local-lambda-service';
 import { loadStateMachineDefinition, LOCAL_ACCOUNT } from './state-machine-definitions';
 
 /** How a version behaves locally, keyed by commit (prefix): the knobs that show the failure paths. */
@@ -319,7 +319,7 @@ export class LocalPipeline {
     ) as unknown as (event: Parameters<HttpApiHandler>[0], context: unknown) => ReturnType<HttpApiHandler>;
     this.http = await LocalHttpServer.start(
       {
-        approvalPage: (event) => approvalPage(event, fakeHttpContext()),
+        approvalPage: (event) => approvalPage(event, fakeContext('approvalPage')),
         mailbox: this.mailbox,
         track: (w) => this.track(w),
         api: this,
@@ -359,15 +359,18 @@ export class LocalPipeline {
 
   /** The approval emails of AWS, with links to the local server. */
   private emailNotifier(): ApprovalNotifier {
+    // Built on the first email: the links need the server's URL, known only once serveHttp() ran.
+    let notifier: EmailApprovalNotifier | undefined;
     return {
       notify: (view) => {
         if (!this.http)
           throw new Error('approvals by email need the local HTTP server: call serveHttp() first');
-        return new EmailApprovalNotifier({
+        notifier ??= new EmailApprovalNotifier({
           mailer: this.emailApprover ?? this.mailbox,
           signer: new SignedLinkSigner({ baseUrl: this.http.url, keys: this.linkKeys }),
           log: { warn: () => undefined },
-        }).notify(view);
+        });
+        return notifier.notify(view);
       },
     };
   }
@@ -471,14 +474,6 @@ export function allStages(config: PipelineConfig): Stage[] {
     ...planStages(config, service.name, 'push'),
     ...planStages(config, service.name, 'tag'),
   ]);
-}
-
-function fakeHttpContext() {
-  return {
-    functionName: 'approvalPage',
-    awsRequestId: randomBytes(8).toString('hex'),
-    getRemainingTimeInMillis: () => 10_000,
-  } as never;
 }
 
 async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => Promise<void> }> {

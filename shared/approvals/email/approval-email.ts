@@ -189,31 +189,8 @@ export function renderApprovalEmail(
     'Each link opens a confirmation page: nothing is approved or rejected until you confirm there.';
   const personalNote = `These links are for ${to} only and stop working when the approval expires; do not forward this email.`;
 
-  return {
-    subject: approvalSubject(view),
-    text: renderText({
-      service,
-      version,
-      stage,
-      facts,
-      evidence,
-      approve,
-      reject,
-      confirmNote,
-      personalNote,
-    }),
-    html: renderHtml({
-      service,
-      version,
-      stage,
-      facts,
-      evidence,
-      approve,
-      reject,
-      confirmNote,
-      personalNote,
-    }),
-  };
+  const parts = { service, version, stage, facts, evidence, approve, reject, confirmNote, personalNote };
+  return { subject: approvalSubject(view), text: renderText(parts), html: renderHtml(parts) };
 }
 
 interface Parts {
