@@ -1,4 +1,4 @@
-import type { ApprovalView } from '../../shared/approvals/approval';
+import { sameApprover, type ApprovalView } from '../../shared/approvals/approval';
 import type { DecisionAttempt, DecisionResult } from '../../shared/approvals/decide-approval';
 import type { ApprovalNotifier } from '../../shared/approvals/ports';
 
@@ -33,7 +33,9 @@ export class LocalApprovalDesk implements ApprovalNotifier {
     // Decide after the request step returned, as a person clicking a link later would.
     const decide = async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const approvers = approval.approvers.filter((a) => a !== approval.createdBy);
+      const approvers = approval.approvers.filter(
+        (a) => approval.createdBy === undefined || !sameApprover(a, approval.createdBy),
+      );
       const needed = reject ? 1 : approval.minApprovals;
       for (const approver of approvers.slice(0, needed)) {
         const result = await this.options.decide({
