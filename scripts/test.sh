@@ -17,7 +17,10 @@ if ! command -v chromium > /dev/null; then
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
 echo "== tests"
+rm -rf test-output/reliability
 npx jest --ci
+echo "== reliability summary (test/reliability)"
+npx tsx scripts/print-reliability-summary.ts
 echo "== benchmarks"
 npx tsx bench/bundles.ts
 npx tsx bench/promotion-cost.ts
