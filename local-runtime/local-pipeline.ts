@@ -25,6 +25,7 @@ import { decideApproval } from '../shared/approvals/decide-approval';
 import { DynamoApprovalStore } from '../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../shared/aws/deployment-locks.adapter';
 import { DynamoStageEvidenceStore } from '../shared/aws/stage-evidence.adapter';
+import { DynamoDeploymentRecords } from '../shared/aws/deployment-records.adapter';
 import { createAcquireStageLock } from '../functions/acquire-stage-lock/handler';
 import { createReleaseStageLock } from '../functions/release-stage-lock/handler';
 import { createCheckRelease } from '../functions/check-release/handler';
@@ -125,6 +126,8 @@ export class LocalPipeline {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** The approval records (real DynamoDB adapter on dynalite). */
   readonly approvalStore: DynamoApprovalStore;
+  /** The deployment records table (what runs where, and the audit trail). */
+  readonly records: DynamoDeploymentRecords;
   private readonly executions: LocalExecutionControl;
   private readonly closing = new AbortController();
 
@@ -164,7 +167,9 @@ export class LocalPipeline {
     const locks = new DynamoDeploymentLocks({ client: dynamo.client, tableName });
     const evidence = new DynamoStageEvidenceStore({ client: dynamo.client, tableName });
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
+    const records = new DynamoDeploymentRecords({ client: dynamo.client, tableName });
     this.approvalStore = approvalStore;
+    this.records = records;
     this.executions = executions;
     this.mailbox = new LocalMailbox({ clock });
     if (options.clickApprovalLinks)
@@ -174,7 +179,7 @@ export class LocalPipeline {
       policy:
         options.approvals === undefined || options.approvals === 'email' ? 'approve' : options.approvals,
       rejectRegions: options.rejectRegions ?? [],
-      decide: (attempt) => decideApproval(attempt, { store: approvalStore, executions, clock }),
+      decide: (attempt) => decideApproval(attempt, { store: approvalStore, executions, records, clock }),
       track: (work) => this.track(work),
     });
 
@@ -195,10 +200,12 @@ export class LocalPipeline {
         checkBakeAlarms: step('check-bake-alarms', () =>
           createCheckBakeAlarms({ alarms: this.alarms, clock }),
         ),
-        failStage: step('fail-stage', () => createFailStage({ locks, approvals: approvalStore, clock })),
-        acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, clock })),
+        failStage: step('fail-stage', () =>
+          createFailStage({ locks, approvals: approvalStore, records, clock }),
+        ),
+        acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, records, clock })),
         releaseStageLock: step('release-stage-lock', () =>
-          createReleaseStageLock({ locks, evidence, clock }),
+          createReleaseStageLock({ locks, evidence, records, clock }),
         ),
         startRelease: step('start-release', () =>
           createStartRelease({ config, executions, releaseStateMachineArn: this.stateMachineArns.release }),
@@ -313,6 +320,7 @@ export class LocalPipeline {
       createApprovalPage({
         store: this.approvalStore,
         executions: this.executions,
+        records: this.records,
         clock: this.clock,
         keys: this.linkKeys,
       }),

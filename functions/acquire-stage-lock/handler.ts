@@ -1,5 +1,7 @@
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { DeploymentLocks } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { acquireStageLock } from '../../shared/use-cases/stage-lock';
@@ -7,13 +9,18 @@ import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 /** "Take the deployment lock": queues behind another deployment of the environment, or skips if superseded. */
-export function createAcquireStageLock(deps: { locks: DeploymentLocks; clock: Clock }) {
+export function createAcquireStageLock(deps: {
+  locks: DeploymentLocks;
+  records: DeploymentRecordStore;
+  clock: Clock;
+}) {
   return async (event: unknown) => acquireStageLock(stageRunSchema.parse(event), deps);
 }
 
 export const handler = lambdaStep('acquire-stage-lock', () =>
   createAcquireStageLock({
     locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
+    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
     clock: systemClock,
   }),
 );

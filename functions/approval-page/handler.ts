@@ -13,10 +13,12 @@ import {
   type SigningKeySource,
 } from '../../shared/approvals/links/signing';
 import type { ApprovalStore } from '../../shared/approvals/ports';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { SecretsManagerSecretSource } from '../../shared/aws/secrets.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { ExecutionControl } from '../../shared/domain/ports';
 import { lambdaStep, logger, metrics } from '../../shared/middleware/lambda-step';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
@@ -24,6 +26,7 @@ import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 export interface ApprovalPageDeps {
   store: ApprovalStore;
   executions: ExecutionControl;
+  records: DeploymentRecordStore;
   clock: Clock;
   keys: SigningKeySource;
   /**
@@ -192,7 +195,7 @@ export function createApprovalPage(deps: ApprovalPageDeps) {
             ...(body.comment !== undefined && { comment: body.comment }),
             ...audit,
           },
-          { store: deps.store, executions: deps.executions, clock: deps.clock },
+          { store: deps.store, executions: deps.executions, records: deps.records, clock: deps.clock },
         ),
       );
       logger.info('approval decision attempted', {
@@ -375,6 +378,7 @@ export const handler = lambdaStep('approval-page', () => {
   return createApprovalPage({
     store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
     executions: new StepFunctionsExecutionControl(),
+    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
     clock: systemClock,
     keys: new SecretSigningKeySource(new SecretsManagerSecretSource(), env.APPROVAL_LINK_KEY_SECRET_NAME),
     ...(env.APPROVAL_BASE_URL && { baseUrl: env.APPROVAL_BASE_URL }),

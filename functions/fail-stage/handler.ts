@@ -2,13 +2,21 @@ import * as z from 'zod';
 import type { ApprovalStore } from '../../shared/approvals/ports';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
 import { ERROR_NAMES } from '../../shared/domain/errors';
+import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { DeploymentLocks } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
-import { failStage } from '../../shared/use-cases/fail-stage';
+import { stageRecord } from '../../shared/use-cases/deployment-records';
+import { failStage, failureDetail, failureOutcome } from '../../shared/use-cases/fail-stage';
 import { releaseStageLock } from '../../shared/use-cases/stage-lock';
-import { stageSchema, triggerSchema } from '../../shared/use-cases/stage-run.schema';
+import {
+  deploymentResultSchema,
+  imageRefSchema,
+  stageSchema,
+  triggerSchema,
+} from '../../shared/use-cases/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 const failure = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
@@ -18,26 +26,40 @@ const failStageSchema = z.object({
     failedAt: z.object({ redriveCount: z.number().int().min(0) }),
     rollback: z.object({ summary: z.string() }).optional(),
     rollbackFailure: failure.optional(),
+    deployment: deploymentResultSchema.optional(),
   }),
   executionName: z.string().min(1).max(80),
   trigger: triggerSchema,
   service: z.string().min(1),
   version: z.string().min(1),
+  commit: z.string().min(1),
+  image: imageRefSchema,
   stage: stageSchema,
   redriveCount: z.number().int().min(0),
 });
 
 /**
- * "Stop the stage": fails the execution with the stage's error (freeing the environment's deployment
- * lock first, the rollback being done), or resumes the stage after a redrive.
+ * "Stop the stage": fails the execution with the stage's error (recording how the stage ended and freeing
+ * the environment's deployment lock first, the rollback being done), or resumes the stage after a redrive.
  */
-export function createFailStage(deps: { locks: DeploymentLocks; approvals: ApprovalStore; clock: Clock }) {
+export function createFailStage(deps: {
+  locks: DeploymentLocks;
+  approvals: ApprovalStore;
+  records: DeploymentRecordStore;
+  clock: Clock;
+}) {
   return async (event: unknown) => {
     const input = failStageSchema.parse(event);
     try {
       return failStage(input.state, input.redriveCount);
     } catch (error) {
       if (input.state.failure.Error === ERROR_NAMES.approvalExpired) await expireApproval(input, deps);
+      const outcome = failureOutcome(input.state);
+      // A rejection was recorded with who rejected it when it was decided.
+      if (outcome !== 'rejected') {
+        const run = { ...input, deployment: input.state.deployment };
+        await deps.records.put(stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state)));
+      }
       await releaseStageLock(input, false, deps);
       throw error;
     }
@@ -62,6 +84,7 @@ export const handler = lambdaStep('fail-stage', () =>
   createFailStage({
     locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
     approvals: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
     clock: systemClock,
   }),
 );

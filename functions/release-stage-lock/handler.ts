@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { DeploymentLocks, StageEvidenceStore } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
@@ -28,12 +30,14 @@ const completeStageSchema = stageRunSchema.extend({
 });
 
 /**
- * "Release the deployment lock": records what the stage showed (for later approvers) and frees the
+ * "Release the deployment lock": records what the stage showed (for later approvers) and what now runs
+ * there (the deployment record), and frees the
  * environment's lock, noting the version now deployed for supersede checks.
  */
 export function createReleaseStageLock(deps: {
   locks: DeploymentLocks;
   evidence: StageEvidenceStore;
+  records: DeploymentRecordStore;
   clock: Clock;
 }) {
   return async (event: unknown) => completeStage(completeStageSchema.parse(event), deps);
@@ -43,6 +47,7 @@ export const handler = lambdaStep('release-stage-lock', () =>
   createReleaseStageLock({
     locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
     evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
+    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
     clock: systemClock,
   }),
 );

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import type { DeploymentRecordStore } from '../domain/deployment-record';
 import type { ExecutionControl } from '../domain/ports';
 import { ERROR_NAMES } from '../domain/errors';
 import {
@@ -17,6 +18,8 @@ import type { ApprovalStore } from './ports';
 export interface DecideApprovalDeps {
   store: ApprovalStore;
   executions: ExecutionControl;
+  /** Where the deciding decision is recorded for the audit trail (`pipeline history`). */
+  records: DeploymentRecordStore;
   clock: Clock;
 }
 
@@ -191,6 +194,20 @@ async function deliver(
     const latest = (await deps.store.get(record.approvalId)) ?? record;
     return { outcome: 'execution-not-waiting', approval: publicView(latest) };
   }
+  await deps.records.put({
+    service: record.service,
+    environment: record.environment,
+    region: record.region,
+    version: record.version,
+    commit: record.commit,
+    digest: record.digest,
+    execution: record.executionName,
+    kind: 'approval',
+    outcome: record.status === 'approved' ? 'approved' : 'rejected',
+    triggeredBy: record.status === 'approved' ? approvedBy(record).join(', ') : approver,
+    at,
+    ...(comment && { detail: comment }),
+  });
   return record.status === 'approved'
     ? { outcome: 'approved', approval: publicView(record), approvedBy: approvedBy(record), at }
     : {

@@ -1,5 +1,7 @@
 import type { Clock } from '../clock';
+import type { DeploymentRecordStore } from '../domain/deployment-record';
 import type { DeploymentLocks, StageEvidence, StageEvidenceStore } from '../domain/ports';
+import { stageRecord } from './deployment-records';
 import type { BakeResult } from './check-bake-alarms';
 import type { StageRun } from './promotion';
 import type { SmokeCheckResult } from './run-smoke-checks';
@@ -7,14 +9,23 @@ import { releaseStageLock } from './stage-lock';
 
 /**
  * The end of a deployed stage: records what it showed (smoke results, the bake) for the approvers of the
- * stages after it, then frees the environment's deployment lock, noting the version now running there.
+ * stages after it and the deployment record (what runs there now), then frees the environment's deployment
+ * lock, noting the version now running there.
  */
 export async function completeStage(
-  run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'trigger' | 'stage'> & {
+  run: Pick<
+    StageRun,
+    'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage' | 'deployment'
+  > & {
     smoke: SmokeCheckResult[];
     bake: BakeResult;
   },
-  deps: { locks: DeploymentLocks; evidence: StageEvidenceStore; clock: Clock },
+  deps: {
+    locks: DeploymentLocks;
+    evidence: StageEvidenceStore;
+    records: DeploymentRecordStore;
+    clock: Clock;
+  },
 ): Promise<{ released: true; evidence: StageEvidence }> {
   const evidence: StageEvidence = {
     environment: run.stage.environment,
@@ -34,6 +45,7 @@ export async function completeStage(
     },
   };
   await deps.evidence.record(run.executionName, evidence);
+  await deps.records.put(stageRecord(run, 'deployed', evidence.at));
   await releaseStageLock(run, true, deps);
   return { released: true, evidence };
 }

@@ -1,4 +1,5 @@
-import { PipelineError } from '../domain/errors';
+import type { RecordOutcome } from '../domain/deployment-record';
+import { ERROR_NAMES, PipelineError } from '../domain/errors';
 import { readableCause } from '../domain/failure-cause';
 import type { CaughtFailure } from './roll-back-service';
 
@@ -15,6 +16,8 @@ export interface FailedStageState {
   failedAt: { redriveCount: number };
   rollback?: { summary: string };
   rollbackFailure?: CaughtFailure;
+  /** Present when the deploy step got as far as updating the service. */
+  deployment?: { taskDefinitionArn: string; startedAt: number };
 }
 
 export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
@@ -42,6 +45,19 @@ export function failStage(state: FailedStageState, currentRedriveCount: number):
         'The service may run the new revision: check it, fix the cause and redrive to roll back again.',
     );
   throw new StageFailedError(state.failure.Error, state.rollback?.summary ?? describe(state.failure));
+}
+
+/** How the failed stage ended, for its deployment record. */
+export function failureOutcome(state: FailedStageState): RecordOutcome {
+  if (state.failure.Error === ERROR_NAMES.approvalRejected) return 'rejected';
+  if (state.failure.Error === ERROR_NAMES.approvalExpired) return 'approval expired';
+  if (state.rollbackFailure) return 'rollback failed';
+  return state.deployment || state.rollback ? 'rolled back' : 'failed';
+}
+
+/** The one-line cause a failed stage's record keeps. */
+export function failureDetail(state: FailedStageState): string {
+  return state.rollback?.summary ?? describe(state.failure);
 }
 
 function describe(failure: CaughtFailure): string {

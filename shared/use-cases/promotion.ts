@@ -22,7 +22,15 @@ export interface Promotion {
 export interface StageRun {
   executionName: string;
   /** What started the execution: orders deployments of the same service and environment. */
-  trigger: { kind: 'push' | 'tag'; at: string; createdBy?: string; allowDowngrade?: boolean };
+  trigger: {
+    kind: 'push' | 'tag';
+    at: string;
+    createdBy?: string;
+    allowDowngrade?: boolean;
+    eventId?: string;
+    /** Who ran `pipeline rollback`, on the executions it starts. */
+    rollbackBy?: string;
+  };
   service: string;
   version: string;
   commit: string;

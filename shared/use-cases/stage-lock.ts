@@ -1,6 +1,8 @@
 import type { Clock } from '../clock';
 import { StageLockedError } from '../domain/errors';
+import type { DeploymentRecordStore } from '../domain/deployment-record';
 import type { DeploymentLocks, DeploymentOrder, LockKey } from '../domain/ports';
+import { stageRecord } from './deployment-records';
 import { compareVersions, parseVersionTag } from '../domain/version';
 import type { StageRun } from './promotion';
 
@@ -18,6 +20,23 @@ import type { StageRun } from './promotion';
 export type LockOutcome = { outcome: 'acquired' } | { outcome: 'superseded'; by: DeploymentOrder };
 
 export async function acquireStageLock(
+  run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage'>,
+  deps: { locks: DeploymentLocks; records: DeploymentRecordStore; clock: Clock },
+): Promise<LockOutcome> {
+  const outcome = await takeLock(run, deps);
+  if (outcome.outcome === 'superseded')
+    await deps.records.put(
+      stageRecord(
+        run,
+        'superseded',
+        deps.clock.now(),
+        `${outcome.by.version} (${outcome.by.owner}) is newer`,
+      ),
+    );
+  return outcome;
+}
+
+async function takeLock(
   run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'trigger' | 'stage'>,
   deps: { locks: DeploymentLocks; clock: Clock },
 ): Promise<LockOutcome> {

@@ -57,6 +57,9 @@ export const triggerSchema = z
     at: z.iso.datetime({ offset: true }),
     createdBy: z.string().max(256).optional(),
     allowDowngrade: z.boolean().optional(),
+    eventId: z.string().max(256).optional(),
+    /** Who ran `pipeline rollback`, on the executions it starts. */
+    rollbackBy: z.string().max(512).optional(),
   })
   .loose();
 

@@ -679,6 +679,7 @@ describe('approval-page handler', () => {
       const page = createApprovalPage({
         store: world.store,
         executions: world.executions,
+        records: world.records,
         clock: world.clock,
         keys: world.keys,
       });

@@ -186,6 +186,29 @@ describe('release state machine, executed locally', () => {
     expect(serving(prod('ap-southeast-2'))).toEqual(UNTOUCHED);
     expect(approvalRequests()).toEqual(['prod/eu-west-1', 'prod/us-east-1']);
     expect(releaseUpdates().map((c) => c.args[0])).toEqual([STAGING, prod('eu-west-1')]);
+    // The deployment records tell the same story, with who decided (virtual time stands still between
+    // a stage's end and the next approval, so records tie on time: compare them sorted).
+    const records = await pipeline.records.history('orders-api');
+    const story = records.map((r) => `${r.environment}/${r.region} ${r.version} ${r.kind} ${r.outcome}`);
+    expect(story.sort()).toEqual([
+      `ppe/eu-west-1 sha-${GOOD_COMMIT} deploy deployed`,
+      'prod/eu-west-1 v1.4.0 approval approved',
+      'prod/eu-west-1 v1.4.0 deploy deployed',
+      'prod/us-east-1 v1.4.0 approval rejected',
+      'staging/eu-west-1 v1.4.0 deploy deployed',
+    ]);
+    const rejection = records.find((r) => r.outcome === 'rejected');
+    expect(rejection).toMatchObject({ triggeredBy: 'release-manager@example.com', digest: GOOD_DIGEST });
+    const prodDeploy = records.find((r) => r.environment === 'prod' && r.outcome === 'deployed');
+    expect(prodDeploy).toMatchObject({
+      triggeredBy: expect.stringMatching(/^tag v1\.4\.0/),
+      taskDefinitionArn: expect.stringContaining(':task-definition/'),
+    });
+    expect(
+      (await pipeline.records.running('orders-api'))
+        .map((r) => `${r.environment}/${r.region} ${r.version}`)
+        .sort(),
+    ).toEqual([`ppe/eu-west-1 sha-${GOOD_COMMIT}`, 'prod/eu-west-1 v1.4.0', 'staging/eu-west-1 v1.4.0']);
   });
 
   it('when the released version breaches the staging alarms during the bake, it rolls staging back and never reaches prod', async () => {

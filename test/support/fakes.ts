@@ -1,4 +1,10 @@
 import type { Context } from 'aws-lambda';
+import {
+  changesWhatRuns,
+  targetKey,
+  type DeploymentRecord,
+  type DeploymentRecordStore,
+} from '../../shared/domain/deployment-record';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import type {
   ContainerPlatform,
@@ -139,4 +145,29 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
   if (!(outcome.error instanceof Error)) throw new Error(`expected an Error, got ${String(outcome.error)}`);
   return outcome.error;
+}
+
+/** DeploymentRecordStore in memory, with the DynamoDB adapter's semantics (one record per execution, stage and outcome). */
+export class InMemoryDeploymentRecords implements DeploymentRecordStore {
+  private readonly records = new Map<string, DeploymentRecord>();
+
+  async put(record: DeploymentRecord): Promise<void> {
+    this.records.set(`${record.service}/${targetKey(record)}/${record.execution}/${record.outcome}`, record);
+  }
+
+  async history(service: string): Promise<DeploymentRecord[]> {
+    return [...this.records.values()].filter((r) => r.service === service).sort((a, b) => b.at - a.at);
+  }
+
+  async running(service: string): Promise<DeploymentRecord[]> {
+    const latest = new Map<string, DeploymentRecord>();
+    for (const record of (await this.history(service)).reverse())
+      if (changesWhatRuns(record)) latest.set(targetKey(record), record);
+    return [...latest.values()];
+  }
+
+  /** Every record, oldest first, for assertions. */
+  all(): DeploymentRecord[] {
+    return [...this.records.values()].sort((a, b) => a.at - b.at);
+  }
 }

@@ -3,7 +3,7 @@ import { decideApproval, type DecideApprovalDeps } from '../../../shared/approva
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { ManualClock } from '../../../shared/clock';
 import { ERROR_NAMES } from '../../../shared/domain/errors';
-import { RecordingExecutionControl } from '../../support/fakes';
+import { InMemoryDeploymentRecords, RecordingExecutionControl } from '../../support/fakes';
 import {
   ALICE,
   BOB,
@@ -22,6 +22,7 @@ describe('decideApproval', () => {
   let clock: ManualClock;
   let store: InMemoryApprovalStore;
   let executions: RecordingExecutionControl;
+  let records: InMemoryDeploymentRecords;
   let deps: DecideApprovalDeps;
 
   async function requested(overrides: Parameters<typeof approvalRequest>[0] = {}): Promise<string> {
@@ -38,7 +39,8 @@ describe('decideApproval', () => {
     clock = new ManualClock(START);
     store = new InMemoryApprovalStore();
     executions = new RecordingExecutionControl();
-    deps = { store, executions, clock };
+    records = new InMemoryDeploymentRecords();
+    deps = { store, executions, records, clock };
   });
 
   it('when one approval is needed and an approver approves, it resumes the execution with who approved', async () => {

@@ -6,7 +6,7 @@ import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter'
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { ManualClock } from '../../../shared/clock';
 import { ERROR_NAMES } from '../../../shared/domain/errors';
-import { RecordingExecutionControl } from '../../support/fakes';
+import { InMemoryDeploymentRecords, RecordingExecutionControl } from '../../support/fakes';
 import { ALICE, BOB, GoneExecutionControl, TOKEN, approvalRequest } from '../approvals/approval-fixtures';
 import { RecordingNotifier } from '../approvals/in-memory-approval-store';
 import { startDynalite, type LocalDynamo } from './dynalite';
@@ -100,7 +100,7 @@ describe('DynamoApprovalStore (dynalite)', () => {
     const redriven = await requestApproval({ ...request, taskToken: 'token-2' }, { store, notifier, clock });
     const oldLink = await decideApproval(
       { approvalId: old.approvalId, approver: ALICE, decision: 'approve' },
-      { store, executions, clock },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
     );
 
     // Assess
@@ -140,11 +140,11 @@ describe('DynamoApprovalStore (dynalite)', () => {
     // Act
     const first = await decideApproval(
       { approvalId, approver: ALICE, decision: 'approve' },
-      { store, executions, clock },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
     );
     const second = await decideApproval(
       { approvalId, approver: BOB, decision: 'approve' },
-      { store, executions, clock },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
     );
 
     // Assess
@@ -160,7 +160,7 @@ describe('DynamoApprovalStore (dynalite)', () => {
     // Act
     const result = await decideApproval(
       { approvalId, approver: BOB, decision: 'reject', comment: 'p99 doubled in staging' },
-      { store, executions, clock },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
     );
 
     // Assess
@@ -179,7 +179,10 @@ describe('DynamoApprovalStore (dynalite)', () => {
       notifier,
       clock,
     });
-    await decideApproval({ approvalId, approver: ALICE, decision: 'approve' }, { store, executions, clock });
+    await decideApproval(
+      { approvalId, approver: ALICE, decision: 'approve' },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
+    );
 
     // Act
     const write = await store.addDecision(approvalId, {
@@ -205,7 +208,7 @@ describe('DynamoApprovalStore (dynalite)', () => {
     // Act
     const result = await decideApproval(
       { approvalId, approver: ALICE, decision: 'approve' },
-      { store, executions, clock },
+      { store, executions, records: new InMemoryDeploymentRecords(), clock },
     );
 
     // Assess
@@ -224,7 +227,7 @@ describe('DynamoApprovalStore (dynalite)', () => {
     // Act
     const result = await decideApproval(
       { approvalId, approver: ALICE, decision: 'approve' },
-      { store, executions: new GoneExecutionControl(), clock },
+      { store, executions: new GoneExecutionControl(), records: new InMemoryDeploymentRecords(), clock },
     );
 
     // Assess
@@ -249,7 +252,7 @@ describe('DynamoApprovalStore (dynalite)', () => {
       approvers.map((approver, i) =>
         decideApproval(
           { approvalId, approver, decision: i % 2 === 0 ? 'approve' : 'reject', comment: `racer ${i}` },
-          { store, executions, clock },
+          { store, executions, records: new InMemoryDeploymentRecords(), clock },
         ),
       ),
     );

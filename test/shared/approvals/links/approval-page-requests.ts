@@ -10,7 +10,7 @@ import {
 } from '../../../../shared/approvals/links/signing';
 import { requestApproval } from '../../../../shared/approvals/request-approval';
 import { ManualClock } from '../../../../shared/clock';
-import { RecordingExecutionControl } from '../../../support/fakes';
+import { InMemoryDeploymentRecords, RecordingExecutionControl } from '../../../support/fakes';
 import { approvalRequest, sequentialIds } from '../approval-fixtures';
 import { InMemoryApprovalStore, RecordingNotifier } from '../in-memory-approval-store';
 
@@ -114,6 +114,7 @@ export class PageWorld {
   readonly clock = new ManualClock(START);
   readonly store = new InMemoryApprovalStore();
   readonly executions = new RecordingExecutionControl();
+  readonly records = new InMemoryDeploymentRecords();
   readonly keys: StaticSigningKeySource;
   readonly page: (event: APIGatewayProxyEventV2) => Promise<PageResponse>;
   private readonly newId = sequentialIds();
@@ -124,6 +125,7 @@ export class PageWorld {
     this.page = createApprovalPage({
       store: this.store,
       executions: this.executions,
+      records: this.records,
       clock: this.clock,
       keys: this.keys,
       baseUrl: BASE_URL,

@@ -1,0 +1,97 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  changesWhatRuns,
+  targetKey,
+  type DeploymentRecord,
+  type DeploymentRecordStore,
+} from '../domain/deployment-record';
+import { mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
+
+/**
+ * Deployment records in the pipeline table, kept without TTL (they are the audit trail):
+ * `DEPLOYMENTS#<service>` / `RECORD#<environment>#<region>#<execution>#<outcome>` for the history (a retried
+ * or redriven step overwrites its own record), and `DEPLOYMENTS#<service>` / `RUNNING#<environment>#<region>`
+ * for what runs there now, overwritten by each deploy.
+ */
+export class DynamoDeploymentRecords implements DeploymentRecordStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
+    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  }
+
+  async put(record: DeploymentRecord): Promise<void> {
+    const pk = partitionOf(record.service);
+    const target = targetKey(record);
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            [PIPELINE_TABLE.partitionKey]: pk,
+            [PIPELINE_TABLE.sortKey]: `RECORD#${target}#${record.execution}#${record.outcome}`,
+            record,
+          },
+        }),
+      );
+      if (changesWhatRuns(record))
+        await this.documents
+          .send(
+            new PutCommand({
+              TableName: this.options.tableName,
+              Item: {
+                [PIPELINE_TABLE.partitionKey]: pk,
+                [PIPELINE_TABLE.sortKey]: `RUNNING#${target}`,
+                record,
+              },
+              // A late retry of an older stage must not overwrite a newer deploy's record.
+              ConditionExpression: 'attribute_not_exists(#record) OR #record.#at <= :at',
+              ExpressionAttributeNames: { '#record': 'record', '#at': 'at' },
+              ExpressionAttributeValues: { ':at': record.at },
+            }),
+          )
+          .catch((error: unknown) => {
+            if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+          });
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB PutItem of the ${record.outcome} record of ${record.execution}`);
+    }
+  }
+
+  history(service: string): Promise<DeploymentRecord[]> {
+    return this.query(service, 'RECORD#').then((records) => records.sort((a, b) => b.at - a.at));
+  }
+
+  running(service: string): Promise<DeploymentRecord[]> {
+    return this.query(service, 'RUNNING#');
+  }
+
+  private async query(service: string, prefix: string): Promise<DeploymentRecord[]> {
+    const found: DeploymentRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
+            ExpressionAttributeValues: { ':pk': partitionOf(service), ':prefix': prefix },
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) found.push(item.record as DeploymentRecord);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB Query of the deployment records of ${service}`);
+    }
+    return found;
+  }
+}
+
+function partitionOf(service: string): string {
+  return `DEPLOYMENTS#${service}`;
+}

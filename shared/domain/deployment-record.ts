@@ -1,0 +1,76 @@
+/**
+ * Deployment records: the audit trail of every deploy, rollback, approval decision and skip, and the source
+ * of truth for "what runs where". Steps write them as stages end; operators read them (`pipeline status`,
+ * `pipeline history`) and the redrive guard checks them before sending an older version anywhere.
+ */
+
+/** What a record is about. A `rollback` is an operator's `pipeline rollback`, not a failed stage's. */
+export type RecordKind = 'deploy' | 'rollback' | 'approval' | 'skip';
+
+export type RecordOutcome =
+  | 'deployed'
+  | 'rolled back'
+  | 'rollback failed'
+  | 'failed'
+  | 'superseded'
+  | 'approved'
+  | 'rejected'
+  | 'approval expired';
+
+export interface DeploymentRecord {
+  service: string;
+  environment: string;
+  region: string;
+  /** `sha-<commit>` or `vX.Y.Z`. */
+  version: string;
+  commit: string;
+  digest: string;
+  /** The task definition revision the stage deployed, when it got that far. */
+  taskDefinitionArn?: string;
+  execution: string;
+  kind: RecordKind;
+  outcome: RecordOutcome;
+  /** Who or what caused it, as a person reads it: `push (ECR event …)`, `tag v1.4.0 by …`, `rollback by …`. */
+  triggeredBy: string;
+  /** Epoch ms when the deploy started, when there was one. */
+  startedAt?: number;
+  /** Epoch ms when the outcome was reached. */
+  at: number;
+  /** One line more: the failure's cause, the approver's comment, what superseded it. */
+  detail?: string;
+}
+
+/** The trigger of a stage run, as far as records care. */
+export interface RecordedTrigger {
+  kind: 'push' | 'tag';
+  at: string;
+  createdBy?: string;
+  eventId?: string;
+  /** Set on executions started by `pipeline rollback`: who asked. */
+  rollbackBy?: string;
+}
+
+/** The deployment records table. Writes are idempotent: one record per execution, stage and outcome. */
+export interface DeploymentRecordStore {
+  put(record: DeploymentRecord): Promise<void>;
+  /** Every record of a service, newest first. */
+  history(service: string): Promise<DeploymentRecord[]>;
+  /** Per environment/region, the record of what runs there now (the last `deployed` one). */
+  running(service: string): Promise<DeploymentRecord[]>;
+}
+
+export function triggeredBy(version: string, trigger: RecordedTrigger): string {
+  if (trigger.rollbackBy) return `rollback to ${version} by ${trigger.rollbackBy}`;
+  if (trigger.kind === 'tag') return `tag ${version}${trigger.createdBy ? ` by ${trigger.createdBy}` : ''}`;
+  return `push ${version}${trigger.eventId ? ` (ECR event ${trigger.eventId})` : ''}`;
+}
+
+/** Only these change what runs: a rolled-back stage leaves the previous record in place, as ECS does. */
+export function changesWhatRuns(record: DeploymentRecord): boolean {
+  return record.outcome === 'deployed';
+}
+
+/** The key one environment/region of a service is known by in tables and maps. */
+export function targetKey(target: { environment: string; region: string }): string {
+  return `${target.environment}#${target.region}`;
+}

@@ -1,0 +1,134 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createPipelineTable } from '../../../shared/aws/pipeline-table';
+import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.adapter';
+import { AwsTransientError } from '../../../shared/domain/errors';
+import type { DeploymentRecord } from '../../../shared/domain/deployment-record';
+import { rejectionOf } from '../../support/fakes';
+import { startDynalite, type LocalDynamo } from './dynalite';
+
+const TABLE = 'pipeline-test';
+const AT = Date.UTC(2026, 10, 1, 9);
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+function record(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  return {
+    service: 'orders-api',
+    environment: 'production',
+    region: 'eu-west-1',
+    version: 'v1.4.0',
+    commit: '4b825dc642cb',
+    digest: DIGEST,
+    execution: 'release-orders-api-v1.4.0',
+    kind: 'deploy',
+    outcome: 'deployed',
+    triggeredBy: 'tag v1.4.0 by alice@example.com',
+    at: AT,
+    ...overrides,
+  };
+}
+
+describe('DynamoDeploymentRecords (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let records: DynamoDeploymentRecords;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    await createPipelineTable(dynamo.client, TABLE);
+  });
+
+  beforeEach(async () => {
+    // A table per test would be slow to create; a service name per test keeps them apart instead.
+    records = new DynamoDeploymentRecords({ tableName: TABLE, client: dynamo.client });
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('when stages deploy, history lists every record newest first and running holds the last deploy per region', async () => {
+    // Prepare
+    const service = 'history-and-running';
+    await records.put(record({ service, version: 'v1.3.0', execution: 'release-v1.3.0', at: AT }));
+    await records.put(record({ service, region: 'us-east-1', execution: 'release-v1.3.0', at: AT + 1 }));
+    await records.put(record({ service, version: 'v1.4.0', execution: 'release-v1.4.0', at: AT + 2 }));
+
+    // Act
+    const history = await records.history(service);
+    const running = await records.running(service);
+
+    // Assess
+    expect(history.map((r) => [r.region, r.version, r.at])).toEqual([
+      ['eu-west-1', 'v1.4.0', AT + 2],
+      ['us-east-1', 'v1.4.0', AT + 1],
+      ['eu-west-1', 'v1.3.0', AT],
+    ]);
+    expect(running.map((r) => [r.region, r.version]).sort()).toEqual([
+      ['eu-west-1', 'v1.4.0'],
+      ['us-east-1', 'v1.4.0'],
+    ]);
+  });
+
+  it('when a stage fails and rolls back, the record is kept but what runs stays the previous deploy', async () => {
+    // Prepare
+    const service = 'rolled-back';
+    await records.put(record({ service, version: 'v1.3.0', execution: 'release-v1.3.0' }));
+
+    // Act
+    await records.put(record({ service, execution: 'release-v1.4.0', outcome: 'rolled back', at: AT + 5 }));
+
+    // Assess
+    expect((await records.running(service)).map((r) => r.version)).toEqual(['v1.3.0']);
+    expect((await records.history(service)).map((r) => r.outcome)).toEqual(['rolled back', 'deployed']);
+  });
+
+  it('when a step is retried, its record is written once (the same execution, stage and outcome)', async () => {
+    // Prepare
+    const service = 'retried';
+    await records.put(record({ service, at: AT }));
+
+    // Act
+    await records.put(record({ service, at: AT + 30_000 }));
+
+    // Assess
+    const history = await records.history(service);
+    expect(history).toHaveLength(1);
+    expect(history[0]!.at).toBe(AT + 30_000);
+  });
+
+  it('when a late retry of an older deploy arrives after a newer one, what runs keeps the newer one', async () => {
+    // Prepare
+    const service = 'late-retry';
+    await records.put(record({ service, version: 'v1.4.0', execution: 'newer', at: AT + 10 }));
+
+    // Act
+    await records.put(record({ service, version: 'v1.3.0', execution: 'older', at: AT + 5 }));
+
+    // Assess
+    expect((await records.running(service)).map((r) => r.version)).toEqual(['v1.4.0']);
+    expect(await records.history(service)).toHaveLength(2);
+  });
+});
+
+describe('DynamoDeploymentRecords (mocked DynamoDB)', () => {
+  it('when DynamoDB throttles, it fails with AwsTransientError naming what it read', async () => {
+    // Prepare
+    const documents = mockClient(DynamoDBDocumentClient);
+    documents
+      .on(QueryCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const records = new DynamoDeploymentRecords({
+      tableName: TABLE,
+      client: new DynamoDBClient({ region: 'eu-west-1' }),
+    });
+
+    // Act
+    const error = await rejectionOf(records.history('orders-api'));
+
+    // Assess
+    expect(error).toBeInstanceOf(AwsTransientError);
+    expect(error.message).toContain('deployment records of orders-api');
+    documents.restore();
+  });
+});
