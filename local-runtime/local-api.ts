@@ -13,14 +13,16 @@ import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
 import type { RoutedEvent } from './local-pipeline';
+import { noRuleReason } from './simulate';
 import {
-  noRuleReason,
-  outcomeOf,
+  ACTIVITY_OF_STATE,
+  apiState,
   releaseDigest,
-  statesOf,
-  type DeploymentOutcome,
-  type SimulatedState,
-} from './simulate';
+  viewExecution,
+  type Activity,
+  type ApiExecutionDetail,
+  type StageOutcome,
+} from '../shared/operations/execution-view';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
 
 /** EventBridge's limit for one PutEvents request, entries included. */
@@ -205,141 +207,13 @@ function pipelineRegion(config: PipelineConfig): string {
 
 // ------------------------------------------------------------------------------------------ executions
 
-/** The stages of an execution's input: a promotion and a release both carry them. */
-interface ExecutionInput {
-  service?: string;
-  version?: string;
-  commit?: string;
-  image?: { digest?: string };
-  stages?: Stage[];
-}
-
-export type StageOutcome = DeploymentOutcome | 'in progress';
-
-export interface ApiState {
-  state: string;
-  type: string;
-  enteredAt: string;
-  exitedAt: string | null;
-  /** Null while the state runs. */
-  durationMs: number | null;
-  error?: string;
-}
-
-export interface ApiStage {
-  environment: string;
-  region: string;
-  outcome: StageOutcome;
-  /** The state the stage is in now, while it runs. */
-  current?: string;
-  states: ApiState[];
-}
-
-export interface ApiExecutionSummary {
-  stateMachine: string;
-  name: string;
-  status: string;
-  startDate: string;
-  stopDate: string | null;
-  transitions: number;
-  service: string | null;
-  version: string | null;
-  /** The stage being worked on (while running), or the last one reached. */
-  currentStage: { environment: string; region: string; state: string } | null;
-  /** Every planned stage with its outcome so far. */
-  stages: { environment: string; region: string; outcome: StageOutcome }[];
-}
-
-export interface ApiExecutionDetail extends ApiExecutionSummary {
-  executionArn: string;
-  commit: string | null;
-  digest: string | null;
-  error: string | null;
-  /** The cause as a person reads it (Lambda's JSON unwrapped). */
-  cause: string | null;
-  /** States outside any stage (the release's checks, the Map itself). */
-  states: ApiState[];
-  detailedStages: ApiStage[];
-  deployments: {
-    service: string;
-    environment: string;
-    region: string;
-    digest: string;
-    outcome: StageOutcome;
-  }[];
-}
-
 /** Everything the API derives from one execution, from its description and history. */
 async function inspect(pipeline: LocalApiPipeline, executionArn: string) {
   const [execution, { events }] = await Promise.all([
     pipeline.engine.describeExecution({ executionArn }),
     pipeline.engine.getExecutionHistory({ executionArn }),
   ]);
-  let input: ExecutionInput = {};
-  try {
-    input = JSON.parse(execution.input) as ExecutionInput;
-  } catch {
-    // not JSON: an execution the pipeline did not start
-  }
-  const states = statesOf(events);
-  const plan = input.stages ?? [];
-  const stages: ApiStage[] = plan.map((stage, index) => {
-    const ran = states.filter((s) => s.stage === index);
-    const open =
-      execution.status === 'RUNNING' ? ran.filter((s) => s.exitedAt === undefined).at(-1) : undefined;
-    const outcome: StageOutcome =
-      execution.status === 'RUNNING' && ran.length > 0 && !finished(ran)
-        ? 'in progress'
-        : outcomeOf(states, index);
-    return {
-      environment: stage.environment,
-      region: stage.region,
-      outcome,
-      ...(outcome === 'in progress' && { current: (open ?? ran.at(-1))!.state }),
-      states: ran.map(apiState),
-    };
-  });
-  const lastIndex = states.reduce<number | undefined>((at, s) => s.stage ?? at, undefined);
-  const last = lastIndex === undefined ? undefined : stages[lastIndex];
-  const summary: ApiExecutionSummary = {
-    stateMachine: execution.stateMachineArn.split(':').pop() ?? '',
-    name: execution.name,
-    status: execution.status,
-    startDate: execution.startDate.toISOString(),
-    stopDate: execution.stopDate?.toISOString() ?? null,
-    transitions: execution.stateTransitions,
-    service: input.service ?? null,
-    version: input.version ?? null,
-    currentStage: last
-      ? {
-          environment: last.environment,
-          region: last.region,
-          state: last.current ?? last.states.at(-1)?.state ?? '',
-        }
-      : null,
-    stages: stages.map((s) => ({ environment: s.environment, region: s.region, outcome: s.outcome })),
-  };
-  return { execution, events, input, states, stages, summary };
-}
-
-/** A stage is over once it reached one of its last states. */
-function finished(ran: SimulatedState[]): boolean {
-  const last = ran.at(-1)!;
-  return (
-    last.exitedAt !== undefined &&
-    ['Stage deployed', 'Stage superseded', 'Stop the stage'].includes(last.state)
-  );
-}
-
-function apiState(s: SimulatedState): ApiState {
-  return {
-    state: s.state,
-    type: s.type,
-    enteredAt: new Date(s.enteredAt).toISOString(),
-    exitedAt: s.exitedAt === undefined ? null : new Date(s.exitedAt).toISOString(),
-    durationMs: s.exitedAt === undefined ? null : s.exitedAt - s.enteredAt,
-    ...(s.error && { error: s.error }),
-  };
+  return viewExecution(execution, events);
 }
 
 async function allExecutions(pipeline: LocalApiPipeline): Promise<ExecutionListItem[]> {
@@ -383,35 +257,6 @@ export async function executionJson(pipeline: LocalApiPipeline, name: string): P
 }
 
 // ------------------------------------------------------------------------------------------------ state
-
-/** What a running stage is doing, by the state it is in. */
-export type Activity =
-  | 'starting'
-  | 'waiting for approval'
-  | 'waiting for the deployment lock'
-  | 'deploying'
-  | 'smoke testing'
-  | 'baking'
-  | 'rolling back'
-  | 'finishing';
-
-const ACTIVITY_OF_STATE: Record<string, Activity> = {
-  'Needs approval?': 'starting',
-  'Wait for approval': 'waiting for approval',
-  'Take the deployment lock': 'waiting for the deployment lock',
-  'Superseded?': 'starting',
-  'Deploy to region': 'deploying',
-  'Deploy the stage again': 'deploying',
-  'Wait for ECS deployment': 'deploying',
-  'Run smoke tests': 'smoke testing',
-  Bake: 'baking',
-  'Check alarms after bake': 'baking',
-  'Record the failure': 'rolling back',
-  'Roll back region': 'rolling back',
-  'Roll back again': 'rolling back',
-  'Rollback needs a deployment?': 'rolling back',
-  'Wait for rollback deployment': 'rolling back',
-};
 
 export interface ApiTarget {
   service: string;

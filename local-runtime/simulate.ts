@@ -3,20 +3,16 @@ import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { StartReleaseDecision } from '../shared/use-cases/start-release';
 import type { Promotion } from '../shared/use-cases/promotion';
-import type { HistoryEvent } from './engine';
 import { eventRules } from '../shared/event-rules';
+import {
+  outcomeOf,
+  releaseDigest,
+  statesOf,
+  type DeploymentOutcome,
+  type StateVisit,
+} from '../shared/operations/execution-view';
 import { matchesEventPattern } from './event-pattern';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
-
-export type DeploymentOutcome =
-  | 'deployed'
-  | 'rolled back'
-  | 'rollback failed'
-  | 'superseded'
-  | 'rejected'
-  | 'approval expired'
-  | 'failed'
-  | 'not started';
 
 export interface SimulatedDeployment {
   service: string;
@@ -24,16 +20,6 @@ export interface SimulatedDeployment {
   region: string;
   digest: string;
   outcome: DeploymentOutcome;
-}
-
-export interface SimulatedState {
-  state: string;
-  type: string;
-  enteredAt: number;
-  exitedAt?: number;
-  /** Map iteration (stage index) the state ran in, if any. */
-  stage?: number;
-  error?: string;
 }
 
 export interface SimulatedExecution {
@@ -47,7 +33,7 @@ export interface SimulatedExecution {
   error?: string;
   cause?: string;
   deployments: SimulatedDeployment[];
-  states: SimulatedState[];
+  states: StateVisit[];
 }
 
 export interface SimulationReport {
@@ -172,65 +158,4 @@ async function describe(
     })),
     states,
   };
-}
-
-/** A release learns its image in "Resolve the release image"; a promotion starts with it. */
-export function releaseDigest(events: HistoryEvent[]): string | undefined {
-  for (const event of events) {
-    const output = event.details.output as { resolved?: { image?: { digest?: string } } } | undefined;
-    if (event.type === 'TaskStateExited' && output?.resolved?.image?.digest)
-      return output.resolved.image.digest;
-  }
-  return undefined;
-}
-
-/** Pairs entered/exited events into a list of states run, tagging each with its Map iteration. */
-export function statesOf(events: HistoryEvent[]): SimulatedState[] {
-  const states: SimulatedState[] = [];
-  const open: SimulatedState[] = [];
-  let iteration: number | undefined;
-  for (const event of events) {
-    const at = event.timestamp.getTime();
-    if (event.type === 'MapIterationStarted') iteration = event.details.index;
-    if (/^MapIteration(Succeeded|Failed|Aborted)$/.test(event.type)) iteration = undefined;
-    if (event.type.endsWith('StateEntered')) {
-      const state: SimulatedState = {
-        state: event.details.name ?? '?',
-        type: event.type.replace('StateEntered', ''),
-        enteredAt: at,
-        ...(iteration !== undefined && { stage: iteration }),
-      };
-      states.push(state);
-      open.push(state);
-    } else if (event.type.endsWith('StateExited')) {
-      const state = [...open].reverse().find((s) => s.state === event.details.name);
-      if (state) {
-        state.exitedAt = at;
-        open.splice(open.indexOf(state), 1);
-      }
-    } else if ((event.type === 'TaskFailed' || event.type === 'TaskTimedOut') && open.length > 0) {
-      open[open.length - 1]!.error = event.details.error;
-    }
-  }
-  return states;
-}
-
-export function outcomeOf(states: SimulatedState[], stage: number): DeploymentOutcome {
-  const ran = states.filter((s) => s.stage === stage);
-  if (ran.length === 0) return 'not started';
-  // After a redrive the last attempt of the stage decides.
-  const last = ran.at(-1)!;
-  if (last.state === 'Stage deployed') return 'deployed';
-  if (last.state === 'Stage superseded') return 'superseded';
-  if (last.state === 'Stop the stage' && !ran.some((s) => s.state === 'Deploy to region')) {
-    if (last.error === 'ApprovalRejected') return 'rejected';
-    if (last.error === 'ApprovalExpired') return 'approval expired';
-    return 'failed';
-  }
-  if (last.state === 'Stop the stage') {
-    const rollbackFailed =
-      ran.some((s) => s.state === 'Roll back region' && s.error) || last.error === 'RollbackFailed';
-    return rollbackFailed ? 'rollback failed' : 'rolled back';
-  }
-  return 'failed';
 }

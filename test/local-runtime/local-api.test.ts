@@ -10,12 +10,11 @@ import {
   parseEventsBody,
   postEvents,
   stateJson,
-  type ApiExecutionDetail,
-  type ApiExecutionSummary,
   type ApiTarget,
   type LocalApiPipeline,
 } from '../../local-runtime/local-api';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
+import type { ApiExecutionDetail, ApiExecutionSummary } from '../../shared/operations/execution-view';
 
 const ROOT = join(__dirname, '..', '..');
 const config = loadConfigFile(join(ROOT, 'pipeline.config.yml'));
