@@ -8,6 +8,7 @@ import {
   type LocalMailbox,
 } from './adapters/local-mailbox';
 import { toHttpApiEvent, writeHttpApiResult, type HttpApiHandler } from './http/api-gateway-bridge';
+import { forwardToDynamo, stepFunctionsApi, type AwsApiResult } from './http/aws-endpoints';
 import { dashboardHeaders, newNonce, renderDashboard, type DashboardState } from './dashboard/dashboard-page';
 import {
   executionJson,
@@ -29,6 +30,8 @@ export interface LocalHttpRoutes {
   track: <T>(work: Promise<T>) => Promise<T>;
   /** The local stack's API and dashboard (`POST /events`, `/api/executions`, `/api/state`, `/`). */
   api?: LocalApiPipeline;
+  /** AWS-compatible endpoints for the operator CLI's `--local` (`/aws/states`, `/aws/dynamodb`). */
+  aws?: { engine: Parameters<typeof stepFunctionsApi>[0]; dynamoEndpoint: string };
 }
 
 /**
@@ -87,6 +90,9 @@ async function handle(
     return writeHttpApiResult(response, await routes.githubWebhook(event));
   }
   if (routes.api && isApiPath(path)) return handleApi(routes.api, path, request, response);
+  // SDK clients given an endpoint with a path post to it with a trailing slash.
+  const awsPath = /^\/aws\/(states|dynamodb)\/?$/.exec(path)?.[1];
+  if (routes.aws && awsPath) return handleAws(routes.aws, awsPath, request, response);
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return send(response, 405, 'text/plain; charset=utf-8', 'GET only');
   if (path === '/api/mail')
@@ -157,6 +163,36 @@ async function handleApi(
   }
   return json(response, { status: 404, body: { error: `not found: ${path}` } });
 }
+
+/** The AWS-compatible endpoints: SDK clients only (no browser sends these without an Origin header). */
+async function handleAws(
+  aws: NonNullable<LocalHttpRoutes['aws']>,
+  service: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!LOCAL_HOSTS.has(host))
+    return json(response, { status: 421, body: { error: `unexpected Host "${host}": use 127.0.0.1` } });
+  if (request.headers.origin !== undefined)
+    return json(response, { status: 403, body: { error: 'the AWS endpoints take no browser requests' } });
+  if (request.method !== 'POST') {
+    response.setHeader('allow', 'POST');
+    return json(response, { status: 405, body: { error: 'POST an AWS API call (SDK clients only)' } });
+  }
+  const body = await readBody(request, MAX_AWS_BODY_BYTES);
+  const target = request.headers['x-amz-target'];
+  const result: AwsApiResult =
+    service === 'states'
+      ? await stepFunctionsApi(aws.engine, Array.isArray(target) ? target[0] : target, body.toString('utf8'))
+      : await forwardToDynamo(aws.dynamoEndpoint, request, body);
+  for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+  response.statusCode = result.status;
+  response.end(result.body);
+}
+
+/** Step Functions and DynamoDB requests are small; 1 MiB is far above any the CLI sends. */
+const MAX_AWS_BODY_BYTES = 1024 * 1024;
 
 function originHost(origin: string): string {
   try {

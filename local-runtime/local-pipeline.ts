@@ -134,7 +134,7 @@ export class LocalPipeline {
   private constructor(
     readonly config: PipelineConfig,
     readonly clock: Clock,
-    private readonly dynamo: { client: DynamoDBClient; close: () => Promise<void> },
+    private readonly dynamo: { client: DynamoDBClient; endpoint: string; close: () => Promise<void> },
     private readonly options: LocalPipelineOptions,
   ) {
     this.alarms = new LocalAlarmSource(clock);
@@ -331,6 +331,7 @@ export class LocalPipeline {
         mailbox: this.mailbox,
         track: (w) => this.track(w),
         api: this,
+        aws: { engine: this.engine, dynamoEndpoint: this.dynamo.endpoint },
         githubWebhook: this.githubWebhook(),
       },
       port,
@@ -484,7 +485,11 @@ export function allStages(config: PipelineConfig): Stage[] {
   ]);
 }
 
-async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => Promise<void> }> {
+async function startDynalite(): Promise<{
+  client: DynamoDBClient;
+  endpoint: string;
+  close: () => Promise<void>;
+}> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -495,6 +500,7 @@ async function startDynalite(): Promise<{ client: DynamoDBClient; close: () => P
   });
   return {
     client,
+    endpoint: `http://127.0.0.1:${port}`,
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

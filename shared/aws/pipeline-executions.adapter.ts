@@ -1,0 +1,221 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  RedriveExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type ExecutionStatus,
+  type HistoryEvent as SfnHistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { PipelineMisconfiguredError } from '../domain/errors';
+import type { ExecutionEvent } from '../operations/execution-view';
+import type {
+  ExecutionDetail,
+  ExecutionListing,
+  PipelineExecutions,
+  PipelineMachine,
+} from '../operations/ports';
+import { awsErrorName, mapAwsError } from './aws-errors';
+import { executionArnOf } from './step-functions.adapter';
+
+export interface PipelineExecutionsOptions {
+  client: SFNClient;
+  /** The state machines' names: `<service>-<stage>-promote` in AWS, `promote` locally. */
+  machineNames: Record<PipelineMachine, string>;
+}
+
+/**
+ * The operator's view of Step Functions: lists, describes, reads the history of, redrives and starts the
+ * pipeline's executions. The same adapter serves `pipeline … --local`, pointed at the local stack's
+ * Step Functions endpoint.
+ */
+export class StepFunctionsPipelineExecutions implements PipelineExecutions {
+  private machines?: Promise<Record<PipelineMachine, string>>;
+
+  constructor(private readonly options: PipelineExecutionsOptions) {}
+
+  async list(filter: { status?: string } = {}): Promise<ExecutionListing[]> {
+    const machines = await this.machineArns();
+    const found: ExecutionListing[] = [];
+    for (const stateMachineArn of Object.values(machines)) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call('ListExecutions', () =>
+          this.options.client.send(
+            new ListExecutionsCommand({
+              stateMachineArn,
+              ...(filter.status && { statusFilter: filter.status as ExecutionStatus }),
+              ...(nextToken && { nextToken }),
+            }),
+          ),
+        );
+        for (const e of page.executions ?? [])
+          found.push({
+            executionArn: e.executionArn ?? '',
+            stateMachineArn: e.stateMachineArn ?? stateMachineArn,
+            name: e.name ?? '',
+            status: e.status ?? 'UNKNOWN',
+            startDate: e.startDate ?? new Date(0),
+            ...(e.stopDate && { stopDate: e.stopDate }),
+          });
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return found.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+  }
+
+  async find(name: string): Promise<ExecutionDetail | undefined> {
+    const machines = await this.machineArns();
+    for (const stateMachineArn of Object.values(machines)) {
+      const executionArn = executionArnOf(stateMachineArn, name);
+      try {
+        const e = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+        return {
+          executionArn,
+          stateMachineArn: e.stateMachineArn ?? stateMachineArn,
+          name: e.name ?? name,
+          status: e.status ?? 'UNKNOWN',
+          startDate: e.startDate ?? new Date(0),
+          ...(e.stopDate && { stopDate: e.stopDate }),
+          input: e.input ?? '{}',
+          ...(e.error && { error: e.error }),
+          ...(e.cause && { cause: e.cause }),
+          redriveCount: e.redriveCount ?? 0,
+          ...(e.redriveStatus && { redriveStatus: e.redriveStatus }),
+          ...(e.redriveStatusReason && { redriveStatusReason: e.redriveStatusReason }),
+        };
+      } catch (error) {
+        if (awsErrorName(error) === 'ExecutionDoesNotExist') continue;
+        throw mapAwsError(error, `Step Functions DescribeExecution of ${name}`);
+      }
+    }
+    return undefined;
+  }
+
+  async history(executionArn: string): Promise<ExecutionEvent[]> {
+    const events: ExecutionEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call('GetExecutionHistory', () =>
+        this.options.client.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            includeExecutionData: true,
+            maxResults: 1000,
+            ...(nextToken && { nextToken }),
+          }),
+        ),
+      );
+      for (const event of page.events ?? []) events.push(fromSfnEvent(event));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  async redrive(executionArn: string): Promise<{ redriveDate: Date }> {
+    const { redriveDate } = await this.call('RedriveExecution', () =>
+      this.options.client.send(new RedriveExecutionCommand({ executionArn })),
+    );
+    return { redriveDate: redriveDate ?? new Date() };
+  }
+
+  async start(
+    machine: PipelineMachine,
+    name: string,
+    input: unknown,
+  ): Promise<{ executionArn: string; alreadyExisted: boolean }> {
+    const stateMachineArn = (await this.machineArns())[machine];
+    try {
+      const started = await this.options.client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return {
+        executionArn: started.executionArn ?? executionArnOf(stateMachineArn, name),
+        alreadyExisted: false,
+      };
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionAlreadyExists')
+        return { executionArn: executionArnOf(stateMachineArn, name), alreadyExisted: true };
+      throw mapAwsError(error, `Step Functions StartExecution of ${name}`);
+    }
+  }
+
+  /** The two state machines' ARNs, looked up by name once. */
+  private machineArns(): Promise<Record<PipelineMachine, string>> {
+    this.machines ??= (async () => {
+      const byName = new Map<string, string>();
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call('ListStateMachines', () =>
+          this.options.client.send(new ListStateMachinesCommand({ ...(nextToken && { nextToken }) })),
+        );
+        for (const m of page.stateMachines ?? [])
+          if (m.name && m.stateMachineArn) byName.set(m.name, m.stateMachineArn);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      const arnOf = (machine: PipelineMachine): string => {
+        const name = this.options.machineNames[machine];
+        const arn = byName.get(name);
+        if (!arn)
+          throw new PipelineMisconfiguredError(
+            `no state machine named ${name}: is the pipeline deployed in this account and region (--stage, --region)?`,
+          );
+        return arn;
+      };
+      return { promote: arnOf('promote'), release: arnOf('release') };
+    })();
+    this.machines.catch(() => (this.machines = undefined)); // a failed lookup is retried next time
+    return this.machines;
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw mapAwsError(error, `Step Functions ${operation}`);
+    }
+  }
+}
+
+/**
+ * A Step Functions history event in the shape the execution view reads. Lambda tasks invoked by ARN report
+ * `LambdaFunction*` events in AWS where the local engine reports `Task*`: both become `Task*` here.
+ */
+export function fromSfnEvent(event: SfnHistoryEvent): ExecutionEvent {
+  const type = String(event.type ?? '')
+    .replace(/^LambdaFunctionFailed$/, 'TaskFailed')
+    .replace(/^LambdaFunctionTimedOut$/, 'TaskTimedOut');
+  const entered = event.stateEnteredEventDetails;
+  const exited = event.stateExitedEventDetails;
+  const iteration =
+    event.mapIterationStartedEventDetails ??
+    event.mapIterationSucceededEventDetails ??
+    event.mapIterationFailedEventDetails ??
+    event.mapIterationAbortedEventDetails;
+  const failure =
+    event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails ??
+    event.executionFailedEventDetails ??
+    event.executionTimedOutEventDetails ??
+    event.executionAbortedEventDetails;
+  const details: ExecutionEvent['details'] = {};
+  const name = entered?.name ?? exited?.name ?? iteration?.name;
+  if (name !== undefined) details.name = name;
+  if (iteration?.index !== undefined) details.index = iteration.index;
+  if (failure?.error !== undefined) details.error = failure.error;
+  if (failure?.cause !== undefined) details.cause = failure.cause;
+  if (exited?.output !== undefined) details.output = parseJson(exited.output);
+  return { type, timestamp: event.timestamp ?? new Date(0), details };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
