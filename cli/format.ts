@@ -24,3 +24,8 @@ export function duration(ms: number): string {
 export function shortSha(value: string): string {
   return value.replace(/^sha256:/, '').slice(0, 12);
 }
+
+/** `sha-<40 hex>` → `sha-<12 hex>`; release versions unchanged. */
+export function shortVersion(version: string): string {
+  return /^sha-[0-9a-f]{13,}$/.test(version) ? version.slice(0, 16) : version;
+}

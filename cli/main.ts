@@ -5,6 +5,25 @@ import { demoCommand, DEMO_USAGE } from './demo-command';
 import { localCommand, LOCAL_USAGE } from './local-command';
 import { simulateCommand, SIMULATE_USAGE } from './simulate-command';
 import { UsageError } from './usage-error';
+import { OperatorUnavailableError } from './operator/operator-errors';
+import {
+  approvalCommand,
+  APPROVE_USAGE,
+  redriveCommand,
+  REDRIVE_USAGE,
+  rollbackCommand,
+  ROLLBACK_USAGE,
+} from './operator/action-commands';
+import {
+  executionsCommand,
+  EXECUTIONS_USAGE,
+  historyCommand,
+  HISTORY_USAGE,
+  showCommand,
+  SHOW_USAGE,
+  statusCommand,
+  STATUS_USAGE,
+} from './operator/read-commands';
 
 const USAGE = `usage: pipeline <command> [options]
 
@@ -15,7 +34,18 @@ Commands:
              endpoint for EventBridge events on 127.0.0.1
   help       show this help, or a command's: pipeline help simulate
 
-Exit codes: 0 success, 1 the run did not do what it should, 2 bad input (usage, config, event files).`;
+Operators (against AWS, or the local stack with --local; see docs/operations.md):
+  status     what version runs in every environment/region, and what is under way
+  executions the pipeline's executions, newest first
+  show       one execution: its stages and steps, and why it failed
+  history    a service's deployment records: deploys, rollbacks, approvals, skips
+  redrive    resume a failed execution from the failed step (refused when it would do harm)
+  rollback   deploy an earlier release again, through the same checks
+  approve    approve a production region (reject: reject it)
+
+Exit codes: 0 success; 1 the run did not do what it should, or an operator command was refused or found
+nothing; 2 bad input (usage, config, event files); 3 the pipeline could not be reached (AWS credentials,
+permissions or region; the local stack not running).`;
 
 const COMMANDS: Record<
   string,
@@ -24,6 +54,14 @@ const COMMANDS: Record<
   simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },
   local: { run: localCommand, usage: LOCAL_USAGE },
+  status: { run: statusCommand, usage: STATUS_USAGE },
+  executions: { run: executionsCommand, usage: EXECUTIONS_USAGE },
+  show: { run: showCommand, usage: SHOW_USAGE },
+  history: { run: historyCommand, usage: HISTORY_USAGE },
+  redrive: { run: redriveCommand, usage: REDRIVE_USAGE },
+  rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
+  approve: { run: approvalCommand('approve'), usage: APPROVE_USAGE },
+  reject: { run: approvalCommand('reject'), usage: APPROVE_USAGE },
 };
 
 /** Runs one CLI command and returns the process exit code. Errors become one line on stderr, never a stack. */
@@ -55,6 +93,10 @@ export async function main(
     if (error instanceof ConfigError) {
       io.err(`pipeline ${name}: ${error.file}: ${error.problems.join('; ')}`);
       return 2;
+    }
+    if (error instanceof OperatorUnavailableError) {
+      io.err(`pipeline ${name}: ${error.message}`);
+      return 3;
     }
     if (
       error instanceof UsageError ||

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../shared/clock';
+import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from './auto-advance-clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/domain/ports';
@@ -54,6 +54,9 @@ import { matchesEventPattern } from './event-pattern';
 import { LocalExecutionControl } from './local-execution-control';
 import { fakeContext, LocalLambdaService, type LambdaHandler } from './local-lambda-service';
 import { loadStateMachineDefinition, LOCAL_ACCOUNT } from './state-machine-definitions';
+
+/** The local pipeline table's name (the operator CLI's `--local` reads it through `/aws/dynamodb`). */
+export const LOCAL_TABLE_NAME = 'pipeline-local';
 
 /** How a version behaves locally, keyed by commit (prefix): the knobs that show the failure paths. */
 export interface VersionBehaviour {
@@ -153,7 +156,7 @@ export class LocalPipeline {
       for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
     }
 
-    const tableName = 'pipeline-local';
+    const tableName = LOCAL_TABLE_NAME;
     const stageRecords = new DynamoStageRecordStore({ client: dynamo.client, tableName });
     const waiters = new DynamoDeploymentWaiterStore({ client: dynamo.client, tableName });
     this.engine = new LocalStepFunctions({
@@ -235,7 +238,7 @@ export class LocalPipeline {
   static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
     if (options.logLevel) logger.setLogLevel(options.logLevel);
     const dynamo = await startDynalite();
-    await createPipelineTable(dynamo.client, 'pipeline-local');
+    await createPipelineTable(dynamo.client, LOCAL_TABLE_NAME);
     const pipeline = new LocalPipeline(
       options.config,
       options.clock ?? new AutoAdvanceClock(),
@@ -305,7 +308,10 @@ export class LocalPipeline {
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
-    const promise = this.clock instanceof AutoAdvanceClock ? this.clock.track(work) : work;
+    const promise =
+      this.clock instanceof AutoAdvanceClock || this.clock instanceof ScaledClock
+        ? this.clock.track(work)
+        : work;
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     return promise;

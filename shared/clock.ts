@@ -36,9 +36,19 @@ export const systemClock: Clock = {
 /**
  * Real time sped up by `scale`: with scale 600 a 10-minute bake lasts one real second. Used by the local
  * stack and the demo, where real HTTP servers and DynamoDB take real milliseconds.
+ *
+ * Time holds still while tracked work runs (a handler, an HTTP request): at scale 600 a 100 ms DynamoDB
+ * call would otherwise be a minute of pipeline time, and a step's 60-second timeout would fire because the
+ * machine was busy, not because the step was slow.
  */
 export class ScaledClock implements Clock {
+  /** Real ms not counted as pipeline time: spent while work was tracked. */
+  private heldMs = 0;
+  private busy = 0;
+  private heldSince = 0;
   private readonly realStart = Date.now();
+  private sleepers: { due: number; resolve: () => void }[] = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly scale: number,
@@ -48,11 +58,68 @@ export class ScaledClock implements Clock {
   }
 
   now(): number {
-    return this.start + Math.round((Date.now() - this.realStart) * this.scale);
+    const realNow = this.busy > 0 ? this.heldSince : Date.now();
+    return this.start + Math.round((realNow - this.realStart - this.heldMs) * this.scale);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return abortableTimeout(Math.max(0, ms / this.scale), signal);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const sleeper = {
+        due: this.now() + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        this.arm();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
+      this.arm();
+    });
+  }
+
+  /** Holds pipeline time still until `work` settles. */
+  track<T>(work: Promise<T>): Promise<T> {
+    if (this.busy++ === 0) {
+      this.heldSince = Date.now();
+      this.disarm();
+    }
+    return work.finally(() => {
+      if (--this.busy === 0) {
+        this.heldMs += Date.now() - this.heldSince;
+        this.arm();
+      }
+    });
+  }
+
+  /** One real timer, for the earliest sleeper, running only while time moves. */
+  private arm(): void {
+    this.disarm();
+    if (this.busy > 0 || this.sleepers.length === 0) return;
+    const due = Math.min(...this.sleepers.map((s) => s.due));
+    this.timer = setTimeout(() => this.wake(), Math.max(0, (due - this.now()) / this.scale));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private wake(): void {
+    this.timer = undefined;
+    const now = this.now();
+    const due = this.sleepers.filter((s) => s.due <= now);
+    this.sleepers = this.sleepers.filter((s) => s.due > now);
+    for (const sleeper of due) sleeper.resolve();
+    this.arm();
   }
 }
 

@@ -181,10 +181,12 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
 
 /**
  * A Step Functions history event in the shape the execution view reads. Lambda tasks invoked by ARN report
- * `LambdaFunction*` events in AWS where the local engine reports `Task*`: both become `Task*` here.
+ * `LambdaFunction*` events in AWS where the local engine reports `Task*`: those the view reads become
+ * `Task*` here.
  */
 export function fromSfnEvent(event: SfnHistoryEvent): ExecutionEvent {
   const type = String(event.type ?? '')
+    .replace(/^LambdaFunctionScheduled$/, 'TaskScheduled')
     .replace(/^LambdaFunctionFailed$/, 'TaskFailed')
     .replace(/^LambdaFunctionTimedOut$/, 'TaskTimedOut');
   const entered = event.stateEnteredEventDetails;

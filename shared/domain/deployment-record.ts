@@ -25,13 +25,18 @@ export interface DeploymentRecord {
   version: string;
   commit: string;
   digest: string;
+  /** Where the image lives (`<account>.dkr.ecr.<region>.amazonaws.com`, repository), on deploy records. */
+  registry?: string;
+  repository?: string;
   /** The task definition revision the stage deployed, when it got that far. */
   taskDefinitionArn?: string;
   execution: string;
   kind: RecordKind;
   outcome: RecordOutcome;
-  /** Who or what caused it, as a person reads it: `push (ECR event …)`, `tag v1.4.0 by …`, `rollback by …`. */
+  /** Who or what caused it, as a person reads it: `ECR push (event …)`, `tag v1.4.0 by …`, `rollback … by …`. */
   triggeredBy: string;
+  /** When the push or tag that started it happened (ISO 8601): what orders two versions of a push. */
+  triggeredAt?: string;
   /** Epoch ms when the deploy started, when there was one. */
   startedAt?: number;
   /** Epoch ms when the outcome was reached. */
@@ -62,7 +67,7 @@ export interface DeploymentRecordStore {
 export function triggeredBy(version: string, trigger: RecordedTrigger): string {
   if (trigger.rollbackBy) return `rollback to ${version} by ${trigger.rollbackBy}`;
   if (trigger.kind === 'tag') return `tag ${version}${trigger.createdBy ? ` by ${trigger.createdBy}` : ''}`;
-  return `push ${version}${trigger.eventId ? ` (ECR event ${trigger.eventId})` : ''}`;
+  return `ECR push${trigger.eventId ? ` (event ${trigger.eventId.slice(0, 8)})` : ''}`;
 }
 
 /** Only these change what runs: a rolled-back stage leaves the previous record in place, as ECS does. */

@@ -45,6 +45,9 @@ export interface StateVisit {
   /** Map iteration (stage index) the state ran in, if any. */
   stage?: number;
   error?: string;
+  cause?: string;
+  /** Task states: how many times the task was invoked (retries included). */
+  attempts?: number;
 }
 
 /** The stages of an execution's input: a promotion and a release both carry them. */
@@ -219,7 +222,12 @@ export function statesOf(events: ExecutionEvent[]): StateVisit[] {
         open.splice(open.indexOf(state), 1);
       }
     } else if ((event.type === 'TaskFailed' || event.type === 'TaskTimedOut') && open.length > 0) {
-      open[open.length - 1]!.error = event.details.error;
+      const state = open[open.length - 1]!;
+      state.error = event.details.error;
+      if (event.details.cause !== undefined) state.cause = event.details.cause;
+    } else if (event.type === 'TaskScheduled' && open.length > 0) {
+      const state = open[open.length - 1]!;
+      state.attempts = (state.attempts ?? 0) + 1;
     }
   }
   return states;

@@ -26,6 +26,8 @@ export function stageRecord(
     version: run.version,
     commit: run.commit,
     digest: run.image.digest,
+    registry: run.image.registry,
+    repository: run.image.repository,
     ...(run.deployment && {
       taskDefinitionArn: run.deployment.taskDefinitionArn,
       startedAt: run.deployment.startedAt,
@@ -34,6 +36,7 @@ export function stageRecord(
     kind: kindOf(run.trigger, outcome),
     outcome,
     triggeredBy: triggeredBy(run.version, run.trigger),
+    triggeredAt: run.trigger.at,
     at,
     ...(detail && { detail }),
   };

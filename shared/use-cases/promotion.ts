@@ -11,7 +11,15 @@ export interface Promotion {
   version: string;
   commit: string;
   image: ImageRef;
-  trigger: { kind: 'push' | 'tag'; eventId: string; at: string };
+  trigger: {
+    kind: 'push' | 'tag';
+    eventId: string;
+    at: string;
+    /** Set by `pipeline rollback`: deploy this older version on purpose. */
+    allowDowngrade?: boolean;
+    /** Who ran `pipeline rollback`. */
+    rollbackBy?: string;
+  };
   stages: Stage[];
 }
 

@@ -1,0 +1,198 @@
+import { parseArgs } from 'node:util';
+import { decideApproval, type DecisionResult } from '../../shared/approvals/decide-approval';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
+import { redriveExecution } from '../../shared/operations/redrive';
+import { planRollback, RollbackRefusedError, startRollback } from '../../shared/operations/rollback';
+import { UsageError } from '../usage-error';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from './operator-context';
+import { operatorCommand } from './operator-errors';
+
+type Out = (text: string) => void;
+
+export const REDRIVE_USAGE = `usage: pipeline redrive <execution> [--force --yes] [--local | --stage …] [--json]
+
+Redrives a FAILED, TIMED_OUT or ABORTED execution from the step that failed: stages already deployed stay
+as they are, approvals already given are not asked again. Refused, with the reason, when the execution is
+not redrivable (its status, or more than 14 days since it stopped) or when a stage it would run again is
+where a later execution already deployed a newer version.
+  --force       redrive despite a newer version (needs --yes): such stages then skip as superseded
+  --yes         confirm --force
+${CONNECTION_HELP}`;
+
+export const ROLLBACK_USAGE = `usage: pipeline rollback <service> <environment> [--region <r>] [--to <version>] --yes [--config <file>] [--local | --stage …] [--json]
+
+Deploys an earlier release again, by digest, through the same deploy, smoke and bake steps, recorded as a
+rollback by you. Without --to, each region goes back to the release it ran before the current one.
+  --region      one region of the environment (default: all of them, in order); the pipeline's own AWS
+                region is --pipeline-region here
+  --to          the release to go back to (vX.Y.Z, or sha-<commit> for a push-triggered environment)
+  --yes         confirm: the rollback starts at once
+  --config      pipeline configuration (default pipeline.config.yml)
+${CONNECTION_HELP}`;
+
+export const APPROVE_USAGE = `usage: pipeline approve|reject <approval-id> [--comment <text>] [--as <approver>] [--local | --stage …] [--json]
+
+Decides a production approval as if you had clicked its emailed link, through the same checks (you must be
+one of its approvers; the tag's creator may not approve their own release unless allowed). The approval id
+is in the email's links and in \`pipeline status\`.
+  --comment     why (shown in the history and to the execution)
+${CONNECTION_HELP}`;
+
+export const redriveCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONNECTION_OPTIONS, force: { type: 'boolean' }, yes: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
+  if (values.force && !values.yes)
+    throw new UsageError('--force deploys an older version over a newer one: add --yes to confirm');
+  const context = connect(values);
+  const result = await redriveExecution(positionals[0]!, { force: values.force === true }, context);
+  if (values.json) {
+    out(JSON.stringify(result, null, 2));
+    return result.outcome === 'redriven' ? 0 : 1;
+  }
+  switch (result.outcome) {
+    case 'not-found':
+      out(`no execution named ${result.execution} (see: pipeline executions)`);
+      return 1;
+    case 'refused':
+      out(`Not redriven: ${result.execution}`);
+      for (const refusal of result.refusals) out(`  - ${refusal.reason}`);
+      return 1;
+    case 'redriven':
+      for (const forced of result.forced) out(`Forced past: ${forced.reason}`);
+      out(
+        `Redriven ${result.execution} at ${result.redriveDate.toISOString()}: it resumes from the failed step.`,
+      );
+      out(`Follow it with: pipeline show ${result.execution}`);
+      return 0;
+  }
+});
+
+export const rollbackCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_OPTIONS,
+      to: { type: 'string' },
+      yes: { type: 'boolean' },
+      config: { type: 'string' },
+      'pipeline-region': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 2)
+    throw new UsageError('give the service and the environment: pipeline rollback orders-api prod');
+  if (!values.yes) throw new UsageError('a rollback deploys at once: add --yes to confirm');
+  const [service, environment] = positionals as [string, string];
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+  // Here --region names the region to roll back; the pipeline's own AWS region is --pipeline-region.
+  const { region: targetRegion, 'pipeline-region': pipelineRegion, ...connection } = values;
+  const context = connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
+  const by = (await context.identity()).name;
+  try {
+    const plan = await planRollback(
+      {
+        service,
+        environment,
+        ...(targetRegion && { region: targetRegion }),
+        ...(values.to && { to: values.to }),
+        by,
+      },
+      { config, records: context.records, clock: context.clock },
+    );
+    const started = await startRollback(plan, context);
+    if (values.json) {
+      out(
+        JSON.stringify(
+          {
+            outcome: started.alreadyExisted ? 'already-started' : 'started',
+            execution: plan.name,
+            version: plan.promotion.version,
+            current: plan.current,
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    for (const c of plan.current)
+      out(
+        `${service} ${c.environment}/${c.region}: ${c.version ?? '(never deployed)'} → ${plan.promotion.version}`,
+      );
+    out(
+      started.alreadyExisted
+        ? `Already started: ${plan.name}`
+        : `Started ${plan.name}: deploy, smoke checks and bake per region, rolled back again if they fail.`,
+    );
+    out(`Follow it with: pipeline show ${plan.name}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof RollbackRefusedError)) throw error;
+    if (values.json) out(JSON.stringify({ outcome: 'refused', reason: error.message }, null, 2));
+    else out(`Not rolled back: ${error.message}`);
+    return 1;
+  }
+});
+
+export function approvalCommand(decision: 'approve' | 'reject') {
+  return operatorCommand(async (args: string[], out: Out) => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...CONNECTION_OPTIONS, comment: { type: 'string' } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1)
+      throw new UsageError('give one approval id (from the email or pipeline status)');
+    const context = connect(values);
+    const identity = await context.identity();
+    const result = await decideApproval(
+      {
+        approvalId: positionals[0]!,
+        approver: identity.name,
+        decision,
+        ...(values.comment !== undefined && { comment: values.comment }),
+        userAgent: `pipeline-cli (${identity.arn})`,
+      },
+      {
+        store: context.approvals,
+        executions: context.control,
+        records: context.records,
+        clock: context.clock,
+      },
+    );
+    if (values.json) {
+      out(JSON.stringify(result, null, 2));
+    } else out(describeDecision(result, identity.name));
+    return ['approved', 'recorded', 'rejected'].includes(result.outcome) ? 0 : 1;
+  });
+}
+
+function describeDecision(result: DecisionResult, who: string): string {
+  if (result.outcome === 'not-found')
+    return `no approval ${result.approvalId} (check the id in the email's link)`;
+  const what = `${result.approval.service} ${result.approval.version} for ${result.approval.environment}/${result.approval.region}`;
+  switch (result.outcome) {
+    case 'approved':
+      return `Approved ${what} (by ${result.approvedBy.join(', ')}): the deploy goes ahead.`;
+    case 'recorded':
+      return `Recorded your approval of ${what}: ${result.approvals} of ${result.minApprovals} needed.`;
+    case 'rejected':
+      return `Rejected ${what}: the release stops there.`;
+    case 'already-decided':
+      return `Not counted: ${what} was already ${result.status} by ${result.decidedBy.join(', ')}.`;
+    case 'expired':
+      return `Not counted: the approval of ${what} expired at ${new Date(result.expiresAt).toISOString()}.`;
+    case 'not-allowed':
+      return result.reason === 'self-approval'
+        ? `Not counted: ${who} created the release tag of ${what} and may not approve it.`
+        : `Not counted: ${who} is not an approver of ${what} (use --as with your approver email?).`;
+    case 'superseded':
+      return `Not counted: this approval of ${what} was replaced by a newer one (the execution was redriven).`;
+    case 'execution-not-waiting':
+      return `Recorded, but the execution no longer waits for ${what} (it stopped or timed out).`;
+  }
+}

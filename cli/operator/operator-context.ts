@@ -1,0 +1,136 @@
+import { userInfo } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { ApprovalStore } from '../../shared/approvals/ports';
+import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
+import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/operator-identity.adapter';
+import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
+import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
+import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
+import type { ExecutionControl } from '../../shared/domain/ports';
+import type { PipelineExecutions } from '../../shared/operations/ports';
+import { LOCAL_TABLE_NAME } from '../../local-runtime/local-pipeline';
+import { UsageError } from '../usage-error';
+
+/** The options every operator command takes to say which pipeline it talks to. */
+export const CONNECTION_OPTIONS = {
+  local: { type: 'boolean' },
+  url: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  as: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const CONNECTION_HELP = `Which pipeline:
+  --local       the local stack started by \`pipeline local\` (at --url, default http://127.0.0.1:8787)
+  --stage       the deployed stage (default prod): table ecs-promotion-pipeline-<stage>, state machines
+                ecs-promotion-pipeline-<stage>-promote and -release
+  --region      the pipeline's AWS region (default: the SDK's, from AWS_REGION or the profile)
+  --profile     a named AWS profile (default: the SDK's credential chain)
+  --as          who you are, for approvals and the audit trail (default: your AWS identity's session or
+                user name; locally, local:<your login>)
+  --json        machine-readable output`;
+
+export const SERVICE_NAME = 'ecs-promotion-pipeline';
+export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:8787';
+
+/** What the operator commands need, wired to AWS or to the local stack. */
+export interface OperatorContext {
+  mode: 'aws' | 'local';
+  executions: PipelineExecutions;
+  records: DeploymentRecordStore;
+  approvals: ApprovalStore;
+  /** Answers approval callbacks (SendTaskSuccess/Failure). */
+  control: ExecutionControl;
+  clock: Clock;
+  identity(): Promise<OperatorIdentity>;
+  /** A link to the execution in the AWS console (AWS only): its graph, each step's input, output and logs. */
+  consoleLink(executionArn: string): string | undefined;
+}
+
+export interface ConnectionValues {
+  local?: boolean;
+  url?: string;
+  stage?: string;
+  region?: string;
+  profile?: string;
+  as?: string;
+}
+
+/** The stage's resource names, as serverless.yml names them. */
+export function stackNames(stage: string) {
+  return {
+    table: `${SERVICE_NAME}-${stage}`,
+    machines: { promote: `${SERVICE_NAME}-${stage}-promote`, release: `${SERVICE_NAME}-${stage}-release` },
+  };
+}
+
+export function connect(values: ConnectionValues): OperatorContext {
+  if (values.local) return connectLocal(values);
+  if (values.url) throw new UsageError('--url goes with --local (the local stack’s address)');
+  const stage = values.stage ?? 'prod';
+  if (!/^[A-Za-z0-9-]{1,40}$/.test(stage))
+    throw new UsageError(`--stage must be letters, digits and dashes, got "${stage}"`);
+  const client = {
+    ...(values.region && { region: values.region }),
+    ...(values.profile && { profile: values.profile }),
+  };
+  const names = stackNames(stage);
+  const sfn = new SFNClient(client);
+  const dynamo = new DynamoDBClient(client);
+  const sts = new STSClient(client);
+  return {
+    mode: 'aws',
+    executions: new StepFunctionsPipelineExecutions({ client: sfn, machineNames: names.machines }),
+    records: new DynamoDeploymentRecords({ tableName: names.table, client: dynamo }),
+    approvals: new DynamoApprovalStore({ tableName: names.table, client: dynamo }),
+    control: new StepFunctionsExecutionControl({ clients: sfn }),
+    clock: systemClock,
+    identity: async () => {
+      const identity = await awsOperatorIdentity(sts);
+      return values.as ? { ...identity, name: values.as } : identity;
+    },
+    consoleLink: (executionArn) => {
+      const region = executionArn.split(':')[3];
+      return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+    },
+  };
+}
+
+function connectLocal(values: ConnectionValues): OperatorContext {
+  for (const option of ['stage', 'region', 'profile'] as const)
+    if (values[option]) throw new UsageError(`--${option} is for AWS; drop it with --local`);
+  const url = values.url ?? DEFAULT_LOCAL_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url must be the local stack's address, like ${DEFAULT_LOCAL_URL}; got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname))
+    throw new UsageError(`--url must be an http://127.0.0.1:<port> address (the local stack), got "${url}"`);
+  const base = url.replace(/\/+$/, '');
+  // The local stack ignores signatures; the SDK still wants credentials to sign with.
+  const client = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const sfn = new SFNClient({ ...client, endpoint: `${base}/aws/states` });
+  const dynamo = new DynamoDBClient({ ...client, endpoint: `${base}/aws/dynamodb` });
+  const name = values.as ?? `local:${userInfo().username}`;
+  return {
+    mode: 'local',
+    executions: new StepFunctionsPipelineExecutions({
+      client: sfn,
+      machineNames: { promote: 'promote', release: 'release' },
+    }),
+    records: new DynamoDeploymentRecords({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
+    approvals: new DynamoApprovalStore({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
+    control: new StepFunctionsExecutionControl({ clients: sfn }),
+    clock: systemClock,
+    identity: async () => ({ arn: name, name }),
+    consoleLink: () => undefined,
+  };
+}

@@ -1,0 +1,307 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
+import type { PipelineConfig } from '../../shared/config/config.schema';
+import { readableCause } from '../../shared/domain/failure-cause';
+import { planStages } from '../../shared/domain/stage';
+import { apiState, viewExecution, type ApiState } from '../../shared/operations/execution-view';
+import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
+import { duration, shortSha, shortVersion, table } from '../format';
+import { UsageError } from '../usage-error';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
+import { operatorCommand } from './operator-errors';
+
+type Out = (text: string) => void;
+
+export const STATUS_USAGE = `usage: pipeline status [service] [--config <file>] [--local | --stage <s> --region <r>] [--json]
+
+What version runs in every environment and region of every service (or one), since when and by which
+execution, and what is under way: deploying, baking, waiting for approval (with the approval id).
+  --config      pipeline configuration: which services, environments and regions (default pipeline.config.yml)
+${CONNECTION_HELP}`;
+
+export const EXECUTIONS_USAGE = `usage: pipeline executions [--service <s>] [--status <STATUS>] [--limit <n>] [--local | --stage …] [--json]
+
+The pipeline's executions, newest first, with the stage each reached.
+  --service     only this service's
+  --status      RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE
+  --limit       at most this many (default 20)
+${CONNECTION_HELP}`;
+
+export const SHOW_USAGE = `usage: pipeline show <execution> [--local | --stage …] [--json]
+
+One execution: every stage with its steps (status, duration, attempts) and, for a failure, the failing
+step's error and cause, and where to read more.
+${CONNECTION_HELP}`;
+
+export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--local | --stage …] [--json]
+
+The deployment records of a service, newest first: every deploy, rollback, approval and skip, with who or
+what triggered it and how it ended.
+  --environment only this environment's
+  --limit       at most this many (default 50)
+${CONNECTION_HELP}`;
+
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+
+export const statusCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONNECTION_OPTIONS, config: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 1) throw new UsageError('give at most one service');
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+  const service = positionals[0];
+  const targets = targetsOf(config, service);
+  const context = connect(values);
+  const statuses = await withApprovalIds(await pipelineStatus(targets, context), context);
+  if (values.json) {
+    out(JSON.stringify({ targets: statuses }, null, 2));
+    return 0;
+  }
+  for (const name of [...new Set(statuses.map((s) => s.service))]) {
+    out(name);
+    const rows = [['ENVIRONMENT', 'REGION', 'VERSION', 'DIGEST', 'SINCE', 'EXECUTION', 'NOW']];
+    for (const s of statuses.filter((t) => t.service === name))
+      rows.push([
+        s.environment,
+        s.region,
+        s.running ? shortVersion(s.running.version) : '(never deployed)',
+        s.running ? shortSha(s.running.digest) : '-',
+        s.running ? when(s.running.at) : '-',
+        s.running?.execution ?? '-',
+        s.inProgress ? describeInProgress(s.inProgress) : '-',
+      ]);
+    out(table(rows, '  '));
+  }
+});
+
+type StatusWithApproval = TargetStatus & {
+  inProgress: (TargetStatus['inProgress'] & { approvalId?: string }) | null;
+};
+
+/** A region waiting for approval shows the approval's id: what `pipeline approve` takes. */
+async function withApprovalIds(
+  statuses: TargetStatus[],
+  context: OperatorContext,
+): Promise<StatusWithApproval[]> {
+  return Promise.all(
+    statuses.map(async (s) => {
+      if (s.inProgress?.activity !== 'waiting for approval') return s;
+      const approval = await context.approvals.byStage(s.inProgress.execution, s.environment, s.region);
+      return approval?.status === 'pending'
+        ? { ...s, inProgress: { ...s.inProgress, approvalId: approval.approvalId } }
+        : s;
+    }),
+  );
+}
+
+function describeInProgress(p: NonNullable<StatusWithApproval['inProgress']>): string {
+  const approval = p.approvalId ? ` ${p.approvalId}` : '';
+  return `${p.activity}${approval}: ${p.version ? shortVersion(p.version) : '?'} (${p.execution})`;
+}
+
+function targetsOf(config: PipelineConfig, service: string | undefined) {
+  const services = config.services.map((s) => s.name);
+  if (service !== undefined && !services.includes(service))
+    throw new UsageError(`no service "${service}" in the config (services: ${services.join(', ')})`);
+  return (service ? [service] : services).flatMap((name) =>
+    [...planStages(config, name, 'push'), ...planStages(config, name, 'tag')].map((stage) => ({
+      service: name,
+      environment: stage.environment,
+      region: stage.region,
+    })),
+  );
+}
+
+export const executionsCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_OPTIONS,
+      service: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const status = values.status?.toUpperCase();
+  if (status !== undefined && !STATUSES.includes(status))
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}; got "${values.status}"`);
+  const limit = positiveInteger(values.limit, 20, '--limit');
+  const context = connect(values);
+  const listed = await context.executions.list(status ? { status } : {});
+  const summaries = [];
+  for (const item of listed) {
+    if (summaries.length >= limit) break;
+    const execution = await context.executions.find(item.name);
+    if (!execution) continue;
+    const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+    if (values.service && view.summary.service !== values.service) continue;
+    summaries.push({ ...view.summary, error: execution.error ?? null });
+  }
+  if (values.json) {
+    out(JSON.stringify({ executions: summaries }, null, 2));
+    return 0;
+  }
+  if (summaries.length === 0) {
+    out('no executions');
+    return 0;
+  }
+  const rows = [['STARTED', 'STATUS', 'EXECUTION', 'SERVICE', 'VERSION', 'STAGE']];
+  for (const s of summaries)
+    rows.push([
+      when(Date.parse(s.startDate)),
+      s.status,
+      s.name,
+      s.service ?? '-',
+      s.version ? shortVersion(s.version) : '-',
+      s.currentStage
+        ? `${s.currentStage.environment}/${s.currentStage.region}: ${s.currentStage.state}${s.error ? ` (${s.error})` : ''}`
+        : '-',
+    ]);
+  out(table(rows));
+});
+
+export const showCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({ args, options: CONNECTION_OPTIONS, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
+  const name = positionals[0]!;
+  const context = connect(values);
+  const execution = await context.executions.find(name);
+  if (!execution) {
+    out(`no execution named ${name} (see: pipeline executions)`);
+    return 1;
+  }
+  const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+  const failedStep = [...view.states].reverse().find((s) => s.error);
+  const failure = execution.error
+    ? {
+        error: execution.error,
+        cause: execution.cause === undefined ? null : readableCause(execution.cause),
+        step: failingStep(view.stages, view.states.map(apiState)),
+      }
+    : null;
+  const link = context.consoleLink(execution.executionArn);
+  if (values.json) {
+    out(
+      JSON.stringify(
+        {
+          ...view.summary,
+          executionArn: execution.executionArn,
+          redriveCount: execution.redriveCount,
+          failure,
+          stages: view.stages,
+          ...(link && { console: link }),
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  out(
+    `${view.summary.name}  ${view.summary.status}  ${view.summary.service ?? ''} ${view.summary.version ?? ''}`,
+  );
+  out(
+    `started ${view.summary.startDate}${view.summary.stopDate ? `, stopped ${view.summary.stopDate}` : ''}` +
+      (execution.redriveCount > 0 ? `, redriven ${execution.redriveCount}×` : ''),
+  );
+  for (const stage of view.stages) {
+    out('');
+    out(`${stage.environment}/${stage.region}: ${stage.outcome}`);
+    if (stage.states.length === 0) continue;
+    const attempts = view.states.filter((s) => s.stage === view.stages.indexOf(stage));
+    const rows = [['STEP', 'STATUS', 'DURATION', 'ATTEMPTS']];
+    stage.states.forEach((s, i) =>
+      rows.push([
+        s.state,
+        s.error ? `failed: ${s.error}` : s.exitedAt ? 'done' : 'running',
+        s.durationMs === null ? '-' : duration(s.durationMs),
+        String(attempts[i]?.attempts ?? '-'),
+      ]),
+    );
+    out(table(rows, '  '));
+  }
+  if (failure) {
+    out('');
+    out(`Failed${failure.step ? ` at ${failure.step}` : ''}: ${failure.error}`);
+    if (failure.cause) out(`  ${failure.cause}`);
+    if (failedStep?.cause && failedStep.error !== failure.error)
+      out(`  first error: ${failedStep.error}: ${readableCause(failedStep.cause)}`);
+    out(
+      `Next: fix the cause, then \`pipeline redrive ${name}\` resumes from the failed step (docs/operations.md).`,
+    );
+  }
+  if (link) out(`Console (graph, each step's input/output and logs): ${link}`);
+});
+
+/** `prod/us-east-1 › Run smoke tests`: the stage and step where the execution failed. */
+function failingStep(
+  stages: { environment: string; region: string; states: ApiState[] }[],
+  outside: ApiState[],
+) {
+  for (const stage of [...stages].reverse()) {
+    const failed = [...stage.states].reverse().find((s) => s.error && s.state !== 'Stop the stage');
+    if (failed) return `${stage.environment}/${stage.region} › ${failed.state}`;
+    if (stage.states.some((s) => s.state === 'Stop the stage')) return `${stage.environment}/${stage.region}`;
+  }
+  return [...outside].reverse().find((s) => s.error)?.state ?? null;
+}
+
+export const historyCommand = operatorCommand(async (args: string[], out: Out) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONNECTION_OPTIONS, environment: { type: 'string' }, limit: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('give one service (see: pipeline status)');
+  const limit = positiveInteger(values.limit, 50, '--limit');
+  const context = connect(values);
+  const records = (await context.records.history(positionals[0]!))
+    .filter((r) => !values.environment || r.environment === values.environment)
+    .slice(0, limit);
+  if (values.json) {
+    out(JSON.stringify({ records }, null, 2));
+    return 0;
+  }
+  if (records.length === 0) {
+    out(`no deployment records for ${positionals[0]}`);
+    return 0;
+  }
+  const rows = [['AT', 'ENVIRONMENT', 'REGION', 'VERSION', 'DIGEST', 'KIND', 'OUTCOME', 'BY', 'EXECUTION']];
+  for (const r of records)
+    rows.push([
+      when(r.at),
+      r.environment,
+      r.region,
+      shortVersion(r.version),
+      shortSha(r.digest),
+      r.kind,
+      r.outcome + (r.detail ? ` (${oneLine(r.detail)})` : ''),
+      r.triggeredBy,
+      r.execution,
+    ]);
+  out(table(rows));
+});
+
+function when(epochMs: number): string {
+  return new Date(epochMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+function positiveInteger(value: string | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${option} must be a positive whole number, got "${value}"`);
+  return n;
+}
