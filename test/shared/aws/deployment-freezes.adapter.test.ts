@@ -91,7 +91,7 @@ describe('DynamoDeploymentFreezes (dynalite)', () => {
 
 describe('DynamoDeploymentFreezes (mocked SDK)', () => {
   // Mocked only while this block runs: the mock patches every document client, dynalite's too.
-  let documents: ReturnType<typeof mockClient<DynamoDBDocumentClient>>;
+  let documents: ReturnType<typeof mockClient>;
   beforeAll(() => {
     documents = mockClient(DynamoDBDocumentClient);
   });
