@@ -28,6 +28,9 @@ import { DynamoStageEvidenceStore } from '../shared/aws/stage-evidence.adapter';
 import { DynamoDeploymentRecords } from '../shared/aws/deployment-records.adapter';
 import { createAcquireStageLock } from '../functions/acquire-stage-lock/handler';
 import { createReleaseStageLock } from '../functions/release-stage-lock/handler';
+import { createCheckDeploymentGate } from '../functions/check-deployment-gate/handler';
+import { DynamoDeploymentFreezes } from '../shared/aws/deployment-freezes.adapter';
+import type { DeploymentFreeze } from '../shared/domain/deployment-gate';
 import { createCheckRelease } from '../functions/check-release/handler';
 import { createRequestApproval } from '../functions/request-approval/handler';
 import { createResolveReleaseImage } from '../functions/resolve-release-image/handler';
@@ -131,6 +134,8 @@ export class LocalPipeline {
   readonly approvalStore: DynamoApprovalStore;
   /** The deployment records table (what runs where, and the audit trail). */
   readonly records: DynamoDeploymentRecords;
+  /** Environment freezes (real DynamoDB adapter on dynalite): what the deployment gate reads. */
+  readonly freezes: DynamoDeploymentFreezes;
   private readonly executions: LocalExecutionControl;
   private readonly closing = new AbortController();
 
@@ -171,8 +176,10 @@ export class LocalPipeline {
     const evidence = new DynamoStageEvidenceStore({ client: dynamo.client, tableName });
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
     const records = new DynamoDeploymentRecords({ client: dynamo.client, tableName });
+    const freezes = new DynamoDeploymentFreezes({ client: dynamo.client, tableName });
     this.approvalStore = approvalStore;
     this.records = records;
+    this.freezes = freezes;
     this.executions = executions;
     this.mailbox = new LocalMailbox({ clock });
     if (options.clickApprovalLinks)
@@ -207,6 +214,9 @@ export class LocalPipeline {
           createFailStage({ locks, approvals: approvalStore, records, clock }),
         ),
         acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, records, clock })),
+        checkDeploymentGate: step('check-deployment-gate', () =>
+          createCheckDeploymentGate({ freezes, clock }),
+        ),
         releaseStageLock: step('release-stage-lock', () =>
           createReleaseStageLock({ locks, evidence, records, clock }),
         ),
@@ -259,6 +269,33 @@ export class LocalPipeline {
     }
     if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
     return pipeline;
+  }
+
+  /**
+   * Freezes an environment, as `pipeline freeze` does: stages there wait at the deployment gate until it
+   * is lifted (or fail after the environment's freezeWaitHours). Rollbacks of failed stages still run.
+   */
+  async freeze(
+    environment: string,
+    reason: string,
+    by: string,
+    options: { until?: number } = {},
+  ): Promise<DeploymentFreeze> {
+    this.knownEnvironment(environment);
+    if (!reason.trim()) throw new Error('a freeze needs a reason: say why deployments must wait');
+    return this.freezes.freeze(environment, { reason, by, at: this.clock.now(), ...options });
+  }
+
+  /** Lifts an environment's freeze; waiting stages deploy at their next check (within five minutes). */
+  async unfreeze(environment: string, by = 'local operator'): Promise<DeploymentFreeze | undefined> {
+    this.knownEnvironment(environment);
+    return this.freezes.unfreeze(environment, { by, at: this.clock.now() });
+  }
+
+  private knownEnvironment(environment: string): void {
+    const known = this.config.environments.map((e) => e.name);
+    if (!known.includes(environment))
+      throw new Error(`unknown environment "${environment}"; known: ${known.join(', ')}`);
   }
 
   /** Delivers one EventBridge event to every rule whose pattern matches it, as EventBridge would. */

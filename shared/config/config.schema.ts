@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CLOCK_TIME, isTimeZone, toMinutes, WEEKDAYS } from '../domain/deployment-gate';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -39,6 +40,32 @@ const approvalPolicy = z
     path: ['minApprovals'],
   });
 
+/** When deployments to an environment may start; outside every window a stage waits for the next. */
+const deploymentWindow = z
+  .object({
+    days: z
+      .array(
+        z.enum(WEEKDAYS, {
+          error: () => `days are ${WEEKDAYS.join(', ')} (lowercase, three letters)`,
+        }),
+      )
+      .min(1, 'list at least one day')
+      .refine((d) => new Set(d).size === d.length, 'days must not repeat'),
+    start: z.string().regex(CLOCK_TIME, 'start must be a 24-hour time "HH:MM" such as "09:00"'),
+    end: z.string().regex(CLOCK_TIME, 'end must be a 24-hour time "HH:MM" such as "16:00" (or "24:00")'),
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'timezone must be an IANA time zone such as "Europe/Berlin" or "UTC"'),
+  })
+  .strict()
+  .refine(
+    (w) => !CLOCK_TIME.test(w.start) || !CLOCK_TIME.test(w.end) || toMinutes(w.start) < toMinutes(w.end),
+    {
+      message: 'end must be after start on the same day (split a window across midnight into two)',
+      path: ['end'],
+    },
+  );
+
 const environment = z
   .object({
     name: name('environment name'),
@@ -51,6 +78,17 @@ const environment = z
       .min(1, 'list at least one region')
       .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
     approval: approvalPolicy.optional(),
+    /** Deployments start only inside one of these (none: any time). Freezes apply on top. */
+    deploymentWindows: z
+      .array(deploymentWindow)
+      .min(1, 'list at least one window, or leave the field out')
+      .optional(),
+    /** How long a stage waits for a freeze to lift or a window to open before it fails. */
+    freezeWaitHours: z
+      .number()
+      .positive()
+      .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
+      .default(24),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export const ERROR_NAMES = {
   approvalRejected: 'ApprovalRejected',
   approvalExpired: 'ApprovalExpired',
   stageLocked: 'StageLocked',
+  deploymentFrozen: 'DeploymentFrozen',
+  outsideDeploymentWindow: 'OutsideDeploymentWindow',
 } as const;
 
 /** Base for errors a state machine may catch: the cause is written for the operator who reads it. */
@@ -74,4 +76,14 @@ export class ApprovalRejectedError extends PipelineError {
 /** Another execution holds the stage's deployment lock: retried until it is released. */
 export class StageLockedError extends PipelineError {
   override readonly name = ERROR_NAMES.stageLocked;
+}
+
+/** The environment stayed frozen for longer than the stage may wait (freezeWaitHours); nothing was deployed. */
+export class DeploymentFrozenError extends PipelineError {
+  override readonly name = ERROR_NAMES.deploymentFrozen;
+}
+
+/** No deployment window opens within the stage's wait (freezeWaitHours); nothing was deployed. */
+export class OutsideDeploymentWindowError extends PipelineError {
+  override readonly name = ERROR_NAMES.outsideDeploymentWindow;
 }

@@ -1,4 +1,5 @@
 import type { PipelineConfig, SmokeCheckConfig, Trigger } from '../config/config.schema';
+import type { DeploymentWindow } from './deployment-gate';
 
 /**
  * One environment/region a version is deployed to, with everything the steps need. The plan is computed
@@ -16,6 +17,8 @@ export interface Stage {
   alarms: { names: string[]; prefixes: string[] };
   bakeSeconds: number;
   deploymentTimeoutSeconds: number;
+  /** The deployment gate before the deploy: the environment's windows (none: any time) and how long to wait. */
+  gate: { windows: DeploymentWindow[]; maxWaitSeconds: number };
   /** Set when a person must approve before this stage deploys. */
   approval?: {
     approvers: string[];
@@ -58,6 +61,10 @@ export function planStages(
         alarms: settings.alarms,
         bakeSeconds: Math.round(settings.bakeMinutes * 60),
         deploymentTimeoutSeconds: Math.round(settings.deploymentTimeoutMinutes * 60),
+        gate: {
+          windows: env.deploymentWindows ?? [],
+          maxWaitSeconds: Math.round(env.freezeWaitHours * 3600),
+        },
         ...(env.approval && {
           approval: {
             approvers: env.approval.approvers,

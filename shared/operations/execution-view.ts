@@ -258,6 +258,8 @@ export type Activity =
   | 'starting'
   | 'waiting for approval'
   | 'waiting for the deployment lock'
+  | 'waiting: environment frozen'
+  | 'waiting: outside deployment window'
   | 'deploying'
   | 'smoke testing'
   | 'baking'
@@ -265,10 +267,13 @@ export type Activity =
   | 'finishing';
 
 export const ACTIVITY_OF_STATE: Record<string, Activity> = {
-  'Needs approval?': 'starting',
   'Wait for approval': 'waiting for approval',
   'Take the deployment lock': 'waiting for the deployment lock',
-  'Superseded?': 'starting',
+  'Superseded or needs approval?': 'starting',
+  'Check the deployment gate': 'starting',
+  'Deployment gate open?': 'starting',
+  'Wait while the environment is frozen': 'waiting: environment frozen',
+  'Wait for the deployment window': 'waiting: outside deployment window',
   'Deploy to region': 'deploying',
   'Deploy the stage again': 'deploying',
   'Wait for ECS deployment': 'deploying',

@@ -44,7 +44,15 @@ export function failStage(state: FailedStageState, currentRedriveCount: number):
       `${state.failure.Error} and then the rollback failed: ${describe(state.rollbackFailure)}. ` +
         'The service may run the new revision: check it, fix the cause and redrive to roll back again.',
     );
-  throw new StageFailedError(state.failure.Error, state.rollback?.summary ?? describe(state.failure));
+  throw new StageFailedError(state.failure.Error, failureDetail(state));
+}
+
+/** The gate held the stage before its deploy: there was nothing to roll back, so no rollback summary. */
+function heldByGate(state: FailedStageState): boolean {
+  return (
+    state.failure.Error === ERROR_NAMES.deploymentFrozen ||
+    state.failure.Error === ERROR_NAMES.outsideDeploymentWindow
+  );
 }
 
 /** How the failed stage ended, for its deployment record. */
@@ -52,11 +60,13 @@ export function failureOutcome(state: FailedStageState): RecordOutcome {
   if (state.failure.Error === ERROR_NAMES.approvalRejected) return 'rejected';
   if (state.failure.Error === ERROR_NAMES.approvalExpired) return 'approval expired';
   if (state.rollbackFailure) return 'rollback failed';
+  if (heldByGate(state)) return 'failed';
   return state.deployment || state.rollback ? 'rolled back' : 'failed';
 }
 
 /** The one-line cause a failed stage's record keeps. */
 export function failureDetail(state: FailedStageState): string {
+  if (heldByGate(state)) return describe(state.failure);
   return state.rollback?.summary ?? describe(state.failure);
 }
 

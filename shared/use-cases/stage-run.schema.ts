@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AWS_REGION } from '../config/config.schema';
+import { CLOCK_TIME, WEEKDAYS } from '../domain/deployment-gate';
 import { DIGEST } from '../domain/image';
 
 /**
@@ -34,6 +35,20 @@ export const stageSchema = z.object({
   alarms: z.object({ names: z.array(z.string()), prefixes: z.array(z.string()) }),
   bakeSeconds: z.number().min(0),
   deploymentTimeoutSeconds: z.number().positive(),
+  /** Absent in executions started before the gate existed: they deploy at any time after 24 hours' wait. */
+  gate: z
+    .object({
+      windows: z.array(
+        z.object({
+          days: z.array(z.enum(WEEKDAYS)).min(1),
+          start: z.string().regex(CLOCK_TIME),
+          end: z.string().regex(CLOCK_TIME),
+          timezone: z.string().min(1),
+        }),
+      ),
+      maxWaitSeconds: z.number().positive(),
+    })
+    .default({ windows: [], maxWaitSeconds: 24 * 3600 }),
   approval: z
     .object({
       approvers: z.array(z.string()),

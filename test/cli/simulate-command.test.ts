@@ -32,7 +32,7 @@ describe('pipeline simulate', () => {
       stateMachine: 'promote',
       name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
       status: 'SUCCEEDED',
-      transitions: 12,
+      transitions: 13,
       deployments: [
         {
           service: 'orders-api',
@@ -46,8 +46,9 @@ describe('pipeline simulate', () => {
     expect(report.executions[0].states.map((s: { state: string }) => s.state)).toEqual([
       'Deploy each stage in order',
       'Take the deployment lock',
-      'Superseded?',
-      'Needs approval?',
+      'Superseded or needs approval?',
+      'Check the deployment gate',
+      'Deployment gate open?',
       'Deploy to region',
       'Wait for ECS deployment',
       'Run smoke tests',
@@ -122,7 +123,7 @@ describe('pipeline simulate', () => {
     // Assess
     expect(code).toBe(0);
     expect(out).toContain(
-      'promote push-payments-api-9fceb02d0ae5-8b21d48b21d4: SUCCEEDED, 12 state transitions',
+      'promote push-payments-api-9fceb02d0ae5-8b21d48b21d4: SUCCEEDED, 13 state transitions',
     );
     expect(out).toMatch(/stage 1: ppe\/eu-west-1/);
     expect(out).toMatch(/Wait for ECS deployment\s+ok\s+1m 30s/);

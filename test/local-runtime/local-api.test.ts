@@ -232,7 +232,7 @@ describe('the local API against a local pipeline', () => {
         status: 'SUCCEEDED',
         startDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         stopDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-        transitions: 12,
+        transitions: 13,
         service: 'orders-api',
         version: 'sha-4b825dc642cb6eb9a060e54bf8d69288fbee4904',
         currentStage: { environment: 'ppe', region: 'eu-west-1', state: 'Stage deployed' },

@@ -55,7 +55,7 @@ afterEach(async () => {
 });
 
 describe('promote state machine, executed locally', () => {
-  it('when a sha-* image is pushed, it deploys the digest to PPE, smoke-tests, bakes and succeeds in 12 transitions', async () => {
+  it('when a sha-* image is pushed, it deploys the digest to PPE, smoke-tests, bakes and succeeds in 13 transitions', async () => {
     // Prepare
     await start();
 
@@ -66,7 +66,7 @@ describe('promote state machine, executed locally', () => {
     expect(decision).toMatchObject({ started: true, name: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c' });
     const execution = await onlyExecution();
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.stateTransitions).toBe(12);
+    expect(execution.stateTransitions).toBe(13);
     const digest = (event('ecr-push-orders-api.json').detail as Record<string, string>)['image-digest'];
     expect(JSON.parse(execution.output!)).toMatchObject({
       service: 'orders-api',
@@ -130,7 +130,7 @@ describe('promote state machine, executed locally', () => {
       .filter((e) => e.type === 'TaskFailed')
       .map((e) => e.details.error);
     expect(failures).toEqual(['AwsTransientError', 'AwsTransientError', 'Lambda.TooManyRequestsException']);
-    expect(execution.stateTransitions).toBe(12 + 3);
+    expect(execution.stateTransitions).toBe(13 + 3);
     expect(servingCommit()).toBe(GOOD_COMMIT);
   });
 

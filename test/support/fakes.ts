@@ -5,6 +5,11 @@ import {
   type DeploymentRecord,
   type DeploymentRecordStore,
 } from '../../shared/domain/deployment-record';
+import {
+  isInForce,
+  type DeploymentFreeze,
+  type DeploymentFreezes,
+} from '../../shared/domain/deployment-gate';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import type {
   ContainerPlatform,
@@ -169,5 +174,31 @@ export class InMemoryDeploymentRecords implements DeploymentRecordStore {
   /** Every record, oldest first, for assertions. */
   all(): DeploymentRecord[] {
     return [...this.records.values()].sort((a, b) => a.at - b.at);
+  }
+}
+
+/** Freezes in memory, with the adapter's semantics: a freeze past its `until` no longer counts. */
+export class InMemoryDeploymentFreezes implements DeploymentFreezes {
+  readonly freezes = new Map<string, DeploymentFreeze>();
+
+  async freeze(environment: string, freeze: Omit<DeploymentFreeze, 'environment'>) {
+    const stored = { environment, ...freeze };
+    this.freezes.set(environment, stored);
+    return stored;
+  }
+
+  async unfreeze(environment: string) {
+    const lifted = this.freezes.get(environment);
+    this.freezes.delete(environment);
+    return lifted;
+  }
+
+  async current(environment: string, now: number) {
+    const freeze = this.freezes.get(environment);
+    return freeze && isInForce(freeze, now) ? freeze : undefined;
+  }
+
+  async list(now: number) {
+    return [...this.freezes.values()].filter((f) => isInForce(f, now));
   }
 }

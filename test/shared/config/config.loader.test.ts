@@ -244,6 +244,7 @@ describe('planStages', () => {
       alarms: { names: ['orders-api-ppe-5xx'], prefixes: ['orders-api-ppe-latency'] },
       bakeSeconds: 300,
       deploymentTimeoutSeconds: 1800,
+      gate: { windows: [], maxWaitSeconds: 24 * 3600 },
     });
   });
 

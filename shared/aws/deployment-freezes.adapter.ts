@@ -1,0 +1,122 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { isInForce, type DeploymentFreeze, type DeploymentFreezes } from '../domain/deployment-gate';
+import { mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
+
+const PARTITION = 'FREEZES';
+
+/**
+ * Freezes in the pipeline table, one partition for all environments (there are a handful): `FREEZES` /
+ * `ENV#<environment>` holds the freeze in force, `FREEZES` / `LIFTED#<environment>#<at>` keeps each lifted
+ * freeze with who lifted it, as the audit trail. No TTL: a freeze with an end stays until unfrozen, but
+ * stops counting once its `until` has passed.
+ */
+export class DynamoDeploymentFreezes implements DeploymentFreezes {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
+    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  }
+
+  async freeze(
+    environment: string,
+    freeze: { reason: string; by: string; at: number; until?: number },
+  ): Promise<DeploymentFreeze> {
+    const stored: DeploymentFreeze = { environment, ...freeze };
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...keyOf(environment), freeze: stored },
+        }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB PutItem of the freeze of ${environment}`);
+    }
+    return stored;
+  }
+
+  async unfreeze(
+    environment: string,
+    lift: { by: string; at: number },
+  ): Promise<DeploymentFreeze | undefined> {
+    let lifted: DeploymentFreeze | undefined;
+    try {
+      const result = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: keyOf(environment),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      lifted = result.Attributes?.freeze as DeploymentFreeze | undefined;
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB DeleteItem of the freeze of ${environment}`);
+    }
+    if (!lifted) return undefined;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            [PIPELINE_TABLE.partitionKey]: PARTITION,
+            [PIPELINE_TABLE.sortKey]: `LIFTED#${environment}#${String(lift.at).padStart(15, '0')}`,
+            freeze: lifted,
+            liftedBy: lift.by,
+            liftedAt: lift.at,
+          },
+        }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB PutItem of the lifted freeze of ${environment}`);
+    }
+    return lifted;
+  }
+
+  async current(environment: string, now: number): Promise<DeploymentFreeze | undefined> {
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.options.tableName, Key: keyOf(environment), ConsistentRead: true }),
+      );
+      const freeze = Item?.freeze as DeploymentFreeze | undefined;
+      return freeze && isInForce(freeze, now) ? freeze : undefined;
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB GetItem of the freeze of ${environment}`);
+    }
+  }
+
+  async list(now: number): Promise<DeploymentFreeze[]> {
+    const found: DeploymentFreeze[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
+            ExpressionAttributeValues: { ':pk': PARTITION, ':prefix': 'ENV#' },
+            ConsistentRead: true,
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) found.push(item.freeze as DeploymentFreeze);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw mapAwsError(error, 'DynamoDB Query of the deployment freezes');
+    }
+    return found.filter((f) => isInForce(f, now)).sort((a, b) => a.environment.localeCompare(b.environment));
+  }
+}
+
+function keyOf(environment: string) {
+  return { [PIPELINE_TABLE.partitionKey]: PARTITION, [PIPELINE_TABLE.sortKey]: `ENV#${environment}` };
+}
