@@ -9,6 +9,8 @@ import { OperatorUnavailableError } from './operator/operator-errors';
 import {
   approvalCommand,
   APPROVE_USAGE,
+  freezeCommand,
+  FREEZE_USAGE,
   redriveCommand,
   REDRIVE_USAGE,
   rollbackCommand,
@@ -42,6 +44,7 @@ Operators (against AWS, or the local stack with --local; see docs/operations.md)
   redrive    resume a failed execution from the failed step (refused when it would do harm)
   rollback   deploy an earlier release again, through the same checks
   approve    approve a production region (reject: reject it)
+  freeze     hold every deployment to an environment during an incident (unfreeze: lift it)
 
 Exit codes: 0 success; 1 the run did not do what it should, or an operator command was refused or found
 nothing; 2 bad input (usage, config, event files); 3 the pipeline could not be reached (AWS credentials,
@@ -62,6 +65,8 @@ const COMMANDS: Record<
   rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
   approve: { run: approvalCommand('approve'), usage: APPROVE_USAGE },
   reject: { run: approvalCommand('reject'), usage: APPROVE_USAGE },
+  freeze: { run: freezeCommand('freeze'), usage: FREEZE_USAGE },
+  unfreeze: { run: freezeCommand('unfreeze'), usage: FREEZE_USAGE },
 };
 
 /** Runs one CLI command and returns the process exit code. Errors become one line on stderr, never a stack. */

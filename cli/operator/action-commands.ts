@@ -196,3 +196,74 @@ function describeDecision(result: DecisionResult, who: string): string {
       return `Recorded, but the execution no longer waits for ${what} (it stopped or timed out).`;
   }
 }
+
+export const FREEZE_USAGE = `usage: pipeline freeze <environment> --reason <text> [--for <hours>] [--config <file>] [--local | --stage …] [--json]
+       pipeline unfreeze <environment> [--config <file>] [--local | --stage …] [--json]
+
+Freezes an environment during an incident: every service's deployments there wait at the deployment gate
+(after their approval) until it is unfrozen, and fail after the environment's freezeWaitHours. Rollbacks
+are never held. Redrives into a frozen environment are refused.
+  --reason      why (shown to everyone who asks why their release waits)
+  --for         lift the freeze by itself after this many hours
+${CONNECTION_HELP}`;
+
+export function freezeCommand(action: 'freeze' | 'unfreeze') {
+  return operatorCommand(async (args: string[], out: Out) => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        ...CONNECTION_OPTIONS,
+        reason: { type: 'string' },
+        for: { type: 'string' },
+        config: { type: 'string' },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) throw new UsageError(`give one environment: pipeline ${action} prod`);
+    const environment = positionals[0]!;
+    const known = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE).environments.map((e) => e.name);
+    if (!known.includes(environment))
+      throw new UsageError(
+        `no environment "${environment}" in the config (environments: ${known.join(', ')})`,
+      );
+    if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
+      throw new UsageError('unfreeze takes no --reason or --for');
+    const context = connect(values);
+    const by = (await context.identity()).name;
+    const now = context.clock.now();
+    if (action === 'unfreeze') {
+      const lifted = await context.freezes.unfreeze(environment, { by, at: now });
+      if (values.json) out(JSON.stringify({ environment, lifted: lifted ?? null }, null, 2));
+      else
+        out(
+          lifted
+            ? `Unfrozen ${environment} (frozen since ${new Date(lifted.at).toISOString()} by ${lifted.by}): waiting stages deploy within five minutes.`
+            : `${environment} was not frozen.`,
+        );
+      return 0;
+    }
+    const reason = values.reason?.trim();
+    if (!reason) throw new UsageError('a freeze needs --reason: say why deployments must wait');
+    if (reason.length > 500) throw new UsageError('--reason is at most 500 characters');
+    let until: number | undefined;
+    if (values.for !== undefined) {
+      const hours = Number(values.for);
+      if (!(hours > 0) || hours > 24 * 30)
+        throw new UsageError(`--for must be a number of hours between 0 and 720, got "${values.for}"`);
+      until = now + hours * 3_600_000;
+    }
+    const freeze = await context.freezes.freeze(environment, {
+      reason,
+      by,
+      at: now,
+      ...(until !== undefined && { until }),
+    });
+    if (values.json) out(JSON.stringify({ environment, freeze }, null, 2));
+    else
+      out(
+        `Frozen ${environment}${until ? ` until ${new Date(until).toISOString()}` : ''}: deployments there wait ` +
+          `(rollbacks still run). Lift it with: pipeline unfreeze ${environment}`,
+      );
+    return 0;
+  });
+}

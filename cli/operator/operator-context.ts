@@ -4,11 +4,13 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { ApprovalStore } from '../../shared/approvals/ports';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
+import { DynamoDeploymentFreezes } from '../../shared/aws/deployment-freezes.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/operator-identity.adapter';
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
 import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { ExecutionControl } from '../../shared/domain/ports';
 import type { PipelineExecutions } from '../../shared/operations/ports';
@@ -44,6 +46,7 @@ export interface OperatorContext {
   mode: 'aws' | 'local';
   executions: PipelineExecutions;
   records: DeploymentRecordStore;
+  freezes: DeploymentFreezes;
   approvals: ApprovalStore;
   /** Answers approval callbacks (SendTaskSuccess/Failure). */
   control: ExecutionControl;
@@ -88,6 +91,7 @@ export function connect(values: ConnectionValues): OperatorContext {
     mode: 'aws',
     executions: new StepFunctionsPipelineExecutions({ client: sfn, machineNames: names.machines }),
     records: new DynamoDeploymentRecords({ tableName: names.table, client: dynamo }),
+    freezes: new DynamoDeploymentFreezes({ tableName: names.table, client: dynamo }),
     approvals: new DynamoApprovalStore({ tableName: names.table, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
     clock: systemClock,
@@ -127,6 +131,7 @@ function connectLocal(values: ConnectionValues): OperatorContext {
       machineNames: { promote: 'promote', release: 'release' },
     }),
     records: new DynamoDeploymentRecords({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
+    freezes: new DynamoDeploymentFreezes({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     approvals: new DynamoApprovalStore({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
     clock: systemClock,

@@ -55,10 +55,16 @@ export const statusCommand = operatorCommand(async (args: string[], out: Out) =>
   const targets = targetsOf(config, service);
   const context = connect(values);
   const statuses = await withApprovalIds(await pipelineStatus(targets, context), context);
+  const frozen = await context.freezes.list(context.clock.now());
   if (values.json) {
-    out(JSON.stringify({ targets: statuses }, null, 2));
+    out(JSON.stringify({ frozen, targets: statuses }, null, 2));
     return 0;
   }
+  for (const freeze of frozen)
+    out(
+      `FROZEN ${freeze.environment} since ${when(freeze.at)} by ${freeze.by}: ${freeze.reason}` +
+        (freeze.until ? ` (until ${when(freeze.until)})` : ''),
+    );
   for (const name of [...new Set(statuses.map((s) => s.service))]) {
     out(name);
     const rows = [['ENVIRONMENT', 'REGION', 'VERSION', 'DIGEST', 'SINCE', 'EXECUTION', 'NOW']];

@@ -18,6 +18,7 @@ export const ERROR_NAMES = {
   stageLocked: 'StageLocked',
   deploymentFrozen: 'DeploymentFrozen',
   outsideDeploymentWindow: 'OutsideDeploymentWindow',
+  retriesExhausted: 'RetriesExhausted',
 } as const;
 
 /** Base for errors a state machine may catch: the cause is written for the operator who reads it. */

@@ -1,3 +1,4 @@
+import type { DeploymentFreezes } from '../domain/deployment-gate';
 import type { DeploymentOrder } from '../domain/ports';
 import { targetKey, type DeploymentRecord, type DeploymentRecordStore } from '../domain/deployment-record';
 import { isNewer } from '../use-cases/stage-lock';
@@ -27,12 +28,18 @@ export type RedriveOutcome =
  *   itself says NOT_REDRIVABLE;
  * - not when a stage it would run again is in an environment/region where a later execution has already
  *   deployed a newer version (`--force` goes ahead: the stage's lock then skips it as superseded, unless the
- *   release allows downgrades).
+ *   release allows downgrades);
+ * - not while an environment it would deploy to again is frozen (it would only wait at the gate, or fail).
  */
 export async function redriveExecution(
   name: string,
   options: { force: boolean },
-  deps: { executions: PipelineExecutions; records: DeploymentRecordStore; clock: Clock },
+  deps: {
+    executions: PipelineExecutions;
+    records: DeploymentRecordStore;
+    freezes: DeploymentFreezes;
+    clock: Clock;
+  },
 ): Promise<RedriveOutcome> {
   const execution = await deps.executions.find(name);
   if (!execution) return { outcome: 'not-found', execution: name };
@@ -45,7 +52,12 @@ export async function redriveExecution(
 
 export async function redriveRefusals(
   execution: ExecutionDetail,
-  deps: { executions: PipelineExecutions; records: DeploymentRecordStore; clock: Clock },
+  deps: {
+    executions: PipelineExecutions;
+    records: DeploymentRecordStore;
+    freezes: DeploymentFreezes;
+    clock: Clock;
+  },
 ): Promise<RedriveRefusal[]> {
   const refusals: RedriveRefusal[] = [];
   if (!REDRIVABLE_STATUSES.has(execution.status))
@@ -73,8 +85,18 @@ export async function redriveRefusals(
   if (!input.service || !input.version) return refusals;
   const mine = orderOf({ version: input.version, triggeredAt: input.trigger?.at, execution: execution.name });
   const running = new Map((await deps.records.running(input.service)).map((r) => [targetKey(r), r]));
-  for (const stage of view.stages) {
-    if (stage.outcome === 'deployed' || stage.outcome === 'superseded') continue; // not run again
+  const again = view.stages.filter((s) => s.outcome !== 'deployed' && s.outcome !== 'superseded');
+  for (const environment of new Set(again.map((s) => s.environment))) {
+    const freeze = await deps.freezes.current(environment, deps.clock.now());
+    if (freeze)
+      refusals.push({
+        reason:
+          `${environment} is frozen since ${new Date(freeze.at).toISOString()} by ${freeze.by}: ${freeze.reason}. ` +
+          `Redrive once it is lifted (pipeline unfreeze ${environment})`,
+        overridable: false,
+      });
+  }
+  for (const stage of again) {
     const there = running.get(targetKey(stage));
     if (!there || there.execution === execution.name || !isNewer(orderOf(there), mine)) continue;
     refusals.push({

@@ -22,11 +22,27 @@ export interface FailedStageState {
 
 export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
 
-/** Thrown to fail the execution; its name is the original error's, so Catch/alerts can match it. */
+/**
+ * Errors "Stop the stage" itself retries (a Lambda service hiccup while it runs). Failing the stage under
+ * one of these names would make the state machine retry the verdict five times.
+ */
+const RETRIED_BY_STOP_THE_STAGE = new Set([
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+]);
+
+/**
+ * Thrown to fail the execution; its name is the original error's, so Catch/alerts can match it, except
+ * for the Lambda service errors "Stop the stage" retries: those become RetriesExhausted, the original named
+ * in the message.
+ */
 export class StageFailedError extends PipelineError {
   constructor(errorName: string, message: string) {
-    super(message);
-    this.name = errorName;
+    const retried = RETRIED_BY_STOP_THE_STAGE.has(errorName);
+    super(retried && !message.startsWith(errorName) ? `${errorName} after every retry: ${message}` : message);
+    this.name = retried ? ERROR_NAMES.retriesExhausted : errorName;
   }
 }
 

@@ -77,3 +77,26 @@ describe('failStage (the "Stop the stage" step)', () => {
     expect(resume.resumeFrom).toBe('rollback');
   });
 });
+
+describe('failStage with an error "Stop the stage" would retry', () => {
+  it('when the stage failed on a Lambda service error, it fails as RetriesExhausted (not retried again), naming the original', () => {
+    // Act
+    const act = () =>
+      failStage(
+        {
+          failure: { Error: 'Lambda.TooManyRequestsException', Cause: 'Rate Exceeded.' },
+          failedAt: { redriveCount: 0 },
+          rollback: { summary: 'Lambda.TooManyRequestsException: Rate Exceeded. (nothing to roll back)' },
+        },
+        0,
+      );
+
+    // Assess
+    expect(act).toThrow(
+      expect.objectContaining({
+        name: 'RetriesExhausted',
+        message: 'Lambda.TooManyRequestsException: Rate Exceeded. (nothing to roll back)',
+      }),
+    );
+  });
+});

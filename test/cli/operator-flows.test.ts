@@ -1,0 +1,260 @@
+import { ScaledClock } from '../../shared/clock';
+import type { EcsTarget } from '../../shared/domain/ports';
+import { LocalPipeline } from '../../local-runtime/local-pipeline';
+import { runCli } from '../support/cli';
+import { loadEvent, sampleConfig } from '../support/fixtures';
+
+/**
+ * The operator CLI against the local stack (`--local`), the way an on-call engineer uses it: the real
+ * state machines and handlers run in a LocalPipeline on a sped-up wall clock, and every action goes through
+ * `pipeline <command> --local --url …`, i.e. the same SDK adapters the CLI uses against AWS.
+ */
+const APPROVER = 'release-manager@example.com';
+const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const NEXT_COMMIT = 'c0ffee0ddba11facade0123456789abcdef01234';
+const NEXT_DIGEST = `sha256:${'5'.repeat(64)}`;
+const RELEASE_V140 = 'release-orders-api-v1_4_0-4b825dc6';
+const RELEASE_V150 = 'release-orders-api-v1_5_0-c0ffee0d';
+
+let pipeline: LocalPipeline;
+let url: string;
+
+async function start(): Promise<void> {
+  // 2000x: a 30-minute bake is 0.9 s; an approval's 7-day timeout is five real minutes away.
+  pipeline = await LocalPipeline.start({
+    config: sampleConfig(),
+    clock: new ScaledClock(2000),
+    approvals: 'email',
+  });
+  url = await pipeline.serveHttp(0);
+}
+
+afterEach(async () => {
+  await pipeline?.close({ abandon: true });
+});
+
+const cli = (...args: string[]) => runCli(...args, '--local', '--url', url);
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+interface StatusJson {
+  frozen: { environment: string }[];
+  targets: {
+    service: string;
+    environment: string;
+    region: string;
+    running: { version: string } | null;
+    inProgress: { activity: string; approvalId?: string; execution: string } | null;
+  }[];
+}
+
+async function status(): Promise<StatusJson> {
+  const { code, out, err } = await cli('status', 'orders-api', '--json');
+  if (code !== 0) throw new Error(`pipeline status failed: ${err}`);
+  return JSON.parse(out) as StatusJson;
+}
+
+/** Waits until prod/<region> waits for approval, then decides it with the CLI, as the release manager. */
+async function decide(region: string, decision: 'approve' | 'reject' = 'approve'): Promise<void> {
+  const approvalId = await waitFor(`the approval of prod/${region}`, async () => {
+    const target = (await status()).targets.find((t) => t.environment === 'prod' && t.region === region);
+    return target?.inProgress?.approvalId;
+  });
+  const { code, out } = await cli(
+    decision,
+    approvalId,
+    '--as',
+    APPROVER,
+    '--comment',
+    `${decision} from the CLI`,
+  );
+  expect(code).toBe(0);
+  expect(out).toMatch(decision === 'approve' ? /^Approved orders-api v1\.\d\.0 for prod/ : /^Rejected/);
+}
+
+async function executionStatus(name: string): Promise<string | undefined> {
+  const { code, out } = await cli('show', name, '--json');
+  return code === 0 ? (JSON.parse(out) as { status: string }).status : undefined;
+}
+
+async function ended(name: string, expected: string): Promise<void> {
+  await waitFor(`${name} to end ${expected}`, async () => {
+    const now = await executionStatus(name);
+    if (now && now !== 'RUNNING' && now !== expected)
+      throw new Error(`${name} ended ${now}, not ${expected}`);
+    return now === expected ? true : undefined;
+  });
+}
+
+const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
+const updatesOf = (target: EcsTarget) =>
+  pipeline.platform.calls.filter(
+    (c) =>
+      c.method === 'updateService' &&
+      (c.args[0] as EcsTarget).cluster === target.cluster &&
+      (c.args[0] as EcsTarget).region === target.region,
+  ).length;
+const mailsFor = (region: string) =>
+  pipeline.mailbox.list().filter((m) => m.subject.includes(`prod/${region}`)).length;
+
+/** Pushes a second build of orders-api and tags it v1.5.0. */
+async function releaseV150(): Promise<void> {
+  const push = loadEvent('ecr-push-orders-api.json');
+  await pipeline.putEvent({
+    ...push,
+    id: 'push-v150',
+    detail: { ...push.detail, 'image-tag': `sha-${NEXT_COMMIT}`, 'image-digest': NEXT_DIGEST },
+  });
+  const tag = loadEvent('git-tag-orders-api-v1.4.0.json');
+  await pipeline.putEvent({
+    ...tag,
+    id: 'tag-v150',
+    detail: { ...tag.detail, tag: 'v1.5.0', commit: NEXT_COMMIT },
+  });
+}
+
+describe('operator CLI against the local stack', () => {
+  it('when the second production region fails with a transient fault, a redrive resumes there: staging and the first region are not redeployed and their approvers not mailed again', async () => {
+    // Prepare: v1.4.0 is released; staging and prod/eu-west-1 deploy; us-east-1's deploy step is throttled
+    // more often than its retries allow
+    await start();
+    await pipeline.putEvent(loadEvent('ecr-push-orders-api.json'));
+    await pipeline.putEvent(loadEvent('git-tag-orders-api-v1.4.0.json'));
+    await decide('eu-west-1');
+    await waitFor('the approval request of us-east-1', async () =>
+      mailsFor('us-east-1') > 0 ? true : undefined,
+    );
+    pipeline.lambdas.failNext('deployService', 6);
+    await decide('us-east-1');
+    await ended(RELEASE_V140, 'FAILED');
+    const shown = await cli('show', RELEASE_V140);
+    const mailsBefore = { euWest1: mailsFor('eu-west-1'), usEast1: mailsFor('us-east-1') };
+
+    // Act
+    const redriven = await cli('redrive', RELEASE_V140);
+    await decide('us-east-1');
+    await decide('ap-southeast-2');
+    await ended(RELEASE_V140, 'SUCCEEDED');
+
+    // Assess
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain('prod/us-east-1: rolled back');
+    expect(shown.out).toMatch(/Failed at prod\/us-east-1 › Deploy to region: RetriesExhausted/);
+    expect(shown.out).toMatch(/Lambda\.TooManyRequestsException: Rate Exceeded\./);
+    // Five retries of the throttled step, then the stage stopped once.
+    expect(shown.out).toMatch(/Deploy to region +failed: Lambda\.TooManyRequestsException +[\w ]+? +6\n/);
+    expect(shown.out).toMatch(/Stop the stage +failed: RetriesExhausted +- +1\n/);
+    expect(shown.out).toContain(`pipeline redrive ${RELEASE_V140}`);
+    expect(redriven).toMatchObject({ code: 0 });
+    expect(redriven.out).toContain(`Redriven ${RELEASE_V140}`);
+    expect(updatesOf({ region: 'eu-west-1', cluster: 'staging', service: 'orders-api' })).toBe(1);
+    expect(updatesOf(prod('eu-west-1'))).toBe(1);
+    expect(updatesOf(prod('us-east-1'))).toBe(1);
+    expect(updatesOf(prod('ap-southeast-2'))).toBe(1);
+    expect(mailsFor('eu-west-1')).toBe(mailsBefore.euWest1); // nobody asked again
+    expect(mailsFor('us-east-1')).toBe(2 * mailsBefore.usEast1); // a new request, with new links
+    const after = JSON.parse((await cli('show', RELEASE_V140, '--json')).out) as {
+      redriveCount: number;
+      stages: { outcome: string }[];
+    };
+    expect(after.redriveCount).toBe(1);
+    expect(after.stages.map((s) => s.outcome)).toEqual(['deployed', 'deployed', 'deployed', 'deployed']);
+    const running = (await status()).targets
+      .filter((t) => t.environment !== 'ppe')
+      .map((t) => t.running?.version);
+    expect(running).toEqual(['v1.4.0', 'v1.4.0', 'v1.4.0', 'v1.4.0']);
+  }, 90_000);
+
+  it('when a newer release has passed a failed one, redriving the older is refused with the reason; freezing refuses it too; a rollback to the older release by name redeploys it', async () => {
+    // Prepare: v1.4.0 is rejected in us-east-1; v1.5.0 then ships everywhere
+    await start();
+    await pipeline.putEvent(loadEvent('ecr-push-orders-api.json'));
+    await pipeline.putEvent(loadEvent('git-tag-orders-api-v1.4.0.json'));
+    await decide('eu-west-1');
+    await decide('us-east-1', 'reject');
+    await ended(RELEASE_V140, 'FAILED');
+    await releaseV150();
+    for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2']) await decide(region);
+    await ended(RELEASE_V150, 'SUCCEEDED');
+
+    // Act
+    const refused = await cli('redrive', RELEASE_V140);
+    const refusedJson = await cli('redrive', RELEASE_V140, '--json');
+    const unconfirmed = await cli('redrive', RELEASE_V140, '--force');
+    const frozen = await cli('freeze', 'prod', '--reason', 'incident 4711: checkout errors');
+    const refusedWhileFrozen = await cli('redrive', RELEASE_V140, '--force', '--yes');
+    const statusWhileFrozen = await cli('status', 'orders-api');
+    const unfrozen = await cli('unfreeze', 'prod');
+    const rollback = await cli(
+      'rollback',
+      'orders-api',
+      'prod',
+      '--to',
+      'v1.4.0',
+      '--yes',
+      '--as',
+      'oncall@example.com',
+    );
+    const rollbackName = /Started (rollback-\S+):/.exec(rollback.out)?.[1] ?? '';
+    await ended(rollbackName, 'SUCCEEDED');
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`Not redriven: ${RELEASE_V140}`);
+    expect(refused.out).toMatch(
+      /prod\/us-east-1 runs v1\.5\.0 since .* \(release-orders-api-v1_5_0-c0ffee0d\), newer than v1\.4\.0/,
+    );
+    expect(refused.out).not.toContain('prod/eu-west-1 runs'); // deployed by v1.4.0 itself: not run again
+    expect(JSON.parse(refusedJson.out)).toMatchObject({
+      outcome: 'refused',
+      refusals: [
+        expect.objectContaining({
+          overridable: true,
+          reason: expect.stringContaining('prod/us-east-1 runs v1.5.0'),
+        }),
+        expect.objectContaining({
+          overridable: true,
+          reason: expect.stringContaining('prod/ap-southeast-2 runs v1.5.0'),
+        }),
+      ],
+    });
+    expect(unconfirmed).toMatchObject({
+      code: 2,
+      err: 'pipeline redrive: --force deploys an older version over a newer one: add --yes to confirm',
+    });
+    expect(frozen.code).toBe(0);
+    expect(refusedWhileFrozen.code).toBe(1);
+    expect(refusedWhileFrozen.out).toMatch(
+      /prod is frozen since .* by local:\S+: incident 4711: checkout errors/,
+    );
+    expect(statusWhileFrozen.out).toMatch(/^FROZEN prod since .* incident 4711/);
+    expect(unfrozen.out).toMatch(/^Unfrozen prod/);
+    expect(rollback.code).toBe(0);
+    expect(rollback.out).toContain('orders-api prod/us-east-1: v1.5.0 → v1.4.0');
+    const running = (await status()).targets
+      .filter((t) => t.environment === 'prod')
+      .map((t) => t.running?.version);
+    expect(running).toEqual(['v1.4.0', 'v1.4.0', 'v1.4.0']);
+    const history = JSON.parse(
+      (await cli('history', 'orders-api', '--environment', 'prod', '--json')).out,
+    ) as {
+      records: { kind: string; outcome: string; version: string; triggeredBy: string; region: string }[];
+    };
+    const rollbacks = history.records.filter((r) => r.kind === 'rollback');
+    expect(rollbacks.map((r) => `${r.region} ${r.version} ${r.outcome}`).sort()).toEqual([
+      'ap-southeast-2 v1.4.0 deployed',
+      'eu-west-1 v1.4.0 deployed',
+      'us-east-1 v1.4.0 deployed',
+    ]);
+    expect(rollbacks[0]!.triggeredBy).toBe('rollback to v1.4.0 by oncall@example.com');
+    expect(pipeline.mailbox.list().filter((m) => m.subject.includes('v1.4.0')).length).toBe(4); // the rollback asked nobody
+  }, 120_000);
+});
