@@ -10,7 +10,6 @@ import { loadEvent, sampleConfig } from '../support/fixtures';
  * `pipeline <command> --local --url …`, i.e. the same SDK adapters the CLI uses against AWS.
  */
 const APPROVER = 'release-manager@example.com';
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const NEXT_COMMIT = 'c0ffee0ddba11facade0123456789abcdef01234';
 const NEXT_DIGEST = `sha256:${'5'.repeat(64)}`;
 const RELEASE_V140 = 'release-orders-api-v1_4_0-4b825dc6';
