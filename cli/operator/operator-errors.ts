@@ -26,10 +26,10 @@ export function operatorCommand(
 
 function unavailable(error: unknown): OperatorUnavailableError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const local = /ECONNREFUSED|127\.0\.0\.1/.test(`${error.message} ${String(error.cause ?? '')}`);
-  if (local && error instanceof AwsTransientError)
+  // Connection refused: nothing listens there, which in practice means the local stack is not running.
+  if (/ECONNREFUSED/.test(`${error.message} ${String(error.cause ?? '')}`))
     return new OperatorUnavailableError(
-      `the local stack does not answer (${error.message}): start it with \`pipeline local\`, or give its --url`,
+      'the local stack does not answer (connection refused): start it with `pipeline local`, or give its --url',
     );
   if (error instanceof AwsTransientError)
     return new OperatorUnavailableError(
