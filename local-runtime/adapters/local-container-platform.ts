@@ -34,6 +34,8 @@ export interface DeploymentOverlap {
   /** What the deployments deploy, for reading a report. */
   inProgressTaskDefinitionArn: string;
   startedTaskDefinitionArn: string;
+  /** What served traffic meanwhile: a start of this revision aborts the rollout (a rollback). */
+  servingTaskDefinitionArn: string;
 }
 
 interface LocalService {
@@ -184,6 +186,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
         started: deployment.id,
         inProgressTaskDefinitionArn: rollingOut.taskDefinitionArn,
         startedTaskDefinitionArn: taskDefinitionArn,
+        servingTaskDefinitionArn: service.servingTaskDefinitionArn,
       });
     // The deployments this one replaces stop counting; ECS keeps them ACTIVE until drained.
     service.deployments = [

@@ -30,6 +30,7 @@ describe('LocalContainerPlatform overlaps', () => {
         started,
         inProgressTaskDefinitionArn: next.arn,
         startedTaskDefinitionArn: first,
+        servingTaskDefinitionArn: first,
       },
     ]);
     platform.stop();
