@@ -72,24 +72,28 @@ async function endings(local: LocalPipeline) {
 }
 
 /**
- * Targets whose serving revision no record explains. A revision is explained when the execution that the
- * pipeline wrote into it (PIPELINE_EXECUTION) recorded the stage as deployed with that version (stage
- * evidence), or failed with RollbackFailed there (its cause tells the operator it may still run); the
- * bootstrap revision carries no execution.
+ * Targets whose serving revision no deployment record explains: the records table must hold a record of
+ * that revision in that environment/region that left it running (`deployed`, or `rollback failed`, whose
+ * cause tells the operator it may still run), and, once everything settled after the redrives, its
+ * "running" view must name exactly what serves. The bootstrap revision carries no execution.
  */
-async function unexplained(local: LocalPipeline, failedRollbacks: Set<string>): Promise<string[]> {
+async function unexplained(local: LocalPipeline, settledForGood: boolean): Promise<string[]> {
   const problems: string[] = [];
   for (const stage of allStages(local.config)) {
-    const container = local.platform.serving(stage)?.containers.find((c) => c.name === stage.container);
-    const execution = container?.environment[DEPLOYED_ENV.execution];
-    if (!container || !execution) continue;
-    const version = container.environment[DEPLOYED_ENV.version];
-    const records = await local.evidence.list(execution);
-    const deployed = records.some(
-      (r) => r.environment === stage.environment && r.region === stage.region && r.version === version,
+    const serving = local.platform.serving(stage);
+    const container = serving?.containers.find((c) => c.name === stage.container);
+    if (!serving || !container?.environment[DEPLOYED_ENV.execution]) continue;
+    const where = (r: { environment: string; region: string }) =>
+      r.environment === stage.environment && r.region === stage.region;
+    const history = (await local.records.history(stage.service)).filter(where);
+    const explained = history.some(
+      (r) =>
+        r.taskDefinitionArn === serving.arn &&
+        (r.outcome === 'deployed' || (!settledForGood && r.outcome === 'rollback failed')),
     );
-    if (!deployed && !failedRollbacks.has(execution))
-      problems.push(`${stage.service} ${stage.environment}/${stage.region} runs ${version} of ${execution}`);
+    const running = (await local.records.running(stage.service)).find(where);
+    if (!explained || (settledForGood && running?.taskDefinitionArn !== serving.arn))
+      problems.push(`${stage.service} ${stage.environment}/${stage.region} serves ${serving.arn}`);
   }
   return problems;
 }
@@ -133,10 +137,7 @@ describe('reliability: faults in AWS and in the steps', () => {
     await Promise.all(deliveries);
     await local.settled();
     const duringFaults = await endings(local);
-    const failedRollbacks = new Set(
-      duringFaults.filter((e) => e.error === 'RollbackFailed').map((e) => e.name),
-    );
-    const unexplainedDuringFaults = await unexplained(local, failedRollbacks);
+    const unexplainedDuringFaults = await unexplained(local, false);
     const injected = { ...faults.injected };
 
     // Act 2: the outage ends; an operator redrives every failed execution
@@ -152,7 +153,7 @@ describe('reliability: faults in AWS and in the steps', () => {
     expect(duringFaults.filter((e) => e.ending === 'undefined').map((e) => [e.name, e.status])).toEqual([]);
     expect(unexplainedDuringFaults).toEqual([]);
     expect(afterRedrive.filter((e) => e.status !== 'SUCCEEDED').map((e) => [e.name, e.error])).toEqual([]);
-    expect(await unexplained(local, new Set())).toEqual([]);
+    expect(await unexplained(local, true)).toEqual([]);
     expect(deployedTwice(local)).toEqual([]);
     // Two deployments at once only where a stage that gave up rolled its own rollout back to what still served.
     const [abortedRollouts, overlaps] = partition(
