@@ -29,6 +29,19 @@ export class AutoAdvanceClock extends ManualClock {
     });
   }
 
+  /**
+   * Lets `ms` pass from inside tracked work, as if that work were idle meanwhile: for work that only waits
+   * for time (a request hanging until its timeout), which would otherwise hold time still forever.
+   */
+  async waitIdle(ms: number): Promise<void> {
+    this.busy--;
+    try {
+      await this.sleep(ms);
+    } finally {
+      this.busy++;
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

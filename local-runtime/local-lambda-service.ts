@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { TaskHandler } from './engine/types';
+import { LambdaRuntimeCrash } from './faults/fault-injector';
 import { functionNameOf } from './state-machine-definitions';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -73,6 +74,18 @@ export class LocalLambdaService {
       const result = await handler(copy(payload), fakeContext(functionName));
       return copy(result);
     } catch (error) {
+      if (error instanceof LambdaRuntimeCrash) {
+        // The process died: Lambda reports no handled error, Step Functions sees Lambda.Unknown.
+        record.errorName = 'Lambda.Unknown';
+        throw new LambdaInvocationError(
+          'Lambda.Unknown',
+          JSON.stringify({
+            errorType: 'Runtime.ExitError',
+            errorMessage: `Runtime exited: ${error.message}`,
+          }),
+          error.message,
+        );
+      }
       const err = error instanceof Error ? error : new Error(String(error));
       record.errorName = err.name;
       throw new LambdaInvocationError(

@@ -52,6 +52,16 @@ import { TAG_EVENT_DETAIL_TYPE, TAG_EVENT_SOURCE } from '../shared/git-tags/tag-
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
+import type { FaultInjector } from './faults/fault-injector';
+import {
+  FaultyAlarmSource,
+  FaultyContainerPlatform,
+  FaultyMailer,
+  HangingEndpointProbe,
+  injectDynamoFaults,
+} from './faults/faulty-adapters';
+import type { ContainerPlatform, AlarmSource, HttpProbe } from '../shared/domain/ports';
+import type { Mailer } from '../shared/approvals/email/ports';
 import { LocalStepFunctions } from './engine';
 import { matchesEventPattern } from './event-pattern';
 import { LocalExecutionControl } from './local-execution-control';
@@ -97,6 +107,11 @@ export interface LocalPipelineOptions {
   clickApprovalLinks?: boolean;
   /** Regions whose approvals are rejected whatever the policy. */
   rejectRegions?: string[];
+  /**
+   * Fault injection (issue #8): ECS, CloudWatch, SES and DynamoDB calls fail as AWS's would, Lambdas die
+   * after UpdateService, smoke endpoints hang, at the injector's seeded rates. Default: no faults.
+   */
+  faults?: FaultInjector;
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -136,8 +151,12 @@ export class LocalPipeline {
   readonly records: DynamoDeploymentRecords;
   /** Environment freezes (real DynamoDB adapter on dynalite): what the deployment gate reads. */
   readonly freezes: DynamoDeploymentFreezes;
+  /** What each deployed stage showed (real DynamoDB adapter on dynalite). */
+  readonly evidence: DynamoStageEvidenceStore;
   private readonly executions: LocalExecutionControl;
   private readonly closing = new AbortController();
+  /** The mailer approval emails go through: SES faults apply when faults are injected. */
+  private readonly mailer: (mailer: Mailer) => Mailer;
 
   private constructor(
     readonly config: PipelineConfig,
@@ -161,6 +180,21 @@ export class LocalPipeline {
       for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
     }
 
+    // What the handlers get: the local stand-ins, behind the fault layer when faults are injected. Tests and
+    // the dashboard read the stand-ins themselves (this.platform, this.alarms), which never fail.
+    const faults = options.faults;
+    const platform: ContainerPlatform = faults
+      ? new FaultyContainerPlatform(this.platform, faults)
+      : this.platform;
+    const alarmSource: AlarmSource = faults ? new FaultyAlarmSource(this.alarms, faults) : this.alarms;
+    const probe: HttpProbe = faults
+      ? new HangingEndpointProbe(this.fleet, faults, (ms) =>
+          clock instanceof AutoAdvanceClock ? clock.waitIdle(ms) : clock.sleep(ms),
+        )
+      : this.fleet;
+    if (faults) injectDynamoFaults(dynamo.client, faults);
+    this.mailer = (mailer: Mailer) => (faults ? new FaultyMailer(mailer, faults) : mailer);
+
     const tableName = LOCAL_TABLE_NAME;
     const stageRecords = new DynamoStageRecordStore({ client: dynamo.client, tableName });
     const waiters = new DynamoDeploymentWaiterStore({ client: dynamo.client, tableName });
@@ -171,9 +205,10 @@ export class LocalPipeline {
       region: 'local',
     });
     const executions = new LocalExecutionControl(this.engine);
-    const settle = { platform: this.platform, waiters, executions, clock };
+    const settle = { platform, waiters, executions, clock };
     const locks = new DynamoDeploymentLocks({ client: dynamo.client, tableName });
     const evidence = new DynamoStageEvidenceStore({ client: dynamo.client, tableName });
+    this.evidence = evidence;
     const approvalStore = new DynamoApprovalStore({ client: dynamo.client, tableName, clock });
     const records = new DynamoDeploymentRecords({ client: dynamo.client, tableName });
     const freezes = new DynamoDeploymentFreezes({ client: dynamo.client, tableName });
@@ -200,15 +235,13 @@ export class LocalPipeline {
         startPromotion: step('start-promotion', () =>
           createStartPromotion({ config, executions, promoteStateMachineArn: this.stateMachineArns.promote }),
         ),
-        deployService: step('deploy-service', () =>
-          createDeployService({ platform: this.platform, stageRecords, clock }),
-        ),
+        deployService: step('deploy-service', () => createDeployService({ platform, stageRecords, clock })),
         awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
         completeDeployment: step('complete-deployment', () => createCompleteDeployment(settle)),
         sweepDeployments: step('sweep-deployments', () => createSweepDeployments(settle)),
-        runSmokeTests: step('run-smoke-tests', () => createRunSmokeTests({ probe: this.fleet })),
+        runSmokeTests: step('run-smoke-tests', () => createRunSmokeTests({ probe })),
         checkBakeAlarms: step('check-bake-alarms', () =>
-          createCheckBakeAlarms({ alarms: this.alarms, clock }),
+          createCheckBakeAlarms({ alarms: alarmSource, clock }),
         ),
         failStage: step('fail-stage', () =>
           createFailStage({ locks, approvals: approvalStore, records, clock }),
@@ -223,7 +256,7 @@ export class LocalPipeline {
         startRelease: step('start-release', () =>
           createStartRelease({ config, executions, releaseStateMachineArn: this.stateMachineArns.release }),
         ),
-        checkRelease: step('check-release', () => createCheckRelease({ platform: this.platform })),
+        checkRelease: step('check-release', () => createCheckRelease({ platform })),
         resolveReleaseImage: step('resolve-release-image', () =>
           createResolveReleaseImage({ registry: this.registry, clock }),
         ),
@@ -235,9 +268,7 @@ export class LocalPipeline {
             evidence,
           }),
         ),
-        rollBackService: step('roll-back-service', () =>
-          createRollBackService({ platform: this.platform, stageRecords }),
-        ),
+        rollBackService: step('roll-back-service', () => createRollBackService({ platform, stageRecords })),
       },
       () => clock.now(),
       (work) => this.track(work),
@@ -418,7 +449,7 @@ export class LocalPipeline {
         if (!this.http)
           throw new Error('approvals by email need the local HTTP server: call serveHttp() first');
         notifier ??= new EmailApprovalNotifier({
-          mailer: this.emailApprover ?? this.mailbox,
+          mailer: this.mailer(this.emailApprover ?? this.mailbox),
           signer: new SignedLinkSigner({ baseUrl: this.http.url, keys: this.linkKeys }),
           log: { warn: () => undefined },
         });

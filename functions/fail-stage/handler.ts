@@ -9,7 +9,12 @@ import type { DeploymentRecordStore } from '../../shared/domain/deployment-recor
 import type { DeploymentLocks } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { stageRecord } from '../../shared/use-cases/deployment-records';
-import { failStage, failureDetail, failureOutcome } from '../../shared/use-cases/fail-stage';
+import {
+  failStage,
+  failureDetail,
+  failureOutcome,
+  releasesLockOnFailure,
+} from '../../shared/use-cases/fail-stage';
 import { releaseStageLock } from '../../shared/use-cases/stage-lock';
 import {
   deploymentResultSchema,
@@ -40,7 +45,8 @@ const failStageSchema = z.object({
 
 /**
  * "Stop the stage": fails the execution with the stage's error (recording how the stage ended and freeing
- * the environment's deployment lock first, the rollback being done), or resumes the stage after a redrive.
+ * the environment's deployment lock first when the rollback is done; a failed rollback keeps it), or
+ * resumes the stage after a redrive.
  */
 export function createFailStage(deps: {
   locks: DeploymentLocks;
@@ -60,7 +66,7 @@ export function createFailStage(deps: {
         const run = { ...input, deployment: input.state.deployment };
         await deps.records.put(stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state)));
       }
-      await releaseStageLock(input, false, deps);
+      if (releasesLockOnFailure(input.state)) await releaseStageLock(input, false, deps);
       throw error;
     }
   };

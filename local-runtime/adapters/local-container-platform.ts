@@ -24,6 +24,20 @@ export interface LocalDeploymentEvent {
   taskDefinitionArn: string;
 }
 
+/** A deployment started while another of the same service was still in progress. */
+export interface DeploymentOverlap {
+  target: EcsTarget;
+  at: number;
+  /** The deployment still rolling out when the new one started. */
+  inProgress: string;
+  started: string;
+  /** What the deployments deploy, for reading a report. */
+  inProgressTaskDefinitionArn: string;
+  startedTaskDefinitionArn: string;
+  /** What served traffic meanwhile: a start of this revision aborts the rollout (a rollback). */
+  servingTaskDefinitionArn: string;
+}
+
 interface LocalService {
   target: EcsTarget;
   taskDefinitionArn: string;
@@ -55,6 +69,8 @@ export class LocalContainerPlatform implements ContainerPlatform {
   private readonly stopped = new AbortController();
   /** Every call made, in order, for tests to assert on. */
   readonly calls: { method: string; args: unknown[] }[] = [];
+  /** Every update that started while a deployment of the same service was still rolling out. */
+  readonly overlaps: DeploymentOverlap[] = [];
 
   constructor(private readonly options: LocalContainerPlatformOptions) {}
 
@@ -161,6 +177,17 @@ export class LocalContainerPlatform implements ContainerPlatform {
       rolloutState: 'IN_PROGRESS',
       createdAt: this.options.clock.now(),
     };
+    const rollingOut = service.deployments.find((d) => d.rolloutState === 'IN_PROGRESS');
+    if (rollingOut)
+      this.overlaps.push({
+        target,
+        at: this.options.clock.now(),
+        inProgress: rollingOut.id,
+        started: deployment.id,
+        inProgressTaskDefinitionArn: rollingOut.taskDefinitionArn,
+        startedTaskDefinitionArn: taskDefinitionArn,
+        servingTaskDefinitionArn: service.servingTaskDefinitionArn,
+      });
     // The deployments this one replaces stop counting; ECS keeps them ACTIVE until drained.
     service.deployments = [
       deployment,

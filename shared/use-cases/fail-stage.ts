@@ -86,6 +86,16 @@ export function failureDetail(state: FailedStageState): string {
   return state.rollback?.summary ?? describe(state.failure);
 }
 
+/**
+ * Whether a stage that fails for good frees its environment's deployment lock. Not when its rollback
+ * failed: the service may still run the failed revision, or the rollback may still be rolling out, and
+ * another execution deploying now would overlap it (and the operator's redrive would then roll back over
+ * that newer deployment). The lock stays until that redrive rolls back, or its lease runs out.
+ */
+export function releasesLockOnFailure(state: Pick<FailedStageState, 'rollbackFailure'>): boolean {
+  return state.rollbackFailure === undefined;
+}
+
 function describe(failure: CaughtFailure): string {
   return `${failure.Error}: ${readableCause(failure.Cause)}`;
 }

@@ -148,6 +148,16 @@ describe.each(NAMES)('statemachines/%s.asl.yml', (name) => {
     }
   });
 
+  test('the steps that may die after changing AWS retry Lambda.Unknown, and "Stop the stage" retries AwsTransientError', () => {
+    // Deploy to region is idempotent: retried after a crash it finds its ECS deployment instead of rolling back
+    // a rollout. Stop the stage must fail with the stage's error, not with a throttled lock release.
+    const states = Object.fromEntries(allStates(definition()).map(({ name, state }) => [name, state]));
+    const retried = (name: string) => new Set(retriersOf(states[name]!).flatMap((r) => r.ErrorEquals));
+    expect(retried('Deploy to region').has('Lambda.Unknown')).toBe(true);
+    expect(retried('Stop the stage').has('AwsTransientError')).toBe(true);
+    expect(retried('Stop the stage').has('States.ALL')).toBe(false);
+  });
+
   test('every Task retries the Lambda service errors AWS recommends retrying', () => {
     // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
     for (const { name: stateName, state } of allStates(definition())) {

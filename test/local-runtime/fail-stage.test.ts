@@ -1,4 +1,9 @@
-import { failStage, ROLLBACK_FAILED, StageFailedError } from '../../shared/use-cases/fail-stage';
+import {
+  failStage,
+  releasesLockOnFailure,
+  ROLLBACK_FAILED,
+  StageFailedError,
+} from '../../shared/use-cases/fail-stage';
 
 const smokeFailure = {
   Error: 'SmokeTestFailed',
@@ -75,6 +80,16 @@ describe('failStage (the "Stop the stage" step)', () => {
 
     // Assess
     expect(resume.resumeFrom).toBe('rollback');
+  });
+
+  it('when the stage was rolled back, it frees the environment for the next deployment', () => {
+    expect(releasesLockOnFailure({})).toBe(true);
+  });
+
+  it('when the rollback failed (the service may still run or roll out the failed revision), it keeps the lock', () => {
+    expect(
+      releasesLockOnFailure({ rollbackFailure: { Error: 'States.Timeout', Cause: 'Task timed out' } }),
+    ).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type VersionBehaviour,
 } from '../../local-runtime/local-pipeline';
 import type { StartDecision } from '../../shared/use-cases/start-promotion';
+import { FaultInjector } from '../../local-runtime/faults/fault-injector';
 
 /**
  * The real statemachines/promote.asl.yml, executed by the local runtime with the real handlers, the real
@@ -131,6 +132,25 @@ describe('promote state machine, executed locally', () => {
       .map((e) => e.details.error);
     expect(failures).toEqual(['AwsTransientError', 'AwsTransientError', 'Lambda.TooManyRequestsException']);
     expect(execution.stateTransitions).toBe(13 + 3);
+    expect(servingCommit()).toBe(GOOD_COMMIT);
+  });
+
+  it('when the deploy Lambda dies right after UpdateService, the retry finds its ECS deployment: one update, no rollback', async () => {
+    // Prepare
+    await start({ faults: new FaultInjector({ seed: 1, crashAfterUpdateService: 1 }) });
+
+    // Act
+    await push('ecr-push-orders-api.json');
+
+    // Assess
+    const execution = await onlyExecution();
+    expect(execution.status).toBe('SUCCEEDED');
+    const failures = (await historyOf(execution.executionArn))
+      .filter((e) => e.type === 'TaskFailed')
+      .map((e) => e.details.error);
+    expect(failures).toEqual(['Lambda.Unknown']);
+    expect(pipeline.platform.calls.filter((c) => c.method === 'updateService')).toHaveLength(1);
+    expect(pipeline.platform.overlaps).toEqual([]);
     expect(servingCommit()).toBe(GOOD_COMMIT);
   });
 
