@@ -4,7 +4,9 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.
 import { redriveExecution } from '../../shared/operations/redrive';
 import { planRollback, RollbackRefusedError, startRollback } from '../../shared/operations/rollback';
 import { UsageError } from '../usage-error';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from './operator-context';
+import { readableCause } from '../../shared/domain/failure-cause';
+import { ACTIVITY_OF_STATE, viewExecution } from '../../shared/operations/execution-view';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
 import { operatorCommand } from './operator-errors';
 
 type Out = (text: string) => void;
@@ -17,6 +19,7 @@ not redrivable (its status, or more than 14 days since it stopped) or when a sta
 where a later execution already deployed a newer version.
   --force       redrive despite a newer version (needs --yes): such stages then skip as superseded
   --yes         confirm --force
+  --wait        follow the execution until it ends, a line per step; exit 0 only if it succeeded
 ${CONNECTION_HELP}`;
 
 export const ROLLBACK_USAGE = `usage: pipeline rollback <service> <environment> [--region <r>] [--to <version>] --yes [--config <file>] [--local | --stage …] [--json]
@@ -27,6 +30,7 @@ rollback by you. Without --to, each region goes back to the release it ran befor
                 region is --pipeline-region here
   --to          the release to go back to (vX.Y.Z, or sha-<commit> for a push-triggered environment)
   --yes         confirm: the rollback starts at once
+  --wait        follow the rollback until it ends, a line per step; exit 0 only if it succeeded
   --config      pipeline configuration (default pipeline.config.yml)
 ${CONNECTION_HELP}`;
 
@@ -41,7 +45,12 @@ ${CONNECTION_HELP}`;
 export const redriveCommand = operatorCommand(async (args: string[], out: Out) => {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...CONNECTION_OPTIONS, force: { type: 'boolean' }, yes: { type: 'boolean' } },
+    options: {
+      ...CONNECTION_OPTIONS,
+      force: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      wait: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
@@ -66,7 +75,8 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
       out(
         `Redriven ${result.execution} at ${result.redriveDate.toISOString()}: it resumes from the failed step.`,
       );
-      out(`Follow it with: pipeline show ${result.execution}`);
+      if (values.wait) return followExecution(result.execution, context, out);
+      out(`Follow it with: pipeline show ${result.execution} (or redrive with --wait)`);
       return 0;
   }
 });
@@ -78,6 +88,7 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
       ...CONNECTION_OPTIONS,
       to: { type: 'string' },
       yes: { type: 'boolean' },
+      wait: { type: 'boolean' },
       config: { type: 'string' },
       'pipeline-region': { type: 'string' },
     },
@@ -128,7 +139,8 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
         ? `Already started: ${plan.name}`
         : `Started ${plan.name}: deploy, smoke checks and bake per region, rolled back again if they fail.`,
     );
-    out(`Follow it with: pipeline show ${plan.name}`);
+    if (values.wait) return await followExecution(plan.name, context, out);
+    out(`Follow it with: pipeline show ${plan.name} (or roll back with --wait)`);
     return 0;
   } catch (error) {
     if (!(error instanceof RollbackRefusedError)) throw error;
@@ -266,4 +278,39 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
       );
     return 0;
   });
+}
+
+/**
+ * `--wait`: follows an execution until it ends, printing each step as it starts (a long bake or an approval
+ * shows as one line that says what it waits for). Exit 0 when it succeeded, 1 otherwise.
+ */
+export async function followExecution(
+  name: string,
+  context: OperatorContext,
+  out: Out,
+  pollMs = context.mode === 'local' ? 250 : 5_000,
+): Promise<number> {
+  let last = '';
+  for (;;) {
+    const execution = await context.executions.find(name);
+    if (!execution) {
+      out(`${name} is gone (see: pipeline executions)`);
+      return 1;
+    }
+    const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+    const at = view.summary.currentStage;
+    const now = at ? `${at.environment}/${at.region}: ${at.state}` : '';
+    if (execution.status === 'RUNNING' && now && now !== last) {
+      const activity = ACTIVITY_OF_STATE[at!.state];
+      out(`  ${now}${activity && activity !== at!.state.toLowerCase() ? ` (${activity})` : ''}`);
+      last = now;
+    }
+    if (execution.status !== 'RUNNING') {
+      const outcomes = view.stages.map((s) => `${s.environment}/${s.region} ${s.outcome}`).join(', ');
+      out(`${name} ${execution.status}: ${outcomes}`);
+      if (execution.error) out(`  ${execution.error}: ${readableCause(execution.cause ?? '')}`);
+      return execution.status === 'SUCCEEDED' ? 0 : 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }

@@ -199,11 +199,10 @@ describe('operator CLI against the local stack', () => {
       '--to',
       'v1.4.0',
       '--yes',
+      '--wait',
       '--as',
       'oncall@example.com',
     );
-    const rollbackName = /Started (rollback-\S+):/.exec(rollback.out)?.[1] ?? '';
-    await ended(rollbackName, 'SUCCEEDED');
 
     // Assess
     expect(refused.code).toBe(1);
@@ -238,6 +237,10 @@ describe('operator CLI against the local stack', () => {
     expect(unfrozen.out).toMatch(/^Unfrozen prod/);
     expect(rollback.code).toBe(0);
     expect(rollback.out).toContain('orders-api prod/us-east-1: v1.5.0 → v1.4.0');
+    expect(rollback.out).toMatch(/^ {2}prod\/us-east-1: Bake \(baking\)$/m); // --wait follows each step
+    expect(rollback.out).toMatch(
+      /^rollback-orders-api-prod-v1_4_0-\S+ SUCCEEDED: prod\/eu-west-1 deployed, prod\/us-east-1 deployed, prod\/ap-southeast-2 deployed$/m,
+    );
     const running = (await status()).targets
       .filter((t) => t.environment === 'prod')
       .map((t) => t.running?.version);
