@@ -86,6 +86,11 @@ export interface ApprovalRecord extends ApprovalRequest {
   notifiedAt?: number;
   /** Epoch ms the record left `pending`. */
   closedAt?: number;
+  /**
+   * Epoch ms the waiting task was told the decision. A closed record without it had its Step Functions
+   * call fail: the deciding approver's retry delivers it (see `decideApproval`).
+   */
+  deliveredAt?: number;
   /** Set with status `expired`. */
   expiredReason?: ExpiryReason;
   /** Refusals not kept because the record already holds {@link MAX_REFUSALS} (an item has a size limit). */

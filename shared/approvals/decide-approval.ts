@@ -5,6 +5,7 @@ import { ERROR_NAMES } from '../domain/errors';
 import {
   approvedBy,
   MAX_COMMENT_CHARS,
+  type ApprovalDecision,
   publicView,
   sameApprover,
   type ApprovalRecord,
@@ -69,8 +70,10 @@ const MAX_USER_AGENT_CHARS = 512;
  *    of `pending`; a writer that lost to a decision that kept it pending (an approval short of the
  *    threshold) re-reads and tries again, one that lost to a closing decision gets `already-decided`.
  * 3. Resumes the execution on approval (`minApprovals` distinct approvers) and fails it on the first
- *    rejection. When the task no longer waits (timed out, execution stopped, redriven), marks the record
- *    expired and says so.
+ *    rejection, then marks the record delivered. When the task no longer waits (timed out, execution
+ *    stopped, redriven), marks the record expired and says so. When the Step Functions call fails, the
+ *    error propagates ("try again") and the approver whose decision closed the record delivers it by
+ *    deciding the same again; anyone else is told it was decided.
  */
 export async function decideApproval(
   attempt: DecisionAttempt,
@@ -117,6 +120,8 @@ export async function decideApproval(
       await refuse(record, 'expired');
       return { outcome: 'expired', approval: publicView(record), expiresAt: record.expiresAt };
     }
+    const undelivered = undeliveredDecisionOf(record, approver, attempt.decision);
+    if (undelivered) return deliver(record, approver, undelivered.at, undelivered.comment, deps, true);
     if (record.status === 'approved' || record.status === 'rejected') {
       await refuse(record, 'already-decided');
       return alreadyDecided(record, record.status);
@@ -157,13 +162,33 @@ export async function decideApproval(
   return { outcome: 'not-found', approvalId: attempt.approvalId };
 }
 
-/** Tells the waiting task what was decided, once the decision is stored. */
+/**
+ * The decision that closed the record when it is this approver's same decision and the waiting task never
+ * heard it (the Step Functions call failed after the write): pressing the button again delivers it.
+ */
+function undeliveredDecisionOf(
+  record: ApprovalRecord,
+  approver: string,
+  decision: DecisionKind,
+): ApprovalDecision | undefined {
+  if ((record.status !== 'approved' && record.status !== 'rejected') || record.deliveredAt !== undefined)
+    return undefined;
+  const closing = record.decisions[record.decisions.length - 1];
+  return closing?.decision === decision && sameApprover(closing.approver, approver) ? closing : undefined;
+}
+
+/**
+ * Tells the waiting task what was decided, once the decision is stored, and remembers it did. `retry`: an
+ * earlier attempt stored the decision but its call failed; when the task is gone now, that call may have
+ * reached it before failing, so the record keeps its decision rather than being marked expired.
+ */
 async function deliver(
   record: ApprovalRecord,
   approver: string,
   at: number,
   comment: string | undefined,
   deps: DecideApprovalDeps,
+  retry = false,
 ): Promise<DecisionResult> {
   const iso = new Date(at).toISOString();
   if (record.status === 'pending')
@@ -186,6 +211,8 @@ async function deliver(
           ERROR_NAMES.approvalRejected,
           `rejected by ${approver} at ${iso}${comment ? `: ${comment}` : ''}`,
         );
+  if (!delivered && retry && (record.status === 'approved' || record.status === 'rejected'))
+    return alreadyDecided(record, record.status);
   if (!delivered) {
     await deps.store.markExpired(record.approvalId, {
       at: deps.clock.now(),
@@ -194,6 +221,7 @@ async function deliver(
     const latest = (await deps.store.get(record.approvalId)) ?? record;
     return { outcome: 'execution-not-waiting', approval: publicView(latest) };
   }
+  await deps.store.markDelivered(record.approvalId, deps.clock.now());
   await deps.records.put({
     service: record.service,
     environment: record.environment,

@@ -42,6 +42,8 @@ export interface ApprovalStore {
   markExpired(approvalId: string, expiry: { at: number; reason: ExpiryReason }): Promise<boolean>;
   /** Marks a pending record superseded (a redrive brought a new task token). True when applied. */
   markSuperseded(approvalId: string, at: number): Promise<boolean>;
+  /** Remembers that the waiting task was told the decision, so that nobody tells it again. */
+  markDelivered(approvalId: string, at: number): Promise<void>;
   /** Remembers that the approvers were notified, so that a retried step does not notify again. */
   markNotified(approvalId: string, at: number): Promise<void>;
   /** Appends a refused attempt (counted only, past `MAX_REFUSALS`). Does nothing for an unknown id. */

@@ -205,6 +205,14 @@ export class DynamoApprovalStore implements ApprovalStore {
     });
   }
 
+  async markDelivered(approvalId: string, at: number): Promise<void> {
+    await this.transition(approvalId, 'delivered', {
+      UpdateExpression: 'SET deliveredAt = :at',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeValues: { ':at': at },
+    });
+  }
+
   async markNotified(approvalId: string, at: number): Promise<void> {
     await this.transition(approvalId, 'notified', {
       UpdateExpression: 'SET notifiedAt = :at',
@@ -292,6 +300,7 @@ function toRecord(item: Record<string, unknown>): ApprovalRecord {
   const evidenceJson = optional<string>('evidenceJson', 'string');
   const notifiedAt = optional<number>('notifiedAt', 'number');
   const closedAt = optional<number>('closedAt', 'number');
+  const deliveredAt = optional<number>('deliveredAt', 'number');
   const expiredReason = optional<ExpiryReason>('expiredReason', 'string');
   const refusalsDropped = optional<number>('refusalsDropped', 'number');
   return {
@@ -317,6 +326,7 @@ function toRecord(item: Record<string, unknown>): ApprovalRecord {
     refusals: Array.isArray(item.refusals) ? (item.refusals as ApprovalRefusal[]) : [],
     ...(notifiedAt !== undefined && { notifiedAt }),
     ...(closedAt !== undefined && { closedAt }),
+    ...(deliveredAt !== undefined && { deliveredAt }),
     ...(expiredReason !== undefined && { expiredReason }),
     ...(refusalsDropped !== undefined && { refusalsDropped }),
   };

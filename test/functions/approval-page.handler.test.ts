@@ -658,6 +658,33 @@ describe('approval-page handler', () => {
       expect(logText()).toContain('approval page dependency failed');
     });
 
+    it('when Step Functions failed while delivering, the same link shows the button again and its POST resumes the execution', async () => {
+      // Prepare
+      const link = await world.linkFor(approvalId, ALICE, 'approve');
+      const other = await world.linkFor(approvalId, BOB, 'approve');
+      jest
+        .spyOn(world.executions, 'sendTaskSuccess')
+        .mockRejectedValueOnce(new AwsTransientError('SFN throttled'));
+      const failed = await world.page(postLink(link));
+
+      // Act
+      const [again, othersPage, retried] = [
+        await world.page(getLink(link)),
+        await world.page(getLink(other)),
+        await world.page(postLink(link)),
+      ];
+
+      // Assess
+      expect(failed.statusCode).toBe(503);
+      expect(again.body).toContain('<form');
+      expect(othersPage.statusCode).toBe(409);
+      expect(retried.statusCode).toBe(200);
+      expect(world.executions.deliveries).toMatchObject([
+        { kind: 'success', output: { approvedBy: [ALICE] } },
+      ]);
+      expect(await record()).toMatchObject({ status: 'approved', deliveredAt: expect.any(Number) });
+    });
+
     it('when the event is empty or broken, it answers a 4xx page rather than throwing', async () => {
       // Prepare
       const events = [

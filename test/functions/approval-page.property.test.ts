@@ -181,6 +181,8 @@ async function worldIn(state: ApprovalState): Promise<{ world: PageWorld; approv
       seenDecisions: 0,
       status: state === 'approved' ? 'approved' : 'pending',
     });
+  // Approved and heard by the execution (an undelivered decision is its approver's to deliver again).
+  if (state === 'approved') world.store.patch(approvalId, { deliveredAt: world.clock.now() });
   if (state === 'superseded') world.store.patch(approvalId, { status: 'superseded' });
   if (state === 'expired') world.store.patch(approvalId, { status: 'expired', expiredReason: 'timed-out' });
   return { world, approvalId };

@@ -31,6 +31,14 @@ export function previewDecision(
   if (approval.status === 'superseded') return { outcome: 'superseded', approval };
   if (approval.status === 'expired') return { outcome: 'expired', approval, expiresAt: approval.expiresAt };
   if (approval.status === 'approved' || approval.status === 'rejected') {
+    // The deciding approver's own decision never reached the execution: the button delivers it.
+    const closing = approval.decisions[approval.decisions.length - 1];
+    if (
+      approval.deliveredAt === undefined &&
+      closing?.decision === action &&
+      sameApprover(closing.approver, approver)
+    )
+      return { outcome: 'form' };
     const kind = approval.status === 'approved' ? 'approve' : 'reject';
     const deciding = approval.decisions.filter((d) => d.decision === kind);
     const last = deciding[deciding.length - 1];

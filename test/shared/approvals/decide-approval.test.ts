@@ -3,7 +3,7 @@ import { decideApproval, type DecideApprovalDeps } from '../../../shared/approva
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { ManualClock } from '../../../shared/clock';
 import { ERROR_NAMES } from '../../../shared/domain/errors';
-import { InMemoryDeploymentRecords, RecordingExecutionControl } from '../../support/fakes';
+import { InMemoryDeploymentRecords, RecordingExecutionControl, rejectionOf } from '../../support/fakes';
 import {
   ALICE,
   BOB,
@@ -261,6 +261,69 @@ describe('decideApproval', () => {
     });
   });
 
+  it('when Step Functions fails after the decision is stored, the deciding approver pressing again delivers it once', async () => {
+    // Prepare
+    const approvalId = await requested();
+    const flaky = new FailingOnceExecutionControl();
+    deps = { ...deps, executions: flaky };
+    const failed = await rejectionOf(
+      decideApproval({ approvalId, approver: ALICE, decision: 'reject', comment: 'p99 too high' }, deps),
+    );
+    await clock.advance(60_000);
+
+    // Act
+    const other = await decideApproval({ approvalId, approver: BOB, decision: 'approve' }, deps);
+    const retried = await decideApproval({ approvalId, approver: ALICE, decision: 'reject' }, deps);
+    const again = await decideApproval({ approvalId, approver: ALICE, decision: 'reject' }, deps);
+
+    // Assess
+    expect(failed.message).toBe('Step Functions is throttling');
+    expect(other).toMatchObject({ outcome: 'already-decided', status: 'rejected', decidedBy: [ALICE] });
+    expect(retried).toMatchObject({ outcome: 'rejected', rejectedBy: ALICE, comment: 'p99 too high' });
+    expect(again).toMatchObject({ outcome: 'already-decided', status: 'rejected' });
+    expect(flaky.deliveries).toEqual([
+      {
+        taskToken: TOKEN,
+        kind: 'failure',
+        error: ERROR_NAMES.approvalRejected,
+        cause: `rejected by ${ALICE} at 2026-03-02T09:00:00.000Z: p99 too high`,
+      },
+    ]);
+    expect(await store.get(approvalId)).toMatchObject({
+      status: 'rejected',
+      deliveredAt: START + 60_000,
+      decisions: [{ approver: ALICE, decision: 'reject' }],
+    });
+  });
+
+  it('when the retried delivery finds the task gone, it keeps the stored decision and says it was decided', async () => {
+    // Prepare: the first call failed on the way back, so the task may well have heard it.
+    const approvalId = await requested();
+    deps = { ...deps, executions: new FailingOnceExecutionControl() };
+    await rejectionOf(decideApproval({ approvalId, approver: ALICE, decision: 'approve' }, deps));
+    deps = { ...deps, executions: new GoneExecutionControl() };
+
+    // Act
+    const retried = await decideApproval({ approvalId, approver: ALICE, decision: 'approve' }, deps);
+
+    // Assess
+    expect(retried).toMatchObject({ outcome: 'already-decided', status: 'approved', decidedBy: [ALICE] });
+    const record = await store.get(approvalId);
+    expect(record).toMatchObject({ status: 'approved' });
+    expect(record?.deliveredAt).toBeUndefined();
+  });
+
+  it('when the decision reaches the task, the record says when', async () => {
+    // Prepare
+    const approvalId = await requested();
+
+    // Act
+    await decideApproval({ approvalId, approver: ALICE, decision: 'approve' }, deps);
+
+    // Assess
+    expect(await store.get(approvalId)).toMatchObject({ status: 'approved', deliveredAt: START });
+  });
+
   it('when the approval was superseded by a redrive, its link no longer decides anything', async () => {
     // Prepare
     const notifier = new RecordingNotifier();
@@ -361,3 +424,24 @@ describe('decideApproval', () => {
     expect(publicView(record!)).not.toHaveProperty('taskToken');
   });
 });
+
+/** Step Functions whose first answer fails after the decision is stored (throttled), then works. */
+class FailingOnceExecutionControl extends RecordingExecutionControl {
+  private failed = false;
+
+  override async sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean> {
+    this.failOnce();
+    return super.sendTaskSuccess(taskToken, output);
+  }
+
+  override async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<boolean> {
+    this.failOnce();
+    return super.sendTaskFailure(taskToken, error, cause);
+  }
+
+  private failOnce(): void {
+    if (this.failed) return;
+    this.failed = true;
+    throw new Error('Step Functions is throttling');
+  }
+}

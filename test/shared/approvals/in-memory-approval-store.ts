@@ -70,6 +70,12 @@ export class InMemoryApprovalStore implements ApprovalStore {
     return true;
   }
 
+  async markDelivered(approvalId: string, at: number): Promise<void> {
+    this.calls.push('markDelivered');
+    const record = this.records.get(approvalId);
+    if (record) record.deliveredAt = at;
+  }
+
   async markNotified(approvalId: string, at: number): Promise<void> {
     const record = this.records.get(approvalId);
     if (record) record.notifiedAt = at;
