@@ -3,7 +3,7 @@
  * minified CommonJS file per function, for Node 22 in Lambda and still runnable on Node 20. The AWS SDK
  * stays external: the Lambda runtime provides it (and locally it resolves from node_modules).
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { join } from 'node:path';
@@ -24,25 +24,26 @@ export async function buildFunctions(
   // A bad configuration stops the build here, with the file and path, instead of failing in Lambda.
   writeFileSync(packagedConfigPath(), JSON.stringify(loadConfigFile(configFile)));
   const names = functionNames();
-  await Promise.all(
-    names.map((name) =>
-      build({
-        entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
-        outfile: join(DIST_DIR, name, 'handler.js'),
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        sourcemap: 'linked',
-        legalComments: 'none',
-        // The nodejs22.x runtime provides AWS SDK v3; bundling it again would quadruple every bundle.
-        external: ['@aws-sdk/*', '@smithy/*'],
-        logLevel: 'warning',
-      }),
-    ),
-  );
+  await Promise.all(names.map((name) => build(bundleOptions(name))));
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
+}
+
+/** How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its AWS calls. */
+export function bundleOptions(name: string): BuildOptions & { outfile: string } {
+  return {
+    entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
+    outfile: join(DIST_DIR, name, 'handler.js'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // The nodejs22.x runtime provides AWS SDK v3; bundling it again would quadruple every bundle.
+    external: ['@aws-sdk/*', '@smithy/*'],
+    logLevel: 'warning',
+  };
 }
 
 function packagedConfigPath(): string {

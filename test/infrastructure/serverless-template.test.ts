@@ -4,28 +4,24 @@
  * jest; run alone (`npx jest test/infrastructure`), this file packages once if the template is missing
  * or older than what it is built from.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStateMachineDefinition, localFunctionArn } from '../../local-runtime/state-machine-definitions';
 import { functionNames } from '../../scripts/build-functions';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { eventRules } from '../../shared/event-rules';
+import {
+  actionsOf,
+  asArray,
+  functionLogicalId,
+  loadPackagedTemplate,
+  policyStatementsOf,
+  type PolicyStatement,
+  type Template,
+} from '../support/packaged-template';
 import { loadServerlessYml } from '../support/serverless-yml';
 
 const ROOT = join(__dirname, '..', '..');
-const TEMPLATE_FILE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
-/** What the template is built from: when one is newer than the template, the template is rebuilt. */
-const TEMPLATE_INPUTS = [
-  'serverless.yml',
-  'serverless/variables.js',
-  'pipeline.config.yml',
-  'statemachines',
-  'shared/event-rules.ts',
-  'shared/config',
-  'functions',
-];
-
 /**
  * Actions that may be granted on `Resource: '*'`, each with the reason AWS leaves no narrower choice
  * (the "Resource types" column of the Service Authorization Reference is empty for them, so a statement
@@ -44,33 +40,12 @@ const ALLOWED_ON_ANY_RESOURCE: Record<string, string> = {
   // add those actions here, with this reason, if it ever is.
 };
 
-interface Resource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
-interface Template {
-  Resources: Record<string, Resource>;
-}
-interface PolicyStatement {
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: unknown;
-  NotResource?: unknown;
-  Principal?: unknown;
-}
 let template: Template;
 const serverlessYml = loadServerlessYml();
 const config = loadConfigFile(join(ROOT, 'pipeline.config.yml'));
 
 beforeAll(() => {
-  if (templateIsStale()) {
-    // variables.js reads PIPELINE_CONFIG_FILE when set: build from the sample config the test compares with.
-    const env = { ...process.env };
-    delete env.PIPELINE_CONFIG_FILE;
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, env, stdio: 'pipe', timeout: 240_000 });
-  }
-  template = JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Template;
+  template = loadPackagedTemplate();
 }, 300_000);
 
 describe('the packaged CloudFormation template', () => {
@@ -325,29 +300,10 @@ describe('the packaged CloudFormation template', () => {
 
 const IAM_POLICY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
 
-function templateIsStale(): boolean {
-  if (!existsSync(TEMPLATE_FILE)) return true;
-  const built = statSync(TEMPLATE_FILE).mtimeMs;
-  return TEMPLATE_INPUTS.some((input) => newestMtime(join(ROOT, input)) > built);
-}
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
-}
-
 function resourcesOfType(type: string): [string, Record<string, unknown>][] {
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === type)
     .map(([id, resource]) => [id, resource.Properties ?? {}]);
-}
-
-/** The logical id serverless gives a function's AWS::Lambda::Function (its normalized name). */
-function functionLogicalId(functionName: string): string {
-  const normalized = functionName.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
 }
 
 function kebabCase(camel: string): string {
@@ -444,24 +400,6 @@ function stateNames(definition: Record<string, unknown>): string[] {
   };
   visit(definition);
   return names;
-}
-
-function policyStatementsOf(resource: Resource): PolicyStatement[] {
-  const properties = resource.Properties ?? {};
-  const documents =
-    resource.Type === 'AWS::IAM::Role'
-      ? ((properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)
-      : [properties.PolicyDocument];
-  return documents.flatMap((doc) => asArray((doc as { Statement: unknown }).Statement) as PolicyStatement[]);
-}
-
-function actionsOf(statement: PolicyStatement): string[] {
-  return asArray(statement.Action) as string[];
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,319 @@
+/**
+ * Least privilege, function by function: each Lambda function has a role of its own that allows exactly
+ * the AWS actions its code calls. What the code calls is read from the function's esbuild bundle (bundled
+ * here the way `npm run bundle` does): every `@aws-sdk/*` command it still contains after tree-shaking,
+ * as the IAM action it needs. A bundle holds whole adapter classes, so a command of a method the function
+ * never calls is listed in NOT_CALLED below with the reason; the role must allow the rest, no more, no fewer.
+ */
+import { build } from 'esbuild';
+import { bundleOptions, functionNames } from '../../scripts/build-functions';
+import {
+  actionsOf,
+  asArray,
+  functionLogicalId,
+  loadPackagedTemplate,
+  policyStatementsOf,
+  type Template,
+} from '../support/packaged-template';
+import { loadServerlessYml } from '../support/serverless-yml';
+
+/** The IAM service prefix of each AWS SDK v3 package a bundle may require. */
+const IAM_PREFIX: Record<string, string> = {
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/lib-dynamodb': 'dynamodb',
+  '@aws-sdk/client-ecr': 'ecr',
+  '@aws-sdk/client-ecs': 'ecs',
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-sesv2': 'ses',
+  '@aws-sdk/client-sfn': 'states',
+};
+
+/** The document client's commands are named after the items, not the API operations. */
+const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
+  GetCommand: 'GetItem',
+  PutCommand: 'PutItem',
+  UpdateCommand: 'UpdateItem',
+  DeleteCommand: 'DeleteItem',
+  QueryCommand: 'Query',
+  ScanCommand: 'Scan',
+  BatchGetCommand: 'BatchGetItem',
+  BatchWriteCommand: 'BatchWriteItem',
+  TransactGetCommand: 'TransactGetItems',
+  TransactWriteCommand: 'TransactWriteItems',
+};
+
+/** Actions AWS checks on top of the call itself. */
+const IMPLIED: Record<string, string[]> = {
+  // A revision that names a task or execution role passes that role to ECS.
+  'ecs:RegisterTaskDefinition': ['iam:PassRole'],
+};
+
+const ONLY_CREATES_APPROVALS = 'DynamoApprovalStore.create: only request-approval creates approvals';
+const ONLY_STARTS = 'StepFunctionsExecutionControl.sendTask*: this function only starts executions';
+const ONLY_ANSWERS = 'StepFunctionsExecutionControl.startExecution: this function only answers task tokens';
+const ECS_DEPLOYS =
+  'EcsContainerPlatform deploys: this function never registers a revision or updates a service';
+const ECS_REGISTERS =
+  'EcsContainerPlatform.registerRevision/latestTaskDefinition: a rollback reuses the recorded revision';
+const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this step';
+
+/**
+ * Commands in a function's bundle that the function never sends, by function folder: the adapter class
+ * that holds them is shared with functions that do. Each with why; an entry whose command left the bundle
+ * fails the test (remove it).
+ */
+const NOT_CALLED: Record<string, Record<string, string>> = {
+  'approval-page': { 'dynamodb:PutItem': ONLY_CREATES_APPROVALS, 'states:StartExecution': ONLY_ANSWERS },
+  'await-deployment': {
+    'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
+    'ecs:ListTaskDefinitions': ECS_DEPLOYS,
+    'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
+    'ecs:UpdateService': ECS_DEPLOYS,
+    'iam:PassRole': ECS_DEPLOYS,
+    'dynamodb:GetItem': WAITER_READS,
+    'dynamodb:Query': WAITER_READS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'complete-deployment': {
+    'ecs:DescribeServices': 'the ECS event says how the deployment ended: no ECS call',
+    'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
+    'ecs:ListTaskDefinitions': ECS_DEPLOYS,
+    'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
+    'ecs:UpdateService': ECS_DEPLOYS,
+    'iam:PassRole': ECS_DEPLOYS,
+    'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
+    'dynamodb:GetItem': WAITER_READS,
+    'dynamodb:Query': WAITER_READS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'sweep-deployments': {
+    'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
+    'ecs:ListTaskDefinitions': ECS_DEPLOYS,
+    'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
+    'ecs:UpdateService': ECS_DEPLOYS,
+    'iam:PassRole': ECS_DEPLOYS,
+    'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
+    'dynamodb:GetItem': WAITER_READS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'check-release': {
+    'ecs:ListTaskDefinitions': ECS_DEPLOYS,
+    'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
+    'ecs:UpdateService': ECS_DEPLOYS,
+    'iam:PassRole': ECS_DEPLOYS,
+  },
+  'roll-back-service': {
+    'ecs:DescribeTaskDefinition': ECS_REGISTERS,
+    'ecs:ListTaskDefinitions': ECS_REGISTERS,
+    'ecs:RegisterTaskDefinition': ECS_REGISTERS,
+    'iam:PassRole': ECS_REGISTERS,
+    'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
+  },
+  'fail-stage': { 'dynamodb:PutItem': ONLY_CREATES_APPROVALS },
+  'release-stage-lock': {
+    'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
+    'dynamodb:Query': 'DynamoStageEvidenceStore.list: only request-approval reads the evidence',
+  },
+  'start-promotion': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
+  'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
+};
+
+/** The shared role serverless creates; no function may use it (it only writes logs). */
+const SHARED_ROLE = 'IamRoleLambdaExecution';
+
+/** The IAM actions a function's bundle can call: its AWS SDK commands, and what AWS implies for them. */
+async function actionsInBundle(folder: string): Promise<string[]> {
+  const result = await build({
+    ...bundleOptions(folder),
+    write: false,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
+  const packages = [...new Set([...code.matchAll(/require\("(@aws-sdk\/[a-z0-9-]+)"\)/g)].map((m) => m[1]!))];
+  const unknown = packages.filter((name) => !(name in IAM_PREFIX));
+  if (unknown.length > 0)
+    throw new Error(
+      `${folder} requires ${unknown.join(', ')}: add its IAM prefix to IAM_PREFIX in this test`,
+    );
+  if (/\b(paginate|waitUntil)[A-Z]\w+/.test(code))
+    throw new Error(`${folder} uses an SDK paginator or waiter: teach this test the command it sends`);
+
+  const exportsOf = new Map<string, Record<string, unknown>>();
+  for (const name of packages) exportsOf.set(name, (await import(name)) as Record<string, unknown>);
+  const actions = new Set<string>();
+  for (const [, command] of code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)) {
+    // QueryCommand is both DynamoDB's and the document client's: the same action either way.
+    const candidates = packages
+      .filter((name) => typeof exportsOf.get(name)?.[command!] === 'function')
+      .map((name) => {
+        const operation =
+          name === '@aws-sdk/lib-dynamodb'
+            ? DOCUMENT_CLIENT_ACTIONS[command!]
+            : command!.replace(/Command$/, '');
+        if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
+        return `${IAM_PREFIX[name]}:${operation}`;
+      });
+    const [action, ...others] = [...new Set(candidates)];
+    if (action === undefined || others.length > 0)
+      throw new Error(`${folder}: cannot tell which AWS SDK package ${command} of its bundle comes from`);
+    for (const needed of [action, ...(IMPLIED[action] ?? [])]) actions.add(needed);
+  }
+  return [...actions].sort();
+}
+
+/** serverless.yml's camelCase function name for a functions/ folder. */
+function serverlessName(folder: string): string {
+  return folder.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * What is wrong with the role of one function, as messages that say what to change: an empty list when
+ * its own role allows exactly `called` and writes only its own log group.
+ */
+function roleProblems(
+  template: Template,
+  folder: string,
+  inBundle: string[],
+  notCalled: Record<string, string> = {},
+): string[] {
+  const name = serverlessName(folder);
+  const called = inBundle.filter((action) => !(action in notCalled)).sort();
+  const fn = template.Resources[functionLogicalId(name)];
+  if (!fn) return [`${name}: no AWS::Lambda::Function in the template; declare it in serverless.yml`];
+  const roleId = (fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+    'Fn::GetAtt'
+  ]?.[0];
+  const give = `give functions.${name} in serverless.yml \`iamRoleStatements\` allowing ${
+    called.length ? called.join(', ') : 'nothing (`[]`)'
+  } on the resources it uses`;
+  if (!roleId || roleId === SHARED_ROLE || !template.Resources[roleId])
+    return [`${name} runs with the shared role ${roleId ?? '(none)'}: ${give}`];
+  const sharing = Object.entries(template.Resources)
+    .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && id !== functionLogicalId(name))
+    .filter(([, r]) => JSON.stringify(r.Properties?.Role).includes(`"${roleId}"`));
+  if (sharing.length > 0)
+    return [`${name} shares its role ${roleId} with ${sharing.map(([id]) => id).join(', ')}: ${give}`];
+
+  const problems: string[] = [];
+  const statements = policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
+  const logGroup = `:log-group:/aws/lambda/`;
+  const granted = new Set<string>();
+  for (const statement of statements) {
+    const actions = actionsOf(statement);
+    if (actions.every((action) => action.startsWith('logs:'))) {
+      // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
+      const resources = JSON.stringify(asArray(statement.Resource));
+      if (!resources.includes(logGroup) || !resources.includes(`-${name}:`))
+        problems.push(`${name}: its role writes logs beyond its own log group: ${resources}`);
+      continue;
+    }
+    for (const action of actions) granted.add(action);
+  }
+  const missing = called.filter((action) => !granted.has(action));
+  const extra = [...granted].filter((action) => !called.includes(action)).sort();
+  if (missing.length > 0)
+    problems.push(
+      `${name}: its code calls ${missing.join(', ')} but its role does not allow it: add to ` +
+        `functions.${name}.iamRoleStatements in serverless.yml (or, if the function never sends it, to ` +
+        `NOT_CALLED['${folder}'] in test/infrastructure/function-roles.test.ts with the reason)`,
+    );
+  if (extra.length > 0)
+    problems.push(
+      `${name}: its role allows ${extra.join(', ')} that its code never calls: remove from ` +
+        `functions.${name}.iamRoleStatements in serverless.yml`,
+    );
+  const stale = Object.keys(notCalled).filter((action) => !inBundle.includes(action));
+  if (stale.length > 0)
+    problems.push(
+      `${name}: NOT_CALLED['${folder}'] lists ${stale.join(', ')}, no longer in its bundle: remove`,
+    );
+  return problems;
+}
+
+describe('function roles (least privilege)', () => {
+  let template: Template;
+  const bundles = new Map<string, string[]>();
+  const folders = functionNames();
+
+  beforeAll(async () => {
+    template = loadPackagedTemplate();
+    for (const folder of folders) bundles.set(folder, await actionsInBundle(folder));
+  }, 300_000);
+
+  it('when the functions are bundled, the AWS calls read from them include the ones each function is known for', () => {
+    // Sanity checks of the reading itself, so that an empty reading cannot pass for "no calls".
+    expect(bundles.get('start-promotion')).toContain('states:StartExecution');
+    expect(bundles.get('deploy-service')).toEqual(
+      expect.arrayContaining(['ecs:RegisterTaskDefinition', 'iam:PassRole', 'dynamodb:PutItem']),
+    );
+    expect(bundles.get('receive-github-webhook')).toEqual([
+      'events:PutEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(bundles.get('run-smoke-tests')).toEqual([]);
+  });
+
+  it.each(functionNames())(
+    'when %s is packaged, its own role allows exactly the AWS actions its code calls',
+    (folder) => {
+      expect(roleProblems(template, folder, bundles.get(folder)!, NOT_CALLED[folder])).toEqual([]);
+    },
+  );
+
+  it('when NOT_CALLED names a function, that function exists, and every entry says why', () => {
+    for (const [folder, entries] of Object.entries(NOT_CALLED)) {
+      expect({ folder, exists: folders.includes(folder) }).toEqual({ folder, exists: true });
+      for (const reason of Object.values(entries)) expect(reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('when every function has its own role, no function runs with the shared role', () => {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(Object.keys(loadServerlessYml().functions).length);
+    for (const fn of functions) expect(JSON.stringify(fn.Properties?.Role)).not.toContain(`"${SHARED_ROLE}"`);
+  });
+
+  it('when a new function has no iamRoleStatements (the shared role), it fails saying what to add', () => {
+    // Prepare: the packaged template with deployService switched back to the shared role.
+    const shared = structuredClone(template);
+    shared.Resources[functionLogicalId('deployService')]!.Properties!.Role = {
+      'Fn::GetAtt': [SHARED_ROLE, 'Arn'],
+    };
+
+    // Act
+    const problems = roleProblems(shared, 'deploy-service', bundles.get('deploy-service')!);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^deployService runs with the shared role IamRoleLambdaExecution: give functions\.deployService in serverless\.yml `iamRoleStatements` allowing .*ecs:RegisterTaskDefinition.*iam:PassRole/,
+      ),
+    ]);
+  });
+
+  it('when a role misses a called action or allows one never called, it fails naming both', () => {
+    // Prepare: startPromotion's bundle as it is, compared without its NOT_CALLED entries.
+    const problems = roleProblems(template, 'start-promotion', bundles.get('start-promotion')!);
+    const narrowed = roleProblems(
+      template,
+      'start-promotion',
+      ['states:StartExecution', 'events:PutEvents'],
+      {
+        'events:PutEvents': 'pretend',
+      },
+    );
+    const widened = roleProblems(template, 'start-promotion', []);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringContaining('its code calls states:SendTaskFailure, states:SendTaskSuccess but its role'),
+    ]);
+    expect(narrowed).toEqual([]);
+    expect(widened).toEqual([
+      expect.stringContaining('its role allows states:StartExecution that its code never calls'),
+    ]);
+  });
+});
