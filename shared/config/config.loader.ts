@@ -31,7 +31,16 @@ export function parseConfig(text: string, file: string): PipelineConfig {
       }),
     );
   }
-  const result = pipelineConfigSchema.safeParse(doc.toJS(), { reportInput: true });
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // The yaml library refuses aliases that would expand without bound ("billion laughs").
+    throw new ConfigError(file, [
+      `cannot read the YAML: ${error instanceof Error ? error.message : String(error)}; use fewer aliases (*name)`,
+    ]);
+  }
+  const result = pipelineConfigSchema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
 
   throw new ConfigError(

@@ -42,6 +42,25 @@ describe('loadConfigFile / parseConfig', () => {
     expect(config.services[0]?.environments.ppe?.smoke.map((s) => s.name)).toEqual(['health', 'orders-list']);
   });
 
+  it('when the YAML expands aliases without bound (billion laughs), it throws a ConfigError, not a crash', () => {
+    // Prepare
+    const levels = 'abcdefgh'.split('');
+    const bomb = levels
+      .map(
+        (name, i) =>
+          `${name}: &${name} [${Array(9)
+            .fill(i === 0 ? 'lol' : `*${levels[i - 1]}`)
+            .join(', ')}]`,
+      )
+      .join('\n');
+
+    // Act
+    const error = configErrorOf(bomb);
+
+    // Assess
+    expect(error.message).toMatch(/^pipeline\.config\.yml: .*\n {2}cannot read the YAML: .*alias/s);
+  });
+
   it('when the file does not exist, it throws a ConfigError naming the file', () => {
     // Prepare
     const file = 'does-not-exist.config.yml';
