@@ -50,7 +50,7 @@ const IMPLIED: Record<string, string[]> = {
   'ecs:RegisterTaskDefinition': ['iam:PassRole'],
 };
 
-const ONLY_CREATES_APPROVALS = 'DynamoApprovalStore.create: only request-approval creates approvals';
+const RECORD_READS = 'DynamoDeploymentRecords.history/running: the steps only write deployment records';
 const ONLY_STARTS = 'StepFunctionsExecutionControl.sendTask*: this function only starts executions';
 const ONLY_ANSWERS = 'StepFunctionsExecutionControl.startExecution: this function only answers task tokens';
 const ECS_DEPLOYS =
@@ -65,7 +65,8 @@ const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this ste
  * fails the test (remove it).
  */
 const NOT_CALLED: Record<string, Record<string, string>> = {
-  'approval-page': { 'dynamodb:PutItem': ONLY_CREATES_APPROVALS, 'states:StartExecution': ONLY_ANSWERS },
+  'acquire-stage-lock': { 'dynamodb:Query': RECORD_READS },
+  'approval-page': { 'dynamodb:Query': RECORD_READS, 'states:StartExecution': ONLY_ANSWERS },
   'await-deployment': {
     'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
@@ -111,10 +112,10 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'iam:PassRole': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
-  'fail-stage': { 'dynamodb:PutItem': ONLY_CREATES_APPROVALS },
+  'fail-stage': { 'dynamodb:Query': RECORD_READS },
   'release-stage-lock': {
     'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
-    'dynamodb:Query': 'DynamoStageEvidenceStore.list: only request-approval reads the evidence',
+    'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'start-promotion': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },

@@ -21,6 +21,7 @@ import { RecordingNotifier } from '../shared/approvals/in-memory-approval-store'
 import { BASE_URL, KEY, START, linkQuery, pageEvent } from '../shared/approvals/links/approval-page-requests';
 import { startDynalite, type LocalDynamo } from '../shared/aws/dynalite';
 import {
+  InMemoryDeploymentRecords,
   InMemoryDeploymentWaiterStore,
   RecordingExecutionControl,
   invokeThroughMiddleware,
@@ -348,9 +349,11 @@ describe('reliability: hostile input at every entry point', () => {
       const clock = new ManualClock(START);
       const store = new DynamoApprovalStore({ tableName: 'pipeline-hostile', client: dynamo.client, clock });
       const executions = new RecordingExecutionControl();
+      const records = new InMemoryDeploymentRecords();
       const page = createApprovalPage({
         store,
         executions,
+        records,
         clock,
         keys: new StaticSigningKeySource(KEY),
         baseUrl: BASE_URL,
@@ -455,6 +458,7 @@ describe('reliability: hostile input at every entry point', () => {
       expect(after?.status).toBe('pending');
       expect(after?.decisions).toEqual([]);
       expect(executions.deliveries).toEqual([]);
+      expect(await records.history('orders-api')).toEqual([]);
       expect(Object.keys(statuses).length).toBeGreaterThan(3);
     }, 180_000);
   });

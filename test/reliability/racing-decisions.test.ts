@@ -13,6 +13,7 @@ import { linkExpiry, StaticSigningKeySource, type LinkFields } from '../../share
 import type { DecisionWrite } from '../../shared/approvals/ports';
 import { requestApproval } from '../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
+import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { createPipelineTable } from '../../shared/aws/pipeline-table';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { ManualClock } from '../../shared/clock';
@@ -93,6 +94,7 @@ describe('reliability: racing approval decisions', () => {
     page = createApprovalPage({
       store,
       executions: new StepFunctionsExecutionControl({ clients: new SFNClient({ region: 'eu-west-1' }) }),
+      records: new DynamoDeploymentRecords({ tableName: TABLE, client: dynamo.client }),
       clock,
       keys: new StaticSigningKeySource(KEY),
       baseUrl: BASE_URL,
