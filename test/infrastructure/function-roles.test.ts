@@ -50,6 +50,8 @@ const IMPLIED: Record<string, string[]> = {
   'ecs:RegisterTaskDefinition': ['iam:PassRole'],
 };
 
+const FREEZE_CHANGES =
+  'DynamoDeploymentFreezes.freeze/unfreeze: operators freeze from the CLI, the gate only reads';
 const RECORD_READS = 'DynamoDeploymentRecords.history/running: the steps only write deployment records';
 const ONLY_STARTS = 'StepFunctionsExecutionControl.sendTask*: this function only starts executions';
 const ONLY_ANSWERS = 'StepFunctionsExecutionControl.startExecution: this function only answers task tokens';
@@ -98,6 +100,11 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
+  },
+  'check-deployment-gate': {
+    'dynamodb:PutItem': FREEZE_CHANGES,
+    'dynamodb:DeleteItem': FREEZE_CHANGES,
+    'dynamodb:Query': "DynamoDeploymentFreezes.list: the gate reads only its environment's freeze",
   },
   'check-release': {
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
