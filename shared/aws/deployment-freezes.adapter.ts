@@ -1,14 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isInForce, type DeploymentFreeze, type DeploymentFreezes } from '../domain/deployment-gate';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
+import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
 
 const PARTITION = 'FREEZES';
 
@@ -93,27 +87,19 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
   }
 
   async list(now: number): Promise<DeploymentFreeze[]> {
-    const found: DeploymentFreeze[] = [];
-    let start: Record<string, unknown> | undefined;
+    let items: Record<string, unknown>[];
     try {
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
-            ExpressionAttributeValues: { ':pk': PARTITION, ':prefix': 'ENV#' },
-            ConsistentRead: true,
-            ...(start && { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(item.freeze as DeploymentFreeze);
-        start = page.LastEvaluatedKey;
-      } while (start);
+      items = await queryPartition(this.documents, this.options.tableName, {
+        partition: PARTITION,
+        sortKeyPrefix: 'ENV#',
+      });
     } catch (error) {
       throw mapAwsError(error, 'DynamoDB Query of the deployment freezes');
     }
-    return found.filter((f) => isInForce(f, now)).sort((a, b) => a.environment.localeCompare(b.environment));
+    return items
+      .map((item) => item.freeze as DeploymentFreeze)
+      .filter((f) => isInForce(f, now))
+      .sort((a, b) => a.environment.localeCompare(b.environment));
   }
 }
 

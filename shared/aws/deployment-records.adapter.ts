@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   changesWhatRuns,
   targetKey,
@@ -7,7 +7,7 @@ import {
   type DeploymentRecordStore,
 } from '../domain/deployment-record';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
+import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
 
 /**
  * Deployment records in the pipeline table, kept without TTL (they are the audit trail):
@@ -69,26 +69,15 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
   }
 
   private async query(service: string, prefix: string): Promise<DeploymentRecord[]> {
-    const found: DeploymentRecord[] = [];
-    let start: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
-            ExpressionAttributeValues: { ':pk': partitionOf(service), ':prefix': prefix },
-            ...(start && { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(item.record as DeploymentRecord);
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await queryPartition(this.documents, this.options.tableName, {
+        partition: partitionOf(service),
+        sortKeyPrefix: prefix,
+      });
+      return items.map((item) => item.record as DeploymentRecord);
     } catch (error) {
       throw mapAwsError(error, `DynamoDB Query of the deployment records of ${service}`);
     }
-    return found;
   }
 }
 

@@ -1,14 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentWaiter, DeploymentWaiterStore, EcsTarget } from '../domain/ports';
 import { awsErrorName, mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
 
 export interface DynamoDeploymentWaiterStoreOptions {
   tableName: string;
@@ -94,28 +88,15 @@ export class DynamoDeploymentWaiterStore implements DeploymentWaiterStore {
   }
 
   async list(): Promise<DeploymentWaiter[]> {
-    const waiters: DeploymentWaiter[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey },
-            ExpressionAttributeValues: { ':pk': PARTITION },
-            ConsistentRead: true,
-            ...(this.pageSize !== undefined ? { Limit: this.pageSize } : {}),
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) waiters.push(toWaiter(item));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const items = await queryPartition(this.documents, this.tableName, {
+        partition: PARTITION,
+        ...(this.pageSize !== undefined && { pageSize: this.pageSize }),
+      });
+      return items.map(toWaiter);
     } catch (error) {
       throw mapAwsError(error, 'DynamoDB Query of the deployment waiters');
     }
-    return waiters;
   }
 }
 

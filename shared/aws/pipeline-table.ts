@@ -1,5 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * The pipeline's single DynamoDB table: every record kind shares one key schema, with the kind in the
@@ -23,6 +23,43 @@ export function ttlSeconds(epochMs: number): number {
  */
 export function pipelineDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * Every item of partition `partition` whose sort key starts with `sortKeyPrefix` (all of them when absent),
+ * read consistently, following LastEvaluatedKey through the pages. Callers map errors (`mapAwsError`) with
+ * what they were reading.
+ */
+export async function queryPartition(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  query: { partition: string; sortKeyPrefix?: string; pageSize?: number },
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  const prefixed = query.sortKeyPrefix !== undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: prefixed ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: {
+          '#pk': PIPELINE_TABLE.partitionKey,
+          ...(prefixed && { '#sk': PIPELINE_TABLE.sortKey }),
+        },
+        ExpressionAttributeValues: {
+          ':pk': query.partition,
+          ...(prefixed && { ':prefix': query.sortKeyPrefix }),
+        },
+        ConsistentRead: true,
+        ...(query.pageSize !== undefined && { Limit: query.pageSize }),
+        ...(start && { ExclusiveStartKey: start }),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StageEvidence, StageEvidenceStore } from '../domain/ports';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
 
 const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -37,26 +37,14 @@ export class DynamoStageEvidenceStore implements StageEvidenceStore {
   }
 
   async list(executionName: string): Promise<StageEvidence[]> {
-    const found: StageEvidence[] = [];
-    let start: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.options.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :evidence)',
-            ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey, '#sk': PIPELINE_TABLE.sortKey },
-            ExpressionAttributeValues: { ':pk': `STAGE#${executionName}`, ':evidence': 'EVIDENCE#' },
-            ConsistentRead: true,
-            ...(start && { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(item.evidence as StageEvidence);
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await queryPartition(this.documents, this.options.tableName, {
+        partition: `STAGE#${executionName}`,
+        sortKeyPrefix: 'EVIDENCE#',
+      });
+      return items.map((item) => item.evidence as StageEvidence).sort((a, b) => a.at - b.at);
     } catch (error) {
       throw mapAwsError(error, `DynamoDB Query of the evidence of ${executionName}`);
     }
-    return found.sort((a, b) => a.at - b.at);
   }
 }
