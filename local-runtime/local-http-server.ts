@@ -117,15 +117,21 @@ function isApiPath(path: string): boolean {
 /** Names a browser may reach this server by; anything else is a DNS rebinding attempt. */
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Answers 421 to a request that names another host (DNS rebinding); true when it did. */
+function refusedForeignHost(request: IncomingMessage, response: ServerResponse): boolean {
+  const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (LOCAL_HOSTS.has(host)) return false;
+  json(response, { status: 421, body: { error: `unexpected Host "${host}": use 127.0.0.1` } });
+  return true;
+}
+
 async function handleApi(
   api: LocalApiPipeline,
   path: string,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  if (!LOCAL_HOSTS.has(host))
-    return json(response, { status: 421, body: { error: `unexpected Host "${host}": use 127.0.0.1` } });
+  if (refusedForeignHost(request, response)) return;
   if (path === '/events') {
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
@@ -171,9 +177,7 @@ async function handleAws(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  if (!LOCAL_HOSTS.has(host))
-    return json(response, { status: 421, body: { error: `unexpected Host "${host}": use 127.0.0.1` } });
+  if (refusedForeignHost(request, response)) return;
   if (request.headers.origin !== undefined)
     return json(response, { status: 403, body: { error: 'the AWS endpoints take no browser requests' } });
   if (request.method !== 'POST') {

@@ -3,14 +3,11 @@ import type { ExecutionDescription, ExecutionEvent } from './execution-view';
 /** The pipeline's two state machines, as operators name them. */
 export type PipelineMachine = 'promote' | 'release';
 
-export interface ExecutionListing {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: string;
-  startDate: Date;
-  stopDate?: Date;
-}
+/** What ListExecutions says of an execution. */
+export type ExecutionListing = Pick<
+  ExecutionDescription,
+  'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'stopDate'
+>;
 
 export interface ExecutionDetail extends ExecutionDescription {
   redriveCount: number;
