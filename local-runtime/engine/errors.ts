@@ -111,8 +111,11 @@ export function toStatesError(thrown: unknown): StatesError {
   return new StatesError(StatesErrors.TaskFailed, thrown === undefined ? undefined : String(thrown));
 }
 
-/** Why a branch of the interpreter is being unwound. */
-export type AbortKind = 'stopped' | 'timed-out' | 'sibling-failed';
+/**
+ * Why a branch of the interpreter is being unwound. `suspended`: the engine is shutting down to be restored
+ * from a snapshot later; the execution stays RUNNING and nothing about it is recorded as aborted.
+ */
+export type AbortKind = 'stopped' | 'timed-out' | 'sibling-failed' | 'suspended';
 
 /** Internal: the reason given to AbortControllers inside the engine. */
 export class AbortedError extends Error {
@@ -124,6 +127,11 @@ export class AbortedError extends Error {
     super(`aborted (${kind})`);
     this.name = 'AbortedError';
   }
+}
+
+/** Is `reason` the engine suspending (not an abort that the history should show)? */
+export function isSuspension(reason: unknown): boolean {
+  return reason instanceof AbortedError && reason.kind === 'suspended';
 }
 
 /** Names of the SFN API exceptions this engine throws. */

@@ -13,9 +13,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { AbortedError, SfnApiError, StatesError, StatesErrors } from './errors';
+import { AbortedError, isSuspension, SfnApiError, StatesError, StatesErrors } from './errors';
 import { jsonEquals } from './intrinsics';
-import { Interpreter, newScope, type ExecutionHost, type ScopeProgress } from './interpreter';
+import {
+  forgetPlaceInStates,
+  Interpreter,
+  newScope,
+  type ExecutionHost,
+  type ScopeProgress,
+} from './interpreter';
+import { ENGINE_SNAPSHOT_VERSION, type EngineSnapshot, type ExecutionSnapshot } from './snapshot';
 import { TaskTokens } from './task-tokens';
 import type {
   DescribeExecutionOutput,
@@ -43,6 +50,8 @@ export {
   toStatesError,
 } from './errors';
 export type { SfnApiErrorName } from './errors';
+export { ENGINE_SNAPSHOT_VERSION } from './snapshot';
+export type { EngineSnapshot, ExecutionSnapshot } from './snapshot';
 
 interface MachineRecord {
   arn: string;
@@ -300,7 +309,10 @@ export class LocalStepFunctions {
     cause?: string;
   }): Promise<{ stopDate: Date }> {
     const execution = this.execution(params.executionArn);
-    if (execution.status === 'RUNNING') {
+    if (execution.status === 'RUNNING' && !execution.controller) {
+      // Restored from a snapshot and not resumed yet: nothing runs to unwind.
+      this.close(execution, 'ABORTED', { error: params.error, cause: params.cause });
+    } else if (execution.status === 'RUNNING') {
       execution.controller?.abort(new AbortedError('stopped', params.error, params.cause));
       await execution.run;
     }
@@ -321,6 +333,7 @@ export class LocalStepFunctions {
       );
     }
     await execution.run;
+    forgetPlaceInStates(execution.root); // a redrive enters the unfinished states afresh
     execution.redriveCount++;
     execution.redriveDate = new Date(this.clock.now());
     execution.status = 'RUNNING';
@@ -360,6 +373,130 @@ export class LocalStepFunctions {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Snapshots: stop, and pick up again in another process
+  // -------------------------------------------------------------------------------------------------------
+
+  /**
+   * Every machine, execution (history, transitions, where a RUNNING one is) and task token, as plain JSON.
+   * Taken while executions run, it shows them where they are at that moment: a Task whose handler is
+   * mid-flight then runs again when restored (steps are idempotent, as for a retry).
+   */
+  snapshot(): EngineSnapshot {
+    const definitions: string[] = [];
+    const definitionIndex = (definition: StateMachineDefinition): number => {
+      const json = JSON.stringify(definition);
+      const index = definitions.indexOf(json);
+      return index >= 0 ? index : definitions.push(json) - 1;
+    };
+    const iso = (date: Date | undefined) => (date ? { value: date.toISOString() } : undefined);
+    return {
+      version: ENGINE_SNAPSHOT_VERSION,
+      takenAt: this.clock.now(),
+      machines: [...this.machines.values()].map((m) => ({
+        arn: m.arn,
+        name: m.name,
+        definition: definitionIndex(m.definition),
+        creationDate: m.creationDate.toISOString(),
+      })),
+      executions: [...this.executions.values()].map((e): ExecutionSnapshot => {
+        const stopDate = iso(e.stopDate);
+        const redriveDate = iso(e.redriveDate);
+        return {
+          arn: e.arn,
+          name: e.name,
+          machineArn: e.machineArn,
+          machineName: e.machineName,
+          definition: definitionIndex(e.definition),
+          inputJson: e.inputJson,
+          status: e.status,
+          ...(e.status === 'SUCCEEDED' ? { output: structuredClone(e.output) } : {}),
+          ...(e.error !== undefined ? { error: e.error } : {}),
+          ...(e.cause !== undefined ? { cause: e.cause } : {}),
+          startDate: e.startDate.toISOString(),
+          ...(stopDate ? { stopDate: stopDate.value } : {}),
+          redriveCount: e.redriveCount,
+          ...(redriveDate ? { redriveDate: redriveDate.value } : {}),
+          history: e.history.map((h) => ({ ...structuredClone(h), timestamp: h.timestamp.toISOString() })),
+          transitions: e.transitions,
+          root: structuredClone(e.root),
+        };
+      }),
+      tokens: this.tokens.snapshot(),
+      definitions: definitions.map((json) => JSON.parse(json) as unknown),
+    };
+  }
+
+  /**
+   * Loads a snapshot into this engine, which must be new. RUNNING executions stay where they were until
+   * {@link resumeExecutions}; their pending task tokens accept callbacks at once.
+   * @throws Error when the engine is not empty or the snapshot is not one `snapshot()` wrote
+   */
+  restore(snapshot: EngineSnapshot): void {
+    if (this.machines.size > 0 || this.executions.size > 0)
+      throw new Error('restore needs an engine without state machines or executions');
+    if (snapshot.version !== ENGINE_SNAPSHOT_VERSION)
+      throw new Error(
+        `the engine snapshot has format version ${String(snapshot.version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`,
+      );
+    const definitions = snapshot.definitions.map((definition) => this.parseDefinition(definition));
+    const definitionAt = (index: number): StateMachineDefinition => {
+      const definition = definitions[index];
+      if (!definition) throw new Error(`the engine snapshot has no definition #${index}`);
+      return definition;
+    };
+    for (const m of snapshot.machines) {
+      const definition = definitionAt(m.definition);
+      this.machines.set(m.arn, {
+        arn: m.arn,
+        name: m.name,
+        definition,
+        definitionJson: JSON.stringify(definition),
+        creationDate: new Date(m.creationDate),
+      });
+    }
+    for (const e of snapshot.executions) {
+      this.executions.set(e.arn, {
+        arn: e.arn,
+        name: e.name,
+        machineArn: e.machineArn,
+        machineName: e.machineName,
+        definition: definitionAt(e.definition),
+        input: JSON.parse(e.inputJson) as unknown,
+        inputJson: e.inputJson,
+        status: e.status,
+        ...(e.status === 'SUCCEEDED' ? { output: e.output } : {}),
+        ...(e.error !== undefined ? { error: e.error } : {}),
+        ...(e.cause !== undefined ? { cause: e.cause } : {}),
+        startDate: new Date(e.startDate),
+        ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
+        redriveCount: e.redriveCount,
+        ...(e.redriveDate !== undefined ? { redriveDate: new Date(e.redriveDate) } : {}),
+        history: e.history.map((h) => ({ ...h, timestamp: new Date(h.timestamp) })),
+        transitions: e.transitions,
+        root: e.root,
+        waiters: [],
+      });
+    }
+    this.tokens.restore(snapshot.tokens);
+  }
+
+  /** Runs the restored RUNNING executions on from where the snapshot left them. */
+  resumeExecutions(): void {
+    for (const execution of this.executions.values())
+      if (execution.status === 'RUNNING' && !execution.controller) this.launch(execution);
+  }
+
+  /**
+   * Unwinds every running execution without ending it: it stays RUNNING, with nothing recorded as aborted,
+   * so that a snapshot taken now resumes it in another engine. Resolves once all have unwound.
+   */
+  async suspend(): Promise<void> {
+    const running = [...this.executions.values()].filter((e) => e.controller);
+    for (const execution of running) execution.controller?.abort(new AbortedError('suspended'));
+    await Promise.all(running.map((e) => e.run));
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -492,8 +629,10 @@ export class LocalStepFunctions {
     const timeoutTimer = new AbortController();
     const timeoutSeconds = execution.definition.TimeoutSeconds;
     if (timeoutSeconds !== undefined) {
-      // The execution timeout restarts with each redrive.
-      this.clock.sleep(timeoutSeconds * 1000, timeoutTimer.signal).then(
+      // The execution timeout restarts with each redrive; a resumed execution keeps what is left of it.
+      const since = (execution.redriveDate ?? execution.startDate).getTime();
+      const left = Math.max(0, since + timeoutSeconds * 1000 - this.clock.now());
+      this.clock.sleep(left, timeoutTimer.signal).then(
         () =>
           controller.abort(
             new AbortedError(
@@ -517,7 +656,9 @@ export class LocalStepFunctions {
         );
         this.close(execution, 'SUCCEEDED', { output });
       } catch (err) {
-        if (err instanceof AbortedError && err.kind === 'timed-out') {
+        if (isSuspension(err)) {
+          // Suspended: stays RUNNING for the engine that restores the snapshot.
+        } else if (err instanceof AbortedError && err.kind === 'timed-out') {
           this.close(execution, 'TIMED_OUT', { error: err.error, cause: err.causeText });
         } else if (err instanceof AbortedError) {
           this.close(execution, 'ABORTED', { error: err.error, cause: err.causeText });

@@ -6,14 +6,20 @@
  * being executed and the input it received; when the run fails or is aborted, `current` stays on the state
  * that did not finish. Map and Parallel keep one child ScopeProgress per iteration/branch. Redriving a scope
  * resumes at `current` with the same input; succeeded children return their recorded output without running.
+ *
+ * Restart model: the same progress, plus where the current state is inside itself (`enteredTime`, the Retry
+ * loop, the Wait's end, the task token). A restored engine runs the scope again and the state carries on
+ * without being entered again: a Wait sleeps what is left, a Task waiting for its callback keeps waiting on
+ * the same token, a Task whose handler was mid-flight runs that attempt again (steps are idempotent, as for
+ * a retry). {@link forgetPlaceInStates} drops these markers for a redrive, which enters the state afresh.
  */
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../shared/clock';
 import { evaluateRule, parseTimestamp } from './choice';
-import { AbortedError, errorMatches, StatesError, StatesErrors, toStatesError } from './errors';
+import { AbortedError, errorMatches, isSuspension, StatesError, StatesErrors, toStatesError } from './errors';
 import { applyPayloadTemplate, evaluateDynamicValue, type IntrinsicOptions } from './intrinsics';
 import { applyFilterPath, applyResultPath, readReferencePath, safeJson } from './json-path';
-import type { TaskTokens } from './task-tokens';
+import type { IssuedToken, TaskTokens } from './task-tokens';
 import type {
   Catcher,
   ChoiceState,
@@ -31,17 +37,74 @@ import type {
   WaitState,
 } from './types';
 
-/** Progress of one run of a state list, kept across redrives. */
+/** Progress of one run of a state list, kept across redrives (and snapshots: it is plain JSON). */
 export interface ScopeProgress {
   status: 'pending' | 'running' | 'succeeded' | 'failed';
   /** The state being run (or that failed / was aborted) and the raw input it received. */
-  current?: { name: string; input: unknown; children?: ScopeProgress[] };
+  current?: StateProgress;
   output?: unknown;
+}
+
+/** The state a scope is in, and where it is inside that state. */
+export interface StateProgress {
+  name: string;
+  input: unknown;
+  /** Map iterations / Parallel branches. */
+  children?: ScopeProgress[];
+  /** The attempt `children` belong to: a Retry of a Map/Parallel starts them afresh. */
+  childrenAttempt?: number;
+  /** Set once the state was entered (ISO time); a restarted engine resumes the state without entering it again. */
+  enteredTime?: string;
+  /** A Wait state's end, on the clock. */
+  waitUntil?: number;
+  /** The Retry loop of a Task, Map or Parallel state. */
+  retry?: RetryProgress;
+  /** The current attempt of a Task state. */
+  task?: TaskAttemptProgress;
+}
+
+export interface RetryProgress {
+  /** 1 for the first try. */
+  attempt: number;
+  /** Retries used so far, per retrier. */
+  used: number[];
+  /** Set while sleeping before the next attempt: when it starts, on the clock. */
+  nextAttemptAt?: number;
+}
+
+export interface TaskAttemptProgress {
+  /** The `.waitForTaskToken` token of this attempt. */
+  taskToken?: string;
+  /** The handler returned: only the callback is left to wait for. */
+  submitted?: boolean;
+  /** When TimeoutSeconds ends this attempt, on the clock. */
+  timeoutAt?: number;
 }
 
 /** A fresh, never-run scope. */
 export function newScope(): ScopeProgress {
   return { status: 'pending' };
+}
+
+/** Drops where each state was inside itself, so that a redrive enters the unfinished states afresh. */
+export function forgetPlaceInStates(scope: ScopeProgress): void {
+  const current = scope.current;
+  if (!current) return;
+  delete current.enteredTime;
+  delete current.waitUntil;
+  delete current.retry;
+  delete current.task;
+  for (const child of current.children ?? []) forgetPlaceInStates(child);
+}
+
+/** Every task token a RUNNING scope is waiting on (or whose attempt was mid-flight). */
+export function pendingTaskTokens(scope: ScopeProgress): string[] {
+  const current = scope.current;
+  if (!current || scope.status === 'succeeded') return [];
+  return [
+    ...(current.task?.taskToken ? [current.task.taskToken] : []),
+    ...(current.children ?? []).flatMap(pendingTaskTokens),
+  ];
 }
 
 /** What the interpreter needs from the execution that owns it. */
@@ -147,7 +210,8 @@ export class Interpreter {
     if (scope.status === 'succeeded') return scope.output;
     let name = scope.current?.name ?? definition.StartAt;
     let stateInput = scope.current ? scope.current.input : input;
-    let resumeChildren = scope.current?.children;
+    // Only the state being resumed keeps its progress (children, and its place when restarted).
+    let resumed = scope.current;
     scope.status = 'running';
     try {
       for (;;) {
@@ -160,9 +224,8 @@ export class Interpreter {
         }
         const state = definition.States[name];
         if (!state) throw new StatesError(StatesErrors.Runtime, `State '${name}' does not exist`);
-        const current: NonNullable<ScopeProgress['current']> = { name, input: stateInput };
-        if (resumeChildren) current.children = resumeChildren;
-        resumeChildren = undefined; // only the state being resumed keeps its children
+        const current: StateProgress = resumed ?? { name, input: stateInput };
+        resumed = undefined;
         scope.current = current;
         const { output, next } = await this.runState(name, state, stateInput, current, signal);
         if (next === undefined) {
@@ -175,7 +238,7 @@ export class Interpreter {
         stateInput = output;
       }
     } catch (err) {
-      scope.status = 'failed';
+      if (!isSuspension(err)) scope.status = 'failed';
       throw err;
     }
   }
@@ -184,12 +247,17 @@ export class Interpreter {
     name: string,
     state: State,
     input: unknown,
-    progress: NonNullable<ScopeProgress['current']>,
+    progress: StateProgress,
     signal: AbortSignal,
   ): Promise<StepResult> {
-    this.host.emit(`${state.Type}StateEntered`, { name, input: jsonCopy(input, 'State input') });
-    this.host.countTransition();
-    const enteredTime = new Date(this.host.clock.now()).toISOString();
+    // A state resumed after a restart was entered before: it carries on from where it was.
+    const resuming = progress.enteredTime !== undefined;
+    if (!resuming) {
+      this.host.emit(`${state.Type}StateEntered`, { name, input: jsonCopy(input, 'State input') });
+      this.host.countTransition();
+      progress.enteredTime = new Date(this.host.clock.now()).toISOString();
+    }
+    const enteredTime = progress.enteredTime as string;
     try {
       switch (state.Type) {
         case 'Pass':
@@ -197,7 +265,11 @@ export class Interpreter {
         case 'Choice':
           return this.runChoice(state, name, input, enteredTime);
         case 'Wait':
-          return this.exited(state, name, await this.runWait(state, name, input, enteredTime, signal));
+          return this.exited(
+            state,
+            name,
+            await this.runWait(state, name, input, enteredTime, progress, signal),
+          );
         case 'Succeed': {
           const context = this.context(name, enteredTime, 0);
           const effective = applyFilterPath(state.InputPath, input, context, 'InputPath');
@@ -211,30 +283,31 @@ export class Interpreter {
           return this.exited(
             state,
             name,
-            await this.withRetryAndCatch(state, input, signal, (attempt, retryCount) =>
-              this.taskAttempt(state, name, input, enteredTime, attempt, retryCount, signal),
+            await this.withRetryAndCatch(state, input, progress, resuming, signal, (attempt, again) =>
+              this.taskAttempt(state, name, input, enteredTime, attempt, again, progress, signal),
             ),
           );
         case 'Parallel':
           return this.exited(
             state,
             name,
-            await this.withRetryAndCatch(state, input, signal, (attempt, retryCount) =>
-              this.parallelAttempt(state, name, input, enteredTime, attempt, retryCount, progress, signal),
+            await this.withRetryAndCatch(state, input, progress, resuming, signal, (attempt, again) =>
+              this.parallelAttempt(state, name, input, enteredTime, attempt, again, progress, signal),
             ),
           );
         case 'Map':
           return this.exited(
             state,
             name,
-            await this.withRetryAndCatch(state, input, signal, (attempt, retryCount) =>
-              this.mapAttempt(state, name, input, enteredTime, attempt, retryCount, progress, signal),
+            await this.withRetryAndCatch(state, input, progress, resuming, signal, (attempt, again) =>
+              this.mapAttempt(state, name, input, enteredTime, attempt, again, progress, signal),
             ),
           );
       }
     } catch (err) {
       if (
         err instanceof AbortedError &&
+        !isSuspension(err) &&
         (state.Type === 'Task' || state.Type === 'Map' || state.Type === 'Parallel' || state.Type === 'Wait')
       ) {
         this.host.emit(`${state.Type}StateAborted`, { name });
@@ -317,10 +390,18 @@ export class Interpreter {
     name: string,
     input: unknown,
     enteredTime: string,
+    progress: StateProgress,
     signal: AbortSignal,
   ): Promise<StepResult> {
     const context = this.context(name, enteredTime, 0);
     const effective = applyFilterPath(state.InputPath, input, context, 'InputPath');
+    const output = (): StepResult => ({
+      output: applyFilterPath(state.OutputPath, effective, context, 'OutputPath'),
+    });
+    if (progress.waitUntil !== undefined) {
+      await this.sleepUntil(progress.waitUntil, signal); // resumed: only what is left
+      return output();
+    }
     const data = { input: effective, context };
     let ms: number;
     if (state.Seconds !== undefined || state.SecondsPath !== undefined) {
@@ -340,8 +421,9 @@ export class Interpreter {
         throw new StatesError(StatesErrors.Runtime, `Invalid Wait timestamp ${safeJson(timestamp)}`);
       ms = due - this.host.clock.now();
     }
-    if (ms > 0) await this.sleep(ms, signal);
-    return { output: applyFilterPath(state.OutputPath, effective, context, 'OutputPath') };
+    progress.waitUntil = this.host.clock.now() + Math.max(0, ms);
+    await this.sleepUntil(progress.waitUntil, signal);
+    return output();
   }
 
   private failError(state: FailState, name: string, input: unknown, enteredTime: string): StatesError {
@@ -369,6 +451,13 @@ export class Interpreter {
     }
   }
 
+  /** Sleeps until `due` on the clock; not at all when it is past. */
+  private async sleepUntil(due: number, signal: AbortSignal): Promise<void> {
+    const ms = due - this.host.clock.now();
+    if (ms > 0) await this.sleep(ms, signal);
+    else throwIfAborted(signal);
+  }
+
   // -------------------------------------------------------------------------------------------------------
   // Retry and Catch
   // -------------------------------------------------------------------------------------------------------
@@ -380,26 +469,34 @@ export class Interpreter {
   private async withRetryAndCatch(
     state: TaskState | MapState | ParallelState,
     rawInput: unknown,
+    progress: StateProgress,
+    resuming: boolean,
     signal: AbortSignal,
-    attemptFn: (attempt: number, retryCount: number) => Promise<unknown>,
+    attemptFn: (attempt: number, resumingAttempt: boolean) => Promise<unknown>,
   ): Promise<StepResult> {
     const retriers: Retrier[] = state.Retry ?? [];
-    const used = retriers.map(() => 0);
-    let attempt = 1;
+    const retry = (progress.retry ??= { attempt: 1, used: retriers.map(() => 0) });
+    // After a restart, the attempt under way carries on, unless the state was between two attempts.
+    let resumingAttempt = resuming && retry.nextAttemptAt === undefined;
     for (;;) {
+      if (retry.nextAttemptAt !== undefined) {
+        await this.sleepUntil(retry.nextAttemptAt, signal);
+        delete retry.nextAttemptAt;
+        retry.attempt++;
+        this.host.countTransition(); // each retry is billed as one more transition
+      }
       try {
-        return { output: await attemptFn(attempt, attempt - 1) };
+        return { output: await attemptFn(retry.attempt, resumingAttempt) };
       } catch (err) {
         if (err instanceof AbortedError) throw err;
         const error = asStatesError(err);
         const index = retriers.findIndex((r) => errorMatches(r.ErrorEquals, error.error));
         const retrier = retriers[index];
-        const count = used[index] ?? 0;
+        const count = retry.used[index] ?? 0;
         if (retrier && count < (retrier.MaxAttempts ?? 3)) {
-          used[index] = count + 1;
-          attempt++;
-          await this.sleep(this.retryDelayMs(retrier, count), signal);
-          this.host.countTransition(); // each retry is billed as one more transition
+          retry.used[index] = count + 1;
+          retry.nextAttemptAt = this.host.clock.now() + this.retryDelayMs(retrier, count);
+          resumingAttempt = false;
           continue;
         }
         const catcher: Catcher | undefined = (state.Catch ?? []).find((c) =>
@@ -450,11 +547,12 @@ export class Interpreter {
     rawInput: unknown,
     enteredTime: string,
     attempt: number,
-    retryCount: number,
+    resuming: boolean,
+    progress: StateProgress,
     signal: AbortSignal,
   ): Promise<unknown> {
     const resource = state.Resource;
-    const context = this.context(name, enteredTime, retryCount);
+    const context = this.context(name, enteredTime, attempt - 1);
     const effective = applyFilterPath(state.InputPath, rawInput, context, 'InputPath');
     const timeoutSeconds = this.positiveSeconds(
       state.TimeoutSeconds,
@@ -470,29 +568,40 @@ export class Interpreter {
       context,
       'HeartbeatSeconds',
     );
-    const issued = resource.endsWith('.waitForTaskToken')
-      ? this.host.tokens.issue(this.host.executionArn)
-      : undefined;
+    // A resumed attempt keeps its token (the callback was promised to it) and, once submitted, its deadline.
+    const resumed = resuming ? progress.task : undefined;
+    const waitsForToken = resource.endsWith('.waitForTaskToken');
+    const issued = !waitsForToken
+      ? undefined
+      : resumed?.taskToken
+        ? this.host.tokens.adopt(resumed.taskToken, this.host.executionArn)
+        : this.host.tokens.issue(this.host.executionArn);
+    const submitted = issued !== undefined && resumed?.submitted === true;
+    const task: TaskAttemptProgress = issued ? { taskToken: issued.token } : {};
+    if (submitted) Object.assign(task, resumed);
+    else if (timeoutSeconds !== undefined) task.timeoutAt = this.host.clock.now() + timeoutSeconds * 1000;
+    progress.task = task;
     if (issued) context.Task = { Token: issued.token };
     const parameters = jsonCopy(
       state.Parameters !== undefined ? this.template(state.Parameters, effective, context) : effective,
       'Task parameters',
     );
 
-    this.host.emit('TaskScheduled', {
-      name,
-      resource,
-      input: parameters,
-      attempt,
-      ...(timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {}),
-      ...(heartbeatSeconds !== undefined ? { heartbeatInSeconds: heartbeatSeconds } : {}),
-    });
+    if (!submitted)
+      this.host.emit('TaskScheduled', {
+        name,
+        resource,
+        input: parameters,
+        attempt,
+        ...(timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {}),
+        ...(heartbeatSeconds !== undefined ? { heartbeatInSeconds: heartbeatSeconds } : {}),
+      });
 
     const { controller: attemptController, dispose } = linkedController(signal);
     const timers = new AbortController();
     const timeoutReason = (error: string, cause: string): StatesError => new StatesError(error, cause);
-    if (timeoutSeconds !== undefined) {
-      this.host.clock.sleep(timeoutSeconds * 1000, timers.signal).then(
+    if (task.timeoutAt !== undefined) {
+      this.host.clock.sleep(Math.max(0, task.timeoutAt - this.host.clock.now()), timers.signal).then(
         () =>
           attemptController.abort(
             timeoutReason(StatesErrors.Timeout, `Task timed out after ${timeoutSeconds} seconds`),
@@ -517,38 +626,14 @@ export class Interpreter {
     let result: unknown;
     let timedOut = false;
     try {
-      this.host.emit('TaskStarted', { name, resource, attempt });
-      const call = Promise.resolve().then(() =>
-        this.host.taskHandler({
-          resource,
-          input: parameters,
-          ...(issued ? { taskToken: issued.token } : {}),
-          stateName: name,
-          executionArn: this.host.executionArn,
-          attempt,
-          signal: attemptController.signal,
-        }),
-      );
-      call.catch(() => undefined); // the race below may settle first
-      let handlerResult: unknown;
-      try {
-        handlerResult = await raceAbort(call, attemptController.signal);
-      } catch (err) {
-        if (err instanceof AbortedError || err === attemptController.signal.reason) throw err;
-        throw toStatesError(err);
-      }
+      // A resumed attempt that was submitted before the restart has only the callback left to wait for.
+      if (!submitted)
+        result = await this.startTask(name, resource, parameters, issued, attempt, attemptController);
       if (issued) {
-        this.host.emit('TaskSubmitted', {
-          name,
-          resource,
-          output: jsonCopy(handlerResult, 'Task submission output'),
-          taskToken: issued.token,
-        });
+        if (!submitted) task.submitted = true;
         issued.setHeartbeatListener(armHeartbeat);
         armHeartbeat();
         result = await raceAbort(issued.result, attemptController.signal);
-      } else {
-        result = handlerResult;
       }
       result = jsonCopy(result, 'Task result');
       this.host.emit('TaskSucceeded', { name, resource, output: result, attempt });
@@ -565,7 +650,8 @@ export class Interpreter {
       });
       throw error;
     } finally {
-      issued?.close(timedOut);
+      // A suspended engine leaves the token pending: the engine restored from its snapshot adopts it.
+      if (!isSuspension(attemptController.signal.reason)) issued?.close(timedOut);
       timers.abort();
       heartbeatTimer?.abort();
       dispose();
@@ -573,22 +659,58 @@ export class Interpreter {
     return this.finishResult(state, rawInput, result, context);
   }
 
+  /** Runs the task's handler; a token task's handler result is only its submission (TaskSubmitted). */
+  private async startTask(
+    name: string,
+    resource: string,
+    parameters: unknown,
+    issued: IssuedToken | undefined,
+    attempt: number,
+    attemptController: AbortController,
+  ): Promise<unknown> {
+    this.host.emit('TaskStarted', { name, resource, attempt });
+    const call = Promise.resolve().then(() =>
+      this.host.taskHandler({
+        resource,
+        input: parameters,
+        ...(issued ? { taskToken: issued.token } : {}),
+        stateName: name,
+        executionArn: this.host.executionArn,
+        attempt,
+        signal: attemptController.signal,
+      }),
+    );
+    call.catch(() => undefined); // the race below may settle first
+    let handlerResult: unknown;
+    try {
+      handlerResult = await raceAbort(call, attemptController.signal);
+    } catch (err) {
+      if (err instanceof AbortedError || err === attemptController.signal.reason) throw err;
+      throw toStatesError(err);
+    }
+    if (issued)
+      this.host.emit('TaskSubmitted', {
+        name,
+        resource,
+        output: jsonCopy(handlerResult, 'Task submission output'),
+        taskToken: issued.token,
+      });
+    return handlerResult;
+  }
+
   // -------------------------------------------------------------------------------------------------------
   // Parallel and Map
   // -------------------------------------------------------------------------------------------------------
 
-  /** Redrive keeps children; a Retry re-runs everything, as Step Functions does. */
-  private children(
-    progress: NonNullable<ScopeProgress['current']>,
-    attempt: number,
-    count: number,
-  ): ScopeProgress[] {
+  /** Redrive and restart keep children; a Retry re-runs everything, as Step Functions does. */
+  private children(progress: StateProgress, attempt: number, count: number): ScopeProgress[] {
     const previous = progress.children;
     const children =
-      attempt === 1 && previous && previous.length === count
+      (attempt === 1 || progress.childrenAttempt === attempt) && previous && previous.length === count
         ? previous
         : Array.from({ length: count }, newScope);
     progress.children = children;
+    progress.childrenAttempt = attempt;
     return children;
   }
 
@@ -598,16 +720,16 @@ export class Interpreter {
     rawInput: unknown,
     enteredTime: string,
     attempt: number,
-    retryCount: number,
-    progress: NonNullable<ScopeProgress['current']>,
+    resuming: boolean,
+    progress: StateProgress,
     signal: AbortSignal,
   ): Promise<unknown> {
-    const context = this.context(name, enteredTime, retryCount);
+    const context = this.context(name, enteredTime, attempt - 1);
     const effective = applyFilterPath(state.InputPath, rawInput, context, 'InputPath');
     const branchInput =
       state.Parameters !== undefined ? this.template(state.Parameters, effective, context) : effective;
     const children = this.children(progress, attempt, state.Branches.length);
-    this.host.emit('ParallelStateStarted', { name });
+    if (!resuming) this.host.emit('ParallelStateStarted', { name });
 
     const { controller, dispose } = linkedController(signal);
     const results: unknown[] = new Array<unknown>(state.Branches.length).fill(null);
@@ -652,11 +774,11 @@ export class Interpreter {
     rawInput: unknown,
     enteredTime: string,
     attempt: number,
-    retryCount: number,
-    progress: NonNullable<ScopeProgress['current']>,
+    resuming: boolean,
+    progress: StateProgress,
     signal: AbortSignal,
   ): Promise<unknown> {
-    const context = this.context(name, enteredTime, retryCount);
+    const context = this.context(name, enteredTime, attempt - 1);
     const effective = applyFilterPath(state.InputPath, rawInput, context, 'InputPath');
     const data = { input: effective, context };
     const items =
@@ -698,7 +820,7 @@ export class Interpreter {
     const processor = (state.ItemProcessor ?? state.Iterator) as StateMachineDefinition;
     const selector = state.ItemSelector ?? state.Parameters;
     const children = this.children(progress, attempt, items.length);
-    this.host.emit('MapStateStarted', { name, length: items.length });
+    if (!resuming) this.host.emit('MapStateStarted', { name, length: items.length });
 
     const { controller, dispose } = linkedController(signal);
     const results: unknown[] = new Array<unknown>(items.length).fill(null);
@@ -711,7 +833,8 @@ export class Interpreter {
         results[index] = child.output; // kept from before a redrive
         return;
       }
-      this.host.emit('MapIterationStarted', { name, index });
+      // An iteration under way before a restart carries on; it started already.
+      if (!(resuming && child.status === 'running')) this.host.emit('MapIterationStarted', { name, index });
       try {
         let itemInput: unknown = null;
         if (!child.current) {
@@ -737,7 +860,7 @@ export class Interpreter {
         });
       } catch (err) {
         if (err instanceof AbortedError) {
-          this.host.emit('MapIterationAborted', { name, index });
+          if (!isSuspension(err)) this.host.emit('MapIterationAborted', { name, index });
           return;
         }
         const error = asStatesError(err);

@@ -1,7 +1,8 @@
 /**
  * Task tokens for `.waitForTaskToken` resources. A token stays known after its task ends so that late
  * callbacks get the same answers as from Step Functions: `TaskTimedOut` if the task timed out,
- * `TaskDoesNotExist` otherwise.
+ * `TaskDoesNotExist` otherwise. Tokens survive a snapshot: a restored engine accepts the callbacks of tokens
+ * issued before it (see {@link TaskTokens.snapshot}).
  */
 import { randomBytes } from 'node:crypto';
 import { SfnApiError, StatesError } from './errors';
@@ -11,6 +12,7 @@ type TokenStatus = 'pending' | 'done' | 'timed-out';
 interface TokenEntry {
   status: TokenStatus;
   executionArn: string;
+  result: Promise<unknown>;
   resolve: (output: unknown) => void;
   reject: (error: StatesError) => void;
   onHeartbeat?: () => void;
@@ -27,28 +29,31 @@ export interface IssuedToken {
   close(timedOut: boolean): void;
 }
 
+/** A token as a snapshot keeps it. */
+export interface TokenSnapshot {
+  token: string;
+  executionArn: string;
+  status: TokenStatus;
+}
+
 export class TaskTokens {
   private readonly entries = new Map<string, TokenEntry>();
 
   issue(executionArn: string): IssuedToken {
     // Opaque like the real thing; long enough to be unguessable in a shared demo.
-    const token = randomBytes(48).toString('base64url');
-    let entry!: TokenEntry;
-    const result = new Promise<unknown>((resolve, reject) => {
-      entry = { status: 'pending', executionArn, resolve, reject };
-    });
-    result.catch(() => undefined);
+    return this.handle(randomBytes(48).toString('base64url'), this.register(executionArn, 'pending'));
+  }
+
+  /**
+   * The pending task of a token issued before (by this engine or by the one a snapshot came from): a
+   * resumed task keeps waiting on the token its callback was promised, and a callback that arrived in
+   * between is not lost.
+   */
+  adopt(token: string, executionArn: string): IssuedToken {
+    let entry = this.entries.get(token);
+    if (entry?.status !== 'pending') entry = this.register(executionArn, 'pending');
     this.entries.set(token, entry);
-    return {
-      token,
-      result,
-      setHeartbeatListener: (listener) => {
-        entry.onHeartbeat = listener;
-      },
-      close: (timedOut) => {
-        if (entry.status === 'pending') entry.status = timedOut ? 'timed-out' : 'done';
-      },
-    };
+    return this.handle(token, entry);
   }
 
   succeed(token: string, output: unknown): void {
@@ -65,6 +70,42 @@ export class TaskTokens {
 
   heartbeat(token: string): void {
     this.pending(token).onHeartbeat?.();
+  }
+
+  /** Every token and its status, for a snapshot. */
+  snapshot(): TokenSnapshot[] {
+    return [...this.entries].map(([token, e]) => ({ token, executionArn: e.executionArn, status: e.status }));
+  }
+
+  /** Takes the tokens of a snapshot; pending ones accept callbacks again at once. */
+  restore(tokens: readonly TokenSnapshot[]): void {
+    for (const { token, executionArn, status } of tokens)
+      this.entries.set(token, this.register(executionArn, status));
+  }
+
+  private register(executionArn: string, status: TokenStatus): TokenEntry {
+    let resolve!: (output: unknown) => void;
+    let reject!: (error: StatesError) => void;
+    const result = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    result.catch(() => undefined);
+    return { status, executionArn, result, resolve, reject };
+  }
+
+  private handle(token: string, entry: TokenEntry): IssuedToken {
+    this.entries.set(token, entry);
+    return {
+      token,
+      result: entry.result,
+      setHeartbeatListener: (listener) => {
+        entry.onHeartbeat = listener;
+      },
+      close: (timedOut) => {
+        if (entry.status === 'pending') entry.status = timedOut ? 'timed-out' : 'done';
+      },
+    };
   }
 
   private pending(token: string): TokenEntry {
