@@ -1,7 +1,8 @@
 import type { Clock } from '../../shared/clock';
 import type { AlarmBreach, AlarmSource } from '../../shared/domain/ports';
 
-interface LocalAlarm {
+/** An alarm with its state history; the alarm source's snapshot is a list of them. */
+export interface LocalAlarm {
   region: string;
   name: string;
   state: 'OK' | 'ALARM';
@@ -13,6 +14,17 @@ export class LocalAlarmSource implements AlarmSource {
   private readonly alarms = new Map<string, LocalAlarm>();
 
   constructor(private readonly clock: Clock) {}
+
+  /** Every alarm with its state and history, as plain JSON. */
+  snapshot(): LocalAlarm[] {
+    return structuredClone([...this.alarms.values()]);
+  }
+
+  /** Takes the alarms of a snapshot in place of this source's. */
+  restore(alarms: readonly LocalAlarm[]): void {
+    this.alarms.clear();
+    for (const alarm of structuredClone(alarms)) this.alarms.set(`${alarm.region}/${alarm.name}`, alarm);
+  }
 
   define(region: string, name: string): void {
     const key = `${region}/${name}`;

@@ -46,6 +46,14 @@ interface LocalService {
   deployments: EcsDeploymentView[];
 }
 
+/** The platform's state as plain JSON, for `pipeline local --data-dir`. */
+export interface LocalContainerPlatformSnapshot {
+  services: LocalService[];
+  taskDefinitions: TaskDefinitionView[];
+  revisions: [family: string, revision: number][];
+  deploymentCounter: number;
+}
+
 export interface LocalContainerPlatformOptions {
   clock: Clock;
   /** How long a deployment takes to reach steady state, in clock time. Default 90 s. */
@@ -95,6 +103,41 @@ export class LocalContainerPlatform implements ContainerPlatform {
       ],
     });
     return td.arn;
+  }
+
+  /** Does this target have a service (seeded, or restored)? */
+  hasService(target: EcsTarget): boolean {
+    return this.services.has(key(target));
+  }
+
+  /** Services, revisions and deployments, as plain JSON. */
+  snapshot(): LocalContainerPlatformSnapshot {
+    return structuredClone({
+      services: [...this.services.values()],
+      taskDefinitions: [...this.taskDefinitions.values()],
+      revisions: [...this.revisions],
+      deploymentCounter: this.deploymentCounter,
+    });
+  }
+
+  /**
+   * Takes the state of a snapshot in place of this platform's. Deployments in progress then finish when
+   * they would have: their full duration after they started, on the clock.
+   */
+  restore(snapshot: LocalContainerPlatformSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.services.clear();
+    this.taskDefinitions.clear();
+    this.revisions.clear();
+    for (const service of copy.services) this.services.set(key(service.target), service);
+    for (const td of copy.taskDefinitions) this.taskDefinitions.set(td.arn, td);
+    for (const [family, revision] of copy.revisions) this.revisions.set(family, revision);
+    this.deploymentCounter = copy.deploymentCounter;
+    for (const service of this.services.values())
+      for (const deployment of service.deployments) {
+        const td = this.taskDefinitions.get(deployment.taskDefinitionArn);
+        if (deployment.rolloutState === 'IN_PROGRESS' && td) void this.finishLater(service, deployment, td);
+      }
   }
 
   /** Drops deployments still in progress: nothing completes after the local stack stops. */
@@ -200,8 +243,13 @@ export class LocalContainerPlatform implements ContainerPlatform {
   }
 
   private async finishLater(service: LocalService, deployment: EcsDeploymentView, td: TaskDefinitionView) {
+    const duration = this.options.deploymentMs ?? 90_000;
+    const startedAt = deployment.createdAt ?? this.options.clock.now();
     try {
-      await this.options.clock.sleep(this.options.deploymentMs ?? 90_000, this.stopped.signal);
+      await this.options.clock.sleep(
+        Math.max(0, startedAt + duration - this.options.clock.now()),
+        this.stopped.signal,
+      );
     } catch {
       return; // the local stack is shutting down
     }

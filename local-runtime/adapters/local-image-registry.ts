@@ -16,6 +16,13 @@ export interface LocalImagePush {
 /** A repository: its images (digest → tags). A tag is on at most one digest. */
 type LocalRepository = Map<string, Set<string>>;
 
+/** The registry as plain JSON, for `pipeline local --data-dir`. */
+export type LocalImageRegistrySnapshot = {
+  region: string;
+  repository: string;
+  images: { digest: string; tags: string[] }[];
+}[];
+
 /**
  * ECR on one machine: repositories per region, created by the first push to them, holding images by digest
  * with their tags. It has the semantics the releases rely on: a push moves its tag to the pushed image (as
@@ -49,6 +56,28 @@ export class LocalImageRegistry implements ImageRegistry {
   /** The tags on `digest`, sorted; empty when the repository or the image does not exist. */
   tagsOf(region: string, repository: string, digest: string): string[] {
     return [...(this.repositories.get(repositoryKey(region, repository))?.get(digest) ?? [])].sort();
+  }
+
+  /** Every repository with its images and their tags. */
+  snapshot(): LocalImageRegistrySnapshot {
+    return [...this.repositories].map(([repositoryKey, images]) => {
+      const [region = '', ...name] = repositoryKey.split('/');
+      return {
+        region,
+        repository: name.join('/'),
+        images: [...images].map(([digest, tags]) => ({ digest, tags: [...tags] })),
+      };
+    });
+  }
+
+  /** Takes the repositories of a snapshot in place of this registry's. */
+  restore(snapshot: LocalImageRegistrySnapshot): void {
+    this.repositories.clear();
+    for (const { region, repository, images } of snapshot)
+      this.repositories.set(
+        repositoryKey(region, repository),
+        new Map(images.map(({ digest, tags }) => [digest, new Set(tags)])),
+      );
   }
 
   /** The next `count` calls fail with a throttling error, as ECR does under load. */

@@ -63,6 +63,11 @@ export class LocalMailbox implements Mailer {
     });
   }
 
+  /** Takes the messages of an earlier mailbox (`list()`) in place of this one's: later ids follow on. */
+  restore(messages: readonly StoredMail[]): void {
+    this.messages.splice(0, this.messages.length, ...structuredClone(messages));
+  }
+
   /** Every message, oldest first (copies). */
   list(): StoredMail[] {
     return this.messages.map((m) => structuredClone(m));

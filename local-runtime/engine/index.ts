@@ -118,6 +118,8 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly tokens = new TaskTokens();
   private readonly listeners = new Set<(event: LiveHistoryEvent) => void>();
+  /** Set by suspend(): executions started or redriven after it wait for the engine that restores the snapshot. */
+  private suspended = false;
 
   constructor(options: LocalStepFunctionsOptions) {
     this.clock = options.clock;
@@ -494,6 +496,7 @@ export class LocalStepFunctions {
    * so that a snapshot taken now resumes it in another engine. Resolves once all have unwound.
    */
   async suspend(): Promise<void> {
+    this.suspended = true;
     const running = [...this.executions.values()].filter((e) => e.controller);
     for (const execution of running) execution.controller?.abort(new AbortedError('suspended'));
     await Promise.all(running.map((e) => e.run));
@@ -623,6 +626,7 @@ export class LocalStepFunctions {
 
   /** Runs (or resumes) the execution in the background; `execution.run` settles when it closes. */
   private launch(execution: ExecutionRecord): void {
+    if (this.suspended) return; // stays RUNNING: the engine restored from a snapshot runs it
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
     execution.controller = controller;

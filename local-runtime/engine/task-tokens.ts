@@ -7,10 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { SfnApiError, StatesError } from './errors';
 
-type TokenStatus = 'pending' | 'done' | 'timed-out';
+/**
+ * `answered`: the callback came and the task has not taken its result yet (it is suspended, say), so a
+ * snapshot keeps the answer for the task that resumes.
+ */
+type TokenStatus = 'pending' | 'answered' | 'done' | 'timed-out';
+
+/** A callback's answer. */
+type TokenOutcome = { output: unknown } | { error: string; cause?: string };
 
 interface TokenEntry {
   status: TokenStatus;
+  outcome?: TokenOutcome;
   executionArn: string;
   result: Promise<unknown>;
   resolve: (output: unknown) => void;
@@ -34,6 +42,8 @@ export interface TokenSnapshot {
   token: string;
   executionArn: string;
   status: TokenStatus;
+  /** With `answered`. */
+  outcome?: TokenOutcome;
 }
 
 export class TaskTokens {
@@ -51,20 +61,26 @@ export class TaskTokens {
    */
   adopt(token: string, executionArn: string): IssuedToken {
     let entry = this.entries.get(token);
-    if (entry?.status !== 'pending') entry = this.register(executionArn, 'pending');
+    if (entry?.status !== 'pending' && entry?.status !== 'answered')
+      entry = this.register(executionArn, 'pending');
     this.entries.set(token, entry);
     return this.handle(token, entry);
   }
 
   succeed(token: string, output: unknown): void {
     const entry = this.pending(token);
-    entry.status = 'done';
+    entry.status = 'answered';
+    entry.outcome = { output };
     entry.resolve(output);
   }
 
   fail(token: string, error: StatesError): void {
     const entry = this.pending(token);
-    entry.status = 'done';
+    entry.status = 'answered';
+    entry.outcome = {
+      error: error.error,
+      ...(error.causeText !== undefined ? { cause: error.causeText } : {}),
+    };
     entry.reject(error);
   }
 
@@ -74,13 +90,24 @@ export class TaskTokens {
 
   /** Every token and its status, for a snapshot. */
   snapshot(): TokenSnapshot[] {
-    return [...this.entries].map(([token, e]) => ({ token, executionArn: e.executionArn, status: e.status }));
+    return [...this.entries].map(([token, e]) => ({
+      token,
+      executionArn: e.executionArn,
+      status: e.status,
+      ...(e.status === 'answered' && e.outcome ? { outcome: structuredClone(e.outcome) } : {}),
+    }));
   }
 
   /** Takes the tokens of a snapshot; pending ones accept callbacks again at once. */
   restore(tokens: readonly TokenSnapshot[]): void {
-    for (const { token, executionArn, status } of tokens)
-      this.entries.set(token, this.register(executionArn, status));
+    for (const { token, executionArn, status, outcome } of tokens) {
+      const entry = this.register(executionArn, status);
+      if (status === 'answered' && outcome && 'output' in outcome) entry.resolve(outcome.output);
+      else if (status === 'answered' && outcome && 'error' in outcome)
+        entry.reject(new StatesError(outcome.error, outcome.cause));
+      entry.outcome = outcome;
+      this.entries.set(token, entry);
+    }
   }
 
   private register(executionArn: string, status: TokenStatus): TokenEntry {
@@ -104,6 +131,8 @@ export class TaskTokens {
       },
       close: (timedOut) => {
         if (entry.status === 'pending') entry.status = timedOut ? 'timed-out' : 'done';
+        if (entry.status === 'answered') entry.status = 'done';
+        delete entry.outcome;
       },
     };
   }

@@ -154,6 +154,44 @@ describe('engine snapshots: stopping and picking up again', () => {
     expect((await h.history(executionArn)).map((e) => e.type).filter((t) => t.includes('Abort'))).toEqual([]);
   });
 
+  it('when the callback comes after the suspend, the restored engine still gets it', async () => {
+    // Prepare: an approval arrives while the process is shutting down
+    const h = harness(async () => ({ StatusCode: 202 }));
+    const stateMachineArn = await h.machine(approvalMachine);
+    const { executionArn } = await h.sfn.startExecution({ stateMachineArn, input: '{"stage":"prod"}' });
+    await flush();
+    await h.sfn.suspend();
+    await h.sfn.sendTaskSuccess({ taskToken: h.calls[0]?.taskToken ?? '', output: '"late yes"' });
+    const second = restored(h.sfn.snapshot());
+
+    // Act
+    second.sfn.resumeExecutions();
+    const result = await second.sfn.waitForExecution(executionArn);
+
+    // Assess
+    expect(outputOf(result)).toEqual({ stage: 'prod', approval: 'late yes' });
+  });
+
+  it('when an execution starts after the suspend, it runs in the restored engine', async () => {
+    // Prepare
+    const h = harness(async () => ({ ok: true }));
+    const stateMachineArn = await h.machine(bakeMachine);
+    await h.sfn.suspend();
+    const { executionArn } = await h.sfn.startExecution({ stateMachineArn, input: '{}' });
+    await flush();
+    const second = restored(h.sfn.snapshot(), async () => ({ ok: true }));
+
+    // Act
+    second.sfn.resumeExecutions();
+    await second.clock.advance(100_000);
+    const result = await second.sfn.waitForExecution(executionArn);
+
+    // Assess
+    expect(h.calls).toHaveLength(0);
+    expect(second.calls.map((c) => c.resource)).toEqual(['deploy', 'check']);
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
   it('when a callback task is restored, its TimeoutSeconds keeps counting from before the stop', async () => {
     // Prepare: 400 of the 600 seconds pass before the stop
     const h = harness(async () => ({ StatusCode: 202 }));
