@@ -8,7 +8,7 @@ import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
-                      [--break <commit-prefix>=deploy|smoke|alarm …]
+                      [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes
@@ -19,6 +19,9 @@ EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes the
                 lasts half a second)
   --approvals   email (default): production approvals are emailed to the local mailbox and wait for a
                 click on the link; approve: the local approvers approve at once
+  --data-dir    keep the state in this directory (created when missing) instead of in memory: started
+                again on it, pipeline local shows the same executions, mail and deployments, resumes the
+                running executions where they were, and emailed approval links still work
   ${BREAK_HELP}`;
 
 export interface LocalStackOptions {
@@ -26,6 +29,8 @@ export interface LocalStackOptions {
   port: number;
   timeScale: number;
   approvals: 'email' | 'approve';
+  /** Keep the state on disk there (see --data-dir). */
+  dataDir?: string;
   /** Commits that fail locally (see --break). */
   behaviours?: Record<string, VersionBehaviour>;
 }
@@ -41,7 +46,9 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const pipeline = await LocalPipeline.start({
     config: options.config,
-    clock: new ScaledClock(options.timeScale),
+    // Pipeline time stands still while the stack is stopped: a restarted one goes on from the saved time.
+    clock: (resumeAt) => new ScaledClock(options.timeScale, resumeAt),
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     approvals: options.approvals,
     behaviours: options.behaviours ?? {},
     // The AWS schedule runs the sweep every minute: the safety net for lost ECS events.
@@ -50,6 +57,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const url = await pipeline.serveHttp(options.port);
     await pipeline.fleet.serve(); // every environment/region a real HTTP server, as the smoke checks see it
+    pipeline.resume(); // restored executions go on once what their next steps call is up
     return { pipeline, url, close: () => pipeline.close({ abandon: true }) };
   } catch (error) {
     await pipeline.close({ abandon: true });
@@ -67,6 +75,7 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
         config: { type: 'string', default: DEFAULT_CONFIG_FILE },
         'time-scale': { type: 'string', default: '600' },
         approvals: { type: 'string', default: 'email' },
+        'data-dir': { type: 'string' },
         break: { type: 'string', multiple: true },
       },
       strict: true,
@@ -82,7 +91,17 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
   const approvals = values.approvals;
   if (approvals !== 'email' && approvals !== 'approve')
     throw new UsageError(`--approvals must be email or approve, got "${approvals}"`);
-  return { port, timeScale, approvals, behaviours: parseBreaks(values.break), configFile: values.config };
+  const dataDir = values['data-dir'];
+  if (dataDir !== undefined && dataDir.trim() === '')
+    throw new UsageError('--data-dir must name a directory, got ""');
+  return {
+    port,
+    timeScale,
+    approvals,
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    behaviours: parseBreaks(values.break),
+    configFile: values.config,
+  };
 }
 
 /** node:util's parseArgs explains some mistakes over three lines: the command prints the first. */
@@ -119,6 +138,7 @@ export async function localCommand(
   out(
     [
       `Local pipeline running on ${url} (time runs ${options.timeScale}x faster; approvals: ${options.approvals})`,
+      ...(options.dataDir !== undefined ? [`  state      ${options.dataDir} (kept across restarts)`] : []),
       `  dashboard  ${url}/`,
       `  mailbox    ${url}/mail`,
       `  events     POST ${url}/events   (an EventBridge event, or { "Entries": [...] } as PutEvents)`,
@@ -133,7 +153,11 @@ export async function localCommand(
     ].join('\n'),
   );
   const signal = await waitForStop(stop);
-  out(`\n${signal === 'stop' ? 'Stopping' : `${signal}: stopping`}: running executions are stopped.`);
+  const running =
+    options.dataDir === undefined
+      ? 'running executions are stopped'
+      : `running executions are saved in ${options.dataDir} and resume on the next start`;
+  out(`\n${signal === 'stop' ? 'Stopping' : `${signal}: stopping`}: ${running}.`);
   await stack.close();
   out('Local pipeline stopped.');
   return 0;

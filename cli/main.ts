@@ -1,6 +1,7 @@
 import '../local-runtime/local-environment';
 import { ConfigError } from '../shared/config/config-error';
 import { MalformedSimulationInputError } from '../local-runtime/simulate';
+import { DataDirError } from '../local-runtime/data-dir/data-dir-error';
 import { demoCommand, DEMO_USAGE } from './demo-command';
 import { localCommand, LOCAL_USAGE } from './local-command';
 import { simulateCommand, SIMULATE_USAGE } from './simulate-command';
@@ -106,6 +107,7 @@ export async function main(
     if (
       error instanceof UsageError ||
       error instanceof MalformedSimulationInputError ||
+      error instanceof DataDirError ||
       isParseArgsError(error)
     ) {
       io.err(`pipeline ${name}: ${(error as Error).message}`);

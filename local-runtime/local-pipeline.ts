@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { ScaledClock, type Clock } from '../shared/clock';
@@ -62,7 +62,10 @@ import {
 } from './faults/faulty-adapters';
 import type { ContainerPlatform, AlarmSource, HttpProbe } from '../shared/domain/ports';
 import type { Mailer } from '../shared/approvals/email/ports';
-import { LocalStepFunctions } from './engine';
+import { LocalStepFunctions, SfnApiError } from './engine';
+import { DataDir } from './data-dir/data-dir';
+import { DataDirError } from './data-dir/data-dir-error';
+import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
 import { matchesEventPattern } from './event-pattern';
 import { LocalExecutionControl } from './local-execution-control';
 import { fakeContext, LocalLambdaService, type LambdaHandler } from './local-lambda-service';
@@ -87,9 +90,16 @@ export interface LocalPipelineOptions {
   config: PipelineConfig;
   /**
    * Default: an AutoAdvanceClock (virtual time that jumps ahead whenever nothing is running). Pass a
-   * ScaledClock to watch things happen at a sped-up wall-clock pace.
+   * ScaledClock to watch things happen at a sped-up wall-clock pace. With `dataDir`, pass a function: it
+   * gets the pipeline time the saved state stopped at (undefined on a first start), for the clock to go on from.
    */
-  clock?: Clock;
+  clock?: Clock | ((resumeAt: number | undefined) => Clock);
+  /**
+   * Keep the state in this directory (created when missing) instead of in memory only: DynamoDB, the
+   * executions, local ECS/ECR/alarms and the mailbox. A pipeline started on it again shows the same and
+   * resumes the executions that were running (see `resume()` and docs/local-stack.md).
+   */
+  dataDir?: string;
   /** Behaviour per commit prefix. */
   behaviours?: Record<string, VersionBehaviour>;
   /** How long an ECS deployment takes, in pipeline time. Default 90 s. */
@@ -137,9 +147,10 @@ export class LocalPipeline {
   /** Where approval emails land when `approvals` is `email`. */
   readonly mailbox: LocalMailbox;
   /** The secret local GitHub webhook deliveries are signed with (what the AWS stack keeps in Secrets Manager). */
-  readonly githubWebhookSecret = randomBytes(24).toString('base64url');
+  readonly githubWebhookSecret: string;
   /** Signs the approval links of the local emails and verifies them on the local pages. */
-  private readonly linkKeys = new StaticSigningKeySource(randomBytes(32));
+  private readonly linkKeys: StaticSigningKeySource;
+  private readonly linkSigningKey: Buffer;
   private http?: LocalHttpServer;
   /** The approver who clicks the emailed links (`clickApprovalLinks`). */
   readonly emailApprover?: LocalEmailApprover;
@@ -157,13 +168,21 @@ export class LocalPipeline {
   private readonly closing = new AbortController();
   /** The mailer approval emails go through: SES faults apply when faults are injected. */
   private readonly mailer: (mailer: Mailer) => Mailer;
+  /** With `dataDir`: the pending save (state is written at most every {@link SAVE_DELAY_MS}). */
+  private saveTimer?: NodeJS.Timeout;
+  private saving = true;
 
   private constructor(
     readonly config: PipelineConfig,
     readonly clock: Clock,
     private readonly dynamo: { client: DynamoDBClient; endpoint: string; close: () => Promise<void> },
     private readonly options: LocalPipelineOptions,
+    private readonly dataDir?: DataDir,
+    secrets?: LocalState['secrets'],
   ) {
+    this.linkSigningKey = secrets ? Buffer.from(secrets.linkSigningKey, 'base64') : randomBytes(32);
+    this.linkKeys = new StaticSigningKeySource(this.linkSigningKey);
+    this.githubWebhookSecret = secrets?.githubWebhookSecret ?? randomBytes(24).toString('base64url');
     this.alarms = new LocalAlarmSource(clock);
     const behaviourOf = (container: ContainerView, target: EcsTarget) => this.behaviourOf(container, target);
     this.platform = new LocalContainerPlatform({
@@ -172,13 +191,7 @@ export class LocalPipeline {
       behaviourOf,
       onDeploymentFinished: (event) => this.onDeploymentFinished(event),
     });
-    const stages = allStages(config);
-    this.fleet = new LocalServiceFleet(this.platform, stages, behaviourOf);
-    for (const stage of stages) {
-      this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
-      for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
-      for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
-    }
+    this.fleet = new LocalServiceFleet(this.platform, allStages(config), behaviourOf);
 
     // What the handlers get: the local stand-ins, behind the fault layer when faults are injected. Tests and
     // the dashboard read the stand-ins themselves (this.platform, this.alarms), which never fail.
@@ -275,31 +288,134 @@ export class LocalPipeline {
     );
   }
 
-  /** Starts dynalite on loopback, creates the table and the state machines. Call `close()` when done. */
+  /**
+   * Starts dynalite on loopback, creates the table and the state machines. Call `close()` when done.
+   * With `dataDir`, restores what the directory holds; executions that were running wait for `resume()`.
+   * @throws DataDirError when the data directory cannot be used (nothing is left running)
+   */
   static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
     if (options.logLevel) logger.setLogLevel(options.logLevel);
-    const dynamo = await startDynalite();
-    await createPipelineTable(dynamo.client, LOCAL_TABLE_NAME);
-    const pipeline = new LocalPipeline(
-      options.config,
-      options.clock ?? new AutoAdvanceClock(),
-      dynamo,
-      options,
-    );
+    const dataDir = options.dataDir === undefined ? undefined : DataDir.open(options.dataDir);
+    let dynamo: Awaited<ReturnType<typeof startDynalite>> | undefined;
+    let pipeline: LocalPipeline | undefined;
     try {
-      for (const name of ['promote', 'release'] as const) {
-        const { stateMachineArn } = await pipeline.engine.createStateMachine({
-          name,
-          definition: loadStateMachineDefinition(name),
-        });
-        pipeline.stateMachineArns[name] = stateMachineArn;
+      const saved = dataDir?.readState();
+      dynamo = await startDynalite(dataDir?.dynamoPath);
+      try {
+        await ensurePipelineTable(dynamo.client, LOCAL_TABLE_NAME);
+      } catch (error) {
+        if (!dataDir) throw error;
+        throw new DataDirError(
+          `${dataDir.dynamoPath} cannot be opened as the DynamoDB tables (${(error as Error).message}): ` +
+            'delete the directory or pick another --data-dir',
+        );
       }
+      const clock =
+        typeof options.clock === 'function'
+          ? options.clock(saved?.clockNow)
+          : (options.clock ?? new AutoAdvanceClock(saved?.clockNow ?? Date.now()));
+      pipeline = new LocalPipeline(options.config, clock, dynamo, options, dataDir, saved?.secrets);
+      if (saved && dataDir) pipeline.restore(saved, dataDir);
+      pipeline.seedWorld();
+      for (const name of ['promote', 'release'] as const)
+        pipeline.stateMachineArns[name] = await pipeline.defineStateMachine(name);
+      if (dataDir) {
+        const started = pipeline;
+        started.engine.onEvent(() => started.scheduleSave());
+        started.saveNow(); // the directory holds a readable state from the first moment
+      }
+      if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
+      return pipeline;
     } catch (error) {
-      await dynamo.close(); // a bad definition must not leave the DynamoDB server holding the process open
+      // Nothing may be left holding the process open or the directory locked.
+      pipeline?.platform.stop();
+      await dynamo?.close();
+      dataDir?.release();
       throw error;
     }
-    if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
-    return pipeline;
+  }
+
+  /**
+   * Runs on the executions restored from the data directory, from where they were: call it once the
+   * HTTP side is up (`serveHttp`, `fleet.serve`), as their next steps may need it. A no-op otherwise.
+   */
+  resume(): void {
+    this.engine.resumeExecutions();
+  }
+
+  /** The config's services and alarms, where the restored state does not have them yet. */
+  private seedWorld(): void {
+    for (const stage of allStages(this.config)) {
+      if (!this.platform.hasService(stage))
+        this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
+      for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
+      for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
+    }
+  }
+
+  /** Creates a state machine from statemachines/; a restored one whose file changed gets the new definition. */
+  private async defineStateMachine(name: 'promote' | 'release'): Promise<string> {
+    const definition = loadStateMachineDefinition(name);
+    try {
+      return (await this.engine.createStateMachine({ name, definition })).stateMachineArn;
+    } catch (error) {
+      if (!(error instanceof SfnApiError) || error.name !== 'StateMachineAlreadyExists') throw error;
+      const { stateMachines } = await this.engine.listStateMachines();
+      const arn = stateMachines.find((m) => m.name === name)?.stateMachineArn ?? '';
+      await this.engine.updateStateMachine({ stateMachineArn: arn, definition }); // running executions keep theirs
+      return arn;
+    }
+  }
+
+  /** Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens. */
+  private restore(saved: LocalState, dataDir: DataDir): void {
+    try {
+      this.engine.restore(saved.engine);
+      this.platform.restore(saved.platform);
+      this.registry.restore(saved.registry);
+      this.alarms.restore(saved.alarms);
+      this.mailbox.restore(saved.mailbox);
+    } catch (error) {
+      throw dataDir.damaged((error as Error).message);
+    }
+  }
+
+  /** Everything but the DynamoDB tables (dynalite writes those itself), as `state.json` holds it. */
+  private localState(): LocalState {
+    return {
+      format: LOCAL_STATE_FORMAT,
+      version: LOCAL_STATE_VERSION,
+      savedAt: new Date().toISOString(),
+      clockNow: this.clock.now(),
+      secrets: {
+        linkSigningKey: this.linkSigningKey.toString('base64'),
+        githubWebhookSecret: this.githubWebhookSecret,
+      },
+      engine: this.engine.snapshot(),
+      platform: this.platform.snapshot(),
+      registry: this.registry.snapshot(),
+      alarms: this.alarms.snapshot(),
+      mailbox: this.mailbox.list(),
+    };
+  }
+
+  /** Something changed: save soon, once for a burst of changes. */
+  private scheduleSave(): void {
+    if (!this.dataDir || !this.saving || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      try {
+        this.saveNow();
+      } catch (error) {
+        // A full disk must not stop the pipeline; close() tries again and reports it.
+        logger.warn('pipeline local: could not save the state', { error: (error as Error).message });
+      }
+    }, SAVE_DELAY_MS);
+    this.saveTimer.unref();
+  }
+
+  private saveNow(): void {
+    this.dataDir?.writeState(this.localState());
   }
 
   /**
@@ -332,6 +448,7 @@ export class LocalPipeline {
   /** Delivers one EventBridge event to every rule whose pattern matches it, as EventBridge would. */
   async putEvent(event: unknown): Promise<RoutedEvent> {
     this.recordImagePush(event);
+    this.scheduleSave();
     const deliveries: RoutedEvent['deliveries'] = [];
     for (const rule of eventRules(this.config)) {
       if (!matchesEventPattern(rule.pattern, event)) continue;
@@ -361,18 +478,39 @@ export class LocalPipeline {
     }
   }
 
-  /** Waits for running executions (unless `abandon`: stops them), then shuts the local stack down. */
+  /**
+   * Waits for running executions (unless `abandon`), then shuts the local stack down. `abandon` stops them,
+   * or, with a data directory, suspends them: they stay RUNNING in the saved state and the next start on the
+   * directory resumes them.
+   * @throws DataDirError when the final save fails (everything is shut down all the same)
+   */
   async close(options: { abandon?: boolean } = {}): Promise<void> {
-    if (options.abandon)
+    if (options.abandon && this.dataDir) await this.engine.suspend();
+    else if (options.abandon)
       for (const e of (await this.engine.listExecutions({ statusFilter: 'RUNNING' })).executions)
         await this.engine.stopExecution({ executionArn: e.executionArn, cause: 'local stack closed' });
-    await this.settled().catch(() => undefined);
+    if (!(options.abandon && this.dataDir)) await this.settled().catch(() => undefined);
     this.closing.abort();
     this.platform.stop();
     await this.http?.close();
     await this.fleet.close();
     await Promise.allSettled([...this.inFlight]);
+    let saveError: unknown;
+    if (this.dataDir) {
+      this.saving = false;
+      clearTimeout(this.saveTimer);
+      try {
+        this.saveNow(); // after the in-flight work settled: what it changed is in the state
+      } catch (error) {
+        saveError = error;
+      }
+    }
     await this.dynamo.close();
+    this.dataDir?.release();
+    if (saveError)
+      throw new DataDirError(
+        `could not save the state in ${this.dataDir?.path} (${(saveError as Error).message}): the next start resumes from the last save`,
+      );
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -381,7 +519,12 @@ export class LocalPipeline {
         ? this.clock.track(work)
         : work;
     this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    void promise
+      .finally(() => {
+        this.inFlight.delete(promise);
+        this.scheduleSave();
+      })
+      .catch(() => undefined);
     return promise;
   }
 
@@ -491,6 +634,7 @@ export class LocalPipeline {
 
   /** ECS emits a state change event; serving a version that breaches alarms drives them into ALARM. */
   private onDeploymentFinished(event: LocalDeploymentEvent): void {
+    this.scheduleSave();
     const stage = allStages(this.config).find(
       (s) =>
         s.region === event.target.region &&
@@ -559,12 +703,30 @@ export function allStages(config: PipelineConfig): Stage[] {
   ]);
 }
 
-async function startDynalite(): Promise<{
+/** The pipeline table; one a data directory already has is used as it is. */
+async function ensurePipelineTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await createPipelineTable(client, tableName);
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/** State is written at most this often (real milliseconds), and once more on close. */
+const SAVE_DELAY_MS = 100;
+
+/** dynalite on 127.0.0.1: in memory, or with `path` in LevelDB files there. */
+async function startDynalite(path?: string): Promise<{
   client: DynamoDBClient;
   endpoint: string;
   close: () => Promise<void>;
 }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path !== undefined ? { path } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const client = new DynamoDBClient({

@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
 import { localCommand, parseLocalArgs } from '../../cli/local-command';
@@ -79,4 +81,142 @@ describe('pipeline local', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toBe('pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm');
   });
+
+  describe('--data-dir', () => {
+    let scratch: string;
+    beforeEach(() => {
+      scratch = mkdtempSync(join(tmpdir(), 'pipeline-local-cli-'));
+    });
+    afterEach(() => {
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it.each([
+      [
+        'a file',
+        (dir: string) => writeFile(join(dir, 'notes.txt')),
+        'is a file, not a directory: pick a directory with --data-dir',
+      ],
+      [
+        'a path through a file',
+        (dir: string) => join(writeFile(join(dir, 'notes.txt')), 'state'),
+        'cannot be created (ENOTDIR',
+      ],
+      [
+        'a directory of something else',
+        (dir: string) => {
+          writeFile(join(dir, 'package.json'));
+          return dir;
+        },
+        'holds other files (package.json), so it is not one pipeline local made: pick an empty or new directory',
+      ],
+      ['empty', () => '', '--data-dir must name a directory, got ""'],
+    ])('when it is %s, it exits 2 with one line and writes nothing', async (_what, make, message) => {
+      // Prepare
+      const dataDir = make(scratch);
+      const before = readdirSync(scratch);
+
+      // Act
+      const { code, out, err } = await run('local', '--port', '0', '--config', CONFIG, '--data-dir', dataDir);
+
+      // Assess
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err.split('\n')).toHaveLength(1);
+      expect(err).toMatch(/^pipeline local: /);
+      expect(err).toContain(message);
+      expect(readdirSync(scratch)).toEqual(before);
+    });
+
+    it('when its state file is damaged, it exits 2 naming the file and the fix', async () => {
+      // Prepare
+      const dataDir = join(scratch, 'state');
+      mkdirSync(dataDir);
+      writeFileSync(join(dataDir, 'state.json'), '{"format":"pipeline-local-state","version":');
+
+      // Act
+      const { code, err } = await run('local', '--port', '0', '--config', CONFIG, '--data-dir', dataDir);
+
+      // Assess
+      expect(code).toBe(2);
+      expect(err).toMatch(
+        new RegExp(
+          `^pipeline local: ${join(dataDir, 'state.json')} is damaged \\(not JSON: .+\\): delete the directory or pick another --data-dir$`,
+        ),
+      );
+    });
+
+    it('when started twice on one directory, the second run shows what the first did', async () => {
+      // Prepare
+      const dataDir = join(scratch, 'state');
+      const first = await startAndStop(dataDir, async (url) => {
+        const pushed = await fetch(`${url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(PUSH),
+        });
+        expect(pushed.status).toBe(200);
+        for (let i = 0; i < 400; i++) {
+          const { executions } = (await (await fetch(`${url}/api/executions`)).json()) as {
+            executions: { status: string }[];
+          };
+          if (executions[0]?.status === 'SUCCEEDED') return executions;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error('the promotion did not finish');
+      });
+
+      // Act
+      const second = await startAndStop(dataDir, async (url) =>
+        (await fetch(`${url}/api/executions`)).json(),
+      );
+
+      // Assess
+      expect(second.result).toEqual({ executions: first.result });
+      expect(first.lines.at(-2)).toContain(
+        `running executions are saved in ${dataDir} and resume on the next start`,
+      );
+      expect(second.lines[0]).toContain(`state      ${dataDir} (kept across restarts)`);
+    }, 60_000);
+  });
 });
+
+const PUSH = JSON.parse(readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8')) as unknown;
+
+function writeFile(path: string): string {
+  writeFileSync(path, 'not a directory\n');
+  return path;
+}
+
+/** Runs `pipeline local --data-dir` until `use` is done with its URL, then stops it as Ctrl-C would. */
+async function startAndStop<T>(
+  dataDir: string,
+  use: (url: string) => Promise<T>,
+): Promise<{ result: T; lines: string[]; code: number }> {
+  const lines: string[] = [];
+  const stop = new AbortController();
+  const running = localCommand(
+    [
+      '--port',
+      '0',
+      '--config',
+      CONFIG,
+      '--time-scale',
+      '1200',
+      '--approvals',
+      'approve',
+      '--data-dir',
+      dataDir,
+    ],
+    (t) => lines.push(t),
+    stop.signal,
+  );
+  for (let i = 0; i < 200 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  const url = /http:\/\/127\.0\.0\.1:\d+/.exec(lines.join('\n'))?.[0] ?? '';
+  try {
+    return { result: await use(url), lines, code: 0 };
+  } finally {
+    stop.abort();
+    expect(await running).toBe(0);
+  }
+}
