@@ -2,11 +2,13 @@
  * End-to-end numbers of the local stack (issue #6): wall time of the non-interactive demo, and 100 pushes
  * sent through `POST /events` (10 PutEvents-style batches): executions per second and the event-to-end
  * latency of each promotion (p50/p99, wall clock), with how many deployed and how many were superseded
- * by a newer push of the same service.
+ * by a newer push of the same service. The same 100 pushes with `--data-dir` (state saved to disk as it
+ * changes): the cost of persistence, the size of `state.json`, and how long a restart on it takes.
  */
 import '../local-runtime/local-environment';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
@@ -24,8 +26,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function hundredPushes() {
-  const pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
+async function hundredPushes(dataDir?: string) {
+  const pipeline = await LocalPipeline.start({
+    config: loadConfigFile(join(ROOT, 'pipeline.config.yml')),
+    ...(dataDir !== undefined ? { dataDir } : {}),
+  });
   const url = await pipeline.serveHttp();
   const template = JSON.parse(readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8')) as {
     detail: Record<string, string>;
@@ -98,6 +103,27 @@ async function main(): Promise<void> {
   );
   const other = r.outcomes.filter((o) => o !== 'deployed' && o !== 'superseded');
   if (other.length > 0) console.log(`other outcomes: ${JSON.stringify(other)}`);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-dir-'));
+  try {
+    const d = await hundredPushes(dataDir);
+    const stateBytes = statSync(join(dataDir, 'state.json')).size;
+    const restartStarted = performance.now();
+    const restarted = await LocalPipeline.start({
+      config: loadConfigFile(join(ROOT, 'pipeline.config.yml')),
+      dataDir,
+    });
+    const restartMs = performance.now() - restartStarted;
+    const restored = (await restarted.engine.listExecutions({})).executions.length;
+    await restarted.close();
+    console.log(
+      `the same with --data-dir: ${(d.count / (d.elapsed / 1000)).toFixed(1)} executions/s, ` +
+        `p50 ${percentile(d.latencies, 50).toFixed(0)} ms; state.json ${(stateBytes / 1024).toFixed(0)} KiB; ` +
+        `a restart on it restores ${restored} executions in ${restartMs.toFixed(0)} ms`,
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 void main();
