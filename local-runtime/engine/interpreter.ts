@@ -579,7 +579,6 @@ export class Interpreter {
     const submitted = issued !== undefined && resumed?.submitted === true;
     const task: TaskAttemptProgress = issued ? { taskToken: issued.token } : {};
     if (submitted) Object.assign(task, resumed);
-    else if (timeoutSeconds !== undefined) task.timeoutAt = this.host.clock.now() + timeoutSeconds * 1000;
     progress.task = task;
     if (issued) context.Task = { Token: issued.token };
     const parameters = jsonCopy(
@@ -600,6 +599,10 @@ export class Interpreter {
     const { controller: attemptController, dispose } = linkedController(signal);
     const timers = new AbortController();
     const timeoutReason = (error: string, cause: string): StatesError => new StatesError(error, cause);
+    // The timeout runs from here, not from the top: on a sped-up clock, the real milliseconds spent
+    // preparing the task (templates, history listeners) would otherwise eat into it.
+    if (!submitted && timeoutSeconds !== undefined)
+      task.timeoutAt = this.host.clock.now() + timeoutSeconds * 1000;
     if (task.timeoutAt !== undefined) {
       this.host.clock.sleep(Math.max(0, task.timeoutAt - this.host.clock.now()), timers.signal).then(
         () =>
