@@ -53,6 +53,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     behaviours: options.behaviours ?? {},
     // The AWS schedule runs the sweep every minute: the safety net for lost ECS events.
     sweepEveryMs: 60_000,
+    // ... and the reconciliation sweep on the config's period: the safety net for lost ECR push events.
+    reconcileEveryMs: options.config.reconciliation.everyMinutes * 60_000,
   });
   try {
     const url = await pipeline.serveHttp(options.port);

@@ -1,9 +1,19 @@
-import type { ExecutionControl } from '../shared/domain/ports';
+import type { ExecutionControl, ExecutionLookup, ExecutionStatus } from '../shared/domain/ports';
 import type { LocalStepFunctions } from './engine';
 
 /** ExecutionControl over the local Step Functions engine, with the AWS adapter's semantics. */
-export class LocalExecutionControl implements ExecutionControl {
+export class LocalExecutionControl implements ExecutionControl, ExecutionLookup {
   constructor(private readonly engine: LocalStepFunctions) {}
+
+  async executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined> {
+    const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    try {
+      return (await this.engine.describeExecution({ executionArn })).status;
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
+  }
 
   async startExecution(request: { stateMachineArn: string; name: string; input: unknown }) {
     try {

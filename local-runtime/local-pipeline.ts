@@ -21,6 +21,7 @@ import { createRollBackService } from '../functions/roll-back-service/handler';
 import { createRunSmokeTests } from '../functions/run-smoke-tests/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
+import { createReconcileImages } from '../functions/reconcile-images/handler';
 import { decideApproval } from '../shared/approvals/decide-approval';
 import { DynamoApprovalStore } from '../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../shared/aws/deployment-locks.adapter';
@@ -109,6 +110,11 @@ export interface LocalPipelineOptions {
   /** Run the sweep function on this period (pipeline time) while the stack is open, as the AWS schedule does. */
   sweepEveryMs?: number;
   /**
+   * Run the reconciliation sweep (reconcile-images) on this period while the stack is open; AWS runs it every
+   * `reconciliation.everyMinutes` of the config.
+   */
+  reconcileEveryMs?: number;
+  /**
    * What the local approvers do with production approval requests (default: approve), or `email`: send
    * the real approval emails to the local mailbox and wait for someone to click (see `serveHttp`).
    */
@@ -143,6 +149,8 @@ export class LocalPipeline {
   readonly fleet: LocalServiceFleet;
   readonly lambdas: LocalLambdaService;
   readonly registry = new LocalImageRegistry();
+  /** The pipeline's own region: its event bus and the ECR repositories whose pushes reach its rules. */
+  readonly region: string;
   readonly approvals: LocalApprovalDesk;
   /** Where approval emails land when `approvals` is `email`. */
   readonly mailbox: LocalMailbox;
@@ -183,6 +191,7 @@ export class LocalPipeline {
     this.linkSigningKey = secrets ? Buffer.from(secrets.linkSigningKey, 'base64') : randomBytes(32);
     this.linkKeys = new StaticSigningKeySource(this.linkSigningKey);
     this.githubWebhookSecret = secrets?.githubWebhookSecret ?? randomBytes(24).toString('base64url');
+    this.region = config.environments[0]?.regions[0] ?? 'eu-west-1';
     this.alarms = new LocalAlarmSource(clock);
     const behaviourOf = (container: ContainerView, target: EcsTarget) => this.behaviourOf(container, target);
     this.platform = new LocalContainerPlatform({
@@ -252,6 +261,17 @@ export class LocalPipeline {
         awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
         completeDeployment: step('complete-deployment', () => createCompleteDeployment(settle)),
         sweepDeployments: step('sweep-deployments', () => createSweepDeployments(settle)),
+        reconcileImages: step('reconcile-images', () =>
+          createReconcileImages({
+            config,
+            registry: this.registry,
+            registryRegion: this.region,
+            platform,
+            executions,
+            promoteStateMachineArn: this.stateMachineArns.promote,
+            clock,
+          }),
+        ),
         runSmokeTests: step('run-smoke-tests', () => createRunSmokeTests({ probe })),
         checkBakeAlarms: step('check-bake-alarms', () =>
           createCheckBakeAlarms({ alarms: alarmSource, clock }),
@@ -324,7 +344,8 @@ export class LocalPipeline {
         started.engine.onEvent(() => started.scheduleSave());
         started.saveNow(); // the directory holds a readable state from the first moment
       }
-      if (options.sweepEveryMs) void pipeline.runSweepSchedule(options.sweepEveryMs);
+      if (options.sweepEveryMs) void pipeline.runSchedule('sweepDeployments', options.sweepEveryMs);
+      if (options.reconcileEveryMs) void pipeline.runSchedule('reconcileImages', options.reconcileEveryMs);
       return pipeline;
     } catch (error) {
       // Nothing may be left holding the process open or the directory locked.
@@ -345,6 +366,9 @@ export class LocalPipeline {
 
   /** The config's services and alarms, where the restored state does not have them yet. */
   private seedWorld(): void {
+    // The repositories exist before the first push, as they do in AWS.
+    for (const service of this.config.services)
+      this.registry.createRepository(this.region, service.ecrRepository);
     for (const stage of allStages(this.config)) {
       if (!this.platform.hasService(stage))
         this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
@@ -573,7 +597,7 @@ export class LocalPipeline {
             'detail-type': TAG_EVENT_DETAIL_TYPE,
             account: LOCAL_ACCOUNT,
             time: new Date(this.clock.now()).toISOString(),
-            region: this.config.environments[0]?.regions[0] ?? 'eu-west-1',
+            region: this.region,
             resources: [],
             detail,
           });
@@ -601,9 +625,22 @@ export class LocalPipeline {
     };
   }
 
+  /**
+   * ECR stored the image but its push event never reached the rules (ECR delivers events on a best-effort
+   * basis): the image is in the local registry and nothing else happens. The reconciliation sweep finds it.
+   */
+  loseImagePushEvent(event: unknown): void {
+    this.recordImagePush(event);
+  }
+
   /** ECR stores the image before it announces the push: the local registry learns it the same way. */
   private recordImagePush(event: unknown): void {
-    const push = event as { source?: string; region?: string; detail?: Record<string, unknown> };
+    const push = event as {
+      source?: string;
+      region?: string;
+      account?: string;
+      detail?: Record<string, unknown>;
+    };
     const detail = push.detail ?? {};
     if (push.source !== 'aws.ecr' || detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') return;
     const [repository, tag, digest] = [
@@ -617,18 +654,25 @@ export class LocalPipeline {
       typeof digest === 'string' &&
       push.region
     )
-      this.registry.recordPush({ region: push.region, repository, tag, digest });
+      this.registry.recordPush({
+        region: push.region,
+        repository,
+        tag,
+        digest,
+        pushedAt: this.clock.now(),
+        ...(typeof push.account === 'string' && { registryId: push.account }),
+      });
   }
 
-  /** The local counterpart of the `rate(1 minute)` schedule of sweepDeployments. */
-  private async runSweepSchedule(everyMs: number): Promise<void> {
+  /** The local counterpart of a schedule rule (sweepDeployments every minute, reconcileImages every few). */
+  private async runSchedule(target: string, everyMs: number): Promise<void> {
     for (;;) {
       try {
         await this.clock.sleep(everyMs, this.closing.signal);
       } catch {
         return;
       }
-      await this.lambdas.invoke('sweepDeployments', {}).catch(() => undefined);
+      await this.lambdas.invoke(target, {}).catch(() => undefined);
     }
   }
 

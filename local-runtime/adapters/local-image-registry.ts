@@ -3,7 +3,7 @@ import {
   PipelineMisconfiguredError,
   ReleaseTagConflictError,
 } from '../../shared/domain/errors';
-import type { ImageRegistry } from '../../shared/releases/image-registry';
+import type { ImageRegistry, RegistryImage } from '../../shared/releases/image-registry';
 
 /** One image push, as the local runtime sees it in an ECR push event. */
 export interface LocalImagePush {
@@ -11,16 +11,30 @@ export interface LocalImagePush {
   repository: string;
   tag: string;
   digest: string;
+  /** When ECR stored the image (epoch ms); default now. A digest pushed again keeps its first time. */
+  pushedAt?: number;
+  /** The account owning the repository; default the local account. */
+  registryId?: string;
 }
 
-/** A repository: its images (digest → tags). A tag is on at most one digest. */
-type LocalRepository = Map<string, Set<string>>;
+interface LocalImage {
+  tags: Set<string>;
+  pushedAt: number;
+  registryId: string;
+}
+
+/** The account of the local runtime (LOCAL_ACCOUNT), the owner of a repository no push named. */
+const LOCAL_REGISTRY_ID = '000000000000';
+
+/** A repository: its images by digest. A tag is on at most one digest. */
+type LocalRepository = Map<string, LocalImage>;
 
 /** The registry as plain JSON, for `pipeline local --data-dir`. */
 export type LocalImageRegistrySnapshot = {
   region: string;
   repository: string;
-  images: { digest: string; tags: string[] }[];
+  /** `pushedAt` and `registryId` are absent from states saved before the reconciliation sweep. */
+  images: { digest: string; tags: string[]; pushedAt?: number; registryId?: string }[];
 }[];
 
 /**
@@ -36,26 +50,42 @@ export class LocalImageRegistry implements ImageRegistry {
   /** Every call made through the port, in order, for tests to assert on. */
   readonly calls: { method: string; args: unknown[] }[] = [];
 
+  /** Creates an empty repository (a no-op when it exists): what `aws ecr create-repository` does. */
+  createRepository(region: string, repository: string): void {
+    const key = repositoryKey(region, repository);
+    if (!this.repositories.has(key)) this.repositories.set(key, new Map());
+  }
+
   /** Records a push of `digest` tagged `tag`: what the local runtime calls for each ECR push event. */
   recordPush(push: LocalImagePush): void {
-    const key = repositoryKey(push.region, push.repository);
-    let repository = this.repositories.get(key);
-    if (!repository) {
-      repository = new Map();
-      this.repositories.set(key, repository);
+    this.createRepository(push.region, push.repository);
+    const repository = this.repositories.get(repositoryKey(push.region, push.repository))!;
+    for (const image of repository.values()) image.tags.delete(push.tag);
+    let image = repository.get(push.digest);
+    if (!image) {
+      image = {
+        tags: new Set(),
+        pushedAt: push.pushedAt ?? Date.now(),
+        registryId: push.registryId ?? LOCAL_REGISTRY_ID,
+      };
+      repository.set(push.digest, image);
     }
-    for (const tags of repository.values()) tags.delete(push.tag);
-    let tags = repository.get(push.digest);
-    if (!tags) {
-      tags = new Set();
-      repository.set(push.digest, tags);
-    }
-    tags.add(push.tag);
+    image.tags.add(push.tag);
   }
 
   /** The tags on `digest`, sorted; empty when the repository or the image does not exist. */
   tagsOf(region: string, repository: string, digest: string): string[] {
-    return [...(this.repositories.get(repositoryKey(region, repository))?.get(digest) ?? [])].sort();
+    return [...(this.repositories.get(repositoryKey(region, repository))?.get(digest)?.tags ?? [])].sort();
+  }
+
+  async listImages(repository: { region: string; repository: string }): Promise<RegistryImage[]> {
+    this.enter('listImages', repository);
+    return [...this.requireRepository(repository.region, repository.repository)].map(([digest, image]) => ({
+      digest,
+      tags: [...image.tags].sort(),
+      pushedAt: image.pushedAt,
+      registryId: image.registryId,
+    }));
   }
 
   /** Every repository with its images and their tags. */
@@ -65,7 +95,12 @@ export class LocalImageRegistry implements ImageRegistry {
       return {
         region,
         repository: name.join('/'),
-        images: [...images].map(([digest, tags]) => ({ digest, tags: [...tags] })),
+        images: [...images].map(([digest, image]) => ({
+          digest,
+          tags: [...image.tags],
+          pushedAt: image.pushedAt,
+          registryId: image.registryId,
+        })),
       };
     });
   }
@@ -76,7 +111,12 @@ export class LocalImageRegistry implements ImageRegistry {
     for (const { region, repository, images } of snapshot)
       this.repositories.set(
         repositoryKey(region, repository),
-        new Map(images.map(({ digest, tags }) => [digest, new Set(tags)])),
+        new Map(
+          images.map(({ digest, tags, pushedAt, registryId }) => [
+            digest,
+            { tags: new Set(tags), pushedAt: pushedAt ?? 0, registryId: registryId ?? LOCAL_REGISTRY_ID },
+          ]),
+        ),
       );
   }
 
@@ -99,12 +139,12 @@ export class LocalImageRegistry implements ImageRegistry {
       throw new ReleaseTagConflictError(
         `tag ${image.tag} already names ${named} in ${image.repository}; tags are immutable: cut a new version`,
       );
-    const tags = repository.get(image.digest);
-    if (!tags)
+    const stored = repository.get(image.digest);
+    if (!stored)
       throw new PipelineMisconfiguredError(
         `image ${image.digest} does not exist in repository ${image.repository} (${image.region})`,
       );
-    tags.add(image.tag);
+    stored.tags.add(image.tag);
   }
 
   private requireRepository(region: string, name: string): LocalRepository {
@@ -124,7 +164,7 @@ export class LocalImageRegistry implements ImageRegistry {
 }
 
 function findTag(repository: LocalRepository, tag: string): string | undefined {
-  for (const [digest, tags] of repository) if (tags.has(tag)) return digest;
+  for (const [digest, image] of repository) if (image.tags.has(tag)) return digest;
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import {
   type Image,
 } from '@aws-sdk/client-ecr';
 import { AwsTransientError, PipelineMisconfiguredError, ReleaseTagConflictError } from '../domain/errors';
-import type { ImageRegistry } from '../releases/image-registry';
+import type { ImageRegistry, RegistryImage } from '../releases/image-registry';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
@@ -30,6 +30,9 @@ export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.image.index.v1+json',
 ];
+
+/** DescribeImages' largest page; a repository of 3,000 images takes three calls. */
+export const DESCRIBE_IMAGES_PAGE_SIZE = 1000;
 
 /** BatchGetImage failure codes that are the registry's (or its upstream's) momentary trouble. */
 const TRANSIENT_FAILURES = new Set(['UpstreamTooManyRequests', 'UpstreamUnavailable']);
@@ -61,6 +64,37 @@ export class EcrImageRegistry implements ImageRegistry {
 
   constructor(options: EcrImageRegistryOptions = {}) {
     this.client = clientsFrom(options.clients, (region) => new ECRClient({ region }));
+  }
+
+  async listImages(repository: { region: string; repository: string }): Promise<RegistryImage[]> {
+    const images: RegistryImage[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client(repository.region).send(
+          new DescribeImagesCommand({
+            repositoryName: repository.repository,
+            maxResults: DESCRIBE_IMAGES_PAGE_SIZE,
+            ...(nextToken && { nextToken }),
+          }),
+        );
+      } catch (error) {
+        throw mapRepositoryError(error, repository, `DescribeImages of ${repository.repository}`);
+      }
+      for (const detail of page.imageDetails ?? []) {
+        // An image still being pushed has no digest or push time yet: the next sweep sees it whole.
+        if (!detail.imageDigest || !detail.imagePushedAt) continue;
+        images.push({
+          digest: detail.imageDigest,
+          tags: detail.imageTags ?? [],
+          pushedAt: detail.imagePushedAt.getTime(),
+          registryId: detail.registryId ?? '',
+        });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return images;
   }
 
   async digestOf(image: TagRef): Promise<string | undefined> {

@@ -1,10 +1,11 @@
 import {
+  DescribeExecutionCommand,
   SFNClient,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionControl } from '../domain/ports';
+import type { ExecutionControl, ExecutionLookup, ExecutionStatus } from '../domain/ports';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
@@ -31,7 +32,7 @@ const GONE_TASK_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut']);
  * task no longer waits returns false rather than throwing, because the event and the sweep race to answer
  * the same token. Task tokens are credentials for the execution: they never appear in errors or logs.
  */
-export class StepFunctionsExecutionControl implements ExecutionControl {
+export class StepFunctionsExecutionControl implements ExecutionControl, ExecutionLookup {
   private readonly client: (region: string) => SFNClient;
   /** '' stands for the SDK's default region (AWS_REGION in Lambda). */
   private readonly callbackRegion: string;
@@ -62,6 +63,19 @@ export class StepFunctionsExecutionControl implements ExecutionControl {
       if (awsErrorName(error) === 'ExecutionAlreadyExists')
         return { executionArn: executionArnOf(request.stateMachineArn, request.name), alreadyExisted: true };
       throw mapAwsError(error, `Step Functions StartExecution of ${request.name}`);
+    }
+  }
+
+  async executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined> {
+    const executionArn = executionArnOf(stateMachineArn, name);
+    try {
+      const response = await this.client(regionOf(stateMachineArn)).send(
+        new DescribeExecutionCommand({ executionArn }),
+      );
+      return response.status;
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      throw mapAwsError(error, `Step Functions DescribeExecution of ${name}`);
     }
   }
 

@@ -166,10 +166,41 @@ const releasePolicy = z
   })
   .strict();
 
+const reconciliationPolicy = z
+  .object({
+    /** How often the sweep compares each repository's newest `sha-*` image with what PPE runs. */
+    everyMinutes: z.number().int().min(1).max(1440).default(5),
+    /** Images younger than this are left to their push event, which is normally seconds behind. */
+    graceMinutes: z.number().min(0).max(1440).default(2),
+    /**
+     * Images pushed longer ago than this are never promoted by the sweep. Step Functions forgets a closed
+     * execution's name after 90 days; within the lookback a promotion that failed on purpose is still
+     * found by its name and never restarted.
+     */
+    lookbackHours: z
+      .number()
+      .positive()
+      .max(24 * 89, 'cannot exceed 89 days (Step Functions keeps closed executions for 90)')
+      .default(24),
+  })
+  .strict();
+
+const notificationPolicy = z
+  .object({
+    /**
+     * Also post each notification to a Slack-compatible chat webhook (`{"text": …}`); its URL is a secret
+     * kept in Secrets Manager (`<service>/<stage>/chat-webhook-url`), not in this file.
+     */
+    chatWebhook: z.boolean().default(false),
+  })
+  .strict();
+
 export const pipelineConfigSchema = z
   .object({
     version: z.literal(1, { error: () => 'version must be 1' }),
     releases: releasePolicy.default({ imageWaitMinutes: 30 }),
+    reconciliation: reconciliationPolicy.default({ everyMinutes: 5, graceMinutes: 2, lookbackHours: 24 }),
+    notifications: notificationPolicy.default({ chatWebhook: false }),
     environments: z.array(environment).min(1, 'define at least one environment'),
     services: z.array(service).min(1, 'define at least one service'),
   })

@@ -19,6 +19,7 @@ export const ERROR_NAMES = {
   deploymentFrozen: 'DeploymentFrozen',
   outsideDeploymentWindow: 'OutsideDeploymentWindow',
   retriesExhausted: 'RetriesExhausted',
+  reconciliationIncomplete: 'ReconciliationIncomplete',
 } as const;
 
 /** Base for errors a state machine may catch: the cause is written for the operator who reads it. */
@@ -87,4 +88,9 @@ export class DeploymentFrozenError extends PipelineError {
 /** No deployment window opens within the stage's wait (freezeWaitHours); nothing was deployed. */
 export class OutsideDeploymentWindowError extends PipelineError {
   override readonly name = ERROR_NAMES.outsideDeploymentWindow;
+}
+
+/** The reconciliation sweep could not check some services (the others were checked); the message names them. */
+export class ReconciliationIncompleteError extends PipelineError {
+  override readonly name = ERROR_NAMES.reconciliationIncomplete;
 }

@@ -103,6 +103,18 @@ export interface ExecutionControl {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<boolean>;
 }
 
+export type ExecutionStatus =
+  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/**
+ * Finds an execution by name. Names are deterministic, so this is how a sweep tells that a promotion of an
+ * image already ran, whatever its outcome.
+ */
+export interface ExecutionLookup {
+  /** The status, or undefined when no execution has the name (Step Functions forgets closed ones after 90 days). */
+  executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined>;
+}
+
 /** Remembers, per execution and stage, the revision that ran before the deploy: what a rollback restores. */
 export interface StageRecordStore {
   /** Stores `previousTaskDefinitionArn` unless one is already stored; returns the stored value (first wins). */

@@ -41,18 +41,54 @@ export async function startPromotion(
   if (!commit) return ignored(`tag "${tag}" is not sha-<commit>; only commit builds deploy`);
   if (!digest || !DIGEST.test(digest)) return ignored(`push of ${repository}:${tag} has no sha256 digest`);
 
-  const stages = planStages(deps.config, service.name, 'push');
+  return startImagePromotion(
+    {
+      service: service.name,
+      repository,
+      tag,
+      commit,
+      digest,
+      registry: `${event.account}.dkr.ecr.${event.region}.amazonaws.com`,
+      trigger: { eventId: event.id, at: event.time },
+    },
+    deps,
+  );
+}
+
+/** A pushed `sha-<commit>` image of a configured service, checked already. */
+export interface PushedImage {
+  service: string;
+  repository: string;
+  tag: string;
+  commit: string;
+  digest: string;
+  /** Registry host, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com */
+  registry: string;
+  /** The push event's id (or what stands for it) and when the image was pushed. */
+  trigger: { eventId: string; at: string };
+}
+
+/**
+ * Starts the promotion of a pushed image under its deterministic name: what the push event starts, and what
+ * the reconciliation sweep starts for a push whose event never arrived. Either way one image has one name,
+ * so whichever comes second finds the execution the first one started.
+ */
+export async function startImagePromotion(
+  image: PushedImage,
+  deps: StartPromotionDeps,
+): Promise<StartDecision> {
+  const stages = planStages(deps.config, image.service, 'push');
   if (stages.length === 0) return ignored('no environment is triggered by an image push');
 
   const promotion: Promotion = {
-    service: service.name,
-    version: tag,
-    commit,
-    image: { registry: `${event.account}.dkr.ecr.${event.region}.amazonaws.com`, repository, digest },
-    trigger: { kind: 'push', eventId: event.id, at: event.time },
+    service: image.service,
+    version: image.tag,
+    commit: image.commit,
+    image: { registry: image.registry, repository: image.repository, digest: image.digest },
+    trigger: { kind: 'push', ...image.trigger },
     stages,
   };
-  const name = executionName('push', service.name, commit.slice(0, 12), digest.slice(7, 19));
+  const name = promotionName(image);
   const result = await deps.executions.startExecution({
     stateMachineArn: deps.promoteStateMachineArn,
     name,
@@ -65,6 +101,11 @@ export async function startPromotion(
       executionArn: result.executionArn,
     };
   return { started: true, executionArn: result.executionArn, name, promotion };
+}
+
+/** The execution name of an image's promotion: repository's service, commit and digest. */
+export function promotionName(image: Pick<PushedImage, 'service' | 'commit' | 'digest'>): string {
+  return executionName('push', image.service, image.commit.slice(0, 12), image.digest.slice(7, 19));
 }
 
 function ignored(reason: string): StartDecision {
