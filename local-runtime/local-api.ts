@@ -40,6 +40,8 @@ export interface LocalApiPipeline {
     getExecutionHistory(input: { executionArn: string }): Promise<{ events: HistoryEvent[] }>;
   };
   readonly platform: { serving(target: EcsTarget): TaskDefinitionView | undefined };
+  /** The local notification topic (`GET /api/notifications`). */
+  readonly notifications?: { toJson(): unknown };
   putEvent(event: unknown): Promise<RoutedEvent>;
 }
 

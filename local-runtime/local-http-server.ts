@@ -111,7 +111,13 @@ async function handle(
 }
 
 function isApiPath(path: string): boolean {
-  return path === '/' || path === '/events' || path === '/api/state' || path.startsWith('/api/executions');
+  return (
+    path === '/' ||
+    path === '/events' ||
+    path === '/api/state' ||
+    path === '/api/notifications' ||
+    path.startsWith('/api/executions')
+  );
 }
 
 /** Names a browser may reach this server by; anything else is a DNS rebinding attempt. */
@@ -155,6 +161,8 @@ async function handleApi(
     return send(response, 200, 'text/html; charset=utf-8', renderDashboard(nonce, state));
   }
   if (path === '/api/state') return json(response, await stateJson(api));
+  if (path === '/api/notifications' && api.notifications)
+    return json(response, { status: 200, body: api.notifications.toJson() });
   if (path === '/api/executions' || path === '/api/executions/')
     return json(response, await listExecutionsJson(api));
   const one = /^\/api\/executions\/([^/]+)$/.exec(path);

@@ -51,6 +51,7 @@ import { createApprovalPage } from '../functions/approval-page/handler';
 import { createReceiveGitHubWebhook } from '../functions/receive-github-webhook/handler';
 import { TAG_EVENT_DETAIL_TYPE, TAG_EVENT_SOURCE } from '../shared/git-tags/tag-created.schema';
 import { LocalImageRegistry } from './adapters/local-image-registry';
+import { LocalNotifications } from './adapters/local-notifications';
 import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
 import type { FaultInjector } from './faults/fault-injector';
@@ -154,6 +155,8 @@ export class LocalPipeline {
   readonly approvals: LocalApprovalDesk;
   /** Where approval emails land when `approvals` is `email`. */
   readonly mailbox: LocalMailbox;
+  /** The pipeline's notification topic: stage failures, rollbacks, waiting approvals. */
+  readonly notifications: LocalNotifications;
   /** The secret local GitHub webhook deliveries are signed with (what the AWS stack keeps in Secrets Manager). */
   readonly githubWebhookSecret: string;
   /** Signs the approval links of the local emails and verifies them on the local pages. */
@@ -239,6 +242,7 @@ export class LocalPipeline {
     this.freezes = freezes;
     this.executions = executions;
     this.mailbox = new LocalMailbox({ clock });
+    this.notifications = new LocalNotifications(clock);
     if (options.clickApprovalLinks)
       this.emailApprover = new LocalEmailApprover(this.mailbox, { track: (work) => this.track(work) });
     const email = options.approvals === 'email';
@@ -277,7 +281,13 @@ export class LocalPipeline {
           createCheckBakeAlarms({ alarms: alarmSource, clock }),
         ),
         failStage: step('fail-stage', () =>
-          createFailStage({ locks, approvals: approvalStore, records, clock }),
+          createFailStage({
+            locks,
+            approvals: approvalStore,
+            records,
+            clock,
+            notifications: this.notifications,
+          }),
         ),
         acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, records, clock })),
         checkDeploymentGate: step('check-deployment-gate', () =>
@@ -299,6 +309,7 @@ export class LocalPipeline {
             notifier: email ? this.emailNotifier() : this.approvals,
             clock,
             evidence,
+            notifications: this.notifications,
           }),
         ),
         rollBackService: step('roll-back-service', () => createRollBackService({ platform, stageRecords })),

@@ -4,12 +4,14 @@ require('tsx/cjs');
 const path = require('node:path');
 const { loadConfigFile } = require('../shared/config/config.loader');
 const { patternFor } = require('../shared/event-rules');
+const { reconcileSchedule } = require('../shared/domain/reconciliation');
 
 const configFile = process.env.PIPELINE_CONFIG_FILE ?? path.join(__dirname, '..', 'pipeline.config.yml');
 
 module.exports = async () => {
   const config = loadConfigFile(configFile);
   return {
+    reconcileSchedule: reconcileSchedule(config.reconciliation.everyMinutes),
     patterns: {
       ecrPush: patternFor(config, 'ecrPush'),
       ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),

@@ -16,6 +16,9 @@ import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
 import { imageRefSchema, stageSchema } from '../../shared/use-cases/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { announcingApprovals } from '../../shared/notifications/approval-announcer';
+import type { Notifier } from '../../shared/notifications/ports';
+import { awsNotifier } from '../../shared/wiring/notifier';
 
 const requestApprovalSchema = z.object({
   taskToken: z.string().min(1).max(8192),
@@ -34,10 +37,16 @@ export interface RequestApprovalStepDeps {
   clock: Clock;
   /** What the execution's earlier stages showed, for the approvers. */
   evidence: StageEvidenceStore;
+  /** The pipeline's notification channels: told once that the approval waits (never with its links). */
+  notifications: Notifier;
 }
 
-/** "Wait for approval" (callback): records the request and tells the approvers; the decision resumes it. */
+/**
+ * "Wait for approval" (callback): records the request, tells the approvers and announces that it waits;
+ * the decision resumes it.
+ */
 export function createRequestApproval(deps: RequestApprovalStepDeps) {
+  const notifier = announcingApprovals(deps.notifier, deps.notifications, logger);
   return async (event: unknown) => {
     const input = requestApprovalSchema.parse(event);
     const policy = input.stage.approval;
@@ -59,7 +68,7 @@ export function createRequestApproval(deps: RequestApprovalStepDeps) {
         ...(earlier.length > 0 && { evidence: describeEvidence(earlier) }),
         ...(input.trigger.createdBy && { createdBy: input.trigger.createdBy }),
       },
-      deps,
+      { ...deps, notifier },
     );
   };
 }
@@ -70,6 +79,7 @@ export const handler = lambdaStep('request-approval', () =>
     notifier: awsEmailNotifier(),
     clock: systemClock,
     evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
+    notifications: awsNotifier(),
   }),
 );
 

@@ -22,6 +22,10 @@ const runtimeEnvSchema = z.object({
   ),
   /** The verified SES identity approval emails come from. */
   APPROVAL_EMAIL_FROM: z.string().min(3).max(320),
+  /** The SNS topic stage failures, rollbacks and waiting approvals are published to. */
+  NOTIFICATION_TOPIC_ARN: z.string().startsWith('arn:', 'must be an SNS topic ARN'),
+  /** Secrets Manager secret holding the chat webhook URL (read only when notifications.chatWebhook is on). */
+  CHAT_WEBHOOK_SECRET_NAME: z.string().min(1),
   APPROVAL_SES_CONFIGURATION_SET: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.string().min(1).optional(),
