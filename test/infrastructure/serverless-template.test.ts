@@ -95,6 +95,60 @@ describe('the packaged CloudFormation template', () => {
     );
   });
 
+  test('a schedule rule runs reconcileImages every reconciliation.everyMinutes of the config', () => {
+    const rules = rulesTargeting('reconcileImages');
+    expect(rules).toHaveLength(1);
+    const [logicalId, properties] = rules[0]!;
+    expect(config.reconciliation.everyMinutes).toBe(5);
+    expect(properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(properties.State).toBe('ENABLED');
+    expect(permissionsFor('reconcileImages')).toEqual([
+      expect.objectContaining({
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+      }),
+    ]);
+  });
+
+  describe('notifications', () => {
+    test('a standard SNS topic exists, and its ARN is an output to subscribe to', () => {
+      expect(template.Resources.NotificationTopic?.Type).toBe('AWS::SNS::Topic');
+      expect(template.Resources.NotificationTopic?.Properties?.FifoTopic).toBeUndefined();
+      const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+      expect(outputs.NotificationTopicArn?.Value).toEqual({ Ref: 'NotificationTopic' });
+    });
+
+    test.each(['failStage', 'requestApproval'])(
+      '%s publishes to the topic and knows the chat webhook secret',
+      (name) => {
+        const environment = template.Resources[functionLogicalId(name)]!.Properties!.Environment as {
+          Variables: Record<string, unknown>;
+        };
+        expect(environment.Variables.NOTIFICATION_TOPIC_ARN).toEqual({ Ref: 'NotificationTopic' });
+        expect(environment.Variables.CHAT_WEBHOOK_SECRET_NAME).toBe(
+          `${serverlessYml.service}/ci/chat-webhook-url`,
+        );
+        expect(template.Resources.ChatWebhookUrl?.Properties?.Name).toBe(
+          environment.Variables.CHAT_WEBHOOK_SECRET_NAME,
+        );
+      },
+    );
+
+    test('sns:Publish is granted on the notification topic only, and the chat secret may be read', () => {
+      const statements = Object.values(template.Resources)
+        .filter((r) => IAM_POLICY_TYPES.has(r.Type))
+        .flatMap((r) => policyStatementsOf(r));
+      const publishing = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sns:')));
+      expect(publishing.length).toBeGreaterThan(0);
+      for (const statement of publishing) {
+        expect(actionsOf(statement)).toEqual(['sns:Publish']);
+        expect(asArray(statement.Resource)).toEqual([{ Ref: 'NotificationTopic' }]);
+      }
+      const secretReads = statements.filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'));
+      expect(secretReads.flatMap((st) => asArray(st.Resource))).toContainEqual({ Ref: 'ChatWebhookUrl' });
+    });
+  });
+
   test('EventBridge may invoke each rule target, and nothing else may invoke the functions', () => {
     for (const target of [...eventRules(config).map((r) => r.target), 'sweepDeployments']) {
       const rules = eventRules(config).filter((r) => r.target === target).length || 1;
