@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { startLocalStack, type LocalStack } from '../../cli/local-command';
+import { stageStoppedNotification } from '../../shared/notifications/notification';
 
 const ROOT = join(__dirname, '..', '..');
 const pushEvent = readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8');
@@ -141,6 +142,36 @@ describe('the local stack over HTTP', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     const again = await send('GET', '/');
     expect(again.headers['content-security-policy']).not.toBe(csp);
+  });
+
+  it('when the notifications are asked for, it answers them as JSON, newest first', async () => {
+    // Prepare
+    const stopped = (region: string) =>
+      stageStoppedNotification({
+        executionName: `release-orders-api-v1_4_0-${region}`,
+        service: 'orders-api',
+        version: 'v1.4.0',
+        environment: 'prod',
+        region,
+        error: { name: 'AlarmBreached', message: 'AlarmBreached: orders-api-prod-5xx' },
+        rolledBack: true,
+      });
+    await stack.pipeline.notifications.publish(stopped('eu-west-1'));
+    await stack.pipeline.notifications.publish(stopped('us-east-1'));
+
+    // Act
+    const res = await send('GET', '/api/notifications');
+    const rebinding = await send('GET', '/api/notifications', { host: 'attacker.example' });
+
+    // Assess
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { notifications: Record<string, unknown>[] };
+    expect(body.notifications.map((n) => n.region)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(body.notifications[0]).toEqual({
+      ...stopped('us-east-1'),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+    });
+    expect(rebinding.status).toBe(421);
   });
 
   it('when the mailbox is opened, it is still served next to the API', async () => {

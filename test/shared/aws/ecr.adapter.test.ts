@@ -10,7 +10,11 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ACCEPTED_MANIFEST_MEDIA_TYPES, EcrImageRegistry } from '../../../shared/aws/ecr.adapter';
+import {
+  ACCEPTED_MANIFEST_MEDIA_TYPES,
+  DESCRIBE_IMAGES_PAGE_SIZE,
+  EcrImageRegistry,
+} from '../../../shared/aws/ecr.adapter';
 import {
   AwsTransientError,
   PipelineMisconfiguredError,
@@ -49,6 +53,73 @@ describe('EcrImageRegistry', () => {
   const registry = new EcrImageRegistry({ clients: () => new ECRClient({ region: REGION }) });
 
   beforeEach(() => ecr.reset());
+
+  describe('listImages', () => {
+    it('when the repository spans several pages, it follows nextToken and returns every image with its push time', async () => {
+      // Prepare
+      const pushedAt = new Date('2026-11-20T09:15:02Z');
+      ecr
+        .on(DescribeImagesCommand, { repositoryName: REPOSITORY, maxResults: DESCRIBE_IMAGES_PAGE_SIZE })
+        .resolvesOnce({
+          imageDetails: [
+            {
+              registryId: '123456789012',
+              imageDigest: DIGEST,
+              imageTags: ['sha-0a1b2c3d'],
+              imagePushedAt: pushedAt,
+            },
+          ],
+          nextToken: 'page-2',
+        })
+        .resolvesOnce({
+          imageDetails: [
+            {
+              registryId: '123456789012',
+              imageDigest: OTHER_DIGEST,
+              imagePushedAt: new Date(pushedAt.getTime() + 1000),
+            },
+            { registryId: '123456789012', imageTags: ['being-pushed'] },
+          ],
+        });
+
+      // Act
+      const images = await registry.listImages({ region: REGION, repository: REPOSITORY });
+
+      // Assess
+      expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
+      expect(ecr).toHaveReceivedNthCommandWith(2, DescribeImagesCommand, {
+        repositoryName: REPOSITORY,
+        maxResults: DESCRIBE_IMAGES_PAGE_SIZE,
+        nextToken: 'page-2',
+      });
+      expect(images).toEqual([
+        { digest: DIGEST, tags: ['sha-0a1b2c3d'], pushedAt: pushedAt.getTime(), registryId: '123456789012' },
+        { digest: OTHER_DIGEST, tags: [], pushedAt: pushedAt.getTime() + 1000, registryId: '123456789012' },
+      ]);
+    });
+
+    it('when the repository does not exist, it is a misconfiguration naming the repository', async () => {
+      // Prepare
+      ecr.on(DescribeImagesCommand).rejects(repositoryNotFound());
+
+      // Act
+      const result = registry.listImages({ region: REGION, repository: REPOSITORY });
+
+      // Assess
+      await expect(result).rejects.toThrow(PipelineMisconfiguredError);
+      await expect(result).rejects.toThrow('ECR repository orders-api does not exist in eu-west-1');
+    });
+
+    it('when ECR throttles, it is transient', async () => {
+      // Prepare
+      ecr.on(DescribeImagesCommand).rejects(throttling());
+
+      // Act / Assess
+      await expect(registry.listImages({ region: REGION, repository: REPOSITORY })).rejects.toThrow(
+        AwsTransientError,
+      );
+    });
+  });
 
   describe('digestOf', () => {
     it('when an image has the tag, it describes that tag in that repository and returns its digest', async () => {
