@@ -272,6 +272,7 @@ export class LocalPipeline {
             registryRegion: this.region,
             platform,
             executions,
+            lookup: executions,
             promoteStateMachineArn: this.stateMachineArns.promote,
             clock,
           }),

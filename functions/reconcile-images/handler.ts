@@ -1,5 +1,6 @@
 import { EcrImageRegistry } from '../../shared/aws/ecr.adapter';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
+import { StepFunctionsExecutionLookup } from '../../shared/aws/execution-lookup.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock } from '../../shared/clock';
 import { readRuntimeEnv } from '../../shared/config/runtime-env';
@@ -35,6 +36,7 @@ export const handler = lambdaStep('reconcile-images', () =>
     registryRegion: readRuntimeEnv([]).AWS_REGION,
     platform: new EcsContainerPlatform(),
     executions: new StepFunctionsExecutionControl(),
+    lookup: new StepFunctionsExecutionLookup(),
     promoteStateMachineArn: promoteStateMachineArn(),
     clock: systemClock,
   }),

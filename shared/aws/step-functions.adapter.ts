@@ -1,11 +1,10 @@
 import {
-  DescribeExecutionCommand,
   SFNClient,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionControl, ExecutionLookup, ExecutionStatus } from '../domain/ports';
+import type { ExecutionControl } from '../domain/ports';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
@@ -32,7 +31,7 @@ const GONE_TASK_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut']);
  * task no longer waits returns false rather than throwing, because the event and the sweep race to answer
  * the same token. Task tokens are credentials for the execution: they never appear in errors or logs.
  */
-export class StepFunctionsExecutionControl implements ExecutionControl, ExecutionLookup {
+export class StepFunctionsExecutionControl implements ExecutionControl {
   private readonly client: (region: string) => SFNClient;
   /** '' stands for the SDK's default region (AWS_REGION in Lambda). */
   private readonly callbackRegion: string;
@@ -63,19 +62,6 @@ export class StepFunctionsExecutionControl implements ExecutionControl, Executio
       if (awsErrorName(error) === 'ExecutionAlreadyExists')
         return { executionArn: executionArnOf(request.stateMachineArn, request.name), alreadyExisted: true };
       throw mapAwsError(error, `Step Functions StartExecution of ${request.name}`);
-    }
-  }
-
-  async executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined> {
-    const executionArn = executionArnOf(stateMachineArn, name);
-    try {
-      const response = await this.client(regionOf(stateMachineArn)).send(
-        new DescribeExecutionCommand({ executionArn }),
-      );
-      return response.status;
-    } catch (error) {
-      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
-      throw mapAwsError(error, `Step Functions DescribeExecution of ${name}`);
     }
   }
 
@@ -123,7 +109,7 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
   return [...parts.slice(0, 5), 'execution', parts[6], executionName].join(':');
 }
 
-function regionOf(arn: string): string {
+export function regionOf(arn: string): string {
   return arn.split(':')[3] ?? '';
 }
 

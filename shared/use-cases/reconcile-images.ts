@@ -15,7 +15,9 @@ export interface ReconcileImagesDeps {
   /** The region of the repositories: the pipeline's, where ECR push events reach its rule. */
   registryRegion: string;
   platform: ContainerPlatform;
-  executions: ExecutionControl & ExecutionLookup;
+  executions: ExecutionControl;
+  /** Finds a promotion by its deterministic name. */
+  lookup: ExecutionLookup;
   promoteStateMachineArn: string;
   clock: Pick<Clock, 'now'>;
 }
@@ -80,7 +82,7 @@ async function reconcileService(
   // 3. Did its promotion run already?
   const pushed = { service: service.name, commit: image.commit, digest: image.digest };
   const name = promotionName(pushed);
-  const status = await deps.executions.executionStatus(deps.promoteStateMachineArn, name);
+  const status = await deps.lookup.executionStatus(deps.promoteStateMachineArn, name);
   if (status)
     return {
       service: service.name,

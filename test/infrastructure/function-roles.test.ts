@@ -28,6 +28,7 @@ const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-sesv2': 'ses',
   '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-sns': 'sns',
 };
 
 /** The document client's commands are named after the items, not the API operations. */
@@ -123,6 +124,16 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'release-stage-lock': {
     'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
+  },
+  'reconcile-images': {
+    'ecr:BatchGetImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
+    'ecr:PutImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
+    'ecs:ListTaskDefinitions': ECS_DEPLOYS,
+    'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
+    'ecs:UpdateService': ECS_DEPLOYS,
+    'iam:PassRole': ECS_DEPLOYS,
+    'states:SendTaskSuccess': ONLY_STARTS,
+    'states:SendTaskFailure': ONLY_STARTS,
   },
   'start-promotion': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },

@@ -1,7 +1,5 @@
 import {
-  DescribeExecutionCommand,
   ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
   InvalidToken,
   SFNClient,
   SFNServiceException,
@@ -23,49 +21,6 @@ describe('StepFunctionsExecutionControl', () => {
   const control = new StepFunctionsExecutionControl({ clients: new SFNClient({ region: 'eu-west-1' }) });
 
   beforeEach(() => sfn.reset());
-
-  describe('executionStatus', () => {
-    it('when an execution has the name, it describes it by the ARN built from the machine and returns its status', async () => {
-      // Prepare
-      sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
-
-      // Act
-      const status = await control.executionStatus(MACHINE, 'push-orders-api-1');
-
-      // Assess
-      expect(sfn).toReceiveCommandWith(DescribeExecutionCommand, {
-        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:promotion:push-orders-api-1',
-      });
-      expect(status).toBe('FAILED');
-    });
-
-    it('when no execution has the name, it returns undefined', async () => {
-      // Prepare
-      sfn
-        .on(DescribeExecutionCommand)
-        .rejects(
-          new ExecutionDoesNotExist({ $metadata: { httpStatusCode: 400 }, message: 'does not exist' }),
-        );
-
-      // Act / Assess
-      await expect(control.executionStatus(MACHINE, 'push-orders-api-2')).resolves.toBeUndefined();
-    });
-
-    it('when Step Functions throttles, it is transient', async () => {
-      // Prepare
-      sfn.on(DescribeExecutionCommand).rejects(
-        new SFNServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Rate exceeded',
-        }),
-      );
-
-      // Act / Assess
-      await expect(control.executionStatus(MACHINE, 'push-orders-api-3')).rejects.toThrow(AwsTransientError);
-    });
-  });
 
   describe('startExecution', () => {
     it('when the name is new, it starts the execution with the input as JSON', async () => {
