@@ -1,6 +1,6 @@
 import { readableCause } from '../domain/failure-cause';
 import type { ContainerPlatform, StageRecordStore } from '../domain/ports';
-import { targetOf } from './deploy-service';
+import { DEPLOYED_ENV, targetOf } from './deploy-service';
 import type { StageRun } from './promotion';
 
 export interface RollbackResult {
@@ -29,7 +29,10 @@ export interface RollBackServiceDeps {
  *
  * 1. Look up the recorded previous revision; without one, this execution never touched the service.
  * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop.
- * 3. Otherwise update the service to it.
+ * 3. If it runs a revision another execution deployed since, stop: this execution's version no longer runs
+ *    there, and restoring the old revision would undo a newer deploy (a redrive days after a failed
+ *    rollback, once the environment's lock lease has run out).
+ * 4. Otherwise update the service to it.
  */
 export async function rollBackService(
   run: Pick<StageRun, 'executionName' | 'stage'> & { failure?: CaughtFailure },
@@ -59,6 +62,16 @@ export async function rollBackService(
       reason,
       summary: `${failed} (in ${where}; rolled back: ${reason})`,
     };
+  }
+  const current = await deps.platform.describeTaskDefinition(target.region, service.taskDefinitionArn);
+  const deployedBy = current.containers.find((c) => c.name === run.stage.container)?.environment[
+    DEPLOYED_ENV.execution
+  ];
+  if (deployedBy !== undefined && deployedBy !== run.executionName) {
+    const reason =
+      `nothing to roll back: the service has moved on to ${service.taskDefinitionArn.split('/').pop()}, ` +
+      `deployed by ${deployedBy}`;
+    return { rolledBack: false, reason, summary: `${failed} (in ${where}; ${reason})` };
   }
   const { deploymentId } = await deps.platform.updateService(target, previous);
   const reason = `restored ${revision}`;

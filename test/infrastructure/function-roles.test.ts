@@ -114,7 +114,6 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'iam:PassRole': ECS_DEPLOYS,
   },
   'roll-back-service': {
-    'ecs:DescribeTaskDefinition': ECS_REGISTERS,
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'iam:PassRole': ECS_REGISTERS,

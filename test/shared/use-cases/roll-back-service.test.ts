@@ -132,4 +132,29 @@ describe('rollBackService', () => {
       'States.TaskFailed: The task timed out (in ppe/eu-west-1; rolled back: restored orders-api:2)',
     );
   });
+
+  it('when another execution has deployed over this one since, it leaves the service alone and says why', async () => {
+    // Prepare: a later push deployed revision 4 after this execution's failed rollback (its lock lease ran out)
+    await clock.advance(DEPLOYMENT_MS);
+    const later = await deployService(ppeStageRun({ executionName: 'push-orders-api-later' }), {
+      platform,
+      stageRecords,
+      clock,
+    });
+    const callsBefore = platform.calls.length;
+
+    // Act
+    const result = await rollBackService(run, { platform, stageRecords });
+
+    // Assess
+    expect(platform.calls.slice(callsBefore).filter((c) => c.method === 'updateService')).toEqual([]);
+    expect((await platform.describeService(target)).taskDefinitionArn).toBe(later.taskDefinitionArn);
+    expect(result).toEqual({
+      rolledBack: false,
+      reason:
+        'nothing to roll back: the service has moved on to orders-api:4, deployed by push-orders-api-later',
+      summary:
+        'failure (in ppe/eu-west-1; nothing to roll back: the service has moved on to orders-api:4, deployed by push-orders-api-later)',
+    });
+  });
 });
