@@ -50,6 +50,7 @@ table.grid{border-collapse:collapse;margin:1rem 0}
 .outcome-rolled-back,.outcome-rollback-failed,.outcome-failed,.outcome-rejected,.outcome-approval-expired,.status-failed .status,.status-timed-out .status{background:#ffebe9}
 .outcome-in-progress,.activity-deploying,.activity-smoke-testing,.activity-baking,.status-running .status{background:#ddf4ff}
 .activity-waiting-for-approval,.activity-waiting-for-the-deployment-lock{background:#fff8c5}
+.activity-waiting-environment-frozen,.activity-waiting-outside-deployment-window{background:#e7e7ff}
 .activity-rolling-back{background:#ffebe9}
 ol.executions{list-style:none;padding:0}
 .execution{border-top:1px solid #d0d7de;padding:8px 0}
