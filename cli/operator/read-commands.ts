@@ -141,7 +141,7 @@ export const executionsCommand = operatorCommand(async (args: string[], out: Out
   const summaries = [];
   for (const item of listed) {
     if (summaries.length >= limit) break;
-    const execution = await context.executions.find(item.name);
+    const execution = await context.executions.describe(item.executionArn);
     if (!execution) continue;
     const view = viewExecution(execution, await context.executions.history(execution.executionArn));
     if (values.service && view.summary.service !== values.service) continue;

@@ -67,31 +67,34 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
   }
 
   async find(name: string): Promise<ExecutionDetail | undefined> {
-    const machines = await this.machineArns();
-    for (const stateMachineArn of Object.values(machines)) {
-      const executionArn = executionArnOf(stateMachineArn, name);
-      try {
-        const e = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
-        return {
-          executionArn,
-          stateMachineArn: e.stateMachineArn ?? stateMachineArn,
-          name: e.name ?? name,
-          status: e.status ?? 'UNKNOWN',
-          startDate: e.startDate ?? new Date(0),
-          ...(e.stopDate && { stopDate: e.stopDate }),
-          input: e.input ?? '{}',
-          ...(e.error && { error: e.error }),
-          ...(e.cause && { cause: e.cause }),
-          redriveCount: e.redriveCount ?? 0,
-          ...(e.redriveStatus && { redriveStatus: e.redriveStatus }),
-          ...(e.redriveStatusReason && { redriveStatusReason: e.redriveStatusReason }),
-        };
-      } catch (error) {
-        if (awsErrorName(error) === 'ExecutionDoesNotExist') continue;
-        throw mapAwsError(error, `Step Functions DescribeExecution of ${name}`);
-      }
+    for (const stateMachineArn of Object.values(await this.machineArns())) {
+      const found = await this.describe(executionArnOf(stateMachineArn, name));
+      if (found) return found;
     }
     return undefined;
+  }
+
+  async describe(executionArn: string): Promise<ExecutionDetail | undefined> {
+    try {
+      const e = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        executionArn,
+        stateMachineArn: e.stateMachineArn ?? '',
+        name: e.name ?? executionArn.split(':').pop() ?? '',
+        status: e.status ?? 'UNKNOWN',
+        startDate: e.startDate ?? new Date(0),
+        ...(e.stopDate && { stopDate: e.stopDate }),
+        input: e.input ?? '{}',
+        ...(e.error && { error: e.error }),
+        ...(e.cause && { cause: e.cause }),
+        redriveCount: e.redriveCount ?? 0,
+        ...(e.redriveStatus && { redriveStatus: e.redriveStatus }),
+        ...(e.redriveStatusReason && { redriveStatusReason: e.redriveStatusReason }),
+      };
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      throw mapAwsError(error, `Step Functions DescribeExecution of ${executionArn.split(':').pop()}`);
+    }
   }
 
   async history(executionArn: string): Promise<ExecutionEvent[]> {

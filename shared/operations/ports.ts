@@ -22,6 +22,8 @@ export interface PipelineExecutions {
   list(filter?: { status?: string }): Promise<ExecutionListing[]>;
   /** The execution of either state machine with this name, if any. */
   find(name: string): Promise<ExecutionDetail | undefined>;
+  /** One execution by ARN (from `list`); undefined when it no longer exists. */
+  describe(executionArn: string): Promise<ExecutionDetail | undefined>;
   history(executionArn: string): Promise<ExecutionEvent[]>;
   redrive(executionArn: string): Promise<{ redriveDate: Date }>;
   /** Starts an execution; an existing name is reported, not thrown (a repeated command does nothing). */

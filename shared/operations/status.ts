@@ -38,7 +38,7 @@ export async function pipelineStatus(
 
   const inProgress = new Map<string, NonNullable<TargetStatus['inProgress']>>();
   for (const listed of await deps.executions.list({ status: 'RUNNING' })) {
-    const execution = await deps.executions.find(listed.name);
+    const execution = await deps.executions.describe(listed.executionArn);
     if (!execution) continue; // finished and gone between the two calls
     const view = viewExecution(execution, await deps.executions.history(execution.executionArn));
     for (const stage of view.stages) {
