@@ -70,6 +70,11 @@ export function triggeredBy(version: string, trigger: RecordedTrigger): string {
   return `ECR push${trigger.eventId ? ` (event ${trigger.eventId.slice(0, 8)})` : ''}`;
 }
 
+/** What a recorded version came from: `vX.Y.Z` from a tag, `sha-<commit>` from a push. */
+export function triggerKindOf(version: string): 'push' | 'tag' {
+  return /^v\d/.test(version) ? 'tag' : 'push';
+}
+
 /** Only these change what runs: a rolled-back stage leaves the previous record in place, as ECS does. */
 export function changesWhatRuns(record: DeploymentRecord): boolean {
   return record.outcome === 'deployed';

@@ -1,6 +1,11 @@
 import type { DeploymentFreezes } from '../domain/deployment-gate';
 import type { DeploymentOrder } from '../domain/ports';
-import { targetKey, type DeploymentRecord, type DeploymentRecordStore } from '../domain/deployment-record';
+import {
+  targetKey,
+  triggerKindOf,
+  type DeploymentRecord,
+  type DeploymentRecordStore,
+} from '../domain/deployment-record';
 import { isNewer } from '../use-cases/stage-lock';
 import type { Clock } from '../clock';
 import { viewExecution, type ExecutionInput } from './execution-view';
@@ -115,7 +120,7 @@ function orderOf(
   record: Pick<DeploymentRecord, 'version' | 'execution'> & { triggeredAt?: string | undefined; at?: number },
 ): DeploymentOrder {
   return {
-    kind: /^v\d/.test(record.version) ? 'tag' : 'push',
+    kind: triggerKindOf(record.version),
     version: record.version,
     at: record.triggeredAt ?? new Date(record.at ?? 0).toISOString(),
     owner: record.execution,

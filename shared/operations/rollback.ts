@@ -1,6 +1,11 @@
 import type { Clock } from '../clock';
 import type { PipelineConfig } from '../config/config.schema';
-import { targetKey, type DeploymentRecord, type DeploymentRecordStore } from '../domain/deployment-record';
+import {
+  targetKey,
+  triggerKindOf,
+  type DeploymentRecord,
+  type DeploymentRecordStore,
+} from '../domain/deployment-record';
 import { planStages, type Stage } from '../domain/stage';
 import { executionName, type Promotion } from '../use-cases/promotion';
 import type { PipelineExecutions } from './ports';
@@ -96,7 +101,7 @@ export async function planRollback(
     commit: target.commit,
     image: { registry: target.registry!, repository: target.repository!, digest: target.digest },
     trigger: {
-      kind: /^v\d/.test(target.version) ? 'tag' : 'push',
+      kind: triggerKindOf(target.version),
       eventId: name,
       at: target.triggeredAt ?? new Date(target.startedAt ?? target.at).toISOString(),
       allowDowngrade: true,
