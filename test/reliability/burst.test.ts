@@ -1,5 +1,4 @@
 import { getEventListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
@@ -8,6 +7,7 @@ import { AutoAdvanceClock } from '../../local-runtime/auto-advance-clock';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { SeededRandom } from '../../local-runtime/seeded-random';
 import { REPO_ROOT } from '../support/fixtures';
+import { generatedPushes, type GeneratedPush } from './generated-pushes';
 import { reportReliability } from './summary';
 
 /**
@@ -23,13 +23,7 @@ const SERVICES = ['orders-api', 'payments-api'] as const;
 const PUSH_EVERY_MS = 20_000;
 const MAX_DELIVERY_DELAY_MS = 8 * 60_000;
 
-interface Push {
-  index: number;
-  service: (typeof SERVICES)[number];
-  commit: string;
-  pushedAt: number;
-  event: Record<string, unknown>;
-}
+type Push = GeneratedPush<(typeof SERVICES)[number]>;
 
 interface Delivery {
   push: Push;
@@ -38,29 +32,10 @@ interface Delivery {
 }
 
 function plan(start: number, random: SeededRandom): { pushes: Push[]; deliveries: Delivery[] } {
-  const template = JSON.parse(readFileSync(join(REPO_ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8'));
-  const pushes = Array.from({ length: PUSHES }, (_, index): Push => {
-    const service = random.pick(SERVICES);
-    const commit = random.hex(40);
-    const pushedAt = start + index * PUSH_EVERY_MS;
-    return {
-      index,
-      service,
-      commit,
-      pushedAt,
-      event: {
-        ...template,
-        id: `burst-${index}`,
-        time: new Date(pushedAt).toISOString(),
-        detail: {
-          ...template.detail,
-          'repository-name': service,
-          'image-tag': `sha-${commit}`,
-          'image-digest': `sha256:${random.hex(64)}`,
-        },
-      },
-    };
-  });
+  const pushes = generatedPushes(
+    { count: PUSHES, start, everyMs: PUSH_EVERY_MS, idPrefix: 'burst', services: SERVICES },
+    random,
+  );
   const deliveries = pushes.flatMap((push) => {
     const once = { push, at: push.pushedAt + random.below(MAX_DELIVERY_DELAY_MS), duplicate: false };
     if (!random.chance(DUPLICATE_RATE)) return [once];

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
@@ -6,6 +5,7 @@ import { allStages, LocalPipeline } from '../../local-runtime/local-pipeline';
 import { FaultInjector, type FaultPlan } from '../../local-runtime/faults/fault-injector';
 import { SeededRandom } from '../../local-runtime/seeded-random';
 import { REPO_ROOT } from '../support/fixtures';
+import { generatedPushes } from './generated-pushes';
 import { reportReliability } from './summary';
 
 /**
@@ -33,28 +33,10 @@ afterEach(async () => {
 });
 
 function pushes(start: number, random: SeededRandom) {
-  const template = JSON.parse(readFileSync(join(REPO_ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8'));
-  return Array.from({ length: PUSHES }, (_, index) => {
-    const service = random.pick(SERVICES);
-    const pushedAt = start + index * PUSH_EVERY_MS;
-    const commit = random.hex(40);
-    return {
-      service,
-      commit,
-      pushedAt,
-      event: {
-        ...template,
-        id: `fault-${index}`,
-        time: new Date(pushedAt).toISOString(),
-        detail: {
-          ...template.detail,
-          'repository-name': service,
-          'image-tag': `sha-${commit}`,
-          'image-digest': `sha256:${random.hex(64)}`,
-        },
-      },
-    };
-  });
+  return generatedPushes(
+    { count: PUSHES, start, everyMs: PUSH_EVERY_MS, idPrefix: 'fault', services: SERVICES },
+    random,
+  );
 }
 
 async function endings(local: LocalPipeline) {
