@@ -214,22 +214,21 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     `started ${view.summary.startDate}${view.summary.stopDate ? `, stopped ${view.summary.stopDate}` : ''}` +
       (execution.redriveCount > 0 ? `, redriven ${execution.redriveCount}×` : ''),
   );
-  for (const stage of view.stages) {
+  view.stages.forEach((stage, index) => {
     out('');
     out(`${stage.environment}/${stage.region}: ${stage.outcome}`);
-    if (stage.states.length === 0) continue;
-    const attempts = view.states.filter((s) => s.stage === view.stages.indexOf(stage));
+    const visits = view.states.filter((s) => s.stage === index);
+    if (visits.length === 0) return;
     const rows = [['STEP', 'STATUS', 'DURATION', 'ATTEMPTS']];
-    stage.states.forEach((s, i) =>
+    for (const visit of visits)
       rows.push([
-        s.state,
-        s.error ? `failed: ${s.error}` : s.exitedAt ? 'done' : 'running',
-        s.durationMs === null ? '-' : duration(s.durationMs),
-        String(attempts[i]?.attempts ?? '-'),
-      ]),
-    );
+        visit.state,
+        visit.error ? `failed: ${visit.error}` : visit.exitedAt !== undefined ? 'done' : 'running',
+        visit.exitedAt === undefined ? '-' : duration(visit.exitedAt - visit.enteredAt),
+        String(visit.attempts ?? '-'),
+      ]);
     out(table(rows, '  '));
-  }
+  });
   if (failure) {
     out('');
     out(`Failed${failure.step ? ` at ${failure.step}` : ''}: ${failure.error}`);
