@@ -16,6 +16,8 @@ if ! command -v chromium > /dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
+echo "== Python tools for the AWS conformance tests (moto, cfn-lint, checkov; pinned in requirements-tools.txt)"
+bash scripts/python-tools.sh > /dev/null
 echo "== tests"
 rm -rf test-output/reliability
 npx jest --ci
