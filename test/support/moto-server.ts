@@ -35,7 +35,9 @@ export interface MotoServer {
 
 export async function startMotoServer(): Promise<MotoServer> {
   if (!existsSync(MOTO_SERVER_BIN)) {
-    throw new Error(`${MOTO_SERVER_BIN} is missing: run 'bash scripts/python-tools.sh' (npm test runs it for you)`);
+    throw new Error(
+      `${MOTO_SERVER_BIN} is missing: run 'bash scripts/python-tools.sh' (npm test runs it for you)`,
+    );
   }
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -60,7 +62,12 @@ export async function startMotoServer(): Promise<MotoServer> {
 
   return {
     endpoint,
-    clientConfig: (region = 'eu-west-1') => ({ endpoint, region, credentials: MOTO_CREDENTIALS, maxAttempts: 1 }),
+    clientConfig: (region = 'eu-west-1') => ({
+      endpoint,
+      region,
+      credentials: MOTO_CREDENTIALS,
+      maxAttempts: 1,
+    }),
     configure: (config) => post('/moto-api/config', config),
     reset: () => post('/moto-api/reset'),
     stop: () => stopChild(child),
@@ -78,7 +85,11 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilAnswering(
+  endpoint: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr()}`);
