@@ -5,7 +5,7 @@ import type { DeploymentRecordStore } from '../../shared/domain/deployment-recor
 import type { DeploymentLocks } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { acquireStageLock } from '../../shared/use-cases/stage-lock';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 /** "Take the deployment lock": queues behind another deployment of the environment, or skips if superseded. */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { awaitDeployment, type SettleDeploymentDeps } from '../../shared/use-cases/settle-deployment';
-import { stageSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageSchema } from '../../shared/domain/stage';
 import { awsSettleDeploymentDeps } from '../../shared/wiring/settle-deployment-deps';
 
 // Task tokens are opaque and up to 2 KB (beyond 1024 in practice); never logged.

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../../shared/clock';
 import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkDeploymentGate } from '../../shared/use-cases/check-deployment-gate';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 /** The stage's state as it stands; `gate` is the previous check's result while the stage waits. */

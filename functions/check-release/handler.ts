@@ -3,7 +3,7 @@ import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import type { ContainerPlatform } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkRelease } from '../../shared/use-cases/check-release';
-import { stageSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageSchema } from '../../shared/domain/stage';
 
 const checkReleaseSchema = z.object({
   version: z.string().min(1).max(255),

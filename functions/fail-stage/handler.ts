@@ -20,12 +20,9 @@ import {
   StageFailedError,
 } from '../../shared/use-cases/fail-stage';
 import { releaseStageLock } from '../../shared/use-cases/stage-lock';
-import {
-  deploymentResultSchema,
-  imageRefSchema,
-  stageSchema,
-  triggerSchema,
-} from '../../shared/use-cases/stage-run.schema';
+import { deploymentResultSchema, triggerSchema } from '../../shared/domain/stage-run.schema';
+import { imageRefSchema } from '../../shared/domain/image';
+import { stageSchema } from '../../shared/domain/stage';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 import { awsNotifier } from '../../shared/wiring/notifier';
 

@@ -7,7 +7,7 @@ import type { DeploymentRecordStore } from '../../shared/domain/deployment-recor
 import type { DeploymentLocks, StageEvidenceStore } from '../../shared/domain/ports';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 const completeStageSchema = stageRunSchema.extend({

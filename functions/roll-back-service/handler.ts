@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { rollBackService, type RollBackServiceDeps } from '../../shared/use-cases/roll-back-service';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';

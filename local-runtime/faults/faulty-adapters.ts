@@ -2,7 +2,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Mailer, MailMessage } from '../../shared/approvals/email/ports';
 import { mapAwsError } from '../../shared/aws/aws-errors';
 import type {
-  AlarmBreach,
   AlarmSource,
   ContainerPlatform,
   EcsServiceView,
@@ -11,6 +10,7 @@ import type {
   HttpProbeResult,
   TaskDefinitionView,
 } from '../../shared/domain/ports';
+import type { AlarmBreach } from '../../shared/domain/stage-run.schema';
 import { LambdaRuntimeCrash, sdkError, type FaultInjector, type FaultyService } from './fault-injector';
 
 /**

@@ -3,6 +3,7 @@
  * words. AWS adapters (`shared/aws/`) implement them with SDK v3 clients; local adapters
  * (`local-runtime/adapters/`) implement them for the local runtime, the tests and the demo.
  */
+import type { AlarmBreach } from './stage-run.schema';
 
 /** Where an ECS service lives. */
 export interface EcsTarget {
@@ -57,13 +58,6 @@ export interface ContainerPlatform {
   ): Promise<TaskDefinitionView>;
   /** Points the service at a revision, with the deployment circuit breaker on. Returns the new deployment. */
   updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
-}
-
-export interface AlarmBreach {
-  alarmName: string;
-  /** When the alarm entered ALARM (epoch ms). */
-  at: number;
-  reason: string;
 }
 
 /** CloudWatch alarms, read-only. */

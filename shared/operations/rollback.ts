@@ -7,7 +7,8 @@ import {
   type DeploymentRecordStore,
 } from '../domain/deployment-record';
 import { planStages, type Stage } from '../domain/stage';
-import { executionName, type Promotion } from '../use-cases/promotion';
+import { executionName } from '../use-cases/promotion';
+import type { Promotion } from '../domain/promotion.schema';
 import type { PipelineExecutions } from './ports';
 
 export interface RollbackRequest {

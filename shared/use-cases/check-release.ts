@@ -2,7 +2,7 @@ import { DowngradeRefusedError } from '../domain/errors';
 import type { ContainerPlatform } from '../domain/ports';
 import { compareVersions, parseVersionTag, type ReleaseVersion } from '../domain/version';
 import { DEPLOYED_ENV } from './deploy-service';
-import type { Release } from './release';
+import type { Release } from '../domain/release.schema';
 
 export interface ReleaseCheck {
   /** The newest release version the final environment runs now, per region (undefined: none yet). */

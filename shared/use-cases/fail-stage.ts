@@ -1,24 +1,7 @@
 import type { RecordOutcome } from '../domain/deployment-record';
 import { ERROR_NAMES, PipelineError } from '../domain/errors';
 import { readableCause } from '../domain/failure-cause';
-import type { CaughtFailure } from './roll-back-service';
-
-/**
- * The last step of a failed stage. It fails the execution with the original error and the rollback's
- * summary, so the execution reads "SmokeTestFailed: … (rolled back: …)". Why a Lambda and not a Fail
- * state: Step Functions redrives an execution from the state that failed, and a Fail state would only
- * fail again. This step instead notices that the execution was redriven since the failure and lets the
- * stage resume: from the deploy when the rollback had succeeded, from the rollback when it had not.
- */
-export interface FailedStageState {
-  failure: CaughtFailure;
-  /** Written by "Record the failure": the execution's redrive count when the stage failed. */
-  failedAt: { redriveCount: number };
-  rollback?: { summary: string };
-  rollbackFailure?: CaughtFailure;
-  /** Present when the deploy step got as far as updating the service. */
-  deployment?: { taskDefinitionArn: string; startedAt: number };
-}
+import type { CaughtFailure, FailedStageState } from '../domain/stage-run.schema';
 
 export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
 

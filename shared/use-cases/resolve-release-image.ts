@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import { ImageNotFoundError } from '../domain/errors';
 import type { ImageRef } from '../domain/image';
 import type { ImageRegistry } from '../releases/image-registry';
-import type { Release } from './release';
+import type { Release } from '../domain/release.schema';
 
 export type ImageResolution =
   | { found: true; image: ImageRef; buildTag: string }

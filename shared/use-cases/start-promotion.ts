@@ -3,7 +3,8 @@ import { commitOfTag, DIGEST } from '../domain/image';
 import { planStages } from '../domain/stage';
 import type { ExecutionControl } from '../domain/ports';
 import type { EcrImageAction } from '../events/ecr-image-action.schema';
-import { executionName, type Promotion } from './promotion';
+import { executionName } from './promotion';
+import type { Promotion } from '../domain/promotion.schema';
 
 export type StartDecision =
   | { started: true; executionArn: string; name: string; promotion: Promotion }

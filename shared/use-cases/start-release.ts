@@ -4,7 +4,7 @@ import type { ExecutionControl } from '../domain/ports';
 import { parseVersionTag, whyNotAVersion } from '../domain/version';
 import type { TagCreatedDetail } from '../git-tags/tag-created.schema';
 import { executionName } from './promotion';
-import type { Release } from './release';
+import type { Release } from '../domain/release.schema';
 
 export type StartReleaseDecision =
   | { started: true; executionArn: string; name: string; release: Release }
