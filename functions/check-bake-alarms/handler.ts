@@ -1,4 +1,4 @@
-import type { AlarmSource } from '../../shared/domain/ports';
+import type { AlarmSource } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkBakeAlarms } from '../../shared/use-cases/check-bake-alarms';
 import { deployedStageRunSchema } from '../../shared/domain/stage-run.schema';

@@ -1,6 +1,6 @@
 import { DynamoDeploymentFreezes } from '../../shared/aws/deployment-freezes.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
-import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
+import type { DeploymentFreezes } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkDeploymentGate } from '../../shared/use-cases/check-deployment-gate';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';

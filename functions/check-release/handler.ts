@@ -1,5 +1,5 @@
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
-import type { ContainerPlatform } from '../../shared/domain/ports';
+import type { ContainerPlatform } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkRelease } from '../../shared/use-cases/check-release';
 import { checkReleaseSchema } from './check-release.schema';

@@ -2,8 +2,11 @@ import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
-import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
-import type { DeploymentLocks, StageEvidenceStore } from '../../shared/domain/ports';
+import type {
+  DeploymentLocks,
+  DeploymentRecordStore,
+  StageEvidenceStore,
+} from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';

@@ -1,4 +1,4 @@
-import type { ApprovalNotifier } from '../../shared/approvals/ports';
+import type { ApprovalNotifier } from '../../shared/ports/approvals';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { systemClock } from '../../shared/clock';
 import { EmailApprovalNotifier } from '../../shared/approvals/email/email-notifier';

@@ -1,7 +1,7 @@
 import { EcrImageRegistry } from '../../shared/aws/ecr.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
-import type { ImageRegistry } from '../../shared/releases/image-registry';
+import type { ImageRegistry } from '../../shared/ports/images';
 import { resolveReleaseImage } from '../../shared/use-cases/resolve-release-image';
 import { resolveReleaseImageSchema } from './resolve-release-image.schema';
 

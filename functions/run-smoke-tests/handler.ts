@@ -1,4 +1,4 @@
-import type { HttpProbe } from '../../shared/domain/ports';
+import type { HttpProbe } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { runSmokeChecks } from '../../shared/use-cases/run-smoke-checks';
 import { stageRunSchema } from '../../shared/domain/stage-run.schema';

@@ -5,7 +5,8 @@ import {
   type WebhookRequest,
   type WebhookResult,
 } from './github-webhook';
-import type { SecretSource, TagEventPublisher } from './ports';
+import type { SecretSource } from '../ports/secrets';
+import type { TagEventPublisher } from '../ports/git-tags';
 import type { TagCreatedDetail } from './tag-created.schema';
 
 /** Where the intake logs what became of a delivery (the Powertools logger in Lambda). */

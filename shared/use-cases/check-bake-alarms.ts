@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import { AlarmBreachedError, InvalidStepInputError, PipelineMisconfiguredError } from '../domain/errors';
-import type { AlarmSource } from '../domain/ports';
+import type { AlarmSource } from '../ports/deployment';
 import type { BakeResult, StageRun } from '../domain/stage-run.schema';
 
 /**

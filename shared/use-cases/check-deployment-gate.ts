@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
-import { decideDeploymentGate, type DeploymentFreezes, type GateDecision } from '../domain/deployment-gate';
+import { decideDeploymentGate, type GateDecision } from '../domain/deployment-gate';
+import type { DeploymentFreezes } from '../ports/deployment';
 import { DeploymentFrozenError, OutsideDeploymentWindowError } from '../domain/errors';
 import type { StageRun } from '../domain/stage-run.schema';
 

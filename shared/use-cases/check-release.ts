@@ -1,5 +1,5 @@
 import { DowngradeRefusedError } from '../domain/errors';
-import type { ContainerPlatform } from '../domain/ports';
+import type { ContainerPlatform } from '../ports/deployment';
 import { compareVersions, parseVersionTag, type ReleaseVersion } from '../domain/version';
 import { DEPLOYED_ENV } from './deploy-service';
 import type { Release } from '../domain/release.schema';

@@ -1,13 +1,13 @@
-import type { ApprovalStore } from '../approvals/ports';
+import type { ApprovalStore } from '../ports/approvals';
 import type { Clock } from '../clock';
-import type { DeploymentRecordStore, RecordOutcome } from '../domain/deployment-record';
+import type { DeploymentLocks, DeploymentRecordStore } from '../ports/deployment';
+import type { RecordOutcome } from '../domain/deployment-record';
 import { ERROR_NAMES, PipelineError } from '../domain/errors';
 import { readableCause } from '../domain/failure-cause';
-import type { DeploymentLocks } from '../domain/ports';
 import type { CaughtFailure, FailedStageState, StageRun } from '../domain/stage-run.schema';
 import { stageStoppedNotification } from '../notifications/notification';
 import { notifyQuietly, type NotificationLog } from '../notifications/notify-quietly';
-import type { Notifier } from '../notifications/ports';
+import type { Notifier } from '../ports/notifications';
 import { stageRecord } from './deployment-records';
 import { releaseStageLock } from './stage-lock';
 

@@ -1,15 +1,15 @@
-import type { ApprovalNotifier } from '../approvals/ports';
+import type { ApprovalNotifier } from '../ports/approvals';
 import {
   requestApproval,
   type RequestApprovalDeps,
   type RequestApprovalResult,
 } from '../approvals/request-approval';
-import type { StageEvidenceStore } from '../domain/ports';
+import type { StageEvidenceStore } from '../ports/deployment';
 import type { Stage } from '../domain/stage';
 import type { StageRun } from '../domain/stage-run.schema';
 import { announcingApprovals } from '../notifications/approval-announcer';
 import type { NotificationLog } from '../notifications/notify-quietly';
-import type { Notifier } from '../notifications/ports';
+import type { Notifier } from '../ports/notifications';
 import { describeEvidence } from './complete-stage';
 
 /** A stage run waiting at "Wait for approval": the task's token and a stage with an approval policy. */

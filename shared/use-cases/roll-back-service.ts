@@ -1,5 +1,5 @@
 import { readableCause } from '../domain/failure-cause';
-import type { ContainerPlatform, StageRecordStore } from '../domain/ports';
+import type { ContainerPlatform, StageRecordStore } from '../ports/deployment';
 import { DEPLOYED_ENV, targetOf } from './deploy-service';
 import type { CaughtFailure, StageRun } from '../domain/stage-run.schema';
 

@@ -1,6 +1,6 @@
 import type { SmokeCheckConfig } from '../config/config.schema';
 import { SmokeTestFailedError } from '../domain/errors';
-import type { HttpProbe } from '../domain/ports';
+import type { HttpProbe } from '../ports/deployment';
 import type { SmokeCheckResult, StageRun } from '../domain/stage-run.schema';
 
 /**

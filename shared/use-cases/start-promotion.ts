@@ -1,7 +1,7 @@
 import type { PipelineConfig } from '../config/config.schema';
 import { commitOfTag, DIGEST } from '../domain/image';
 import { planStages } from '../domain/stage';
-import type { ExecutionControl } from '../domain/ports';
+import type { ExecutionControl } from '../ports/deployment';
 import type { EcrImageAction } from '../events/ecr-image-action.schema';
 import { executionName } from './promotion';
 import type { Promotion } from '../domain/promotion.schema';

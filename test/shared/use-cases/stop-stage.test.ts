@@ -1,6 +1,6 @@
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { ManualClock } from '../../../shared/clock';
-import type { DeploymentLocks, DeploymentOrder, LockKey } from '../../../shared/domain/ports';
+import type { DeploymentLocks, DeploymentOrder, LockKey } from '../../../shared/ports/deployment';
 import { StageFailedError, stopStage, type StopStageDeps } from '../../../shared/use-cases/fail-stage';
 import { LocalNotifications } from '../../../local-runtime/adapters/local-notifications';
 import { InMemoryDeploymentRecords } from '../../support/fakes';
