@@ -6,7 +6,7 @@ import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import { readableCause } from '../shared/domain/failure-cause';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
-import type { Promotion } from '../shared/use-cases/promotion';
+import type { Promotion } from '../shared/domain/promotion.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { LiveHistoryEvent } from '../local-runtime/engine';
 import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PipelineConfig } from '../shared/config/config.schema';
-import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/domain/ports';
+import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/ports/deployment';
 import { readableCause } from '../shared/domain/failure-cause';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';

@@ -1,4 +1,4 @@
-import type { ExecutionControl, ExecutionLookup, ExecutionStatus } from '../shared/domain/ports';
+import type { ExecutionControl, ExecutionLookup, ExecutionStatus } from '../shared/ports/deployment';
 import type { LocalStepFunctions } from './engine';
 
 /** ExecutionControl over the local Step Functions engine, with the AWS adapter's semantics. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from './auto-advance-clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
-import type { ContainerView, EcsTarget } from '../shared/domain/ports';
+import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import { eventRules, type EventRule } from '../shared/event-rules';
@@ -43,7 +43,7 @@ import { LocalMailbox } from './adapters/local-mailbox';
 import { LocalHttpServer } from './local-http-server';
 import type { HttpApiHandler } from './http/api-gateway-bridge';
 import { randomBytes } from 'node:crypto';
-import type { ApprovalNotifier } from '../shared/approvals/ports';
+import type { ApprovalNotifier } from '../shared/ports/approvals';
 import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier';
 import { SignedLinkSigner } from '../shared/approvals/email/signed-link-signer';
 import { StaticSigningKeySource } from '../shared/approvals/links/signing';
@@ -62,8 +62,8 @@ import {
   HangingEndpointProbe,
   injectDynamoFaults,
 } from './faults/faulty-adapters';
-import type { ContainerPlatform, AlarmSource, HttpProbe } from '../shared/domain/ports';
-import type { Mailer } from '../shared/approvals/email/ports';
+import type { ContainerPlatform, AlarmSource, HttpProbe } from '../shared/ports/deployment';
+import type { Mailer } from '../shared/ports/approvals';
 import { LocalStepFunctions, SfnApiError } from './engine';
 import { DataDir } from './data-dir/data-dir';
 import { DataDirError } from './data-dir/data-dir-error';

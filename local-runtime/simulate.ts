@@ -2,7 +2,7 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { StartReleaseDecision } from '../shared/use-cases/start-release';
-import type { Promotion } from '../shared/use-cases/promotion';
+import type { Promotion } from '../shared/domain/promotion.schema';
 import { eventRules } from '../shared/event-rules';
 import {
   outcomeOf,

@@ -1,4 +1,4 @@
-import type { HttpProbe, HttpProbeResult } from './domain/ports';
+import type { HttpProbe, HttpProbeResult } from './ports/deployment';
 
 const MAX_BODY_BYTES = 64 * 1024;
 

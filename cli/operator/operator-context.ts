@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { ApprovalStore } from '../../shared/approvals/ports';
+import type { ApprovalStore } from '../../shared/ports/approvals';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentFreezes } from '../../shared/aws/deployment-freezes.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
@@ -10,10 +10,12 @@ import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/ope
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
-import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
-import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
-import type { ExecutionControl } from '../../shared/domain/ports';
-import type { PipelineExecutions } from '../../shared/operations/ports';
+import type {
+  DeploymentFreezes,
+  DeploymentRecordStore,
+  ExecutionControl,
+} from '../../shared/ports/deployment';
+import type { PipelineExecutions } from '../../shared/ports/operations';
 import { LOCAL_TABLE_NAME } from '../../local-runtime/local-pipeline';
 import { UsageError } from '../usage-error';
 

@@ -1,11 +1,10 @@
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
-import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
-import type { DeploymentLocks } from '../../shared/domain/ports';
+import type { DeploymentLocks, DeploymentRecordStore } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { acquireStageLock } from '../../shared/use-cases/stage-lock';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 /** "Take the deployment lock": queues behind another deployment of the environment, or skips if superseded. */

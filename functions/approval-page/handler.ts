@@ -12,14 +12,14 @@ import {
   type LinkFields,
   type SigningKeySource,
 } from '../../shared/approvals/links/signing';
-import type { ApprovalStore } from '../../shared/approvals/ports';
+import type { ApprovalStore } from '../../shared/ports/approvals';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { SecretsManagerSecretSource } from '../../shared/aws/secrets.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
-import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
-import type { ExecutionControl } from '../../shared/domain/ports';
+import type { DeploymentRecordStore } from '../../shared/ports/deployment';
+import type { ExecutionControl } from '../../shared/ports/deployment';
 import { lambdaStep, logger, metrics } from '../../shared/middleware/lambda-step';
 import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 

@@ -1,7 +1,7 @@
-import type { AlarmSource } from '../../shared/domain/ports';
+import type { AlarmSource } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkBakeAlarms } from '../../shared/use-cases/check-bake-alarms';
-import { deployedStageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { deployedStageRunSchema } from '../../shared/domain/stage-run.schema';
 import { CloudWatchAlarmSource } from '../../shared/aws/cloudwatch-alarms.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
 

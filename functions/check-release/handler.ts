@@ -1,15 +1,8 @@
-import * as z from 'zod';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
-import type { ContainerPlatform } from '../../shared/domain/ports';
+import type { ContainerPlatform } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkRelease } from '../../shared/use-cases/check-release';
-import { stageSchema } from '../../shared/use-cases/stage-run.schema';
-
-const checkReleaseSchema = z.object({
-  version: z.string().min(1).max(255),
-  allowDowngrade: z.boolean(),
-  stages: z.array(stageSchema).min(1),
-});
+import { checkReleaseSchema } from './check-release.schema';
 
 /** "Check the release": refuses a version older than production's unless the tag event allowed it. */
 export function createCheckRelease(deps: { platform: ContainerPlatform }) {

@@ -1,6 +1,6 @@
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { deployService, type DeployServiceDeps } from '../../shared/use-cases/deploy-service';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
 import { systemClock } from '../../shared/clock';

@@ -1,7 +1,7 @@
-import type { HttpProbe } from '../../shared/domain/ports';
+import type { HttpProbe } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { runSmokeChecks } from '../../shared/use-cases/run-smoke-checks';
-import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
+import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { fetchProbe } from '../../shared/http-probe';
 
 /** "Run smoke tests": HTTP checks from the config against the freshly deployed endpoint. */

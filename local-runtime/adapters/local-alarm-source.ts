@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock';
-import type { AlarmBreach, AlarmSource } from '../../shared/domain/ports';
+import type { AlarmSource } from '../../shared/ports/deployment';
+import type { AlarmBreach } from '../../shared/domain/stage-run.schema';
 
 /** An alarm with its state history; the alarm source's snapshot is a list of them. */
 export interface LocalAlarm {

@@ -1,6 +1,6 @@
 import { sameApprover, type ApprovalView } from '../../shared/approvals/approval';
 import type { DecisionAttempt, DecisionResult } from '../../shared/approvals/decide-approval';
-import type { ApprovalNotifier } from '../../shared/approvals/ports';
+import type { ApprovalNotifier } from '../../shared/ports/approvals';
 
 /** What the local approvers do with each request: `approve`, `reject`, or nothing (`none`: it expires). */
 export type ApprovalPolicy = 'approve' | 'reject' | 'none';

@@ -8,7 +8,7 @@ import type {
   EcsTarget,
   RolloutState,
   TaskDefinitionView,
-} from '../../shared/domain/ports';
+} from '../../shared/ports/deployment';
 
 /** How a local deployment of an image behaves: the knobs tests and the demo turn to show failures. */
 export interface ImageBehaviour {

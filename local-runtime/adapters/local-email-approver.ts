@@ -1,4 +1,4 @@
-import type { Mailer, MailMessage } from '../../shared/approvals/email/ports';
+import type { Mailer, MailMessage } from '../../shared/ports/approvals';
 import { extractLinks } from './local-mailbox';
 
 export interface ClickedLink {

@@ -3,7 +3,7 @@ import {
   PipelineMisconfiguredError,
   ReleaseTagConflictError,
 } from '../../shared/domain/errors';
-import type { ImageRegistry, RegistryImage } from '../../shared/releases/image-registry';
+import type { ImageRegistry, RegistryImage } from '../../shared/ports/images';
 
 /** One image push, as the local runtime sees it in an ECR push event. */
 export interface LocalImagePush {

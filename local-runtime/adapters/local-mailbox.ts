@@ -1,4 +1,4 @@
-import type { MailMessage, Mailer } from '../../shared/approvals/email/ports';
+import type { MailMessage, Mailer } from '../../shared/ports/approvals';
 import { escapeHtml } from '../../shared/approvals/email/approval-email';
 import { systemClock, type Clock } from '../../shared/clock';
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock';
 import type { Notification } from '../../shared/notifications/notification';
-import type { Notifier } from '../../shared/notifications/ports';
+import type { Notifier } from '../../shared/ports/notifications';
 
 export interface LocalNotification extends Notification {
   /** When it was published (epoch ms, pipeline time). */

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSampleServer, respond, type SampleServiceState } from '../../examples/sample-service/app';
-import type { ContainerView, EcsTarget, HttpProbe, HttpProbeResult } from '../../shared/domain/ports';
+import type { ContainerView, EcsTarget, HttpProbe, HttpProbeResult } from '../../shared/ports/deployment';
 import { fetchProbe } from '../../shared/http-probe';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { LocalContainerPlatform } from './local-container-platform';

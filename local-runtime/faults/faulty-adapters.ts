@@ -1,8 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Mailer, MailMessage } from '../../shared/approvals/email/ports';
+import type { Mailer, MailMessage } from '../../shared/ports/approvals';
 import { mapAwsError } from '../../shared/aws/aws-errors';
 import type {
-  AlarmBreach,
   AlarmSource,
   ContainerPlatform,
   EcsServiceView,
@@ -10,7 +9,8 @@ import type {
   HttpProbe,
   HttpProbeResult,
   TaskDefinitionView,
-} from '../../shared/domain/ports';
+} from '../../shared/ports/deployment';
+import type { AlarmBreach } from '../../shared/domain/stage-run.schema';
 import { LambdaRuntimeCrash, sdkError, type FaultInjector, type FaultyService } from './fault-injector';
 
 /**

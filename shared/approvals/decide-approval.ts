@@ -1,6 +1,5 @@
 import type { Clock } from '../clock';
-import type { DeploymentRecordStore } from '../domain/deployment-record';
-import type { ExecutionControl } from '../domain/ports';
+import type { DeploymentRecordStore, ExecutionControl } from '../ports/deployment';
 import { ERROR_NAMES } from '../domain/errors';
 import {
   approvedBy,
@@ -14,7 +13,7 @@ import {
   type DecisionKind,
   type RefusalReason,
 } from './approval';
-import type { ApprovalStore } from './ports';
+import type { ApprovalStore } from '../ports/approvals';
 
 export interface DecideApprovalDeps {
   store: ApprovalStore;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
 import { InvalidStepInputError, PipelineMisconfiguredError } from '../domain/errors';
 import { publicView, sameApprover, type ApprovalRecord, type ApprovalRequest } from './approval';
-import type { ApprovalNotifier, ApprovalStore } from './ports';
+import type { ApprovalNotifier, ApprovalStore } from '../ports/approvals';
 
 export interface RequestApprovalDeps {
   store: ApprovalStore;

@@ -8,7 +8,7 @@ import {
   type ApprovalStatus,
   type ExpiryReason,
 } from '../approvals/approval';
-import type { ApprovalStore, DecisionWrite } from '../approvals/ports';
+import type { ApprovalStore, DecisionWrite } from '../ports/approvals';
 import { systemClock, type Clock } from '../clock';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';

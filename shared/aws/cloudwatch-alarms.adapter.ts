@@ -9,7 +9,8 @@ import {
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import { systemClock, type Clock } from '../clock';
-import type { AlarmBreach, AlarmSource } from '../domain/ports';
+import type { AlarmSource } from '../ports/deployment';
+import type { AlarmBreach } from '../domain/stage-run.schema';
 import { mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 

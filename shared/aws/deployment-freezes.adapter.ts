@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isInForce, type DeploymentFreeze, type DeploymentFreezes } from '../domain/deployment-gate';
+import { isInForce, type DeploymentFreeze } from '../domain/deployment-gate';
+import type { DeploymentFreezes } from '../ports/deployment';
 import { mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
 

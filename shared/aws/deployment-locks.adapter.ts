@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeploymentLocks, DeploymentOrder, LockKey } from '../domain/ports';
+import type { DeploymentLocks, DeploymentOrder, LockKey } from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
 

@@ -1,11 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  changesWhatRuns,
-  targetKey,
-  type DeploymentRecord,
-  type DeploymentRecordStore,
-} from '../domain/deployment-record';
+import { changesWhatRuns, targetKey, type DeploymentRecord } from '../domain/deployment-record';
+import type { DeploymentRecordStore } from '../ports/deployment';
 import { mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
 

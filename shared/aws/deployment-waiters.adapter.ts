@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeploymentWaiter, DeploymentWaiterStore, EcsTarget } from '../domain/ports';
+import type { DeploymentWaiter, DeploymentWaiterStore, EcsTarget } from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
 

@@ -7,7 +7,7 @@ import {
   type Image,
 } from '@aws-sdk/client-ecr';
 import { AwsTransientError, PipelineMisconfiguredError, ReleaseTagConflictError } from '../domain/errors';
-import type { ImageRegistry, RegistryImage } from '../releases/image-registry';
+import type { ImageRegistry, RegistryImage } from '../ports/images';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 

@@ -20,7 +20,7 @@ import type {
   EcsTarget,
   RolloutState,
   TaskDefinitionView,
-} from '../domain/ports';
+} from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { AwsTransientError } from '../domain/errors';
-import type { TagEventPublisher } from '../git-tags/ports';
+import type { TagEventPublisher } from '../ports/git-tags';
 import {
   TAG_EVENT_DETAIL_TYPE,
   TAG_EVENT_SOURCE,

@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionLookup, ExecutionStatus } from '../domain/ports';
+import type { ExecutionLookup, ExecutionStatus } from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 import { executionArnOf, regionOf } from './step-functions.adapter';

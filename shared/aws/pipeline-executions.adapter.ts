@@ -16,7 +16,7 @@ import type {
   ExecutionListing,
   PipelineExecutions,
   PipelineMachine,
-} from '../operations/ports';
+} from '../ports/operations';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { executionArnOf } from './step-functions.adapter';
 

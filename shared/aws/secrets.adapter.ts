@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock, type Clock } from '../clock';
 import { PipelineMisconfiguredError } from '../domain/errors';
-import type { SecretSource } from '../git-tags/ports';
+import type { SecretSource } from '../ports/secrets';
 import { awsErrorName, mapAwsError } from './aws-errors';
 
 export interface SecretsManagerSecretSourceOptions {

@@ -1,5 +1,5 @@
 import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import type { MailMessage, Mailer } from '../approvals/email/ports';
+import type { MailMessage, Mailer } from '../ports/approvals';
 import { AwsTransientError, PipelineMisconfiguredError } from '../domain/errors';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification } from '../notifications/notification';
-import type { Notifier } from '../notifications/ports';
+import type { Notifier } from '../ports/notifications';
 import { mapAwsError } from './aws-errors';
 
 export interface SnsNotifierOptions {

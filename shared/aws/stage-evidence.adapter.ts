@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StageEvidence, StageEvidenceStore } from '../domain/ports';
+import type { StageEvidence, StageEvidenceStore } from '../ports/deployment';
 import { mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../clock';
-import type { StageKey, StageRecordStore } from '../domain/ports';
+import type { StageKey, StageRecordStore } from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
 

@@ -4,7 +4,7 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionControl } from '../domain/ports';
+import type { ExecutionControl } from '../ports/deployment';
 import { awsErrorName, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 

@@ -31,24 +31,6 @@ export interface DeploymentFreeze {
   until?: number;
 }
 
-/**
- * Where freezes live (the pipeline table in AWS and locally). `current` is the read the gate and the
- * operator CLI's redrive guard use: the environment's freeze in force at `now`, if any.
- */
-export interface DeploymentFreezes {
-  /** Freezes the environment (or replaces its freeze, e.g. with a new reason); returns what is stored. */
-  freeze(
-    environment: string,
-    freeze: { reason: string; by: string; at: number; until?: number },
-  ): Promise<DeploymentFreeze>;
-  /** Lifts the environment's freeze; returns the freeze that was lifted, undefined if there was none. */
-  unfreeze(environment: string, lift: { by: string; at: number }): Promise<DeploymentFreeze | undefined>;
-  /** The environment's freeze in force at `now` (one whose `until` has passed no longer counts). */
-  current(environment: string, now: number): Promise<DeploymentFreeze | undefined>;
-  /** Every freeze in force at `now`, by environment name. */
-  list(now: number): Promise<DeploymentFreeze[]>;
-}
-
 /** True when the freeze holds deployments at `now`. */
 export function isInForce(freeze: DeploymentFreeze, now: number): boolean {
   return freeze.until === undefined || freeze.until > now;

@@ -55,15 +55,6 @@ export interface RecordedTrigger {
   rollbackBy?: string;
 }
 
-/** The deployment records table. Writes are idempotent: one record per execution, stage and outcome. */
-export interface DeploymentRecordStore {
-  put(record: DeploymentRecord): Promise<void>;
-  /** Every record of a service, newest first. */
-  history(service: string): Promise<DeploymentRecord[]>;
-  /** Per environment/region, the record of what runs there now (the last `deployed` one). */
-  running(service: string): Promise<DeploymentRecord[]>;
-}
-
 export function triggeredBy(version: string, trigger: RecordedTrigger): string {
   if (trigger.rollbackBy) return `rollback to ${version} by ${trigger.rollbackBy}`;
   if (trigger.kind === 'tag') return `tag ${version}${trigger.createdBy ? ` by ${trigger.createdBy}` : ''}`;

@@ -1,4 +1,4 @@
-import type { RegistryImage } from '../releases/image-registry';
+import type { RegistryImage } from '../ports/images';
 import { commitOfTag, shortDigest } from './image';
 
 /** The newest build of a repository: an image tagged `sha-<commit>`. */

@@ -1,7 +1,7 @@
-import type { ApprovalNotifier } from '../approvals/ports';
+import type { ApprovalNotifier } from '../ports/approvals';
 import { approvalWaitingNotification } from './notification';
 import { notifyQuietly, type NotificationLog } from './notify-quietly';
-import type { Notifier } from './ports';
+import type { Notifier } from '../ports/notifications';
 
 /**
  * The approvers' notifier, followed by one "waits for approval" notification to the pipeline's channels.

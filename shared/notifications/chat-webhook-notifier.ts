@@ -1,5 +1,5 @@
 import type { Notification } from './notification';
-import type { Notifier } from './ports';
+import type { Notifier } from '../ports/notifications';
 
 /** The slice of `fetch` the notifier uses; tests and the local runtime pass their own. */
 export type WebhookFetch = (

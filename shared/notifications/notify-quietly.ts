@@ -1,5 +1,5 @@
 import type { Notification } from './notification';
-import type { Notifier } from './ports';
+import type { Notifier } from '../ports/notifications';
 
 /** The part of a logger notifications need (Powertools' Logger is one). */
 export interface NotificationLog {

@@ -1,15 +1,9 @@
-import type { DeploymentFreezes } from '../domain/deployment-gate';
-import type { DeploymentOrder } from '../domain/ports';
-import {
-  targetKey,
-  triggerKindOf,
-  type DeploymentRecord,
-  type DeploymentRecordStore,
-} from '../domain/deployment-record';
+import type { DeploymentFreezes, DeploymentOrder, DeploymentRecordStore } from '../ports/deployment';
+import { targetKey, triggerKindOf, type DeploymentRecord } from '../domain/deployment-record';
 import { isNewer } from '../use-cases/stage-lock';
 import type { Clock } from '../clock';
 import { viewExecution, type ExecutionInput } from './execution-view';
-import type { ExecutionDetail, PipelineExecutions } from './ports';
+import type { ExecutionDetail, PipelineExecutions } from '../ports/operations';
 
 /** Step Functions redrives an execution up to 14 days after it stopped. */
 export const REDRIVE_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;

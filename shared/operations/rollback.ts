@@ -1,14 +1,11 @@
 import type { Clock } from '../clock';
 import type { PipelineConfig } from '../config/config.schema';
-import {
-  targetKey,
-  triggerKindOf,
-  type DeploymentRecord,
-  type DeploymentRecordStore,
-} from '../domain/deployment-record';
+import { targetKey, triggerKindOf, type DeploymentRecord } from '../domain/deployment-record';
+import type { DeploymentRecordStore } from '../ports/deployment';
 import { planStages, type Stage } from '../domain/stage';
-import { executionName, type Promotion } from '../use-cases/promotion';
-import type { PipelineExecutions } from './ports';
+import { executionName } from '../use-cases/promotion';
+import type { Promotion } from '../domain/promotion.schema';
+import type { PipelineExecutions } from '../ports/operations';
 
 export interface RollbackRequest {
   service: string;

@@ -1,7 +1,7 @@
-import type { DeploymentRecord, DeploymentRecordStore } from '../domain/deployment-record';
-import { targetKey } from '../domain/deployment-record';
+import { type DeploymentRecord, targetKey } from '../domain/deployment-record';
+import type { DeploymentRecordStore } from '../ports/deployment';
 import { ACTIVITY_OF_STATE, viewExecution, type Activity } from './execution-view';
-import type { PipelineExecutions } from './ports';
+import type { PipelineExecutions } from '../ports/operations';
 
 /** One environment/region of one service, as `pipeline status` shows it. */
 export interface TargetStatus {

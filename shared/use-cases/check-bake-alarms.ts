@@ -1,14 +1,7 @@
 import type { Clock } from '../clock';
 import { AlarmBreachedError, InvalidStepInputError, PipelineMisconfiguredError } from '../domain/errors';
-import type { AlarmBreach, AlarmSource } from '../domain/ports';
-import type { StageRun } from './promotion';
-
-export interface BakeResult {
-  watched: { names: string[]; prefixes: string[] };
-  from: number;
-  to: number;
-  breaches: AlarmBreach[];
-}
+import type { AlarmSource } from '../ports/deployment';
+import type { BakeResult, StageRun } from '../domain/stage-run.schema';
 
 /**
  * Ends the bake: the stage's alarms must not be in ALARM now and must not have entered ALARM at any time

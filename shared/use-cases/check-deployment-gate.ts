@@ -1,7 +1,8 @@
 import type { Clock } from '../clock';
-import { decideDeploymentGate, type DeploymentFreezes, type GateDecision } from '../domain/deployment-gate';
+import { decideDeploymentGate, type GateDecision } from '../domain/deployment-gate';
+import type { DeploymentFreezes } from '../ports/deployment';
 import { DeploymentFrozenError, OutsideDeploymentWindowError } from '../domain/errors';
-import type { StageRun } from './promotion';
+import type { StageRun } from '../domain/stage-run.schema';
 
 /** While frozen, the gate looks again this often: an unfreeze is noticed within five minutes. */
 export const FROZEN_RECHECK_MS = 5 * 60_000;

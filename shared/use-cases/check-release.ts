@@ -1,8 +1,8 @@
 import { DowngradeRefusedError } from '../domain/errors';
-import type { ContainerPlatform } from '../domain/ports';
+import type { ContainerPlatform } from '../ports/deployment';
 import { compareVersions, parseVersionTag, type ReleaseVersion } from '../domain/version';
 import { DEPLOYED_ENV } from './deploy-service';
-import type { Release } from './release';
+import type { Release } from '../domain/release.schema';
 
 export interface ReleaseCheck {
   /** The newest release version the final environment runs now, per region (undefined: none yet). */

@@ -1,10 +1,12 @@
 import type { Clock } from '../clock';
-import type { DeploymentRecordStore } from '../domain/deployment-record';
-import type { DeploymentLocks, StageEvidence, StageEvidenceStore } from '../domain/ports';
+import type {
+  DeploymentLocks,
+  DeploymentRecordStore,
+  StageEvidence,
+  StageEvidenceStore,
+} from '../ports/deployment';
 import { stageRecord } from './deployment-records';
-import type { BakeResult } from './check-bake-alarms';
-import type { StageRun } from './promotion';
-import type { SmokeCheckResult } from './run-smoke-checks';
+import type { BakeResult, SmokeCheckResult, StageRun } from '../domain/stage-run.schema';
 import { releaseStageLock } from './stage-lock';
 
 /**

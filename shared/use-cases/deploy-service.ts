@@ -1,8 +1,8 @@
 import { DeploymentFailedError, PipelineMisconfiguredError } from '../domain/errors';
 import { imageUri } from '../domain/image';
 import type { Clock } from '../clock';
-import type { ContainerPlatform, EcsTarget, StageRecordStore, TaskDefinitionView } from '../domain/ports';
-import type { DeploymentResult, StageRun } from './promotion';
+import type { ContainerPlatform, EcsTarget, StageRecordStore, TaskDefinitionView } from '../ports/deployment';
+import type { DeploymentResult, StageRun } from '../domain/stage-run.schema';
 
 /** Environment variables the pipeline sets on the deployed container, so a service can report what it runs. */
 export const DEPLOYED_ENV = {

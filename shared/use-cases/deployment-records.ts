@@ -5,7 +5,7 @@ import {
   type RecordOutcome,
   type RecordedTrigger,
 } from '../domain/deployment-record';
-import type { StageRun } from './promotion';
+import type { StageRun } from '../domain/stage-run.schema';
 
 /** The record of a stage run reaching `outcome`, with what the run knows about itself. */
 export function stageRecord(

@@ -1,24 +1,15 @@
+import type { ApprovalStore } from '../ports/approvals';
+import type { Clock } from '../clock';
+import type { DeploymentLocks, DeploymentRecordStore } from '../ports/deployment';
 import type { RecordOutcome } from '../domain/deployment-record';
 import { ERROR_NAMES, PipelineError } from '../domain/errors';
 import { readableCause } from '../domain/failure-cause';
-import type { CaughtFailure } from './roll-back-service';
-
-/**
- * The last step of a failed stage. It fails the execution with the original error and the rollback's
- * summary, so the execution reads "SmokeTestFailed: … (rolled back: …)". Why a Lambda and not a Fail
- * state: Step Functions redrives an execution from the state that failed, and a Fail state would only
- * fail again. This step instead notices that the execution was redriven since the failure and lets the
- * stage resume: from the deploy when the rollback had succeeded, from the rollback when it had not.
- */
-export interface FailedStageState {
-  failure: CaughtFailure;
-  /** Written by "Record the failure": the execution's redrive count when the stage failed. */
-  failedAt: { redriveCount: number };
-  rollback?: { summary: string };
-  rollbackFailure?: CaughtFailure;
-  /** Present when the deploy step got as far as updating the service. */
-  deployment?: { taskDefinitionArn: string; startedAt: number };
-}
+import type { CaughtFailure, FailedStageState, StageRun } from '../domain/stage-run.schema';
+import { stageStoppedNotification } from '../notifications/notification';
+import { notifyQuietly, type NotificationLog } from '../notifications/notify-quietly';
+import type { Notifier } from '../ports/notifications';
+import { stageRecord } from './deployment-records';
+import { releaseStageLock } from './stage-lock';
 
 export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
 
@@ -48,6 +39,88 @@ export class StageFailedError extends PipelineError {
 
 export const ROLLBACK_FAILED = 'RollbackFailed';
 
+/** What "Stop the stage" receives: the stage run, what its failure left in `state`, and the redrive count now. */
+export type StoppedStage = Pick<
+  StageRun,
+  'executionName' | 'trigger' | 'service' | 'version' | 'commit' | 'image' | 'stage'
+> & { state: FailedStageState; redriveCount: number };
+
+export interface StopStageDeps {
+  locks: DeploymentLocks;
+  approvals: ApprovalStore;
+  records: DeploymentRecordStore;
+  clock: Clock;
+  notifications: Notifier;
+  /** Where an undelivered notification is logged (it changes nothing else). */
+  log: NotificationLog;
+}
+
+/**
+ * Step "Stop the stage", the last step of a failed stage. Why a Lambda and not a Fail state: Step
+ * Functions redrives an execution from the state that failed, and a Fail state would only fail again.
+ *
+ * 1. Redriven since the failure: return where the stage resumes (the deploy when the rollback had
+ *    succeeded, the rollback when it had not). Nothing else happens.
+ * 2. Otherwise the stage fails for good. An approval that timed out is marked expired (its links say so).
+ * 3. Record how the stage ended (a rejection was recorded with who rejected it when it was decided).
+ * 4. Free the environment's deployment lock, unless the rollback failed (see {@link releasesLockOnFailure}).
+ * 5. Tell the notification channels, last, so a retry of the bookkeeping above does not notify twice.
+ * 6. Fail the execution with the original error and the rollback's summary, so the execution reads
+ *    "SmokeTestFailed: … (rolled back: …)".
+ */
+export async function stopStage(input: StoppedStage, deps: StopStageDeps): Promise<StageResume> {
+  try {
+    return failStage(input.state, input.redriveCount);
+  } catch (error) {
+    if (input.state.failure.Error === ERROR_NAMES.approvalExpired) await expireApproval(input, deps);
+    const outcome = failureOutcome(input.state);
+    if (outcome !== 'rejected') {
+      const run = { ...input, deployment: input.state.deployment };
+      await deps.records.put(stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state)));
+    }
+    if (releasesLockOnFailure(input.state)) await releaseStageLock(input, false, deps);
+    if (error instanceof StageFailedError) await notifyStopped(input, error, deps);
+    throw error;
+  }
+}
+
+/** One notification per stopped stage: rolled back when the rollback restored the previous revision. */
+async function notifyStopped(
+  input: StoppedStage,
+  error: StageFailedError,
+  deps: Pick<StopStageDeps, 'notifications' | 'log'>,
+): Promise<void> {
+  const rolledBack = input.state.rollback?.rolledBack === true && !input.state.rollbackFailure;
+  const notification = stageStoppedNotification({
+    executionName: input.executionName,
+    service: input.service,
+    version: input.version,
+    environment: input.stage.environment,
+    region: input.stage.region,
+    error: { name: error.name, message: error.message },
+    rolledBack,
+  });
+  await notifyQuietly(deps.notifications, notification, deps.log);
+}
+
+/** The approval's task timed out: its record says so, and its links show "expired" from now on. */
+async function expireApproval(
+  input: Pick<StoppedStage, 'executionName' | 'stage'>,
+  deps: Pick<StopStageDeps, 'approvals' | 'clock'>,
+): Promise<void> {
+  const record = await deps.approvals.byStage(
+    input.executionName,
+    input.stage.environment,
+    input.stage.region,
+  );
+  if (record?.status === 'pending')
+    await deps.approvals.markExpired(record.approvalId, { at: deps.clock.now(), reason: 'timed-out' });
+}
+
+/**
+ * The verdict on a failed stage: where it resumes when the execution was redriven since the failure,
+ * otherwise a {@link StageFailedError} with the original error's name and a one-line cause.
+ */
 export function failStage(state: FailedStageState, currentRedriveCount: number): StageResume {
   if (currentRedriveCount > state.failedAt.redriveCount) {
     return state.rollbackFailure

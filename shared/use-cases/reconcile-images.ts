@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
 import type { PipelineConfig, ServiceConfig } from '../config/config.schema';
-import type { ContainerPlatform, ExecutionControl, ExecutionLookup } from '../domain/ports';
+import type { ContainerPlatform, ExecutionControl, ExecutionLookup } from '../ports/deployment';
 import { pinnedDigest, reconcileVerdict } from '../domain/reconciliation';
 import { planStages, type Stage } from '../domain/stage';
-import type { ImageRegistry } from '../releases/image-registry';
+import type { ImageRegistry } from '../ports/images';
 import { promotionName, startImagePromotion } from './start-promotion';
 
 /** What a promotion the sweep started carries as its trigger's event id: no event ever arrived. */

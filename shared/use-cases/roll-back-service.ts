@@ -1,7 +1,7 @@
 import { readableCause } from '../domain/failure-cause';
-import type { ContainerPlatform, StageRecordStore } from '../domain/ports';
+import type { ContainerPlatform, StageRecordStore } from '../ports/deployment';
 import { DEPLOYED_ENV, targetOf } from './deploy-service';
-import type { StageRun } from './promotion';
+import type { CaughtFailure, StageRun } from '../domain/stage-run.schema';
 
 export interface RollbackResult {
   rolledBack: boolean;
@@ -11,12 +11,6 @@ export interface RollbackResult {
   reason: string;
   /** One line for the execution's failure cause: what failed, and what the rollback did. */
   summary: string;
-}
-
-/** The error a Catch recorded: Step Functions' `{ Error, Cause }`, Cause often Lambda's JSON. */
-export interface CaughtFailure {
-  Error: string;
-  Cause?: string;
 }
 
 export interface RollBackServiceDeps {

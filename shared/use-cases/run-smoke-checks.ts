@@ -1,16 +1,7 @@
 import type { SmokeCheckConfig } from '../config/config.schema';
 import { SmokeTestFailedError } from '../domain/errors';
-import type { HttpProbe } from '../domain/ports';
-import type { StageRun } from './promotion';
-
-export interface SmokeCheckResult {
-  name: string;
-  url: string;
-  passed: boolean;
-  status?: number;
-  latencyMs?: number;
-  problem?: string;
-}
+import type { HttpProbe } from '../ports/deployment';
+import type { SmokeCheckResult, StageRun } from '../domain/stage-run.schema';
 
 /**
  * Runs the stage's smoke checks against its endpoint, one after the other, each bounded by its timeout.

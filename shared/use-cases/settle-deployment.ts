@@ -7,7 +7,7 @@ import type {
   DeploymentWaiterStore,
   EcsDeploymentView,
   ExecutionControl,
-} from '../domain/ports';
+} from '../ports/deployment';
 import { targetOf } from './deploy-service';
 
 /**

@@ -1,10 +1,9 @@
 import type { Clock } from '../clock';
 import { StageLockedError } from '../domain/errors';
-import type { DeploymentRecordStore } from '../domain/deployment-record';
-import type { DeploymentLocks, DeploymentOrder, LockKey } from '../domain/ports';
+import type { DeploymentLocks, DeploymentOrder, DeploymentRecordStore, LockKey } from '../ports/deployment';
 import { stageRecord } from './deployment-records';
 import { compareVersions, parseVersionTag } from '../domain/version';
-import type { StageRun } from './promotion';
+import type { StageRun } from '../domain/stage-run.schema';
 
 /**
  * One deployment per service and environment at a time, and never an older version over a newer one.

@@ -1,9 +1,10 @@
 import type { PipelineConfig } from '../config/config.schema';
 import { commitOfTag, DIGEST } from '../domain/image';
 import { planStages } from '../domain/stage';
-import type { ExecutionControl } from '../domain/ports';
+import type { ExecutionControl } from '../ports/deployment';
 import type { EcrImageAction } from '../events/ecr-image-action.schema';
-import { executionName, type Promotion } from './promotion';
+import { executionName } from './promotion';
+import type { Promotion } from '../domain/promotion.schema';
 
 export type StartDecision =
   | { started: true; executionArn: string; name: string; promotion: Promotion }

@@ -1,10 +1,10 @@
 import type { PipelineConfig } from '../config/config.schema';
 import { planStages } from '../domain/stage';
-import type { ExecutionControl } from '../domain/ports';
+import type { ExecutionControl } from '../ports/deployment';
 import { parseVersionTag, whyNotAVersion } from '../domain/version';
 import type { TagCreatedDetail } from '../git-tags/tag-created.schema';
 import { executionName } from './promotion';
-import type { Release } from './release';
+import type { Release } from '../domain/release.schema';
 
 export type StartReleaseDecision =
   | { started: true; executionArn: string; name: string; release: Release }

@@ -3,7 +3,7 @@ import { SnsNotifier } from '../aws/sns-notifier.adapter';
 import { readRuntimeEnv } from '../config/runtime-env';
 import { ChatWebhookNotifier } from '../notifications/chat-webhook-notifier';
 import { FanOutNotifier } from '../notifications/notify-quietly';
-import type { Notifier } from '../notifications/ports';
+import type { Notifier } from '../ports/notifications';
 import { pipelineConfig } from './pipeline-config';
 
 /**

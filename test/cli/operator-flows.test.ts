@@ -1,5 +1,5 @@
 import { ScaledClock } from '../../shared/clock';
-import type { EcsTarget } from '../../shared/domain/ports';
+import type { EcsTarget } from '../../shared/ports/deployment';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { runCli } from '../support/cli';
 import { loadEvent, sampleConfig } from '../support/fixtures';

@@ -1,5 +1,5 @@
 import { createRunSmokeTests } from '../../functions/run-smoke-tests/handler';
-import type { HttpProbe } from '../../shared/domain/ports';
+import type { HttpProbe } from '../../shared/ports/deployment';
 import { invokeThroughMiddleware, rejectionOf } from '../support/fakes';
 import { ppeStageRun } from '../support/fixtures';
 

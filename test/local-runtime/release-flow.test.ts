@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
-import type { EcsTarget } from '../../shared/domain/ports';
+import type { EcsTarget } from '../../shared/ports/deployment';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
 import {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { createApprovalPage, type PageResponse } from '../../functions/approval-page/handler';
 import type { DecisionKind } from '../../shared/approvals/approval';
 import { linkExpiry, StaticSigningKeySource, type LinkFields } from '../../shared/approvals/links/signing';
-import type { DecisionWrite } from '../../shared/approvals/ports';
+import type { DecisionWrite } from '../../shared/ports/approvals';
 import { requestApproval } from '../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';

@@ -1,24 +1,17 @@
 import type { Context } from 'aws-lambda';
-import {
-  changesWhatRuns,
-  targetKey,
-  type DeploymentRecord,
-  type DeploymentRecordStore,
-} from '../../shared/domain/deployment-record';
-import {
-  isInForce,
-  type DeploymentFreeze,
-  type DeploymentFreezes,
-} from '../../shared/domain/deployment-gate';
-import { lambdaStep } from '../../shared/middleware/lambda-step';
+import { changesWhatRuns, targetKey, type DeploymentRecord } from '../../shared/domain/deployment-record';
 import type {
   ContainerPlatform,
+  DeploymentFreezes,
+  DeploymentRecordStore,
   DeploymentWaiter,
   DeploymentWaiterStore,
   ExecutionControl,
   StageKey,
   StageRecordStore,
-} from '../../shared/domain/ports';
+} from '../../shared/ports/deployment';
+import { isInForce, type DeploymentFreeze } from '../../shared/domain/deployment-gate';
+import { lambdaStep } from '../../shared/middleware/lambda-step';
 
 const keyOf = (key: StageKey): string => `${key.executionName}/${key.environment}/${key.region}`;
 

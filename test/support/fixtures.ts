@@ -4,7 +4,8 @@ import { loadConfigFile } from '../../shared/config/config.loader';
 import type { PipelineConfig } from '../../shared/config/config.schema';
 import { commitOfTag, type ImageRef } from '../../shared/domain/image';
 import { planStages, type Stage } from '../../shared/domain/stage';
-import { executionName, type StageRun } from '../../shared/use-cases/promotion';
+import { executionName } from '../../shared/use-cases/promotion';
+import type { StageRun } from '../../shared/domain/stage-run.schema';
 
 /** The repository root, so fixtures load the same files whatever the working directory. */
 export const REPO_ROOT = join(__dirname, '..', '..');

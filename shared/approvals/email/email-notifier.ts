@@ -1,8 +1,7 @@
 import { AwsTransientError, PipelineMisconfiguredError } from '../../domain/errors';
 import { sameApprover, type ApprovalView } from '../approval';
-import type { ApprovalNotifier } from '../ports';
+import type { ApprovalNotifier, LinkSigner, Mailer } from '../../ports/approvals';
 import { renderApprovalEmail } from './approval-email';
-import type { LinkSigner, Mailer } from './ports';
 
 /** Where the notifier reports approvers it could not email (Powertools' logger fits). */
 export interface NotifierLog {

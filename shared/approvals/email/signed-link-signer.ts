@@ -1,6 +1,6 @@
 import type { ApprovalView, DecisionKind } from '../approval';
 import { linkExpiry, signLink, type SigningKeySource } from '../links/signing';
-import type { LinkSigner } from './ports';
+import type { LinkSigner } from '../../ports/approvals';
 
 export interface SignedLinkSignerOptions {
   /** Where the approval pages are served, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */

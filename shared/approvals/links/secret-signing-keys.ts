@@ -1,5 +1,5 @@
 import { PipelineMisconfiguredError } from '../../domain/errors';
-import type { SecretSource } from '../../git-tags/ports';
+import type { SecretSource } from '../../ports/secrets';
 import { MIN_KEY_BYTES, type SigningKeySource } from './signing';
 
 /**

@@ -1,5 +1,5 @@
 import type { ApprovalRequest } from '../../../shared/approvals/approval';
-import type { ExecutionControl } from '../../../shared/domain/ports';
+import type { ExecutionControl } from '../../../shared/ports/deployment';
 import { RecordingExecutionControl } from '../../support/fakes';
 
 export const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAbQ2task-token-1';

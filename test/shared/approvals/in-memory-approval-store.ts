@@ -7,7 +7,7 @@ import {
   type ApprovalView,
   type ExpiryReason,
 } from '../../../shared/approvals/approval';
-import type { ApprovalNotifier, ApprovalStore, DecisionWrite } from '../../../shared/approvals/ports';
+import type { ApprovalNotifier, ApprovalStore, DecisionWrite } from '../../../shared/ports/approvals';
 
 /** ApprovalStore in memory, with the conditional writes the DynamoDB adapter guarantees. */
 export class InMemoryApprovalStore implements ApprovalStore {

@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeploymentWaiterStore } from '../../../shared/aws/deployment-waiters.adapter';
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
-import type { DeploymentWaiter } from '../../../shared/domain/ports';
+import type { DeploymentWaiter } from '../../../shared/ports/deployment';
 import { startDynalite, type LocalDynamo } from './dynalite';
 
 const EXPIRES_AT = Date.UTC(2026, 0, 1, 14, 0, 0, 250);

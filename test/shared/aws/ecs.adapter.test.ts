@@ -15,7 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { EcsContainerPlatform } from '../../../shared/aws/ecs.adapter';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
-import type { EcsTarget } from '../../../shared/domain/ports';
+import type { EcsTarget } from '../../../shared/ports/deployment';
 
 const REGION = 'eu-west-1';
 const TARGET: EcsTarget = { region: REGION, cluster: 'prod', service: 'api' };

@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { DynamoStageRecordStore } from '../../../shared/aws/stage-records.adapter';
 import { ManualClock } from '../../../shared/clock';
-import type { StageKey } from '../../../shared/domain/ports';
+import type { StageKey } from '../../../shared/ports/deployment';
 import { startDynalite, type LocalDynamo } from './dynalite';
 
 const TABLE = 'pipeline-test';

@@ -4,7 +4,7 @@ import {
   reconcileSchedule,
   reconcileVerdict,
 } from '../../../shared/domain/reconciliation';
-import type { RegistryImage } from '../../../shared/releases/image-registry';
+import type { RegistryImage } from '../../../shared/ports/images';
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const MINUTE = 60_000;

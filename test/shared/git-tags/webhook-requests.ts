@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SecretSource, TagEventPublisher } from '../../../shared/git-tags/ports';
+import type { SecretSource } from '../../../shared/ports/secrets';
+import type { TagEventPublisher } from '../../../shared/ports/git-tags';
 import type { TagCreatedDetail } from '../../../shared/git-tags/tag-created.schema';
 
 /** The secret the sample deliveries in events/github-*.json are signed with (a test value, never deployed). */

@@ -2,7 +2,7 @@ import { announcingApprovals } from '../../../shared/notifications/approval-anno
 import { ChatWebhookNotifier, type WebhookFetch } from '../../../shared/notifications/chat-webhook-notifier';
 import { stageStoppedNotification, type Notification } from '../../../shared/notifications/notification';
 import { FanOutNotifier, notifyQuietly } from '../../../shared/notifications/notify-quietly';
-import type { Notifier } from '../../../shared/notifications/ports';
+import type { Notifier } from '../../../shared/ports/notifications';
 
 const WEBHOOK_URL = 'https://hooks.example.com/services/T000/B000/secret-part';
 const notification = stageStoppedNotification({

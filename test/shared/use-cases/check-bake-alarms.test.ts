@@ -5,7 +5,7 @@ import {
   PipelineMisconfiguredError,
 } from '../../../shared/domain/errors';
 import { checkBakeAlarms } from '../../../shared/use-cases/check-bake-alarms';
-import type { StageRun } from '../../../shared/use-cases/promotion';
+import type { StageRun } from '../../../shared/domain/stage-run.schema';
 import { LocalAlarmSource } from '../../../local-runtime/adapters/local-alarm-source';
 import { ppeStageRun } from '../../support/fixtures';
 

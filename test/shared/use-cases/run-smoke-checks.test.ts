@@ -1,5 +1,5 @@
 import { SmokeTestFailedError } from '../../../shared/domain/errors';
-import type { HttpProbe, HttpProbeResult } from '../../../shared/domain/ports';
+import type { HttpProbe, HttpProbeResult } from '../../../shared/ports/deployment';
 import { runSmokeChecks } from '../../../shared/use-cases/run-smoke-checks';
 import { ppeStageRun } from '../../support/fixtures';
 

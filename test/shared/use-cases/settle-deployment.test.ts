@@ -1,5 +1,5 @@
 import { ManualClock } from '../../../shared/clock';
-import type { EcsTarget } from '../../../shared/domain/ports';
+import type { EcsTarget } from '../../../shared/ports/deployment';
 import { targetOf } from '../../../shared/use-cases/deploy-service';
 import {
   awaitDeployment,

@@ -1,5 +1,5 @@
 import { publicView, type ApprovalRecord, type ApprovalView } from '../../../../shared/approvals/approval';
-import type { LinkSigner, MailMessage, Mailer } from '../../../../shared/approvals/email/ports';
+import type { LinkSigner, MailMessage, Mailer } from '../../../../shared/ports/approvals';
 import { approvalRequest } from '../approval-fixtures';
 
 export const CREATED_AT = Date.UTC(2026, 10, 20, 10, 0);

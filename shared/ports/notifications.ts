@@ -1,10 +1,10 @@
-import type { Notification } from './notification';
+import type { Notification } from '../notifications/notification';
 
 /**
  * Where notifications go: the pipeline's SNS topic (`shared/aws/sns-notifier.adapter.ts`), a chat webhook
- * (`chat-webhook-notifier.ts`), several at once (`FanOutNotifier`), or memory in the local runtime
+ * (`shared/notifications/chat-webhook-notifier.ts`), several at once (`FanOutNotifier`), or memory in the local runtime
  * (`local-runtime/adapters/local-notifications.ts`). Rejects when the notification could not be delivered;
- * callers in deployment steps use {@link notifyQuietly} so that it never fails a deployment.
+ * callers in deployment steps use `notifyQuietly` so that it never fails a deployment.
  */
 export interface Notifier {
   publish(notification: Notification): Promise<void>;

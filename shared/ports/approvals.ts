@@ -1,15 +1,16 @@
+/**
+ * The ports of production approvals: the store behind the approval records
+ * (`shared/aws/approval-store.adapter.ts`), who tells the approvers, and the email they get (the mailer and
+ * the link signer the email code uses).
+ */
 import type {
   ApprovalDecision,
   ApprovalRecord,
   ApprovalRefusal,
   ApprovalView,
+  DecisionKind,
   ExpiryReason,
-} from './approval';
-
-/**
- * The ports of production approvals. They live here rather than in `shared/domain/ports.ts` because only
- * the approval steps, pages and CLI use them; `shared/aws/approval-store.adapter.ts` implements the store.
- */
+} from '../approvals/approval';
 
 /** A decision to append, and what the record must still look like for it to count. */
 export interface DecisionWrite {
@@ -53,4 +54,30 @@ export interface ApprovalStore {
 /** Tells the approvers an approval waits for them (email later). Rejects when nobody could be told. */
 export interface ApprovalNotifier {
   notify(record: ApprovalView): Promise<void>;
+}
+
+/** One email to one recipient, in both forms: mail clients show the HTML, others and filters read the text. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Sends one email. SES in AWS (`shared/aws/ses-mailer.adapter.ts`), a mailbox in memory locally. */
+export interface Mailer {
+  /**
+   * Resolves once the message was accepted for delivery. Rejects with `AwsTransientError` when a later try
+   * may succeed (throttling, an outage) and `PipelineMisconfiguredError` when none will (unverified sender).
+   */
+  send(message: MailMessage): Promise<void>;
+}
+
+/**
+ * Makes the link one approver opens to approve or reject one approval. The link is signed for that approver
+ * and action and stops working at `view.expiresAt`; it opens a confirmation page, it never decides on a GET.
+ * The real signer lives in `shared/approvals/links/`; this port keeps the email code independent of it.
+ */
+export interface LinkSigner {
+  linkFor(view: ApprovalView, approver: string, action: DecisionKind): Promise<string>;
 }

@@ -1,8 +1,11 @@
 /**
- * The pipeline's secondary ports: what the use cases need from the outside world, in the pipeline's own
- * words. AWS adapters (`shared/aws/`) implement them with SDK v3 clients; local adapters
+ * The ports of deploying a stage: what the promote and release steps need from the outside world, in the
+ * pipeline's own words. AWS adapters (`shared/aws/`) implement them with SDK v3 clients; local adapters
  * (`local-runtime/adapters/`) implement them for the local runtime, the tests and the demo.
  */
+import type { DeploymentFreeze } from '../domain/deployment-gate';
+import type { DeploymentRecord } from '../domain/deployment-record';
+import type { AlarmBreach } from '../domain/stage-run.schema';
 
 /** Where an ECS service lives. */
 export interface EcsTarget {
@@ -57,13 +60,6 @@ export interface ContainerPlatform {
   ): Promise<TaskDefinitionView>;
   /** Points the service at a revision, with the deployment circuit breaker on. Returns the new deployment. */
   updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
-}
-
-export interface AlarmBreach {
-  alarmName: string;
-  /** When the alarm entered ALARM (epoch ms). */
-  at: number;
-  reason: string;
 }
 
 /** CloudWatch alarms, read-only. */
@@ -201,4 +197,31 @@ export interface StageEvidence {
 export interface StageEvidenceStore {
   record(executionName: string, evidence: StageEvidence): Promise<void>;
   list(executionName: string): Promise<StageEvidence[]>;
+}
+
+/**
+ * Where freezes live (the pipeline table in AWS and locally). `current` is the read the gate and the
+ * operator CLI's redrive guard use: the environment's freeze in force at `now`, if any.
+ */
+export interface DeploymentFreezes {
+  /** Freezes the environment (or replaces its freeze, e.g. with a new reason); returns what is stored. */
+  freeze(
+    environment: string,
+    freeze: { reason: string; by: string; at: number; until?: number },
+  ): Promise<DeploymentFreeze>;
+  /** Lifts the environment's freeze; returns the freeze that was lifted, undefined if there was none. */
+  unfreeze(environment: string, lift: { by: string; at: number }): Promise<DeploymentFreeze | undefined>;
+  /** The environment's freeze in force at `now` (one whose `until` has passed no longer counts). */
+  current(environment: string, now: number): Promise<DeploymentFreeze | undefined>;
+  /** Every freeze in force at `now`, by environment name. */
+  list(now: number): Promise<DeploymentFreeze[]>;
+}
+
+/** The deployment records table. Writes are idempotent: one record per execution, stage and outcome. */
+export interface DeploymentRecordStore {
+  put(record: DeploymentRecord): Promise<void>;
+  /** Every record of a service, newest first. */
+  history(service: string): Promise<DeploymentRecord[]>;
+  /** Per environment/region, the record of what runs there now (the last `deployed` one). */
+  running(service: string): Promise<DeploymentRecord[]>;
 }

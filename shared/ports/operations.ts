@@ -1,4 +1,4 @@
-import type { ExecutionDescription, ExecutionEvent } from './execution-view';
+import type { ExecutionDescription, ExecutionEvent } from '../operations/execution-view';
 
 /** The pipeline's two state machines, as operators name them. */
 export type PipelineMachine = 'promote' | 'release';
