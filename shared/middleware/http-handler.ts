@@ -4,7 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { logger, metrics } from './lambda-step';
+import { errorFields, logger, metrics } from './lambda-step';
 
 /** What an HTTP route answers (API Gateway HTTP API, payload v2). */
 export interface HttpResponse {
@@ -127,11 +127,7 @@ function outcomes<O extends string>(options: HttpRouteOptions<O>): MiddlewareObj
 function bugsHidden(logMessage: string): MiddlewareObj {
   return {
     onError: (request) => {
-      const error = request.error;
-      logger.error(logMessage, {
-        errorName: error instanceof Error ? error.name : typeof error,
-        errorMessage: error instanceof Error ? error.message : 'non-error thrown',
-      });
+      logger.error(logMessage, errorFields(request.error));
       request.error = new Error('the route failed');
     },
   };

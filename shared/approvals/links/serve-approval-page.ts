@@ -3,7 +3,7 @@ import type { DeploymentRecordStore } from '../../domain/deployment-record';
 import type { ExecutionControl } from '../../domain/ports';
 import type { FormRead } from '../../http/form';
 import type { ClientInfo } from '../../http/request';
-import { logger } from '../../middleware/lambda-step';
+import { errorFields, logger } from '../../middleware/lambda-step';
 import { decideApproval, type DecisionResult } from '../decide-approval';
 import type { ApprovalStore } from '../ports';
 import type { ApprovalPage } from './pages';
@@ -84,11 +84,7 @@ export async function serveApprovalPage(
     return request.method === 'POST' ? await decide(request, deps) : await show(request, deps);
   } catch (error) {
     if (!(error instanceof Unavailable)) throw error;
-    const cause = error.failure;
-    logger.error('approval page dependency failed', {
-      errorName: cause instanceof Error ? cause.name : typeof cause,
-      errorMessage: cause instanceof Error ? cause.message : 'non-error thrown',
-    });
+    logger.error('approval page dependency failed', errorFields(error.failure));
     return problem('unavailable');
   }
 }
