@@ -40,9 +40,10 @@ export function createApprovalPage(deps: ApprovalPageDeps) {
     {
       headers: PAGE_HEADERS,
       failure: { ...failure, logMessage: 'approval page failed' },
+      headLikeGet: true,
       ...(deps.onOutcome && { onOutcome: deps.onOutcome }),
     },
-    async (event) => pageResponse(await serveApprovalPage(pageRequest(event, expectedOrigin), deps), event),
+    async (event) => pageResponse(await serveApprovalPage(pageRequest(event, expectedOrigin), deps)),
   );
 }
 

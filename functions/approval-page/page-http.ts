@@ -67,12 +67,11 @@ export function pageRequest(event: HttpRequest, expectedOrigin: string | undefin
   return { method, ...request, form, crossSite: isCrossSite(event, expectedOrigin) };
 }
 
-/** The page with its status; HEAD gets the headers only. */
-export function pageResponse({ page, outcome }: PageAnswer, event: HttpRequest): HttpAnswer<PageOutcome> {
+/** The page with its status and the headers its outcome adds. */
+export function pageResponse({ page, outcome }: PageAnswer): HttpAnswer<PageOutcome> {
   const headers = {
     ...(outcome === 'method-not-allowed' && { allow: 'GET, HEAD, POST' }),
     ...(outcome === 'unavailable' && { 'retry-after': '30' }),
   };
-  const body = methodOf(event) === 'HEAD' ? '' : renderPage(page);
-  return { statusCode: PAGE_STATUS[outcome], headers, body, outcome };
+  return { statusCode: PAGE_STATUS[outcome], headers, body: renderPage(page), outcome };
 }

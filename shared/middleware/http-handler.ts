@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { methodOf } from '../http/request';
 import { errorFields, logger, metrics } from './lambda-step';
 
 /** What an HTTP route answers (API Gateway HTTP API, payload v2). */
@@ -23,6 +24,8 @@ export interface HttpRouteOptions<O extends string> {
   failure: { body: string; outcome: O; logMessage: string };
   /** Told what each request became. */
   onOutcome?: (outcome: O) => void;
+  /** HEAD is served like GET: its answers, the failure's included, carry the headers only. */
+  headLikeGet?: boolean;
 }
 
 export type HttpRoute = (event: APIGatewayProxyEventV2, context?: Context) => Promise<HttpResponse>;
@@ -47,7 +50,7 @@ export function httpRoute<O extends string>(
   const stack = middy(async (event: APIGatewayProxyEventV2) => route(event))
     .use(copiedEvent())
     .use(httpHeaderNormalizer())
-    .use(fixedHeaders(options.headers))
+    .use(fixedHeaders(options.headers, options.headLikeGet === true))
     .use(outcomes(options))
     .use(httpErrorHandler({ logger: false, fallbackMessage: options.failure.body }))
     .use(bugsHidden(options.failure.logMessage));
@@ -90,11 +93,15 @@ function copiedEvent(): MiddlewareObj<APIGatewayProxyEventV2> {
   };
 }
 
-/** The fixed headers on every response; the route's own (`allow`, `retry-after`) are added in lower case. */
-function fixedHeaders(fixed: Readonly<Record<string, string>>): MiddlewareObj {
-  const apply = (request: { response: unknown }) => {
+/**
+ * The fixed headers on every response; the route's own (`allow`, `retry-after`) are added in lower case.
+ * With `headLikeGet`, a HEAD request's answer loses its body.
+ */
+function fixedHeaders(fixed: Readonly<Record<string, string>>, headLikeGet: boolean): MiddlewareObj {
+  const apply = (request: { event: unknown; response: unknown }) => {
     const response = request.response as HttpResponse | undefined;
     if (!response) return;
+    if (headLikeGet && methodOf(request.event as APIGatewayProxyEventV2) === 'HEAD') response.body = '';
     const headers: Record<string, string> = { ...fixed };
     for (const [name, value] of Object.entries(response.headers ?? {})) {
       const key = name.toLowerCase();
