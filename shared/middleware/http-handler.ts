@@ -71,12 +71,15 @@ export function httpHandler(name: string, init: () => HttpRoute) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use({
-      after: () => metrics.addMetric(`${name}.succeeded`, 'Count', 1),
+      // A block, not an expression: a value returned from a middleware would replace the response.
+      after: () => {
+        metrics.addMetric(`${name}.succeeded`, 'Count', 1);
+      },
       onError: (request) => {
         // Only a cold-start failure gets here (a missing variable): the route itself never throws.
-        const error = request.error as Error;
-        logger.error(`${name} failed: ${error.name}`, { errorName: error.name, errorMessage: error.message });
-        metrics.addMetric(`${name}.${error.name}`, 'Count', 1);
+        const fields = errorFields(request.error);
+        logger.error(`${name} failed: ${fields.errorName}`, fields);
+        metrics.addMetric(`${name}.${fields.errorName}`, 'Count', 1);
       },
     });
 }

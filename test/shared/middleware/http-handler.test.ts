@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpRoute, type HttpAnswer } from '../../../shared/middleware/http-handler';
+import { httpHandler, httpRoute, type HttpAnswer } from '../../../shared/middleware/http-handler';
 import { logger } from '../../../shared/middleware/lambda-step';
 import { headerOf } from '../../../shared/http/request';
+import { fakeLambdaContext } from '../../support/fakes';
 
 type Outcome = 'ok' | 'refused' | 'failed';
 
@@ -135,5 +136,46 @@ describe('the HTTP route stack', () => {
     expect(head).toEqual({ statusCode: 200, headers: FIXED, body: '' });
     expect(get.body).toBe('page');
     expect(failedHead).toEqual({ statusCode: 500, headers: FIXED, body: '' });
+  });
+
+  describe('as a Lambda handler', () => {
+    it("when invoked by Lambda, it answers the route's response unchanged, building the route once", async () => {
+      // Prepare
+      let built = 0;
+      const handler = httpHandler('test-route', () => {
+        built++;
+        return route(async () => ({ statusCode: 202, headers: {}, body: 'queued', outcome: 'ok' }));
+      });
+
+      // Act
+      const responses = [
+        await handler(event('POST'), fakeLambdaContext('test-route')),
+        await handler(event('POST'), fakeLambdaContext('test-route')),
+      ];
+
+      // Assess
+      expect(responses).toEqual([
+        { statusCode: 202, headers: FIXED, body: 'queued' },
+        { statusCode: 202, headers: FIXED, body: 'queued' },
+      ]);
+      expect(built).toBe(1);
+    });
+
+    it('when the route cannot be built (a missing variable), the invocation fails with the error, logged by name', async () => {
+      // Prepare
+      const handler = httpHandler('test-route', () => {
+        throw new RangeError('TEST_VARIABLE: is not set');
+      });
+
+      // Act
+      const failure = await handler(event('GET'), fakeLambdaContext('test-route')).catch((e: unknown) => e);
+
+      // Assess
+      expect(failure).toBeInstanceOf(RangeError);
+      expect(errors).toHaveBeenCalledWith('test-route failed: RangeError', {
+        errorName: 'RangeError',
+        errorMessage: 'TEST_VARIABLE: is not set',
+      });
+    });
   });
 });
