@@ -8,15 +8,12 @@
  * a value that reaches a page unescaped has to be spelled `raw(…)` where it is placed.
  */
 
-/** Markup that is safe to embed as it is: built by {@link html} or declared trusted with {@link raw}. */
+/**
+ * Markup that is safe to embed as it is: built by {@link html}, or declared trusted with {@link raw} (which is
+ * all `new Html(…)` is; prefer `raw`, it is easier to search for).
+ */
 export class Html {
-  /** Use {@link html} or {@link raw}: the constructor is not part of the API. */
-  private constructor(private readonly markup: string) {}
-
-  /** @internal */
-  static of(markup: string): Html {
-    return new Html(markup);
-  }
+  constructor(private readonly markup: string) {}
 
   toString(): string {
     return this.markup;
@@ -41,19 +38,19 @@ export function escapeHtml(text: string): string {
 
 /** Trusted markup (a constant stylesheet, an inline script), embedded without escaping. Never user data. */
 export function raw(markup: string): Html {
-  return Html.of(markup);
+  return new Html(markup);
 }
 
 /** The tag: the literal parts as written, each value escaped unless it is {@link Html}. */
 export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '');
-  return Html.of(out);
+  return new Html(out);
 }
 
 /** The items one after another with `separator` between them (escaped like any value unless it is Html). */
 export function join(items: readonly HtmlValue[], separator: HtmlValue): Html {
-  return Html.of(items.map(render).join(render(separator)));
+  return new Html(items.map(render).join(render(separator)));
 }
 
 function render(value: HtmlValue): string {

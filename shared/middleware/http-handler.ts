@@ -109,7 +109,7 @@ function fixedHeaders(fixed: Readonly<Record<string, string>>, headLikeGet: bool
     for (const [name, value] of Object.entries(response.headers ?? {})) {
       const key = name.toLowerCase();
       // The content type is the route's kind of answer, not the error handler's guess from a body.
-      if (!(key in fixed) && typeof value === 'string') headers[key] = value;
+      if (!Object.hasOwn(fixed, key) && typeof value === 'string') headers[key] = value;
     }
     response.headers = headers;
   };
