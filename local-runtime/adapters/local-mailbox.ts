@@ -1,5 +1,5 @@
 import type { MailMessage, Mailer } from '../../shared/ports/approvals';
-import { escapeHtml } from '../../shared/approvals/email/approval-email';
+import { escapeHtml } from '../../shared/http/html';
 import { systemClock, type Clock } from '../../shared/clock';
 
 /** A message the local mailbox received. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '../../shared/approvals/email/approval-email';
+import { html, join, raw, type Html } from '../../shared/http/html';
 import type { ApiTarget } from '../local-api';
 import { DASHBOARD_SCRIPT } from './dashboard-script';
 
@@ -70,29 +70,24 @@ function shortVersion(version: string | null): string {
   return /^sha-[0-9a-f]{12,}$/.test(version) ? version.slice(0, 16) : version;
 }
 
-function gridHtml(state: DashboardState): string {
+function gridHtml(state: DashboardState): Html {
   const columns = state.environments.flatMap((e) => e.regions.map((r) => ({ env: e.name, region: r })));
-  const head = columns.map((c) => `<th>${escapeHtml(`${c.env} / ${c.region}`)}</th>`).join('');
+  const head = columns.map((c) => html`<th>${`${c.env} / ${c.region}`}</th>`);
   const rows = state.services.map((service) => {
     const cells = columns.map(({ env, region }) => {
       const t = state.targets.find(
         (x) => x.service === service && x.environment === env && x.region === region,
       );
-      if (!t) return '<td class="cell empty">—</td>';
+      if (!t) return html`<td class="cell empty">—</td>`;
       const activity = t.inProgress
-        ? `<div class="badge">${escapeHtml(t.inProgress.activity)}</div>`
-        : t.last
-          ? `<div class="badge">${escapeHtml(t.last.outcome)}</div>`
-          : '';
-      return (
-        `<td class="cell" data-target="${escapeHtml(`${service} ${env} ${region}`)}">` +
-        `<div class="version">${escapeHtml(t.serving.version ? shortVersion(t.serving.version) : 'not deployed')}</div>` +
-        `${activity}</td>`
-      );
+        ? html`<div class="badge">${t.inProgress.activity}</div>`
+        : t.last && html`<div class="badge">${t.last.outcome}</div>`;
+      const version = t.serving.version ? shortVersion(t.serving.version) : 'not deployed';
+      return html`<td class="cell" data-target="${`${service} ${env} ${region}`}"><div class="version">${version}</div>${activity}</td>`;
     });
-    return `<tr><th class="service">${escapeHtml(service)}</th>${cells.join('')}</tr>`;
+    return html`<tr><th class="service">${service}</th>${cells}</tr>`;
   });
-  return `<table id="grid" class="grid"><thead><tr><th>service</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return html`<table id="grid" class="grid"><thead><tr><th>service</th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**
@@ -100,27 +95,26 @@ function gridHtml(state: DashboardState): string {
  * page says something without scripts) and then kept current by the inline script.
  */
 export function renderDashboard(nonce: string, state: DashboardState): string {
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="referrer" content="no-referrer">',
-    '<title>Local pipeline</title>',
-    `<style nonce="${escapeHtml(nonce)}">${STYLE}</style></head>`,
-    '<body>',
-    '<header><h1>Local pipeline</h1>',
-    '<a href="/mail">Mailbox (approval emails)</a>',
-    '<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a>',
-    `<span id="now">pipeline time ${escapeHtml(state.now.replace('T', ' ').slice(0, 19))}</span>`,
-    '<span id="status">loading…</span></header>',
-    '<h2>What runs where</h2>',
+  const lines = [
+    html`<!DOCTYPE html>`,
+    html`<html lang="en"><head><meta charset="utf-8">`,
+    html`<meta name="referrer" content="no-referrer">`,
+    html`<title>Local pipeline</title>`,
+    html`<style nonce="${nonce}">${raw(STYLE)}</style></head>`,
+    html`<body>`,
+    html`<header><h1>Local pipeline</h1>`,
+    html`<a href="/mail">Mailbox (approval emails)</a>`,
+    html`<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a>`,
+    html`<span id="now">pipeline time ${state.now.replace('T', ' ').slice(0, 19)}</span>`,
+    html`<span id="status">loading…</span></header>`,
+    html`<h2>What runs where</h2>`,
     gridHtml(state),
-    '<h2>Executions</h2>',
-    '<p class="meta">Newest first. Click a name for its states and durations. Send events with ' +
-      "<code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json " +
-      `${escapeHtml('<this address>')}/events</code>.</p>`,
-    '<ol id="executions" class="executions"></ol>',
-    `<script nonce="${escapeHtml(nonce)}">${DASHBOARD_SCRIPT}</script>`,
-    '</body></html>',
+    html`<h2>Executions</h2>`,
+    html`<p class="meta">Newest first. Click a name for its states and durations. Send events with <code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json ${'<this address>'}/events</code>.</p>`,
+    html`<ol id="executions" class="executions"></ol>`,
+    html`<script nonce="${nonce}">${raw(DASHBOARD_SCRIPT)}</script>`,
+    html`</body></html>`,
     '',
-  ].join('\n');
+  ];
+  return join(lines, '\n').toString();
 }

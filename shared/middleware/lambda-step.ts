@@ -14,6 +14,13 @@ export const SERVICE_NAME = 'ecs-promotion-pipeline';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceName: SERVICE_NAME });
 
+/** An error's name and message for a log line (never its stack, never the error object itself). */
+export function errorFields(error: unknown): { errorName: string; errorMessage: string } {
+  return error instanceof Error
+    ? { errorName: error.name, errorMessage: error.message }
+    : { errorName: typeof error, errorMessage: 'non-error thrown' };
+}
+
 export type StepFunction<E, R> = (event: E) => Promise<R>;
 
 /**

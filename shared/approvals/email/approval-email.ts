@@ -1,4 +1,5 @@
 import { PipelineMisconfiguredError } from '../../domain/errors';
+import { html, join, type Html } from '../../http/html';
 import type { ApprovalView } from '../approval';
 
 /**
@@ -6,9 +7,10 @@ import type { ApprovalView } from '../approval';
  * Pure: the same view, approver and links always give the same email.
  *
  * Every value from the view is treated as hostile: control characters (a newline could forge a line in the
- * text version or a header) become spaces, long values are cut, and everything placed in the HTML is escaped.
- * The HTML has no scripts, no images and no external resources. The view carries no task token, and the
- * links are the signer's: the email holds nothing that could resume the execution on its own.
+ * text version or a header) become spaces, long values are cut, and the HTML is built with the `html` tag,
+ * which escapes every value placed in it. The HTML has no scripts, no images and no external resources.
+ * The view carries no task token, and the links are the signer's: the email holds nothing that could
+ * resume the execution on its own.
  */
 
 export interface ApprovalEmail {
@@ -32,19 +34,6 @@ const MAX_EVIDENCE_ROWS = 20;
 const MAX_EVIDENCE_VALUE_CHARS = 400;
 /** Evidence that is not an object is shown as indented JSON, cut to this length. */
 const MAX_EVIDENCE_JSON_CHARS = 4000;
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for an HTML element or a double- or single-quoted attribute. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 /** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -227,52 +216,46 @@ function renderText(p: Parts): string {
 
 const FONT = 'font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif';
 
-function button(href: string, label: string, colour: string): string {
-  return (
-    `<a href="${escapeHtml(href)}" style="display:inline-block;padding:10px 20px;margin:0 8px 8px 0;` +
-    `background:${colour};color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">${escapeHtml(label)}</a>`
-  );
+function button(href: string, label: string, colour: string): Html {
+  return html`<a href="${href}" style="display:inline-block;padding:10px 20px;margin:0 8px 8px 0;background:${colour};color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">${label}</a>`;
 }
 
 function renderHtml(p: Parts): string {
   const cell = 'padding:4px 12px 4px 0;vertical-align:top';
-  const facts = p.facts
-    .map(
-      ([label, value]) =>
-        `<tr><th align="left" style="${cell};color:#555555;font-weight:normal">${escapeHtml(label)}</th>` +
-        `<td style="${cell}">${escapeHtml(value)}</td></tr>`,
-    )
-    .join('\n');
-  let evidence = '';
+  const facts = p.facts.map(
+    ([label, value]) =>
+      html`<tr><th align="left" style="${cell};color:#555555;font-weight:normal">${label}</th><td style="${cell}">${value}</td></tr>`,
+  );
+  let evidence: Html | undefined;
   if (p.evidence.kind === 'rows') {
-    const rows = p.evidence.rows
-      .map(
-        (row) =>
-          `<tr><th align="left" style="${cell};font-weight:normal">${escapeHtml(row.key)}</th>` +
-          `<td style="${cell}"><code style="word-break:break-all">${escapeHtml(row.value)}</code></td></tr>`,
-      )
-      .join('\n');
-    const more = p.evidence.more > 0 ? `<p>… and ${p.evidence.more} more</p>` : '';
-    evidence = `<h3>What staging and earlier regions showed</h3>\n<table role="presentation" style="border-collapse:collapse;font-size:13px">\n${rows}\n</table>\n${more}`;
+    const rows = p.evidence.rows.map(
+      (row) =>
+        html`<tr><th align="left" style="${cell};font-weight:normal">${row.key}</th><td style="${cell}"><code style="word-break:break-all">${row.value}</code></td></tr>`,
+    );
+    const more = p.evidence.more > 0 && html`<p>… and ${p.evidence.more} more</p>`;
+    evidence = html`<h3>What staging and earlier regions showed</h3>
+<table role="presentation" style="border-collapse:collapse;font-size:13px">
+${join(rows, '\n')}
+</table>
+${more}`;
   } else if (p.evidence.kind === 'json') {
-    evidence =
-      `<h3>What staging and earlier regions showed</h3>\n` +
-      `<pre style="font-size:12px;background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-all">${escapeHtml(p.evidence.json)}</pre>`;
+    evidence = html`<h3>What staging and earlier regions showed</h3>
+<pre style="font-size:12px;background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-all">${p.evidence.json}</pre>`;
   }
-  return [
-    '<!DOCTYPE html>',
-    '<html><head><meta charset="utf-8">',
-    `<title>${escapeHtml(`Approve ${p.service} ${p.version} for ${p.stage}?`)}</title></head>`,
-    `<body style="${FONT};font-size:14px;color:#1f2328">`,
-    `<p><strong>${escapeHtml(p.service)} ${escapeHtml(p.version)}</strong> waits for your approval before it deploys to <strong>${escapeHtml(p.stage)}</strong>.</p>`,
-    `<table role="presentation" style="border-collapse:collapse">\n${facts}\n</table>`,
-    evidence,
-    `<p style="margin-top:20px">${button(p.approve, 'Approve', '#1a7f37')}${button(p.reject, 'Reject', '#cf222e')}</p>`,
-    `<p style="color:#555555;font-size:12px">${escapeHtml(p.confirmNote)}<br>${escapeHtml(p.personalNote)}</p>`,
-    `<p style="color:#555555;font-size:12px">If the buttons do not work, copy a link:<br>Approve: ${escapeHtml(p.approve)}<br>Reject: ${escapeHtml(p.reject)}</p>`,
-    '</body></html>',
-    '',
-  ]
-    .filter((line) => line !== '')
-    .join('\n');
+  const lines: Html[] = [
+    html`<!DOCTYPE html>`,
+    html`<html><head><meta charset="utf-8">`,
+    html`<title>${`Approve ${p.service} ${p.version} for ${p.stage}?`}</title></head>`,
+    html`<body style="${FONT};font-size:14px;color:#1f2328">`,
+    html`<p><strong>${p.service} ${p.version}</strong> waits for your approval before it deploys to <strong>${p.stage}</strong>.</p>`,
+    html`<table role="presentation" style="border-collapse:collapse">
+${join(facts, '\n')}
+</table>`,
+    ...(evidence ? [evidence] : []),
+    html`<p style="margin-top:20px">${button(p.approve, 'Approve', '#1a7f37')}${button(p.reject, 'Reject', '#cf222e')}</p>`,
+    html`<p style="color:#555555;font-size:12px">${p.confirmNote}<br>${p.personalNote}</p>`,
+    html`<p style="color:#555555;font-size:12px">If the buttons do not work, copy a link:<br>Approve: ${p.approve}<br>Reject: ${p.reject}</p>`,
+    html`</body></html>`,
+  ];
+  return join(lines, '\n').toString();
 }

@@ -1,5 +1,6 @@
 import { MAX_COMMENT_CHARS, type ApprovalView, type DecisionKind } from '../approval';
 import type { DecisionResult } from '../decide-approval';
+import { html, join, type Html, type HtmlValue } from '../../http/html';
 import { approvalProgress, type DecisionPreview } from './preview';
 import type { LinkFields } from './signing';
 
@@ -7,10 +8,11 @@ import type { LinkFields } from './signing';
  * The approval pages as pure functions: data in, a complete HTML document out. The Lambda handler and the
  * local runtime serve the same documents; status codes and headers are theirs.
  *
- * Every value that did not come from this file is escaped with {@link escapeHtml} and bounded, attributes
- * are always double-quoted, and nothing loads anything: no script, no image, no stylesheet but the inline
- * one (the Content-Security-Policy allows nothing else). The task token is not in an ApprovalView, and no
- * page shows a link's signature: the form posts to the page's own URL (no `action` attribute).
+ * Every page is built with the `html` tag (shared/http/html.ts): an interpolated value is escaped unless it
+ * is markup built the same way. Values are bounded, attributes are always double-quoted, and nothing loads
+ * anything: no script, no image, no stylesheet but the inline one (the Content-Security-Policy allows
+ * nothing else). The task token is not in an ApprovalView, and no page shows a link's signature: the form
+ * posts to the page's own URL (no `action` attribute).
  */
 
 export type ApprovalPage =
@@ -36,6 +38,10 @@ const MAX_FIELD_CHARS = 300;
 const MAX_LIST_ITEMS = 50;
 
 export function renderPage(page: ApprovalPage): string {
+  return pageDocument(page).toString();
+}
+
+function pageDocument(page: ApprovalPage): Html {
   switch (page.kind) {
     case 'confirm':
       return confirmPage(page);
@@ -44,49 +50,39 @@ export function renderPage(page: ApprovalPage): string {
     case 'invalid-link':
       return document(
         'Invalid link',
-        `<p>This approval link is not valid. Open the link from the most recent approval email, exactly as it
+        html`<p>This approval link is not valid. Open the link from the most recent approval email, exactly as it
 was sent; a link that was edited, cut short or copied incompletely does not work.</p>`,
       );
     case 'expired-link':
       return document(
         'Expired link',
-        `<p>This approval link has expired. Nothing was decided. If the release still waits for approval, use
+        html`<p>This approval link has expired. Nothing was decided. If the release still waits for approval, use
 the link from a more recent email.</p>`,
       );
     case 'method-not-allowed':
-      return document('Not allowed', '<p>This page only accepts GET, HEAD and POST requests.</p>');
+      return document('Not allowed', html`<p>This page only accepts GET, HEAD and POST requests.</p>`);
     case 'too-large':
       return document(
         'Request too large',
-        `<p>The form was too large. Keep the reason under ${MAX_COMMENT_CHARS} characters and try again.</p>`,
+        html`<p>The form was too large. Keep the reason under ${MAX_COMMENT_CHARS} characters and try again.</p>`,
       );
     case 'unsupported-media-type':
       return document(
         'Unsupported request',
-        '<p>Submit the decision with the button on the approval page.</p>',
+        html`<p>Submit the decision with the button on the approval page.</p>`,
       );
     case 'unavailable':
       return document(
         'Try again',
-        `<p>The approval service is temporarily unavailable. Nothing was decided by this request unless the
+        html`<p>The approval service is temporarily unavailable. Nothing was decided by this request unless the
 page you return to says so. Try again in a minute.</p>`,
       );
     case 'internal-error':
       return document(
         'Something went wrong',
-        '<p>Something went wrong on our side. Try again in a minute.</p>',
+        html`<p>Something went wrong on our side. Try again in a minute.</p>`,
       );
   }
-}
-
-/** Escapes the five characters that matter in HTML text and double-quoted attributes. */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** "Approve v1.4.0 for production/us-east-1": the button, and the page's title. */
@@ -99,27 +95,26 @@ export function actionLabel(
 
 // ------------------------------------------------------------------------------------------------ pages
 
-function confirmPage(page: Extract<ApprovalPage, { kind: 'confirm' }>): string {
+function confirmPage(page: Extract<ApprovalPage, { kind: 'confirm' }>): Html {
   const { approval, link, formToken } = page;
   const label = actionLabel(link.action, approval);
   const { approvals, minApprovals } = approvalProgress(approval);
   const intro =
     link.action === 'approve'
-      ? `<p>You are about to approve the deployment below. It needs ${minApprovals} approval${plural(minApprovals)}; ${approvals} so far.</p>`
-      : '<p>You are about to reject the deployment below. One rejection stops the release for this region.</p>';
+      ? html`<p>You are about to approve the deployment below. It needs ${minApprovals} approval${plural(minApprovals)}; ${approvals} so far.</p>`
+      : html`<p>You are about to reject the deployment below. One rejection stops the release for this region.</p>`;
   const reason =
-    link.action === 'reject'
-      ? `<p><label for="comment">Reason (optional, shown to the team)</label><br>
-<textarea id="comment" name="comment" rows="4" cols="60" maxlength="${MAX_COMMENT_CHARS}"></textarea></p>`
-      : '';
-  const body = `${intro}
-<p>This link is for <strong>${escapeHtml(clip(link.approver))}</strong>. Nothing happens until you press the button.</p>
+    link.action === 'reject' &&
+    html`<p><label for="comment">Reason (optional, shown to the team)</label><br>
+<textarea id="comment" name="comment" rows="4" cols="60" maxlength="${MAX_COMMENT_CHARS}"></textarea></p>`;
+  const body = html`${intro}
+<p>This link is for <strong>${clip(link.approver)}</strong>. Nothing happens until you press the button.</p>
 ${summary(approval, page.now)}
 ${evidence(approval.evidence)}
 <form method="post">
-<input type="hidden" name="formToken" value="${escapeHtml(formToken)}">
+<input type="hidden" name="formToken" value="${formToken}">
 ${reason}
-<p><button type="submit" class="${link.action}">${escapeHtml(label)}</button></p>
+<p><button type="submit" class="${link.action}">${label}</button></p>
 </form>`;
   return document(`${label}?`, body);
 }
@@ -127,26 +122,26 @@ ${reason}
 function outcomePage(
   result: Extract<ApprovalPage, { kind: 'outcome' }>['result'],
   action: DecisionKind,
-): string {
+): Html {
   switch (result.outcome) {
     case 'approved':
       return document(
         'Approved',
-        `<p>${what(result.approval)} is approved by ${people(result.approvedBy)} at ${time(result.at)}. The
+        html`<p>${what(result.approval)} is approved by ${people(result.approvedBy)} at ${time(result.at)}. The
 release continues with the deployment.</p>${summary(result.approval)}`,
       );
     case 'recorded':
       return document(
         'Approval recorded',
-        `<p>Your approval of ${what(result.approval)} is recorded: ${result.approvals} of ${result.minApprovals}
+        html`<p>Your approval of ${what(result.approval)} is recorded: ${result.approvals} of ${result.minApprovals}
 approvals. The release waits for ${result.minApprovals - result.approvals} more.</p>${summary(result.approval)}`,
       );
     case 'rejected':
       return document(
         'Rejected',
-        `<p>${what(result.approval)} is rejected by ${escapeHtml(clip(result.rejectedBy))} at ${time(result.at)}.
+        html`<p>${what(result.approval)} is rejected by ${clip(result.rejectedBy)} at ${time(result.at)}.
 The release stops before this region; nothing was deployed there.</p>
-${result.comment ? `<p>Reason:</p><blockquote>${escapeHtml(result.comment)}</blockquote>` : ''}${summary(result.approval)}`,
+${result.comment && html`<p>Reason:</p><blockquote>${result.comment}</blockquote>`}${summary(result.approval)}`,
       );
     case 'already-decided': {
       const when = result.at === undefined ? '' : ` at ${time(result.at)}`;
@@ -156,12 +151,12 @@ ${result.comment ? `<p>Reason:</p><blockquote>${escapeHtml(result.comment)}</blo
           : result.status === 'rejected'
             ? `${what(result.approval)} was already rejected by ${people(result.decidedBy)}${when}.`
             : `You already ${ownDecision(result.approval, result.decidedBy)} ${what(result.approval)}${when}. ${waiting(result.approval)}`;
-      return document('Already decided', `<p>${text} Nothing changed.</p>${summary(result.approval)}`);
+      return document('Already decided', html`<p>${text} Nothing changed.</p>${summary(result.approval)}`);
     }
     case 'expired':
       return document(
         'Approval expired',
-        `<p>The approval of ${what(result.approval)} ${
+        html`<p>The approval of ${what(result.approval)} ${
           result.approval.expiredReason === 'execution-not-waiting'
             ? 'ended: the release no longer waited for it'
             : `expired at ${time(result.expiresAt)}`
@@ -171,26 +166,26 @@ ${result.comment ? `<p>Reason:</p><blockquote>${escapeHtml(result.comment)}</blo
       return document(
         'Not allowed',
         result.reason === 'self-approval'
-          ? `<p>You created the release tag of ${what(result.approval)}, and this stage does not allow
+          ? html`<p>You created the release tag of ${what(result.approval)}, and this stage does not allow
 self-approval: another approver must approve it. You may still reject it.</p>${summary(result.approval)}`
-          : `<p>This link's approver is not on the approver list of ${what(result.approval)}. Nothing was
+          : html`<p>This link's approver is not on the approver list of ${what(result.approval)}. Nothing was
 ${action === 'approve' ? 'approved' : 'rejected'}.</p>${summary(result.approval)}`,
       );
     case 'not-found':
       return document(
         'Approval not found',
-        '<p>There is no such approval (any more). Use the link from the most recent approval email.</p>',
+        html`<p>There is no such approval (any more). Use the link from the most recent approval email.</p>`,
       );
     case 'superseded':
       return document(
         'Approval replaced',
-        `<p>This approval of ${what(result.approval)} was replaced by a newer request (the release was
+        html`<p>This approval of ${what(result.approval)} was replaced by a newer request (the release was
 redriven). Use the link from the most recent approval email. Nothing changed.</p>${summary(result.approval)}`,
       );
     case 'execution-not-waiting':
       return document(
         'Release no longer waiting',
-        `<p>Your decision on ${what(result.approval)} was recorded, but the release no longer waited for it
+        html`<p>Your decision on ${what(result.approval)} was recorded, but the release no longer waited for it
 (it timed out, was stopped or was redriven). Nothing was deployed because of it.</p>${summary(result.approval)}`,
       );
   }
@@ -198,54 +193,54 @@ redriven). Use the link from the most recent approval email. Nothing changed.</p
 
 // ------------------------------------------------------------------------------------------------ parts
 
-function summary(approval: ApprovalView, now?: number): string {
+function summary(approval: ApprovalView, now?: number): Html {
   const { approvals, minApprovals } = approvalProgress(approval);
   const decisions = approval.decisions
     .slice(0, MAX_LIST_ITEMS)
     .map(
-      (d) =>
-        `${escapeHtml(clip(d.approver))} ${d.decision === 'approve' ? 'approved' : 'rejected'} at ${time(d.at)}`,
+      (d) => html`${clip(d.approver)} ${d.decision === 'approve' ? 'approved' : 'rejected'} at ${time(d.at)}`,
     );
-  const rows: [string, string][] = [
-    ['Service', escapeHtml(clip(approval.service))],
-    ['Version', escapeHtml(clip(approval.version))],
-    ['Image digest', `<code>${escapeHtml(clip(approval.digest))}</code>`],
-    ['Commit', `<code>${escapeHtml(clip(approval.commit))}</code>`],
-    ['Environment', escapeHtml(clip(approval.environment))],
-    ['Region', escapeHtml(clip(approval.region))],
+  const rows: [string, HtmlValue][] = [
+    ['Service', clip(approval.service)],
+    ['Version', clip(approval.version)],
+    ['Image digest', html`<code>${clip(approval.digest)}</code>`],
+    ['Commit', html`<code>${clip(approval.commit)}</code>`],
+    ['Environment', clip(approval.environment)],
+    ['Region', clip(approval.region)],
     ['Approvers', `${people(approval.approvers)} (${minApprovals} needed, ${approvals} so far)`],
     ...(approval.createdBy === undefined
       ? []
-      : ([['Tag created by', escapeHtml(clip(approval.createdBy))]] as [string, string][])),
-    ...(decisions.length > 0 ? ([['Decisions', decisions.join('<br>')]] as [string, string][]) : []),
+      : ([['Tag created by', clip(approval.createdBy)]] as [string, HtmlValue][])),
+    ...(decisions.length > 0 ? ([['Decisions', join(decisions, html`<br>`)]] as [string, HtmlValue][]) : []),
     ['Requested', time(approval.createdAt)],
     [
       'Decide by',
       `${time(approval.expiresAt)}${now !== undefined && now < approval.expiresAt ? ` (${remaining(approval.expiresAt - now)} left)` : ''}`,
     ],
-    ['Execution', `<code>${escapeHtml(clip(approval.executionName))}</code>`],
+    ['Execution', html`<code>${clip(approval.executionName)}</code>`],
   ];
-  return `<table>
-${rows.map(([name, value]) => `<tr><th>${name}</th><td>${value}</td></tr>`).join('\n')}
+  const table = rows.map(([name, value]) => html`<tr><th>${name}</th><td>${value}</td></tr>`);
+  return html`<table>
+${join(table, '\n')}
 </table>`;
 }
 
 /** What staging and earlier regions showed (`approval.evidence`, JSON), one section per top-level key. */
-function evidence(value: unknown): string {
-  if (value === undefined || value === null) return '';
+function evidence(value: unknown): HtmlValue {
+  if (value === undefined || value === null) return undefined;
   let budget = MAX_EVIDENCE_CHARS;
-  const block = (json: string): string => {
+  const block = (json: string): Html => {
     const shown = json.length > budget ? `${json.slice(0, Math.max(0, budget))}\n… (cut)` : json;
     budget = Math.max(0, budget - json.length);
-    return `<pre>${escapeHtml(shown)}</pre>`;
+    return html`<pre>${shown}</pre>`;
   };
   const sections =
     typeof value === 'object' && !Array.isArray(value)
       ? Object.entries(value as Record<string, unknown>)
           .slice(0, MAX_LIST_ITEMS)
-          .map(([key, inner]) => `<h3>${escapeHtml(clip(key))}</h3>\n${block(pretty(inner))}`)
+          .map(([key, inner]) => html`<h3>${clip(key)}</h3>\n${block(pretty(inner))}`)
       : [block(pretty(value))];
-  return `<h2>What earlier stages showed</h2>\n${sections.join('\n')}`;
+  return html`<h2>What earlier stages showed</h2>\n${join(sections, '\n')}`;
 }
 
 function pretty(value: unknown): string {
@@ -256,8 +251,9 @@ function pretty(value: unknown): string {
   }
 }
 
+/** "orders-api v1.4.0 for production/eu-west-1", as text (escaped where it is placed). */
 function what(approval: ApprovalView): string {
-  return `${escapeHtml(clip(approval.service))} ${escapeHtml(clip(approval.version))} for ${escapeHtml(clip(approval.environment))}/${escapeHtml(clip(approval.region))}`;
+  return `${clip(approval.service)} ${clip(approval.version)} for ${clip(approval.environment)}/${clip(approval.region)}`;
 }
 
 function waiting(approval: ApprovalView): string {
@@ -273,7 +269,7 @@ function ownDecision(approval: ApprovalView, decidedBy: string[]): string {
 }
 
 function people(list: string[]): string {
-  const shown = list.slice(0, MAX_LIST_ITEMS).map((p) => escapeHtml(clip(p)));
+  const shown = list.slice(0, MAX_LIST_ITEMS).map((p) => clip(p));
   return (shown.join(', ') || 'nobody') + (list.length > MAX_LIST_ITEMS ? ', …' : '');
 }
 
@@ -300,14 +296,14 @@ function clip(value: string | undefined, max = MAX_FIELD_CHARS): string {
   return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
 }
 
-function document(title: string, body: string): string {
-  return `<!doctype html>
+function document(title: string, body: Html): Html {
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
+<title>${title}</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
 table { border-collapse: collapse; margin: 1rem 0; }
@@ -322,7 +318,7 @@ blockquote { border-left: 3px solid #ccc; margin-left: 0; padding-left: 1rem; wh
 </style>
 </head>
 <body>
-<h1>${escapeHtml(title)}</h1>
+<h1>${title}</h1>
 ${body}
 </body>
 </html>

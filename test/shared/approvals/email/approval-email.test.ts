@@ -1,8 +1,5 @@
-import {
-  escapeHtml,
-  renderApprovalEmail,
-  shortDigest,
-} from '../../../../shared/approvals/email/approval-email';
+import { renderApprovalEmail, shortDigest } from '../../../../shared/approvals/email/approval-email';
+import { escapeHtml } from '../../../../shared/http/html';
 import { PipelineMisconfiguredError } from '../../../../shared/domain/errors';
 import { ALICE, CAROL, TOKEN } from '../approval-fixtures';
 import { approvalView, linkOf } from './email-fixtures';

@@ -1,10 +1,6 @@
 import { publicView, type ApprovalRecord } from '../../../../shared/approvals/approval';
-import {
-  escapeHtml,
-  MAX_EVIDENCE_CHARS,
-  renderPage,
-  type ApprovalPage,
-} from '../../../../shared/approvals/links/pages';
+import { escapeHtml } from '../../../../shared/http/html';
+import { MAX_EVIDENCE_CHARS, renderPage, type ApprovalPage } from '../../../../shared/approvals/links/pages';
 import { ALICE, approvalRequest } from '../approval-fixtures';
 import { START } from './approval-page-requests';
 
