@@ -12,8 +12,7 @@ import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
-import type { RoutedEvent } from './local-pipeline';
-import { noRuleReason } from './simulate';
+import { noRuleReason, type RoutedEvent } from './event-bus';
 import {
   ACTIVITY_OF_STATE,
   apiState,
