@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import type { VersionBehaviour } from '../local-runtime/local-world';
 import { BREAK_HELP, parseBreaks } from './break-option';
 import { ScaledClock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';

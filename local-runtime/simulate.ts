@@ -12,6 +12,7 @@ import {
 } from '../shared/operations/execution-view';
 import { noRuleReason } from './event-bus';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
+import { MalformedSimulationInputError } from './simulation-input-error';
 
 export interface SimulatedDeployment {
   service: string;
@@ -46,10 +47,7 @@ export interface SimulatedEvent {
   event: unknown;
 }
 
-/** An event file that is not an EventBridge envelope: the simulation refuses to start. */
-export class MalformedSimulationInputError extends Error {
-  override readonly name = 'MalformedSimulationInput';
-}
+export { MalformedSimulationInputError } from './simulation-input-error';
 
 /**
  * Feeds events, in order, through the local rules and runtime against one shared local state, and reports

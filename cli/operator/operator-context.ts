@@ -14,7 +14,7 @@ import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
 import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { ExecutionControl } from '../../shared/domain/ports';
 import type { PipelineExecutions } from '../../shared/operations/ports';
-import { LOCAL_TABLE_NAME } from '../../local-runtime/local-pipeline';
+import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
 import { UsageError } from '../usage-error';
 
 /** The options every operator command takes to say which pipeline it talks to. */
