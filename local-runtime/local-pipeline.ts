@@ -146,12 +146,10 @@ export class LocalPipeline {
       { ...(options.faults && { faults: options.faults }), dynamo: dynamo.client, clock },
     );
     this.stores = dynamoStores(dynamo.client, LOCAL_TABLE_NAME, clock);
-    ({
-      approvalStore: this.approvalStore,
-      records: this.records,
-      freezes: this.freezes,
-      evidence: this.evidence,
-    } = this.stores);
+    this.approvalStore = this.stores.approvalStore;
+    this.records = this.stores.records;
+    this.freezes = this.stores.freezes;
+    this.evidence = this.stores.evidence;
     this.engine = new LocalStepFunctions({
       clock,
       taskHandler: (request) => this.lambdas.taskHandler(request),
