@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
+import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 
 const ROOT = join(__dirname, '..');
@@ -31,7 +32,8 @@ async function hundredPushes(dataDir?: string) {
     config: loadConfigFile(join(ROOT, 'pipeline.config.yml')),
     ...(dataDir !== undefined ? { dataDir } : {}),
   });
-  const url = await pipeline.serveHttp();
+  const http = await serveLocalPipeline(pipeline);
+  const { url } = http;
   const template = JSON.parse(readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8')) as {
     detail: Record<string, string>;
   };
@@ -86,6 +88,7 @@ async function hundredPushes(dataDir?: string) {
     }),
   );
   await pipeline.close();
+  await http.close();
   return { count: sentAt.size, elapsed, latencies, outcomes };
 }
 

@@ -1,4 +1,4 @@
-import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import type { VersionBehaviour } from '../local-runtime/local-world';
 import { UsageError } from './usage-error';
 
 const BREAKS: Record<string, VersionBehaviour> = {

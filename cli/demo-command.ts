@@ -9,6 +9,7 @@ import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { Promotion } from '../shared/domain/promotion.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { LiveHistoryEvent } from '../local-runtime/engine';
+import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';
 import { duration, shortSha, table } from './format';
 import { UsageError } from './usage-error';
@@ -71,7 +72,8 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     approvals: 'email',
     clickApprovalLinks: !interactive,
   });
-  const url = await pipeline.serveHttp(interactive ? port : 0);
+  const http = await serveLocalPipeline(pipeline, interactive ? port : 0);
+  const { url } = http;
   await pipeline.fleet.serve(); // every environment/region is a real HTTP server the smoke checks call
   out(`Local stack on ${url} (dashboard /, approval emails /mail)`);
   if (interactive)
@@ -197,6 +199,7 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
 
   await pipeline.close();
+  await http.close();
   out(
     `\nDemo finished in ${duration(Date.now() - realStart)} of real time (${duration(clock.now() - pipelineStart)} of pipeline time).`,
   );

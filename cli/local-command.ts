@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { VersionBehaviour } from '../local-runtime/local-pipeline';
+import type { VersionBehaviour } from '../local-runtime/local-world';
 import { BREAK_HELP, parseBreaks } from './break-option';
 import { ScaledClock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
+import { serveLocalPipeline, type LocalHttpServer } from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
 
@@ -56,12 +57,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // ... and the reconciliation sweep on the config's period: the safety net for lost ECR push events.
     reconcileEveryMs: options.config.reconciliation.everyMinutes * 60_000,
   });
+  let http: LocalHttpServer | undefined;
   try {
-    const url = await pipeline.serveHttp(options.port);
+    const server = await serveLocalPipeline(pipeline, options.port);
+    http = server;
     await pipeline.fleet.serve(); // every environment/region a real HTTP server, as the smoke checks see it
     pipeline.resume(); // restored executions go on once what their next steps call is up
-    return { pipeline, url, close: () => pipeline.close({ abandon: true }) };
+    return {
+      pipeline,
+      url: server.url,
+      // The HTTP side first: no request may change the state the pipeline saves as it closes.
+      close: async () => {
+        await server.close();
+        await pipeline.close({ abandon: true });
+      },
+    };
   } catch (error) {
+    await http?.close();
     await pipeline.close({ abandon: true });
     throw error;
   }

@@ -1,32 +1,9 @@
 import '../local-runtime/local-environment';
 import { ConfigError } from '../shared/config/config-error';
-import { MalformedSimulationInputError } from '../local-runtime/simulate';
+import { MalformedSimulationInputError } from '../local-runtime/simulation-input-error';
 import { DataDirError } from '../local-runtime/data-dir/data-dir-error';
-import { demoCommand, DEMO_USAGE } from './demo-command';
-import { localCommand, LOCAL_USAGE } from './local-command';
-import { simulateCommand, SIMULATE_USAGE } from './simulate-command';
 import { UsageError } from './usage-error';
 import { OperatorUnavailableError } from './operator/operator-errors';
-import {
-  approvalCommand,
-  APPROVE_USAGE,
-  freezeCommand,
-  FREEZE_USAGE,
-  redriveCommand,
-  REDRIVE_USAGE,
-  rollbackCommand,
-  ROLLBACK_USAGE,
-} from './operator/action-commands';
-import {
-  executionsCommand,
-  EXECUTIONS_USAGE,
-  historyCommand,
-  HISTORY_USAGE,
-  showCommand,
-  SHOW_USAGE,
-  statusCommand,
-  STATUS_USAGE,
-} from './operator/read-commands';
 
 const USAGE = `usage: pipeline <command> [options]
 
@@ -51,23 +28,44 @@ Exit codes: 0 success; 1 the run did not do what it should, or an operator comma
 nothing; 2 bad input (usage, config, event files); 3 the pipeline could not be reached (AWS credentials,
 permissions or region; the local stack not running).`;
 
-const COMMANDS: Record<
-  string,
-  { run: (args: string[], out: (text: string) => void) => Promise<number>; usage: string }
-> = {
-  simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
-  demo: { run: demoCommand, usage: DEMO_USAGE },
-  local: { run: localCommand, usage: LOCAL_USAGE },
-  status: { run: statusCommand, usage: STATUS_USAGE },
-  executions: { run: executionsCommand, usage: EXECUTIONS_USAGE },
-  show: { run: showCommand, usage: SHOW_USAGE },
-  history: { run: historyCommand, usage: HISTORY_USAGE },
-  redrive: { run: redriveCommand, usage: REDRIVE_USAGE },
-  rollback: { run: rollbackCommand, usage: ROLLBACK_USAGE },
-  approve: { run: approvalCommand('approve'), usage: APPROVE_USAGE },
-  reject: { run: approvalCommand('reject'), usage: APPROVE_USAGE },
-  freeze: { run: freezeCommand('freeze'), usage: FREEZE_USAGE },
-  unfreeze: { run: freezeCommand('unfreeze'), usage: FREEZE_USAGE },
+interface Command {
+  run: (args: string[], out: (text: string) => void) => Promise<number>;
+  usage: string;
+}
+
+/**
+ * A command's module, loaded when that command runs (or its help is asked for), not up front: the local
+ * runtime (dynalite, every handler) is for simulate, demo and local only, and `pipeline status` should not
+ * wait for it. `require`, not `import()`: bin/pipeline.js runs the sources through tsx's CommonJS hook,
+ * which leaves a dynamic import to Node's ESM loader, and that cannot load .ts files.
+ */
+function lazyRequire<T>(path: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path) as T;
+}
+
+const simulateModule = () => lazyRequire<typeof import('./simulate-command')>('./simulate-command');
+const demoModule = () => lazyRequire<typeof import('./demo-command')>('./demo-command');
+const localModule = () => lazyRequire<typeof import('./local-command')>('./local-command');
+const readModule = () => lazyRequire<typeof import('./operator/read-commands')>('./operator/read-commands');
+const actionModule = () =>
+  lazyRequire<typeof import('./operator/action-commands')>('./operator/action-commands');
+
+/** Each command and its usage, from its module. */
+const COMMANDS: Record<string, () => Command> = {
+  simulate: () => ({ run: simulateModule().simulateCommand, usage: simulateModule().SIMULATE_USAGE }),
+  demo: () => ({ run: demoModule().demoCommand, usage: demoModule().DEMO_USAGE }),
+  local: () => ({ run: localModule().localCommand, usage: localModule().LOCAL_USAGE }),
+  status: () => ({ run: readModule().statusCommand, usage: readModule().STATUS_USAGE }),
+  executions: () => ({ run: readModule().executionsCommand, usage: readModule().EXECUTIONS_USAGE }),
+  show: () => ({ run: readModule().showCommand, usage: readModule().SHOW_USAGE }),
+  history: () => ({ run: readModule().historyCommand, usage: readModule().HISTORY_USAGE }),
+  redrive: () => ({ run: actionModule().redriveCommand, usage: actionModule().REDRIVE_USAGE }),
+  rollback: () => ({ run: actionModule().rollbackCommand, usage: actionModule().ROLLBACK_USAGE }),
+  approve: () => ({ run: actionModule().approvalCommand('approve'), usage: actionModule().APPROVE_USAGE }),
+  reject: () => ({ run: actionModule().approvalCommand('reject'), usage: actionModule().APPROVE_USAGE }),
+  freeze: () => ({ run: actionModule().freezeCommand('freeze'), usage: actionModule().FREEZE_USAGE }),
+  unfreeze: () => ({ run: actionModule().freezeCommand('unfreeze'), usage: actionModule().FREEZE_USAGE }),
 };
 
 /** Runs one CLI command and returns the process exit code. Errors become one line on stderr, never a stack. */
@@ -80,15 +78,16 @@ export async function main(
 ): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const topic = args[0] && COMMANDS[args[0]];
-    io.out(topic ? topic.usage : USAGE);
+    const topic = args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? COMMANDS[args[0]] : undefined;
+    io.out(topic ? topic().usage : USAGE);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`pipeline: unknown command "${name}" (try: pipeline help)`);
     return 2;
   }
+  const command = load();
   if (args.includes('--help') || args.includes('-h')) {
     io.out(command.usage);
     return 0;

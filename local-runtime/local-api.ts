@@ -12,18 +12,18 @@ import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
-import type { RoutedEvent } from './local-pipeline';
-import { noRuleReason } from './simulate';
+import { noRuleReason, type RoutedEvent } from './event-bus';
 import {
   ACTIVITY_OF_STATE,
   apiState,
   releaseDigest,
   viewExecution,
-  type Activity,
   type ApiExecutionDetail,
-  type StageOutcome,
 } from '../shared/operations/execution-view';
+import type { ApiTarget } from './local-api-types';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
+
+export type { ApiTarget } from './local-api-types';
 
 /** EventBridge's limit for one PutEvents request, entries included. */
 export const MAX_EVENTS_BODY_BYTES = 256 * 1024;
@@ -259,19 +259,6 @@ export async function executionJson(pipeline: LocalApiPipeline, name: string): P
 }
 
 // ------------------------------------------------------------------------------------------------ state
-
-export interface ApiTarget {
-  service: string;
-  environment: string;
-  region: string;
-  cluster: string;
-  /** What the service runs now (null: the bootstrap image, nothing the pipeline deployed). */
-  serving: { version: string | null; commit: string | null; digest: string | null; execution: string | null };
-  /** What an execution is doing here now. */
-  inProgress: { execution: string; version: string | null; state: string; activity: Activity } | null;
-  /** How the latest execution that reached this target ended here. */
-  last: { execution: string; version: string | null; outcome: StageOutcome } | null;
-}
 
 /** `GET /api/state`: every service in every environment/region, what it serves and what is going on. */
 export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> {

@@ -67,6 +67,27 @@ export class LocalHttpServer {
   }
 }
 
+/** What a local pipeline offers to be served over HTTP (a LocalPipeline is one). */
+export interface ServableLocalPipeline {
+  httpRoutes(): LocalHttpRoutes;
+  /** Told where it is served: approval emails link there. */
+  servedAt(url: string): void;
+}
+
+/**
+ * Serves a local pipeline's HTTP side on 127.0.0.1 (port 0: any free port): approval pages, mailbox,
+ * events, API, dashboard and the AWS endpoints. Approval emails sent after this carry links to it. The
+ * caller owns the server: close it along with the pipeline.
+ */
+export async function serveLocalPipeline(
+  pipeline: ServableLocalPipeline,
+  port = 0,
+): Promise<LocalHttpServer> {
+  const server = await LocalHttpServer.start(pipeline.httpRoutes(), port);
+  pipeline.servedAt(server.url);
+  return server;
+}
+
 async function handle(
   routes: LocalHttpRoutes,
   request: IncomingMessage,

@@ -3,7 +3,6 @@ import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { StartReleaseDecision } from '../shared/use-cases/start-release';
 import type { Promotion } from '../shared/domain/promotion.schema';
-import { eventRules } from '../shared/event-rules';
 import {
   outcomeOf,
   releaseDigest,
@@ -11,8 +10,9 @@ import {
   type DeploymentOutcome,
   type StateVisit,
 } from '../shared/operations/execution-view';
-import { matchesEventPattern } from './event-pattern';
+import { noRuleReason } from './event-bus';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
+import { MalformedSimulationInputError } from './simulation-input-error';
 
 export interface SimulatedDeployment {
   service: string;
@@ -47,10 +47,7 @@ export interface SimulatedEvent {
   event: unknown;
 }
 
-/** An event file that is not an EventBridge envelope: the simulation refuses to start. */
-export class MalformedSimulationInputError extends Error {
-  override readonly name = 'MalformedSimulationInput';
-}
+export { MalformedSimulationInputError } from './simulation-input-error';
 
 /**
  * Feeds events, in order, through the local rules and runtime against one shared local state, and reports
@@ -106,28 +103,6 @@ export async function simulate(
   } finally {
     await pipeline.close();
   }
-}
-
-/** Names the first pattern field the event fails, e.g. `detail.image-tag "latest" is not one of [{"prefix":"sha-"}]`. */
-export function noRuleReason(config: PipelineConfig, event: unknown): string {
-  const e = event as { source?: string; 'detail-type'?: string; detail?: Record<string, unknown> };
-  const rule = eventRules(config).find((r) => (r.pattern.source as string[]).includes(e.source ?? ''));
-  if (!rule) return `no rule matches source "${e.source}" / "${e['detail-type']}"`;
-  for (const [key, expected] of Object.entries(rule.pattern)) {
-    const fields =
-      key === 'detail' ? Object.entries(expected as Record<string, unknown>) : [[key, expected] as const];
-    for (const [field, allowed] of fields) {
-      const single = key === 'detail' ? { detail: { [field]: allowed } } : { [field]: allowed };
-      if (!matchesEventPattern(single, event)) {
-        const actual = key === 'detail' ? e.detail?.[field] : (e as Record<string, unknown>)[field];
-        const path = key === 'detail' ? `detail.${field}` : field;
-        const seen =
-          actual === undefined ? 'is missing, expected' : `${JSON.stringify(actual)} is not one of`;
-        return `no rule matches: ${path} ${seen} ${JSON.stringify(allowed)} (${rule.description})`;
-      }
-    }
-  }
-  return `no rule matches (${rule.description})`;
 }
 
 async function describe(

@@ -8,6 +8,7 @@ npx tsc -p tsconfig.json --noEmit
 echo "== lint"
 npx eslint .
 npx prettier --check . > /dev/null
+npm run --silent lint:cycles  # no import cycles (type-only imports count), as `npm run lint` checks
 echo "== bundle functions and package the CloudFormation template offline (osls)"
 npm run --silent package
 if ! command -v chromium > /dev/null; then

@@ -16,7 +16,7 @@ import type {
   ExecutionControl,
 } from '../../shared/ports/deployment';
 import type { PipelineExecutions } from '../../shared/ports/operations';
-import { LOCAL_TABLE_NAME } from '../../local-runtime/local-pipeline';
+import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
 import { UsageError } from '../usage-error';
 
 /** The options every operator command takes to say which pipeline it talks to. */

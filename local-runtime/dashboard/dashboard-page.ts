@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { html, join, raw, type Html } from '../../shared/http/html';
-import type { ApiTarget } from '../local-api';
+import type { ApiTarget } from '../local-api-types';
 import { DASHBOARD_SCRIPT } from './dashboard-script';
 
 /** The body of `GET /api/state`, as far as the page renders it. */

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 import { ScaledClock } from '../../shared/clock';
 import { loadConfigFile } from '../../shared/config/config.loader';
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 
 const ROOT = join(__dirname, '..', '..');
@@ -17,6 +18,7 @@ const event = (name: string) => JSON.parse(readFileSync(join(ROOT, 'events', nam
 let browser: Browser;
 let pipeline: LocalPipeline;
 let baseUrl: string;
+let http: LocalHttpServer | undefined;
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -33,7 +35,8 @@ beforeEach(async () => {
     clock: new ScaledClock(1200),
     approvals: 'email',
   });
-  baseUrl = await pipeline.serveHttp();
+  http = await serveLocalPipeline(pipeline);
+  baseUrl = http.url;
   await pipeline.putEvent(event('ecr-push-orders-api.json'));
   await pipeline.settled();
   await pipeline.putEvent(event('git-tag-orders-api-v1.4.0.json'));
@@ -41,6 +44,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await pipeline?.close({ abandon: true });
+  await http?.close();
 });
 
 /** Waits until an approval email for `region` is in the local mailbox. */

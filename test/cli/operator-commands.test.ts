@@ -1,3 +1,4 @@
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { runCli } from '../support/cli';
 import { loadEvent, sampleConfig } from '../support/fixtures';
@@ -13,6 +14,7 @@ const GOOD_EXECUTION = 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c';
 
 let pipeline: LocalPipeline;
 let url: string;
+let http: LocalHttpServer;
 let brokenExecution: string;
 
 beforeAll(async () => {
@@ -20,7 +22,8 @@ beforeAll(async () => {
     config: sampleConfig(),
     behaviours: { [BROKEN_COMMIT.slice(0, 7)]: { failsHealthCheck: true } },
   });
-  url = await pipeline.serveHttp(0);
+  http = await serveLocalPipeline(pipeline, 0);
+  url = http.url;
   await pipeline.putEvent(good);
   await pipeline.putEvent(broken);
   await pipeline.settled();
@@ -30,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline.close();
+  await http.close();
 });
 
 const cli = (...args: string[]) => runCli(...args, '--local', '--url', url);

@@ -1,5 +1,6 @@
 import { ScaledClock } from '../../shared/clock';
 import type { EcsTarget } from '../../shared/ports/deployment';
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { runCli } from '../support/cli';
 import { loadEvent, sampleConfig } from '../support/fixtures';
@@ -17,6 +18,7 @@ const RELEASE_V150 = 'release-orders-api-v1_5_0-c0ffee0d';
 
 let pipeline: LocalPipeline;
 let url: string;
+let http: LocalHttpServer | undefined;
 
 async function start(): Promise<void> {
   // 2000x: a 30-minute bake is 0.9 s; an approval's 7-day timeout is five real minutes away.
@@ -25,11 +27,13 @@ async function start(): Promise<void> {
     clock: new ScaledClock(2000),
     approvals: 'email',
   });
-  url = await pipeline.serveHttp(0);
+  http = await serveLocalPipeline(pipeline, 0);
+  url = http.url;
 }
 
 afterEach(async () => {
   await pipeline?.close({ abandon: true });
+  await http?.close();
 });
 
 const cli = (...args: string[]) => runCli(...args, '--local', '--url', url);

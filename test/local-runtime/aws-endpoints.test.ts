@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { statesOf } from '../../shared/operations/execution-view';
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { loadEvent, sampleConfig } from '../support/fixtures';
 
@@ -13,17 +14,20 @@ import { loadEvent, sampleConfig } from '../support/fixtures';
 describe('local stack AWS-compatible endpoints', () => {
   let pipeline: LocalPipeline;
   let url: string;
+  let http: LocalHttpServer;
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
   beforeAll(async () => {
     pipeline = await LocalPipeline.start({ config: sampleConfig() });
-    url = await pipeline.serveHttp(0);
+    http = await serveLocalPipeline(pipeline, 0);
+    url = http.url;
     await pipeline.putEvent(loadEvent('ecr-push-orders-api.json'));
     await pipeline.settled();
   });
 
   afterAll(async () => {
     await pipeline.close();
+    await http.close();
   });
 
   const executions = () =>

@@ -2,15 +2,18 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 
 const ROOT = join(__dirname, '..', '..');
 const COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 let pipeline: LocalPipeline;
+let http: LocalHttpServer | undefined;
 
 afterEach(async () => {
   await pipeline?.close({ abandon: true });
+  await http?.close();
 });
 
 function delivery(secret: string, tag: string): RequestInit {
@@ -38,7 +41,8 @@ describe('the GitHub webhook on the local server', () => {
   it('when a signed tag push is delivered to /webhooks/github, it starts the release the AWS endpoint would', async () => {
     // Prepare
     pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
-    const url = await pipeline.serveHttp();
+    http = await serveLocalPipeline(pipeline);
+    const { url } = http;
     await pipeline.putEvent(
       JSON.parse(readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8')),
     );
@@ -62,7 +66,8 @@ describe('the GitHub webhook on the local server', () => {
   it('when the signature was made with another secret, it answers 401 and starts nothing', async () => {
     // Prepare
     pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
-    const url = await pipeline.serveHttp();
+    http = await serveLocalPipeline(pipeline);
+    const { url } = http;
 
     // Act
     const response = await fetch(`${url}/webhooks/github`, delivery('not-the-secret', 'v1.4.0'));

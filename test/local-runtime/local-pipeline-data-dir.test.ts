@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScaledClock } from '../../shared/clock';
 import { loadConfigFile } from '../../shared/config/config.loader';
+import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { DataDirError } from '../../local-runtime/data-dir/data-dir-error';
 import type { StoredMail } from '../../local-runtime/adapters/local-mailbox';
@@ -18,13 +19,15 @@ const RELEASE = 'arn:aws:states:local:000000000000:stateMachine:release';
 
 let dataDir: string;
 const open: LocalPipeline[] = [];
+/** The HTTP side each stack is served on, when it is. */
+const servers = new Map<LocalPipeline, LocalHttpServer>();
 
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'pipeline-data-dir-'));
 });
 
 afterEach(async () => {
-  for (const pipeline of open.splice(0)) await pipeline.close({ abandon: true }).catch(() => undefined);
+  for (const pipeline of open.splice(0)) await close(pipeline).catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -40,8 +43,18 @@ async function startOn(dir: string): Promise<LocalPipeline> {
   return pipeline;
 }
 
+/** Serves a stack's HTTP side, as `pipeline local` does, and returns its URL. */
+async function serve(pipeline: LocalPipeline, port: number): Promise<string> {
+  const server = await serveLocalPipeline(pipeline, port);
+  servers.set(pipeline, server);
+  return server.url;
+}
+
+/** Closes a stack as `pipeline local` does on Ctrl-C: its HTTP side, then the pipeline. */
 async function close(pipeline: LocalPipeline): Promise<void> {
-  open.splice(open.indexOf(pipeline), 1);
+  if (open.includes(pipeline)) open.splice(open.indexOf(pipeline), 1);
+  await servers.get(pipeline)?.close();
+  servers.delete(pipeline);
   await pipeline.close({ abandon: true });
 }
 
@@ -77,7 +90,7 @@ describe('pipeline local with a data directory', () => {
   it('when restarted while a release waits for approval, it shows the same and the link mailed before the restart approves it', async () => {
     // Prepare: a release runs until it waits for prod/eu-west-1
     const first = await startOn(dataDir);
-    const url = await first.serveHttp(0);
+    const url = await serve(first, 0);
     await first.putEvent(event('ecr-push-orders-api.json'));
     await first.settled();
     await first.putEvent(event('git-tag-orders-api-v1.4.0.json'));
@@ -88,7 +101,7 @@ describe('pipeline local with a data directory', () => {
 
     // Act: a new stack on the same directory and port; the approver clicks the email from before
     const second = await startOn(dataDir);
-    const secondUrl = await second.serveHttp(Number(new URL(url).port));
+    const secondUrl = await serve(second, Number(new URL(url).port));
     second.resume();
     const executionsAfter = await getJson(`${secondUrl}/api/executions`);
     const targetsAfter = ((await getJson(`${secondUrl}/api/state`)) as { targets: unknown }).targets;
@@ -120,7 +133,7 @@ describe('pipeline local with a data directory', () => {
   it('when closed with nothing running, a new stack on the directory shows the same deployments and mail', async () => {
     // Prepare
     const first = await startOn(dataDir);
-    await first.serveHttp(0);
+    await serve(first, 0);
     await first.putEvent(event('ecr-push-orders-api.json'));
     await first.settled();
     const target = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };

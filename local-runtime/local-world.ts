@@ -1,0 +1,174 @@
+/**
+ * The AWS world the local pipeline deploys into: the local stand-ins for ECS, CloudWatch alarms, ECR and the
+ * environments' endpoints, seeded from the config, and how each version behaves in them (the knobs that
+ * show the failure paths).
+ */
+import type { Clock } from '../shared/clock';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
+import { planStages, type Stage } from '../shared/domain/stage';
+import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { LocalAlarmSource } from './adapters/local-alarm-source';
+import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
+import { LocalImageRegistry } from './adapters/local-image-registry';
+import { LocalServiceFleet } from './adapters/local-service-fleet';
+import { LOCAL_ACCOUNT } from './state-machine-definitions';
+
+/** How a version behaves locally, keyed by commit (prefix): the knobs that show the failure paths. */
+export interface VersionBehaviour {
+  /** ECS tasks never become healthy: the circuit breaker fails the deployment. */
+  failsToStart?: boolean;
+  /** The health check answers 503: smoke tests fail. */
+  failsHealthCheck?: boolean;
+  /** The environment's alarms go to ALARM while it serves: the bake fails. */
+  breachesAlarms?: boolean;
+  /** Misbehave only in these targets (cluster optional), e.g. one production region. Default: everywhere. */
+  only?: { region: string; cluster?: string }[];
+}
+
+export interface LocalWorldOptions {
+  config: PipelineConfig;
+  clock: Clock;
+  /** Behaviour per commit prefix. */
+  behaviours?: Record<string, VersionBehaviour>;
+  /** How long an ECS deployment takes, in pipeline time. Default 90 s. */
+  deploymentMs?: number;
+  /** Called once the world reacted to a finished ECS deployment (the alarms moved). */
+  onDeploymentFinished: (event: LocalDeploymentEvent) => void;
+}
+
+/** Every stage of every service, in every environment (what the local world must contain). */
+export function allStages(config: PipelineConfig): Stage[] {
+  return config.services.flatMap((service) => [
+    ...planStages(config, service.name, 'push'),
+    ...planStages(config, service.name, 'tag'),
+  ]);
+}
+
+export class LocalWorld {
+  readonly platform: LocalContainerPlatform;
+  readonly alarms: LocalAlarmSource;
+  readonly fleet: LocalServiceFleet;
+  readonly registry = new LocalImageRegistry();
+  /** The pipeline's own region: its event bus and the ECR repositories whose pushes reach its rules. */
+  readonly region: string;
+
+  constructor(private readonly options: LocalWorldOptions) {
+    const { config, clock } = options;
+    this.region = config.environments[0]?.regions[0] ?? 'eu-west-1';
+    this.alarms = new LocalAlarmSource(clock);
+    const behaviourOf = (container: ContainerView, target: EcsTarget) => this.behaviourOf(container, target);
+    this.platform = new LocalContainerPlatform({
+      clock,
+      deploymentMs: options.deploymentMs ?? 90_000,
+      behaviourOf,
+      onDeploymentFinished: (event) => {
+        this.moveAlarms(event);
+        options.onDeploymentFinished(event);
+      },
+    });
+    this.fleet = new LocalServiceFleet(this.platform, allStages(config), behaviourOf);
+  }
+
+  /** The config's services and alarms, where the restored state does not have them yet. */
+  seed(): void {
+    const { config } = this.options;
+    // The repositories exist before the first push, as they do in AWS.
+    for (const service of config.services) this.registry.createRepository(this.region, service.ecrRepository);
+    for (const stage of allStages(config)) {
+      if (!this.platform.hasService(stage))
+        this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
+      for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
+      for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
+    }
+  }
+
+  /** ECR stores the image before it announces the push: the local registry learns it the same way. */
+  recordImagePush(event: unknown): void {
+    const push = event as {
+      source?: string;
+      region?: string;
+      account?: string;
+      detail?: Record<string, unknown>;
+    };
+    const detail = push.detail ?? {};
+    if (push.source !== 'aws.ecr' || detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') return;
+    const [repository, tag, digest] = [
+      detail['repository-name'],
+      detail['image-tag'],
+      detail['image-digest'],
+    ];
+    if (
+      typeof repository === 'string' &&
+      typeof tag === 'string' &&
+      typeof digest === 'string' &&
+      push.region
+    )
+      this.registry.recordPush({
+        region: push.region,
+        repository,
+        tag,
+        digest,
+        pushedAt: this.options.clock.now(),
+        ...(typeof push.account === 'string' && { registryId: push.account }),
+      });
+  }
+
+  /** Serving a version that breaches alarms drives them into ALARM; any other version brings them back. */
+  private moveAlarms(event: LocalDeploymentEvent): void {
+    const stage = allStages(this.options.config).find(
+      (s) =>
+        s.region === event.target.region &&
+        s.cluster === event.target.cluster &&
+        s.service === event.target.service,
+    );
+    if (!stage || event.outcome !== 'COMPLETED') return;
+    const container = this.platform.serving(event.target)?.containers.find((c) => c.name === stage.container);
+    const breach = container && this.behaviourOf(container, event.target).breachesAlarms;
+    for (const name of this.alarms.matching(stage.region, stage.alarms))
+      this.alarms.set(
+        stage.region,
+        name,
+        breach ? 'ALARM' : 'OK',
+        breach ? 'Threshold Crossed: 5xx rate above 5%' : 'back to normal',
+      );
+  }
+
+  /** The behaviour of the commit a container runs (the pipeline sets PIPELINE_COMMIT on every deploy). */
+  private behaviourOf(container: ContainerView, target: EcsTarget): VersionBehaviour {
+    const commit = container.environment[DEPLOYED_ENV.commit];
+    if (!commit) return {};
+    const entry = Object.entries(this.options.behaviours ?? {}).find(([prefix]) => commit.startsWith(prefix));
+    const behaviour = entry?.[1] ?? {};
+    const where = behaviour.only;
+    if (
+      where &&
+      !where.some((w) => w.region === target.region && (!w.cluster || w.cluster === target.cluster))
+    )
+      return {};
+    return behaviour;
+  }
+}
+
+/** The `ECS Deployment State Change` event ECS puts on the default bus when a deployment finishes. */
+export function ecsDeploymentStateChange(event: LocalDeploymentEvent, now: number): unknown {
+  return {
+    version: '0',
+    id: `ecs-${event.deploymentId}-${event.outcome}`,
+    'detail-type': 'ECS Deployment State Change',
+    source: 'aws.ecs',
+    account: LOCAL_ACCOUNT,
+    time: new Date(now).toISOString(),
+    region: event.target.region,
+    resources: [
+      `arn:aws:ecs:${event.target.region}:${LOCAL_ACCOUNT}:service/${event.target.cluster}/${event.target.service}`,
+    ],
+    detail: {
+      eventType: event.outcome === 'COMPLETED' ? 'INFO' : 'ERROR',
+      eventName: event.outcome === 'COMPLETED' ? 'SERVICE_DEPLOYMENT_COMPLETED' : 'SERVICE_DEPLOYMENT_FAILED',
+      deploymentId: event.deploymentId,
+      updatedAt: new Date(now).toISOString(),
+      reason: event.reason,
+    },
+  };
+}

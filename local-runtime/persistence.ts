@@ -1,0 +1,125 @@
+/**
+ * Saving and restoring a local stack in its data directory (`pipeline local --data-dir`): everything but the
+ * DynamoDB tables (dynalite writes those itself) goes to `state.json`, at most every {@link SAVE_DELAY_MS}
+ * after a change and once more on close.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../shared/clock';
+import { logger } from '../shared/middleware/lambda-step';
+import type { LocalAlarmSource } from './adapters/local-alarm-source';
+import type { LocalContainerPlatform } from './adapters/local-container-platform';
+import type { LocalImageRegistry } from './adapters/local-image-registry';
+import type { LocalMailbox } from './adapters/local-mailbox';
+import type { DataDir } from './data-dir/data-dir';
+import { DataDirError } from './data-dir/data-dir-error';
+import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
+import type { LocalStepFunctions } from './engine';
+
+/** State is written at most this often (real milliseconds), and once more on close. */
+const SAVE_DELAY_MS = 100;
+
+/** The keys a local stack signs with: kept across restarts so links and deliveries signed before stay valid. */
+export interface LocalSecrets {
+  /** Signs the approval links of the local emails and verifies them on the local pages. */
+  linkSigningKey: Buffer;
+  /** The secret local GitHub webhook deliveries are signed with. */
+  githubWebhookSecret: string;
+}
+
+/** The saved secrets, or new ones for a stack without saved state. */
+export function localSecrets(saved?: LocalState['secrets']): LocalSecrets {
+  return {
+    linkSigningKey: saved ? Buffer.from(saved.linkSigningKey, 'base64') : randomBytes(32),
+    githubWebhookSecret: saved?.githubWebhookSecret ?? randomBytes(24).toString('base64url'),
+  };
+}
+
+/** The parts of a local stack that `state.json` holds. */
+export interface PersistedParts {
+  clock: Clock;
+  secrets: LocalSecrets;
+  engine: LocalStepFunctions;
+  platform: LocalContainerPlatform;
+  registry: LocalImageRegistry;
+  alarms: LocalAlarmSource;
+  mailbox: LocalMailbox;
+}
+
+export class LocalPersistence {
+  /** The pending save. */
+  private saveTimer?: NodeJS.Timeout;
+  private saving = true;
+
+  constructor(
+    readonly dataDir: DataDir,
+    private readonly parts: PersistedParts,
+  ) {}
+
+  /** Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens. */
+  restore(saved: LocalState): void {
+    try {
+      this.parts.engine.restore(saved.engine);
+      this.parts.platform.restore(saved.platform);
+      this.parts.registry.restore(saved.registry);
+      this.parts.alarms.restore(saved.alarms);
+      this.parts.mailbox.restore(saved.mailbox);
+    } catch (error) {
+      throw this.dataDir.damaged((error as Error).message);
+    }
+  }
+
+  /** Something changed: save soon, once for a burst of changes. */
+  scheduleSave(): void {
+    if (!this.saving || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      try {
+        this.saveNow();
+      } catch (error) {
+        // A full disk must not stop the pipeline; close() tries again and reports it.
+        logger.warn('pipeline local: could not save the state', { error: (error as Error).message });
+      }
+    }, SAVE_DELAY_MS);
+    this.saveTimer.unref();
+  }
+
+  saveNow(): void {
+    this.dataDir.writeState(this.localState());
+  }
+
+  /**
+   * Stops the scheduled saves and saves one last time.
+   * @throws DataDirError when that save fails
+   */
+  finalSave(): void {
+    this.saving = false;
+    clearTimeout(this.saveTimer);
+    try {
+      this.saveNow();
+    } catch (error) {
+      throw new DataDirError(
+        `could not save the state in ${this.dataDir.path} (${(error as Error).message}): the next start resumes from the last save`,
+      );
+    }
+  }
+
+  /** Everything but the DynamoDB tables, as `state.json` holds it. */
+  private localState(): LocalState {
+    const { clock, secrets, engine, platform, registry, alarms, mailbox } = this.parts;
+    return {
+      format: LOCAL_STATE_FORMAT,
+      version: LOCAL_STATE_VERSION,
+      savedAt: new Date().toISOString(),
+      clockNow: clock.now(),
+      secrets: {
+        linkSigningKey: secrets.linkSigningKey.toString('base64'),
+        githubWebhookSecret: secrets.githubWebhookSecret,
+      },
+      engine: engine.snapshot(),
+      platform: platform.snapshot(),
+      registry: registry.snapshot(),
+      alarms: alarms.snapshot(),
+      mailbox: mailbox.list(),
+    };
+  }
+}
