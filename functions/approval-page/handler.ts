@@ -21,7 +21,7 @@ import { systemClock, type Clock } from '../../shared/clock';
 import type { DeploymentRecordStore } from '../../shared/domain/deployment-record';
 import type { ExecutionControl } from '../../shared/domain/ports';
 import { lambdaStep, logger, metrics } from '../../shared/middleware/lambda-step';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 export interface ApprovalPageDeps {
   store: ApprovalStore;
@@ -376,9 +376,9 @@ export function approvalPageEnvironment(env?: NodeJS.ProcessEnv) {
 export const handler = lambdaStep('approval-page', () => {
   const env = approvalPageEnvironment();
   return createApprovalPage({
-    store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    store: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     executions: new StepFunctionsExecutionControl(),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
     keys: new SecretSigningKeySource(new SecretsManagerSecretSource(), env.APPROVAL_LINK_KEY_SECRET_NAME),
     ...(env.APPROVAL_BASE_URL && { baseUrl: env.APPROVAL_BASE_URL }),

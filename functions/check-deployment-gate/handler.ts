@@ -5,7 +5,7 @@ import type { DeploymentFreezes } from '../../shared/domain/deployment-gate';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkDeploymentGate } from '../../shared/use-cases/check-deployment-gate';
 import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 /** The stage's state as it stands; `gate` is the previous check's result while the stage waits. */
 const gateRunSchema = stageRunSchema.extend({
@@ -19,7 +19,7 @@ export function createCheckDeploymentGate(deps: { freezes: DeploymentFreezes; cl
 
 export const handler = lambdaStep('check-deployment-gate', () =>
   createCheckDeploymentGate({
-    freezes: new DynamoDeploymentFreezes({ tableName: pipelineTableName() }),
+    freezes: new DynamoDeploymentFreezes({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

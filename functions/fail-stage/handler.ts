@@ -26,7 +26,7 @@ import {
   stageSchema,
   triggerSchema,
 } from '../../shared/use-cases/stage-run.schema';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { awsNotifier } from '../../shared/wiring/notifier';
 
 const failure = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
@@ -116,9 +116,9 @@ async function expireApproval(
 
 export const handler = lambdaStep('fail-stage', () =>
   createFailStage({
-    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
-    approvals: new DynamoApprovalStore({ tableName: pipelineTableName() }),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
+    approvals: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
     notifications: awsNotifier(),
   }),

@@ -8,7 +8,7 @@ import type { DeploymentLocks, StageEvidenceStore } from '../../shared/domain/po
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
 import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 const completeStageSchema = stageRunSchema.extend({
   smoke: z.array(
@@ -45,9 +45,9 @@ export function createReleaseStageLock(deps: {
 
 export const handler = lambdaStep('release-stage-lock', () =>
   createReleaseStageLock({
-    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
-    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
+    evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

@@ -15,7 +15,7 @@ import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
 import { imageRefSchema, stageSchema } from '../../shared/use-cases/stage-run.schema';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { announcingApprovals } from '../../shared/notifications/approval-announcer';
 import type { Notifier } from '../../shared/notifications/ports';
 import { awsNotifier } from '../../shared/wiring/notifier';
@@ -75,10 +75,10 @@ export function createRequestApproval(deps: RequestApprovalStepDeps) {
 
 export const handler = lambdaStep('request-approval', () =>
   createRequestApproval({
-    store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    store: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     notifier: awsEmailNotifier(),
     clock: systemClock,
-    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
+    evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
     notifications: awsNotifier(),
   }),
 );

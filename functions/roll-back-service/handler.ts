@@ -4,7 +4,7 @@ import { rollBackService, type RollBackServiceDeps } from '../../shared/use-case
 import { stageRunSchema } from '../../shared/use-cases/stage-run.schema';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 // The rollback acts on the stage alone: it must work whatever state the failed step left behind.
 const rollBackSchema = stageRunSchema.pick({ executionName: true, stage: true }).extend({
@@ -19,6 +19,6 @@ export function createRollBackService(deps: RollBackServiceDeps) {
 export const handler = lambdaStep('roll-back-service', () =>
   createRollBackService({
     platform: new EcsContainerPlatform(),
-    stageRecords: new DynamoStageRecordStore({ tableName: pipelineTableName() }),
+    stageRecords: new DynamoStageRecordStore({ table: lambdaPipelineTable() }),
   }),
 );

@@ -14,7 +14,7 @@ import { mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface CloudWatchAlarmSourceOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `CloudWatchClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `CloudWatchClient` per region, shared per container. */
   clients?: ClientSource<CloudWatchClient>;
   /** The end of the history window; defaults to the wall clock. */
   clock?: Clock;
@@ -40,7 +40,7 @@ export class CloudWatchAlarmSource implements AlarmSource {
   private readonly clock: Clock;
 
   constructor(options: CloudWatchAlarmSourceOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new CloudWatchClient({ region }));
+    this.client = clientsFrom(options.clients, CloudWatchClient);
     this.clock = options.clock ?? systemClock;
   }
 

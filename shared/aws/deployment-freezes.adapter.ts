@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isInForce, type DeploymentFreeze, type DeploymentFreezes } from '../domain/deployment-gate';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
+import { PIPELINE_TABLE, queryPartition, tableOf, type PipelineTableOptions } from './pipeline-table';
 
 const PARTITION = 'FREEZES';
 
@@ -14,9 +13,12 @@ const PARTITION = 'FREEZES';
  */
 export class DynamoDeploymentFreezes implements DeploymentFreezes {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
 
-  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  constructor(options: PipelineTableOptions) {
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
   }
 
   async freeze(
@@ -27,7 +29,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: { ...keyOf(environment), freeze: stored },
         }),
       );
@@ -45,7 +47,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       const result = await this.documents.send(
         new DeleteCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Key: keyOf(environment),
           ReturnValues: 'ALL_OLD',
         }),
@@ -58,7 +60,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: {
             [PIPELINE_TABLE.partitionKey]: PARTITION,
             [PIPELINE_TABLE.sortKey]: `LIFTED#${environment}#${String(lift.at).padStart(15, '0')}`,
@@ -77,7 +79,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
   async current(environment: string, now: number): Promise<DeploymentFreeze | undefined> {
     try {
       const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.options.tableName, Key: keyOf(environment), ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: keyOf(environment), ConsistentRead: true }),
       );
       const freeze = Item?.freeze as DeploymentFreeze | undefined;
       return freeze && isInForce(freeze, now) ? freeze : undefined;
@@ -89,7 +91,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
   async list(now: number): Promise<DeploymentFreeze[]> {
     let items: Record<string, unknown>[];
     try {
-      items = await queryPartition(this.documents, this.options.tableName, {
+      items = await queryPartition(this.documents, this.tableName, {
         partition: PARTITION,
         sortKeyPrefix: 'ENV#',
       });

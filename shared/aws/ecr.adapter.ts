@@ -2,17 +2,21 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   ECRClient,
+  ImageAlreadyExistsException,
+  ImageNotFoundException,
+  ImageTagAlreadyExistsException,
   PutImageCommand,
+  RepositoryNotFoundException,
   type BatchGetImageResponse,
   type Image,
 } from '@aws-sdk/client-ecr';
 import { AwsTransientError, PipelineMisconfiguredError, ReleaseTagConflictError } from '../domain/errors';
 import type { ImageRegistry, RegistryImage } from '../releases/image-registry';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface EcrImageRegistryOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `ECRClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `ECRClient` per region, shared per container. */
   clients?: ClientSource<ECRClient>;
 }
 
@@ -63,7 +67,7 @@ export class EcrImageRegistry implements ImageRegistry {
   private readonly client: (region: string) => ECRClient;
 
   constructor(options: EcrImageRegistryOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new ECRClient({ region }));
+    this.client = clientsFrom(options.clients, ECRClient);
   }
 
   async listImages(repository: { region: string; repository: string }): Promise<RegistryImage[]> {
@@ -105,7 +109,7 @@ export class EcrImageRegistry implements ImageRegistry {
       );
       return response.imageDetails?.[0]?.imageDigest;
     } catch (error) {
-      if (awsErrorName(error) === 'ImageNotFoundException') return undefined;
+      if (isAwsError(error, ImageNotFoundException)) return undefined;
       throw mapRepositoryError(error, image, `DescribeImages of ${repository}:${tag}`);
     }
   }
@@ -132,11 +136,10 @@ export class EcrImageRegistry implements ImageRegistry {
         }),
       );
     } catch (error) {
-      const name = awsErrorName(error);
       // The tag is on this digest already (someone else added it since step 1).
-      if (name === 'ImageAlreadyExistsException') return;
+      if (isAwsError(error, ImageAlreadyExistsException)) return;
       // Immutable tags: the tag exists, on this image or another one.
-      if (name === 'ImageTagAlreadyExistsException') {
+      if (isAwsError(error, ImageTagAlreadyExistsException)) {
         const now = await this.digestOf(image);
         if (now === digest) return;
         if (now !== undefined) throw tagConflict(image, now);
@@ -189,7 +192,7 @@ function mapRepositoryError(
   image: { region: string; repository: string },
   operation: string,
 ) {
-  if (awsErrorName(error) === 'RepositoryNotFoundException')
+  if (isAwsError(error, RepositoryNotFoundException))
     return new PipelineMisconfiguredError(
       `ECR repository ${image.repository} does not exist in ${image.region}; ` +
         'check the ecrRepository of this service and the regions in pipeline.config.yml',

@@ -1,9 +1,13 @@
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  ClientException,
+  ClusterNotFoundException,
   ECSClient,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  ServiceNotActiveException,
+  ServiceNotFoundException,
   UpdateServiceCommand,
   type ContainerDefinition,
   type Deployment,
@@ -21,11 +25,11 @@ import type {
   RolloutState,
   TaskDefinitionView,
 } from '../domain/ports';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface EcsContainerPlatformOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `ECSClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `ECSClient` per region, shared per container. */
   clients?: ClientSource<ECSClient>;
 }
 
@@ -43,7 +47,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
   private readonly client: (region: string) => ECSClient;
 
   constructor(options: EcsContainerPlatformOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new ECSClient({ region }));
+    this.client = clientsFrom(options.clients, ECSClient);
   }
 
   async describeService(target: EcsTarget): Promise<EcsServiceView> {
@@ -169,7 +173,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
       return response.taskDefinition;
     } catch (error) {
       // ECS answers a task definition it cannot find with a plain ClientException.
-      if (awsErrorName(error) === 'ClientException')
+      if (isAwsError(error, ClientException))
         throw new PipelineMisconfiguredError(
           `ECS task definition ${arn} cannot be described in ${region} (${messageOf(error)}); ` +
             'it may have been deleted: register it again or point the service at an existing revision',
@@ -209,12 +213,11 @@ export class EcsContainerPlatform implements ContainerPlatform {
   }
 
   private mapTargetError(error: unknown, target: EcsTarget, operation: string): Error {
-    const name = awsErrorName(error);
-    if (name === 'ClusterNotFoundException')
+    if (isAwsError(error, ClusterNotFoundException))
       return new PipelineMisconfiguredError(
         `ECS cluster ${target.cluster} does not exist in ${target.region}; ${FIX_TARGET}`,
       );
-    if (name === 'ServiceNotFoundException' || name === 'ServiceNotActiveException')
+    if (isAwsError(error, ServiceNotFoundException, ServiceNotActiveException))
       return new PipelineMisconfiguredError(
         `ECS service ${describeTarget(target)} does not exist or is not active; ${FIX_TARGET}`,
       );

@@ -1,5 +1,7 @@
 import {
   DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
@@ -17,7 +19,7 @@ import type {
   PipelineExecutions,
   PipelineMachine,
 } from '../operations/ports';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { executionArnOf } from './step-functions.adapter';
 
 export interface PipelineExecutionsOptions {
@@ -92,7 +94,7 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
         ...(e.redriveStatusReason && { redriveStatusReason: e.redriveStatusReason }),
       };
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      if (isAwsError(error, ExecutionDoesNotExist)) return undefined;
       throw mapAwsError(error, `Step Functions DescribeExecution of ${executionArn.split(':').pop()}`);
     }
   }
@@ -139,7 +141,7 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
         alreadyExisted: false,
       };
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionAlreadyExists')
+      if (isAwsError(error, ExecutionAlreadyExists))
         return { executionArn: executionArnOf(stateMachineArn, name), alreadyExisted: true };
       throw mapAwsError(error, `Step Functions StartExecution of ${name}`);
     }

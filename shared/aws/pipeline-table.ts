@@ -1,5 +1,6 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { awsClient } from './aws-clients';
 
 /**
  * The pipeline's single DynamoDB table: every record kind shares one key schema, with the kind in the
@@ -23,6 +24,33 @@ export function ttlSeconds(epochMs: number): number {
  */
 export function pipelineDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The pipeline table as its stores use it: its name and one document client. */
+export interface PipelineTable {
+  readonly name: string;
+  readonly documents: DynamoDBDocumentClient;
+}
+
+/**
+ * The pipeline table over `client` (by default the container's DynamoDB client in the SDK's region). Build
+ * it once and hand it to every store, so that they share one document client over one DynamoDB client.
+ */
+export function pipelineTable(
+  name: string,
+  client: DynamoDBClient = awsClient(DynamoDBClient),
+): PipelineTable {
+  return { name, documents: pipelineDocumentClient(client) };
+}
+
+/**
+ * How a store is told its table: the shared {@link PipelineTable} (handlers), or a name and optionally a
+ * client (tests, the local runtime and the CLI, which point clients at dynalite or the local stack).
+ */
+export type PipelineTableOptions = { table: PipelineTable } | { tableName: string; client?: DynamoDBClient };
+
+export function tableOf(options: PipelineTableOptions): PipelineTable {
+  return 'table' in options ? options.table : pipelineTable(options.tableName, options.client);
 }
 
 /**

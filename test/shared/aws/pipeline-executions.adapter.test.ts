@@ -20,6 +20,7 @@ import {
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
 import { runCli } from '../../support/cli';
 import { rejectionOf } from '../../support/fakes';
+import { sdkError } from '../../helpers/sdk-errors';
 
 const ACCOUNT = '123456789012';
 const machine = (name: string) => `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:${name}`;
@@ -111,7 +112,7 @@ describe('StepFunctionsPipelineExecutions', () => {
     // Prepare
     sfn
       .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+      .rejects(sdkError(ExecutionDoesNotExist, { message: 'Execution Does Not Exist' }));
     sfn
       .on(DescribeExecutionCommand, { executionArn: execution(NAMES.release, 'release-orders-api-v1_4_0') })
       .resolves({
@@ -221,7 +222,7 @@ describe('StepFunctionsPipelineExecutions', () => {
     // Prepare
     sfn
       .on(RedriveExecutionCommand)
-      .rejectsOnce(new ExecutionNotRedrivable({ message: 'Execution is SUCCEEDED', $metadata: {} }))
+      .rejectsOnce(sdkError(ExecutionNotRedrivable, { message: 'Execution is SUCCEEDED' }))
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
 
     // Act
@@ -236,7 +237,7 @@ describe('StepFunctionsPipelineExecutions', () => {
 
   it('when starting a name that exists, it reports it instead of failing (a repeated command does nothing)', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(StartExecutionCommand).rejects(sdkError(ExecutionAlreadyExists, { message: 'exists' }));
 
     // Act
     const started = await executions().start('promote', 'rollback-orders-api-prod-v1_3_0', {
