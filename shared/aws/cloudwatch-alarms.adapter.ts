@@ -1,7 +1,7 @@
 import {
   CloudWatchClient,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
+  paginateDescribeAlarmHistory,
+  paginateDescribeAlarms,
   type AlarmHistoryItem,
   type AlarmType,
   type CompositeAlarm,
@@ -95,20 +95,13 @@ export class CloudWatchAlarmSource implements AlarmSource {
     filter: Pick<DescribeAlarmsCommandInput, 'AlarmNames' | 'AlarmNamePrefix'>,
   ): Promise<Alarm[]> {
     const alarms: Alarm[] = [];
-    let NextToken: string | undefined;
+    const pages = paginateDescribeAlarms(
+      { client: this.client(region), pageSize: DESCRIBE_BATCH },
+      { ...filter, AlarmTypes: ALARM_TYPES },
+    );
     try {
-      do {
-        const page = await this.client(region).send(
-          new DescribeAlarmsCommand({
-            ...filter,
-            AlarmTypes: ALARM_TYPES,
-            MaxRecords: DESCRIBE_BATCH,
-            NextToken,
-          }),
-        );
+      for await (const page of pages)
         alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
     } catch (error) {
       throw mapAwsError(error, `CloudWatch DescribeAlarms in ${region}`);
     }
@@ -117,20 +110,17 @@ export class CloudWatchAlarmSource implements AlarmSource {
 
   private async stateUpdates(region: string, since: number): Promise<AlarmHistoryItem[]> {
     const items: AlarmHistoryItem[] = [];
-    const input = {
-      AlarmTypes: ALARM_TYPES,
-      HistoryItemType: 'StateUpdate' as const,
-      StartDate: new Date(since),
-      EndDate: new Date(this.clock.now()),
-      MaxRecords: DESCRIBE_BATCH,
-    };
-    let NextToken: string | undefined;
+    const pages = paginateDescribeAlarmHistory(
+      { client: this.client(region), pageSize: DESCRIBE_BATCH },
+      {
+        AlarmTypes: ALARM_TYPES,
+        HistoryItemType: 'StateUpdate',
+        StartDate: new Date(since),
+        EndDate: new Date(this.clock.now()),
+      },
+    );
     try {
-      do {
-        const page = await this.client(region).send(new DescribeAlarmHistoryCommand({ ...input, NextToken }));
-        items.push(...(page.AlarmHistoryItems ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
+      for await (const page of pages) items.push(...(page.AlarmHistoryItems ?? []));
     } catch (error) {
       throw mapAwsError(error, `CloudWatch DescribeAlarmHistory in ${region}`);
     }

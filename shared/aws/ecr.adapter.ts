@@ -5,6 +5,7 @@ import {
   ImageAlreadyExistsException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
+  paginateDescribeImages,
   PutImageCommand,
   RepositoryNotFoundException,
   type BatchGetImageResponse,
@@ -72,32 +73,25 @@ export class EcrImageRegistry implements ImageRegistry {
 
   async listImages(repository: { region: string; repository: string }): Promise<RegistryImage[]> {
     const images: RegistryImage[] = [];
-    let nextToken: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client(repository.region).send(
-          new DescribeImagesCommand({
-            repositoryName: repository.repository,
-            maxResults: DESCRIBE_IMAGES_PAGE_SIZE,
-            ...(nextToken && { nextToken }),
-          }),
-        );
-      } catch (error) {
-        throw mapRepositoryError(error, repository, `DescribeImages of ${repository.repository}`);
-      }
-      for (const detail of page.imageDetails ?? []) {
-        // An image still being pushed has no digest or push time yet: the next sweep sees it whole.
-        if (!detail.imageDigest || !detail.imagePushedAt) continue;
-        images.push({
-          digest: detail.imageDigest,
-          tags: detail.imageTags ?? [],
-          pushedAt: detail.imagePushedAt.getTime(),
-          registryId: detail.registryId ?? '',
-        });
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const pages = paginateDescribeImages(
+      { client: this.client(repository.region), pageSize: DESCRIBE_IMAGES_PAGE_SIZE },
+      { repositoryName: repository.repository },
+    );
+    try {
+      for await (const page of pages)
+        for (const detail of page.imageDetails ?? []) {
+          // An image still being pushed has no digest or push time yet: the next sweep sees it whole.
+          if (!detail.imageDigest || !detail.imagePushedAt) continue;
+          images.push({
+            digest: detail.imageDigest,
+            tags: detail.imageTags ?? [],
+            pushedAt: detail.imagePushedAt.getTime(),
+            registryId: detail.registryId ?? '',
+          });
+        }
+    } catch (error) {
+      throw mapRepositoryError(error, repository, `DescribeImages of ${repository.repository}`);
+    }
     return images;
   }
 

@@ -5,6 +5,7 @@ import {
   ClusterNotFoundException,
   ECSClient,
   ListTaskDefinitionsCommand,
+  paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
   ServiceNotActiveException,
   ServiceNotFoundException,
@@ -185,27 +186,24 @@ export class EcsContainerPlatform implements ContainerPlatform {
   /**
    * `familyPrefix` is documented as the full family name, but behaves as a prefix in places; with DESC sort
    * a longer family (`api-worker` > `api`) would come first. So accept the first result only when its family
-   * is exactly the requested one, and otherwise walk the pages until the family appears.
+   * is exactly the requested one, and otherwise walk the remaining pages (100 a page) until the family appears.
    */
   private async newestActiveArn(region: string, family: string): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    let maxResults = 1;
+    const client = this.client(region);
+    const input = { familyPrefix: family, status: 'ACTIVE' as const, sort: 'DESC' as const };
+    const isFamily = (arn: string) => familyOf(arn) === family;
     try {
-      do {
-        const response = await this.client(region).send(
-          new ListTaskDefinitionsCommand({
-            familyPrefix: family,
-            status: 'ACTIVE',
-            sort: 'DESC',
-            maxResults,
-            nextToken,
-          }),
-        );
-        const match = (response.taskDefinitionArns ?? []).find((arn) => familyOf(arn) === family);
-        if (match) return match;
-        nextToken = response.nextToken;
-        maxResults = 100;
-      } while (nextToken);
+      const first = await client.send(new ListTaskDefinitionsCommand({ ...input, maxResults: 1 }));
+      const newest = first.taskDefinitionArns?.find(isFamily);
+      if (newest !== undefined || first.nextToken === undefined) return newest;
+      const rest = paginateListTaskDefinitions(
+        { client, pageSize: 100, startingToken: first.nextToken },
+        input,
+      );
+      for await (const page of rest) {
+        const match = page.taskDefinitionArns?.find(isFamily);
+        if (match !== undefined) return match;
+      }
       return undefined;
     } catch (error) {
       throw mapAwsError(error, `ECS ListTaskDefinitions of family ${family} in ${region}`);

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { awsClient } from './aws-clients';
 
 /**
@@ -55,8 +55,8 @@ export function tableOf(options: PipelineTableOptions): PipelineTable {
 
 /**
  * Every item of partition `partition` whose sort key starts with `sortKeyPrefix` (all of them when absent),
- * read consistently, following LastEvaluatedKey through the pages. Callers map errors (`mapAwsError`) with
- * what they were reading.
+ * read consistently, every page (the SDK's paginator follows LastEvaluatedKey). Callers map errors
+ * (`mapAwsError`) with what they were reading.
  */
 export async function queryPartition(
   documents: DynamoDBDocumentClient,
@@ -64,29 +64,24 @@ export async function queryPartition(
   query: { partition: string; sortKeyPrefix?: string; pageSize?: number },
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
   const prefixed = query.sortKeyPrefix !== undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: prefixed ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
-        ExpressionAttributeNames: {
-          '#pk': PIPELINE_TABLE.partitionKey,
-          ...(prefixed && { '#sk': PIPELINE_TABLE.sortKey }),
-        },
-        ExpressionAttributeValues: {
-          ':pk': query.partition,
-          ...(prefixed && { ':prefix': query.sortKeyPrefix }),
-        },
-        ConsistentRead: true,
-        ...(query.pageSize !== undefined && { Limit: query.pageSize }),
-        ...(start && { ExclusiveStartKey: start }),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: documents, ...(query.pageSize !== undefined && { pageSize: query.pageSize }) },
+    {
+      TableName: tableName,
+      KeyConditionExpression: prefixed ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+      ExpressionAttributeNames: {
+        '#pk': PIPELINE_TABLE.partitionKey,
+        ...(prefixed && { '#sk': PIPELINE_TABLE.sortKey }),
+      },
+      ExpressionAttributeValues: {
+        ':pk': query.partition,
+        ...(prefixed && { ':prefix': query.sortKeyPrefix }),
+      },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []));
   return items;
 }
 

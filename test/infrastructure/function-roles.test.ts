@@ -156,21 +156,32 @@ async function actionsInBundle(folder: string): Promise<string[]> {
     throw new Error(
       `${folder} requires ${unknown.join(', ')}: add its IAM prefix to IAM_PREFIX in this test`,
     );
-  if (/\b(paginate|waitUntil)[A-Z]\w+/.test(code))
-    throw new Error(`${folder} uses an SDK paginator or waiter: teach this test the command it sends`);
+  if (/\bwaitUntil[A-Z]\w+/.test(code))
+    throw new Error(`${folder} uses an SDK waiter: teach this test the command it sends`);
 
   const exportsOf = new Map<string, Record<string, unknown>>();
   for (const name of packages) exportsOf.set(name, (await import(name)) as Record<string, unknown>);
   const actions = new Set<string>();
-  for (const [, command] of code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)) {
+  // An SDK paginator (`paginateDescribeImages`) sends the command of its name (`DescribeImagesCommand`).
+  const commands = [
+    ...[...code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)].map(([, command]) => ({
+      command: command!,
+      exported: command!,
+    })),
+    ...[...code.matchAll(/\.paginate([A-Z][A-Za-z0-9]*)\b/g)].map(([, operation]) => ({
+      command: `${operation!}Command`,
+      exported: `paginate${operation!}`,
+    })),
+  ];
+  for (const { command, exported } of commands) {
     // QueryCommand is both DynamoDB's and the document client's: the same action either way.
     const candidates = packages
-      .filter((name) => typeof exportsOf.get(name)?.[command!] === 'function')
+      .filter((name) => typeof exportsOf.get(name)?.[exported] === 'function')
       .map((name) => {
         const operation =
           name === '@aws-sdk/lib-dynamodb'
-            ? DOCUMENT_CLIENT_ACTIONS[command!]
-            : command!.replace(/Command$/, '');
+            ? DOCUMENT_CLIENT_ACTIONS[command]
+            : command.replace(/Command$/, '');
         if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
         return `${IAM_PREFIX[name]}:${operation}`;
       });

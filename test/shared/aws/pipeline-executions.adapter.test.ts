@@ -5,6 +5,8 @@ import {
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  type ListExecutionsCommandInput,
+  type ListExecutionsCommandOutput,
   ListStateMachinesCommand,
   RedriveExecutionCommand,
   SFNClient,
@@ -59,9 +61,8 @@ describe('StepFunctionsPipelineExecutions', () => {
 
   it('when listing, it pages through both state machines and merges them newest first', async () => {
     // Prepare
-    sfn
-      .on(ListExecutionsCommand, { stateMachineArn: PROMOTE })
-      .resolvesOnce({
+    const pages: Record<string, ListExecutionsCommandOutput> = {
+      [`${PROMOTE} first`]: {
         executions: [
           {
             executionArn: 'p2',
@@ -72,8 +73,9 @@ describe('StepFunctionsPipelineExecutions', () => {
           },
         ],
         nextToken: 'page-2',
-      })
-      .resolvesOnce({
+        $metadata: {},
+      },
+      [`${PROMOTE} page-2`]: {
         executions: [
           {
             executionArn: 'p1',
@@ -83,17 +85,26 @@ describe('StepFunctionsPipelineExecutions', () => {
             startDate: new Date(1000),
           },
         ],
-      });
-    sfn.on(ListExecutionsCommand, { stateMachineArn: RELEASE }).resolves({
-      executions: [
-        {
-          executionArn: 'r1',
-          stateMachineArn: RELEASE,
-          name: 'r1',
-          status: 'FAILED',
-          startDate: new Date(2000),
-        },
-      ],
+        $metadata: {},
+      },
+      [`${RELEASE} first`]: {
+        executions: [
+          {
+            executionArn: 'r1',
+            stateMachineArn: RELEASE,
+            name: 'r1',
+            status: 'FAILED',
+            startDate: new Date(2000),
+          },
+        ],
+        $metadata: {},
+      },
+    };
+    // The SDK's paginator reuses one input object for every page: copy what each request asked.
+    const asked: ListExecutionsCommandInput[] = [];
+    sfn.on(ListExecutionsCommand).callsFake((input: ListExecutionsCommandInput) => {
+      asked.push({ ...input });
+      return pages[`${input.stateMachineArn} ${input.nextToken ?? 'first'}`];
     });
 
     // Act
@@ -101,7 +112,7 @@ describe('StepFunctionsPipelineExecutions', () => {
 
     // Assess
     expect(listed.map((e) => e.name)).toEqual(['p2', 'r1', 'p1']);
-    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
+    expect(asked).toEqual([
       { stateMachineArn: PROMOTE, statusFilter: 'FAILED' },
       { stateMachineArn: PROMOTE, statusFilter: 'FAILED', nextToken: 'page-2' },
       { stateMachineArn: RELEASE, statusFilter: 'FAILED' },
