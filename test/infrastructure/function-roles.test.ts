@@ -138,6 +138,9 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
 };
 
+/** What a function traced with X-Ray needs, whatever its code calls. */
+const TRACING_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 /** The shared role serverless creates; no function may use it (it only writes logs). */
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
@@ -230,8 +233,14 @@ function roleProblems(
   const statements = policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
   const logGroup = `:log-group:/aws/lambda/`;
   const granted = new Set<string>();
+  let tracesGranted = false;
   for (const statement of statements) {
     const actions = actionsOf(statement);
+    if (actions.length > 0 && actions.every((action) => TRACING_ACTIONS.includes(action))) {
+      // The Lambda runtime sends the function's X-Ray traces (tracing is Active), not its code.
+      tracesGranted = TRACING_ACTIONS.every((action) => actions.includes(action));
+      continue;
+    }
     if (actions.every((action) => action.startsWith('logs:'))) {
       // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
       const resources = JSON.stringify(asArray(statement.Resource));
@@ -241,6 +250,11 @@ function roleProblems(
     }
     for (const action of actions) granted.add(action);
   }
+  if ((fn.Properties?.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active' && !tracesGranted)
+    problems.push(
+      `${name}: it is traced with X-Ray but its role does not allow ${TRACING_ACTIONS.join(', ')}: keep ` +
+        'them in provider.iam.role.statements of serverless.yml (every function role inherits them)',
+    );
   const missing = called.filter((action) => !granted.has(action));
   const extra = [...granted].filter((action) => !called.includes(action)).sort();
   if (missing.length > 0)
