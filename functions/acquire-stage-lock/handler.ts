@@ -5,7 +5,7 @@ import type { DeploymentLocks, DeploymentRecordStore } from '../../shared/ports/
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { acquireStageLock } from '../../shared/use-cases/stage-lock';
 import { stageRunSchema } from '../../shared/domain/stage-run.schema';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 /** "Take the deployment lock": queues behind another deployment of the environment, or skips if superseded. */
 export function createAcquireStageLock(deps: {
@@ -18,8 +18,8 @@ export function createAcquireStageLock(deps: {
 
 export const handler = lambdaStep('acquire-stage-lock', () =>
   createAcquireStageLock({
-    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

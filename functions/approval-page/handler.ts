@@ -14,7 +14,7 @@ import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { originOf } from '../../shared/http/origin';
 import { httpHandler, httpRoute, type HttpResponse } from '../../shared/middleware/http-handler';
 import { metrics } from '../../shared/middleware/lambda-step';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { PAGE_HEADERS, pageRequest, pageResponse } from './page-http';
 
 export { MAX_FORM_BYTES, MAX_QUERY_CHARS, PAGE_HEADERS as SECURITY_HEADERS } from './page-http';
@@ -58,9 +58,9 @@ export function approvalPageEnvironment(env?: NodeJS.ProcessEnv) {
 export const handler = httpHandler('approval-page', () => {
   const env = approvalPageEnvironment();
   return createApprovalPage({
-    store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    store: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     executions: new StepFunctionsExecutionControl(),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
     keys: new SecretSigningKeySource(new SecretsManagerSecretSource(), env.APPROVAL_LINK_KEY_SECRET_NAME),
     ...(env.APPROVAL_BASE_URL && { baseUrl: env.APPROVAL_BASE_URL }),

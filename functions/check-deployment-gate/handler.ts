@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../shared/clock';
 import type { DeploymentFreezes } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { checkDeploymentGate } from '../../shared/use-cases/check-deployment-gate';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { checkDeploymentGateSchema } from './check-deployment-gate.schema';
 
 /** "Check the deployment gate": open, or frozen / outside the windows with when to look again. */
@@ -13,7 +13,7 @@ export function createCheckDeploymentGate(deps: { freezes: DeploymentFreezes; cl
 
 export const handler = lambdaStep('check-deployment-gate', () =>
   createCheckDeploymentGate({
-    freezes: new DynamoDeploymentFreezes({ tableName: pipelineTableName() }),
+    freezes: new DynamoDeploymentFreezes({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

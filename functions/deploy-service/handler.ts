@@ -4,7 +4,7 @@ import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
 import { systemClock } from '../../shared/clock';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 
 /** "Deploy to region": registers the digest-pinned revision and updates the ECS service. */
 export function createDeployService(deps: DeployServiceDeps) {
@@ -14,7 +14,7 @@ export function createDeployService(deps: DeployServiceDeps) {
 export const handler = lambdaStep('deploy-service', () =>
   createDeployService({
     platform: new EcsContainerPlatform(),
-    stageRecords: new DynamoStageRecordStore({ tableName: pipelineTableName() }),
+    stageRecords: new DynamoStageRecordStore({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

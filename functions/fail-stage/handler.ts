@@ -4,7 +4,7 @@ import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.ada
 import { systemClock } from '../../shared/clock';
 import { lambdaStep, logger } from '../../shared/middleware/lambda-step';
 import { stopStage, type StopStageDeps } from '../../shared/use-cases/fail-stage';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { awsNotifier } from '../../shared/wiring/notifier';
 import { failStageSchema } from './fail-stage.schema';
 
@@ -20,9 +20,9 @@ export function createFailStage(deps: Omit<StopStageDeps, 'log'>) {
 
 export const handler = lambdaStep('fail-stage', () =>
   createFailStage({
-    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
-    approvals: new DynamoApprovalStore({ tableName: pipelineTableName() }),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
+    approvals: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
     notifications: awsNotifier(),
   }),

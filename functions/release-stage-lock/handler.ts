@@ -9,7 +9,7 @@ import type {
 } from '../../shared/ports/deployment';
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { releaseStageLockSchema } from './release-stage-lock.schema';
 
 /**
@@ -28,9 +28,9 @@ export function createReleaseStageLock(deps: {
 
 export const handler = lambdaStep('release-stage-lock', () =>
   createReleaseStageLock({
-    locks: new DynamoDeploymentLocks({ tableName: pipelineTableName() }),
-    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
-    records: new DynamoDeploymentRecords({ tableName: pipelineTableName() }),
+    locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
+    evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
+    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
     clock: systemClock,
   }),
 );

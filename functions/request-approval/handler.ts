@@ -10,7 +10,7 @@ import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapte
 import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import {
   requestStageApproval,
   type RequestStageApprovalDeps,
@@ -29,10 +29,10 @@ export function createRequestApproval(deps: Omit<RequestStageApprovalDeps, 'log'
 
 export const handler = lambdaStep('request-approval', () =>
   createRequestApproval({
-    store: new DynamoApprovalStore({ tableName: pipelineTableName() }),
+    store: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     notifier: awsEmailNotifier(),
     clock: systemClock,
-    evidence: new DynamoStageEvidenceStore({ tableName: pipelineTableName() }),
+    evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
     notifications: awsNotifier(),
   }),
 );

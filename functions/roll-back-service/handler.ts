@@ -2,7 +2,7 @@ import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { rollBackService, type RollBackServiceDeps } from '../../shared/use-cases/roll-back-service';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
-import { pipelineTableName } from '../../shared/wiring/lambda-environment';
+import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { rollBackServiceSchema } from './roll-back-service.schema';
 
 /** "Roll back region": restores the revision recorded before this execution deployed. */
@@ -13,6 +13,6 @@ export function createRollBackService(deps: RollBackServiceDeps) {
 export const handler = lambdaStep('roll-back-service', () =>
   createRollBackService({
     platform: new EcsContainerPlatform(),
-    stageRecords: new DynamoStageRecordStore({ tableName: pipelineTableName() }),
+    stageRecords: new DynamoStageRecordStore({ table: lambdaPipelineTable() }),
   }),
 );

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   MAX_REFUSALS,
@@ -10,22 +10,18 @@ import {
 } from '../approvals/approval';
 import type { ApprovalStore, DecisionWrite } from '../ports/approvals';
 import { systemClock, type Clock } from '../clock';
-import { awsErrorName, mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+import { isAwsError, mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, ttlSeconds, tableOf, type PipelineTableOptions } from './pipeline-table';
 
-export interface DynamoApprovalStoreOptions {
-  tableName: string;
-  /** Defaults to a client for the Lambda's own region; tests pass one pointed at dynalite. */
-  client?: DynamoDBClient;
+export type DynamoApprovalStoreOptions = PipelineTableOptions & {
   /** Stamps the pointer's update time; defaults to the wall clock. */
   clock?: Clock;
-}
+};
 
 /** Records stay 30 days after they expire: long enough to audit who approved what. */
 const RETENTION_AFTER_EXPIRY_MS = 30 * 24 * 60 * 60 * 1000;
 
 const RECORD_SK = 'APPROVAL';
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 /**
  * Approvals in the pipeline table, two kinds of item:
@@ -47,8 +43,9 @@ export class DynamoApprovalStore implements ApprovalStore {
   private readonly clock: Clock;
 
   constructor(options: DynamoApprovalStoreOptions) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
-    this.tableName = options.tableName;
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -74,7 +71,7 @@ export class DynamoApprovalStore implements ApprovalStore {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED)
+      if (isAwsError(error, ConditionalCheckFailedException))
         throw new Error(`an approval with id ${record.approvalId} exists already; ids must be random`);
       throw mapAwsError(error, `DynamoDB PutItem of the approval ${record.approvalId}`);
     }
@@ -103,7 +100,7 @@ export class DynamoApprovalStore implements ApprovalStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isAwsError(error, ConditionalCheckFailedException)) return false;
       throw mapAwsError(error, `DynamoDB PutItem of the stage pointer of approval ${record.approvalId}`);
     }
   }
@@ -176,7 +173,7 @@ export class DynamoApprovalStore implements ApprovalStore {
       );
       return Attributes ? toRecord(Attributes) : undefined;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return undefined;
+      if (isAwsError(error, ConditionalCheckFailedException)) return undefined;
       throw mapAwsError(error, `DynamoDB UpdateItem (decision) of the approval ${approvalId}`);
     }
   }
@@ -263,7 +260,7 @@ export class DynamoApprovalStore implements ApprovalStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isAwsError(error, ConditionalCheckFailedException)) return false;
       throw mapAwsError(error, `DynamoDB UpdateItem (${what}) of the approval ${approvalId}`);
     }
   }

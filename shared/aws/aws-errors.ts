@@ -76,7 +76,7 @@ function transientKind(error: SdkErrorShape): string | undefined {
  */
 export function mapAwsError(error: unknown, context: string): Error {
   if (error instanceof AwsTransientError) return error;
-  const shaped = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const shaped = shapeOf(error);
   const kind = transientKind(shaped);
   if (kind === undefined)
     return error instanceof Error ? error : new Error(`${context} failed: ${String(error)}`);
@@ -90,9 +90,56 @@ export function mapAwsError(error: unknown, context: string): Error {
   return new AwsTransientError(`${context} ${kind} (${details.join(', ')}); safe to retry later`);
 }
 
-/** The SDK error's name (its exception type), for the few errors an adapter expects and handles. */
+/** The SDK error's name (its exception type), for messages; match errors with {@link isAwsError}. */
 export function awsErrorName(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const name = (error as { name?: unknown }).name;
   return typeof name === 'string' ? name : undefined;
+}
+
+/** An exception class as an AWS SDK v3 client package exports it (`ConditionalCheckFailedException`, …). */
+export type AwsErrorClass<E extends Error = Error> = abstract new (...args: never[]) => E;
+
+/**
+ * Whether `error` is one of the SDK exceptions `types`, by `instanceof`: each adapter passes the classes its
+ * own client package exports (`ConditionalCheckFailedException` from `@aws-sdk/client-dynamodb`,
+ * `ExecutionAlreadyExists` from `@aws-sdk/client-sfn`, …), which the SDK instantiates when it reads a modelled
+ * error. Matching by class cannot confuse two services' errors of the same name, and this module imports no
+ * client package, so that a function loads only the clients it uses (esbuild keeps every SDK `require`).
+ */
+export function isAwsError<T extends AwsErrorClass[]>(
+  error: unknown,
+  ...types: T
+): error is InstanceType<T[number]> {
+  return types.some((type) => error instanceof type);
+}
+
+/**
+ * Errors services answer with although their SDK package exports no class for them (the service does not
+ * model them): only their name tells them apart. Anything with a class goes through {@link isAwsError}.
+ */
+export const UNMODELLED_AWS_ERRORS = {
+  /** IAM refused the call; Secrets Manager and SES v2 do not model it. */
+  accessDenied: 'AccessDeniedException',
+} as const;
+
+export type UnmodelledAwsError = (typeof UNMODELLED_AWS_ERRORS)[keyof typeof UNMODELLED_AWS_ERRORS];
+
+/** Whether `error` is the unmodelled AWS error `name` (see {@link UNMODELLED_AWS_ERRORS}). */
+export function isUnmodelledAwsError(error: unknown, name: UnmodelledAwsError): boolean {
+  return awsErrorName(error) === name;
+}
+
+/** Whether AWS asked the caller to slow down (throttling names, `$retryable.throttling`, HTTP 429). */
+export function isThrottlingError(error: unknown): boolean {
+  return transientKind(shapeOf(error)) === 'throttled';
+}
+
+/** Whether a retry may succeed: throttling, a failure on AWS's side, a timeout or a dropped connection. */
+export function isTransientAwsError(error: unknown): boolean {
+  return error instanceof AwsTransientError || transientKind(shapeOf(error)) !== undefined;
+}
+
+function shapeOf(error: unknown): SdkErrorShape {
+  return (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
 }

@@ -1,7 +1,7 @@
 import {
   CloudWatchClient,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
+  paginateDescribeAlarmHistory,
+  paginateDescribeAlarms,
   type AlarmHistoryItem,
   type AlarmType,
   type CompositeAlarm,
@@ -15,7 +15,7 @@ import { mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface CloudWatchAlarmSourceOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `CloudWatchClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `CloudWatchClient` per region, shared per container. */
   clients?: ClientSource<CloudWatchClient>;
   /** The end of the history window; defaults to the wall clock. */
   clock?: Clock;
@@ -41,7 +41,7 @@ export class CloudWatchAlarmSource implements AlarmSource {
   private readonly clock: Clock;
 
   constructor(options: CloudWatchAlarmSourceOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new CloudWatchClient({ region }));
+    this.client = clientsFrom(options.clients, CloudWatchClient);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -96,20 +96,13 @@ export class CloudWatchAlarmSource implements AlarmSource {
     filter: Pick<DescribeAlarmsCommandInput, 'AlarmNames' | 'AlarmNamePrefix'>,
   ): Promise<Alarm[]> {
     const alarms: Alarm[] = [];
-    let NextToken: string | undefined;
+    const pages = paginateDescribeAlarms(
+      { client: this.client(region), pageSize: DESCRIBE_BATCH },
+      { ...filter, AlarmTypes: ALARM_TYPES },
+    );
     try {
-      do {
-        const page = await this.client(region).send(
-          new DescribeAlarmsCommand({
-            ...filter,
-            AlarmTypes: ALARM_TYPES,
-            MaxRecords: DESCRIBE_BATCH,
-            NextToken,
-          }),
-        );
+      for await (const page of pages)
         alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
     } catch (error) {
       throw mapAwsError(error, `CloudWatch DescribeAlarms in ${region}`);
     }
@@ -118,20 +111,17 @@ export class CloudWatchAlarmSource implements AlarmSource {
 
   private async stateUpdates(region: string, since: number): Promise<AlarmHistoryItem[]> {
     const items: AlarmHistoryItem[] = [];
-    const input = {
-      AlarmTypes: ALARM_TYPES,
-      HistoryItemType: 'StateUpdate' as const,
-      StartDate: new Date(since),
-      EndDate: new Date(this.clock.now()),
-      MaxRecords: DESCRIBE_BATCH,
-    };
-    let NextToken: string | undefined;
+    const pages = paginateDescribeAlarmHistory(
+      { client: this.client(region), pageSize: DESCRIBE_BATCH },
+      {
+        AlarmTypes: ALARM_TYPES,
+        HistoryItemType: 'StateUpdate',
+        StartDate: new Date(since),
+        EndDate: new Date(this.clock.now()),
+      },
+    );
     try {
-      do {
-        const page = await this.client(region).send(new DescribeAlarmHistoryCommand({ ...input, NextToken }));
-        items.push(...(page.AlarmHistoryItems ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
+      for await (const page of pages) items.push(...(page.AlarmHistoryItems ?? []));
     } catch (error) {
       throw mapAwsError(error, `CloudWatch DescribeAlarmHistory in ${region}`);
     }

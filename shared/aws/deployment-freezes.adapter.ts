@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isInForce, type DeploymentFreeze } from '../domain/deployment-gate';
 import type { DeploymentFreezes } from '../ports/deployment';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
+import { PIPELINE_TABLE, queryPartition, tableOf, type PipelineTableOptions } from './pipeline-table';
 
 const PARTITION = 'FREEZES';
 
@@ -15,9 +14,12 @@ const PARTITION = 'FREEZES';
  */
 export class DynamoDeploymentFreezes implements DeploymentFreezes {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
 
-  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  constructor(options: PipelineTableOptions) {
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
   }
 
   async freeze(
@@ -28,7 +30,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: { ...keyOf(environment), freeze: stored },
         }),
       );
@@ -46,7 +48,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       const result = await this.documents.send(
         new DeleteCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Key: keyOf(environment),
           ReturnValues: 'ALL_OLD',
         }),
@@ -59,7 +61,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: {
             [PIPELINE_TABLE.partitionKey]: PARTITION,
             [PIPELINE_TABLE.sortKey]: `LIFTED#${environment}#${String(lift.at).padStart(15, '0')}`,
@@ -78,7 +80,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
   async current(environment: string, now: number): Promise<DeploymentFreeze | undefined> {
     try {
       const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.options.tableName, Key: keyOf(environment), ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: keyOf(environment), ConsistentRead: true }),
       );
       const freeze = Item?.freeze as DeploymentFreeze | undefined;
       return freeze && isInForce(freeze, now) ? freeze : undefined;
@@ -90,7 +92,7 @@ export class DynamoDeploymentFreezes implements DeploymentFreezes {
   async list(now: number): Promise<DeploymentFreeze[]> {
     let items: Record<string, unknown>[];
     try {
-      items = await queryPartition(this.documents, this.options.tableName, {
+      items = await queryPartition(this.documents, this.tableName, {
         partition: PARTITION,
         sortKeyPrefix: 'ENV#',
       });

@@ -1,13 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentLocks, DeploymentOrder, LockKey } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient } from './pipeline-table';
+import { isAwsError, mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, tableOf, type PipelineTableOptions } from './pipeline-table';
 
-export interface DynamoDeploymentLocksOptions {
-  tableName: string;
-  client?: DynamoDBClient;
-}
+export type DynamoDeploymentLocksOptions = PipelineTableOptions;
 
 /**
  * Deployment locks in the pipeline table: one item per service and environment (`LOCK#<service>#<env>`)
@@ -17,16 +14,19 @@ export interface DynamoDeploymentLocksOptions {
  */
 export class DynamoDeploymentLocks implements DeploymentLocks {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
 
-  constructor(private readonly options: DynamoDeploymentLocksOptions) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  constructor(options: DynamoDeploymentLocksOptions) {
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
   }
 
   async acquire(key: LockKey, owner: string, leaseUntil: number, now: number) {
     try {
       const result = await this.documents.send(
         new UpdateCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Key: keyOf(key),
           UpdateExpression: 'SET #owner = :owner, #lease = :lease, #since = if_not_exists(#since, :now)',
           ConditionExpression: 'attribute_not_exists(#owner) OR #owner = :owner OR #lease < :now',
@@ -39,11 +39,11 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
       const waiting = result.Attributes?.waiting as DeploymentOrder | undefined;
       return { acquired: true as const, ...(last && { last }), ...(waiting && { waiting }) };
     } catch (error) {
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException')
+      if (!isAwsError(error, ConditionalCheckFailedException))
         throw mapAwsError(error, `DynamoDB UpdateItem of the deployment lock ${describe(key)}`);
     }
     const held = await this.documents
-      .send(new GetCommand({ TableName: this.options.tableName, Key: keyOf(key), ConsistentRead: true }))
+      .send(new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }))
       .catch((error: unknown) => {
         throw mapAwsError(error, `DynamoDB GetItem of the deployment lock ${describe(key)}`);
       });
@@ -60,7 +60,7 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
     try {
       await this.documents.send(
         new UpdateCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Key: keyOf(key),
           UpdateExpression: 'SET #waiting = :order',
           ConditionExpression: replacing ? '#waiting.#owner = :replacing' : 'attribute_not_exists(#waiting)',
@@ -70,7 +70,7 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      if (isAwsError(error, ConditionalCheckFailedException)) return false;
       throw mapAwsError(error, `DynamoDB UpdateItem of the waiting deployment of ${describe(key)}`);
     }
   }
@@ -79,7 +79,7 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
     try {
       await this.documents.send(
         new UpdateCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Key: keyOf(key),
           UpdateExpression: `REMOVE #owner, #lease, #since${deployed ? ' SET #last = :last' : ''}`,
           ConditionExpression: '#owner = :owner',
@@ -94,7 +94,7 @@ export class DynamoDeploymentLocks implements DeploymentLocks {
       );
     } catch (error) {
       // Not ours any more (released already by a retried step, or the lease expired and was taken): fine.
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return;
+      if (isAwsError(error, ConditionalCheckFailedException)) return;
       throw mapAwsError(error, `DynamoDB UpdateItem releasing the deployment lock ${describe(key)}`);
     }
   }

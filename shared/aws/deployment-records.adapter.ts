@@ -1,9 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../domain/deployment-record';
 import type { DeploymentRecordStore } from '../ports/deployment';
-import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeline-table';
+import { isAwsError, mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, queryPartition, tableOf, type PipelineTableOptions } from './pipeline-table';
 
 /**
  * Deployment records in the pipeline table, kept without TTL (they are the audit trail):
@@ -13,9 +13,12 @@ import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition } from './pipeli
  */
 export class DynamoDeploymentRecords implements DeploymentRecordStore {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
 
-  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  constructor(options: PipelineTableOptions) {
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
   }
 
   async put(record: DeploymentRecord): Promise<void> {
@@ -24,7 +27,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: {
             [PIPELINE_TABLE.partitionKey]: pk,
             [PIPELINE_TABLE.sortKey]: `RECORD#${target}#${record.execution}#${record.outcome}`,
@@ -36,7 +39,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
         await this.documents
           .send(
             new PutCommand({
-              TableName: this.options.tableName,
+              TableName: this.tableName,
               Item: {
                 [PIPELINE_TABLE.partitionKey]: pk,
                 [PIPELINE_TABLE.sortKey]: `RUNNING#${target}`,
@@ -49,7 +52,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
             }),
           )
           .catch((error: unknown) => {
-            if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+            if (!isAwsError(error, ConditionalCheckFailedException)) throw error;
           });
     } catch (error) {
       throw mapAwsError(error, `DynamoDB PutItem of the ${record.outcome} record of ${record.execution}`);
@@ -66,7 +69,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
 
   private async query(service: string, prefix: string): Promise<DeploymentRecord[]> {
     try {
-      const items = await queryPartition(this.documents, this.options.tableName, {
+      const items = await queryPartition(this.documents, this.tableName, {
         partition: partitionOf(service),
         sortKeyPrefix: prefix,
       });

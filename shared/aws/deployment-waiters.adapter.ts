@@ -1,16 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentWaiter, DeploymentWaiterStore, EcsTarget } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
+import { isAwsError, mapAwsError } from './aws-errors';
+import {
+  PIPELINE_TABLE,
+  queryPartition,
+  ttlSeconds,
+  tableOf,
+  type PipelineTableOptions,
+} from './pipeline-table';
 
-export interface DynamoDeploymentWaiterStoreOptions {
-  tableName: string;
-  /** Defaults to a client for the Lambda's own region; tests pass one pointed at dynalite. */
-  client?: DynamoDBClient;
+export type DynamoDeploymentWaiterStoreOptions = PipelineTableOptions & {
   /** Items per Query page for `list`; defaults to DynamoDB's own 1 MB pages. Tests set it to see paging. */
   pageSize?: number;
-}
+};
 
 const PARTITION = 'DEPLOYMENT_WAITER';
 
@@ -27,8 +30,9 @@ export class DynamoDeploymentWaiterStore implements DeploymentWaiterStore {
   private readonly pageSize: number | undefined;
 
   constructor(options: DynamoDeploymentWaiterStoreOptions) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
-    this.tableName = options.tableName;
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
     this.pageSize = options.pageSize;
   }
 
@@ -82,7 +86,7 @@ export class DynamoDeploymentWaiterStore implements DeploymentWaiterStore {
       );
       return Attributes ? toWaiter(Attributes) : undefined;
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return undefined;
+      if (isAwsError(error, ConditionalCheckFailedException)) return undefined;
       throw mapAwsError(error, `DynamoDB DeleteItem of the waiter for deployment ${deploymentId}`);
     }
   }

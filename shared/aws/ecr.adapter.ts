@@ -2,17 +2,22 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   ECRClient,
+  ImageAlreadyExistsException,
+  ImageNotFoundException,
+  ImageTagAlreadyExistsException,
+  paginateDescribeImages,
   PutImageCommand,
+  RepositoryNotFoundException,
   type BatchGetImageResponse,
   type Image,
 } from '@aws-sdk/client-ecr';
 import { AwsTransientError, PipelineMisconfiguredError, ReleaseTagConflictError } from '../domain/errors';
 import type { ImageRegistry, RegistryImage } from '../ports/images';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface EcrImageRegistryOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `ECRClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `ECRClient` per region, shared per container. */
   clients?: ClientSource<ECRClient>;
 }
 
@@ -63,37 +68,30 @@ export class EcrImageRegistry implements ImageRegistry {
   private readonly client: (region: string) => ECRClient;
 
   constructor(options: EcrImageRegistryOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new ECRClient({ region }));
+    this.client = clientsFrom(options.clients, ECRClient);
   }
 
   async listImages(repository: { region: string; repository: string }): Promise<RegistryImage[]> {
     const images: RegistryImage[] = [];
-    let nextToken: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client(repository.region).send(
-          new DescribeImagesCommand({
-            repositoryName: repository.repository,
-            maxResults: DESCRIBE_IMAGES_PAGE_SIZE,
-            ...(nextToken && { nextToken }),
-          }),
-        );
-      } catch (error) {
-        throw mapRepositoryError(error, repository, `DescribeImages of ${repository.repository}`);
-      }
-      for (const detail of page.imageDetails ?? []) {
-        // An image still being pushed has no digest or push time yet: the next sweep sees it whole.
-        if (!detail.imageDigest || !detail.imagePushedAt) continue;
-        images.push({
-          digest: detail.imageDigest,
-          tags: detail.imageTags ?? [],
-          pushedAt: detail.imagePushedAt.getTime(),
-          registryId: detail.registryId ?? '',
-        });
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const pages = paginateDescribeImages(
+      { client: this.client(repository.region), pageSize: DESCRIBE_IMAGES_PAGE_SIZE },
+      { repositoryName: repository.repository },
+    );
+    try {
+      for await (const page of pages)
+        for (const detail of page.imageDetails ?? []) {
+          // An image still being pushed has no digest or push time yet: the next sweep sees it whole.
+          if (!detail.imageDigest || !detail.imagePushedAt) continue;
+          images.push({
+            digest: detail.imageDigest,
+            tags: detail.imageTags ?? [],
+            pushedAt: detail.imagePushedAt.getTime(),
+            registryId: detail.registryId ?? '',
+          });
+        }
+    } catch (error) {
+      throw mapRepositoryError(error, repository, `DescribeImages of ${repository.repository}`);
+    }
     return images;
   }
 
@@ -105,7 +103,7 @@ export class EcrImageRegistry implements ImageRegistry {
       );
       return response.imageDetails?.[0]?.imageDigest;
     } catch (error) {
-      if (awsErrorName(error) === 'ImageNotFoundException') return undefined;
+      if (isAwsError(error, ImageNotFoundException)) return undefined;
       throw mapRepositoryError(error, image, `DescribeImages of ${repository}:${tag}`);
     }
   }
@@ -132,11 +130,10 @@ export class EcrImageRegistry implements ImageRegistry {
         }),
       );
     } catch (error) {
-      const name = awsErrorName(error);
       // The tag is on this digest already (someone else added it since step 1).
-      if (name === 'ImageAlreadyExistsException') return;
+      if (isAwsError(error, ImageAlreadyExistsException)) return;
       // Immutable tags: the tag exists, on this image or another one.
-      if (name === 'ImageTagAlreadyExistsException') {
+      if (isAwsError(error, ImageTagAlreadyExistsException)) {
         const now = await this.digestOf(image);
         if (now === digest) return;
         if (now !== undefined) throw tagConflict(image, now);
@@ -189,7 +186,7 @@ function mapRepositoryError(
   image: { region: string; repository: string },
   operation: string,
 ) {
-  if (awsErrorName(error) === 'RepositoryNotFoundException')
+  if (isAwsError(error, RepositoryNotFoundException))
     return new PipelineMisconfiguredError(
       `ECR repository ${image.repository} does not exist in ${image.region}; ` +
         'check the ecrRepository of this service and the regions in pipeline.config.yml',

@@ -1,9 +1,14 @@
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  ClientException,
+  ClusterNotFoundException,
   ECSClient,
   ListTaskDefinitionsCommand,
+  paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
+  ServiceNotActiveException,
+  ServiceNotFoundException,
   UpdateServiceCommand,
   type ContainerDefinition,
   type Deployment,
@@ -21,11 +26,11 @@ import type {
   RolloutState,
   TaskDefinitionView,
 } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface EcsContainerPlatformOptions {
-  /** A ready client (tests) or a per-region factory; defaults to one `ECSClient` per region, cached. */
+  /** A ready client (tests) or a per-region factory; defaults to one `ECSClient` per region, shared per container. */
   clients?: ClientSource<ECSClient>;
 }
 
@@ -43,7 +48,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
   private readonly client: (region: string) => ECSClient;
 
   constructor(options: EcsContainerPlatformOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new ECSClient({ region }));
+    this.client = clientsFrom(options.clients, ECSClient);
   }
 
   async describeService(target: EcsTarget): Promise<EcsServiceView> {
@@ -169,7 +174,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
       return response.taskDefinition;
     } catch (error) {
       // ECS answers a task definition it cannot find with a plain ClientException.
-      if (awsErrorName(error) === 'ClientException')
+      if (isAwsError(error, ClientException))
         throw new PipelineMisconfiguredError(
           `ECS task definition ${arn} cannot be described in ${region} (${messageOf(error)}); ` +
             'it may have been deleted: register it again or point the service at an existing revision',
@@ -181,27 +186,24 @@ export class EcsContainerPlatform implements ContainerPlatform {
   /**
    * `familyPrefix` is documented as the full family name, but behaves as a prefix in places; with DESC sort
    * a longer family (`api-worker` > `api`) would come first. So accept the first result only when its family
-   * is exactly the requested one, and otherwise walk the pages until the family appears.
+   * is exactly the requested one, and otherwise walk the remaining pages (100 a page) until the family appears.
    */
   private async newestActiveArn(region: string, family: string): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    let maxResults = 1;
+    const client = this.client(region);
+    const input = { familyPrefix: family, status: 'ACTIVE' as const, sort: 'DESC' as const };
+    const isFamily = (arn: string) => familyOf(arn) === family;
     try {
-      do {
-        const response = await this.client(region).send(
-          new ListTaskDefinitionsCommand({
-            familyPrefix: family,
-            status: 'ACTIVE',
-            sort: 'DESC',
-            maxResults,
-            nextToken,
-          }),
-        );
-        const match = (response.taskDefinitionArns ?? []).find((arn) => familyOf(arn) === family);
-        if (match) return match;
-        nextToken = response.nextToken;
-        maxResults = 100;
-      } while (nextToken);
+      const first = await client.send(new ListTaskDefinitionsCommand({ ...input, maxResults: 1 }));
+      const newest = first.taskDefinitionArns?.find(isFamily);
+      if (newest !== undefined || first.nextToken === undefined) return newest;
+      const rest = paginateListTaskDefinitions(
+        { client, pageSize: 100, startingToken: first.nextToken },
+        input,
+      );
+      for await (const page of rest) {
+        const match = page.taskDefinitionArns?.find(isFamily);
+        if (match !== undefined) return match;
+      }
       return undefined;
     } catch (error) {
       throw mapAwsError(error, `ECS ListTaskDefinitions of family ${family} in ${region}`);
@@ -209,12 +211,11 @@ export class EcsContainerPlatform implements ContainerPlatform {
   }
 
   private mapTargetError(error: unknown, target: EcsTarget, operation: string): Error {
-    const name = awsErrorName(error);
-    if (name === 'ClusterNotFoundException')
+    if (isAwsError(error, ClusterNotFoundException))
       return new PipelineMisconfiguredError(
         `ECS cluster ${target.cluster} does not exist in ${target.region}; ${FIX_TARGET}`,
       );
-    if (name === 'ServiceNotFoundException' || name === 'ServiceNotActiveException')
+    if (isAwsError(error, ServiceNotFoundException, ServiceNotActiveException))
       return new PipelineMisconfiguredError(
         `ECS service ${describeTarget(target)} does not exist or is not active; ${FIX_TARGET}`,
       );

@@ -7,12 +7,13 @@ import {
   tagCreatedDetailSchema,
   type TagCreatedDetail,
 } from '../git-tags/tag-created.schema';
+import { awsClient } from './aws-clients';
 import { mapAwsError } from './aws-errors';
 
 export interface EventBridgeTagEventPublisherOptions {
   /** The pipeline's event bus: its name or ARN. */
   busName: string;
-  /** A ready client (tests); by default one client in the SDK's region (AWS_REGION in Lambda). */
+  /** A ready client (tests); by default the container's client in the SDK's region (AWS_REGION in Lambda). */
   client?: EventBridgeClient;
 }
 
@@ -28,8 +29,8 @@ export class EventBridgeTagEventPublisher implements TagEventPublisher {
   constructor(options: EventBridgeTagEventPublisherOptions) {
     if (options.busName.trim() === '')
       throw new Error('EventBridgeTagEventPublisher needs an event bus name');
-    let client = options.client;
-    this.client = () => (client ??= new EventBridgeClient({}));
+    const client = options.client;
+    this.client = () => client ?? awsClient(EventBridgeClient);
     this.busName = options.busName;
   }
 

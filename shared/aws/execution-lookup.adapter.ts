@@ -1,6 +1,6 @@
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionLookup, ExecutionStatus } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 import { executionArnOf, regionOf } from './step-functions.adapter';
 
@@ -13,7 +13,7 @@ export class StepFunctionsExecutionLookup implements ExecutionLookup {
   private readonly client: (region: string) => SFNClient;
 
   constructor(options: { clients?: ClientSource<SFNClient> } = {}) {
-    this.client = clientsFrom(options.clients, (region) => new SFNClient(region ? { region } : {}));
+    this.client = clientsFrom(options.clients, SFNClient);
   }
 
   async executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined> {
@@ -24,7 +24,7 @@ export class StepFunctionsExecutionLookup implements ExecutionLookup {
       );
       return response.status;
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      if (isAwsError(error, ExecutionDoesNotExist)) return undefined;
       throw mapAwsError(error, `Step Functions DescribeExecution of ${name}`);
     }
   }

@@ -1,8 +1,10 @@
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  ListStateMachinesCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  paginateGetExecutionHistory,
+  paginateListExecutions,
+  paginateListStateMachines,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
@@ -17,7 +19,7 @@ import type {
   PipelineExecutions,
   PipelineMachine,
 } from '../ports/operations';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { executionArnOf } from './step-functions.adapter';
 
 export interface PipelineExecutionsOptions {
@@ -40,28 +42,22 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
     const machines = await this.machineArns();
     const found: ExecutionListing[] = [];
     for (const stateMachineArn of Object.values(machines)) {
-      let nextToken: string | undefined;
-      do {
-        const page = await this.call('ListExecutions', () =>
-          this.options.client.send(
-            new ListExecutionsCommand({
-              stateMachineArn,
-              ...(filter.status && { statusFilter: filter.status as ExecutionStatus }),
-              ...(nextToken && { nextToken }),
-            }),
-          ),
-        );
-        for (const e of page.executions ?? [])
-          found.push({
-            executionArn: e.executionArn ?? '',
-            stateMachineArn: e.stateMachineArn ?? stateMachineArn,
-            name: e.name ?? '',
-            status: e.status ?? 'UNKNOWN',
-            startDate: e.startDate ?? new Date(0),
-            ...(e.stopDate && { stopDate: e.stopDate }),
-          });
-        nextToken = page.nextToken;
-      } while (nextToken);
+      const pages = paginateListExecutions(
+        { client: this.options.client },
+        { stateMachineArn, ...(filter.status && { statusFilter: filter.status as ExecutionStatus }) },
+      );
+      await this.call('ListExecutions', async () => {
+        for await (const page of pages)
+          for (const e of page.executions ?? [])
+            found.push({
+              executionArn: e.executionArn ?? '',
+              stateMachineArn: e.stateMachineArn ?? stateMachineArn,
+              name: e.name ?? '',
+              status: e.status ?? 'UNKNOWN',
+              startDate: e.startDate ?? new Date(0),
+              ...(e.stopDate && { stopDate: e.stopDate }),
+            });
+      });
     }
     return found.sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
   }
@@ -92,28 +88,20 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
         ...(e.redriveStatusReason && { redriveStatusReason: e.redriveStatusReason }),
       };
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+      if (isAwsError(error, ExecutionDoesNotExist)) return undefined;
       throw mapAwsError(error, `Step Functions DescribeExecution of ${executionArn.split(':').pop()}`);
     }
   }
 
   async history(executionArn: string): Promise<ExecutionEvent[]> {
     const events: ExecutionEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.call('GetExecutionHistory', () =>
-        this.options.client.send(
-          new GetExecutionHistoryCommand({
-            executionArn,
-            includeExecutionData: true,
-            maxResults: 1000,
-            ...(nextToken && { nextToken }),
-          }),
-        ),
-      );
-      for (const event of page.events ?? []) events.push(fromSfnEvent(event));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const pages = paginateGetExecutionHistory(
+      { client: this.options.client, pageSize: 1000 },
+      { executionArn, includeExecutionData: true },
+    );
+    await this.call('GetExecutionHistory', async () => {
+      for await (const page of pages) for (const event of page.events ?? []) events.push(fromSfnEvent(event));
+    });
     return events;
   }
 
@@ -139,7 +127,7 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
         alreadyExisted: false,
       };
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionAlreadyExists')
+      if (isAwsError(error, ExecutionAlreadyExists))
         return { executionArn: executionArnOf(stateMachineArn, name), alreadyExisted: true };
       throw mapAwsError(error, `Step Functions StartExecution of ${name}`);
     }
@@ -149,15 +137,11 @@ export class StepFunctionsPipelineExecutions implements PipelineExecutions {
   private machineArns(): Promise<Record<PipelineMachine, string>> {
     this.machines ??= (async () => {
       const byName = new Map<string, string>();
-      let nextToken: string | undefined;
-      do {
-        const page = await this.call('ListStateMachines', () =>
-          this.options.client.send(new ListStateMachinesCommand({ ...(nextToken && { nextToken }) })),
-        );
-        for (const m of page.stateMachines ?? [])
-          if (m.name && m.stateMachineArn) byName.set(m.name, m.stateMachineArn);
-        nextToken = page.nextToken;
-      } while (nextToken);
+      await this.call('ListStateMachines', async () => {
+        for await (const page of paginateListStateMachines({ client: this.options.client }, {}))
+          for (const m of page.stateMachines ?? [])
+            if (m.name && m.stateMachineArn) byName.set(m.name, m.stateMachineArn);
+      });
       const arnOf = (machine: PipelineMachine): string => {
         const name = this.options.machineNames[machine];
         const arn = byName.get(name);

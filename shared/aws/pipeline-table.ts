@@ -1,5 +1,6 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { awsClient } from './aws-clients';
 
 /**
  * The pipeline's single DynamoDB table: every record kind shares one key schema, with the kind in the
@@ -25,10 +26,37 @@ export function pipelineDocumentClient(client: DynamoDBClient): DynamoDBDocument
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** The pipeline table as its stores use it: its name and one document client. */
+export interface PipelineTable {
+  readonly name: string;
+  readonly documents: DynamoDBDocumentClient;
+}
+
+/**
+ * The pipeline table over `client` (by default the container's DynamoDB client in the SDK's region). Build
+ * it once and hand it to every store, so that they share one document client over one DynamoDB client.
+ */
+export function pipelineTable(
+  name: string,
+  client: DynamoDBClient = awsClient(DynamoDBClient),
+): PipelineTable {
+  return { name, documents: pipelineDocumentClient(client) };
+}
+
+/**
+ * How a store is told its table: the shared {@link PipelineTable} (handlers), or a name and optionally a
+ * client (tests, the local runtime and the CLI, which point clients at dynalite or the local stack).
+ */
+export type PipelineTableOptions = { table: PipelineTable } | { tableName: string; client?: DynamoDBClient };
+
+export function tableOf(options: PipelineTableOptions): PipelineTable {
+  return 'table' in options ? options.table : pipelineTable(options.tableName, options.client);
+}
+
 /**
  * Every item of partition `partition` whose sort key starts with `sortKeyPrefix` (all of them when absent),
- * read consistently, following LastEvaluatedKey through the pages. Callers map errors (`mapAwsError`) with
- * what they were reading.
+ * read consistently, every page (the SDK's paginator follows LastEvaluatedKey). Callers map errors
+ * (`mapAwsError`) with what they were reading.
  */
 export async function queryPartition(
   documents: DynamoDBDocumentClient,
@@ -36,29 +64,24 @@ export async function queryPartition(
   query: { partition: string; sortKeyPrefix?: string; pageSize?: number },
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
   const prefixed = query.sortKeyPrefix !== undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: prefixed ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
-        ExpressionAttributeNames: {
-          '#pk': PIPELINE_TABLE.partitionKey,
-          ...(prefixed && { '#sk': PIPELINE_TABLE.sortKey }),
-        },
-        ExpressionAttributeValues: {
-          ':pk': query.partition,
-          ...(prefixed && { ':prefix': query.sortKeyPrefix }),
-        },
-        ConsistentRead: true,
-        ...(query.pageSize !== undefined && { Limit: query.pageSize }),
-        ...(start && { ExclusiveStartKey: start }),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: documents, ...(query.pageSize !== undefined && { pageSize: query.pageSize }) },
+    {
+      TableName: tableName,
+      KeyConditionExpression: prefixed ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+      ExpressionAttributeNames: {
+        '#pk': PIPELINE_TABLE.partitionKey,
+        ...(prefixed && { '#sk': PIPELINE_TABLE.sortKey }),
+      },
+      ExpressionAttributeValues: {
+        ':pk': query.partition,
+        ...(prefixed && { ':prefix': query.sortKeyPrefix }),
+      },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []));
   return items;
 }
 

@@ -1,3 +1,5 @@
+import { awsClients, type AwsClientClass } from './aws-clients';
+
 /**
  * One SDK client per region, created on first use and reused for the life of the Lambda container: clients
  * hold connection pools and resolved credentials, so making one per call would cost a TLS handshake and a
@@ -19,12 +21,15 @@ export function regionalClients<Client>(factory: (region: string) => Client): (r
 /** Accepts either a ready client (same client for every region, as tests usually want) or a per-region factory. */
 export type ClientSource<Client> = Client | ((region: string) => Client);
 
-/** Normalises a {@link ClientSource} into a cached per-region lookup. */
+/**
+ * Normalises a {@link ClientSource} into a cached per-region lookup; without one, the container's shared
+ * clients of `service` ({@link awsClients}), so that every adapter of a function uses the same client.
+ */
 export function clientsFrom<Client extends object>(
   source: ClientSource<Client> | undefined,
-  create: (region: string) => Client,
+  service: AwsClientClass<Client>,
 ): (region: string) => Client {
-  if (source === undefined) return regionalClients(create);
+  if (source === undefined) return awsClients(service);
   if (typeof source === 'function') return regionalClients(source as (region: string) => Client);
   return () => source;
 }

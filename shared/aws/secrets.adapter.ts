@@ -1,11 +1,24 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DecryptionFailure,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { systemClock, type Clock } from '../clock';
 import { PipelineMisconfiguredError } from '../domain/errors';
 import type { SecretSource } from '../ports/secrets';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { awsClient } from './aws-clients';
+import {
+  awsErrorName,
+  isAwsError,
+  isUnmodelledAwsError,
+  mapAwsError,
+  UNMODELLED_AWS_ERRORS,
+} from './aws-errors';
 
 export interface SecretsManagerSecretSourceOptions {
-  /** A ready client (tests); by default one client in the SDK's region (AWS_REGION in Lambda). */
+  /** A ready client (tests); by default the container's client in the SDK's region (AWS_REGION in Lambda). */
   client?: SecretsManagerClient;
   /** How long a value is reused; 5 minutes by default, so a rotated secret is picked up within that time. */
   ttlMs?: number;
@@ -15,12 +28,12 @@ export interface SecretsManagerSecretSourceOptions {
 export const SECRET_TTL_MS = 5 * 60 * 1000;
 
 /** Errors that no retry fixes: the secret is missing, deleted, or this function may not read it. */
-const MISCONFIGURED_ERRORS = new Set([
-  'ResourceNotFoundException',
-  'AccessDeniedException',
-  'InvalidRequestException',
-  'DecryptionFailure',
-]);
+function isMisconfigured(error: unknown): boolean {
+  return (
+    isAwsError(error, ResourceNotFoundException, InvalidRequestException, DecryptionFailure) ||
+    isUnmodelledAwsError(error, UNMODELLED_AWS_ERRORS.accessDenied)
+  );
+}
 
 /**
  * Reads secrets from Secrets Manager (`GetSecretValue`, the current version) and keeps each value in memory
@@ -36,8 +49,8 @@ export class SecretsManagerSecretSource implements SecretSource {
   private readonly pending = new Map<string, Promise<string>>();
 
   constructor(options: SecretsManagerSecretSourceOptions = {}) {
-    let client = options.client;
-    this.client = () => (client ??= new SecretsManagerClient({}));
+    const client = options.client;
+    this.client = () => client ?? awsClient(SecretsManagerClient);
     this.ttlMs = options.ttlMs ?? SECRET_TTL_MS;
     this.clock = options.clock ?? systemClock;
   }
@@ -59,10 +72,9 @@ export class SecretsManagerSecretSource implements SecretSource {
       const response = await this.client().send(new GetSecretValueCommand({ SecretId: name }));
       value = response.SecretString;
     } catch (error) {
-      const errorName = awsErrorName(error);
-      if (errorName !== undefined && MISCONFIGURED_ERRORS.has(errorName))
+      if (isMisconfigured(error))
         throw new PipelineMisconfiguredError(
-          `Secrets Manager GetSecretValue of ${name} failed (${errorName}): check that the secret exists and that the function may read it`,
+          `Secrets Manager GetSecretValue of ${name} failed (${awsErrorName(error)}): check that the secret exists and that the function may read it`,
         );
       throw mapAwsError(error, `Secrets Manager GetSecretValue of ${name}`);
     }

@@ -1,7 +1,26 @@
-import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import {
+  AccountSuspendedException,
+  BadRequestException,
+  LimitExceededException,
+  MailFromDomainNotVerifiedException,
+  MessageRejected,
+  NotFoundException,
+  SendEmailCommand,
+  SendingPausedException,
+  SESv2Client,
+  type SendEmailCommandInput,
+} from '@aws-sdk/client-sesv2';
 import type { MailMessage, Mailer } from '../ports/approvals';
 import { AwsTransientError, PipelineMisconfiguredError } from '../domain/errors';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import {
+  awsErrorName,
+  isAwsError,
+  isUnmodelledAwsError,
+  mapAwsError,
+  UNMODELLED_AWS_ERRORS,
+  type AwsErrorClass,
+  type UnmodelledAwsError,
+} from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface SesMailerOptions {
@@ -16,23 +35,35 @@ export interface SesMailerOptions {
 }
 
 /** SES answers that no retry fixes, with what the operator should check. */
-const MISCONFIGURED: Record<string, string> = {
-  MessageRejected:
+const MISCONFIGURED: [AwsErrorClass | UnmodelledAwsError, string][] = [
+  [
+    MessageRejected,
     'SES rejected the message: check that the sender identity is verified and, while the account is in the ' +
-    'SES sandbox, that every approver address is verified too (or request production access)',
-  MailFromDomainNotVerifiedException:
+      'SES sandbox, that every approver address is verified too (or request production access)',
+  ],
+  [
+    MailFromDomainNotVerifiedException,
     "the sender identity's custom MAIL FROM domain is not verified: fix its MX and SPF records in DNS or " +
-    'turn off the custom MAIL FROM domain of the identity',
-  AccountSuspendedException: 'the SES account may not send email: see the SES console (account dashboard)',
-  SendingPausedException:
+      'turn off the custom MAIL FROM domain of the identity',
+  ],
+  [AccountSuspendedException, 'the SES account may not send email: see the SES console (account dashboard)'],
+  [
+    SendingPausedException,
     'sending is paused for the account or the configuration set: resume it in the SES console',
-  NotFoundException:
+  ],
+  [
+    NotFoundException,
     'the configuration set or the sender identity does not exist in this region: check the mailer settings',
-  BadRequestException:
+  ],
+  [
+    BadRequestException,
     'SES refused the request: check the sender and approver addresses and the configuration set name',
-  AccessDeniedException:
+  ],
+  [
+    UNMODELLED_AWS_ERRORS.accessDenied,
     'the function may not send from this identity: allow ses:SendEmail on the identity (and configuration set)',
-};
+  ],
+];
 
 /**
  * Sends the approval emails through SES v2 `SendEmail`, simple content (SES builds the MIME message): subject,
@@ -43,9 +74,7 @@ export class SesMailer implements Mailer {
   private readonly client: () => SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    const clients = clientsFrom(options.clients, (region) =>
-      region === '' ? new SESv2Client({}) : new SESv2Client({ region }),
-    );
+    const clients = clientsFrom(options.clients, SESv2Client);
     this.client = () => clients(options.region ?? '');
   }
 
@@ -81,10 +110,12 @@ export function mapSesError(error: unknown, context: string): Error {
   const details = [name, requestId !== undefined ? `request id ${requestId}` : undefined]
     .filter((d) => d !== undefined)
     .join(', ');
-  if (name !== undefined && Object.hasOwn(MISCONFIGURED, name))
-    return new PipelineMisconfiguredError(`${context} failed (${details}): ${MISCONFIGURED[name]}`);
+  const fix = MISCONFIGURED.find(([kind]) =>
+    typeof kind === 'string' ? isUnmodelledAwsError(error, kind) : isAwsError(error, kind),
+  )?.[1];
+  if (fix !== undefined) return new PipelineMisconfiguredError(`${context} failed (${details}): ${fix}`);
   // SES reports an exceeded sending rate or daily quota this way; ECS-style hard quotas do not apply here.
-  if (name === 'LimitExceededException')
+  if (isAwsError(error, LimitExceededException))
     return new AwsTransientError(
       `${context} hit the SES sending quota (${details}); safe to retry later, or raise the quota`,
     );

@@ -1,11 +1,12 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification } from '../notifications/notification';
 import type { Notifier } from '../ports/notifications';
+import { awsClient } from './aws-clients';
 import { mapAwsError } from './aws-errors';
 
 export interface SnsNotifierOptions {
   topicArn: string;
-  /** A ready client (tests); by default one client in the topic's region. */
+  /** A ready client (tests); by default the container's client in the topic's region. */
   client?: SNSClient;
 }
 
@@ -19,8 +20,8 @@ export class SnsNotifier implements Notifier {
   private readonly client: () => SNSClient;
 
   constructor(private readonly options: SnsNotifierOptions) {
-    let client = options.client;
-    this.client = () => (client ??= new SNSClient({ region: options.topicArn.split(':')[3] }));
+    const client = options.client;
+    this.client = () => client ?? awsClient(SNSClient, options.topicArn.split(':')[3] ?? '');
   }
 
   async publish(notification: Notification): Promise<void> {

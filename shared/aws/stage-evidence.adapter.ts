@@ -1,8 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StageEvidence, StageEvidenceStore } from '../ports/deployment';
 import { mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, queryPartition, ttlSeconds } from './pipeline-table';
+import {
+  PIPELINE_TABLE,
+  queryPartition,
+  ttlSeconds,
+  tableOf,
+  type PipelineTableOptions,
+} from './pipeline-table';
 
 const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -13,16 +18,19 @@ const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
  */
 export class DynamoStageEvidenceStore implements StageEvidenceStore {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
 
-  constructor(private readonly options: { tableName: string; client?: DynamoDBClient }) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
+  constructor(options: PipelineTableOptions) {
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
   }
 
   async record(executionName: string, evidence: StageEvidence): Promise<void> {
     try {
       await this.documents.send(
         new PutCommand({
-          TableName: this.options.tableName,
+          TableName: this.tableName,
           Item: {
             [PIPELINE_TABLE.partitionKey]: `STAGE#${executionName}`,
             [PIPELINE_TABLE.sortKey]: `EVIDENCE#${evidence.environment}#${evidence.region}`,
@@ -38,7 +46,7 @@ export class DynamoStageEvidenceStore implements StageEvidenceStore {
 
   async list(executionName: string): Promise<StageEvidence[]> {
     try {
-      const items = await queryPartition(this.documents, this.options.tableName, {
+      const items = await queryPartition(this.documents, this.tableName, {
         partition: `STAGE#${executionName}`,
         sortKeyPrefix: 'EVIDENCE#',
       });

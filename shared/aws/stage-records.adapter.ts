@@ -1,17 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../clock';
 import type { StageKey, StageRecordStore } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
-import { PIPELINE_TABLE, pipelineDocumentClient, ttlSeconds } from './pipeline-table';
+import { isAwsError, mapAwsError } from './aws-errors';
+import { PIPELINE_TABLE, ttlSeconds, tableOf, type PipelineTableOptions } from './pipeline-table';
 
-export interface DynamoStageRecordStoreOptions {
-  tableName: string;
-  /** Defaults to a client for the Lambda's own region; tests pass one pointed at dynalite. */
-  client?: DynamoDBClient;
+export type DynamoStageRecordStoreOptions = PipelineTableOptions & {
   /** Stamps the TTL; defaults to the wall clock. */
   clock?: Clock;
-}
+};
 
 /** Long enough to roll back after the slowest promotion wave and to investigate it afterwards. */
 const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
@@ -28,8 +25,9 @@ export class DynamoStageRecordStore implements StageRecordStore {
   private readonly clock: Clock;
 
   constructor(options: DynamoStageRecordStoreOptions) {
-    this.documents = pipelineDocumentClient(options.client ?? new DynamoDBClient({}));
-    this.tableName = options.tableName;
+    const table = tableOf(options);
+    this.documents = table.documents;
+    this.tableName = table.name;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -51,7 +49,7 @@ export class DynamoStageRecordStore implements StageRecordStore {
       );
       return previousTaskDefinitionArn;
     } catch (error) {
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException')
+      if (!isAwsError(error, ConditionalCheckFailedException))
         throw mapAwsError(error, `DynamoDB PutItem of the stage record ${describe(key)}`);
     }
     const stored = await this.previousRevision(key);

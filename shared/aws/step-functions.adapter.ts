@@ -1,11 +1,14 @@
 import {
+  ExecutionAlreadyExists,
   SFNClient,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { ExecutionControl } from '../ports/deployment';
-import { awsErrorName, mapAwsError } from './aws-errors';
+import { isAwsError, mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface StepFunctionsExecutionControlOptions {
@@ -21,8 +24,6 @@ export interface StepFunctionsExecutionControlOptions {
 /** Step Functions limits on SendTaskFailure. */
 const MAX_ERROR_LENGTH = 256;
 const MAX_CAUSE_LENGTH = 32768;
-/** The callback's task no longer waits: it timed out, was answered already, or its execution ended. */
-const GONE_TASK_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut']);
 
 /**
  * Starts executions and answers task-token callbacks. Starting is idempotent by execution name: a name that
@@ -37,7 +38,7 @@ export class StepFunctionsExecutionControl implements ExecutionControl {
   private readonly callbackRegion: string;
 
   constructor(options: StepFunctionsExecutionControlOptions = {}) {
-    this.client = clientsFrom(options.clients, (region) => new SFNClient(region ? { region } : {}));
+    this.client = clientsFrom(options.clients, SFNClient);
     this.callbackRegion = options.region ?? '';
   }
 
@@ -59,7 +60,7 @@ export class StepFunctionsExecutionControl implements ExecutionControl {
         alreadyExisted: false,
       };
     } catch (error) {
-      if (awsErrorName(error) === 'ExecutionAlreadyExists')
+      if (isAwsError(error, ExecutionAlreadyExists))
         return { executionArn: executionArnOf(request.stateMachineArn, request.name), alreadyExisted: true };
       throw mapAwsError(error, `Step Functions StartExecution of ${request.name}`);
     }
@@ -95,7 +96,8 @@ export class StepFunctionsExecutionControl implements ExecutionControl {
       await this.client(this.callbackRegion).send(command as SendTaskSuccessCommand);
       return true;
     } catch (error) {
-      if (GONE_TASK_ERRORS.has(awsErrorName(error) ?? '')) return false;
+      // The task no longer waits: it timed out, was answered already, or its execution ended.
+      if (isAwsError(error, TaskDoesNotExist, TaskTimedOut)) return false;
       throw withoutToken(mapAwsError(error, `Step Functions ${operation}`), taskToken);
     }
   }

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ZodError } from 'zod';
@@ -13,6 +15,17 @@ export const SERVICE_NAME = 'ecs-promotion-pipeline';
 /** One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment. */
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceName: SERVICE_NAME });
+/**
+ * X-Ray tracing of every step (the function's tracing mode is Active in serverless.yml). Powertools turns it
+ * off outside a Lambda execution environment and when POWERTOOLS_TRACE_ENABLED is `false`, which the local
+ * runtime and the tests set: then it neither patches HTTP nor sends anything to an X-Ray daemon.
+ */
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+
+export interface LambdaStepOptions {
+  /** The tracer to record the step with; the module's own by default (tests pass one of their own). */
+  tracer?: Tracer;
+}
 
 /** An error's name and message for a log line (never its stack, never the error object itself). */
 export function errorFields(error: unknown): { errorName: string; errorMessage: string } {
@@ -24,25 +37,33 @@ export function errorFields(error: unknown): { errorName: string; errorMessage: 
 export type StepFunction<E, R> = (event: E) => Promise<R>;
 
 /**
- * Wraps a step in the middleware every function stacks the same way: Powertools logger with the Lambda
- * context, correlation keys (execution, service, version, environment, region) taken from the event,
- * metrics, and error mapping. `init` builds the step with its adapters once per container, on the first
- * invocation, so importing a handler never touches AWS or the environment.
+ * Wraps a step in the middleware every function stacks the same way: a Powertools tracer subsegment for
+ * the handler (cold start and service annotated; the response is not recorded, it may hold task tokens),
+ * Powertools logger with the Lambda context, correlation keys (execution, service, version, environment,
+ * region) taken from the event for the logs and as trace annotations, metrics, and error mapping. `init`
+ * builds the step with its adapters once per container, on the first invocation, so importing a handler
+ * never touches AWS or the environment.
  */
-export function lambdaStep<E, R>(name: string, init: () => StepFunction<E, R>) {
+export function lambdaStep<E, R>(
+  name: string,
+  init: () => StepFunction<E, R>,
+  options: LambdaStepOptions = {},
+) {
+  const stepTracer = options.tracer ?? tracer;
   let step: StepFunction<E, R> | undefined;
   return middy(async (event: E, _context: Context): Promise<R> => {
     step ??= init();
     return step(event);
   })
+    .use(captureLambdaHandler(stepTracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(correlationKeys())
+    .use(correlationKeys(name, stepTracer))
     .use(errorMapping(name));
 }
 
-/** Adds the keys an operator searches logs by, when the event carries them. */
-function correlationKeys(): MiddlewareObj {
+/** Adds the keys an operator searches logs and traces by, when the event carries them. */
+function correlationKeys(step: string, stepTracer: Tracer): MiddlewareObj {
   return {
     before: (request) => {
       const event = (request.event ?? {}) as Record<string, unknown>;
@@ -54,7 +75,13 @@ function correlationKeys(): MiddlewareObj {
         environment: stage.environment,
         region: stage.region,
       };
-      logger.appendKeys(Object.fromEntries(Object.entries(keys).filter(([, v]) => typeof v === 'string')));
+      const present = Object.entries(keys).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      );
+      logger.appendKeys(Object.fromEntries(present));
+      // Annotations are indexed by X-Ray: "every trace of this execution" is one filter expression.
+      stepTracer.putAnnotation('step', step);
+      for (const [key, value] of present) stepTracer.putAnnotation(key, value);
     },
   };
 }

@@ -138,6 +138,9 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
 };
 
+/** What a function traced with X-Ray needs, whatever its code calls. */
+const TRACING_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 /** The shared role serverless creates; no function may use it (it only writes logs). */
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
@@ -156,21 +159,32 @@ async function actionsInBundle(folder: string): Promise<string[]> {
     throw new Error(
       `${folder} requires ${unknown.join(', ')}: add its IAM prefix to IAM_PREFIX in this test`,
     );
-  if (/\b(paginate|waitUntil)[A-Z]\w+/.test(code))
-    throw new Error(`${folder} uses an SDK paginator or waiter: teach this test the command it sends`);
+  if (/\bwaitUntil[A-Z]\w+/.test(code))
+    throw new Error(`${folder} uses an SDK waiter: teach this test the command it sends`);
 
   const exportsOf = new Map<string, Record<string, unknown>>();
   for (const name of packages) exportsOf.set(name, (await import(name)) as Record<string, unknown>);
   const actions = new Set<string>();
-  for (const [, command] of code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)) {
+  // An SDK paginator (`paginateDescribeImages`) sends the command of its name (`DescribeImagesCommand`).
+  const commands = [
+    ...[...code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)].map(([, command]) => ({
+      command: command!,
+      exported: command!,
+    })),
+    ...[...code.matchAll(/\.paginate([A-Z][A-Za-z0-9]*)\b/g)].map(([, operation]) => ({
+      command: `${operation!}Command`,
+      exported: `paginate${operation!}`,
+    })),
+  ];
+  for (const { command, exported } of commands) {
     // QueryCommand is both DynamoDB's and the document client's: the same action either way.
     const candidates = packages
-      .filter((name) => typeof exportsOf.get(name)?.[command!] === 'function')
+      .filter((name) => typeof exportsOf.get(name)?.[exported] === 'function')
       .map((name) => {
         const operation =
           name === '@aws-sdk/lib-dynamodb'
-            ? DOCUMENT_CLIENT_ACTIONS[command!]
-            : command!.replace(/Command$/, '');
+            ? DOCUMENT_CLIENT_ACTIONS[command]
+            : command.replace(/Command$/, '');
         if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
         return `${IAM_PREFIX[name]}:${operation}`;
       });
@@ -219,8 +233,14 @@ function roleProblems(
   const statements = policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
   const logGroup = `:log-group:/aws/lambda/`;
   const granted = new Set<string>();
+  let tracesGranted = false;
   for (const statement of statements) {
     const actions = actionsOf(statement);
+    if (actions.length > 0 && actions.every((action) => TRACING_ACTIONS.includes(action))) {
+      // The Lambda runtime sends the function's X-Ray traces (tracing is Active), not its code.
+      tracesGranted = TRACING_ACTIONS.every((action) => actions.includes(action));
+      continue;
+    }
     if (actions.every((action) => action.startsWith('logs:'))) {
       // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
       const resources = JSON.stringify(asArray(statement.Resource));
@@ -230,6 +250,11 @@ function roleProblems(
     }
     for (const action of actions) granted.add(action);
   }
+  if ((fn.Properties?.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active' && !tracesGranted)
+    problems.push(
+      `${name}: it is traced with X-Ray but its role does not allow ${TRACING_ACTIONS.join(', ')}: keep ` +
+        'them in provider.iam.role.statements of serverless.yml (every function role inherits them)',
+    );
   const missing = called.filter((action) => !granted.has(action));
   const extra = [...granted].filter((action) => !called.includes(action)).sort();
   if (missing.length > 0)

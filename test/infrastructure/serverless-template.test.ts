@@ -34,6 +34,8 @@ const ALLOWED_ON_ANY_RESOURCE: Record<string, string> = {
   'states:SendTaskSuccess': 'acts on a task token, not an ARN: the action has no resource type',
   'states:SendTaskFailure': 'acts on a task token, not an ARN: the action has no resource type',
   'states:SendTaskHeartbeat': 'acts on a task token, not an ARN: the action has no resource type',
+  'xray:PutTraceSegments': "X-Ray defines no resource type: the runtime sends the traced functions' segments",
+  'xray:PutTelemetryRecords': 'X-Ray defines no resource type: the runtime sends the daemon telemetry',
   // The serverless-step-functions plugin generates the state machine role with lambda:InvokeFunction on
   // the functions' ARNs only. It would add logs:CreateLogDelivery & co. on "*" (CloudWatch Logs vended
   // delivery has no resource type) only if `loggingConfig` were set, which serverless.yml does not do:

@@ -3,27 +3,28 @@ import {
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
 import { ClientException, ECSServiceException, ServerException } from '@aws-sdk/client-ecs';
-import { mapAwsError } from '../../../shared/aws/aws-errors';
+import {
+  isAwsError,
+  isThrottlingError,
+  isTransientAwsError,
+  isUnmodelledAwsError,
+  mapAwsError,
+  UNMODELLED_AWS_ERRORS,
+} from '../../../shared/aws/aws-errors';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import { networkError, sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 function serviceError(
   name: string,
   httpStatusCode: number,
   extra: Record<string, unknown> = {},
 ): ECSServiceException {
-  return Object.assign(
-    new ECSServiceException({
-      name,
-      $fault: httpStatusCode >= 500 ? 'server' : 'client',
-      $metadata: { httpStatusCode, requestId: 'req-123' },
-      message: `${name} happened`,
-    }),
-    extra,
-  );
-}
-
-function networkError(code: string): Error {
-  return Object.assign(new Error(`socket hang up (${code})`), { code });
+  const error = unmodelledSdkError(ECSServiceException, name, {
+    status: httpStatusCode,
+    requestId: 'req-123',
+    message: `${name} happened`,
+  });
+  return Object.assign(error, extra);
 }
 
 describe('mapAwsError', () => {
@@ -126,5 +127,54 @@ describe('mapAwsError', () => {
 
     // Assess
     expect(mapped.message).not.toContain('AQCE-secret');
+  });
+});
+
+describe('isAwsError', () => {
+  it('when the error is an instance of one of the SDK classes, it matches', () => {
+    // Prepare
+    const error = sdkError(ConditionalCheckFailedException);
+
+    // Act / Assess
+    expect(isAwsError(error, ConditionalCheckFailedException)).toBe(true);
+    expect(isAwsError(error, ClientException, ConditionalCheckFailedException)).toBe(true);
+  });
+
+  it('when another error merely carries the same name, it does not match', () => {
+    // Prepare
+    const lookalike = Object.assign(new Error('condition'), { name: 'ConditionalCheckFailedException' });
+    const otherService = unmodelledSdkError(ECSServiceException, 'ConditionalCheckFailedException');
+
+    // Act / Assess
+    expect(isAwsError(lookalike, ConditionalCheckFailedException)).toBe(false);
+    expect(isAwsError(otherService, ConditionalCheckFailedException)).toBe(false);
+    expect(isAwsError(undefined, ConditionalCheckFailedException)).toBe(false);
+  });
+});
+
+describe('isUnmodelledAwsError', () => {
+  it('when a service answers an error its SDK does not model, it matches by name', () => {
+    // Prepare
+    const denied = unmodelledSdkError(ECSServiceException, 'AccessDeniedException');
+
+    // Act / Assess
+    expect(isUnmodelledAwsError(denied, UNMODELLED_AWS_ERRORS.accessDenied)).toBe(true);
+    expect(isUnmodelledAwsError(sdkError(ClientException), UNMODELLED_AWS_ERRORS.accessDenied)).toBe(false);
+  });
+});
+
+describe('isThrottlingError and isTransientAwsError', () => {
+  it.each([
+    ['throttling by name', serviceError('ThrottlingException', 400), true, true],
+    ['HTTP 429', serviceError('UnknownError', 429), true, true],
+    ['a 5xx', sdkError(ServerException, { status: 500 }), false, true],
+    ['a dropped connection', networkError('ECONNRESET'), false, true],
+    ['an AwsTransientError', new AwsTransientError('throttled'), false, true],
+    ['a condition that failed', sdkError(ConditionalCheckFailedException), false, false],
+    ['a client error', sdkError(ClientException), false, false],
+  ])('when the error is %s, it classifies it', (_, error, throttled, transient) => {
+    // Act / Assess
+    expect(isThrottlingError(error)).toBe(throttled);
+    expect(isTransientAwsError(error)).toBe(transient);
   });
 });

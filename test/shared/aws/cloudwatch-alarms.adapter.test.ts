@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarmSource } from '../../../shared/aws/cloudwatch-alarms.adapter';
 import { ManualClock } from '../../../shared/clock';
 import { AwsTransientError } from '../../../shared/domain/errors';
+import { unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const REGION = 'eu-west-1';
 const BAKE_START = Date.UTC(2026, 0, 1, 12, 0);
@@ -236,14 +237,9 @@ describe('CloudWatchAlarmSource', () => {
 
     it('when CloudWatch throttles, it throws AwsTransientError', async () => {
       // Prepare
-      cloudWatch.on(DescribeAlarmHistoryCommand).rejects(
-        new CloudWatchServiceException({
-          name: 'Throttling',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Rate exceeded',
-        }),
-      );
+      cloudWatch
+        .on(DescribeAlarmHistoryCommand)
+        .rejects(unmodelledSdkError(CloudWatchServiceException, 'Throttling', { message: 'Rate exceeded' }));
 
       // Act
       const result = source.breaches(REGION, { names: ['api-5xx'], prefixes: [] }, BAKE_START);

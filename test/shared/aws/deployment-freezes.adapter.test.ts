@@ -5,6 +5,7 @@ import { DynamoDeploymentFreezes } from '../../../shared/aws/deployment-freezes.
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { AwsTransientError } from '../../../shared/domain/errors';
 import { startDynalite, type LocalDynamo } from './dynalite';
+import { sdkError } from '../../helpers/sdk-errors';
 
 const TABLE = 'pipeline-test';
 const AT = Date.UTC(2026, 0, 9, 11);
@@ -100,8 +101,7 @@ describe('DynamoDeploymentFreezes (mocked SDK)', () => {
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   const freezes = new DynamoDeploymentFreezes({ tableName: 'pipeline', client });
-  const throttled = () =>
-    new ProvisionedThroughputExceededException({ $metadata: { httpStatusCode: 400 }, message: 'slow down' });
+  const throttled = () => sdkError(ProvisionedThroughputExceededException, { message: 'slow down' });
 
   beforeEach(() => documents.reset());
   afterAll(() => documents.restore());

@@ -113,15 +113,24 @@ describe('DynamoDeploymentWaiterStore (dynalite)', () => {
     const paged = new DynamoDeploymentWaiterStore({ tableName, client: dynamo.client, pageSize: 2 });
     const ids = ['ecs-svc/1', 'ecs-svc/2', 'ecs-svc/3', 'ecs-svc/4', 'ecs-svc/5'];
     for (const id of ids) await paged.put(waiter(id));
-    const send = jest.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    // The SDK's paginator reuses one input object for every page: copy what each request asked.
+    const startKeys: unknown[] = [];
+    const send = DynamoDBDocumentClient.prototype.send;
+    const spy = jest.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (
+      this: DynamoDBDocumentClient,
+      ...args: unknown[]
+    ) {
+      const [command] = args;
+      if (command instanceof QueryCommand) startKeys.push(structuredClone(command.input.ExclusiveStartKey));
+      return (send as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } as typeof send);
 
     // Act
     const listed = await paged.list();
 
     // Assess
-    const queries = send.mock.calls.map(([command]) => command).filter((c) => c instanceof QueryCommand);
-    send.mockRestore();
-    expect(queries.map((q) => (q as QueryCommand).input.ExclusiveStartKey)).toEqual([
+    spy.mockRestore();
+    expect(startKeys).toEqual([
       undefined,
       { pk: 'DEPLOYMENT_WAITER', sk: 'ecs-svc/2' },
       { pk: 'DEPLOYMENT_WAITER', sk: 'ecs-svc/4' },

@@ -20,6 +20,7 @@ import {
   PipelineMisconfiguredError,
   ReleaseTagConflictError,
 } from '../../../shared/domain/errors';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const REGION = 'eu-west-1';
 const REPOSITORY = 'orders-api';
@@ -29,24 +30,20 @@ const MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE, manifests: [] });
 const RELEASE = { region: REGION, repository: REPOSITORY, digest: DIGEST, tag: 'v1.4.0' };
 
-const metadata = { httpStatusCode: 400, requestId: 'req-1' };
-
 function throttling(): ECRServiceException {
-  return new ECRServiceException({
-    name: 'ThrottlingException',
-    $fault: 'client',
-    $metadata: metadata,
+  return unmodelledSdkError(ECRServiceException, 'ThrottlingException', {
+    requestId: 'req-1',
     message: 'Rate exceeded',
   });
 }
 
 const imageNotFound = () =>
-  new ImageNotFoundException({
-    $metadata: metadata,
+  sdkError(ImageNotFoundException, {
+    requestId: 'req-1',
     message: "The image with imageId {imageTag:'v1.4.0'} does not exist",
   });
 const repositoryNotFound = () =>
-  new RepositoryNotFoundException({ $metadata: metadata, message: 'The repository does not exist' });
+  sdkError(RepositoryNotFoundException, { requestId: 'req-1', message: 'The repository does not exist' });
 
 describe('EcrImageRegistry', () => {
   const ecr = mockClient(ECRClient);
@@ -284,7 +281,9 @@ describe('EcrImageRegistry', () => {
       newTag();
       ecr
         .on(PutImageCommand)
-        .rejects(new ImageAlreadyExistsException({ $metadata: metadata, message: 'Image already exists' }));
+        .rejects(
+          sdkError(ImageAlreadyExistsException, { requestId: 'req-1', message: 'Image already exists' }),
+        );
 
       // Act
       const result = registry.addTag(RELEASE);
@@ -302,7 +301,9 @@ describe('EcrImageRegistry', () => {
         .resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.4.0'] }] });
       ecr
         .on(PutImageCommand)
-        .rejects(new ImageTagAlreadyExistsException({ $metadata: metadata, message: 'Tag is immutable' }));
+        .rejects(
+          sdkError(ImageTagAlreadyExistsException, { requestId: 'req-1', message: 'Tag is immutable' }),
+        );
 
       // Act
       const result = registry.addTag(RELEASE);
@@ -321,7 +322,9 @@ describe('EcrImageRegistry', () => {
         .resolves({ imageDetails: [{ imageDigest: OTHER_DIGEST, imageTags: ['v1.4.0'] }] });
       ecr
         .on(PutImageCommand)
-        .rejects(new ImageTagAlreadyExistsException({ $metadata: metadata, message: 'Tag is immutable' }));
+        .rejects(
+          sdkError(ImageTagAlreadyExistsException, { requestId: 'req-1', message: 'Tag is immutable' }),
+        );
 
       // Act
       const result = registry.addTag(RELEASE);

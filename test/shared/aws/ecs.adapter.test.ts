@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EcsContainerPlatform } from '../../../shared/aws/ecs.adapter';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
 import type { EcsTarget } from '../../../shared/ports/deployment';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const REGION = 'eu-west-1';
 const TARGET: EcsTarget = { region: REGION, cluster: 'prod', service: 'api' };
@@ -86,10 +87,8 @@ function activeService(overrides: Partial<Service> = {}): Service {
 }
 
 function throttling(): ECSServiceException {
-  return new ECSServiceException({
-    name: 'ThrottlingException',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400, requestId: 'req-1' },
+  return unmodelledSdkError(ECSServiceException, 'ThrottlingException', {
+    requestId: 'req-1',
     message: 'Rate exceeded',
   });
 }
@@ -146,9 +145,7 @@ describe('EcsContainerPlatform', () => {
       // Prepare
       ecs
         .on(DescribeServicesCommand)
-        .rejects(
-          new ClusterNotFoundException({ $metadata: { httpStatusCode: 400 }, message: 'Cluster not found.' }),
-        );
+        .rejects(sdkError(ClusterNotFoundException, { message: 'Cluster not found.' }));
 
       // Act
       const result = platform.describeService(TARGET);
@@ -215,7 +212,7 @@ describe('EcsContainerPlatform', () => {
       // Prepare
       ecs
         .on(DescribeServicesCommand)
-        .rejects(new ServerException({ $metadata: { httpStatusCode: 500 }, message: 'internal error' }));
+        .rejects(sdkError(ServerException, { status: 500, message: 'internal error' }));
 
       // Act
       const result = platform.describeService(TARGET);
@@ -251,12 +248,9 @@ describe('EcsContainerPlatform', () => {
 
     it('when ECS cannot find the revision, it throws PipelineMisconfigured', async () => {
       // Prepare
-      ecs.on(DescribeTaskDefinitionCommand).rejects(
-        new ClientException({
-          $metadata: { httpStatusCode: 400 },
-          message: 'Unable to describe task definition.',
-        }),
-      );
+      ecs
+        .on(DescribeTaskDefinitionCommand)
+        .rejects(sdkError(ClientException, { message: 'Unable to describe task definition.' }));
 
       // Act
       const result = platform.describeTaskDefinition(REGION, TD_ARN(3));

@@ -8,6 +8,7 @@ import { rejectionOf } from '../../support/fakes';
 import { EventBridgeTagEventPublisher } from '../../../shared/aws/event-publisher.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
 import type { TagCreatedDetail } from '../../../shared/git-tags/tag-created.schema';
+import { unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const BUS = 'ecs-promotion-pipeline-prod';
 const DETAIL: TagCreatedDetail = {
@@ -68,10 +69,8 @@ describe('EventBridgeTagEventPublisher', () => {
   it('when EventBridge fails on its side, it throws AwsTransientError', async () => {
     // Prepare
     eventBridge.on(PutEventsCommand).rejects(
-      new EventBridgeServiceException({
-        name: 'InternalException',
-        $fault: 'server',
-        $metadata: { httpStatusCode: 500 },
+      unmodelledSdkError(EventBridgeServiceException, 'InternalException', {
+        status: 500,
         message: 'internal',
       }),
     );
@@ -85,10 +84,7 @@ describe('EventBridgeTagEventPublisher', () => {
 
   it('when the bus does not exist, it passes the error on unchanged', async () => {
     // Prepare
-    const notFound = new EventBridgeServiceException({
-      name: 'ResourceNotFoundException',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
+    const notFound = unmodelledSdkError(EventBridgeServiceException, 'ResourceNotFoundException', {
       message: 'Event bus ecs-promotion-pipeline-prod does not exist.',
     });
     eventBridge.on(PutEventsCommand).rejects(notFound);

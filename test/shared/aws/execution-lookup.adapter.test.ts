@@ -7,6 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { StepFunctionsExecutionLookup } from '../../../shared/aws/execution-lookup.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:promotion';
 
@@ -35,9 +36,7 @@ describe('StepFunctionsExecutionLookup', () => {
       // Prepare
       sfn
         .on(DescribeExecutionCommand)
-        .rejects(
-          new ExecutionDoesNotExist({ $metadata: { httpStatusCode: 400 }, message: 'does not exist' }),
-        );
+        .rejects(sdkError(ExecutionDoesNotExist, { message: 'does not exist' }));
 
       // Act / Assess
       await expect(lookup.executionStatus(MACHINE, 'push-orders-api-2')).resolves.toBeUndefined();
@@ -45,14 +44,11 @@ describe('StepFunctionsExecutionLookup', () => {
 
     it('when Step Functions throttles, it is transient', async () => {
       // Prepare
-      sfn.on(DescribeExecutionCommand).rejects(
-        new SFNServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Rate exceeded',
-        }),
-      );
+      sfn
+        .on(DescribeExecutionCommand)
+        .rejects(
+          unmodelledSdkError(SFNServiceException, 'ThrottlingException', { message: 'Rate exceeded' }),
+        );
 
       // Act / Assess
       await expect(lookup.executionStatus(MACHINE, 'push-orders-api-3')).rejects.toThrow(AwsTransientError);

@@ -5,6 +5,8 @@ import {
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  type ListExecutionsCommandInput,
+  type ListExecutionsCommandOutput,
   ListStateMachinesCommand,
   RedriveExecutionCommand,
   SFNClient,
@@ -20,6 +22,7 @@ import {
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
 import { runCli } from '../../support/cli';
 import { rejectionOf } from '../../support/fakes';
+import { sdkError } from '../../helpers/sdk-errors';
 
 const ACCOUNT = '123456789012';
 const machine = (name: string) => `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:${name}`;
@@ -58,9 +61,8 @@ describe('StepFunctionsPipelineExecutions', () => {
 
   it('when listing, it pages through both state machines and merges them newest first', async () => {
     // Prepare
-    sfn
-      .on(ListExecutionsCommand, { stateMachineArn: PROMOTE })
-      .resolvesOnce({
+    const pages: Record<string, ListExecutionsCommandOutput> = {
+      [`${PROMOTE} first`]: {
         executions: [
           {
             executionArn: 'p2',
@@ -71,8 +73,9 @@ describe('StepFunctionsPipelineExecutions', () => {
           },
         ],
         nextToken: 'page-2',
-      })
-      .resolvesOnce({
+        $metadata: {},
+      },
+      [`${PROMOTE} page-2`]: {
         executions: [
           {
             executionArn: 'p1',
@@ -82,17 +85,26 @@ describe('StepFunctionsPipelineExecutions', () => {
             startDate: new Date(1000),
           },
         ],
-      });
-    sfn.on(ListExecutionsCommand, { stateMachineArn: RELEASE }).resolves({
-      executions: [
-        {
-          executionArn: 'r1',
-          stateMachineArn: RELEASE,
-          name: 'r1',
-          status: 'FAILED',
-          startDate: new Date(2000),
-        },
-      ],
+        $metadata: {},
+      },
+      [`${RELEASE} first`]: {
+        executions: [
+          {
+            executionArn: 'r1',
+            stateMachineArn: RELEASE,
+            name: 'r1',
+            status: 'FAILED',
+            startDate: new Date(2000),
+          },
+        ],
+        $metadata: {},
+      },
+    };
+    // The SDK's paginator reuses one input object for every page: copy what each request asked.
+    const asked: ListExecutionsCommandInput[] = [];
+    sfn.on(ListExecutionsCommand).callsFake((input: ListExecutionsCommandInput) => {
+      asked.push({ ...input });
+      return pages[`${input.stateMachineArn} ${input.nextToken ?? 'first'}`];
     });
 
     // Act
@@ -100,7 +112,7 @@ describe('StepFunctionsPipelineExecutions', () => {
 
     // Assess
     expect(listed.map((e) => e.name)).toEqual(['p2', 'r1', 'p1']);
-    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
+    expect(asked).toEqual([
       { stateMachineArn: PROMOTE, statusFilter: 'FAILED' },
       { stateMachineArn: PROMOTE, statusFilter: 'FAILED', nextToken: 'page-2' },
       { stateMachineArn: RELEASE, statusFilter: 'FAILED' },
@@ -111,7 +123,7 @@ describe('StepFunctionsPipelineExecutions', () => {
     // Prepare
     sfn
       .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+      .rejects(sdkError(ExecutionDoesNotExist, { message: 'Execution Does Not Exist' }));
     sfn
       .on(DescribeExecutionCommand, { executionArn: execution(NAMES.release, 'release-orders-api-v1_4_0') })
       .resolves({
@@ -221,7 +233,7 @@ describe('StepFunctionsPipelineExecutions', () => {
     // Prepare
     sfn
       .on(RedriveExecutionCommand)
-      .rejectsOnce(new ExecutionNotRedrivable({ message: 'Execution is SUCCEEDED', $metadata: {} }))
+      .rejectsOnce(sdkError(ExecutionNotRedrivable, { message: 'Execution is SUCCEEDED' }))
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
 
     // Act
@@ -236,7 +248,7 @@ describe('StepFunctionsPipelineExecutions', () => {
 
   it('when starting a name that exists, it reports it instead of failing (a repeated command does nothing)', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(StartExecutionCommand).rejects(sdkError(ExecutionAlreadyExists, { message: 'exists' }));
 
     // Act
     const started = await executions().start('promote', 'rollback-orders-api-prod-v1_3_0', {

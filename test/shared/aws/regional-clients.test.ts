@@ -1,7 +1,11 @@
+import { useAwsClientFactory } from '../../../shared/aws/aws-clients';
 import { clientsFrom, regionalClients } from '../../../shared/aws/regional-clients';
 
 class FakeClient {
-  constructor(readonly region: string) {}
+  readonly region: string;
+  constructor(config: { region?: string } | string) {
+    this.region = typeof config === 'string' ? config : (config.region ?? '');
+  }
 }
 
 describe('regionalClients', () => {
@@ -26,27 +30,33 @@ describe('clientsFrom', () => {
   it('when given a ready client, it returns that client for every region', () => {
     // Prepare
     const client = new FakeClient('test');
-    const create = jest.fn((region: string) => new FakeClient(region));
 
     // Act
-    const clients = clientsFrom(client, create);
+    const clients = clientsFrom(client, FakeClient);
 
     // Assess
     expect(clients('eu-west-1')).toBe(client);
     expect(clients('us-east-1')).toBe(client);
-    expect(create).not.toHaveBeenCalled();
   });
 
-  it('when given nothing, it creates default clients per region, once each', () => {
+  afterEach(() => useAwsClientFactory());
+
+  it("when given nothing, it uses the container's shared clients, one per region", () => {
     // Prepare
-    const create = jest.fn((region: string) => new FakeClient(region));
+    const built: string[] = [];
+    useAwsClientFactory((Service, region) => {
+      built.push(region);
+      return new Service({ region });
+    });
 
     // Act
-    const clients = clientsFrom<FakeClient>(undefined, create);
-    clients('eu-west-1');
-    clients('eu-west-1');
+    const clients = clientsFrom<FakeClient>(undefined, FakeClient);
+    const first = clients('eu-west-1');
+    const again = clientsFrom<FakeClient>(undefined, FakeClient)('eu-west-1');
 
     // Assess
-    expect(create).toHaveBeenCalledTimes(1);
+    expect(again).toBe(first);
+    expect(first.region).toBe('eu-west-1');
+    expect(built).toEqual(['eu-west-1']);
   });
 });

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { rejectionOf } from '../../support/fakes';
 import { SecretsManagerSecretSource, SECRET_TTL_MS } from '../../../shared/aws/secrets.adapter';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const NAME = 'ecs-promotion-pipeline/prod/github-webhook-secret';
 const VALUE = 'wh-secret-value-0123456789';
@@ -87,10 +88,8 @@ describe('SecretsManagerSecretSource', () => {
     secretsManager
       .on(GetSecretValueCommand)
       .rejectsOnce(
-        new SecretsManagerServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400, requestId: 'req-1' },
+        unmodelledSdkError(SecretsManagerServiceException, 'ThrottlingException', {
+          requestId: 'req-1',
           message: 'Rate exceeded',
         }),
       )
@@ -109,12 +108,11 @@ describe('SecretsManagerSecretSource', () => {
 
   it('when the secret does not exist, it throws PipelineMisconfigured naming the secret', async () => {
     // Prepare
-    secretsManager.on(GetSecretValueCommand).rejects(
-      new ResourceNotFoundException({
-        $metadata: { httpStatusCode: 400 },
-        message: "Secrets Manager can't find the specified secret.",
-      }),
-    );
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(
+        sdkError(ResourceNotFoundException, { message: "Secrets Manager can't find the specified secret." }),
+      );
 
     // Act
     const error = await rejectionOf(source.get(NAME));
@@ -129,10 +127,7 @@ describe('SecretsManagerSecretSource', () => {
   it('when the function may not read the secret, it throws PipelineMisconfigured', async () => {
     // Prepare
     secretsManager.on(GetSecretValueCommand).rejects(
-      new SecretsManagerServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
+      unmodelledSdkError(SecretsManagerServiceException, 'AccessDeniedException', {
         message: 'not authorized',
       }),
     );

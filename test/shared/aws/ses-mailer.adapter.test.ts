@@ -1,8 +1,11 @@
 import {
+  AccountSuspendedException,
   LimitExceededException,
   MailFromDomainNotVerifiedException,
   MessageRejected,
+  NotFoundException,
   SendEmailCommand,
+  SendingPausedException,
   SESv2Client,
   SESv2ServiceException,
   TooManyRequestsException,
@@ -10,6 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { SesMailer } from '../../../shared/aws/ses-mailer.adapter';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 import { rejectionOf } from '../../support/fakes';
 
 const FROM = 'Release pipeline <pipeline@example.com>';
@@ -94,29 +98,12 @@ describe('SesMailer', () => {
   it.each([
     [
       'TooManyRequestsException',
-      () =>
-        new TooManyRequestsException({
-          $metadata: { httpStatusCode: 429, requestId: 'req-1' },
-          message: 'Too many requests',
-        }),
+      () => sdkError(TooManyRequestsException, { status: 429, requestId: 'req-1' }),
     ],
-    [
-      'LimitExceededException',
-      () =>
-        new LimitExceededException({
-          $metadata: { httpStatusCode: 400, requestId: 'req-1' },
-          message: 'Maximum sending rate exceeded.',
-        }),
-    ],
+    ['LimitExceededException', () => sdkError(LimitExceededException, { requestId: 'req-1' })],
     [
       'ThrottlingException',
-      () =>
-        new SESv2ServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400, requestId: 'req-1' },
-          message: 'Rate exceeded',
-        }),
+      () => unmodelledSdkError(SESv2ServiceException, 'ThrottlingException', { requestId: 'req-1' }),
     ],
   ])('when SES answers %s, it throws AwsTransientError naming the recipient', async (_name, error) => {
     // Prepare
@@ -176,20 +163,13 @@ describe('SesMailer', () => {
   });
 
   it.each([
-    'AccountSuspendedException',
-    'SendingPausedException',
-    'NotFoundException',
-    'AccessDeniedException',
-  ])('when SES answers %s, it throws PipelineMisconfigured', async (name) => {
+    ['AccountSuspendedException', () => sdkError(AccountSuspendedException)],
+    ['SendingPausedException', () => sdkError(SendingPausedException)],
+    ['NotFoundException', () => sdkError(NotFoundException)],
+    ['AccessDeniedException', () => unmodelledSdkError(SESv2ServiceException, 'AccessDeniedException')],
+  ])('when SES answers %s, it throws PipelineMisconfigured', async (name, error) => {
     // Prepare
-    ses.on(SendEmailCommand).rejects(
-      new SESv2ServiceException({
-        name,
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: name,
-      }),
-    );
+    ses.on(SendEmailCommand).rejects(error());
     const mailer = new SesMailer({ from: FROM, clients: new SESv2Client({ region: 'eu-west-1' }) });
 
     // Act
@@ -202,12 +182,7 @@ describe('SesMailer', () => {
 
   it('when SES fails with an error it does not classify, it lets the error through unchanged', async () => {
     // Prepare
-    const unknown = new SESv2ServiceException({
-      name: 'SomethingNewException',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-      message: 'new',
-    });
+    const unknown = unmodelledSdkError(SESv2ServiceException, 'SomethingNewException');
     ses.on(SendEmailCommand).rejects(unknown);
     const mailer = new SesMailer({ from: FROM, clients: new SESv2Client({ region: 'eu-west-1' }) });
 

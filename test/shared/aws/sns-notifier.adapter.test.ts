@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SnsNotifier } from '../../../shared/aws/sns-notifier.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
 import { stageStoppedNotification } from '../../../shared/notifications/notification';
+import { unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ecs-promotion-pipeline-prod-notifications';
 const notification = stageStoppedNotification({
@@ -45,14 +46,9 @@ describe('SnsNotifier', () => {
 
   it('when SNS throttles, it rejects with a transient error naming the topic', async () => {
     // Prepare
-    sns.on(PublishCommand).rejects(
-      new SNSServiceException({
-        name: 'ThrottledException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'Rate exceeded',
-      }),
-    );
+    sns
+      .on(PublishCommand)
+      .rejects(unmodelledSdkError(SNSServiceException, 'ThrottledException', { message: 'Rate exceeded' }));
 
     // Act
     const result = notifier.publish(notification);

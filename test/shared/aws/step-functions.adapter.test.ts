@@ -12,6 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { StepFunctionsExecutionControl, executionArnOf } from '../../../shared/aws/step-functions.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
+import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:promotion';
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAf-secret-task-token';
@@ -51,12 +52,9 @@ describe('StepFunctionsExecutionControl', () => {
 
     it('when the name exists already, it reports alreadyExisted with the execution ARN built from the machine', async () => {
       // Prepare
-      sfn.on(StartExecutionCommand).rejects(
-        new ExecutionAlreadyExists({
-          $metadata: { httpStatusCode: 400 },
-          message: 'Execution Already Exists',
-        }),
-      );
+      sfn
+        .on(StartExecutionCommand)
+        .rejects(sdkError(ExecutionAlreadyExists, { message: 'Execution Already Exists' }));
 
       // Act
       const result = await control.startExecution({ stateMachineArn: MACHINE, name: 'api-1-2-3', input: {} });
@@ -128,9 +126,7 @@ describe('StepFunctionsExecutionControl', () => {
 
     it('when the task timed out, it returns false', async () => {
       // Prepare
-      sfn
-        .on(SendTaskSuccessCommand)
-        .rejects(new TaskTimedOut({ $metadata: { httpStatusCode: 400 }, message: 'Task Timed Out' }));
+      sfn.on(SendTaskSuccessCommand).rejects(sdkError(TaskTimedOut, { message: 'Task Timed Out' }));
 
       // Act
       const delivered = await control.sendTaskSuccess(TOKEN, {});
@@ -141,11 +137,7 @@ describe('StepFunctionsExecutionControl', () => {
 
     it('when the task no longer exists, it returns false', async () => {
       // Prepare
-      sfn
-        .on(SendTaskSuccessCommand)
-        .rejects(
-          new TaskDoesNotExist({ $metadata: { httpStatusCode: 400 }, message: 'Task Does Not Exist' }),
-        );
+      sfn.on(SendTaskSuccessCommand).rejects(sdkError(TaskDoesNotExist, { message: 'Task Does Not Exist' }));
 
       // Act
       const delivered = await control.sendTaskSuccess(TOKEN, {});
@@ -158,9 +150,7 @@ describe('StepFunctionsExecutionControl', () => {
       // Prepare
       sfn
         .on(SendTaskSuccessCommand)
-        .rejects(
-          new InvalidToken({ $metadata: { httpStatusCode: 400 }, message: `Invalid Token: '${TOKEN}'` }),
-        );
+        .rejects(sdkError(InvalidToken, { message: `Invalid Token: '${TOKEN}'` }));
 
       // Act
       const error = await control.sendTaskSuccess(TOKEN, {}).catch((e: unknown) => e as Error);
@@ -175,10 +165,8 @@ describe('StepFunctionsExecutionControl', () => {
     it('when Step Functions fails on its side, it throws AwsTransientError without the token', async () => {
       // Prepare
       sfn.on(SendTaskSuccessCommand).rejects(
-        new SFNServiceException({
-          name: 'ServiceUnavailable',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 503 },
+        unmodelledSdkError(SFNServiceException, 'ServiceUnavailable', {
+          status: 503,
           message: `unavailable for ${TOKEN}`,
         }),
       );
@@ -224,9 +212,7 @@ describe('StepFunctionsExecutionControl', () => {
 
     it('when the task timed out, it returns false', async () => {
       // Prepare
-      sfn
-        .on(SendTaskFailureCommand)
-        .rejects(new TaskTimedOut({ $metadata: { httpStatusCode: 400 }, message: 'Task Timed Out' }));
+      sfn.on(SendTaskFailureCommand).rejects(sdkError(TaskTimedOut, { message: 'Task Timed Out' }));
 
       // Act
       const delivered = await control.sendTaskFailure(TOKEN, 'DeploymentFailed', 'x');

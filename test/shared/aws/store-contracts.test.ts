@@ -1,0 +1,329 @@
+/**
+ * The same rules, run against the DynamoDB stores (on dynalite) and the in-memory fakes the use-case and
+ * property tests use: a fake that grew more forgiving than its adapter (a second writer winning, a
+ * decision applied twice, an older deploy overwriting a newer one) fails here, not in production.
+ */
+import type { ApprovalStore } from '../../../shared/ports/approvals';
+import { requestApproval } from '../../../shared/approvals/request-approval';
+import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter';
+import { DynamoDeploymentFreezes } from '../../../shared/aws/deployment-freezes.adapter';
+import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.adapter';
+import { DynamoDeploymentWaiterStore } from '../../../shared/aws/deployment-waiters.adapter';
+import { createPipelineTable, pipelineTable } from '../../../shared/aws/pipeline-table';
+import { DynamoStageRecordStore } from '../../../shared/aws/stage-records.adapter';
+import { ManualClock } from '../../../shared/clock';
+import type { DeploymentRecord } from '../../../shared/domain/deployment-record';
+import type {
+  DeploymentFreezes,
+  DeploymentRecordStore,
+  DeploymentWaiterStore,
+  StageRecordStore,
+} from '../../../shared/ports/deployment';
+import {
+  InMemoryDeploymentFreezes,
+  InMemoryDeploymentRecords,
+  InMemoryDeploymentWaiterStore,
+  InMemoryStageRecordStore,
+} from '../../support/fakes';
+import { ALICE, BOB, approvalRequest } from '../approvals/approval-fixtures';
+import { InMemoryApprovalStore, RecordingNotifier } from '../approvals/in-memory-approval-store';
+import { startDynalite, type LocalDynamo } from './dynalite';
+
+const NOW = Date.UTC(2026, 2, 2, 9, 0);
+
+interface Stores {
+  stages: StageRecordStore;
+  waiters: DeploymentWaiterStore;
+  records: DeploymentRecordStore;
+  freezes: DeploymentFreezes;
+  approvals: ApprovalStore;
+}
+
+let dynamo: LocalDynamo;
+let tables = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynamo.close();
+});
+
+/** Each test gets empty stores: a table of its own for DynamoDB, new objects in memory. */
+const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
+  [
+    'DynamoDB stores (dynalite)',
+    async (clock) => {
+      const name = `contracts-${++tables}`;
+      await createPipelineTable(dynamo.client, name);
+      const table = pipelineTable(name, dynamo.client);
+      return {
+        stages: new DynamoStageRecordStore({ table, clock }),
+        waiters: new DynamoDeploymentWaiterStore({ table, pageSize: 2 }),
+        records: new DynamoDeploymentRecords({ table }),
+        freezes: new DynamoDeploymentFreezes({ table }),
+        approvals: new DynamoApprovalStore({ table, clock }),
+      };
+    },
+  ],
+  [
+    'in-memory fakes',
+    async () => ({
+      stages: new InMemoryStageRecordStore(),
+      waiters: new InMemoryDeploymentWaiterStore(),
+      records: new InMemoryDeploymentRecords(),
+      freezes: new InMemoryDeploymentFreezes(),
+      approvals: new InMemoryApprovalStore(),
+    }),
+  ],
+];
+
+function deployed(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  return {
+    service: 'orders-api',
+    environment: 'production',
+    region: 'eu-west-1',
+    version: 'v1.4.0',
+    commit: '4b825dc642cb',
+    digest: `sha256:${'a'.repeat(64)}`,
+    execution: 'release-orders-api-v1.4.0',
+    kind: 'deploy',
+    outcome: 'deployed',
+    triggeredBy: 'tag v1.4.0 by alice@example.com',
+    at: NOW,
+    ...overrides,
+  };
+}
+
+function waiter(deploymentId: string) {
+  return {
+    deploymentId,
+    taskToken: `token-${deploymentId}`,
+    target: { region: 'eu-west-1', cluster: 'production', service: 'orders-api' },
+    expiresAt: NOW + 3600_000,
+  };
+}
+
+describe.each(implementations)('%s', (_, make) => {
+  let clock: ManualClock;
+  let stores: Stores;
+
+  beforeEach(async () => {
+    clock = new ManualClock(NOW);
+    stores = await make(clock);
+  });
+
+  describe('stage records', () => {
+    const key = { executionName: 'push-orders-api-1', environment: 'ppe', region: 'eu-west-1' };
+
+    it('when two deploys remember a previous revision, the first writer wins', async () => {
+      // Act
+      const first = await stores.stages.rememberPreviousRevision(key, 'td:7');
+      const retried = await stores.stages.rememberPreviousRevision(key, 'td:8');
+
+      // Assess
+      expect([first, retried]).toEqual(['td:7', 'td:7']);
+      await expect(stores.stages.previousRevision(key)).resolves.toBe('td:7');
+      await expect(stores.stages.previousRevision({ ...key, region: 'us-east-1' })).resolves.toBeUndefined();
+    });
+  });
+
+  describe('deployment waiters', () => {
+    it('when the event and the sweep race to take a waiter, exactly one gets it', async () => {
+      // Prepare
+      await stores.waiters.put(waiter('ecs-svc/1'));
+
+      // Act
+      const taken = await Promise.all([stores.waiters.take('ecs-svc/1'), stores.waiters.take('ecs-svc/1')]);
+
+      // Assess
+      expect(taken.filter((w) => w !== undefined)).toEqual([waiter('ecs-svc/1')]);
+      await expect(stores.waiters.get('ecs-svc/1')).resolves.toBeUndefined();
+    });
+
+    it('when a retried wait puts its waiter again, the new token replaces the old one; list sees every page', async () => {
+      // Prepare
+      for (const id of ['ecs-svc/1', 'ecs-svc/2', 'ecs-svc/3']) await stores.waiters.put(waiter(id));
+
+      // Act
+      await stores.waiters.put({ ...waiter('ecs-svc/2'), taskToken: 'retried' });
+      const listed = await stores.waiters.list();
+
+      // Assess
+      expect(listed.map((w) => [w.deploymentId, w.taskToken]).sort()).toEqual([
+        ['ecs-svc/1', 'token-ecs-svc/1'],
+        ['ecs-svc/2', 'retried'],
+        ['ecs-svc/3', 'token-ecs-svc/3'],
+      ]);
+    });
+  });
+
+  describe('deployment records', () => {
+    it('when a late retry of an older deploy lands after a newer one, what runs stays the newer', async () => {
+      // Prepare
+      const older = deployed({ version: 'v1.3.0', execution: 'release-v1.3.0', at: NOW - 60_000 });
+      const newer = deployed({ version: 'v1.4.0', execution: 'release-v1.4.0', at: NOW });
+
+      // Act
+      await stores.records.put(newer);
+      await stores.records.put(older);
+
+      // Assess
+      const running = await stores.records.running('orders-api');
+      expect(running.map((r) => r.version)).toEqual(['v1.4.0']);
+      const history = await stores.records.history('orders-api');
+      expect(history.map((r) => r.version)).toEqual(['v1.4.0', 'v1.3.0']);
+    });
+
+    it('when a step is retried, its record is overwritten, not doubled; failures do not change what runs', async () => {
+      // Act
+      await stores.records.put(deployed());
+      await stores.records.put(deployed({ at: NOW + 1000 }));
+      await stores.records.put(
+        deployed({ version: 'v1.5.0', execution: 'release-v1.5.0', outcome: 'rolled back', at: NOW + 2000 }),
+      );
+
+      // Assess
+      const history = await stores.records.history('orders-api');
+      expect(history.map((r) => [r.version, r.outcome, r.at])).toEqual([
+        ['v1.5.0', 'rolled back', NOW + 2000],
+        ['v1.4.0', 'deployed', NOW + 1000],
+      ]);
+      const running = await stores.records.running('orders-api');
+      expect(running.map((r) => [r.version, r.at])).toEqual([['v1.4.0', NOW + 1000]]);
+    });
+  });
+
+  describe('deployment freezes', () => {
+    it('when a freeze has an end, it holds until then; an unfreeze returns what it lifted', async () => {
+      // Prepare
+      await stores.freezes.freeze('production', {
+        reason: 'incident 42',
+        by: ALICE,
+        at: NOW,
+        until: NOW + 3600_000,
+      });
+
+      // Act
+      const during = await stores.freezes.current('production', NOW + 1000);
+      const after = await stores.freezes.current('production', NOW + 3600_001);
+      const listed = await stores.freezes.list(NOW + 1000);
+      const lifted = await stores.freezes.unfreeze('production', { by: BOB, at: NOW + 2000 });
+      const liftedAgain = await stores.freezes.unfreeze('production', { by: BOB, at: NOW + 3000 });
+
+      // Assess
+      expect(during).toMatchObject({ environment: 'production', reason: 'incident 42', by: ALICE });
+      expect(after).toBeUndefined();
+      expect(listed.map((f) => f.environment)).toEqual(['production']);
+      expect(lifted).toMatchObject({ reason: 'incident 42' });
+      expect(liftedAgain).toBeUndefined();
+      await expect(stores.freezes.current('production', NOW + 2500)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('approvals', () => {
+    async function pending(): Promise<string> {
+      const request = approvalRequest({ approvers: [ALICE, BOB], minApprovals: 2 });
+      const { approvalId } = await requestApproval(request, {
+        store: stores.approvals,
+        notifier: new RecordingNotifier(),
+        clock,
+      });
+      return approvalId;
+    }
+
+    const decision = (approver: string, at = NOW + 1000) => ({
+      approver,
+      decision: 'approve' as const,
+      at,
+    });
+
+    it('when two decisions race on what they saw, only one applies', async () => {
+      // Prepare
+      const approvalId = await pending();
+
+      // Act
+      const [alice, bob] = await Promise.all([
+        stores.approvals.addDecision(approvalId, {
+          decision: decision(ALICE),
+          seenDecisions: 0,
+          status: 'pending',
+        }),
+        stores.approvals.addDecision(approvalId, {
+          decision: decision(BOB),
+          seenDecisions: 0,
+          status: 'pending',
+        }),
+      ]);
+
+      // Assess
+      expect([alice, bob].filter((r) => r !== undefined)).toHaveLength(1);
+      expect((await stores.approvals.get(approvalId))?.decisions).toHaveLength(1);
+    });
+
+    it('when an approver decides twice, the second decision is refused', async () => {
+      // Prepare
+      const approvalId = await pending();
+      await stores.approvals.addDecision(approvalId, {
+        decision: decision(ALICE),
+        seenDecisions: 0,
+        status: 'pending',
+      });
+
+      // Act
+      const again = await stores.approvals.addDecision(approvalId, {
+        decision: decision(ALICE.toUpperCase(), NOW + 2000),
+        seenDecisions: 1,
+        status: 'approved',
+      });
+
+      // Assess
+      expect(again).toBeUndefined();
+      expect((await stores.approvals.get(approvalId))?.status).toBe('pending');
+    });
+
+    it('when an approval is closed, no decision applies and a timeout does not expire it', async () => {
+      // Prepare
+      const approvalId = await pending();
+      await stores.approvals.addDecision(approvalId, {
+        decision: decision(ALICE),
+        seenDecisions: 0,
+        status: 'rejected',
+      });
+
+      // Act
+      const late = await stores.approvals.addDecision(approvalId, {
+        decision: decision(BOB),
+        seenDecisions: 1,
+        status: 'approved',
+      });
+      const timedOut = await stores.approvals.markExpired(approvalId, {
+        at: NOW + 5000,
+        reason: 'timed-out',
+      });
+      const superseded = await stores.approvals.markSuperseded(approvalId, NOW + 5000);
+
+      // Assess
+      expect(late).toBeUndefined();
+      expect([timedOut, superseded]).toEqual([false, false]);
+      expect((await stores.approvals.get(approvalId))?.status).toBe('rejected');
+    });
+
+    it('when a stage asks again, the pointer moves only from the approval the caller saw', async () => {
+      // Prepare
+      const first = await pending();
+      const record = await stores.approvals.get(first);
+      if (!record) throw new Error('the approval was not stored');
+
+      // Act
+      const stale = await stores.approvals.create({ ...record, approvalId: 'approval-2' }, undefined);
+      const moved = await stores.approvals.create({ ...record, approvalId: 'approval-3' }, first);
+
+      // Assess
+      expect([stale, moved]).toEqual([false, true]);
+      const current = await stores.approvals.byStage(record.executionName, record.environment, record.region);
+      expect(current?.approvalId).toBe('approval-3');
+    });
+  });
+});
