@@ -1,0 +1,118 @@
+/**
+ * Our ASL interpreter (local-runtime/engine) against an independent one: moto's, which is derived from
+ * LocalStack's. Every case of the corpus (test/asl-conformance/corpus/*.json) runs through both; their
+ * outcomes (output, or error name and, for errors the definition names itself, cause) must agree, or the
+ * difference must be listed in known-differences.json with the ASL specification's words saying why moto's
+ * result is the wrong one. A listed difference that no longer occurs fails the test too, so the list stays
+ * honest. How to add a case: docs/asl-conformance.md.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { startMotoServer, type MotoServer } from '../support/moto-server';
+import {
+  loadCorpus,
+  loadKnownDifferences,
+  mapWithLimit,
+  REGION,
+  runMoto,
+  runOurs,
+  sameOutcome,
+  type KnownDifference,
+  type LoadedCase,
+  type Outcome,
+} from './harness';
+
+/** Executions in flight at once on moto: its interpreter runs each in a thread of one Python process. */
+const CONCURRENCY = 12;
+
+let moto: MotoServer;
+let client: SFNClient;
+beforeAll(async () => {
+  moto = await startMotoServer();
+  await moto.configure({ stepfunctions: { execute_state_machine: true } });
+  client = new SFNClient(moto.clientConfig(REGION));
+}, 90_000);
+afterAll(async () => {
+  client?.destroy();
+  await moto?.stop();
+});
+
+const cases = loadCorpus();
+const known = loadKnownDifferences();
+
+describe('our ASL interpreter against moto', () => {
+  it('when the corpus and the known differences are read, each difference names a case and says why', () => {
+    // Prepare
+    const ids = new Set(cases.map((c) => c.id));
+
+    // Act
+    const problems = known.flatMap((d, index) => {
+      const where = `known-differences.json #${index} (${String(d.case)})`;
+      return [
+        ...(ids.has(d.case) ? [] : [`${where}: no corpus case has this id`]),
+        ...(typeof d.why === 'string' && d.why.includes('"')
+          ? []
+          : [`${where}: "why" must quote the ASL specification (or the API reference) in double quotes`]),
+        ...(known.findIndex((other) => other.case === d.case) === index ? [] : [`${where}: listed twice`]),
+      ];
+    });
+
+    // Assess
+    expect(problems).toEqual([]);
+    expect(cases.length).toBeGreaterThanOrEqual(200);
+  });
+
+  it('when every corpus definition runs through both interpreters, they agree except for the listed differences', async () => {
+    // Prepare
+    const knownByCase = new Map(known.map((d) => [d.case, d]));
+    const started = Date.now();
+
+    // Act
+    const results = await mapWithLimit(cases, CONCURRENCY, async (c) => ({
+      c,
+      ours: await runOurs(c),
+      moto: await runMoto(client, c),
+    }));
+
+    // Assess
+    const unexpected: string[] = [];
+    const stale: string[] = [];
+    let agreements = 0;
+    let knownDifferences = 0;
+    for (const { c, ours, moto: theirs } of results) {
+      const listed = knownByCase.get(c.id);
+      const agree = sameOutcome(ours, theirs);
+      if (agree && !listed) agreements++;
+      else if (agree && listed)
+        stale.push(`${c.id}: listed as a difference, but both now give ${show(ours)}`);
+      else if (listed && sameOutcome(listed.ours, ours) && sameOutcome(listed.moto, theirs))
+        knownDifferences++;
+      else unexpected.push(describeDifference(c, ours, theirs, listed));
+    }
+    console.log(
+      `ASL differential test: ${results.length} definitions compared with moto's interpreter, ` +
+        `${agreements} agree, ${knownDifferences} known differences (moto's mistakes, ` +
+        `test/asl-conformance/known-differences.json), ${unexpected.length} unexpected, ` +
+        `${stale.length} no longer different; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect({ unexpected, stale }).toEqual({ unexpected: [], stale: [] });
+  }, 600_000);
+});
+
+function show(outcome: Outcome): string {
+  return JSON.stringify(outcome);
+}
+
+function describeDifference(
+  c: LoadedCase,
+  ours: Outcome,
+  theirs: Outcome,
+  listed: KnownDifference | undefined,
+): string {
+  const lines = [`${c.id}: ours ${show(ours)}, moto ${show(theirs)}`];
+  if (listed) lines.push(`  listed as ours ${show(listed.ours)}, moto ${show(listed.moto)}`);
+  lines.push(
+    '  fix our interpreter (quote the ASL spec in the commit), or, when moto is wrong, list it in ' +
+      'test/asl-conformance/known-differences.json with the spec words that say so',
+  );
+  return lines.join('\n');
+}

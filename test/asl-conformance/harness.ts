@@ -1,0 +1,228 @@
+/**
+ * The differential ASL test's machinery: reads the corpus (test/asl-conformance/corpus/*.json), runs one
+ * case through our interpreter (LocalStepFunctions, in-process) and through moto's (an SFN API on loopback,
+ * driven with the real SDK client), and reduces both results to a comparable {@link Outcome}.
+ *
+ * A case is a definition and one input. Both sides see the same region, account, state machine name and
+ * execution name, so context-object fields built from them ($$.Execution.Id, $$.StateMachine.Name, ...)
+ * must agree too. Times ($$.Execution.StartTime, $$.State.EnteredTime) cannot, and cases avoid them.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { LocalStepFunctions, SfnApiError } from '../../local-runtime/engine';
+import { jsonEquals } from '../../local-runtime/engine/intrinsics';
+import { ScaledClock } from '../../shared/clock';
+import { MOTO_ACCOUNT } from '../support/moto-server';
+
+export const CORPUS_DIR = join(__dirname, 'corpus');
+export const KNOWN_DIFFERENCES_FILE = join(__dirname, 'known-differences.json');
+
+/** Both interpreters run as this region and account. */
+export const REGION = 'eu-west-1';
+const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT}:role/asl-conformance`;
+
+/** One definition with one input, as written in a corpus file. */
+export interface CorpusCase {
+  /** Unique within its file; the case's id is `<file name without .json>/<name>`. */
+  name: string;
+  definition: unknown;
+  /** The execution input (default `{}`). */
+  input?: unknown;
+  /**
+   * Whether a failure's Cause must agree too. Default: only when the error is not a `States.*` error, i.e.
+   * when the definition itself names the error and gives its cause (a Fail state). The causes that the
+   * interpreters write for their own runtime errors are free text and differ in wording.
+   */
+  compareCause?: boolean;
+  /** Why the case exists, when its name does not say it. */
+  note?: string;
+}
+
+export interface CorpusFile {
+  /** What the family covers. */
+  description: string;
+  cases: CorpusCase[];
+}
+
+export interface LoadedCase extends CorpusCase {
+  /** `<family>/<name>`. */
+  id: string;
+  family: string;
+  /** A valid, unique state machine (and execution) name derived from the id. */
+  resourceName: string;
+}
+
+/**
+ * How an execution ended, reduced to what both interpreters must agree on. `INVALID_DEFINITION` means that
+ * CreateStateMachine refused the definition.
+ */
+export type Outcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  /** DescribeExecution's `output` is not JSON (the API defines it as a JSON string). */
+  | { status: 'SUCCEEDED'; outputNotJson: string }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause?: string }
+  | { status: 'INVALID_DEFINITION' }
+  | { status: 'STILL_RUNNING' };
+
+export interface KnownDifference {
+  /** The case id. */
+  case: string;
+  /** What our interpreter does (compared exactly). */
+  ours: Outcome;
+  /** What moto does (compared exactly). */
+  moto: Outcome;
+  /** The ASL specification's words that decide it, and why moto's result is the wrong one. */
+  why: string;
+}
+
+/** Reads every corpus file, in file-name order; throws on a malformed file or a duplicate name. */
+export function loadCorpus(dir = CORPUS_DIR): LoadedCase[] {
+  const cases: LoadedCase[] = [];
+  const ids = new Set<string>();
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const family = file.slice(0, -'.json'.length);
+    const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Partial<CorpusFile>;
+    if (typeof parsed.description !== 'string' || !Array.isArray(parsed.cases)) {
+      throw new Error(`${file}: a corpus file is { "description": string, "cases": [...] }`);
+    }
+    parsed.cases.forEach((c, index) => {
+      if (typeof c.name !== 'string' || c.name === '' || c.definition === undefined) {
+        throw new Error(`${file}: case #${index} needs a "name" and a "definition"`);
+      }
+      const id = `${family}/${c.name}`;
+      if (ids.has(id)) throw new Error(`${file}: two cases are named '${c.name}'`);
+      ids.add(id);
+      cases.push({ ...c, id, family, resourceName: resourceName(cases.length, id) });
+    });
+  }
+  return cases;
+}
+
+function resourceName(index: number, id: string): string {
+  const safe = id.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `${index}-${safe}`.slice(0, 80);
+}
+
+export function loadKnownDifferences(file = KNOWN_DIFFERENCES_FILE): KnownDifference[] {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  if (!Array.isArray(parsed)) throw new Error(`${file}: expected an array of known differences`);
+  return parsed as KnownDifference[];
+}
+
+function comparesCause(c: CorpusCase, error: string): boolean {
+  return c.compareCause ?? !error.startsWith('States.');
+}
+
+function outcomeOf(
+  c: CorpusCase,
+  status: string | undefined,
+  output: string | undefined,
+  error: string | undefined,
+  cause: string | undefined,
+): Outcome {
+  if (status === 'SUCCEEDED') {
+    try {
+      return { status, output: JSON.parse(output ?? 'null') as unknown };
+    } catch {
+      return { status, outputNotJson: output ?? '' };
+    }
+  }
+  if (status === 'RUNNING' || status === undefined) return { status: 'STILL_RUNNING' };
+  if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') {
+    throw new Error(`unexpected execution status ${status}`);
+  }
+  const name = error ?? '';
+  return {
+    status,
+    error: name,
+    ...(comparesCause(c, name) && cause !== undefined ? { cause } : {}),
+  };
+}
+
+/** Runs a case through our interpreter: a fresh engine each time, on a clock 1000× faster than real time. */
+export async function runOurs(c: LoadedCase): Promise<Outcome> {
+  const sfn = new LocalStepFunctions({
+    clock: new ScaledClock(1000),
+    taskHandler: () => Promise.reject(new Error('the conformance corpus has no Task states')),
+    region: REGION,
+    accountId: MOTO_ACCOUNT,
+  });
+  let stateMachineArn: string;
+  try {
+    ({ stateMachineArn } = await sfn.createStateMachine({ name: c.resourceName, definition: c.definition }));
+  } catch (err) {
+    if (err instanceof SfnApiError && err.name === 'InvalidDefinition')
+      return { status: 'INVALID_DEFINITION' };
+    throw err;
+  }
+  const { executionArn } = await sfn.startExecution({
+    stateMachineArn,
+    name: c.resourceName,
+    input: JSON.stringify(c.input ?? {}),
+  });
+  const done = await sfn.waitForExecution(executionArn);
+  return outcomeOf(c, done.status, done.output, done.error, done.cause);
+}
+
+/** Runs a case through moto's interpreter; polls DescribeExecution until it closes (at most `timeoutMs`). */
+export async function runMoto(client: SFNClient, c: LoadedCase, timeoutMs = 20_000): Promise<Outcome> {
+  let stateMachineArn: string | undefined;
+  try {
+    ({ stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: c.resourceName,
+        definition: JSON.stringify(c.definition),
+        roleArn: ROLE_ARN,
+      }),
+    ));
+  } catch (err) {
+    if ((err as Error).name === 'InvalidDefinition') return { status: 'INVALID_DEFINITION' };
+    throw err;
+  }
+  const { executionArn } = await client.send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: c.resourceName,
+      input: JSON.stringify(c.input ?? {}),
+    }),
+  );
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== 'RUNNING' || Date.now() > deadline) {
+      return outcomeOf(c, described.status, described.output, described.error, described.cause);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+export function sameOutcome(a: Outcome, b: Outcome): boolean {
+  return jsonEquals(a, b);
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+export async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
