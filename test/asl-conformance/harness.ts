@@ -54,8 +54,13 @@ export interface LoadedCase extends CorpusCase {
   /** `<family>/<name>`. */
   id: string;
   family: string;
-  /** A valid, unique state machine (and execution) name derived from the id. */
+  /** A valid, unique execution name derived from the id. */
   resourceName: string;
+  /**
+   * The state machine's name: the resourceName of the first case with the same definition. Cases that differ
+   * only in their input share one machine, on both sides, so moto parses each definition once at creation.
+   */
+  machineName: string;
 }
 
 /**
@@ -85,6 +90,7 @@ export interface KnownDifference {
 export function loadCorpus(dir = CORPUS_DIR): LoadedCase[] {
   const cases: LoadedCase[] = [];
   const ids = new Set<string>();
+  const machineNames = new Map<string, string>();
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
@@ -100,7 +106,16 @@ export function loadCorpus(dir = CORPUS_DIR): LoadedCase[] {
       const id = `${family}/${c.name}`;
       if (ids.has(id)) throw new Error(`${file}: two cases are named '${c.name}'`);
       ids.add(id);
-      cases.push({ ...c, id, family, resourceName: resourceName(cases.length, id) });
+      const name = resourceName(cases.length, id);
+      const definitionJson = JSON.stringify(c.definition);
+      if (!machineNames.has(definitionJson)) machineNames.set(definitionJson, name);
+      cases.push({
+        ...c,
+        id,
+        family,
+        resourceName: name,
+        machineName: machineNames.get(definitionJson) ?? name,
+      });
     });
   }
   return cases;
@@ -157,7 +172,7 @@ export async function runOurs(c: LoadedCase): Promise<Outcome> {
   });
   let stateMachineArn: string;
   try {
-    ({ stateMachineArn } = await sfn.createStateMachine({ name: c.resourceName, definition: c.definition }));
+    ({ stateMachineArn } = await sfn.createStateMachine({ name: c.machineName, definition: c.definition }));
   } catch (err) {
     if (err instanceof SfnApiError && err.name === 'InvalidDefinition')
       return { status: 'INVALID_DEFINITION' };
@@ -172,21 +187,26 @@ export async function runOurs(c: LoadedCase): Promise<Outcome> {
   return outcomeOf(c, done.status, done.output, done.error, done.cause);
 }
 
-/** Runs a case through moto's interpreter; polls DescribeExecution until it closes (at most `timeoutMs`). */
-export async function runMoto(client: SFNClient, c: LoadedCase, timeoutMs = 20_000): Promise<Outcome> {
-  let stateMachineArn: string | undefined;
-  try {
-    ({ stateMachineArn } = await client.send(
-      new CreateStateMachineCommand({
-        name: c.resourceName,
-        definition: JSON.stringify(c.definition),
-        roleArn: ROLE_ARN,
-      }),
-    ));
-  } catch (err) {
-    if ((err as Error).name === 'InvalidDefinition') return { status: 'INVALID_DEFINITION' };
-    throw err;
+/** moto's state machines by name, so that cases sharing a definition create it once. */
+export type MotoMachines = Map<string, Promise<string | undefined>>;
+
+/**
+ * Runs a case through moto's interpreter; polls DescribeExecution until it closes (at most `timeoutMs`).
+ * `machines` remembers the machines created so far (undefined: moto refused the definition).
+ */
+export async function runMoto(
+  client: SFNClient,
+  c: LoadedCase,
+  machines: MotoMachines,
+  timeoutMs = 60_000,
+): Promise<Outcome> {
+  let machine = machines.get(c.machineName);
+  if (!machine) {
+    machine = createMotoMachine(client, c);
+    machines.set(c.machineName, machine);
   }
+  const stateMachineArn = await machine;
+  if (stateMachineArn === undefined) return { status: 'INVALID_DEFINITION' };
   const { executionArn } = await client.send(
     new StartExecutionCommand({
       stateMachineArn,
@@ -201,6 +221,22 @@ export async function runMoto(client: SFNClient, c: LoadedCase, timeoutMs = 20_0
       return outcomeOf(c, described.status, described.output, described.error, described.cause);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function createMotoMachine(client: SFNClient, c: LoadedCase): Promise<string | undefined> {
+  try {
+    const { stateMachineArn } = await client.send(
+      new CreateStateMachineCommand({
+        name: c.machineName,
+        definition: JSON.stringify(c.definition),
+        roleArn: ROLE_ARN,
+      }),
+    );
+    return stateMachineArn;
+  } catch (err) {
+    if ((err as Error).name === 'InvalidDefinition') return undefined;
+    throw err;
   }
 }
 
