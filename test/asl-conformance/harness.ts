@@ -235,7 +235,10 @@ async function createMotoMachine(client: SFNClient, c: LoadedCase): Promise<stri
     );
     return stateMachineArn;
   } catch (err) {
-    if ((err as Error).name === 'InvalidDefinition') return undefined;
+    // moto answers a definition its parser refuses with 400 and a null `__type`, which the SDK cannot name
+    // (it reports a deserialization error): any 400 from CreateStateMachine is a refused definition.
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((err as Error).name === 'InvalidDefinition' || status === 400) return undefined;
     throw err;
   }
 }
