@@ -215,7 +215,7 @@ export async function runMoto(
     }),
   );
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+  for (let delay = 40; ; delay = Math.min(delay * 2, 300)) {
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (described.status !== 'RUNNING' || Date.now() > deadline) {
       return outcomeOf(c, described.status, described.output, described.error, described.cause);
