@@ -9,17 +9,14 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startMotoServer, type MotoServer } from '../support/moto-server';
 import {
+  judge,
   loadCorpus,
   loadKnownDifferences,
   mapWithLimit,
   REGION,
   runMoto,
   runOurs,
-  sameOutcome,
-  type KnownDifference,
-  type LoadedCase,
   type MotoMachines,
-  type Outcome,
 } from './harness';
 
 /** Executions in flight at once on moto: its interpreter runs each in a thread of one Python process. */
@@ -65,7 +62,6 @@ describe('our ASL interpreter against moto', () => {
 
   it('when every corpus definition runs through both interpreters, they agree except for the listed differences', async () => {
     // Prepare
-    const knownByCase = new Map(known.map((d) => [d.case, d]));
     const machines: MotoMachines = new Map();
     const started = Date.now();
 
@@ -79,25 +75,7 @@ describe('our ASL interpreter against moto', () => {
     });
 
     // Assess
-    const unexpected: string[] = [];
-    const stale: string[] = [];
-    let agreements = 0;
-    let knownDifferences = 0;
-    for (const result of results) {
-      if ('failure' in result) {
-        unexpected.push(`${result.c.id}: could not run: ${result.failure}`);
-        continue;
-      }
-      const { c, ours, moto: theirs } = result;
-      const listed = knownByCase.get(c.id);
-      const agree = sameOutcome(ours, theirs);
-      if (agree && !listed) agreements++;
-      else if (agree && listed)
-        stale.push(`${c.id}: listed as a difference, but both now give ${show(ours)}`);
-      else if (listed && sameOutcome(listed.ours, ours) && sameOutcome(listed.moto, theirs))
-        knownDifferences++;
-      else unexpected.push(describeDifference(c, ours, theirs, listed));
-    }
+    const { agreements, knownDifferences, unexpected, stale } = judge(results, known);
     console.log(
       `ASL differential test: ${machines.size} definitions compared with moto's interpreter ` +
         `in ${results.length} executions: ${agreements} agree, ${knownDifferences} known differences (moto's mistakes, ` +
@@ -107,22 +85,3 @@ describe('our ASL interpreter against moto', () => {
     expect({ unexpected, stale }).toEqual({ unexpected: [], stale: [] });
   }, 600_000);
 });
-
-function show(outcome: Outcome): string {
-  return JSON.stringify(outcome);
-}
-
-function describeDifference(
-  c: LoadedCase,
-  ours: Outcome,
-  theirs: Outcome,
-  listed: KnownDifference | undefined,
-): string {
-  const lines = [`${c.id}: ours ${show(ours)}, moto ${show(theirs)}`];
-  if (listed) lines.push(`  listed as ours ${show(listed.ours)}, moto ${show(listed.moto)}`);
-  lines.push(
-    '  fix our interpreter (quote the ASL spec in the commit), or, when moto is wrong, list it in ' +
-      'test/asl-conformance/known-differences.json with the spec words that say so',
-  );
-  return lines.join('\n');
-}

@@ -95,8 +95,8 @@ export function loadCorpus(dir = CORPUS_DIR): LoadedCase[] {
     .filter((f) => f.endsWith('.json'))
     .sort()) {
     const family = file.slice(0, -'.json'.length);
-    const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Partial<CorpusFile>;
-    if (typeof parsed.description !== 'string' || !Array.isArray(parsed.cases)) {
+    const parsed = readJson(join(dir, file)) as Partial<CorpusFile> | null;
+    if (typeof parsed?.description !== 'string' || !Array.isArray(parsed.cases)) {
       throw new Error(`${file}: a corpus file is { "description": string, "cases": [...] }`);
     }
     parsed.cases.forEach((c, index) => {
@@ -127,9 +127,17 @@ function resourceName(index: number, id: string): string {
 }
 
 export function loadKnownDifferences(file = KNOWN_DIFFERENCES_FILE): KnownDifference[] {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  const parsed = readJson(file);
   if (!Array.isArray(parsed)) throw new Error(`${file}: expected an array of known differences`);
   return parsed as KnownDifference[];
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 function comparesCause(c: CorpusCase, error: string): boolean {
@@ -245,6 +253,60 @@ async function createMotoMachine(client: SFNClient, c: LoadedCase): Promise<stri
 
 export function sameOutcome(a: Outcome, b: Outcome): boolean {
   return jsonEquals(a, b);
+}
+
+/** One case's run: both outcomes, or why it could not run. */
+export type CaseResult = { c: LoadedCase; ours: Outcome; moto: Outcome } | { c: LoadedCase; failure: string };
+
+export interface Verdict {
+  /** Cases where both interpreters agree (and none is listed). */
+  agreements: number;
+  /** Listed differences that occurred exactly as listed. */
+  knownDifferences: number;
+  /** Unlisted differences, listed ones whose outcomes changed, and cases that could not run. */
+  unexpected: string[];
+  /** Listed differences that no longer occur: the list must drop them. */
+  stale: string[];
+}
+
+/** Sorts the results against the known differences: what agrees, what is known, what must be looked at. */
+export function judge(results: readonly CaseResult[], known: readonly KnownDifference[]): Verdict {
+  const knownByCase = new Map(known.map((d) => [d.case, d]));
+  const verdict: Verdict = { agreements: 0, knownDifferences: 0, unexpected: [], stale: [] };
+  for (const result of results) {
+    if ('failure' in result) {
+      verdict.unexpected.push(`${result.c.id}: could not run: ${result.failure}`);
+      continue;
+    }
+    const { c, ours, moto } = result;
+    const listed = knownByCase.get(c.id);
+    const agree = sameOutcome(ours, moto);
+    if (agree && !listed) verdict.agreements++;
+    else if (agree) verdict.stale.push(`${c.id}: listed as a difference, but both now give ${show(ours)}`);
+    else if (listed && sameOutcome(listed.ours, ours) && sameOutcome(listed.moto, moto))
+      verdict.knownDifferences++;
+    else verdict.unexpected.push(describeDifference(c.id, ours, moto, listed));
+  }
+  return verdict;
+}
+
+function show(outcome: Outcome): string {
+  return JSON.stringify(outcome);
+}
+
+function describeDifference(
+  id: string,
+  ours: Outcome,
+  moto: Outcome,
+  listed: KnownDifference | undefined,
+): string {
+  const lines = [`${id}: ours ${show(ours)}, moto ${show(moto)}`];
+  if (listed) lines.push(`  listed as ours ${show(listed.ours)}, moto ${show(listed.moto)}`);
+  lines.push(
+    '  fix our interpreter (quote the ASL spec in the commit), or, when moto is wrong, list it in ' +
+      'test/asl-conformance/known-differences.json with the spec words that say so',
+  );
+  return lines.join('\n');
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results in input order. */
