@@ -37,11 +37,13 @@ export class StatesError extends Error {
     this.name = 'StatesError';
   }
 
-  /** The `{ Error, Cause }` object a Catch hands to its ResultPath. */
-  toErrorOutput(): { Error: string; Cause?: string } {
-    return this.causeText === undefined
-      ? { Error: this.error }
-      : { Error: this.error, Cause: this.causeText };
+  /**
+   * The `{ Error, Cause }` object a Catch hands to its ResultPath. ASL spec, "Error output": it "MUST have a
+   * string-valued field named Error" and "SHOULD have a string-valued field named Cause", so an error that
+   * carries no cause (a Fail state without Cause) gets an empty one.
+   */
+  toErrorOutput(): { Error: string; Cause: string } {
+    return { Error: this.error, Cause: this.causeText ?? '' };
   }
 }
 

@@ -329,8 +329,9 @@ function evaluateCall(call: Call, data: PathData, options: IntrinsicOptions): un
       return start + Math.floor(random() * (end - start));
     }
     case 'States.MathAdd':
+      // ASL spec, States.MathAdd: "All arguments MUST be integers." A fraction is an IntrinsicFailure, not summed.
       expectArgs(name, v, 2);
-      return asNumber(name, v[0]) + asNumber(name, v[1]);
+      return asInteger(name, v[0]) + asInteger(name, v[1]);
     case 'States.StringSplit': {
       expectArgs(name, v, 2);
       const text = asString(name, v[0]);
@@ -373,6 +374,10 @@ function format(call: Call, data: PathData, options: IntrinsicOptions): string {
     } else if (ch === '{' && template[i + 1] === '}') {
       if (used >= values.length) fail(call.name, 'more placeholders than arguments');
       const value = values[used++];
+      // ASL spec, States.Format: an argument's Value is "a string, a boolean, a number, or null" shown in its
+      // natural string representation; "The Value MUST NOT be a JSON array or object."
+      if (typeof value === 'object' && value !== null)
+        fail(call.name, `argument ${used + 1} is ${safeJson(value)}; arrays and objects cannot be formatted`);
       out += typeof value === 'string' ? value : JSON.stringify(value);
       i++;
     } else {

@@ -142,7 +142,12 @@ export function readPath(path: string, data: PathData, field = 'path'): unknown 
   return queryAll(local, useContext ? data.context : data.input);
 }
 
-/** Applies InputPath/OutputPath: `null` means `{}`, absent means `$`. */
+/**
+ * Applies InputPath/OutputPath: `null` means `{}`, absent means `$`. These are Paths, not Reference Paths:
+ * ASL spec, "Input and Output Processing": when a JSONPath yields several values "the interpreter gathers
+ * the texts into an array", and "The same rule applies to OutputPath processing". So an indefinite path
+ * (`$.items[*].id`) gives the array of its matches; a definite one gives its value (missing: States.Runtime).
+ */
 export function applyFilterPath(
   path: string | null | undefined,
   input: unknown,
@@ -151,7 +156,7 @@ export function applyFilterPath(
 ): unknown {
   if (path === undefined || path === '$') return input;
   if (path === null) return {};
-  return readReferencePath(path, { input, context }, field);
+  return readPath(path, { input, context }, field);
 }
 
 /**
