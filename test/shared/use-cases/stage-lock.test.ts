@@ -23,18 +23,23 @@ import { startDynalite, type LocalDynamo } from '../aws/dynalite';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 5, 1, 12);
 
+const TABLE = 'stage-lock';
 let dynamo: LocalDynamo;
-let tables = 0;
 beforeAll(async () => {
   dynamo = await startDynalite();
+  await createPipelineTable(dynamo.client, TABLE);
 });
 afterAll(async () => {
   await dynamo.close();
 });
 
+/** Each test deploys its own service, so it starts with a lock and records nobody touched. */
+let service = 'orders-api';
+let services = 0;
+
 async function freshStores() {
-  const tableName = `stage-lock-${tables++}`;
-  await createPipelineTable(dynamo.client, tableName);
+  const tableName = TABLE;
+  service = `orders-api-${++services}`;
   return {
     locks: new DynamoDeploymentLocks({ client: dynamo.client, tableName }),
     records: new DynamoDeploymentRecords({ client: dynamo.client, tableName }),
@@ -49,6 +54,7 @@ type Who = 'push1' | 'push2' | 'push3' | 'tag120' | 'tag130' | 'tag130rc' | 'tag
 function run(who: Who): StageRun {
   const push = (minute: string, commit: string): StageRun =>
     ppeStageRun({
+      service,
       executionName: `push-orders-api-${commit}`,
       version: `sha-${commit}`,
       commit,
@@ -56,6 +62,7 @@ function run(who: Who): StageRun {
     });
   const tag = (version: string, extra: Partial<StageRun['trigger']> = {}): StageRun =>
     ppeStageRun({
+      service,
       executionName: `release-orders-api-${version.replace(/\./g, '_')}${extra.allowDowngrade ? '-rb' : ''}`,
       version,
       trigger: { kind: 'tag', at: '2026-06-01T09:00:00.000Z', ...extra },
@@ -218,7 +225,7 @@ describe('stage lock: acquireStageLock', () => {
     await acquireStageLock(run('push2'), stores);
 
     // Assess
-    const [record] = await stores.records.history('orders-api');
+    const [record] = await stores.records.history(service);
     expect(record).toMatchObject({
       outcome: 'superseded',
       execution: run('push2').executionName,
@@ -243,7 +250,7 @@ describe('stage lock: acquireStageLock', () => {
     // Assess
     expect(third).toBeInstanceOf(StageLockedError);
     expect(third.message).toBe(
-      `orders-api ppe is being deployed by ${run('push1').executionName} since ` +
+      `${service} ppe is being deployed by ${run('push1').executionName} since ` +
         `${new Date(T0 - 5 * HOUR).toISOString()}; this stage waits its turn`,
     );
     expect(second).toBe('superseded by sha-cccccccccccc');
