@@ -11,7 +11,7 @@
  * run on a quiet 2-core machine. `--out` appends one line per run to FILE as it goes, for long runs.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,20 +53,30 @@ function parseArgs(argv: string[]): { runs: number; out?: string } {
 function runOnce(dir: string, run: number): { failed: string[]; tests: number; seconds: number } {
   const report = join(dir, `run-${run}.json`);
   const started = performance.now();
-  spawnSync(
-    process.execPath,
-    [JEST, '--ci', '--silent', '--json', `--outputFile=${report}`, 'test/reliability'],
-    {
-      cwd: ROOT,
-      stdio: 'ignore',
-    },
-  );
+  const args = [
+    '--ci',
+    '--silent',
+    '--forceExit',
+    '--testTimeout=600000',
+    '--json',
+    `--outputFile=${report}`,
+  ];
+  const log = join(dir, `run-${run}.log`);
+  const logFd = openSync(log, 'w');
+  const exit = spawnSync(process.execPath, [JEST, ...args, 'test/reliability'], {
+    cwd: ROOT,
+    stdio: ['ignore', logFd, logFd],
+    timeout: 60 * 60_000,
+  });
+  closeSync(logFd);
   const seconds = (performance.now() - started) / 1000;
   let parsed: JestReport;
   try {
     parsed = JSON.parse(readFileSync(report, 'utf8')) as JestReport;
   } catch {
-    return { failed: ['jest wrote no report (it crashed or was killed)'], tests: 0, seconds };
+    const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ');
+    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.status}`;
+    return { failed: [`jest wrote no report (${how}): ${tail}`], tests: 0, seconds };
   }
   const failed = parsed.testResults.flatMap((file) => {
     const tests = file.assertionResults.filter((t) => t.status === 'failed').map((t) => t.fullName);
