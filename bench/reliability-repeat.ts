@@ -24,7 +24,7 @@ interface JestReport {
   testResults: {
     name: string;
     message: string;
-    assertionResults: { fullName: string; status: string }[];
+    assertionResults: { fullName: string; status: string; failureMessages?: string[] }[];
   }[];
 }
 
@@ -79,7 +79,16 @@ function runOnce(dir: string, run: number): { failed: string[]; tests: number; s
     return { failed: [`jest wrote no report (${how}): ${tail}`], tests: 0, seconds };
   }
   const failed = parsed.testResults.flatMap((file) => {
-    const tests = file.assertionResults.filter((t) => t.status === 'failed').map((t) => t.fullName);
+    // The first line of the failure says whether behaviour broke or a wall-clock timeout ran out.
+    const why = (t: { failureMessages?: string[] }) =>
+      (t.failureMessages?.[0] ?? '')
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim()
+        .slice(0, 160) ?? '';
+    const tests = file.assertionResults
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${t.fullName}: ${why(t)}`);
     return tests.length > 0 || !file.message ? tests : [`${file.name.replace(`${ROOT}/`, '')}: did not run`];
   });
   return { failed, tests: parsed.numTotalTests, seconds };
