@@ -60,4 +60,11 @@ describe('webhook signature, byte by byte', () => {
       status: 401,
     });
   });
+
+  it('when the secret is missing altogether (not a string), it accepts nothing', () => {
+    expect(readGitHubWebhook(withSignature(RIGHT), undefined as unknown as string)).toMatchObject({
+      kind: 'rejected',
+      status: 401,
+    });
+  });
 });
