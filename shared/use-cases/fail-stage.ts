@@ -18,6 +18,9 @@ export type StageResume = { resumeFrom: 'deploy' | 'rollback'; reason: string };
  * one of these names would make the state machine retry the verdict five times.
  */
 const RETRIED_BY_STOP_THE_STAGE = new Set([
+  // A stage that failed because AWS stayed throttled: its verdict would be retried as if the lock release
+  // had been throttled, recording and notifying the failure once per retry.
+  'AwsTransientError',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -26,8 +29,8 @@ const RETRIED_BY_STOP_THE_STAGE = new Set([
 
 /**
  * Thrown to fail the execution; its name is the original error's, so Catch/alerts can match it, except
- * for the Lambda service errors "Stop the stage" retries: those become RetriesExhausted, the original named
- * in the message.
+ * for the errors "Stop the stage" retries (AwsTransientError, Lambda service errors): those become
+ * RetriesExhausted, the original named in the message.
  */
 export class StageFailedError extends PipelineError {
   constructor(errorName: string, message: string) {

@@ -22,7 +22,9 @@ export interface RollBackServiceDeps {
  * Puts the stage's service back on the revision recorded before this execution deployed.
  *
  * 1. Look up the recorded previous revision; without one, this execution never touched the service.
- * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop.
+ * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop;
+ *    when that revision is still rolling out (an earlier attempt died after UpdateService), hand back its
+ *    deployment so the stage waits for it.
  * 3. If it runs a revision another execution deployed since, stop: this execution's version no longer runs
  *    there, and restoring the old revision would undo a newer deploy (a redrive days after a failed
  *    rollback, once the environment's lock lease has run out).
@@ -49,10 +51,18 @@ export async function rollBackService(
   const service = await deps.platform.describeService(target);
   const revision = previous.split('/').pop();
   if (service.taskDefinitionArn === previous) {
-    const reason = `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
+    // An earlier attempt updated the service and died before it returned: its deployment may still be
+    // rolling out. The stage must wait for it, or it would free the lock while the rollback still deploys.
+    const rollingOut = service.deployments.find(
+      (d) => d.taskDefinitionArn === previous && d.status === 'PRIMARY' && d.rolloutState === 'IN_PROGRESS',
+    );
+    const reason = rollingOut
+      ? `restoring ${revision} (deployment ${rollingOut.id}, started by an earlier attempt)`
+      : `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
     return {
       rolledBack: true,
       taskDefinitionArn: previous,
+      ...(rollingOut && { deploymentId: rollingOut.id }),
       reason,
       summary: `${failed} (in ${where}; rolled back: ${reason})`,
     };

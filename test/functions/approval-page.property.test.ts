@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
+import { usePropertySeed } from '../helpers/property-seed';
 import { SECURITY_HEADERS, type PageResponse } from '../../functions/approval-page/handler';
 import type { DecisionKind } from '../../shared/approvals/approval';
 import { formToken, linkExpiry, linkSignature, type LinkFields } from '../../shared/approvals/links/signing';
@@ -13,6 +14,8 @@ import {
   PageWorld,
   pageEvent,
 } from '../shared/approvals/links/approval-page-requests';
+
+usePropertySeed();
 
 /**
  * Throws generated and mutated requests at the approval page (in-memory store, recording Step Functions).

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
+import { usePropertySeed } from '../helpers/property-seed';
 import { createReceiveGitHubWebhook } from '../../functions/receive-github-webhook/handler';
 import { AwsTransientError } from '../../shared/domain/errors';
 import { MAX_BODY_BYTES } from '../../shared/git-tags/github-webhook';
@@ -13,6 +14,8 @@ import {
   sign,
   tagPushPayload,
 } from '../shared/git-tags/webhook-requests';
+
+usePropertySeed();
 
 /**
  * Throws generated and mutated deliveries at the handler. Whatever arrives, the handler answers with a 4xx,

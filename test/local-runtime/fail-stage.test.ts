@@ -114,4 +114,27 @@ describe('failStage with an error "Stop the stage" would retry', () => {
       }),
     );
   });
+
+  it('when the stage failed because AWS stayed throttled, it fails as RetriesExhausted, so the verdict is not retried and notified again', () => {
+    // Act
+    const act = () =>
+      failStage(
+        {
+          failure: { Error: 'AwsTransientError', Cause: 'ECS UpdateService throttled' },
+          failedAt: { redriveCount: 0 },
+          rollback: {
+            summary: 'AwsTransientError: ECS UpdateService throttled (rolled back: restored orders-api:2)',
+          },
+        },
+        0,
+      );
+
+    // Assess
+    expect(act).toThrow(
+      expect.objectContaining({
+        name: 'RetriesExhausted',
+        message: 'AwsTransientError: ECS UpdateService throttled (rolled back: restored orders-api:2)',
+      }),
+    );
+  });
 });

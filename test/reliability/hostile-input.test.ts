@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
+import { usePropertySeed } from '../helpers/property-seed';
 import { createApprovalPage, type PageResponse } from '../../functions/approval-page/handler';
 import { createCompleteDeployment } from '../../functions/complete-deployment/handler';
 import { createStartPromotion } from '../../functions/start-promotion/handler';
@@ -41,7 +42,7 @@ const CONFIG_FILE = join(ROOT, 'pipeline.config.yml');
 const config = loadConfigFile(CONFIG_FILE);
 const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const SEED = 20260302;
+const SEED = usePropertySeed(20260302);
 /** Errors the ingress Lambdas may reject bad events with: named, each with a message that says what. */
 const CLIENT_ERRORS = new Set(['MalformedEvent', 'InvalidStepInput']);
 

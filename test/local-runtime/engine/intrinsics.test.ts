@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { usePropertySeed } from '../../helpers/property-seed';
 import { evaluateIntrinsic } from '../../../local-runtime/engine/intrinsics';
 import { harness, outputOf, single } from './helpers';
+
+usePropertySeed();
 
 const input = {
   name: 'ada',

@@ -78,9 +78,30 @@ describe('rollBackService', () => {
     expect(platform.calls.slice(callsBefore)).toEqual([]);
   });
 
+  it('when an earlier attempt died after UpdateService, it hands back that rollout for the stage to wait for', async () => {
+    // Prepare: the first attempt updated the service (the Lambda then died); the rollout is still going
+    const first = await rollBackService(run, { platform, stageRecords });
+    await clock.advance(DEPLOYMENT_MS - 1);
+    const callsBefore = platform.calls.length;
+
+    // Act
+    const result = await rollBackService(run, { platform, stageRecords });
+
+    // Assess
+    expect(platform.calls.slice(callsBefore).map((c) => c.method)).toEqual(['describeService']);
+    expect(result).toEqual({
+      rolledBack: true,
+      taskDefinitionArn: revisions.previous,
+      deploymentId: first.deploymentId,
+      reason: `restoring orders-api:2 (deployment ${first.deploymentId}, started by an earlier attempt)`,
+      summary: `failure (in ppe/eu-west-1; rolled back: restoring orders-api:2 (deployment ${first.deploymentId}, started by an earlier attempt))`,
+    });
+  });
+
   it('when the service already runs the previous revision, it reports the rollback without updating', async () => {
-    // Prepare: an earlier rollback attempt restored it already
+    // Prepare: an earlier rollback attempt restored it already, and its rollout completed
     await rollBackService(run, { platform, stageRecords });
+    await clock.advance(DEPLOYMENT_MS);
     const callsBefore = platform.calls.length;
 
     // Act

@@ -1,0 +1,150 @@
+import { parse } from 'yaml';
+import { pipelineConfigSchema } from '../../../shared/config/config.schema';
+import { sampleConfigText } from '../../support/fixtures';
+
+/**
+ * The config schema's cross-checks (shared/config/config.schema.ts): rules that span entries, each broken
+ * alone in a copy of the sample configuration, with the exact path and message it reports.
+ */
+type Raw = {
+  environments: Record<string, unknown>[];
+  services: {
+    name: string;
+    ecrRepository: string;
+    environments: Record<string, { regions: Record<string, unknown> }>;
+  }[];
+};
+
+function sample(): Raw {
+  return parse(sampleConfigText(), { merge: true }) as Raw;
+}
+
+function problems(config: unknown): string[] {
+  const result = pipelineConfigSchema.safeParse(config);
+  if (result.success) return [];
+  return result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+const env = (raw: Raw, name: string) => raw.environments.find((e) => e.name === name)!;
+
+describe('config schema cross-checks', () => {
+  it('when the sample configuration is checked, it has no problem', () => {
+    expect(problems(sample())).toEqual([]);
+  });
+
+  it.each<[string, (raw: Raw) => void, string[]]>([
+    [
+      'two environments share a name',
+      (raw) => {
+        raw.environments.push({ ...env(raw, 'prod') });
+      },
+      ['environments.3.name: "prod" is defined twice'],
+    ],
+    [
+      'the first environment is triggered by the previous one',
+      (raw) => {
+        env(raw, 'ppe').trigger = 'previous';
+      },
+      ['environments.0.trigger: the first environment has no previous environment: use "push" or "tag"'],
+    ],
+    [
+      'two services share a name',
+      (raw) => {
+        raw.services[1]!.name = 'orders-api';
+      },
+      ['services.1.name: "orders-api" is defined twice'],
+    ],
+    [
+      'two services push to one repository',
+      (raw) => {
+        raw.services[1]!.ecrRepository = 'orders-api';
+      },
+      [
+        'services.1.ecrRepository: "orders-api" already belongs to another service: a push must map to one service',
+      ],
+    ],
+    [
+      'a service skips an environment',
+      (raw) => {
+        delete raw.services[0]!.environments.staging;
+      },
+      ['services.0.environments: missing environment "staging" (every service deploys to every environment)'],
+    ],
+    [
+      'a service skips a region of an environment',
+      (raw) => {
+        delete raw.services[1]!.environments.prod!.regions['us-east-1'];
+      },
+      [
+        'services.1.environments.prod.regions: missing region "us-east-1", which environment "prod" deploys to',
+      ],
+    ],
+    [
+      'a service targets a region its environment does not deploy to',
+      (raw) => {
+        raw.services[0]!.environments.ppe!.regions['us-west-2'] =
+          raw.services[0]!.environments.ppe!.regions['eu-west-1'];
+      },
+      [
+        'services.0.environments.ppe.regions.us-west-2: environment "ppe" does not deploy to us-west-2: add it to environments[].regions or remove it here',
+      ],
+    ],
+    [
+      'a service deploys to an unknown environment',
+      (raw) => {
+        raw.services[0]!.environments.qa = raw.services[0]!.environments.staging!;
+      },
+      ['services.0.environments.qa: unknown environment "qa"; known: ppe, staging, prod'],
+    ],
+    [
+      'an environment needs more approvals than it has approvers',
+      (raw) => {
+        (env(raw, 'prod').approval as Record<string, unknown>).minApprovals = 3;
+      },
+      ['environments.2.approval.minApprovals: minApprovals cannot exceed the number of approvers'],
+    ],
+    [
+      'an environment needs as many approvals as it has approvers',
+      (raw) => {
+        (env(raw, 'prod').approval as Record<string, unknown>).minApprovals = 2;
+      },
+      [],
+    ],
+    [
+      'a deployment window repeats a day',
+      (raw) => {
+        env(raw, 'prod').deploymentWindows = [
+          { days: ['mon', 'mon'], start: '09:00', end: '16:00', timezone: 'UTC' },
+        ];
+      },
+      ['environments.2.deploymentWindows.0.days: days must not repeat'],
+    ],
+    [
+      'a deployment window ends when it starts',
+      (raw) => {
+        env(raw, 'prod').deploymentWindows = [
+          { days: ['mon'], start: '09:00', end: '09:00', timezone: 'UTC' },
+        ];
+      },
+      [
+        'environments.2.deploymentWindows.0.end: end must be after start on the same day (split a window across midnight into two)',
+      ],
+    ],
+    [
+      'a deployment window ends a minute after it starts',
+      (raw) => {
+        env(raw, 'prod').deploymentWindows = [
+          { days: ['mon'], start: '09:00', end: '09:01', timezone: 'UTC' },
+        ];
+      },
+      [],
+    ],
+  ])('when %s, the problems are exact', (_what, breakIt, expected) => {
+    // Prepare
+    const raw = sample();
+    breakIt(raw);
+
+    // Act + Assess
+    expect(problems(raw)).toEqual(expected);
+  });
+});
