@@ -260,14 +260,25 @@ export class LocalContainerPlatform implements ContainerPlatform {
     if (fails) {
       outcome = 'FAILED';
       reason = 'ECS deployment circuit breaker: tasks failed to start.';
-      // The circuit breaker's rollback: back to the revision of the last completed deployment.
-      const lastGood = service.deployments.find((d) => d !== deployment && d.rolloutState === 'COMPLETED');
-      if (lastGood) {
-        service.taskDefinitionArn = lastGood.taskDefinitionArn;
-        lastGood.status = 'PRIMARY';
-      }
-      deployment.status = 'INACTIVE';
+      deployment.status = 'ACTIVE';
       deployment.rolloutStateReason = reason;
+      // The circuit breaker's rollback is a deployment of its own, as in ECS: a new PRIMARY deployment of
+      // the last completed revision, IN_PROGRESS until its tasks are healthy; the failed one drains.
+      const lastGood = service.deployments.find((d) => d !== deployment && d.rolloutState === 'COMPLETED');
+      const lastGoodTd = lastGood && this.taskDefinitions.get(lastGood.taskDefinitionArn);
+      if (lastGood && lastGoodTd) {
+        const rollback: EcsDeploymentView = {
+          id: this.newDeploymentId(),
+          taskDefinitionArn: lastGood.taskDefinitionArn,
+          status: 'PRIMARY',
+          rolloutState: 'IN_PROGRESS',
+          createdAt: this.options.clock.now(),
+        };
+        lastGood.status = 'ACTIVE';
+        service.taskDefinitionArn = lastGood.taskDefinitionArn;
+        service.deployments = [rollback, deployment, lastGood];
+        void this.finishLater(service, rollback, lastGoodTd);
+      }
     } else {
       service.servingTaskDefinitionArn = td.arn;
       service.deployments = [deployment];

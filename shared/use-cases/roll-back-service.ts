@@ -28,7 +28,8 @@ export interface RollBackServiceDeps {
  * Puts the stage's service back on the revision recorded before this execution deployed.
  *
  * 1. Look up the recorded previous revision; without one, this execution never touched the service.
- * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop.
+ * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop,
+ *    returning the deployment that still restores it, if any, for the stage to wait for.
  * 3. If it runs a revision another execution deployed since, stop: this execution's version no longer runs
  *    there, and restoring the old revision would undo a newer deploy (a redrive days after a failed
  *    rollback, once the environment's lock lease has run out).
@@ -55,10 +56,18 @@ export async function rollBackService(
   const service = await deps.platform.describeService(target);
   const revision = previous.split('/').pop();
   if (service.taskDefinitionArn === previous) {
-    const reason = `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
+    // ECS's circuit breaker (or an earlier attempt) restores it with a deployment of its own: while that one
+    // still rolls out, the stage must wait for it before it releases the environment's lock.
+    const restoring = service.deployments.find(
+      (d) => d.status === 'PRIMARY' && d.taskDefinitionArn === previous && d.rolloutState === 'IN_PROGRESS',
+    );
+    const reason = restoring
+      ? `ECS is restoring ${revision} in deployment ${restoring.id} (circuit breaker or an earlier attempt)`
+      : `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
     return {
       rolledBack: true,
       taskDefinitionArn: previous,
+      ...(restoring && { deploymentId: restoring.id }),
       reason,
       summary: `${failed} (in ${where}; rolled back: ${reason})`,
     };
