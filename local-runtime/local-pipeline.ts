@@ -52,7 +52,11 @@ import { createReceiveGitHubWebhook } from '../functions/receive-github-webhook/
 import { TAG_EVENT_DETAIL_TYPE, TAG_EVENT_SOURCE } from '../shared/git-tags/tag-created.schema';
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalNotifications } from './adapters/local-notifications';
-import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
+import {
+  LocalContainerPlatform,
+  teamTaskDefinition,
+  type LocalDeploymentEvent,
+} from './adapters/local-container-platform';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
 import type { FaultInjector } from './faults/fault-injector';
 import {
@@ -382,8 +386,10 @@ export class LocalPipeline {
     for (const service of this.config.services)
       this.registry.createRepository(this.region, service.ecrRepository);
     for (const stage of allStages(this.config)) {
-      if (!this.platform.hasService(stage))
-        this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
+      if (!this.platform.hasService(stage)) {
+        const { container, definition } = teamTaskDefinition(stage);
+        this.platform.seedService(stage, container, definition);
+      }
       for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
       for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
     }

@@ -15,6 +15,14 @@ const name = (what: string) =>
 export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const region = z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1');
 
+/** GitHub `owner/name`, or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, up to 100. */
+const GIT_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]{1,100})$/;
+
+/** A CodeCommit repository name (as opposed to GitHub's `owner/name`). */
+export function isCodeCommitRepository(gitRepository: string): boolean {
+  return !gitRepository.includes('/');
+}
+
 const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** What starts deployments to an environment. */
@@ -147,9 +155,14 @@ const service = z
   .object({
     name: name('service name'),
     ecrRepository: z.string().regex(ECR_REPOSITORY, 'must be an ECR repository name such as orders-api'),
+    /** GitHub's `owner/name`, or a CodeCommit repository name (CodeCommit names have no owner). */
     gitRepository: z
       .string()
-      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name" as the git host shows it')
+      .regex(
+        GIT_REPOSITORY,
+        'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
+          '(letters, digits, ".", "_" and "-", at most 100)',
+      )
       .optional(),
     environments: z.record(name('environment name'), serviceEnvironment),
   })

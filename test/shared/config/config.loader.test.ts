@@ -175,6 +175,32 @@ describe('loadConfigFile / parseConfig', () => {
     expect(error.problems).toEqual([`services[1].name (line ${line}): "orders-api" is defined twice`]);
   });
 
+  it('when gitRepository is a CodeCommit repository name (no owner), it accepts it', () => {
+    // Prepare
+    const text = breakSample('gitRepository: example-org/orders-api', 'gitRepository: orders-api');
+
+    // Act
+    const config = parseConfig(text, FILE);
+
+    // Assess
+    expect(config.services[0]?.gitRepository).toBe('orders-api');
+  });
+
+  it('when gitRepository is neither owner/name nor a CodeCommit name, it says which forms it takes', () => {
+    // Prepare
+    const text = breakSample('gitRepository: example-org/orders-api', 'gitRepository: orders api');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `services[0].gitRepository (line ${lineOf(text, 'gitRepository: orders api')}): ` +
+        'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
+        '(letters, digits, ".", "_" and "-", at most 100)',
+    ]);
+  });
+
   it('when two services push to the same ECR repository, it names the repository and its line', () => {
     // Prepare
     const text = breakSample('ecrRepository: payments-api', 'ecrRepository: orders-api');
