@@ -9,7 +9,9 @@ import { pipelineTableName } from '../../shared/wiring/lambda-environment';
 
 /** The stage's state as it stands; `gate` is the previous check's result while the stage waits. */
 const gateRunSchema = stageRunSchema.extend({
-  gate: z.object({ waitingSince: z.number().optional() }).optional(),
+  gate: z
+    .object({ waitingSince: z.number().optional(), checks: z.number().int().nonnegative().optional() })
+    .optional(),
 });
 
 /** "Check the deployment gate": open, or frozen / outside the windows with when to look again. */

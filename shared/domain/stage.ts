@@ -1,5 +1,6 @@
 import type { PipelineConfig, SmokeCheckConfig, Trigger } from '../config/config.schema';
 import type { DeploymentWindow } from './deployment-gate';
+import { gateChecksPerStage, stagesPerExecution } from './history-budget';
 
 /**
  * One environment/region a version is deployed to, with everything the steps need. The plan is computed
@@ -18,7 +19,12 @@ export interface Stage {
   bakeSeconds: number;
   deploymentTimeoutSeconds: number;
   /** The deployment gate before the deploy: the environment's windows (none: any time) and how long to wait. */
-  gate: { windows: DeploymentWindow[]; maxWaitSeconds: number };
+  gate: {
+    windows: DeploymentWindow[];
+    maxWaitSeconds: number;
+    /** How often the stage may check the gate: its share of the execution's history (history-budget.ts). */
+    maxChecks: number;
+  };
   /** Set when a person must approve before this stage deploys. */
   approval?: {
     approvers: string[];
@@ -43,6 +49,7 @@ export function planStages(
   if (!service) throw new Error(`unknown service "${serviceName}"`);
 
   const stages: Stage[] = [];
+  const maxChecks = gateChecksPerStage(stagesPerExecution(config.environments, trigger));
   let chained = false;
   for (const env of config.environments) {
     const starts: boolean = env.trigger === trigger || (chained && env.trigger === 'previous');
@@ -64,6 +71,7 @@ export function planStages(
         gate: {
           windows: env.deploymentWindows ?? [],
           maxWaitSeconds: Math.round(env.freezeWaitHours * 3600),
+          maxChecks,
         },
         ...(env.approval && {
           approval: {

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { AWS_REGION } from '../config/config.schema';
 import { CLOCK_TIME, WEEKDAYS } from '../domain/deployment-gate';
+
+const LEGACY_GATE_CHECKS = 288;
 import { DIGEST } from '../domain/image';
 
 /**
@@ -47,8 +49,10 @@ export const stageSchema = z.object({
         }),
       ),
       maxWaitSeconds: z.number().positive(),
+      /** Absent in executions started before the history budget: a day of five-minute checks. */
+      maxChecks: z.number().int().positive().default(LEGACY_GATE_CHECKS),
     })
-    .default({ windows: [], maxWaitSeconds: 24 * 3600 }),
+    .default({ windows: [], maxWaitSeconds: 24 * 3600, maxChecks: LEGACY_GATE_CHECKS }),
   approval: z
     .object({
       approvers: z.array(z.string()),
