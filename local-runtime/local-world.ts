@@ -9,7 +9,11 @@ import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import { LocalAlarmSource } from './adapters/local-alarm-source';
-import { LocalContainerPlatform, type LocalDeploymentEvent } from './adapters/local-container-platform';
+import {
+  LocalContainerPlatform,
+  teamTaskDefinition,
+  type LocalDeploymentEvent,
+} from './adapters/local-container-platform';
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
@@ -76,8 +80,10 @@ export class LocalWorld {
     // The repositories exist before the first push, as they do in AWS.
     for (const service of config.services) this.registry.createRepository(this.region, service.ecrRepository);
     for (const stage of allStages(config)) {
-      if (!this.platform.hasService(stage))
-        this.platform.seedService(stage, { name: stage.container, image: `${stage.service}:bootstrap` });
+      if (!this.platform.hasService(stage)) {
+        const { container, definition } = teamTaskDefinition(stage);
+        this.platform.seedService(stage, container, definition);
+      }
       for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
       for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
     }

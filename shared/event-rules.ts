@@ -1,4 +1,4 @@
-import type { PipelineConfig } from './config/config.schema';
+import { isCodeCommitRepository, type PipelineConfig } from './config/config.schema';
 import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-created.schema';
 
 /**
@@ -67,7 +67,7 @@ export function eventRules(config: PipelineConfig): EventRule[] {
 /** Services whose gitRepository is a CodeCommit repository name (GitHub ones are owner/name). */
 function codeCommitRepositories(config: PipelineConfig): string[] {
   return config.services.flatMap((s) =>
-    s.gitRepository && !s.gitRepository.includes('/') ? [s.gitRepository] : [],
+    s.gitRepository && isCodeCommitRepository(s.gitRepository) ? [s.gitRepository] : [],
   );
 }
 

@@ -3,5 +3,7 @@ import { stageRunSchema } from '../../shared/domain/stage-run.schema';
 
 /** The stage's state as it stands; `gate` is the previous check's result while the stage waits. */
 export const checkDeploymentGateSchema = stageRunSchema.extend({
-  gate: z.object({ waitingSince: z.number().optional() }).optional(),
+  gate: z
+    .object({ waitingSince: z.number().optional(), checks: z.number().int().nonnegative().optional() })
+    .optional(),
 });

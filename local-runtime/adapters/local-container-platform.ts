@@ -38,6 +38,29 @@ export interface DeploymentOverlap {
   servingTaskDefinitionArn: string;
 }
 
+/** A container as a team writes it: environment and secrets (name → Secrets Manager or SSM ARN). */
+export interface LocalContainer extends ContainerView {
+  secrets?: Record<string, string>;
+}
+
+/**
+ * A task definition revision with what differs between a team's environments besides the image: the
+ * container's environment and secrets, and the task and execution roles. A copy keeps them all.
+ */
+export interface LocalTaskDefinition extends TaskDefinitionView {
+  containers: LocalContainer[];
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+}
+
+/** What a team registers for a service before the pipeline first deploys it. */
+export interface SeedDefinition {
+  /** Default: the service name. Teams often keep one family per service across environments. */
+  family?: string;
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+}
+
 interface LocalService {
   target: EcsTarget;
   taskDefinitionArn: string;
@@ -49,7 +72,7 @@ interface LocalService {
 /** The platform's state as plain JSON, for `pipeline local --data-dir`. */
 export interface LocalContainerPlatformSnapshot {
   services: LocalService[];
-  taskDefinitions: TaskDefinitionView[];
+  taskDefinitions: LocalTaskDefinition[];
   revisions: [family: string, revision: number][];
   deploymentCounter: number;
 }
@@ -70,7 +93,7 @@ export interface LocalContainerPlatformOptions {
  */
 export class LocalContainerPlatform implements ContainerPlatform {
   private readonly services = new Map<string, LocalService>();
-  private readonly taskDefinitions = new Map<string, TaskDefinitionView>();
+  private readonly taskDefinitions = new Map<string, LocalTaskDefinition>();
   private readonly revisions = new Map<string, number>();
   private deploymentCounter = 0;
   private throttledCalls = 0;
@@ -82,13 +105,27 @@ export class LocalContainerPlatform implements ContainerPlatform {
 
   constructor(private readonly options: LocalContainerPlatformOptions) {}
 
-  /** Creates a service running a first revision of `family` with one container. */
+  /**
+   * Creates a service running a new revision of its family with one container. Services of several
+   * environments in one region may share a family, as teams often do: each then runs its own revision.
+   */
   seedService(
     target: EcsTarget,
-    container: { name: string; image: string },
-    family = target.service,
+    container: { name: string; image: string; environment?: Record<string, string> } & Pick<
+      LocalContainer,
+      'secrets'
+    >,
+    definition: SeedDefinition = {},
   ): string {
-    const td = this.addRevision(target.region, family, [{ ...container, environment: {} }]);
+    const td = this.addRevision(
+      target.region,
+      definition.family ?? target.service,
+      [{ ...structuredClone(container), environment: { ...container.environment } }],
+      {
+        ...(definition.taskRoleArn !== undefined && { taskRoleArn: definition.taskRoleArn }),
+        ...(definition.executionRoleArn !== undefined && { executionRoleArn: definition.executionRoleArn }),
+      },
+    );
     this.services.set(key(target), {
       target,
       taskDefinitionArn: td.arn,
@@ -158,8 +195,8 @@ export class LocalContainerPlatform implements ContainerPlatform {
     this.throttledCalls += count;
   }
 
-  /** What serves traffic for a target now: the serving revision and its containers. */
-  serving(target: EcsTarget): TaskDefinitionView | undefined {
+  /** What serves traffic for a target now: the serving revision, its containers, secrets and roles. */
+  serving(target: EcsTarget): LocalTaskDefinition | undefined {
     const service = this.services.get(key(target));
     return service && this.taskDefinitions.get(service.servingTaskDefinitionArn);
   }
@@ -199,12 +236,21 @@ export class LocalContainerPlatform implements ContainerPlatform {
     if (!from) throw new PipelineMisconfiguredError(`task definition ${fromArn} does not exist`);
     if (!from.containers.some((c) => c.name === container))
       throw new PipelineMisconfiguredError(`task definition ${fromArn} has no container "${container}"`);
+    // A copy keeps everything but the image and the pipeline's variables: other containers, secrets, roles.
     const containers = from.containers.map((c) =>
       c.name === container
-        ? { name: c.name, image: change.image, environment: { ...c.environment, ...change.environment } }
+        ? {
+            ...structuredClone(c),
+            image: change.image,
+            environment: { ...c.environment, ...change.environment },
+          }
         : structuredClone(c),
     );
-    return structuredClone(this.addRevision(region, from.family, containers));
+    const roles = {
+      ...(from.taskRoleArn !== undefined && { taskRoleArn: from.taskRoleArn }),
+      ...(from.executionRoleArn !== undefined && { executionRoleArn: from.executionRoleArn }),
+    };
+    return structuredClone(this.addRevision(region, from.family, containers, roles));
   }
 
   async updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }> {
@@ -242,7 +288,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
     return { deploymentId: deployment.id };
   }
 
-  private async finishLater(service: LocalService, deployment: EcsDeploymentView, td: TaskDefinitionView) {
+  private async finishLater(service: LocalService, deployment: EcsDeploymentView, td: LocalTaskDefinition) {
     const duration = this.options.deploymentMs ?? 90_000;
     const startedAt = deployment.createdAt ?? this.options.clock.now();
     try {
@@ -260,14 +306,25 @@ export class LocalContainerPlatform implements ContainerPlatform {
     if (fails) {
       outcome = 'FAILED';
       reason = 'ECS deployment circuit breaker: tasks failed to start.';
-      // The circuit breaker's rollback: back to the revision of the last completed deployment.
-      const lastGood = service.deployments.find((d) => d !== deployment && d.rolloutState === 'COMPLETED');
-      if (lastGood) {
-        service.taskDefinitionArn = lastGood.taskDefinitionArn;
-        lastGood.status = 'PRIMARY';
-      }
-      deployment.status = 'INACTIVE';
+      deployment.status = 'ACTIVE';
       deployment.rolloutStateReason = reason;
+      // The circuit breaker's rollback is a deployment of its own, as in ECS: a new PRIMARY deployment of
+      // the last completed revision, IN_PROGRESS until its tasks are healthy; the failed one drains.
+      const lastGood = service.deployments.find((d) => d !== deployment && d.rolloutState === 'COMPLETED');
+      const lastGoodTd = lastGood && this.taskDefinitions.get(lastGood.taskDefinitionArn);
+      if (lastGood && lastGoodTd) {
+        const rollback: EcsDeploymentView = {
+          id: this.newDeploymentId(),
+          taskDefinitionArn: lastGood.taskDefinitionArn,
+          status: 'PRIMARY',
+          rolloutState: 'IN_PROGRESS',
+          createdAt: this.options.clock.now(),
+        };
+        lastGood.status = 'ACTIVE';
+        service.taskDefinitionArn = lastGood.taskDefinitionArn;
+        service.deployments = [rollback, deployment, lastGood];
+        void this.finishLater(service, rollback, lastGoodTd);
+      }
     } else {
       service.servingTaskDefinitionArn = td.arn;
       service.deployments = [deployment];
@@ -282,10 +339,15 @@ export class LocalContainerPlatform implements ContainerPlatform {
     });
   }
 
-  private addRevision(region: string, family: string, containers: TaskDefinitionView['containers']) {
+  private addRevision(
+    region: string,
+    family: string,
+    containers: LocalContainer[],
+    roles: Pick<LocalTaskDefinition, 'taskRoleArn' | 'executionRoleArn'> = {},
+  ): LocalTaskDefinition {
     const revision = (this.revisions.get(`${region}/${family}`) ?? 0) + 1;
     this.revisions.set(`${region}/${family}`, revision);
-    const td: TaskDefinitionView = { arn: arnOf(region, family, revision), family, containers };
+    const td: LocalTaskDefinition = { arn: arnOf(region, family, revision), family, containers, ...roles };
     this.taskDefinitions.set(td.arn, td);
     return td;
   }
@@ -318,4 +380,34 @@ function key(target: EcsTarget): string {
 
 function arnOf(region: string, family: string, revision: number): string {
   return `arn:aws:ecs:${region}:000000000000:task-definition/${family}:${revision}`;
+}
+
+/**
+ * The task definition a team would register for one environment of a service: one family per service
+ * (shared by the environments of a region), with the environment's own variables, secrets and roles, so
+ * that a revision deployed to the wrong environment shows.
+ */
+export function teamTaskDefinition(stage: {
+  region: string;
+  environment: string;
+  service: string;
+  container: string;
+}): { container: Parameters<LocalContainerPlatform['seedService']>[1]; definition: SeedDefinition } {
+  const { region, environment, service } = stage;
+  const account = '000000000000';
+  return {
+    container: {
+      name: stage.container,
+      image: `${service}:bootstrap`,
+      environment: { APP_ENV: environment },
+      secrets: {
+        DATABASE_URL: `arn:aws:secretsmanager:${region}:${account}:secret:${service}/${environment}/database-url`,
+      },
+    },
+    definition: {
+      family: service,
+      taskRoleArn: `arn:aws:iam::${account}:role/${service}-${environment}-task`,
+      executionRoleArn: `arn:aws:iam::${account}:role/${service}-${environment}-execution`,
+    },
+  };
 }

@@ -91,6 +91,23 @@ export class DynamoDeploymentWaiterStore implements DeploymentWaiterStore {
     }
   }
 
+  async remove(deploymentId: string, taskToken: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keyOf(deploymentId),
+          ConditionExpression: 'taskToken = :token',
+          ExpressionAttributeValues: { ':token': taskToken },
+        }),
+      );
+    } catch (error) {
+      // Gone already, or a retried wait stored a new token: either way this token's waiter is done.
+      if (isAwsError(error, ConditionalCheckFailedException)) return;
+      throw mapAwsError(error, `DynamoDB DeleteItem of the waiter for deployment ${deploymentId}`);
+    }
+  }
+
   async list(): Promise<DeploymentWaiter[]> {
     try {
       const items = await queryPartition(this.documents, this.tableName, {

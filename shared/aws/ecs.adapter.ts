@@ -15,9 +15,10 @@ import {
   type KeyValuePair,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { PipelineMisconfiguredError } from '../domain/errors';
+import { PipelineMisconfiguredError, UnsupportedDeploymentStrategyError } from '../domain/errors';
 import type {
   ContainerPlatform,
   EcsDeploymentView,
@@ -62,7 +63,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
   }
 
   async describeTaskDefinition(region: string, arn: string): Promise<TaskDefinitionView> {
-    return toTaskDefinitionView(await this.readTaskDefinition(region, arn));
+    return toTaskDefinitionView((await this.readTaskDefinition(region, arn)).definition);
   }
 
   async latestTaskDefinition(region: string, family: string): Promise<TaskDefinitionView | undefined> {
@@ -76,7 +77,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
     container: string,
     change: { image: string; environment: Record<string, string> },
   ): Promise<TaskDefinitionView> {
-    const from = await this.readTaskDefinition(region, fromArn);
+    const { definition: from, tags } = await this.readTaskDefinition(region, fromArn);
     const definitions = from.containerDefinitions ?? [];
     if (!definitions.some((c) => c.name === container))
       throw new PipelineMisconfiguredError(
@@ -91,6 +92,9 @@ export class EcsContainerPlatform implements ContainerPlatform {
         ? { ...c, image: change.image, environment: mergeEnvironment(c.environment, change.environment) }
         : c,
     );
+    // Tags are not part of the described revision; without them the copy would lose cost allocation and
+    // ABAC tags. Registering with tags needs ecs:TagResource as well.
+    if (tags.length > 0) input.tags = tags;
     try {
       const response = await this.client(region).send(new RegisterTaskDefinitionCommand(input));
       if (!response.taskDefinition)
@@ -156,22 +160,20 @@ export class EcsContainerPlatform implements ContainerPlatform {
       throw new PipelineMisconfiguredError(
         `ECS service ${describeTarget(target)} is ${service?.status ?? 'missing'}, not ACTIVE; ${FIX_TARGET}`,
       );
-    const controller = service.deploymentController?.type;
-    if (controller !== undefined && controller !== 'ECS')
-      throw new PipelineMisconfiguredError(
-        `ECS service ${describeTarget(target)} uses the ${controller} deployment controller; ` +
-          'the pipeline deploys with rolling updates only: switch the service to the ECS deployment controller',
-      );
+    refuseUnsupportedStrategy(service, target);
     return service;
   }
 
-  private async readTaskDefinition(region: string, arn: string): Promise<TaskDefinition> {
+  private async readTaskDefinition(
+    region: string,
+    arn: string,
+  ): Promise<{ definition: TaskDefinition; tags: Tag[] }> {
     try {
       const response = await this.client(region).send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: arn }),
+        new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
       );
       if (!response.taskDefinition) throw new Error(`ECS DescribeTaskDefinition returned nothing for ${arn}`);
-      return response.taskDefinition;
+      return { definition: response.taskDefinition, tags: response.tags ?? [] };
     } catch (error) {
       // ECS answers a task definition it cannot find with a plain ClientException.
       if (isAwsError(error, ClientException))
@@ -221,6 +223,28 @@ export class EcsContainerPlatform implements ContainerPlatform {
       );
     return mapAwsError(error, `ECS ${operation} of ${describeTarget(target)}`);
   }
+}
+
+/**
+ * Only rolling updates are driven by this pipeline: it follows one deployment by id and rollout state, and
+ * sends the service's deployment configuration back with the circuit breaker on. Blue/green, linear and
+ * canary (deploymentConfiguration.strategy) and the CODE_DEPLOY / EXTERNAL controllers carry lifecycle
+ * hooks, hook roles and traffic shifting that a resend would pass on half-understood, so they are refused.
+ */
+function refuseUnsupportedStrategy(service: Service, target: EcsTarget): void {
+  const controller = service.deploymentController?.type;
+  if (controller !== undefined && controller !== 'ECS')
+    throw new UnsupportedDeploymentStrategyError(
+      `ECS service ${describeTarget(target)} uses the ${controller} deployment controller; ` +
+        'the pipeline deploys with rolling updates only: switch the service to the ECS deployment controller',
+    );
+  const strategy = service.deploymentConfiguration?.strategy;
+  if (strategy !== undefined && strategy !== 'ROLLING')
+    throw new UnsupportedDeploymentStrategyError(
+      `ECS service ${describeTarget(target)} deploys with the ${strategy} strategy; the pipeline drives ` +
+        "rolling updates only: set the service's deploymentConfiguration.strategy to ROLLING, or deploy it " +
+        'outside the pipeline until blue/green, linear and canary are supported',
+    );
 }
 
 /**

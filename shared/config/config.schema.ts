@@ -1,5 +1,13 @@
 import * as z from 'zod';
 import { CLOCK_TIME, isTimeZone, toMinutes, WEEKDAYS } from '../domain/deployment-gate';
+import {
+  frozenRecheckSeconds,
+  gateChecksPerStage,
+  HISTORY_EVENT_LIMIT,
+  MAX_FROZEN_RECHECK_SECONDS,
+  MIN_GATE_CHECKS,
+  stagesPerExecution,
+} from '../domain/history-budget';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -14,6 +22,14 @@ const name = (what: string) =>
 
 export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const region = z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1');
+
+/** GitHub `owner/name`, or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, up to 100. */
+const GIT_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]{1,100})$/;
+
+/** A CodeCommit repository name (as opposed to GitHub's `owner/name`). */
+export function isCodeCommitRepository(gitRepository: string): boolean {
+  return !gitRepository.includes('/');
+}
 
 const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
@@ -147,9 +163,14 @@ const service = z
   .object({
     name: name('service name'),
     ecrRepository: z.string().regex(ECR_REPOSITORY, 'must be an ECR repository name such as orders-api'),
+    /** GitHub's `owner/name`, or a CodeCommit repository name (CodeCommit names have no owner). */
     gitRepository: z
       .string()
-      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name" as the git host shows it')
+      .regex(
+        GIT_REPOSITORY,
+        'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
+          '(letters, digits, ".", "_" and "-", at most 100)',
+      )
       .optional(),
     environments: z.record(name('environment name'), serviceEnvironment),
   })
@@ -222,6 +243,8 @@ export const pipelineConfigSchema = z
         message: 'the first environment has no previous environment: use "push" or "tag"',
       });
 
+    refuseHistoryOverflow(config.environments, ctx);
+
     const seen = { service: new Set<string>(), repo: new Set<string>() };
     config.services.forEach((svc, i) => {
       if (seen.service.has(svc.name))
@@ -273,6 +296,61 @@ export const pipelineConfigSchema = z
           });
     });
   });
+
+/**
+ * No valid configuration may let an execution pass Step Functions' 25,000 history events: each stage may
+ * check its deployment gate a share of them (history-budget.ts), which needs few enough stages per
+ * execution, and a long freezeWaitHours spreads those checks out, at most a day apart.
+ */
+function refuseHistoryOverflow(
+  environments: { name: string; trigger: string; regions: string[]; freezeWaitHours: number }[],
+  ctx: z.RefinementCtx,
+): void {
+  for (const trigger of ['push', 'tag'] as const) {
+    const stages = stagesPerExecution(environments, trigger);
+    if (stages === 0) continue;
+    const maxChecks = gateChecksPerStage(stages);
+    const started = environments.filter((e, i) => startsWith(environments, i, trigger));
+    const last = environments.indexOf(started[started.length - 1]!);
+    if (maxChecks < MIN_GATE_CHECKS) {
+      let most = stages;
+      while (most > 1 && gateChecksPerStage(most) < MIN_GATE_CHECKS) most--;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', last, 'regions'],
+        message:
+          `a ${trigger === 'push' ? 'push' : 'tag'} deploys ${stages} stages (environment × region) in one ` +
+          `execution; Step Functions' limit of ${HISTORY_EVENT_LIMIT.toLocaleString('en')} history events ` +
+          `allows at most ${most}: deploy fewer regions per trigger, or split the environments`,
+      });
+      continue;
+    }
+    for (const env of started) {
+      const recheck = frozenRecheckSeconds(env.freezeWaitHours * 3600, maxChecks);
+      if (recheck <= MAX_FROZEN_RECHECK_SECONDS) continue;
+      const most = Math.floor((MAX_FROZEN_RECHECK_SECONDS * Math.floor(maxChecks / 2)) / 3600);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', environments.indexOf(env), 'freezeWaitHours'],
+        message:
+          `with ${stages} stages per execution, a wait of ${env.freezeWaitHours} hours would look for the end ` +
+          `of a freeze only every ${(recheck / 3600).toFixed(1)} hours (Step Functions' limit of ` +
+          `${HISTORY_EVENT_LIMIT.toLocaleString('en')} history events); at most ${most} hours keeps it daily`,
+      });
+    }
+  }
+}
+
+function startsWith(environments: { trigger: string }[], index: number, trigger: 'push' | 'tag'): boolean {
+  let chained = false;
+  for (let i = 0; i <= index; i++) {
+    const starts: boolean =
+      environments[i]!.trigger === trigger || (chained && environments[i]!.trigger === 'previous');
+    if (i === index) return starts;
+    chained = starts;
+  }
+  return false;
+}
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 export type EnvironmentConfig = PipelineConfig['environments'][number];

@@ -20,6 +20,7 @@ export const ERROR_NAMES = {
   outsideDeploymentWindow: 'OutsideDeploymentWindow',
   retriesExhausted: 'RetriesExhausted',
   reconciliationIncomplete: 'ReconciliationIncomplete',
+  unsupportedDeploymentStrategy: 'UnsupportedDeploymentStrategy',
 } as const;
 
 /** Base for errors a state machine may catch: the cause is written for the operator who reads it. */
@@ -53,6 +54,15 @@ export class InvalidStepInputError extends PipelineError {
 /** The AWS resources do not match the configuration (missing container, service or alarm). */
 export class PipelineMisconfiguredError extends PipelineError {
   override readonly name = ERROR_NAMES.misconfigured;
+}
+
+/**
+ * The ECS service rolls out blue/green, linear or canary (or through CodeDeploy or an external controller),
+ * which this pipeline does not drive yet; it refuses rather than send the service's hook roles and
+ * traffic settings back half-understood. The message names the service and the strategy.
+ */
+export class UnsupportedDeploymentStrategyError extends PipelineError {
+  override readonly name = ERROR_NAMES.unsupportedDeploymentStrategy;
 }
 
 /** The build never pushed `sha-<commit>` to the repository within the wait allowed for it. */

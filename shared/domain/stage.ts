@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { AWS_REGION, type PipelineConfig, type Trigger } from '../config/config.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
+import { gateChecksPerStage, stagesPerExecution } from './history-budget';
+
+const LEGACY_GATE_CHECKS = 288;
 
 const smokeCheckSchema = z.object({
   name: z.string(),
@@ -45,8 +48,10 @@ export const stageSchema = z.object({
         }),
       ),
       maxWaitSeconds: z.number().positive(),
+      /** How often the stage may check the gate: its share of the execution's history (history-budget.ts). Absent in executions started before the budget: a day of five-minute checks. */
+      maxChecks: z.number().int().positive().default(LEGACY_GATE_CHECKS),
     })
-    .default({ windows: [], maxWaitSeconds: 24 * 3600 }),
+    .default({ windows: [], maxWaitSeconds: 24 * 3600, maxChecks: LEGACY_GATE_CHECKS }),
   /** Set when a person must approve before this stage deploys. */
   approval: z
     .object({
@@ -74,6 +79,7 @@ export function planStages(
   const service = config.services.find((s) => s.name === serviceName);
   if (!service) throw new Error(`unknown service "${serviceName}"`);
 
+  const maxChecks = gateChecksPerStage(stagesPerExecution(config.environments, trigger));
   const stages: Stage[] = [];
   let chained = false;
   for (const env of config.environments) {
@@ -96,6 +102,7 @@ export function planStages(
         gate: {
           windows: env.deploymentWindows ?? [],
           maxWaitSeconds: Math.round(env.freezeWaitHours * 3600),
+          maxChecks,
         },
         ...(env.approval && {
           approval: {

@@ -90,15 +90,25 @@ export function tagCreatedPattern(): Record<string, unknown> {
   return { source: [TAG_EVENT_SOURCE], 'detail-type': [TAG_EVENT_DETAIL_TYPE] };
 }
 
-/** The pattern of a rule on the default bus for CodeCommit tag creations, to feed `normalizeCodeCommitTag`. */
-export function codeCommitTagCreatedPattern(repositories?: string[]): Record<string, unknown> {
+/**
+ * Stands for "no repository" in the CodeCommit rule: a name CodeCommit cannot give a repository (spaces and
+ * angle brackets), since an EventBridge pattern cannot list nothing.
+ */
+export const NO_CODECOMMIT_REPOSITORY = '<no CodeCommit repository in pipeline.config.yml>';
+
+/**
+ * The pattern of a rule on the default bus for tag creations in the given CodeCommit repositories, to feed
+ * `normalizeCodeCommitTag`. Without repositories it matches none: a rule without the repository names
+ * would start on every tag created in every repository of the account.
+ */
+export function codeCommitTagCreatedPattern(repositories: string[]): Record<string, unknown> {
   return {
     source: ['aws.codecommit'],
     'detail-type': ['CodeCommit Repository State Change'],
     detail: {
       event: ['referenceCreated'],
       referenceType: ['tag'],
-      ...(repositories && repositories.length > 0 ? { repositoryName: repositories } : {}),
+      repositoryName: repositories.length > 0 ? repositories : [NO_CODECOMMIT_REPOSITORY],
     },
   };
 }

@@ -138,6 +138,11 @@ export interface DeploymentWaiterStore {
   get(deploymentId: string): Promise<DeploymentWaiter | undefined>;
   /** Removes the waiter; true for exactly one caller when several race (event and sweep). */
   take(deploymentId: string): Promise<DeploymentWaiter | undefined>;
+  /**
+   * Removes the waiter only while it still holds `taskToken`: a retried wait that stored a new token
+   * meanwhile keeps its waiter. Nothing to remove is not an error.
+   */
+  remove(deploymentId: string, taskToken: string): Promise<void>;
   /** Waiters still pending, for the sweep that catches ECS events that never arrived. */
   list(): Promise<DeploymentWaiter[]>;
 }

@@ -2,10 +2,8 @@ import type { Clock } from '../clock';
 import { decideDeploymentGate, type GateDecision } from '../domain/deployment-gate';
 import type { DeploymentFreezes } from '../ports/deployment';
 import { DeploymentFrozenError, OutsideDeploymentWindowError } from '../domain/errors';
+import { frozenRecheckSeconds } from '../domain/history-budget';
 import type { StageRun } from '../domain/stage-run.schema';
-
-/** While frozen, the gate looks again this often: an unfreeze is noticed within five minutes. */
-export const FROZEN_RECHECK_MS = 5 * 60_000;
 
 /** What the state machine's "Deployment gate open?" Choice routes on, and its Wait states wait until. */
 export type GateCheck =
@@ -14,6 +12,8 @@ export type GateCheck =
       status: 'frozen' | 'outside-window';
       /** Epoch ms of the first closed check of this wait: the stage fails `maxWaitSeconds` after it. */
       waitingSince: number;
+      /** Closed checks so far in this wait: the stage fails at `maxChecks` (the history limit). */
+      checks: number;
       /** ISO 8601: the Wait state's TimestampPath. */
       checkAgainAt: string;
       /** One line for operators: why the stage waits and until when at most. */
@@ -22,7 +22,7 @@ export type GateCheck =
 
 export interface GateRun extends Pick<StageRun, 'service' | 'stage' | 'trigger'> {
   /** The previous check's result, when the stage waits at the gate already. */
-  gate?: { waitingSince?: number };
+  gate?: { waitingSince?: number; checks?: number };
 }
 
 /**
@@ -32,9 +32,10 @@ export interface GateRun extends Pick<StageRun, 'service' | 'stage' | 'trigger'>
  * 1. A rollback started by an operator (`pipeline rollback`) passes: a freeze stops new versions, not the
  *    way back to a known good one.
  * 2. Read the environment's freeze and decide with its deployment windows.
- * 3. Open: deploy. Closed: wait (until the window opens, or five minutes while frozen) and check again,
- *    counting the wait from the first closed check.
- * 4. Once the wait would exceed the stage's limit (freezeWaitHours), fail with DeploymentFrozen or
+ * 3. Open: deploy. Closed: wait (until the window opens, or while frozen five minutes, longer for long
+ *    freezeWaitHours: see history-budget.ts) and check again, counting the wait from the first closed check.
+ * 4. Once the wait would exceed the stage's limit (freezeWaitHours), or the stage has used its checks
+ *    (its share of the execution's 25,000 history events), fail with DeploymentFrozen or
  *    OutsideDeploymentWindow; nothing was deployed, so the stage's failure path has nothing to undo.
  */
 export async function checkDeploymentGate(
@@ -49,18 +50,30 @@ export async function checkDeploymentGate(
   if (decision.status === 'open') return decision;
 
   const waitingSince = run.gate?.waitingSince ?? now;
-  const deadline = waitingSince + run.stage.gate.maxWaitSeconds * 1000;
+  const checks = (run.gate?.checks ?? 0) + 1;
+  const { maxWaitSeconds, maxChecks } = run.stage.gate;
+  const deadline = waitingSince + maxWaitSeconds * 1000;
+  const outOfChecks = checks >= maxChecks;
+  const checksUsed = `checked ${checks} times (the most one stage may: Step Functions keeps 25,000 events per execution)`;
   const limit = `${formatHours(run.stage.gate.maxWaitSeconds)} (freezeWaitHours of ${environment})`;
   const where = `${run.service} ${environment}/${run.stage.region}`;
 
   if (decision.status === 'frozen') {
     const why = describeFreeze(environment, decision);
-    if (now >= deadline)
+    if (now >= deadline || outOfChecks)
       throw new DeploymentFrozenError(
-        `${why}; ${where} waited ${limit} and gave up. Nothing was deployed: unfreeze and redrive to deploy it.`,
+        `${why}; ${where} ${now >= deadline ? `waited ${limit}` : checksUsed} and gave up. ` +
+          'Nothing was deployed: unfreeze and redrive to deploy it.',
       );
-    const nextCheck = Math.min(now + FROZEN_RECHECK_MS, deadline, decision.until ?? Infinity);
-    return closed(decision, waitingSince, nextCheck, `${why}; ${where} waits until ${iso(deadline)} at most`);
+    const recheckMs = frozenRecheckSeconds(maxWaitSeconds, maxChecks) * 1000;
+    const nextCheck = Math.min(now + recheckMs, deadline, decision.until ?? Infinity);
+    return closed(
+      decision,
+      waitingSince,
+      checks,
+      nextCheck,
+      `${why}; ${where} waits until ${iso(deadline)} at most, looking again every ${formatHours(recheckMs / 1000)}`,
+    );
   }
 
   // Windows are known in advance: when the next one opens after the limit, waiting would only delay the failure.
@@ -69,9 +82,15 @@ export async function checkDeploymentGate(
       `${where} is outside its deployment windows and the next one opens at ${iso(decision.opensAt)}, ` +
         `after the stage's wait of ${limit}. Nothing was deployed: redrive once the window is open.`,
     );
+  if (outOfChecks)
+    throw new OutsideDeploymentWindowError(
+      `${where} is outside its deployment windows and ${checksUsed}. ` +
+        'Nothing was deployed: redrive once the window is open.',
+    );
   return closed(
     decision,
     waitingSince,
+    checks,
     decision.opensAt,
     `${where} is outside its deployment windows; the next one opens at ${iso(decision.opensAt)}`,
   );
@@ -80,10 +99,11 @@ export async function checkDeploymentGate(
 function closed(
   decision: Exclude<GateDecision, { status: 'open' }>,
   waitingSince: number,
+  checks: number,
   checkAgainAt: number,
   message: string,
 ): GateCheck {
-  return { status: decision.status, waitingSince, checkAgainAt: iso(checkAgainAt), message };
+  return { status: decision.status, waitingSince, checks, checkAgainAt: iso(checkAgainAt), message };
 }
 
 /** "prod is frozen by alice@example.com since 2026-…: incident 4711". */

@@ -9,6 +9,8 @@ export const DEPLOYED_ENV = {
   version: 'PIPELINE_VERSION',
   commit: 'PIPELINE_COMMIT',
   execution: 'PIPELINE_EXECUTION',
+  /** `environment/region`: which stage registered the revision (environments may share a family). */
+  stage: 'PIPELINE_STAGE',
 } as const;
 
 export interface DeployServiceDeps {
@@ -23,8 +25,8 @@ export interface DeployServiceDeps {
  *
  * 1. Read the service and remember the revision it runs (first writer wins: a retry after the update
  *    must not remember the new revision as "previous").
- * 2. Find the revision this execution registered before, or register one: a copy of the previous
- *    revision with the container image set to `repository@sha256:…`.
+ * 2. Find the revision this execution registered for this stage before, or register one: a copy of the
+ *    stage's previous revision with the container image set to `repository@sha256:…`.
  * 3. Update the service unless it already runs that revision, and return the ECS deployment to wait for.
  */
 export async function deployService(run: StageRun, deps: DeployServiceDeps): Promise<DeploymentResult> {
@@ -47,6 +49,7 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     [DEPLOYED_ENV.version]: run.version,
     [DEPLOYED_ENV.commit]: run.commit,
     [DEPLOYED_ENV.execution]: run.executionName,
+    [DEPLOYED_ENV.stage]: stageName(run),
   };
   const latest = await deps.platform.latestTaskDefinition(target.region, previous.family);
   const revision =
@@ -81,7 +84,19 @@ export function targetOf(run: Pick<StageRun, 'stage'>): EcsTarget {
   return { region: run.stage.region, cluster: run.stage.cluster, service: run.stage.service };
 }
 
+/**
+ * Our own revision is this execution's and this stage's: staging and production often share a family in a
+ * region, and staging's revision of the same image carries staging's environment, secrets and roles.
+ */
 function isRevisionOf(revision: TaskDefinitionView, run: StageRun, image: string): boolean {
   const container = revision.containers.find((c) => c.name === run.stage.container);
-  return container?.image === image && container.environment[DEPLOYED_ENV.execution] === run.executionName;
+  return (
+    container?.image === image &&
+    container.environment[DEPLOYED_ENV.execution] === run.executionName &&
+    container.environment[DEPLOYED_ENV.stage] === stageName(run)
+  );
+}
+
+function stageName(run: Pick<StageRun, 'stage'>): string {
+  return `${run.stage.environment}/${run.stage.region}`;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import { ImageNotFoundError } from '../domain/errors';
+import { imageRecheckSeconds } from '../domain/history-budget';
 import type { ImageRef } from '../domain/image';
 import type { ImageRegistry } from '../ports/images';
 import type { Release } from '../domain/release.schema';
@@ -10,13 +11,13 @@ export type ImageResolution =
 
 /** The commit lengths builds commonly tag with: full, then the short forms git and CI systems print. */
 const COMMIT_TAG_LENGTHS = [40, 12, 8, 7];
-const RETRY_AFTER_SECONDS = 60;
 
 /**
  * Finds the image the build pushed for the release's commit and tags it with the version.
  *
  * 1. Look up `sha-<commit>` (full, then short forms) in the service's repository.
- * 2. Not there yet: ask to be called again in a minute, until the configured wait has passed since
+ * 2. Not there yet: ask to be called again in a minute (longer for long waits, so the loop stays within
+ *    the execution's history limit), until the configured wait has passed since
  *    `waitingSince`; then fail with "no image sha-<commit> in <repository>".
  * 3. Add the version tag to the same manifest (idempotent; a tag on another image is a conflict) and
  *    return the image pinned by digest, which every stage then deploys.
@@ -49,5 +50,9 @@ export async function resolveReleaseImage(
       `no image sha-${request.commit} in ${request.repository} after waiting ${Math.round(waitedSeconds / 60)} min: ` +
         'did the build of this commit push its image? Push it, then redrive this execution.',
     );
-  return { found: false, retryAfterSeconds: RETRY_AFTER_SECONDS, waitedSeconds };
+  const retryAfterSeconds = Math.min(
+    imageRecheckSeconds(request.imageWaitSeconds),
+    Math.max(1, request.imageWaitSeconds - waitedSeconds),
+  );
+  return { found: false, retryAfterSeconds, waitedSeconds };
 }

@@ -1,7 +1,7 @@
 import { readableCause } from '../domain/failure-cause';
 import type { ContainerPlatform, StageRecordStore } from '../ports/deployment';
 import { DEPLOYED_ENV, targetOf } from './deploy-service';
-import type { CaughtFailure, StageRun } from '../domain/stage-run.schema';
+import type { StageRun } from '../domain/stage-run.schema';
 
 export interface RollbackResult {
   rolledBack: boolean;
@@ -13,6 +13,12 @@ export interface RollbackResult {
   summary: string;
 }
 
+/** The error a Catch recorded: Step Functions' `{ Error, Cause }`, Cause often Lambda's JSON. */
+export interface CaughtFailure {
+  Error: string;
+  Cause?: string;
+}
+
 export interface RollBackServiceDeps {
   platform: ContainerPlatform;
   stageRecords: StageRecordStore;
@@ -22,9 +28,8 @@ export interface RollBackServiceDeps {
  * Puts the stage's service back on the revision recorded before this execution deployed.
  *
  * 1. Look up the recorded previous revision; without one, this execution never touched the service.
- * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop;
- *    when that revision is still rolling out (an earlier attempt died after UpdateService), hand back its
- *    deployment so the stage waits for it.
+ * 2. If the service already runs it (a retried rollback, or ECS's circuit breaker got there first), stop,
+ *    returning the deployment that still restores it, if any, for the stage to wait for.
  * 3. If it runs a revision another execution deployed since, stop: this execution's version no longer runs
  *    there, and restoring the old revision would undo a newer deploy (a redrive days after a failed
  *    rollback, once the environment's lock lease has run out).
@@ -51,18 +56,18 @@ export async function rollBackService(
   const service = await deps.platform.describeService(target);
   const revision = previous.split('/').pop();
   if (service.taskDefinitionArn === previous) {
-    // An earlier attempt updated the service and died before it returned: its deployment may still be
-    // rolling out. The stage must wait for it, or it would free the lock while the rollback still deploys.
-    const rollingOut = service.deployments.find(
-      (d) => d.taskDefinitionArn === previous && d.status === 'PRIMARY' && d.rolloutState === 'IN_PROGRESS',
+    // ECS's circuit breaker (or an earlier attempt) restores it with a deployment of its own: while that one
+    // still rolls out, the stage must wait for it before it releases the environment's lock.
+    const restoring = service.deployments.find(
+      (d) => d.status === 'PRIMARY' && d.taskDefinitionArn === previous && d.rolloutState === 'IN_PROGRESS',
     );
-    const reason = rollingOut
-      ? `restoring ${revision} (deployment ${rollingOut.id}, started by an earlier attempt)`
+    const reason = restoring
+      ? `ECS is restoring ${revision} in deployment ${restoring.id} (circuit breaker or an earlier attempt)`
       : `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
     return {
       rolledBack: true,
       taskDefinitionArn: previous,
-      ...(rollingOut && { deploymentId: rollingOut.id }),
+      ...(restoring && { deploymentId: restoring.id }),
       reason,
       summary: `${failed} (in ${where}; rolled back: ${reason})`,
     };

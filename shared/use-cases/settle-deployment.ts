@@ -66,7 +66,7 @@ export async function sweepDeploymentWaiters(deps: SettleDeploymentDeps): Promis
   const results: Settlement[] = [];
   for (const waiter of await deps.waiters.list()) {
     if (waiter.expiresAt < deps.clock.now()) {
-      await deps.waiters.take(waiter.deploymentId);
+      await deps.waiters.remove(waiter.deploymentId, waiter.taskToken);
       results.push({ outcome: 'unknown', deploymentId: waiter.deploymentId, reason: 'waiter expired' });
       continue;
     }
@@ -83,27 +83,45 @@ async function checkWaiter(waiter: DeploymentWaiter, deps: SettleDeploymentDeps)
   return settle(waiter.deploymentId, state.outcome, state.reason, deps);
 }
 
-/** Exactly one caller takes the waiter; that one resumes the execution. */
+/**
+ * Answers the waiting task first and removes its waiter after, so a throttled or failed callback leaves the
+ * waiter for the next event or sweep instead of losing the token (the execution would then time out and
+ * roll back a deployment that succeeded). The event and the sweep may both answer: Step Functions resumes
+ * the task once and answers the other with TaskTimedOut, which the port reports as not delivered.
+ */
 async function settle(
   deploymentId: string,
   outcome: 'completed' | 'failed',
   reason: string | undefined,
   deps: SettleDeploymentDeps,
 ): Promise<Settlement> {
-  const waiter = await deps.waiters.take(deploymentId);
+  const waiter = await deps.waiters.get(deploymentId);
   if (!waiter) return { outcome: 'unknown', deploymentId, reason: 'no execution waits for this deployment' };
-  const delivered =
-    outcome === 'completed'
-      ? await deps.executions.sendTaskSuccess(waiter.taskToken, {
-          deploymentId,
-          completedAt: deps.clock.now(),
-        })
-      : await deps.executions.sendTaskFailure(
-          waiter.taskToken,
-          ERROR_NAMES.deploymentFailed,
-          `ECS deployment ${deploymentId} failed: ${reason ?? 'no reason given'}`,
-        );
+  const delivered = await answer(waiter.taskToken, deploymentId, outcome, reason, deps).catch(
+    (error: unknown) => {
+      // Step Functions will never accept this token: keeping the waiter would only retry it until expiry.
+      if ((error as Error | undefined)?.name === 'InvalidToken') return false;
+      throw error;
+    },
+  );
+  await deps.waiters.remove(deploymentId, waiter.taskToken);
   return { outcome, deploymentId, delivered, ...(reason && { reason }) };
+}
+
+function answer(
+  taskToken: string,
+  deploymentId: string,
+  outcome: 'completed' | 'failed',
+  reason: string | undefined,
+  deps: SettleDeploymentDeps,
+): Promise<boolean> {
+  return outcome === 'completed'
+    ? deps.executions.sendTaskSuccess(taskToken, { deploymentId, completedAt: deps.clock.now() })
+    : deps.executions.sendTaskFailure(
+        taskToken,
+        ERROR_NAMES.deploymentFailed,
+        `ECS deployment ${deploymentId} failed: ${reason ?? 'no reason given'}`,
+      );
 }
 
 function outcomeOfEvent(eventName: string): 'completed' | 'failed' | undefined {

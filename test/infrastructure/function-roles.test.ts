@@ -47,8 +47,8 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
 
 /** Actions AWS checks on top of the call itself. */
 const IMPLIED: Record<string, string[]> = {
-  // A revision that names a task or execution role passes that role to ECS.
-  'ecs:RegisterTaskDefinition': ['iam:PassRole'],
+  // A revision that names a task or execution role passes that role to ECS; one with tags also tags it.
+  'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
 };
 
 const FREEZE_CHANGES =
@@ -76,6 +76,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
@@ -87,6 +88,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
@@ -98,6 +100,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
@@ -112,11 +115,13 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
   },
   'roll-back-service': {
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'iam:PassRole': ECS_REGISTERS,
+    'ecs:TagResource': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
   'fail-stage': { 'dynamodb:Query': RECORD_READS },
@@ -131,6 +136,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'states:SendTaskSuccess': ONLY_STARTS,
     'states:SendTaskFailure': ONLY_STARTS,
   },

@@ -115,6 +115,29 @@ describe('promote state machine, executed locally', () => {
     },
   );
 
+  it("when ECS's circuit breaker rolls back, the stage waits for that rollback before it stops", async () => {
+    // Prepare
+    await start({ behaviours: { [GOOD_COMMIT.slice(0, 7)]: {}, badc0ffee: { failsToStart: true } } });
+    await push('ecr-push-orders-api.json');
+
+    // Act
+    await push('ecr-push-orders-api-broken.json');
+
+    // Assess
+    const { executions } = await pipeline.engine.listExecutions({});
+    const broken = executions.find((e) => e.name.includes('badc0ffee'))!;
+    const history = await historyOf(broken.executionArn);
+    const entered = history
+      .filter((e) => e.type.endsWith('StateEntered'))
+      .map((e) => ({ name: String(e.details.name), at: new Date(e.timestamp).getTime() }));
+    const names = entered.map((e) => e.name);
+    expect(names).toContain('Wait for rollback deployment');
+    const rollback = (await pipeline.platform.describeService(ORDERS_PPE)).deployments[0]!;
+    expect(rollback).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED' });
+    const stopped = entered.find((e) => e.name === 'Stop the stage')!;
+    expect(stopped.at).toBeGreaterThanOrEqual(rollback.createdAt! + 90_000);
+  });
+
   it('when ECS and Lambda throttle, it retries the steps and still succeeds', async () => {
     // Prepare
     await start();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile } from '../../shared/config/config.loader';
+import { loadConfigFile, parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
@@ -116,6 +116,52 @@ afterEach(async () => {
 });
 
 describe('release state machine, executed locally', () => {
+  it('when a CodeCommit repository is configured, a tag created there releases that service', async () => {
+    // Prepare: orders-api lives in CodeCommit, whose repository names have no owner
+    const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8').replace(
+      'gitRepository: example-org/orders-api',
+      'gitRepository: orders-api',
+    );
+    await start({ config: parseConfig(text, 'pipeline.config.yml') });
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    const decision = await deliver('codecommit-tag-created.json');
+
+    // Assess
+    expect(decision).toMatchObject({ started: true });
+    expect((await onlyRelease()).status).toBe('SUCCEEDED');
+    expect(serving(prod('ap-southeast-2'))).toEqual(servesRelease('v1.4.0', GOOD_COMMIT, GOOD_DIGEST));
+  });
+
+  it("when staging and prod share a task-definition family in a region, prod runs prod's own env, secrets and roles", async () => {
+    // Prepare: one family per service, as teams keep it; staging and prod in eu-west-1 both use orders-api
+    await start();
+    const seeded = pipeline.platform.serving(prod('eu-west-1'))!;
+    expect(seeded.family).toBe(pipeline.platform.serving(STAGING)!.family);
+    await deliver('ecr-push-orders-api.json');
+
+    // Act
+    await deliver('git-tag-orders-api-v1.4.0.json');
+
+    // Assess
+    expect((await onlyRelease()).status).toBe('SUCCEEDED');
+    const staging = pipeline.platform.serving(STAGING)!;
+    for (const region of PROD_REGIONS) {
+      const running = pipeline.platform.serving(prod(region))!;
+      expect(running.arn).not.toBe(staging.arn);
+      expect(running.taskRoleArn).toBe('arn:aws:iam::000000000000:role/orders-api-prod-task');
+      expect(running.executionRoleArn).toBe('arn:aws:iam::000000000000:role/orders-api-prod-execution');
+      const container = running.containers.find((c) => c.name === 'app')!;
+      expect(container.environment.APP_ENV).toBe('prod');
+      expect(container.secrets).toEqual({
+        DATABASE_URL: `arn:aws:secretsmanager:${region}:000000000000:secret:orders-api/prod/database-url`,
+      });
+      expect(container.image).toBe(`${REGISTRY}/orders-api@${GOOD_DIGEST}`);
+    }
+    expect(staging.taskRoleArn).toBe('arn:aws:iam::000000000000:role/orders-api-staging-task');
+  });
+
   it('when the pushed commit is tagged v1.4.0, it releases that very digest to staging and every prod region, one approval per prod region', async () => {
     // Prepare
     await start();

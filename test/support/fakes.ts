@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../../shared/domain/deployment-record';
+import { AwsTransientError } from '../../shared/domain/errors';
 import type {
   ContainerPlatform,
   DeploymentFreezes,
@@ -50,6 +51,10 @@ export class InMemoryDeploymentWaiterStore implements DeploymentWaiterStore {
     return waiter;
   }
 
+  async remove(deploymentId: string, taskToken: string): Promise<void> {
+    if (this.waiters.get(deploymentId)?.taskToken === taskToken) this.waiters.delete(deploymentId);
+  }
+
   async list(): Promise<DeploymentWaiter[]> {
     return [...this.waiters.values()].map((w) => structuredClone(w));
   }
@@ -71,6 +76,8 @@ export class RecordingExecutionControl implements ExecutionControl {
   readonly started: { stateMachineArn: string; name: string; input: unknown }[] = [];
   readonly deliveries: TaskDelivery[] = [];
   private readonly names = new Set<string>();
+  private readonly answered = new Set<string>();
+  private throttled = 0;
 
   async startExecution(request: { stateMachineArn: string; name: string; input: unknown }) {
     const executionArn = `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
@@ -80,13 +87,28 @@ export class RecordingExecutionControl implements ExecutionControl {
     return { executionArn, alreadyExisted: false };
   }
 
+  /** The next `count` callbacks fail with a throttling error, as Step Functions does under load. */
+  throttleNext(count: number): void {
+    this.throttled += count;
+  }
+
+  /** Like Step Functions, a token answers once: later callbacks return false (TaskTimedOut). */
   async sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean> {
-    this.deliveries.push({ taskToken, kind: 'success', output });
-    return true;
+    return this.answer({ taskToken, kind: 'success', output });
   }
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<boolean> {
-    this.deliveries.push({ taskToken, kind: 'failure', error, cause });
+    return this.answer({ taskToken, kind: 'failure', error, cause });
+  }
+
+  private answer(delivery: TaskDelivery): boolean {
+    if (this.throttled > 0) {
+      this.throttled--;
+      throw new AwsTransientError('Step Functions SendTask*: Rate exceeded (ThrottlingException)');
+    }
+    if (this.answered.has(delivery.taskToken)) return false;
+    this.answered.add(delivery.taskToken);
+    this.deliveries.push(delivery);
     return true;
   }
 }

@@ -59,6 +59,21 @@ describe('DynamoDeploymentWaiterStore (dynalite)', () => {
     expect((await store.get('ecs-svc/1'))?.taskToken).toBe('second-attempt');
   });
 
+  it('when remove names the stored token, it deletes the waiter; a newer token or none is left alone', async () => {
+    // Prepare
+    await store.put(waiter('ecs-svc/1', 'answered'));
+    await store.put(waiter('ecs-svc/2', 'retried-attempt'));
+
+    // Act
+    await store.remove('ecs-svc/1', 'answered');
+    await store.remove('ecs-svc/2', 'first-attempt');
+    await store.remove('ecs-svc/none', 'any');
+
+    // Assess
+    expect(await store.get('ecs-svc/1')).toBeUndefined();
+    expect((await store.get('ecs-svc/2'))?.taskToken).toBe('retried-attempt');
+  });
+
   it('when it stores a waiter, it keeps expiry in ms and sets the TTL attribute in seconds', async () => {
     // Act
     await store.put(waiter('ecs-svc/1'));

@@ -14,7 +14,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EcsContainerPlatform } from '../../../shared/aws/ecs.adapter';
-import { AwsTransientError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import {
+  AwsTransientError,
+  PipelineMisconfiguredError,
+  UnsupportedDeploymentStrategyError,
+} from '../../../shared/domain/errors';
 import type { EcsTarget } from '../../../shared/ports/deployment';
 import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
 
@@ -166,7 +170,7 @@ describe('EcsContainerPlatform', () => {
       await expect(result).rejects.toThrow(PipelineMisconfiguredError);
     });
 
-    it('when the service deploys with CodeDeploy, it throws PipelineMisconfigured', async () => {
+    it('when the service deploys with CodeDeploy, it throws UnsupportedDeploymentStrategy', async () => {
       // Prepare
       ecs
         .on(DescribeServicesCommand)
@@ -176,6 +180,7 @@ describe('EcsContainerPlatform', () => {
       const result = platform.describeService(TARGET);
 
       // Assess
+      await expect(result).rejects.toThrow(UnsupportedDeploymentStrategyError);
       await expect(result).rejects.toThrow(/CODE_DEPLOY deployment controller/);
     });
 
@@ -383,6 +388,30 @@ describe('EcsContainerPlatform', () => {
       expect(view.arn).toBe(TD_ARN(8));
     });
 
+    it('when the original revision has tags, it reads them with include TAGS and registers the copy with them', async () => {
+      // Prepare
+      const from = describedTaskDefinition();
+      const tags = [
+        { key: 'team', value: 'orders' },
+        { key: 'cost-center', value: '4711' },
+      ];
+      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: from, tags });
+      ecs.on(RegisterTaskDefinitionCommand).resolves({
+        taskDefinition: { ...from, taskDefinitionArn: TD_ARN(8), revision: 8 },
+        tags,
+      });
+
+      // Act
+      await platform.registerRevision(REGION, TD_ARN(7), 'app', change);
+
+      // Assess
+      expect(ecs).toReceiveCommandWith(DescribeTaskDefinitionCommand, {
+        taskDefinition: TD_ARN(7),
+        include: ['TAGS'],
+      });
+      expect(ecs).toReceiveCommandWith(RegisterTaskDefinitionCommand, { tags });
+    });
+
     it('when the original leaves optional fields out, it leaves them out of the request too', async () => {
       // Prepare
       ecs.on(DescribeTaskDefinitionCommand).resolves({
@@ -490,6 +519,56 @@ describe('EcsContainerPlatform', () => {
           alarms: { alarmNames: ['api-5xx'], enable: true, rollback: true },
         },
       });
+    });
+
+    it.each(['BLUE_GREEN', 'LINEAR', 'CANARY'] as const)(
+      'when the service deploys with the %s strategy, it refuses by name and sends nothing back',
+      async (strategy) => {
+        // Prepare: ECS's own strategies come with lifecycle hooks and a hook role
+        ecs.on(DescribeServicesCommand).resolves({
+          services: [
+            activeService({
+              deploymentConfiguration: {
+                strategy,
+                bakeTimeInMinutes: 10,
+                lifecycleHooks: [
+                  {
+                    hookTargetArn: 'arn:aws:lambda:eu-west-1:123456789012:function:hook',
+                    roleArn: 'arn:aws:iam::123456789012:role/ecs-hooks',
+                    lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+                  },
+                ],
+              },
+            }),
+          ],
+        });
+
+        // Act
+        const result = platform.updateService(TARGET, TD_ARN(8));
+
+        // Assess
+        await expect(result).rejects.toThrow(UnsupportedDeploymentStrategyError);
+        await expect(result).rejects.toThrow(
+          `ECS service api in cluster prod (eu-west-1) deploys with the ${strategy} strategy`,
+        );
+        expect(ecs).not.toReceiveCommand(UpdateServiceCommand);
+      },
+    );
+
+    it('when the service names the ROLLING strategy, it deploys as usual', async () => {
+      // Prepare
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [activeService({ deploymentConfiguration: { strategy: 'ROLLING' } })],
+      });
+      ecs.on(UpdateServiceCommand).resolves({
+        service: activeService({ deployments: [{ id: 'ecs-svc/222', status: 'PRIMARY' }] }),
+      });
+
+      // Act
+      const result = await platform.updateService(TARGET, TD_ARN(8));
+
+      // Assess
+      expect(result).toEqual({ deploymentId: 'ecs-svc/222' });
     });
 
     it('when the service is missing, it throws PipelineMisconfigured and updates nothing', async () => {

@@ -1,5 +1,7 @@
 import { ConfigError } from '../../../shared/config/config-error';
 import { loadConfigFile, parseConfig } from '../../../shared/config/config.loader';
+import { pipelineConfigSchema } from '../../../shared/config/config.schema';
+import { gateChecksPerStage } from '../../../shared/domain/history-budget';
 import { planStages } from '../../../shared/domain/stage';
 import { lineOf, SAMPLE_CONFIG_FILE, sampleConfig, sampleConfigText } from '../../support/fixtures';
 
@@ -175,6 +177,75 @@ describe('loadConfigFile / parseConfig', () => {
     expect(error.problems).toEqual([`services[1].name (line ${line}): "orders-api" is defined twice`]);
   });
 
+  it('when gitRepository is a CodeCommit repository name (no owner), it accepts it', () => {
+    // Prepare
+    const text = breakSample('gitRepository: example-org/orders-api', 'gitRepository: orders-api');
+
+    // Act
+    const config = parseConfig(text, FILE);
+
+    // Assess
+    expect(config.services[0]?.gitRepository).toBe('orders-api');
+  });
+
+  it('when gitRepository is neither owner/name nor a CodeCommit name, it says which forms it takes', () => {
+    // Prepare
+    const text = breakSample('gitRepository: example-org/orders-api', 'gitRepository: orders api');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `services[0].gitRepository (line ${lineOf(text, 'gitRepository: orders api')}): ` +
+        'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
+        '(letters, digits, ".", "_" and "-", at most 100)',
+    ]);
+  });
+
+  it('when a long freezeWaitHours would space freeze checks more than a day apart, it names the key and the bound', () => {
+    // Prepare: a release deploys 4 stages (staging + 3 prod regions)
+    const text = breakSample(
+      '    regions: [eu-west-1, us-east-1, ap-southeast-2]\n',
+      '    regions: [eu-west-1, us-east-1, ap-southeast-2]\n    freezeWaitHours: 8760\n',
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `environments[2].freezeWaitHours (line ${lineOf(text, 'freezeWaitHours: 8760')}): ` +
+        'with 4 stages per execution, a wait of 8760 hours would look for the end of a freeze only every ' +
+        "32.2 hours (Step Functions' limit of 25,000 history events); at most 6528 hours keeps it daily",
+    ]);
+  });
+
+  it('when a trigger deploys more stages than the history limit allows, it names the regions and the bound', () => {
+    // Prepare: 25 prod regions
+    const regions = Array.from(
+      { length: 25 },
+      (_, i) => `${['eu', 'us', 'ap', 'ca', 'sa'][i % 5]}-west-${Math.floor(i / 5) + 1}`,
+    );
+    const config = sampleConfig();
+    config.environments[2]!.regions = regions;
+    for (const service of config.services)
+      service.environments.prod!.regions = Object.fromEntries(
+        regions.map((r) => [r, Object.values(service.environments.prod!.regions)[0]!]),
+      );
+
+    // Act
+    const result = pipelineConfigSchema.safeParse(config);
+
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual([
+      'environments.2.regions',
+      "a tag deploys 26 stages (environment × region) in one execution; Step Functions' limit of 25,000 " +
+        'history events allows at most 21: deploy fewer regions per trigger, or split the environments',
+    ]);
+  });
+
   it('when two services push to the same ECR repository, it names the repository and its line', () => {
     // Prepare
     const text = breakSample('ecrRepository: payments-api', 'ecrRepository: orders-api');
@@ -263,7 +334,7 @@ describe('planStages', () => {
       alarms: { names: ['orders-api-ppe-5xx'], prefixes: ['orders-api-ppe-latency'] },
       bakeSeconds: 300,
       deploymentTimeoutSeconds: 1800,
-      gate: { windows: [], maxWaitSeconds: 24 * 3600 },
+      gate: { windows: [], maxWaitSeconds: 24 * 3600, maxChecks: gateChecksPerStage(1) },
     });
   });
 

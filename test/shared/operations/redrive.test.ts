@@ -1,7 +1,7 @@
 import { ManualClock } from '../../../shared/clock';
 import type { DeploymentRecord } from '../../../shared/domain/deployment-record';
 import { planStages } from '../../../shared/domain/stage';
-import type { ExecutionDetail, PipelineExecutions } from '../../../shared/operations/ports';
+import type { ExecutionDetail, PipelineExecutions } from '../../../shared/ports/operations';
 import { REDRIVE_WINDOW_MS, redriveExecution, type RedriveOutcome } from '../../../shared/operations/redrive';
 import { InMemoryDeploymentFreezes, InMemoryDeploymentRecords } from '../../support/fakes';
 import { sampleConfig } from '../../support/fixtures';

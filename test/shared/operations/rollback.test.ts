@@ -6,7 +6,7 @@ import {
   startRollback,
   type RollbackRequest,
 } from '../../../shared/operations/rollback';
-import type { PipelineExecutions } from '../../../shared/operations/ports';
+import type { PipelineExecutions } from '../../../shared/ports/operations';
 import { InMemoryDeploymentRecords } from '../../support/fakes';
 import { sampleConfig } from '../../support/fixtures';
 

@@ -1,6 +1,11 @@
 import { ManualClock } from '../../../shared/clock';
 import type { DeploymentWindow } from '../../../shared/domain/deployment-gate';
 import { DeploymentFrozenError, OutsideDeploymentWindowError } from '../../../shared/domain/errors';
+import {
+  EVENTS_PER_GATE_CHECK,
+  gateChecksPerStage,
+  HISTORY_EVENT_LIMIT,
+} from '../../../shared/domain/history-budget';
 import { checkDeploymentGate, type GateRun } from '../../../shared/use-cases/check-deployment-gate';
 import { ppeStageRun } from '../../support/fixtures';
 import { InMemoryDeploymentFreezes, rejectionOf } from '../../support/fakes';
@@ -17,7 +22,7 @@ const WEEKDAYS_UTC: DeploymentWindow = {
 };
 
 function run(
-  gate: { windows?: DeploymentWindow[]; maxWaitHours?: number } = {},
+  gate: { windows?: DeploymentWindow[]; maxWaitHours?: number; maxChecks?: number } = {},
   extra: Partial<GateRun> = {},
 ) {
   const base = ppeStageRun();
@@ -25,7 +30,11 @@ function run(
     ...base,
     stage: {
       ...base.stage,
-      gate: { windows: gate.windows ?? [], maxWaitSeconds: (gate.maxWaitHours ?? 24) * 3600 },
+      gate: {
+        windows: gate.windows ?? [],
+        maxWaitSeconds: (gate.maxWaitHours ?? 24) * 3600,
+        maxChecks: gate.maxChecks ?? base.stage.gate.maxChecks,
+      },
     },
     ...extra,
   };
@@ -63,10 +72,11 @@ describe('checkDeploymentGate', () => {
     expect(check).toEqual({
       status: 'frozen',
       waitingSince: FRIDAY_NOON_UTC,
+      checks: 1,
       checkAgainAt: '2026-01-09T12:05:00.000Z',
       message:
         'ppe is frozen by alice@example.com since 2026-01-09T11:00:00.000Z: incident 4711; ' +
-        'orders-api ppe/eu-west-1 waits until 2026-01-10T12:00:00.000Z at most',
+        'orders-api ppe/eu-west-1 waits until 2026-01-10T12:00:00.000Z at most, looking again every 5m',
     });
   });
 
@@ -176,5 +186,54 @@ describe('checkDeploymentGate', () => {
 
     // Assess
     expect(check).toEqual({ status: 'open' });
+  });
+
+  it('when a stage waits out a year-long freeze, it spreads its checks over the year and stays within its share', async () => {
+    // Prepare: freezeWaitHours at its maximum, in a release of four stages
+    const maxChecks = gateChecksPerStage(4);
+    await freezes.freeze('ppe', { reason: 'year-end', by: 'alice@example.com', at: clock.now() });
+    let gate: GateRun['gate'];
+    let checks = 0;
+    let failure: unknown;
+    let now = clock.now();
+    const waitingClock = { now: () => now, sleep: () => Promise.resolve() };
+
+    // Act: the state machine's loop, the Wait state jumping to checkAgainAt
+    while (failure === undefined && checks < 200_000) {
+      checks++;
+      const check = await checkDeploymentGate(run({ maxWaitHours: 8760, maxChecks }, { gate }), {
+        freezes,
+        clock: waitingClock,
+      }).catch((error: unknown) => {
+        failure = error;
+        return undefined;
+      });
+      if (!check || check.status === 'open') break;
+      gate = check;
+      now = Date.parse(check.checkAgainAt);
+    }
+
+    // Assess
+    expect(failure).toBeInstanceOf(DeploymentFrozenError);
+    expect((failure as Error).message).toContain('waited 8760h (freezeWaitHours of ppe) and gave up');
+    expect(checks).toBeLessThanOrEqual(maxChecks);
+    expect(checks * EVENTS_PER_GATE_CHECK * 4).toBeLessThan(HISTORY_EVENT_LIMIT);
+  });
+
+  it('when a stage has used its checks before freezeWaitHours, it gives up naming the history limit', async () => {
+    // Prepare
+    await freezes.freeze('ppe', { reason: 'incident', by: 'alice@example.com', at: clock.now() });
+
+    // Act
+    const error = await rejectionOf(
+      checkDeploymentGate(run({ maxChecks: 12 }, { gate: { waitingSince: clock.now(), checks: 11 } }), {
+        freezes,
+        clock,
+      }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(DeploymentFrozenError);
+    expect(error.message).toContain('checked 12 times (the most one stage may: Step Functions keeps 25,000');
   });
 });

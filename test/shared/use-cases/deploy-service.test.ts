@@ -56,6 +56,7 @@ describe('deployService', () => {
               PIPELINE_VERSION: 'sha-4b825dc642cb6eb9a060e54bf8d69288fbee4904',
               PIPELINE_COMMIT: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
               PIPELINE_EXECUTION: run.executionName,
+              PIPELINE_STAGE: 'ppe/eu-west-1',
             },
           },
         ],
@@ -139,6 +140,37 @@ describe('deployService', () => {
     expect(other.taskDefinitionArn).not.toBe(first.taskDefinitionArn);
     expect(other.previousTaskDefinitionArn).toBe(first.taskDefinitionArn);
     expect(platform.calls.filter((c) => c.method === 'updateService')).toHaveLength(2);
+  });
+
+  it("when another stage of this execution registered the same image in a shared family, it registers the stage's own", async () => {
+    // Prepare: staging and prod in one region, one family, each with its own revision
+    const staging = { ...run.stage, environment: 'staging', cluster: 'staging' };
+    const prod = { ...run.stage, environment: 'prod', cluster: 'prod' };
+    platform.seedService(
+      targetOf({ stage: staging }),
+      { name: 'app', image: OLD_IMAGE },
+      { family: 'orders-api' },
+    );
+    const prodOwn = platform.seedService(
+      targetOf({ stage: prod }),
+      { name: 'app', image: OLD_IMAGE, environment: { APP_ENV: 'prod' } },
+      { family: 'orders-api', taskRoleArn: 'arn:aws:iam::000000000000:role/prod-task' },
+    );
+    const releaseRun = (stage: typeof run.stage) => ({ ...run, executionName: 'release-v1', stage });
+    const stagingDeploy = await deployService(releaseRun(staging), deps);
+
+    // Act
+    const prodDeploy = await deployService(releaseRun(prod), deps);
+
+    // Assess
+    expect(prodDeploy.taskDefinitionArn).not.toBe(stagingDeploy.taskDefinitionArn);
+    expect(prodDeploy.previousTaskDefinitionArn).toBe(prodOwn);
+    const registered = await platform.describeTaskDefinition('eu-west-1', prodDeploy.taskDefinitionArn);
+    expect(registered).toMatchObject({ taskRoleArn: 'arn:aws:iam::000000000000:role/prod-task' });
+    expect(registered.containers[0]?.environment).toMatchObject({
+      APP_ENV: 'prod',
+      PIPELINE_STAGE: 'prod/eu-west-1',
+    });
   });
 
   it('when the current revision has no container of the configured name, it throws PipelineMisconfigured naming it', async () => {

@@ -119,6 +119,39 @@ describe('rollBackService', () => {
     });
   });
 
+  it("when ECS's circuit breaker is still rolling back, it returns that deployment to wait for", async () => {
+    // Prepare: a broken image; the circuit breaker fails its deployment and starts restoring the last good one
+    platform.stop();
+    platform = new LocalContainerPlatform({
+      clock,
+      deploymentMs: DEPLOYMENT_MS,
+      behaviourOf: (container) => ({ failsToStart: container.image.endsWith('f'.repeat(64)) }),
+    });
+    const seeded = platform.seedService(target, { name: 'app', image: REGISTRY + '1'.repeat(64) });
+    const broken = ppeStageRun({
+      executionName: 'push-orders-api-broken',
+      image: { ...run.image, digest: `sha256:${'f'.repeat(64)}` },
+    });
+    await deployService(broken, { platform, stageRecords, clock });
+    await clock.advance(DEPLOYMENT_MS);
+    const service = await platform.describeService(target);
+    const restoring = service.deployments.find((d) => d.status === 'PRIMARY')!;
+    expect(restoring).toMatchObject({ taskDefinitionArn: seeded, rolloutState: 'IN_PROGRESS' });
+    const callsBefore = platform.calls.length;
+
+    // Act
+    const result = await rollBackService(broken, { platform, stageRecords });
+
+    // Assess
+    expect(platform.calls.slice(callsBefore).map((c) => c.method)).toEqual(['describeService']);
+    expect(result).toMatchObject({
+      rolledBack: true,
+      taskDefinitionArn: seeded,
+      deploymentId: restoring.id,
+    });
+    expect(result.reason).toContain(`ECS is restoring orders-api:1 in deployment ${restoring.id}`);
+  });
+
   it('when the failure cause is a Lambda error, the summary carries its message, not the JSON', async () => {
     // Prepare
     const message =

@@ -1,4 +1,5 @@
 import { ManualClock } from '../../../shared/clock';
+import { AwsTransientError } from '../../../shared/domain/errors';
 import type { EcsTarget } from '../../../shared/ports/deployment';
 import { targetOf } from '../../../shared/use-cases/deploy-service';
 import {
@@ -214,9 +215,9 @@ describe('settle deployment', () => {
       // Assess
       expect(executions.deliveries).toHaveLength(1);
       expect(executions.deliveries[0]).toMatchObject({ taskToken: TOKEN, kind: 'success' });
-      expect(fromSweep).toHaveLength(1); // both saw the waiter: one settled it, the other found it gone
-      const outcomes = [fromEvent, ...fromSweep].map((s) => s.outcome).sort();
-      expect(outcomes).toEqual(['completed', 'unknown']);
+      expect(fromSweep).toHaveLength(1); // both saw the waiter: one resumed it, the other found it answered
+      const settled = [fromEvent, ...fromSweep].filter((s) => s.outcome === 'completed');
+      expect(settled.filter((s) => 'delivered' in s && s.delivered)).toHaveLength(1);
       expect(await waiters.list()).toEqual([]);
     });
 
@@ -242,6 +243,96 @@ describe('settle deployment', () => {
         ['finished-token', 'success'],
       ]);
       expect((await waiters.list()).map((w) => w.deploymentId)).toEqual([pending]);
+    });
+
+    it('when SendTaskSuccess is throttled, the waiter stays and the next sweep resumes the execution', async () => {
+      // Prepare: the deployment completed; Step Functions throttles the first callback
+      const deploymentId = await startDeployment();
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId }, deps);
+      await clock.advance(DEPLOYMENT_MS);
+      executions.throttleNext(1);
+
+      // Act
+      const fromEvent = onDeploymentStateChange(
+        { deploymentId, eventName: 'SERVICE_DEPLOYMENT_COMPLETED' },
+        deps,
+      );
+      await expect(fromEvent).rejects.toThrow(AwsTransientError);
+      const waiterAfterThrottle = await waiters.get(deploymentId);
+      const settlements = await sweepDeploymentWaiters(deps);
+
+      // Assess
+      expect(waiterAfterThrottle).toMatchObject({ taskToken: TOKEN });
+      expect(settlements).toEqual([{ outcome: 'completed', deploymentId, delivered: true }]);
+      expect(executions.deliveries).toEqual([
+        { taskToken: TOKEN, kind: 'success', output: { deploymentId, completedAt: clock.now() } },
+      ]);
+      expect(await waiters.list()).toEqual([]);
+    });
+
+    it('when the token was answered already (TaskTimedOut), it counts as done and drops the waiter', async () => {
+      // Prepare: an earlier attempt delivered, then failed before it removed the waiter
+      const deploymentId = await startDeployment();
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId }, deps);
+      await clock.advance(DEPLOYMENT_MS);
+      await executions.sendTaskSuccess(TOKEN, { deploymentId, completedAt: clock.now() });
+
+      // Act
+      const settlements = await sweepDeploymentWaiters(deps);
+
+      // Assess
+      expect(settlements).toEqual([{ outcome: 'completed', deploymentId, delivered: false }]);
+      expect(executions.deliveries).toHaveLength(1);
+      expect(await waiters.list()).toEqual([]);
+    });
+
+    it('when Step Functions calls the token invalid, it counts as done and drops the waiter', async () => {
+      // Prepare
+      const deploymentId = await startDeployment();
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId }, deps);
+      await clock.advance(DEPLOYMENT_MS);
+      const invalid = Object.assign(new Error('Invalid Token'), { name: 'InvalidToken' });
+      deps = {
+        ...deps,
+        executions: {
+          startExecution: (r) => executions.startExecution(r),
+          sendTaskFailure: (t, e, c) => executions.sendTaskFailure(t, e, c),
+          sendTaskSuccess: () => Promise.reject(invalid),
+        },
+      };
+
+      // Act
+      const settlements = await sweepDeploymentWaiters(deps);
+
+      // Assess
+      expect(settlements).toEqual([{ outcome: 'completed', deploymentId, delivered: false }]);
+      expect(await waiters.list()).toEqual([]);
+    });
+
+    it('when a retried wait stored a new token meanwhile, settling the old one leaves the new waiter', async () => {
+      // Prepare
+      const deploymentId = await startDeployment();
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId }, deps);
+      await clock.advance(DEPLOYMENT_MS);
+      const slowEcs = deps.executions;
+      const retried = { taskToken: 'token-of-the-retry', target, deploymentId, expiresAt: clock.now() + 1 };
+      deps = {
+        ...deps,
+        executions: {
+          startExecution: (r) => slowEcs.startExecution(r),
+          sendTaskFailure: (t, e, c) => slowEcs.sendTaskFailure(t, e, c),
+          sendTaskSuccess: async (t, o) => {
+            await waiters.put(retried); // the retried step stores its token while this callback is in flight
+            return slowEcs.sendTaskSuccess(t, o);
+          },
+        },
+      };
+
+      // Act
+      await onDeploymentStateChange({ deploymentId, eventName: 'SERVICE_DEPLOYMENT_COMPLETED' }, deps);
+
+      // Assess
+      expect(await waiters.get(deploymentId)).toEqual(retried);
     });
 
     it('when a waiter is past its expiry, the sweep drops it without resuming anything', async () => {

@@ -3,7 +3,7 @@ import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { ManualClock } from '../../../shared/clock';
 import { StageLockedError } from '../../../shared/domain/errors';
-import type { DeploymentOrder } from '../../../shared/domain/ports';
+import type { DeploymentOrder } from '../../../shared/ports/deployment';
 import {
   acquireStageLock,
   isNewer,
@@ -11,7 +11,7 @@ import {
   releaseStageLock,
   type LockOutcome,
 } from '../../../shared/use-cases/stage-lock';
-import type { StageRun } from '../../../shared/use-cases/promotion';
+import type { StageRun } from '../../../shared/domain/stage-run.schema';
 import { rejectionOf } from '../../support/fakes';
 import { ppeStageRun } from '../../support/fixtures';
 import { startDynalite, type LocalDynamo } from '../aws/dynalite';
