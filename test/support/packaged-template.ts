@@ -60,10 +60,24 @@ export const MATRIX_DIR = join(ROOT, '.serverless-matrix');
 export interface PackagingTarget {
   stage: string;
   region: string;
+  /** Another pipeline config than the sample (PIPELINE_CONFIG_FILE of serverless/variables.js)... */
+  configFile?: string;
+  /** ...named by this label in the folder name. */
+  label?: string;
 }
 
-export function matrixTemplateFile({ stage, region }: PackagingTarget): string {
-  return join(MATRIX_DIR, `${stage}-${region}`, 'cloudformation-template-update-stack.json');
+function matrixDir({ stage, region, label }: PackagingTarget): string {
+  return join(MATRIX_DIR, `${label ? `${label}-` : ''}${stage}-${region}`);
+}
+
+export function matrixTemplateFile(target: PackagingTarget): string {
+  return join(matrixDir(target), 'cloudformation-template-update-stack.json');
+}
+
+function targetIsStale(target: PackagingTarget): boolean {
+  const file = matrixTemplateFile(target);
+  if (templateIsStale(file)) return true;
+  return target.configFile !== undefined && statSync(target.configFile).mtimeMs > statSync(file).mtimeMs;
 }
 
 /**
@@ -72,27 +86,23 @@ export function matrixTemplateFile({ stage, region }: PackagingTarget): string {
  * Returns the template files, in the order of `targets`.
  */
 export async function packageTemplates(targets: PackagingTarget[], concurrency = 2): Promise<string[]> {
-  const stale = targets.filter((target) => templateIsStale(matrixTemplateFile(target)));
+  const stale = targets.filter(targetIsStale);
   const env = { ...process.env };
   delete env.PIPELINE_CONFIG_FILE;
   const run = promisify(execFile);
+  // The bundles (and dist/pipeline.config.json) always come from the sample config.
   if (stale.length > 0) await run('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: ROOT, env });
   const queue = [...stale];
   const worker = async () => {
     for (let target = queue.shift(); target; target = queue.shift()) {
-      const dir = join(MATRIX_DIR, `${target.stage}-${target.region}`);
-      const args = [
-        'serverless',
-        'package',
-        '--stage',
-        target.stage,
-        '--region',
-        target.region,
-        '--package',
-        dir,
-      ];
+      const args = ['serverless', 'package', '--stage', target.stage, '--region', target.region];
+      const targetEnv = target.configFile ? { ...env, PIPELINE_CONFIG_FILE: target.configFile } : env;
       try {
-        await run('npx', args, { cwd: ROOT, env, timeout: 600_000 });
+        await run('npx', [...args, '--package', matrixDir(target)], {
+          cwd: ROOT,
+          env: targetEnv,
+          timeout: 600_000,
+        });
       } catch (error) {
         const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
         throw new Error(
