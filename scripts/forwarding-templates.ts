@@ -4,7 +4,7 @@
  * that forwards those events from one region's default bus to the default bus of the pipeline's region
  * (an EventBridge cross-region target, with a role allowed to put events there and nowhere else), and
  * prints how to deploy it to every configured region other than the pipeline's. A stack is single-region,
- * so it is one stack per region, from the same template (docs/operations.md, "Other regions").
+ * so it is one stack per region, from the same template (docs/deploying.md).
  *
  *   npx tsx scripts/forwarding-templates.ts --stage prod --pipeline-region eu-west-1
  */

@@ -198,7 +198,7 @@ const notificationPolicy = z
 /**
  * Where the smoke-test function runs in one region: subnets and security groups of a VPC there. A Lambda
  * function can only be placed in a VPC of its own region, so only the entry of the region the pipeline is
- * deployed to is used (docs/operations.md, "Private endpoints").
+ * deployed to is used (docs/deploying.md, "Private endpoints").
  */
 const smokeTestVpc = z
   .object({
