@@ -9,6 +9,7 @@ const awaitDeploymentSchema = z.object({
   taskToken: z.string().min(1).max(8192),
   stage: stageSchema,
   deploymentId: z.string().min(1).max(256),
+  taskDefinitionArn: z.string().startsWith('arn:').max(2048).optional(),
 });
 
 /** "Wait for ECS deployment" and "Wait for rollback deployment" (callbacks): park the token until ECS reports. */

@@ -99,7 +99,13 @@ describe('the packaged template with smokeTestVpc', () => {
   });
 
   test('lets the smoke-test role manage its network interfaces, and places no other function in a VPC', () => {
-    const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+    // The roles the functions run with (osls's default IamRoleLambdaExecution is left unused).
+    const functionRoles = new Set(
+      Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => (r.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+    );
+    const roles = Object.entries(template.Resources).filter(([id]) => functionRoles.has(id));
     const withManagedPolicies = roles.filter(
       ([, r]) => ((r.Properties?.ManagedPolicyArns as unknown[]) ?? []).length > 0,
     );
