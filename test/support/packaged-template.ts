@@ -83,9 +83,10 @@ function targetIsStale(target: PackagingTarget): boolean {
 /**
  * Packages the template for each stage and region (`serverless package --stage … --region …`, offline)
  * unless it is newer than what it is built from; bundles the functions once first when any is stale.
- * Returns the template files, in the order of `targets`.
+ * Returns the template files, in the order of `targets`. One at a time by default: osls also writes
+ * its state under .serverless/ while packaging elsewhere, so parallel runs race.
  */
-export async function packageTemplates(targets: PackagingTarget[], concurrency = 2): Promise<string[]> {
+export async function packageTemplates(targets: PackagingTarget[], concurrency = 1): Promise<string[]> {
   const stale = targets.filter(targetIsStale);
   const env = { ...process.env };
   delete env.PIPELINE_CONFIG_FILE;
