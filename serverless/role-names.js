@@ -27,7 +27,19 @@ class PerFunctionRoleNames {
   constructor(serverless) {
     this.serverless = serverless;
     // Before serverless-iam-roles-per-function, which reads iamRoleStatementsName in before:package:finalize.
-    this.hooks = { 'after:package:compileFunctions': () => this.nameRoles() };
+    this.hooks = {
+      // `vpc: false` (no smokeTestVpc for this region) still makes osls give its unused default role
+      // AWSLambdaVPCAccessExecutionRole: leave the property out instead.
+      'before:package:setupProviderConfiguration': () => this.dropVpcFalse(),
+      'after:package:compileFunctions': () => this.nameRoles(),
+    };
+  }
+
+  dropVpcFalse() {
+    for (const functionName of this.serverless.service.getAllFunctions()) {
+      const fn = this.serverless.service.getFunction(functionName);
+      if (fn.vpc === false) delete fn.vpc;
+    }
   }
 
   nameRoles() {
