@@ -19,6 +19,8 @@ if ! command -v chromium > /dev/null; then
 fi
 echo "== Python tools for the AWS conformance tests (moto, cfn-lint, checkov; pinned in requirements-tools.txt)"
 bash scripts/python-tools.sh > /dev/null
+echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
+npx tsx scripts/check-template.ts
 echo "== tests"
 rm -rf test-output/reliability
 npx jest --ci

@@ -8,10 +8,13 @@ const { reconcileSchedule } = require('../shared/domain/reconciliation');
 
 const configFile = process.env.PIPELINE_CONFIG_FILE ?? path.join(__dirname, '..', 'pipeline.config.yml');
 
-module.exports = async () => {
+module.exports = async ({ resolveVariable }) => {
   const config = loadConfigFile(configFile);
+  const region = await resolveVariable('self:provider.region');
   return {
     reconcileSchedule: reconcileSchedule(config.reconciliation.everyMinutes),
+    // The smoke-test function's VPC placement in the region being deployed (false: outside any VPC).
+    smokeTestVpc: smokeTestVpcFor(config, region),
     patterns: {
       ecrPush: patternFor(config, 'ecrPush'),
       ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),
@@ -20,3 +23,10 @@ module.exports = async () => {
     },
   };
 };
+
+/** A Lambda function can only be in a VPC of its own region: the entry of the region being deployed, if any. */
+function smokeTestVpcFor(config, region) {
+  const placement = config.smokeTestVpc?.[region];
+  if (!placement) return false;
+  return { subnetIds: placement.subnetIds, securityGroupIds: placement.securityGroupIds };
+}

@@ -7,4 +7,5 @@ export const awaitDeploymentSchema = z.object({
   taskToken: z.string().min(1).max(8192),
   stage: stageSchema,
   deploymentId: z.string().min(1).max(256),
+  taskDefinitionArn: z.string().startsWith('arn:').max(2048).optional(),
 });

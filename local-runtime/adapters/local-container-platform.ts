@@ -3,9 +3,11 @@ import { AwsTransientError, PipelineMisconfiguredError } from '../../shared/doma
 import type {
   ContainerPlatform,
   ContainerView,
+  DeploymentEnding,
   EcsDeploymentView,
   EcsServiceView,
   EcsTarget,
+  EndedDeploymentQuery,
   RolloutState,
   TaskDefinitionView,
 } from '../../shared/ports/deployment';
@@ -96,6 +98,8 @@ export class LocalContainerPlatform implements ContainerPlatform {
   private readonly taskDefinitions = new Map<string, LocalTaskDefinition>();
   private readonly revisions = new Map<string, number>();
   private deploymentCounter = 0;
+  /** How each deployment that left a service's list ended: ECS's service deployment history. */
+  private readonly endings = new Map<string, DeploymentEnding>();
   private throttledCalls = 0;
   private readonly stopped = new AbortController();
   /** Every call made, in order, for tests to assert on. */
@@ -278,10 +282,10 @@ export class LocalContainerPlatform implements ContainerPlatform {
         servingTaskDefinitionArn: service.servingTaskDefinitionArn,
       });
     // The deployments this one replaces stop counting; ECS keeps them ACTIVE until drained.
-    service.deployments = [
+    this.replaceDeployments(service, [
       deployment,
       ...service.deployments.filter((d) => d.rolloutState === 'COMPLETED').slice(0, 1),
-    ];
+    ]);
     for (const d of service.deployments) if (d !== deployment) d.status = 'ACTIVE';
     service.taskDefinitionArn = taskDefinitionArn;
     void this.finishLater(service, deployment, td);
@@ -327,7 +331,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
       }
     } else {
       service.servingTaskDefinitionArn = td.arn;
-      service.deployments = [deployment];
+      this.replaceDeployments(service, [deployment]);
     }
     deployment.rolloutState = outcome;
     this.options.onDeploymentFinished?.({
@@ -350,6 +354,30 @@ export class LocalContainerPlatform implements ContainerPlatform {
     const td: LocalTaskDefinition = { arn: arnOf(region, family, revision), family, containers, ...roles };
     this.taskDefinitions.set(td.arn, td);
     return td;
+  }
+
+  async endedDeployment(
+    target: EcsTarget,
+    query: EndedDeploymentQuery,
+  ): Promise<DeploymentEnding | undefined> {
+    this.requireService(target);
+    const ending = this.endings.get(query.deploymentId);
+    return ending && { ...ending };
+  }
+
+  /** Like ECS, a deployment that leaves the list stays in the history: completed, or stopped by a newer one. */
+  private replaceDeployments(service: LocalService, next: EcsDeploymentView[]): void {
+    for (const d of service.deployments)
+      if (!next.includes(d))
+        this.endings.set(
+          d.id,
+          d.rolloutState === 'COMPLETED'
+            ? { outcome: 'completed' }
+            : d.rolloutState === 'FAILED'
+              ? { outcome: 'failed', reason: d.rolloutStateReason ?? 'rollout failed' }
+              : { outcome: 'failed', reason: 'the deployment was replaced before it completed' },
+        );
+    service.deployments = next;
   }
 
   private requireService(target: EcsTarget): LocalService {

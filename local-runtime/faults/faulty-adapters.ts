@@ -4,8 +4,10 @@ import { mapAwsError } from '../../shared/aws/aws-errors';
 import type {
   AlarmSource,
   ContainerPlatform,
+  DeploymentEnding,
   EcsServiceView,
   EcsTarget,
+  EndedDeploymentQuery,
   HttpProbe,
   HttpProbeResult,
   TaskDefinitionView,
@@ -33,6 +35,11 @@ export class FaultyContainerPlatform implements ContainerPlatform {
   describeService(target: EcsTarget): Promise<EcsServiceView> {
     failIfFaulty(this.faults, 'ecs', 'DescribeServices');
     return this.inner.describeService(target);
+  }
+
+  endedDeployment(target: EcsTarget, query: EndedDeploymentQuery): Promise<DeploymentEnding | undefined> {
+    failIfFaulty(this.faults, 'ecs', 'ListServiceDeployments');
+    return this.inner.endedDeployment(target, query);
   }
 
   describeTaskDefinition(region: string, arn: string): Promise<TaskDefinitionView> {

@@ -53,6 +53,8 @@ export class DynamoDeploymentWaiterStore implements DeploymentWaiterStore {
               service: waiter.target.service,
             },
             expiresAtMs: waiter.expiresAt,
+            ...(waiter.taskDefinitionArn !== undefined && { taskDefinitionArn: waiter.taskDefinitionArn }),
+            ...(waiter.since !== undefined && { sinceMs: waiter.since }),
             [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(waiter.expiresAt),
           },
         }),
@@ -136,5 +138,7 @@ function toWaiter(item: Record<string, unknown>): DeploymentWaiter {
       service: String(target.service),
     },
     expiresAt: Number(item.expiresAtMs),
+    ...(typeof item.taskDefinitionArn === 'string' && { taskDefinitionArn: item.taskDefinitionArn }),
+    ...(item.sinceMs !== undefined && { since: Number(item.sinceMs) }),
   };
 }

@@ -1,9 +1,11 @@
 import {
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ClientException,
   ClusterNotFoundException,
   ECSClient,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   paginateListTaskDefinitions,
   RegisterTaskDefinitionCommand,
@@ -16,14 +18,17 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
   type Tag,
+  type ServiceDeploymentBrief,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { PipelineMisconfiguredError, UnsupportedDeploymentStrategyError } from '../domain/errors';
 import type {
   ContainerPlatform,
+  DeploymentEnding,
   EcsDeploymentView,
   EcsServiceView,
   EcsTarget,
+  EndedDeploymentQuery,
   RolloutState,
   TaskDefinitionView,
 } from '../ports/deployment';
@@ -138,6 +143,53 @@ export class EcsContainerPlatform implements ContainerPlatform {
     if (!primary?.id)
       throw new Error(`ECS UpdateService of ${describeTarget(target)} returned no PRIMARY deployment`);
     return { deploymentId: primary.id };
+  }
+
+  /**
+   * ECS's service deployment history has ids of its own (not the `ecs-svc/…` of DescribeServices), so the
+   * deployment is found by what it deployed: the newest service deployment created since the waiter began
+   * (less a minute of clock skew) whose target revision runs `taskDefinitionArn`. Undefined without a
+   * revision to look for, or when the history has no such deployment.
+   */
+  async endedDeployment(
+    target: EcsTarget,
+    query: EndedDeploymentQuery,
+  ): Promise<DeploymentEnding | undefined> {
+    if (query.taskDefinitionArn === undefined) return undefined;
+    const client = this.client(target.region);
+    let briefs: ServiceDeploymentBrief[];
+    try {
+      const response = await client.send(
+        new ListServiceDeploymentsCommand({
+          cluster: target.cluster,
+          service: target.service,
+          ...(query.since !== undefined && { createdAt: { after: new Date(query.since - 60_000) } }),
+          maxResults: 20,
+        }),
+      );
+      briefs = response.serviceDeployments ?? [];
+    } catch (error) {
+      throw this.mapTargetError(error, target, 'ListServiceDeployments');
+    }
+    const revisionArns = [...new Set(briefs.flatMap((b) => b.targetServiceRevisionArn ?? []))];
+    if (revisionArns.length === 0) return undefined;
+    let taskDefinitionOf: Map<string, string>;
+    try {
+      const response = await client.send(
+        new DescribeServiceRevisionsCommand({ serviceRevisionArns: revisionArns }),
+      );
+      taskDefinitionOf = new Map(
+        (response.serviceRevisions ?? []).flatMap((r) =>
+          r.serviceRevisionArn && r.taskDefinition ? [[r.serviceRevisionArn, r.taskDefinition] as const] : [],
+        ),
+      );
+    } catch (error) {
+      throw this.mapTargetError(error, target, 'DescribeServiceRevisions');
+    }
+    const ours = briefs
+      .filter((b) => taskDefinitionOf.get(b.targetServiceRevisionArn ?? '') === query.taskDefinitionArn)
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+    return ours && toDeploymentEnding(ours);
   }
 
   private async readService(target: EcsTarget): Promise<Service> {
@@ -306,6 +358,25 @@ function toContainerView(container: ContainerDefinition): TaskDefinitionView['co
   for (const pair of container.environment ?? [])
     if (pair.name !== undefined) environment[pair.name] = pair.value ?? '';
   return { name: container.name ?? '', image: container.image ?? '', environment };
+}
+
+/** ECS's service deployment states: SUCCESSFUL is the only good end; the ongoing ones are still pending. */
+function toDeploymentEnding(brief: ServiceDeploymentBrief): DeploymentEnding {
+  switch (brief.status) {
+    case 'SUCCESSFUL':
+      return { outcome: 'completed' };
+    case 'PENDING':
+    case 'IN_PROGRESS':
+    case 'STOP_REQUESTED':
+    case 'ROLLBACK_REQUESTED':
+    case 'ROLLBACK_IN_PROGRESS':
+      return { outcome: 'pending' };
+    default:
+      return {
+        outcome: 'failed',
+        reason: `service deployment ${brief.status ?? 'in an unknown state'}${brief.statusReason ? `: ${brief.statusReason}` : ''}`,
+      };
+  }
 }
 
 function toDeploymentView(deployment: Deployment): EcsDeploymentView {

@@ -216,12 +216,59 @@ const notificationPolicy = z
   })
   .strict();
 
+/**
+ * Where the smoke-test function runs in one region: subnets and security groups of a VPC there. A Lambda
+ * function can only be placed in a VPC of its own region, so only the entry of the region the pipeline is
+ * deployed to is used (docs/deploying.md, "Private endpoints").
+ */
+const smokeTestVpc = z
+  .object({
+    subnetIds: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/,
+            'must be a subnet id such as subnet-0123456789abcdef0',
+          ),
+      )
+      .min(1, 'list at least one subnet (two or more in different availability zones for availability)')
+      .max(16, 'Lambda accepts at most 16 subnets')
+      .refine((ids) => new Set(ids).size === ids.length, 'subnetIds must not repeat'),
+    securityGroupIds: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/,
+            'must be a security group id such as sg-0123456789abcdef0',
+          ),
+      )
+      .min(1, 'list at least one security group (it must allow outbound HTTPS to the endpoints)')
+      .max(5, 'Lambda accepts at most 5 security groups')
+      .refine((ids) => new Set(ids).size === ids.length, 'securityGroupIds must not repeat'),
+  })
+  .strict();
+
 export const pipelineConfigSchema = z
   .object({
     version: z.literal(1, { error: () => 'version must be 1' }),
     releases: releasePolicy.default({ imageWaitMinutes: 30 }),
     reconciliation: reconciliationPolicy.default({ everyMinutes: 5, graceMinutes: 2, lookbackHours: 24 }),
     notifications: notificationPolicy.default({ chatWebhook: false }),
+    /** Per region the pipeline may be deployed to: the VPC placement of its smoke-test function. */
+    smokeTestVpc: z
+      .record(z.string(), smokeTestVpc)
+      .superRefine((placements, ctx) => {
+        for (const key of Object.keys(placements))
+          if (!AWS_REGION.test(key))
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `"${key}" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
+            });
+      })
+      .optional(),
     environments: z.array(environment).min(1, 'define at least one environment'),
     services: z.array(service).min(1, 'define at least one service'),
   })

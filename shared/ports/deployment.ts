@@ -60,6 +60,26 @@ export interface ContainerPlatform {
   ): Promise<TaskDefinitionView>;
   /** Points the service at a revision, with the deployment circuit breaker on. Returns the new deployment. */
   updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
+  /**
+   * How a deployment that `describeService` no longer lists ended, from the service's deployment history
+   * (ECS drops a deployment from the service once a newer one replaced it, completed or not). Undefined
+   * when the history has no record of it.
+   */
+  endedDeployment(target: EcsTarget, deployment: EndedDeploymentQuery): Promise<DeploymentEnding | undefined>;
+}
+
+/** What is known of a deployment that left the service's list: its id, and what and when it deployed. */
+export interface EndedDeploymentQuery {
+  deploymentId: string;
+  /** The revision the deployment rolled out (needed to find it in ECS's history, which has other ids). */
+  taskDefinitionArn?: string;
+  /** Epoch ms no later than the deployment's start (when the pipeline began waiting for it). */
+  since?: number;
+}
+
+export interface DeploymentEnding {
+  outcome: 'completed' | 'failed' | 'pending';
+  reason?: string;
 }
 
 /** CloudWatch alarms, read-only. */
@@ -130,6 +150,9 @@ export interface DeploymentWaiter {
   target: EcsTarget;
   /** Epoch ms after which the waiter is dropped (the state machine has timed out by then). */
   expiresAt: number;
+  /** The revision the deployment rolls out, and since when the waiter waits: to find it in ECS's history. */
+  taskDefinitionArn?: string;
+  since?: number;
 }
 
 /** Task tokens of steps waiting for an ECS deployment to finish, keyed by ECS deployment id. */

@@ -3,6 +3,7 @@ import { ERROR_NAMES } from '../domain/errors';
 import type { Stage } from '../domain/stage';
 import type {
   ContainerPlatform,
+  DeploymentEnding,
   DeploymentWaiter,
   DeploymentWaiterStore,
   EcsDeploymentView,
@@ -31,6 +32,8 @@ export interface AwaitDeploymentRequest {
   taskToken: string;
   stage: Stage;
   deploymentId: string;
+  /** The revision the deployment rolls out (the deploy's; a rollback's wait may leave it out). */
+  taskDefinitionArn?: string;
 }
 
 /**
@@ -46,6 +49,10 @@ export async function awaitDeployment(
     taskToken: request.taskToken,
     target: targetOf(request),
     expiresAt: deps.clock.now() + (request.stage.deploymentTimeoutSeconds + 3600) * 1000,
+    ...(request.taskDefinitionArn !== undefined && {
+      taskDefinitionArn: request.taskDefinitionArn,
+      since: deps.clock.now(),
+    }),
   };
   await deps.waiters.put(waiter);
   return checkWaiter(waiter, deps);
@@ -78,7 +85,7 @@ export async function sweepDeploymentWaiters(deps: SettleDeploymentDeps): Promis
 async function checkWaiter(waiter: DeploymentWaiter, deps: SettleDeploymentDeps): Promise<Settlement> {
   const service = await deps.platform.describeService(waiter.target);
   const deployment = service.deployments.find((d) => d.id === waiter.deploymentId);
-  const state = stateOf(deployment);
+  const state = deployment ? stateOf(deployment) : await endedStateOf(waiter, deps);
   if (state.outcome === 'pending') return { outcome: 'pending', deploymentId: waiter.deploymentId };
   return settle(waiter.deploymentId, state.outcome, state.reason, deps);
 }
@@ -130,12 +137,20 @@ function outcomeOfEvent(eventName: string): 'completed' | 'failed' | undefined {
   return undefined;
 }
 
-function stateOf(deployment: EcsDeploymentView | undefined): {
-  outcome: 'completed' | 'failed' | 'pending';
-  reason?: string;
-} {
-  // A deployment that vanished was replaced by a newer one before it finished: it did not take effect.
-  if (!deployment) return { outcome: 'failed', reason: 'the deployment was replaced before it completed' };
+/**
+ * A deployment the service no longer lists was replaced by a newer one, after it completed or before: only
+ * the service's deployment history tells which. Without a record of it, it did not take effect.
+ */
+async function endedStateOf(waiter: DeploymentWaiter, deps: SettleDeploymentDeps): Promise<DeploymentEnding> {
+  const ended = await deps.platform.endedDeployment(waiter.target, {
+    deploymentId: waiter.deploymentId,
+    ...(waiter.taskDefinitionArn !== undefined && { taskDefinitionArn: waiter.taskDefinitionArn }),
+    ...(waiter.since !== undefined && { since: waiter.since }),
+  });
+  return ended ?? { outcome: 'failed', reason: 'the deployment was replaced before it completed' };
+}
+
+function stateOf(deployment: EcsDeploymentView): DeploymentEnding {
   if (deployment.rolloutState === 'COMPLETED') return { outcome: 'completed' };
   if (deployment.rolloutState === 'FAILED')
     return { outcome: 'failed', reason: deployment.rolloutStateReason ?? 'rollout failed' };

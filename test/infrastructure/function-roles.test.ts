@@ -61,6 +61,12 @@ const ECS_DEPLOYS =
 const ECS_REGISTERS =
   'EcsContainerPlatform.registerRevision/latestTaskDefinition: a rollback reuses the recorded revision';
 const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this step';
+const ECS_HISTORY =
+  "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
+const NO_ECS_HISTORY = {
+  'ecs:ListServiceDeployments': ECS_HISTORY,
+  'ecs:DescribeServiceRevisions': ECS_HISTORY,
+};
 
 /**
  * Commands in a function's bundle that the function never sends, by function folder: the adapter class
@@ -82,6 +88,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'states:StartExecution': ONLY_ANSWERS,
   },
   'complete-deployment': {
+    ...NO_ECS_HISTORY,
     'ecs:DescribeServices': 'the ECS event says how the deployment ended: no ECS call',
     'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
@@ -105,12 +112,14 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
+  'deploy-service': NO_ECS_HISTORY,
   'check-deployment-gate': {
     'dynamodb:PutItem': FREEZE_CHANGES,
     'dynamodb:DeleteItem': FREEZE_CHANGES,
     'dynamodb:Query': "DynamoDeploymentFreezes.list: the gate reads only its environment's freeze",
   },
   'check-release': {
+    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
@@ -118,6 +127,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:TagResource': ECS_DEPLOYS,
   },
   'roll-back-service': {
+    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'iam:PassRole': ECS_REGISTERS,
@@ -130,6 +140,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'reconcile-images': {
+    ...NO_ECS_HISTORY,
     'ecr:BatchGetImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecr:PutImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,

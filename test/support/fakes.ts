@@ -143,6 +143,7 @@ export function overriding(
     latestTaskDefinition: overrides.latestTaskDefinition ?? ((...a) => platform.latestTaskDefinition(...a)),
     registerRevision: overrides.registerRevision ?? ((...a) => platform.registerRevision(...a)),
     updateService: overrides.updateService ?? ((...a) => platform.updateService(...a)),
+    endedDeployment: overrides.endedDeployment ?? ((...a) => platform.endedDeployment(...a)),
   };
 }
 

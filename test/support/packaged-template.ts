@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,7 +8,7 @@ export const TEMPLATE_FILE = join(ROOT, '.serverless', 'cloudformation-template-
 /** What the template is built from: when one is newer than the template, the template is rebuilt. */
 const TEMPLATE_INPUTS = [
   'serverless.yml',
-  'serverless/variables.js',
+  'serverless',
   'pipeline.config.yml',
   'statemachines',
   'shared/event-rules.ts',
@@ -47,10 +48,76 @@ export function loadPackagedTemplate(): Template {
   return JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Template;
 }
 
-function templateIsStale(): boolean {
-  if (!existsSync(TEMPLATE_FILE)) return true;
-  const built = statSync(TEMPLATE_FILE).mtimeMs;
+function templateIsStale(file = TEMPLATE_FILE): boolean {
+  if (!existsSync(file)) return true;
+  const built = statSync(file).mtimeMs;
   return TEMPLATE_INPUTS.some((input) => newestMtime(join(ROOT, input)) > built);
+}
+
+/** Where the templates of other stages and regions are packaged: `.serverless-matrix/<stage>-<region>/`. */
+export const MATRIX_DIR = join(ROOT, '.serverless-matrix');
+
+export interface PackagingTarget {
+  stage: string;
+  region: string;
+  /** Another pipeline config than the sample (PIPELINE_CONFIG_FILE of serverless/variables.js)... */
+  configFile?: string;
+  /** ...named by this label in the folder name. */
+  label?: string;
+}
+
+function matrixDir({ stage, region, label }: PackagingTarget): string {
+  return join(MATRIX_DIR, `${label ? `${label}-` : ''}${stage}-${region}`);
+}
+
+export function matrixTemplateFile(target: PackagingTarget): string {
+  return join(matrixDir(target), 'cloudformation-template-update-stack.json');
+}
+
+function targetIsStale(target: PackagingTarget): boolean {
+  const file = matrixTemplateFile(target);
+  if (templateIsStale(file)) return true;
+  return target.configFile !== undefined && statSync(target.configFile).mtimeMs > statSync(file).mtimeMs;
+}
+
+/**
+ * Packages the template for each stage and region (`serverless package --stage … --region …`, offline)
+ * unless it is newer than what it is built from; bundles the functions once first when any is stale.
+ * Returns the template files, in the order of `targets`. One at a time by default: osls also writes
+ * its state under .serverless/ while packaging elsewhere, so parallel runs race.
+ */
+export async function packageTemplates(targets: PackagingTarget[], concurrency = 1): Promise<string[]> {
+  const stale = targets.filter(targetIsStale);
+  const env = { ...process.env };
+  delete env.PIPELINE_CONFIG_FILE;
+  const run = promisify(execFile);
+  // The bundles (and dist/pipeline.config.json) always come from the sample config.
+  if (stale.length > 0) await run('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: ROOT, env });
+  const queue = [...stale];
+  const worker = async () => {
+    for (let target = queue.shift(); target; target = queue.shift()) {
+      const args = ['serverless', 'package', '--stage', target.stage, '--region', target.region];
+      const targetEnv = target.configFile ? { ...env, PIPELINE_CONFIG_FILE: target.configFile } : env;
+      try {
+        await run('npx', [...args, '--package', matrixDir(target)], {
+          cwd: ROOT,
+          env: targetEnv,
+          timeout: 600_000,
+        });
+      } catch (error) {
+        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+        throw new Error(
+          `serverless package failed for stage ${target.stage} in ${target.region}:\n${stdout}${stderr}`,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  return targets.map(matrixTemplateFile);
+}
+
+export function readTemplate(file: string): Template {
+  return JSON.parse(readFileSync(file, 'utf8')) as Template;
 }
 
 function newestMtime(path: string): number {

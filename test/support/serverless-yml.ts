@@ -18,7 +18,19 @@ export interface ServerlessYml {
 
 /** serverless.yml with its CloudFormation short forms (`!Ref`, `!Sub`, `!GetAtt`...) as their long forms. */
 export function loadServerlessYml(root = join(__dirname, '..', '..')): ServerlessYml {
-  const intrinsics = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'ImportValue', 'FindInMap'];
+  const intrinsics = [
+    'Ref',
+    'Sub',
+    'GetAtt',
+    'Join',
+    'Select',
+    'Split',
+    'If',
+    'Not',
+    'Equals',
+    'ImportValue',
+    'FindInMap',
+  ];
   const longForm = (name: string) => (name === 'Ref' ? 'Ref' : `Fn::${name}`);
   const customTags: Tags = intrinsics.flatMap((name) => [
     { tag: `!${name}`, resolve: (value: string) => ({ [longForm(name)]: value }) },

@@ -200,6 +200,60 @@ describe('settle deployment', () => {
   });
 
   describe('sweepDeploymentWaiters', () => {
+    /** The revision a deployment rolls out, as deploy-service reports it to "Wait for ECS deployment". */
+    async function taskDefinitionOf(deploymentId: string): Promise<string> {
+      const deployment = (await platform.describeService(target)).deployments.find(
+        (d) => d.id === deploymentId,
+      );
+      return deployment!.taskDefinitionArn;
+    }
+
+    it('when a completed deployment was replaced by a newer one before the sweep read it, it resumes the execution with success', async () => {
+      // Prepare: the deployment completes, its event is lost (another region), a newer deployment replaces it.
+      const deploymentId = await startDeployment();
+      const taskDefinitionArn = await taskDefinitionOf(deploymentId);
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId, taskDefinitionArn }, deps);
+      await clock.advance(DEPLOYMENT_MS);
+      await startDeployment();
+      await clock.advance(DEPLOYMENT_MS);
+      expect((await platform.describeService(target)).deployments.map((d) => d.id)).not.toContain(
+        deploymentId,
+      );
+
+      // Act
+      const settlements = await sweepDeploymentWaiters(deps);
+
+      // Assess
+      expect(settlements).toEqual([{ outcome: 'completed', deploymentId, delivered: true }]);
+      expect(executions.deliveries).toEqual([
+        { taskToken: TOKEN, kind: 'success', output: { deploymentId, completedAt: clock.now() } },
+      ]);
+      expect(await waiters.get(deploymentId)).toBeUndefined();
+    });
+
+    it('when a deployment was replaced by a newer one before it completed, it fails the execution with why', async () => {
+      // Prepare
+      const deploymentId = await startDeployment();
+      const taskDefinitionArn = await taskDefinitionOf(deploymentId);
+      await awaitDeployment({ taskToken: TOKEN, stage, deploymentId, taskDefinitionArn }, deps);
+      await clock.advance(DEPLOYMENT_MS / 2);
+      await startDeployment();
+
+      // Act
+      const settlements = await sweepDeploymentWaiters(deps);
+
+      // Assess
+      expect(settlements).toEqual([
+        expect.objectContaining({
+          outcome: 'failed',
+          deploymentId,
+          delivered: true,
+          reason: expect.stringMatching(/replaced before it completed/),
+        }),
+      ]);
+      expect(executions.deliveries).toEqual([expect.objectContaining({ taskToken: TOKEN, kind: 'failure' })]);
+    });
+
     it('when the ECS event and the sweep race for a completed deployment, exactly one resumes the execution', async () => {
       // Prepare
       const deploymentId = await startDeployment();

@@ -1,0 +1,134 @@
+/**
+ * Checks the CloudFormation templates with AWS's linter and a security scanner, as `npm test` does:
+ *
+ * 1. packages the pipeline's template offline for each stage of STAGES in every region of
+ *    pipeline.config.yml (into .serverless-matrix/, reused while nothing it is built from changed), and
+ *    writes the template that forwards ECS events from the other regions (scripts/forwarding-templates.ts);
+ * 2. runs cfn-lint once over all of them: any error, or any warning not suppressed in .cfnlintrc.yaml,
+ *    fails;
+ * 3. runs checkov once over all of them: any failed check not skipped (with its reason) in .checkov.yaml
+ *    fails.
+ *
+ * Prints the counts. The Python tools come from .venv-tools (scripts/python-tools.sh).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join, relative } from 'node:path';
+import { loadConfigFile } from '../shared/config/config.loader';
+import { packageTemplates, type PackagingTarget } from '../test/support/packaged-template';
+import { writeForwardingTemplate } from './forwarding-templates';
+
+const ROOT = join(__dirname, '..');
+/** The shortest stage name, a long one, and the longest one the pipeline supports (12 characters). */
+export const STAGES = ['dev', 'production', 'staging-blue'];
+
+interface CfnLintMatch {
+  Level: 'Error' | 'Warning' | 'Informational';
+  Rule: { Id: string };
+  Message: string;
+  Filename: string;
+  Location: { Path?: (string | number)[] };
+}
+
+interface CheckovReport {
+  check_type: string;
+  summary: { passed: number; failed: number; skipped: number; parsing_errors: number };
+  results: { failed_checks: { check_id: string; check_name: string; resource: string; file_path: string }[] };
+}
+
+export function configuredRegions(configFile = join(ROOT, 'pipeline.config.yml')): string[] {
+  const config = loadConfigFile(configFile);
+  return [...new Set(config.environments.flatMap((environment) => environment.regions))];
+}
+
+function pythonToolsBin(): string {
+  const out = execFileSync('bash', [join(ROOT, 'scripts', 'python-tools.sh')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return out.trim().split('\n').pop() as string;
+}
+
+function runCfnLint(bin: string, files: string[]): CfnLintMatch[] {
+  // Exit codes say which levels matched (2 errors, 4 warnings, 8 informational); the JSON says it all.
+  const result = spawnSync(join(bin, 'cfn-lint'), ['--format', 'json', '--', ...files], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status === 1 || result.error || !result.stdout.trim().startsWith('['))
+    throw new Error(
+      `cfn-lint could not run (exit ${result.status}): ${result.error?.message ?? result.stderr}`,
+    );
+  return JSON.parse(result.stdout) as CfnLintMatch[];
+}
+
+function runCheckov(bin: string, files: string[]): CheckovReport[] {
+  const args = ['--framework', 'cloudformation', '--output', 'json', '--compact', '--quiet'];
+  const result = spawnSync(join(bin, 'checkov'), [...files.flatMap((file) => ['-f', file]), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, BC_SKIP_MAPPING: 'TRUE', CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: 'false' },
+  });
+  const out = result.stdout.trim();
+  if (result.error || !(out.startsWith('[') || out.startsWith('{')))
+    throw new Error(
+      `checkov could not run (exit ${result.status}): ${result.error?.message ?? result.stderr}`,
+    );
+  const parsed = JSON.parse(out) as CheckovReport | CheckovReport[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+export async function checkTemplates(): Promise<number> {
+  const regions = configuredRegions();
+  const targets: PackagingTarget[] = STAGES.flatMap((stage) => regions.map((region) => ({ stage, region })));
+  const started = Date.now();
+  const pipelineTemplates = await packageTemplates(targets);
+  const forwardingTemplates = [writeForwardingTemplate()];
+  const files = [...pipelineTemplates, ...forwardingTemplates];
+  console.log(
+    `packaged ${pipelineTemplates.length} pipeline templates (stages ${STAGES.join(', ')} × regions ` +
+      `${regions.join(', ')}) and ${forwardingTemplates.length} event forwarding templates ` +
+      `in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  const bin = pythonToolsBin();
+
+  const matches = runCfnLint(bin, files);
+  const count = (level: CfnLintMatch['Level']) => matches.filter((m) => m.Level === level).length;
+  console.log(
+    `cfn-lint: ${files.length} templates linted, ${count('Error')} errors, ${count('Warning')} warnings, ` +
+      `${count('Informational')} informational (suppressed with reasons in .cfnlintrc.yaml)`,
+  );
+  for (const m of matches)
+    console.log(
+      `  ${m.Level} ${m.Rule.Id} ${relative(ROOT, m.Filename)} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`,
+    );
+
+  const reports = runCheckov(bin, files);
+  const total = { passed: 0, failed: 0, skipped: 0, parsing_errors: 0 };
+  for (const report of reports)
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += report.summary[key];
+  console.log(
+    `checkov: ${total.passed} checks passed, ${total.failed} failed, ${total.skipped} skipped inline, ` +
+      `${total.parsing_errors} parsing errors (checks skipped with reasons in .checkov.yaml do not run)`,
+  );
+  for (const report of reports)
+    for (const failed of report.results.failed_checks)
+      console.log(
+        `  FAILED ${failed.check_id} ${failed.resource} (${failed.file_path}): ${failed.check_name}`,
+      );
+
+  const problems =
+    count('Error') + count('Warning') + count('Informational') + total.failed + total.parsing_errors;
+  return problems === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  checkTemplates().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

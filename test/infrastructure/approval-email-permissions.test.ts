@@ -1,0 +1,61 @@
+/**
+ * SESv2 SendEmail authorises every resource the email names: the sending identity and, when the email
+ * goes through a configuration set (APPROVAL_SES_CONFIGURATION_SET), that configuration set too
+ * (resource type `configuration-set` of the Service Authorization Reference:
+ * arn:${Partition}:ses:${Region}:${Account}:configuration-set/${ConfigurationSetName}).
+ */
+import {
+  actionsOf,
+  asArray,
+  functionLogicalId,
+  loadPackagedTemplate,
+  policyStatementsOf,
+  type PolicyStatement,
+  type Template,
+} from '../support/packaged-template';
+
+let template: Template;
+
+beforeAll(() => {
+  template = loadPackagedTemplate();
+}, 300_000);
+
+function roleOf(functionName: string) {
+  const fn = template.Resources[functionLogicalId(functionName)]!;
+  const roleId = ((fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'] ?? [])[0]!;
+  return template.Resources[roleId]!;
+}
+
+describe('approval emails through SES', () => {
+  let sendEmail: PolicyStatement;
+  beforeAll(() => {
+    const statements = policyStatementsOf(roleOf('requestApproval')).filter((s) =>
+      actionsOf(s).includes('ses:SendEmail'),
+    );
+    expect(statements).toHaveLength(1);
+    sendEmail = statements[0]!;
+  });
+
+  test('when the emails name a configuration set, the role may send through it as well as from the identity', () => {
+    const resources = asArray(sendEmail.Resource);
+    expect(resources).toContainEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*',
+    });
+    expect(resources).toContainEqual({
+      'Fn::If': [
+        'HasApprovalSesConfigurationSet',
+        // The sample packaging sets no configuration set (param approvalSesConfigurationSet is empty).
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/' },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
+  });
+
+  test('the configuration set is granted only when one is configured, and the function is told its name', () => {
+    const conditions = (template as unknown as { Conditions: Record<string, unknown> }).Conditions;
+    expect(conditions.HasApprovalSesConfigurationSet).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    const fn = template.Resources[functionLogicalId('requestApproval')]!;
+    const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.APPROVAL_SES_CONFIGURATION_SET).toBe('');
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Private endpoints: the smoke-test function can run in a VPC, per region the pipeline may be deployed to
+ * (`smokeTestVpc` of pipeline.config.yml). A Lambda function can only be placed in a VPC of its own
+ * region, so the template takes the entry of the region it is packaged for.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../shared/config/config-error';
+import { parseConfig } from '../../shared/config/config.loader';
+import {
+  functionLogicalId,
+  packageTemplates,
+  readTemplate,
+  type Template,
+} from '../support/packaged-template';
+
+const ROOT = join(__dirname, '..', '..');
+const SAMPLE = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8');
+const PLACEMENTS = `
+smokeTestVpc:
+  eu-west-1:
+    subnetIds: [subnet-0a1b2c3d4e5f60718, subnet-0a1b2c3d4e5f60719]
+    securityGroupIds: [sg-0a1b2c3d4e5f60710]
+  us-east-1:
+    subnetIds: [subnet-11112222]
+    securityGroupIds: [sg-33334444, sg-0123456789abcdef0]
+`;
+
+function configError(yaml: string): string {
+  try {
+    parseConfig(SAMPLE + yaml, 'pipeline.config.yml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('smokeTestVpc in pipeline.config.yml', () => {
+  test('when it gives subnets and security groups per region, the config loads with them', () => {
+    const config = parseConfig(SAMPLE + PLACEMENTS, 'pipeline.config.yml');
+    expect(config.smokeTestVpc?.['us-east-1']).toEqual({
+      subnetIds: ['subnet-11112222'],
+      securityGroupIds: ['sg-33334444', 'sg-0123456789abcdef0'],
+    });
+  });
+
+  test.each([
+    [
+      'a key that is no region',
+      'smokeTestVpc:\n  europe:\n    subnetIds: [subnet-11112222]\n    securityGroupIds: [sg-33334444]\n',
+      'smokeTestVpc is keyed by AWS region code such as eu-west-1',
+    ],
+    [
+      'a subnet id that is no subnet id',
+      'smokeTestVpc:\n  eu-west-1:\n    subnetIds: [vpc-11112222]\n    securityGroupIds: [sg-33334444]\n',
+      'smokeTestVpc.eu-west-1.subnetIds[0]',
+    ],
+    [
+      'no security group',
+      'smokeTestVpc:\n  eu-west-1:\n    subnetIds: [subnet-11112222]\n    securityGroupIds: []\n',
+      'list at least one security group',
+    ],
+    [
+      'a repeated subnet',
+      'smokeTestVpc:\n  eu-west-1:\n    subnetIds: [subnet-11112222, subnet-11112222]\n    securityGroupIds: [sg-33334444]\n',
+      'subnetIds must not repeat',
+    ],
+    [
+      'an unknown field',
+      'smokeTestVpc:\n  eu-west-1:\n    subnets: [subnet-11112222]\n    subnetIds: [subnet-11112222]\n    securityGroupIds: [sg-33334444]\n',
+      'subnets',
+    ],
+  ])('when it has %s, loading fails and says where and what', (_, yaml, expected) => {
+    const message = configError(yaml);
+    expect(message).toContain('pipeline.config.yml');
+    expect(message).toContain(expected);
+  });
+});
+
+describe('the packaged template with smokeTestVpc', () => {
+  let template: Template;
+  beforeAll(async () => {
+    const configFile = join(mkdtempSync(join(tmpdir(), 'smoke-vpc-')), 'pipeline.config.yml');
+    writeFileSync(configFile, SAMPLE + PLACEMENTS);
+    const [file] = await packageTemplates([
+      { stage: 'dev', region: 'us-east-1', configFile, label: 'smoke-vpc' },
+    ]);
+    template = readTemplate(file!);
+  }, 600_000);
+
+  test('places the smoke-test function in the VPC given for the region it is deployed to', () => {
+    const smoke = template.Resources[functionLogicalId('runSmokeTests')]!;
+    expect(smoke.Properties!.VpcConfig).toEqual({
+      SubnetIds: ['subnet-11112222'],
+      SecurityGroupIds: ['sg-33334444', 'sg-0123456789abcdef0'],
+    });
+  });
+
+  test('lets the smoke-test role manage its network interfaces, and places no other function in a VPC', () => {
+    // The roles the functions run with (osls's default IamRoleLambdaExecution is left unused).
+    const functionRoles = new Set(
+      Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => (r.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+    );
+    const roles = Object.entries(template.Resources).filter(([id]) => functionRoles.has(id));
+    const withManagedPolicies = roles.filter(
+      ([, r]) => ((r.Properties?.ManagedPolicyArns as unknown[]) ?? []).length > 0,
+    );
+    expect(withManagedPolicies.map(([id]) => id)).toEqual(['RunSmokeTestsIamRoleLambdaExecution']);
+    expect(JSON.stringify(withManagedPolicies[0]![1].Properties!.ManagedPolicyArns)).toContain(
+      ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+    );
+    const inVpc = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.VpcConfig !== undefined,
+    );
+    expect(inVpc.map(([id]) => id)).toEqual([functionLogicalId('runSmokeTests')]);
+  });
+});
+
+describe('the packaged sample template (no smokeTestVpc)', () => {
+  test('keeps the smoke-test function outside any VPC', async () => {
+    const [file] = await packageTemplates([{ stage: 'dev', region: 'us-east-1' }]);
+    expect(
+      readTemplate(file!).Resources[functionLogicalId('runSmokeTests')]!.Properties!.VpcConfig,
+    ).toBeUndefined();
+  }, 600_000);
+});
