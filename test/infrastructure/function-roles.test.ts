@@ -1,9 +1,10 @@
 /**
  * Least privilege, function by function: each Lambda function has a role of its own that allows exactly
  * the AWS actions its code calls. What the code calls is read from the function's esbuild bundle (bundled
- * here the way `npm run bundle` does): every `@aws-sdk/*` command it still contains after tree-shaking,
- * as the IAM action it needs. A bundle holds whole adapter classes, so a command of a method the function
- * never calls is listed in NOT_CALLED below with the reason; the role must allow the rest, no more, no fewer.
+ * here the way `npm run bundle` does, the SDK included): every `@aws-sdk/*` command module its metafile
+ * says is still in the bundle after tree-shaking, as the IAM action it needs. A bundle holds whole adapter
+ * classes, so a command of a method the function never calls is listed in NOT_CALLED below with the reason;
+ * the role must allow the rest, no more, no fewer.
  */
 import { build } from 'esbuild';
 import { bundleOptions, functionNames } from '../../scripts/build-functions';
@@ -17,7 +18,7 @@ import {
 } from '../support/packaged-template';
 import { loadServerlessYml } from '../support/serverless-yml';
 
-/** The IAM service prefix of each AWS SDK v3 package a bundle may require. */
+/** The IAM service prefix of each AWS SDK v3 package whose commands a bundle may hold. */
 const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -141,42 +142,42 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
 /** The shared role serverless creates; no function may use it (it only writes logs). */
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
-/** The IAM actions a function's bundle can call: its AWS SDK commands, and what AWS implies for them. */
+/** An SDK command module in a bundle's inputs (esbuild's metafile): its package and command class. */
+const COMMAND_MODULE =
+  /node_modules\/(@aws-sdk\/[a-z0-9-]+)\/dist-es\/commands\/([A-Z][A-Za-z0-9]*Command)\.js$/;
+const PAGINATOR_OR_WAITER = /node_modules\/@aws-sdk\/[a-z0-9-]+\/dist-es\/(pagination|waiters)\//;
+
+/**
+ * The IAM actions a function's bundle can call: the SDK command modules esbuild kept in it (tree-shaking
+ * drops the others), as IAM actions, and what AWS implies for them.
+ */
 async function actionsInBundle(folder: string): Promise<string[]> {
   const result = await build({
     ...bundleOptions(folder),
     write: false,
     sourcemap: false,
+    metafile: true,
     logLevel: 'silent',
   });
-  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
-  const packages = [...new Set([...code.matchAll(/require\("(@aws-sdk\/[a-z0-9-]+)"\)/g)].map((m) => m[1]!))];
-  const unknown = packages.filter((name) => !(name in IAM_PREFIX));
-  if (unknown.length > 0)
-    throw new Error(
-      `${folder} requires ${unknown.join(', ')}: add its IAM prefix to IAM_PREFIX in this test`,
-    );
-  if (/\b(paginate|waitUntil)[A-Z]\w+/.test(code))
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.js'))?.[1];
+  const kept = Object.entries(output?.inputs ?? {})
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path.replace(/\\/g, '/'));
+  if (kept.some((path) => PAGINATOR_OR_WAITER.test(path)))
     throw new Error(`${folder} uses an SDK paginator or waiter: teach this test the command it sends`);
 
-  const exportsOf = new Map<string, Record<string, unknown>>();
-  for (const name of packages) exportsOf.set(name, (await import(name)) as Record<string, unknown>);
   const actions = new Set<string>();
-  for (const [, command] of code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)) {
-    // QueryCommand is both DynamoDB's and the document client's: the same action either way.
-    const candidates = packages
-      .filter((name) => typeof exportsOf.get(name)?.[command!] === 'function')
-      .map((name) => {
-        const operation =
-          name === '@aws-sdk/lib-dynamodb'
-            ? DOCUMENT_CLIENT_ACTIONS[command!]
-            : command!.replace(/Command$/, '');
-        if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
-        return `${IAM_PREFIX[name]}:${operation}`;
-      });
-    const [action, ...others] = [...new Set(candidates)];
-    if (action === undefined || others.length > 0)
-      throw new Error(`${folder}: cannot tell which AWS SDK package ${command} of its bundle comes from`);
+  for (const path of kept) {
+    const match = COMMAND_MODULE.exec(path);
+    if (!match) continue;
+    const [, name, command] = match as unknown as [string, string, string];
+    if (!(name in IAM_PREFIX))
+      throw new Error(`${folder} bundles ${name}: add its IAM prefix to IAM_PREFIX in this test`);
+    // The document client's commands wrap DynamoDB's (PutCommand sends PutItem): the same action either way.
+    const operation =
+      name === '@aws-sdk/lib-dynamodb' ? DOCUMENT_CLIENT_ACTIONS[command] : command.replace(/Command$/, '');
+    if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
+    const action = `${IAM_PREFIX[name]}:${operation}`;
     for (const needed of [action, ...(IMPLIED[action] ?? [])]) actions.add(needed);
   }
   return [...actions].sort();
