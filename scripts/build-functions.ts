@@ -60,7 +60,7 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped],
     logLevel: 'warning',
   };
 }
@@ -93,3 +93,27 @@ if (require.main === module) {
     },
   );
 }
+
+/**
+ * The SDK's paginators are module-level calls esbuild must keep unless told they have no side effects; a
+ * kept paginator keeps its command (and so an IAM action in test/infrastructure/function-roles.test.ts).
+ */
+export const unusedPaginatorsDropped: Plugin = {
+  name: 'unused-paginators-dropped',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      const inSdk = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]/.test(args.importer);
+      const paginator =
+        /^\.\/(pagination|waiters)(\/|$)/.test(args.path) ||
+        /[\\/](pagination|waiters)$/.test(args.resolveDir);
+      if (!inSdk || !paginator || args.pluginData === 'unused-paginators-dropped') return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'unused-paginators-dropped',
+      });
+      return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false };
+    });
+  },
+};
