@@ -8,7 +8,7 @@
  * outside the zips: docs/cold-start.md says how to map a stack trace with them.
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { dirname, join } from 'node:path';
 
@@ -30,6 +30,8 @@ export async function buildFunctions(
   // A bad configuration stops the build here, with the file and path, instead of failing in Lambda.
   writeFileSync(packagedConfigPath(), JSON.stringify(loadConfigFile(configFile)));
   const names = functionNames();
+  // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
+  for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
   await Promise.all(names.map((name) => bundleFunction(name)));
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
 }
