@@ -86,16 +86,6 @@ function packagedConfigPath(): string {
   return PACKAGED_CONFIG;
 }
 
-if (require.main === module) {
-  buildFunctions().then(
-    (built) => console.log(`built ${built.length} functions into dist/functions`),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
-
 /**
  * The SDK's paginators are module-level calls esbuild must keep unless told they have no side effects; a
  * kept paginator keeps its command (and so an IAM action in test/infrastructure/function-roles.test.ts).
@@ -119,3 +109,13 @@ export const unusedPaginatorsDropped: Plugin = {
     });
   },
 };
+
+if (require.main === module) {
+  buildFunctions().then(
+    (built) => console.log(`built ${built.length} functions into dist/functions`),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
