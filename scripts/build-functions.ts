@@ -1,15 +1,21 @@
 /**
  * Bundles every function under functions/ with esbuild into dist/functions/<name>/handler.js: one
- * minified CommonJS file per function, for Node 22 in Lambda and still runnable on Node 20. The AWS SDK
- * stays external: the Lambda runtime provides it (and locally it resolves from node_modules).
+ * minified CommonJS file per function, for Node 22 in Lambda and still runnable on Node 20. The AWS SDK is
+ * bundled from its ES module build, so tree-shaking keeps only the commands a function sends (its CommonJS
+ * build carries every command and schema of a service), and the SDK version is the one the tests ran with,
+ * not whatever the runtime ships. Of the SDK's default credential chain only the environment link stays
+ * (see scripts/bundle/lambda-credentials.ts). Source maps go to dist/sourcemaps/<name>/handler.js.map,
+ * outside the zips: docs/cold-start.md says how to map a stack trace with them.
  */
-import { build, type BuildOptions } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfigFile } from '../shared/config/config.loader';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const FUNCTIONS_DIR = join(__dirname, '..', 'functions');
 export const DIST_DIR = join(__dirname, '..', 'dist', 'functions');
+/** Source maps of the bundles: build artefacts, never deployed (same depth as DIST_DIR, so their paths hold). */
+export const SOURCEMAP_DIR = join(__dirname, '..', 'dist', 'sourcemaps');
 
 export function functionNames(): string[] {
   return readdirSync(FUNCTIONS_DIR).filter((name) => existsSync(join(FUNCTIONS_DIR, name, 'handler.ts')));
@@ -24,8 +30,21 @@ export async function buildFunctions(
   // A bad configuration stops the build here, with the file and path, instead of failing in Lambda.
   writeFileSync(packagedConfigPath(), JSON.stringify(loadConfigFile(configFile)));
   const names = functionNames();
-  await Promise.all(names.map((name) => build(bundleOptions(name))));
+  // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
+  for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
+  await Promise.all(names.map((name) => bundleFunction(name)));
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
+}
+
+/** Writes one function's bundle into its package folder and its source map beside, outside the zip. */
+async function bundleFunction(name: string): Promise<void> {
+  const options = bundleOptions(name);
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    const target = file.path.endsWith('.map') ? join(SOURCEMAP_DIR, name, 'handler.js.map') : file.path;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.contents);
+  }
 }
 
 /** How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its AWS calls. */
@@ -38,18 +57,58 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    sourcemap: 'linked',
+    // The ES module builds of the SDK (and of Powertools) tree-shake; their CommonJS builds do not.
+    mainFields: ['module', 'main'],
+    // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
+    sourcemap: 'external',
     legalComments: 'none',
-    // The nodejs22.x runtime provides AWS SDK v3; bundling it again would quadruple every bundle.
-    external: ['@aws-sdk/*', '@smithy/*'],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped],
     logLevel: 'warning',
   };
 }
+
+/** Where the bundles take their AWS credentials from instead of the SDK's whole default chain. */
+export const LAMBDA_CREDENTIALS = join(__dirname, 'bundle', 'lambda-credentials.ts');
+
+/**
+ * Resolves `@aws-sdk/credential-provider-node` (the default chain every SDK client imports) to
+ * LAMBDA_CREDENTIALS: the environment only, which is where Lambda puts the function role's credentials.
+ */
+export const lambdaCredentialsOnly: Plugin = {
+  name: 'lambda-credentials-only',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
+  },
+};
 
 function packagedConfigPath(): string {
   mkdirSync(join(__dirname, '..', 'dist'), { recursive: true });
   return PACKAGED_CONFIG;
 }
+
+/**
+ * The SDK's paginators are module-level calls esbuild must keep unless told they have no side effects; a
+ * kept paginator keeps its command (and so an IAM action in test/infrastructure/function-roles.test.ts).
+ */
+export const unusedPaginatorsDropped: Plugin = {
+  name: 'unused-paginators-dropped',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      const inSdk = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]/.test(args.importer);
+      const paginator =
+        /^\.\/(pagination|waiters)(\/|$)/.test(args.path) ||
+        /[\\/](pagination|waiters)$/.test(args.resolveDir);
+      if (!inSdk || !paginator || args.pluginData === 'unused-paginators-dropped') return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'unused-paginators-dropped',
+      });
+      return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false };
+    });
+  },
+};
 
 if (require.main === module) {
   buildFunctions().then(

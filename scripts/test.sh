@@ -27,7 +27,7 @@ npx jest --ci
 echo "== reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
 echo "== benchmarks"
-npx tsx bench/bundles.ts
+npx tsx bench/cold-start.ts --quick
 npx tsx bench/promotion-cost.ts
 npx tsx bench/release-cost.ts
 npx tsx bench/local-stack.ts

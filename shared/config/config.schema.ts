@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AWS_REGION } from './aws-region';
 import { CLOCK_TIME, isTimeZone, toMinutes, WEEKDAYS } from '../domain/deployment-gate';
 import {
   frozenRecheckSeconds,
@@ -20,7 +21,7 @@ const name = (what: string) =>
     .string()
     .regex(NAME, `${what} must be lowercase letters, digits and dashes, starting with a letter (max 40)`);
 
-export const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+export { AWS_REGION };
 const region = z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1');
 
 /** GitHub `owner/name`, or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, up to 100. */

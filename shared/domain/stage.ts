@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { AWS_REGION, type PipelineConfig, type Trigger } from '../config/config.schema';
+import { AWS_REGION } from '../config/aws-region';
+import type { PipelineConfig, Trigger } from '../config/config.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
 import { gateChecksPerStage, stagesPerExecution } from './history-budget';
 

@@ -1,9 +1,10 @@
 /**
  * Least privilege, function by function: each Lambda function has a role of its own that allows exactly
  * the AWS actions its code calls. What the code calls is read from the function's esbuild bundle (bundled
- * here the way `npm run bundle` does): every `@aws-sdk/*` command it still contains after tree-shaking,
- * as the IAM action it needs. A bundle holds whole adapter classes, so a command of a method the function
- * never calls is listed in NOT_CALLED below with the reason; the role must allow the rest, no more, no fewer.
+ * here the way `npm run bundle` does, the SDK included): every `@aws-sdk/*` command module its metafile
+ * says is still in the bundle after tree-shaking, as the IAM action it needs. A bundle holds whole adapter
+ * classes, so a command of a method the function never calls is listed in NOT_CALLED below with the reason;
+ * the role must allow the rest, no more, no fewer.
  */
 import { build } from 'esbuild';
 import { bundleOptions, functionNames } from '../../scripts/build-functions';
@@ -17,7 +18,7 @@ import {
 } from '../support/packaged-template';
 import { loadServerlessYml } from '../support/serverless-yml';
 
-/** The IAM service prefix of each AWS SDK v3 package a bundle may require. */
+/** The IAM service prefix of each AWS SDK v3 package whose commands a bundle may hold. */
 const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -45,10 +46,16 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
   TransactWriteCommand: 'TransactWriteItems',
 };
 
+/** Commands an SDK client holds for itself: in every bundle of that client, never sent by our code. */
+const SDK_INTERNAL: Record<string, string> = {
+  'dynamodb:DescribeEndpoints':
+    "DynamoDB's endpoint discovery, off unless a client sets endpointDiscoveryEnabled",
+};
+
 /** Actions AWS checks on top of the call itself. */
 const IMPLIED: Record<string, string[]> = {
-  // A revision that names a task or execution role passes that role to ECS; one with tags also tags it.
-  'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
+  // A revision that names a task or execution role passes that role to ECS.
+  'ecs:RegisterTaskDefinition': ['iam:PassRole'],
 };
 
 const FREEZE_CHANGES =
@@ -61,12 +68,6 @@ const ECS_DEPLOYS =
 const ECS_REGISTERS =
   'EcsContainerPlatform.registerRevision/latestTaskDefinition: a rollback reuses the recorded revision';
 const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this step';
-const ECS_HISTORY =
-  "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
-const NO_ECS_HISTORY = {
-  'ecs:ListServiceDeployments': ECS_HISTORY,
-  'ecs:DescribeServiceRevisions': ECS_HISTORY,
-};
 
 /**
  * Commands in a function's bundle that the function never sends, by function folder: the adapter class
@@ -82,20 +83,17 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
-    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'complete-deployment': {
-    ...NO_ECS_HISTORY,
     'ecs:DescribeServices': 'the ECS event says how the deployment ended: no ECS call',
     'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
-    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
@@ -107,31 +105,25 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
-    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
-  'deploy-service': NO_ECS_HISTORY,
   'check-deployment-gate': {
     'dynamodb:PutItem': FREEZE_CHANGES,
     'dynamodb:DeleteItem': FREEZE_CHANGES,
     'dynamodb:Query': "DynamoDeploymentFreezes.list: the gate reads only its environment's freeze",
   },
   'check-release': {
-    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
-    'ecs:TagResource': ECS_DEPLOYS,
   },
   'roll-back-service': {
-    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'iam:PassRole': ECS_REGISTERS,
-    'ecs:TagResource': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
   'fail-stage': { 'dynamodb:Query': RECORD_READS },
@@ -140,14 +132,12 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'reconcile-images': {
-    ...NO_ECS_HISTORY,
     'ecr:BatchGetImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecr:PutImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
-    'ecs:TagResource': ECS_DEPLOYS,
     'states:SendTaskSuccess': ONLY_STARTS,
     'states:SendTaskFailure': ONLY_STARTS,
   },
@@ -155,59 +145,45 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
 };
 
-/** What a function traced with X-Ray needs, whatever its code calls. */
-const TRACING_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
-
 /** The shared role serverless creates; no function may use it (it only writes logs). */
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
-/** The IAM actions a function's bundle can call: its AWS SDK commands, and what AWS implies for them. */
+/** An SDK command module in a bundle's inputs (esbuild's metafile): its package and command class. */
+const COMMAND_MODULE =
+  /node_modules\/(@aws-sdk\/[a-z0-9-]+)\/dist-es\/commands\/([A-Z][A-Za-z0-9]*Command)\.js$/;
+
+/**
+ * The IAM actions a function's bundle can call: the SDK command modules esbuild kept in it (tree-shaking
+ * drops the others), as IAM actions, and what AWS implies for them.
+ */
 async function actionsInBundle(folder: string): Promise<string[]> {
   const result = await build({
     ...bundleOptions(folder),
     write: false,
     sourcemap: false,
+    metafile: true,
     logLevel: 'silent',
   });
-  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
-  const packages = [...new Set([...code.matchAll(/require\("(@aws-sdk\/[a-z0-9-]+)"\)/g)].map((m) => m[1]!))];
-  const unknown = packages.filter((name) => !(name in IAM_PREFIX));
-  if (unknown.length > 0)
-    throw new Error(
-      `${folder} requires ${unknown.join(', ')}: add its IAM prefix to IAM_PREFIX in this test`,
-    );
-  if (/\bwaitUntil[A-Z]\w+/.test(code))
-    throw new Error(`${folder} uses an SDK waiter: teach this test the command it sends`);
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.js'))?.[1];
+  const kept = Object.entries(output?.inputs ?? {})
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path.replace(/\\/g, '/'));
+  // A paginator used by our code imports the command it sends, so that command module is kept too; the
+  // build drops the paginators no one uses (scripts/build-functions.ts).
 
-  const exportsOf = new Map<string, Record<string, unknown>>();
-  for (const name of packages) exportsOf.set(name, (await import(name)) as Record<string, unknown>);
   const actions = new Set<string>();
-  // An SDK paginator (`paginateDescribeImages`) sends the command of its name (`DescribeImagesCommand`).
-  const commands = [
-    ...[...code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)].map(([, command]) => ({
-      command: command!,
-      exported: command!,
-    })),
-    ...[...code.matchAll(/\.paginate([A-Z][A-Za-z0-9]*)\b/g)].map(([, operation]) => ({
-      command: `${operation!}Command`,
-      exported: `paginate${operation!}`,
-    })),
-  ];
-  for (const { command, exported } of commands) {
-    // QueryCommand is both DynamoDB's and the document client's: the same action either way.
-    const candidates = packages
-      .filter((name) => typeof exportsOf.get(name)?.[exported] === 'function')
-      .map((name) => {
-        const operation =
-          name === '@aws-sdk/lib-dynamodb'
-            ? DOCUMENT_CLIENT_ACTIONS[command]
-            : command.replace(/Command$/, '');
-        if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
-        return `${IAM_PREFIX[name]}:${operation}`;
-      });
-    const [action, ...others] = [...new Set(candidates)];
-    if (action === undefined || others.length > 0)
-      throw new Error(`${folder}: cannot tell which AWS SDK package ${command} of its bundle comes from`);
+  for (const path of kept) {
+    const match = COMMAND_MODULE.exec(path);
+    if (!match) continue;
+    const [, name, command] = match as unknown as [string, string, string];
+    if (!(name in IAM_PREFIX))
+      throw new Error(`${folder} bundles ${name}: add its IAM prefix to IAM_PREFIX in this test`);
+    // The document client's commands wrap DynamoDB's (PutCommand sends PutItem): the same action either way.
+    const operation =
+      name === '@aws-sdk/lib-dynamodb' ? DOCUMENT_CLIENT_ACTIONS[command] : command.replace(/Command$/, '');
+    if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
+    const action = `${IAM_PREFIX[name]}:${operation}`;
+    if (action in SDK_INTERNAL) continue;
     for (const needed of [action, ...(IMPLIED[action] ?? [])]) actions.add(needed);
   }
   return [...actions].sort();
@@ -250,14 +226,8 @@ function roleProblems(
   const statements = policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
   const logGroup = `:log-group:/aws/lambda/`;
   const granted = new Set<string>();
-  let tracesGranted = false;
   for (const statement of statements) {
     const actions = actionsOf(statement);
-    if (actions.length > 0 && actions.every((action) => TRACING_ACTIONS.includes(action))) {
-      // The Lambda runtime sends the function's X-Ray traces (tracing is Active), not its code.
-      tracesGranted = TRACING_ACTIONS.every((action) => actions.includes(action));
-      continue;
-    }
     if (actions.every((action) => action.startsWith('logs:'))) {
       // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
       const resources = JSON.stringify(asArray(statement.Resource));
@@ -267,11 +237,6 @@ function roleProblems(
     }
     for (const action of actions) granted.add(action);
   }
-  if ((fn.Properties?.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active' && !tracesGranted)
-    problems.push(
-      `${name}: it is traced with X-Ray but its role does not allow ${TRACING_ACTIONS.join(', ')}: keep ` +
-        'them in provider.iam.role.statements of serverless.yml (every function role inherits them)',
-    );
   const missing = called.filter((action) => !granted.has(action));
   const extra = [...granted].filter((action) => !called.includes(action)).sort();
   if (missing.length > 0)
