@@ -93,8 +93,8 @@ describe('rollBackService', () => {
       rolledBack: true,
       taskDefinitionArn: revisions.previous,
       deploymentId: first.deploymentId,
-      reason: `restoring orders-api:2 (deployment ${first.deploymentId}, started by an earlier attempt)`,
-      summary: `failure (in ppe/eu-west-1; rolled back: restoring orders-api:2 (deployment ${first.deploymentId}, started by an earlier attempt))`,
+      reason: `ECS is restoring orders-api:2 in deployment ${first.deploymentId} (circuit breaker or an earlier attempt)`,
+      summary: `failure (in ppe/eu-west-1; rolled back: ECS is restoring orders-api:2 in deployment ${first.deploymentId} (circuit breaker or an earlier attempt))`,
     });
   });
 
