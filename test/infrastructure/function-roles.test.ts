@@ -54,8 +54,8 @@ const SDK_INTERNAL: Record<string, string> = {
 
 /** Actions AWS checks on top of the call itself. */
 const IMPLIED: Record<string, string[]> = {
-  // A revision that names a task or execution role passes that role to ECS.
-  'ecs:RegisterTaskDefinition': ['iam:PassRole'],
+  // A revision that names a task or execution role passes that role to ECS; one with tags also tags it.
+  'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
 };
 
 const FREEZE_CHANGES =
@@ -68,6 +68,12 @@ const ECS_DEPLOYS =
 const ECS_REGISTERS =
   'EcsContainerPlatform.registerRevision/latestTaskDefinition: a rollback reuses the recorded revision';
 const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this step';
+const ECS_HISTORY =
+  "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
+const NO_ECS_HISTORY = {
+  'ecs:ListServiceDeployments': ECS_HISTORY,
+  'ecs:DescribeServiceRevisions': ECS_HISTORY,
+};
 
 /**
  * Commands in a function's bundle that the function never sends, by function folder: the adapter class
@@ -83,17 +89,20 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'complete-deployment': {
+    ...NO_ECS_HISTORY,
     'ecs:DescribeServices': 'the ECS event says how the deployment ended: no ECS call',
     'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'dynamodb:Query': WAITER_READS,
@@ -105,25 +114,31 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
+  'deploy-service': NO_ECS_HISTORY,
   'check-deployment-gate': {
     'dynamodb:PutItem': FREEZE_CHANGES,
     'dynamodb:DeleteItem': FREEZE_CHANGES,
     'dynamodb:Query': "DynamoDeploymentFreezes.list: the gate reads only its environment's freeze",
   },
   'check-release': {
+    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
   },
   'roll-back-service': {
+    ...NO_ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'iam:PassRole': ECS_REGISTERS,
+    'ecs:TagResource': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
   'fail-stage': { 'dynamodb:Query': RECORD_READS },
@@ -132,18 +147,23 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'reconcile-images': {
+    ...NO_ECS_HISTORY,
     'ecr:BatchGetImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecr:PutImage': 'EcrImageRegistry.addTag: only releases tag images; the sweep lists them',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
+    'ecs:TagResource': ECS_DEPLOYS,
     'states:SendTaskSuccess': ONLY_STARTS,
     'states:SendTaskFailure': ONLY_STARTS,
   },
   'start-promotion': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
   'start-release': { 'states:SendTaskSuccess': ONLY_STARTS, 'states:SendTaskFailure': ONLY_STARTS },
 };
+
+/** What a function traced with X-Ray needs, whatever its code calls. */
+const TRACING_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 /** The shared role serverless creates; no function may use it (it only writes logs). */
 const SHARED_ROLE = 'IamRoleLambdaExecution';
@@ -226,8 +246,14 @@ function roleProblems(
   const statements = policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
   const logGroup = `:log-group:/aws/lambda/`;
   const granted = new Set<string>();
+  let tracesGranted = false;
   for (const statement of statements) {
     const actions = actionsOf(statement);
+    if (actions.length > 0 && actions.every((action) => TRACING_ACTIONS.includes(action))) {
+      // The Lambda runtime sends the function's X-Ray traces (tracing is Active), not its code.
+      tracesGranted = TRACING_ACTIONS.every((action) => actions.includes(action));
+      continue;
+    }
     if (actions.every((action) => action.startsWith('logs:'))) {
       // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
       const resources = JSON.stringify(asArray(statement.Resource));
@@ -237,6 +263,11 @@ function roleProblems(
     }
     for (const action of actions) granted.add(action);
   }
+  if ((fn.Properties?.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active' && !tracesGranted)
+    problems.push(
+      `${name}: it is traced with X-Ray but its role does not allow ${TRACING_ACTIONS.join(', ')}: keep ` +
+        'them in provider.iam.role.statements of serverless.yml (every function role inherits them)',
+    );
   const missing = called.filter((action) => !granted.has(action));
   const extra = [...granted].filter((action) => !called.includes(action)).sort();
   if (missing.length > 0)
