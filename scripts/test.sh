@@ -22,10 +22,12 @@ bash scripts/python-tools.sh > /dev/null
 echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
 echo "== tests"
-rm -rf test-output/reliability
+rm -rf test-output/reliability test-output/aws-contracts
 npx jest --ci
 echo "== reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
+echo "== AWS adapters checked against moto (test/aws-conformance)"
+npx tsx scripts/print-aws-contract-summary.ts
 echo "== benchmarks"
 npx tsx bench/cold-start.ts --quick
 npx tsx bench/promotion-cost.ts

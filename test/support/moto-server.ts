@@ -5,9 +5,10 @@
  * in `afterAll`. Each server has its own state: nothing leaks between test files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { MiddlewareStack } from '@smithy/types';
 
 /** moto's `moto_server`, installed by scripts/python-tools.sh. */
 export const MOTO_SERVER_BIN = join(__dirname, '..', '..', '.venv-tools', 'bin', 'moto_server');
@@ -30,7 +31,50 @@ export interface MotoServer {
   configure(config: Record<string, unknown>): Promise<void>;
   /** Forgets every resource of every service (moto's reset API). */
   reset(): Promise<void>;
+  /**
+   * Counts, for the summary `npm test` prints, every SDK operation `client` sends to moto on behalf of
+   * `adapter` (a name from shared/aws/, e.g. 'ecs.adapter'). Returns the client, so it wraps a construction.
+   */
+  recordContract<Client extends ContractClient>(adapter: string, client: Client): Client;
+  /** Stops the server and writes the operations recorded in this file to test-output/aws-contracts/. */
   stop(): Promise<void>;
+}
+
+/** The part of an SDK v3 client `recordContract` needs: its middleware stack. */
+export interface ContractClient {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every client's own input and output types
+  middlewareStack: MiddlewareStack<any, any>;
+}
+
+/** Where each moto test file writes the operations it checked; scripts/print-aws-contract-summary.ts reads it. */
+export const AWS_CONTRACT_SUMMARY_DIR = join(__dirname, '..', '..', 'test-output', 'aws-contracts');
+
+/** adapter → "Client.Command" operations that reached moto and answered. */
+type ContractOperations = Map<string, Set<string>>;
+
+function recordContractOperations(operations: ContractOperations) {
+  return <Client extends ContractClient>(adapter: string, client: Client): Client => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const operation = `${(context.clientName ?? 'Client').replace(/Client$/, '')}.${(context.commandName ?? '?').replace(/Command$/, '')}`;
+        const seen = operations.get(adapter) ?? new Set<string>();
+        seen.add(operation);
+        operations.set(adapter, seen);
+        return result;
+      },
+      { step: 'initialize', name: 'recordMotoContract' },
+    );
+    return client;
+  };
+}
+
+function writeContractOperations(operations: ContractOperations): void {
+  if (operations.size === 0) return;
+  mkdirSync(AWS_CONTRACT_SUMMARY_DIR, { recursive: true });
+  const file = join(AWS_CONTRACT_SUMMARY_DIR, `${process.pid}-${Date.now()}.json`);
+  const body = Object.fromEntries([...operations].map(([adapter, ops]) => [adapter, [...ops].sort()]));
+  writeFileSync(file, JSON.stringify(body, null, 2));
 }
 
 export async function startMotoServer(): Promise<MotoServer> {
@@ -50,6 +94,7 @@ export async function startMotoServer(): Promise<MotoServer> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   await waitUntilAnswering(endpoint, child, () => stderr);
+  const operations: ContractOperations = new Map();
 
   const post = async (path: string, body?: unknown): Promise<void> => {
     const response = await fetch(`${endpoint}${path}`, {
@@ -70,7 +115,11 @@ export async function startMotoServer(): Promise<MotoServer> {
     }),
     configure: (config) => post('/moto-api/config', config),
     reset: () => post('/moto-api/reset'),
-    stop: () => stopChild(child),
+    recordContract: recordContractOperations(operations),
+    stop: async () => {
+      writeContractOperations(operations);
+      await stopChild(child);
+    },
   };
 }
 
