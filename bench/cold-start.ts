@@ -142,9 +142,9 @@ function firstEvents(port: number): Record<string, unknown> {
     'check-bake-alarms': stageRun,
     'check-deployment-gate': stageRun,
     'check-release': release,
-    'complete-deployment': loadEvent('ecs-deployment-completed.json'),
+    'settle-deployment': loadEvent('ecs-deployment-completed.json'),
     'deploy-service': stageRun,
-    'fail-stage': {
+    'stop-stage': {
       ...stageRun,
       state: { failure, failedAt: { redriveCount: 0 }, deployment },
       redriveCount: 0,
@@ -155,7 +155,7 @@ function firstEvents(port: number): Record<string, unknown> {
       readFileSync(join(REPO_ROOT, 'events', 'github-push-tag-created.json'), 'utf8'),
     ),
     'reconcile-images': scheduled,
-    'release-stage-lock': {
+    'complete-stage': {
       ...stageRun,
       smoke: [],
       bake: { watched: { names: [], prefixes: [] }, from: 0, to: 1, breaches: [] },
@@ -163,7 +163,7 @@ function firstEvents(port: number): Record<string, unknown> {
     'request-approval': { ...stageRun, taskToken: 'token', stage: prodStage },
     'resolve-release-image': release,
     'roll-back-service': { ...stageRun, failure },
-    'run-smoke-tests': stageRun,
+    'run-smoke-checks': stageRun,
     'start-promotion': loadEvent('ecr-push-orders-api.json'),
     'start-release': loadEvent('git-tag-orders-api-v1.4.0.json'),
     'sweep-deployments': scheduled,

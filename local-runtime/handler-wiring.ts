@@ -11,16 +11,16 @@ import { createAwaitDeployment } from '../functions/await-deployment/handler';
 import { createCheckBakeAlarms } from '../functions/check-bake-alarms/handler';
 import { createCheckDeploymentGate } from '../functions/check-deployment-gate/handler';
 import { createCheckRelease } from '../functions/check-release/handler';
-import { createCompleteDeployment } from '../functions/complete-deployment/handler';
+import { createSettleDeployment } from '../functions/settle-deployment/handler';
 import { createDeployService } from '../functions/deploy-service/handler';
-import { createFailStage } from '../functions/fail-stage/handler';
+import { createStopStage } from '../functions/stop-stage/handler';
 import { createReceiveGitHubWebhook } from '../functions/receive-github-webhook/handler';
 import { createReconcileImages } from '../functions/reconcile-images/handler';
-import { createReleaseStageLock } from '../functions/release-stage-lock/handler';
+import { createCompleteStage } from '../functions/complete-stage/handler';
 import { createRequestApproval } from '../functions/request-approval/handler';
 import { createResolveReleaseImage } from '../functions/resolve-release-image/handler';
 import { createRollBackService } from '../functions/roll-back-service/handler';
-import { createRunSmokeTests } from '../functions/run-smoke-tests/handler';
+import { createRunSmokeChecks } from '../functions/run-smoke-checks/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createStartRelease } from '../functions/start-release/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
@@ -93,7 +93,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     ),
     deployService: step('deploy-service', () => createDeployService({ platform, stageRecords, clock })),
     awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
-    completeDeployment: step('complete-deployment', () => createCompleteDeployment(settle)),
+    settleDeployment: step('settle-deployment', () => createSettleDeployment(settle)),
     sweepDeployments: step('sweep-deployments', () => createSweepDeployments(settle)),
     reconcileImages: step('reconcile-images', () =>
       createReconcileImages({
@@ -107,16 +107,14 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
         clock,
       }),
     ),
-    runSmokeTests: step('run-smoke-tests', () => createRunSmokeTests({ probe })),
+    runSmokeChecks: step('run-smoke-checks', () => createRunSmokeChecks({ probe })),
     checkBakeAlarms: step('check-bake-alarms', () => createCheckBakeAlarms({ alarms, clock })),
-    failStage: step('fail-stage', () =>
-      createFailStage({ locks, approvals: approvalStore, records, clock, notifications }),
+    stopStage: step('stop-stage', () =>
+      createStopStage({ locks, approvals: approvalStore, records, clock, notifications }),
     ),
     acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, records, clock })),
     checkDeploymentGate: step('check-deployment-gate', () => createCheckDeploymentGate({ freezes, clock })),
-    releaseStageLock: step('release-stage-lock', () =>
-      createReleaseStageLock({ locks, evidence, records, clock }),
-    ),
+    completeStage: step('complete-stage', () => createCompleteStage({ locks, evidence, records, clock })),
     startRelease: step('start-release', () =>
       createStartRelease({ config, executions, releaseStateMachineArn: stateMachineArns.release }),
     ),

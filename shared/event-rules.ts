@@ -9,7 +9,7 @@ export interface EventRule {
   /** The rule's name in serverless/variables.js (`patterns.<id>`). */
   id: 'ecrPush' | 'ecsDeploymentFinished' | 'gitTagCreated' | 'codeCommitTagCreated';
   /** The serverless.yml function the rule targets. */
-  target: 'startPromotion' | 'completeDeployment' | 'startRelease';
+  target: 'startPromotion' | 'settleDeployment' | 'startRelease';
   /** The bus the rule listens on: the account's default bus, or the pipeline's own. */
   bus: 'default' | 'pipeline';
   description: string;
@@ -38,7 +38,7 @@ export function eventRules(config: PipelineConfig): EventRule[] {
     },
     {
       id: 'ecsDeploymentFinished',
-      target: 'completeDeployment',
+      target: 'settleDeployment',
       bus: 'default',
       description: 'ECS service deployments that completed or failed',
       pattern: {

@@ -242,7 +242,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   if (link) out(`Console (graph, each step's input/output and logs): ${link}`);
 });
 
-/** `prod/us-east-1 › Run smoke tests`: the stage and step where the execution failed. */
+/** `prod/us-east-1 › Run smoke checks`: the stage and step where the execution failed. */
 function failingStep(
   stages: { environment: string; region: string; states: ApiState[] }[],
   outside: ApiState[],

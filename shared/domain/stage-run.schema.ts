@@ -55,7 +55,7 @@ export const deployedStageRunSchema = stageRunSchema.extend({ deployment: deploy
 export const caughtFailureSchema = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
 export type CaughtFailure = z.infer<typeof caughtFailureSchema>;
 
-/** One smoke check's result ("Run smoke tests" returns them; the stage's evidence keeps them). */
+/** One smoke check's result ("Run smoke checks" returns them; the stage's evidence keeps them). */
 export const smokeCheckResultSchema = z.object({
   name: z.string(),
   url: z.string(),

@@ -32,7 +32,7 @@ export function stageStoppedNotification(stop: {
   region: string;
   /**
    * The error the execution fails with, and its message: one line that starts with the original error's
-   * name and says what the rollback did (fail-stage writes it so).
+   * name and says what the rollback did (stop-stage writes it so).
    */
   error: { name: string; message: string };
   rolledBack: boolean;

@@ -277,7 +277,7 @@ export const ACTIVITY_OF_STATE: Record<string, Activity> = {
   'Deploy to region': 'deploying',
   'Deploy the stage again': 'deploying',
   'Wait for ECS deployment': 'deploying',
-  'Run smoke tests': 'smoke testing',
+  'Run smoke checks': 'smoke testing',
   Bake: 'baking',
   'Check alarms after bake': 'baking',
   'Record the failure': 'rolling back',

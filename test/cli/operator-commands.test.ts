@@ -106,8 +106,8 @@ describe('pipeline executions and show', () => {
     // Assess
     expect(human.code).toBe(0);
     expect(human.out).toContain('ppe/eu-west-1: rolled back');
-    expect(human.out).toMatch(/Run smoke tests +failed: SmokeTestFailed +\S.* +3\n/); // two retries
-    expect(human.out).toMatch(/Failed at ppe\/eu-west-1 › Run smoke tests: SmokeTestFailed/);
+    expect(human.out).toMatch(/Run smoke checks +failed: SmokeTestFailed +\S.* +3\n/); // two retries
+    expect(human.out).toMatch(/Failed at ppe\/eu-west-1 › Run smoke checks: SmokeTestFailed/);
     expect(human.out).toContain('expected status 200, got 503');
     expect(human.out).toContain(`pipeline redrive ${brokenExecution}`);
     expect(machine.body).toMatchObject({
@@ -115,7 +115,7 @@ describe('pipeline executions and show', () => {
       status: 'FAILED',
       failure: {
         error: 'SmokeTestFailed',
-        step: 'ppe/eu-west-1 › Run smoke tests',
+        step: 'ppe/eu-west-1 › Run smoke checks',
         cause: expect.stringContaining('rolled back'),
       },
     });

@@ -51,10 +51,10 @@ describe('pipeline simulate', () => {
       'Deployment gate open?',
       'Deploy to region',
       'Wait for ECS deployment',
-      'Run smoke tests',
+      'Run smoke checks',
       'Bake',
       'Check alarms after bake',
-      'Release the deployment lock',
+      'Complete the stage',
       'Stage deployed',
       'Promotion complete',
     ]);

@@ -94,7 +94,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:Query': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
-  'complete-deployment': {
+  'settle-deployment': {
     ...NO_ECS_HISTORY,
     'ecs:DescribeServices': 'the ECS event says how the deployment ended: no ECS call',
     'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
@@ -141,8 +141,8 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:TagResource': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
-  'fail-stage': { 'dynamodb:Query': RECORD_READS },
-  'release-stage-lock': {
+  'stop-stage': { 'dynamodb:Query': RECORD_READS },
+  'complete-stage': {
     'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
@@ -309,7 +309,7 @@ describe('function roles (least privilege)', () => {
       'events:PutEvents',
       'secretsmanager:GetSecretValue',
     ]);
-    expect(bundles.get('run-smoke-tests')).toEqual([]);
+    expect(bundles.get('run-smoke-checks')).toEqual([]);
   });
 
   it.each(functionNames())(

@@ -45,9 +45,9 @@ describe('per-function IAM role names', () => {
         service: 'ecs-promotion-pipeline',
         stage: 'dev',
         region: 'eu-west-1',
-        functionName: 'failStage',
+        functionName: 'stopStage',
       }),
-    ).toBe('ecs-promotion-pipeline-dev-eu-west-1-failStage');
+    ).toBe('ecs-promotion-pipeline-dev-eu-west-1-stopStage');
   });
 
   describe(`when packaged for stage ${LONGEST_STAGE} in ap-southeast-2`, () => {

@@ -120,7 +120,7 @@ describe('the packaged CloudFormation template', () => {
       expect(outputs.NotificationTopicArn?.Value).toEqual({ Ref: 'NotificationTopic' });
     });
 
-    test.each(['failStage', 'requestApproval'])(
+    test.each(['stopStage', 'requestApproval'])(
       '%s publishes to the topic and knows the chat webhook secret',
       (name) => {
         const environment = template.Resources[functionLogicalId(name)]!.Properties!.Environment as {

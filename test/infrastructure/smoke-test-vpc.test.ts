@@ -91,7 +91,7 @@ describe('the packaged template with smokeTestVpc', () => {
   }, 600_000);
 
   test('places the smoke-test function in the VPC given for the region it is deployed to', () => {
-    const smoke = template.Resources[functionLogicalId('runSmokeTests')]!;
+    const smoke = template.Resources[functionLogicalId('runSmokeChecks')]!;
     expect(smoke.Properties!.VpcConfig).toEqual({
       SubnetIds: ['subnet-11112222'],
       SecurityGroupIds: ['sg-33334444', 'sg-0123456789abcdef0'],
@@ -109,14 +109,14 @@ describe('the packaged template with smokeTestVpc', () => {
     const withManagedPolicies = roles.filter(
       ([, r]) => ((r.Properties?.ManagedPolicyArns as unknown[]) ?? []).length > 0,
     );
-    expect(withManagedPolicies.map(([id]) => id)).toEqual(['RunSmokeTestsIamRoleLambdaExecution']);
+    expect(withManagedPolicies.map(([id]) => id)).toEqual(['RunSmokeChecksIamRoleLambdaExecution']);
     expect(JSON.stringify(withManagedPolicies[0]![1].Properties!.ManagedPolicyArns)).toContain(
       ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
     );
     const inVpc = Object.entries(template.Resources).filter(
       ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.VpcConfig !== undefined,
     );
-    expect(inVpc.map(([id]) => id)).toEqual([functionLogicalId('runSmokeTests')]);
+    expect(inVpc.map(([id]) => id)).toEqual([functionLogicalId('runSmokeChecks')]);
   });
 });
 
@@ -124,7 +124,7 @@ describe('the packaged sample template (no smokeTestVpc)', () => {
   test('keeps the smoke-test function outside any VPC', async () => {
     const [file] = await packageTemplates([{ stage: 'dev', region: 'us-east-1' }]);
     expect(
-      readTemplate(file!).Resources[functionLogicalId('runSmokeTests')]!.Properties!.VpcConfig,
+      readTemplate(file!).Resources[functionLogicalId('runSmokeChecks')]!.Properties!.VpcConfig,
     ).toBeUndefined();
   }, 600_000);
 });

@@ -4,7 +4,7 @@ import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import { loadEvent, sampleConfig } from '../support/fixtures';
 
 /**
- * Notifications from the real fail-stage and request-approval steps, run by the real state machines in the
+ * Notifications from the real stop-stage and request-approval steps, run by the real state machines in the
  * local runtime; the local notification topic keeps what was published.
  */
 const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
@@ -85,8 +85,8 @@ describe('notifications, executed locally', () => {
       GOOD_COMMIT,
     );
     expect(pipeline.notifications.list()).toEqual([]);
-    const failStageRuns = pipeline.lambdas.invocations.filter((i) => i.functionName === 'failStage');
-    expect(failStageRuns).toEqual([expect.objectContaining({ errorName: 'SmokeTestFailed' })]);
+    const stopStageRuns = pipeline.lambdas.invocations.filter((i) => i.functionName === 'stopStage');
+    expect(stopStageRuns).toEqual([expect.objectContaining({ errorName: 'SmokeTestFailed' })]);
   });
 
   it('when a successful promotion runs, it publishes nothing', async () => {

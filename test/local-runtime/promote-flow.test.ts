@@ -142,7 +142,7 @@ describe('promote state machine, executed locally', () => {
     // Prepare
     await start();
     pipeline.platform.throttleNext(2);
-    pipeline.lambdas.failNext('runSmokeTests', 1, 'Lambda.TooManyRequestsException');
+    pipeline.lambdas.failNext('runSmokeChecks', 1, 'Lambda.TooManyRequestsException');
 
     // Act
     await push('ecr-push-orders-api.json');
@@ -238,7 +238,7 @@ describe('promote state machine, executed locally', () => {
     const execution = await onlyExecution();
     expect(execution.status).toBe('SUCCEEDED');
     expect(pipeline.lambdas.invocations.some((i) => i.functionName === 'sweepDeployments')).toBe(true);
-    expect(pipeline.lambdas.invocations.some((i) => i.functionName === 'completeDeployment')).toBe(false);
+    expect(pipeline.lambdas.invocations.some((i) => i.functionName === 'settleDeployment')).toBe(false);
   });
 
   it('when a failed promotion is redriven after the cause is fixed, only the failed stage re-runs and the revision is reused', async () => {

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { usePropertySeed } from '../helpers/property-seed';
 import { createApprovalPage, type PageResponse } from '../../functions/approval-page/handler';
-import { createCompleteDeployment } from '../../functions/complete-deployment/handler';
+import { createSettleDeployment } from '../../functions/settle-deployment/handler';
 import { createStartPromotion } from '../../functions/start-promotion/handler';
 import { createStartRelease } from '../../functions/start-release/handler';
 import { postEvents } from '../../local-runtime/local-api';
@@ -171,10 +171,10 @@ describe('reliability: hostile input at every entry point', () => {
         }),
       },
       {
-        name: 'complete-deployment',
+        name: 'settle-deployment',
         base: sample('ecs-deployment-completed.json'),
         relevant: ['eventName', 'deploymentId'],
-        step: createCompleteDeployment({
+        step: createSettleDeployment({
           platform: undefined as never, // never reached: the event settles through the waiter store
           waiters,
           executions,
@@ -243,7 +243,7 @@ describe('reliability: hostile input at every entry point', () => {
     expect(executions.started).toEqual([]);
     expect(executions.deliveries).toEqual([]);
     expect(await waiters.get('ecs-svc/0000000000000000042')).toBeDefined();
-    for (const name of ['start-promotion', 'start-release', 'complete-deployment'])
+    for (const name of ['start-promotion', 'start-release', 'settle-deployment'])
       expect(counts[name]?.refused).toBeGreaterThan(0);
   }, 120_000);
 

@@ -68,8 +68,8 @@ describe('ECS deployment rule', () => {
     detail: { eventType: 'INFO', eventName, deploymentId: 'ecs-svc/1' },
   });
   it.each<[string, string[]]>([
-    ['SERVICE_DEPLOYMENT_COMPLETED', ['ecsDeploymentFinished -> completeDeployment']],
-    ['SERVICE_DEPLOYMENT_FAILED', ['ecsDeploymentFinished -> completeDeployment']],
+    ['SERVICE_DEPLOYMENT_COMPLETED', ['ecsDeploymentFinished -> settleDeployment']],
+    ['SERVICE_DEPLOYMENT_FAILED', ['ecsDeploymentFinished -> settleDeployment']],
     ['SERVICE_DEPLOYMENT_IN_PROGRESS', []],
   ])('when ECS sends %s, it is routed to %j', (eventName, expected) => {
     expect(routed(ecsEvent(eventName))).toEqual(expected);

@@ -184,7 +184,7 @@ describe('StepFunctionsPipelineExecutions', () => {
             id: 2,
             timestamp: new Date(2),
             type: 'TaskStateEntered',
-            stateEnteredEventDetails: { name: 'Run smoke tests', input: '{}' },
+            stateEnteredEventDetails: { name: 'Run smoke checks', input: '{}' },
           },
           { id: 3, timestamp: new Date(3), type: 'LambdaFunctionScheduled' },
         ],
@@ -202,7 +202,7 @@ describe('StepFunctionsPipelineExecutions', () => {
             id: 5,
             timestamp: new Date(5),
             type: 'TaskStateExited',
-            stateExitedEventDetails: { name: 'Run smoke tests', output: '{"ok":false}' },
+            stateExitedEventDetails: { name: 'Run smoke checks', output: '{"ok":false}' },
           },
         ],
       });
@@ -220,7 +220,7 @@ describe('StepFunctionsPipelineExecutions', () => {
     ]);
     expect(events[0]!.details).toEqual({ name: 'Deploy each stage in order', index: 0 });
     expect(events[3]!.details).toEqual({ error: 'SmokeTestFailed', cause: '{"errorMessage":"503"}' });
-    expect(events[4]!.details).toEqual({ name: 'Run smoke tests', output: { ok: false } });
+    expect(events[4]!.details).toEqual({ name: 'Run smoke checks', output: { ok: false } });
     expect(sfn.commandCalls(GetExecutionHistoryCommand)[1]!.args[0].input).toEqual({
       executionArn: arn,
       includeExecutionData: true,

@@ -93,10 +93,10 @@ describe('lambdaStep', () => {
   it('when the event carries an execution and a stage, it adds them to the log keys', async () => {
     // Prepare
     const appended = jest.spyOn(logger, 'appendKeys');
-    const handler = lambdaStep('run-smoke-tests', () => async () => 'ok');
+    const handler = lambdaStep('run-smoke-checks', () => async () => 'ok');
 
     // Act
-    await handler(EVENT, fakeLambdaContext('run-smoke-tests'));
+    await handler(EVENT, fakeLambdaContext('run-smoke-checks'));
 
     // Assess
     expect(appended).toHaveBeenCalledWith({

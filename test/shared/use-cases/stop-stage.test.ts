@@ -1,7 +1,7 @@
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { ManualClock } from '../../../shared/clock';
 import type { DeploymentLocks, DeploymentOrder, LockKey } from '../../../shared/ports/deployment';
-import { StageFailedError, stopStage, type StopStageDeps } from '../../../shared/use-cases/fail-stage';
+import { StageFailedError, stopStage, type StopStageDeps } from '../../../shared/use-cases/stop-stage';
 import { LocalNotifications } from '../../../local-runtime/adapters/local-notifications';
 import { InMemoryDeploymentRecords } from '../../support/fakes';
 import { ppeStageRun } from '../../support/fixtures';

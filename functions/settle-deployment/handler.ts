@@ -5,7 +5,7 @@ import { onDeploymentStateChange, type SettleDeploymentDeps } from '../../shared
 import { awsSettleDeploymentDeps } from '../../shared/wiring/settle-deployment-deps';
 
 /** Target of the ECS deployment state change rule: resumes the execution waiting on that deployment. */
-export function createCompleteDeployment(deps: SettleDeploymentDeps) {
+export function createSettleDeployment(deps: SettleDeploymentDeps) {
   return async (event: unknown) => {
     const change = parseEvent(ecsDeploymentStateChangeSchema, event, 'ECS Deployment State Change event');
     const settlement = await onDeploymentStateChange(change.detail, deps);
@@ -14,6 +14,6 @@ export function createCompleteDeployment(deps: SettleDeploymentDeps) {
   };
 }
 
-export const handler = lambdaStep('complete-deployment', () =>
-  createCompleteDeployment(awsSettleDeploymentDeps()),
+export const handler = lambdaStep('settle-deployment', () =>
+  createSettleDeployment(awsSettleDeploymentDeps()),
 );

@@ -5,8 +5,8 @@ import {
   stageRunSchema,
 } from '../../shared/domain/stage-run.schema';
 
-/** "Release the deployment lock": the stage run with what its smoke tests and bake showed. */
-export const releaseStageLockSchema = stageRunSchema.extend({
+/** "Complete the stage": the stage run with what its smoke tests and bake showed. */
+export const completeStageSchema = stageRunSchema.extend({
   smoke: z.array(smokeCheckResultSchema),
   bake: bakeResultSchema,
 });

@@ -73,7 +73,7 @@ export interface StopStageDeps {
  */
 export async function stopStage(input: StoppedStage, deps: StopStageDeps): Promise<StageResume> {
   try {
-    return failStage(input.state, input.redriveCount);
+    return stoppedStageVerdict(input.state, input.redriveCount);
   } catch (error) {
     if (input.state.failure.Error === ERROR_NAMES.approvalExpired) await expireApproval(input, deps);
     const outcome = failureOutcome(input.state);
@@ -124,7 +124,7 @@ async function expireApproval(
  * The verdict on a failed stage: where it resumes when the execution was redriven since the failure,
  * otherwise a {@link StageFailedError} with the original error's name and a one-line cause.
  */
-export function failStage(state: FailedStageState, currentRedriveCount: number): StageResume {
+export function stoppedStageVerdict(state: FailedStageState, currentRedriveCount: number): StageResume {
   if (currentRedriveCount > state.failedAt.redriveCount) {
     return state.rollbackFailure
       ? { resumeFrom: 'rollback', reason: 'redriven after a failed rollback: rolling back again first' }

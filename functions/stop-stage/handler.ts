@@ -3,10 +3,10 @@ import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { systemClock } from '../../shared/clock';
 import { lambdaStep, logger } from '../../shared/middleware/lambda-step';
-import { stopStage, type StopStageDeps } from '../../shared/use-cases/fail-stage';
+import { stopStage, type StopStageDeps } from '../../shared/use-cases/stop-stage';
 import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { awsNotifier } from '../../shared/wiring/notifier';
-import { failStageSchema } from './fail-stage.schema';
+import { stopStageSchema } from './stop-stage.schema';
 
 /**
  * "Stop the stage": fails the execution with the stage's error (recording how the stage ended, telling the
@@ -14,12 +14,12 @@ import { failStageSchema } from './fail-stage.schema';
  * failed rollback keeps it), or resumes the stage after a redrive. A notification that cannot be delivered
  * is logged and changes nothing else.
  */
-export function createFailStage(deps: Omit<StopStageDeps, 'log'>) {
-  return async (event: unknown) => stopStage(failStageSchema.parse(event), { ...deps, log: logger });
+export function createStopStage(deps: Omit<StopStageDeps, 'log'>) {
+  return async (event: unknown) => stopStage(stopStageSchema.parse(event), { ...deps, log: logger });
 }
 
-export const handler = lambdaStep('fail-stage', () =>
-  createFailStage({
+export const handler = lambdaStep('stop-stage', () =>
+  createStopStage({
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
     approvals: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),

@@ -1,9 +1,9 @@
 import {
-  failStage,
+  stoppedStageVerdict,
   releasesLockOnFailure,
   ROLLBACK_FAILED,
   StageFailedError,
-} from '../../shared/use-cases/fail-stage';
+} from '../../../shared/use-cases/stop-stage';
 
 const smokeFailure = {
   Error: 'SmokeTestFailed',
@@ -14,11 +14,11 @@ const smokeFailure = {
   }),
 };
 
-describe('failStage (the "Stop the stage" step)', () => {
+describe('stoppedStageVerdict (the "Stop the stage" step)', () => {
   it('when the stage was rolled back and nobody redrove since, it fails with the original error and the rollback summary', () => {
     // Act
     const act = () =>
-      failStage(
+      stoppedStageVerdict(
         {
           failure: smokeFailure,
           failedAt: { redriveCount: 0 },
@@ -37,7 +37,7 @@ describe('failStage (the "Stop the stage" step)', () => {
   it('when the rollback failed, it fails with RollbackFailed and says what to do', () => {
     // Act
     const act = () =>
-      failStage(
+      stoppedStageVerdict(
         {
           failure: smokeFailure,
           failedAt: { redriveCount: 1 },
@@ -55,7 +55,7 @@ describe('failStage (the "Stop the stage" step)', () => {
 
   it('when the execution was redriven after a rollback, it resumes from the deploy', () => {
     // Act
-    const resume = failStage(
+    const resume = stoppedStageVerdict(
       { failure: smokeFailure, failedAt: { redriveCount: 0 }, rollback: { summary: 's' } },
       1,
     );
@@ -69,7 +69,7 @@ describe('failStage (the "Stop the stage" step)', () => {
 
   it('when the execution was redriven after a failed rollback, it resumes from the rollback', () => {
     // Act
-    const resume = failStage(
+    const resume = stoppedStageVerdict(
       {
         failure: smokeFailure,
         failedAt: { redriveCount: 2 },
@@ -93,11 +93,11 @@ describe('failStage (the "Stop the stage" step)', () => {
   });
 });
 
-describe('failStage with an error "Stop the stage" would retry', () => {
+describe('stoppedStageVerdict with an error "Stop the stage" would retry', () => {
   it('when the stage failed on a Lambda service error, it fails as RetriesExhausted (not retried again), naming the original', () => {
     // Act
     const act = () =>
-      failStage(
+      stoppedStageVerdict(
         {
           failure: { Error: 'Lambda.TooManyRequestsException', Cause: 'Rate Exceeded.' },
           failedAt: { redriveCount: 0 },
@@ -118,7 +118,7 @@ describe('failStage with an error "Stop the stage" would retry', () => {
   it('when the stage failed because AWS stayed throttled, it fails as RetriesExhausted, so the verdict is not retried and notified again', () => {
     // Act
     const act = () =>
-      failStage(
+      stoppedStageVerdict(
         {
           failure: { Error: 'AwsTransientError', Cause: 'ECS UpdateService throttled' },
           failedAt: { redriveCount: 0 },

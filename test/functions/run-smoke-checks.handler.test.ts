@@ -1,13 +1,13 @@
-import { createRunSmokeTests } from '../../functions/run-smoke-tests/handler';
+import { createRunSmokeChecks } from '../../functions/run-smoke-checks/handler';
 import type { HttpProbe } from '../../shared/ports/deployment';
 import { invokeThroughMiddleware, rejectionOf } from '../support/fakes';
 import { ppeStageRun } from '../support/fixtures';
 
-describe('run-smoke-tests handler', () => {
+describe('run-smoke-checks handler', () => {
   const run = ppeStageRun();
   const input = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
   let requested: string[];
-  let step: ReturnType<typeof createRunSmokeTests>;
+  let step: ReturnType<typeof createRunSmokeChecks>;
 
   beforeEach(() => {
     requested = [];
@@ -17,7 +17,7 @@ describe('run-smoke-tests handler', () => {
         return { status: 200, body: JSON.stringify({ commit: run.commit, items: [] }), latencyMs: 20 };
       },
     };
-    step = createRunSmokeTests({ probe });
+    step = createRunSmokeChecks({ probe });
   });
 
   it('when the checks pass, it returns their results', async () => {
@@ -25,7 +25,7 @@ describe('run-smoke-tests handler', () => {
     const event = input;
 
     // Act
-    const results = await invokeThroughMiddleware('run-smoke-tests', step, event);
+    const results = await invokeThroughMiddleware('run-smoke-checks', step, event);
 
     // Assess
     expect(results.map((r) => [r.name, r.passed])).toEqual([
@@ -39,11 +39,11 @@ describe('run-smoke-tests handler', () => {
     const event = { ...input, commit: 'not-a-commit' };
 
     // Act
-    const error = await rejectionOf(invokeThroughMiddleware('run-smoke-tests', step, event));
+    const error = await rejectionOf(invokeThroughMiddleware('run-smoke-checks', step, event));
 
     // Assess
     expect(error.name).toBe('InvalidStepInput');
-    expect(error.message).toMatch(/^run-smoke-tests received invalid input: commit: /);
+    expect(error.message).toMatch(/^run-smoke-checks received invalid input: commit: /);
     expect(requested).toEqual([]);
   });
 });

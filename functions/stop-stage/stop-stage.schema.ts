@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { failedStageStateSchema, stageRunSchema } from '../../shared/domain/stage-run.schema';
 
 /** "Stop the stage": the stage run, what its failure left in `state`, and the execution's redrive count now. */
-export const failStageSchema = stageRunSchema
+export const stopStageSchema = stageRunSchema
   .pick({ executionName: true, trigger: true, service: true, version: true, image: true, stage: true })
   .extend({
     // Any commit the execution carried: the stage must stop whatever state it failed in.

@@ -1,4 +1,4 @@
-import { createCompleteDeployment } from '../../functions/complete-deployment/handler';
+import { createSettleDeployment } from '../../functions/settle-deployment/handler';
 import { ManualClock } from '../../shared/clock';
 import { targetOf } from '../../shared/use-cases/deploy-service';
 import { LocalContainerPlatform } from '../../local-runtime/adapters/local-container-platform';
@@ -10,17 +10,17 @@ import {
 } from '../support/fakes';
 import { loadEvent, ppeStage } from '../support/fixtures';
 
-describe('complete-deployment handler', () => {
+describe('settle-deployment handler', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 20, 9, 17, 30));
   let waiters: InMemoryDeploymentWaiterStore;
   let executions: RecordingExecutionControl;
-  let step: ReturnType<typeof createCompleteDeployment>;
+  let step: ReturnType<typeof createSettleDeployment>;
 
   beforeEach(async () => {
     waiters = new InMemoryDeploymentWaiterStore();
     executions = new RecordingExecutionControl();
     const platform = new LocalContainerPlatform({ clock });
-    step = createCompleteDeployment({ platform, waiters, executions, clock });
+    step = createSettleDeployment({ platform, waiters, executions, clock });
     for (const [id, token] of [
       ['ecs-svc/0000000000000000042', 'token-42'],
       ['ecs-svc/0000000000000000043', 'token-43'],
@@ -38,7 +38,7 @@ describe('complete-deployment handler', () => {
     const event = loadEvent('ecs-deployment-completed.json');
 
     // Act
-    const settlement = await invokeThroughMiddleware('complete-deployment', step, event);
+    const settlement = await invokeThroughMiddleware('settle-deployment', step, event);
 
     // Assess
     expect(settlement).toEqual({
@@ -55,7 +55,7 @@ describe('complete-deployment handler', () => {
     const event = loadEvent('ecs-deployment-failed.json');
 
     // Act
-    await invokeThroughMiddleware('complete-deployment', step, event);
+    await invokeThroughMiddleware('settle-deployment', step, event);
 
     // Assess
     expect(executions.deliveries).toEqual([
@@ -74,7 +74,7 @@ describe('complete-deployment handler', () => {
     const event = loadEvent('ecr-push-orders-api.json');
 
     // Act
-    const error = await rejectionOf(invokeThroughMiddleware('complete-deployment', step, event));
+    const error = await rejectionOf(invokeThroughMiddleware('settle-deployment', step, event));
 
     // Assess
     expect(error.name).toBe('MalformedEvent');

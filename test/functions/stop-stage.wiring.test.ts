@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { handler } from '../../functions/fail-stage/handler';
+import { handler } from '../../functions/stop-stage/handler';
 import { useAwsClientFactory, type AwsClientFactory } from '../../shared/wiring/aws-clients';
 import { fakeLambdaContext, rejectionOf } from '../support/fakes';
 
@@ -11,7 +11,7 @@ function countingFactory(built: string[]): AwsClientFactory {
   };
 }
 
-describe('fail-stage wiring', () => {
+describe('stop-stage wiring', () => {
   const env = process.env.PIPELINE_TABLE;
 
   beforeAll(() => {
@@ -30,8 +30,8 @@ describe('fail-stage wiring', () => {
     useAwsClientFactory(countingFactory(built));
 
     // Act: invalid input fails after the wiring, before any AWS call; the second invocation reuses it.
-    const first = await rejectionOf(handler({}, fakeLambdaContext('fail-stage')));
-    const second = await rejectionOf(handler({}, fakeLambdaContext('fail-stage')));
+    const first = await rejectionOf(handler({}, fakeLambdaContext('stop-stage')));
+    const second = await rejectionOf(handler({}, fakeLambdaContext('stop-stage')));
 
     // Assess
     expect(first.name).toBe('InvalidStepInput');

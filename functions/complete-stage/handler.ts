@@ -10,24 +10,24 @@ import type {
 import { lambdaStep } from '../../shared/middleware/lambda-step';
 import { completeStage } from '../../shared/use-cases/complete-stage';
 import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
-import { releaseStageLockSchema } from './release-stage-lock.schema';
+import { completeStageSchema } from './complete-stage.schema';
 
 /**
- * "Release the deployment lock": records what the stage showed (for later approvers) and what now runs
+ * "Complete the stage": records what the stage showed (for later approvers) and what now runs
  * there (the deployment record), and frees the
  * environment's lock, noting the version now deployed for supersede checks.
  */
-export function createReleaseStageLock(deps: {
+export function createCompleteStage(deps: {
   locks: DeploymentLocks;
   evidence: StageEvidenceStore;
   records: DeploymentRecordStore;
   clock: Clock;
 }) {
-  return async (event: unknown) => completeStage(releaseStageLockSchema.parse(event), deps);
+  return async (event: unknown) => completeStage(completeStageSchema.parse(event), deps);
 }
 
-export const handler = lambdaStep('release-stage-lock', () =>
-  createReleaseStageLock({
+export const handler = lambdaStep('complete-stage', () =>
+  createCompleteStage({
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
     evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
     records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
