@@ -1,8 +1,11 @@
 /**
- * The same rules, run against the DynamoDB stores (on dynalite) and the in-memory fakes the use-case and
- * property tests use: a fake that grew more forgiving than its adapter (a second writer winning, a
- * decision applied twice, an older deploy overwriting a newer one) fails here, not in production.
+ * The same rules, run against the DynamoDB stores (on dynalite, and on moto with the table serverless.yml
+ * defines) and the in-memory fakes the use-case and property tests use: a fake that grew more forgiving
+ * than its adapter (a second writer winning, a decision applied twice, an older deploy overwriting a newer
+ * one) fails here, not in production; so does an expression that one DynamoDB emulator accepts and an
+ * independent one refuses.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApprovalStore } from '../../../shared/ports/approvals';
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter';
@@ -25,6 +28,8 @@ import {
   InMemoryDeploymentWaiterStore,
   InMemoryStageRecordStore,
 } from '../../support/fakes';
+import { startMotoServer, type MotoServer } from '../../support/moto-server';
+import { createTableFromTemplate } from '../../support/pipeline-table-template';
 import { ALICE, BOB, approvalRequest } from '../approvals/approval-fixtures';
 import { InMemoryApprovalStore, RecordingNotifier } from '../approvals/in-memory-approval-store';
 import { startDynalite, type LocalDynamo } from './dynalite';
@@ -40,18 +45,50 @@ interface Stores {
 }
 
 let dynamo: LocalDynamo;
+let moto: MotoServer;
 let tables = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-});
+  [dynamo, moto] = await Promise.all([startDynalite(), startMotoServer()]);
+}, 90_000);
 
 afterAll(async () => {
-  await dynamo.close();
+  for (const client of motoClients.values()) client.destroy();
+  await Promise.all([dynamo?.close(), moto?.stop()]);
 });
 
+/**
+ * One DynamoDB client per adapter on moto, so the contract summary says which adapter sent what; 'setup'
+ * (creating the tables) is not counted.
+ */
+const motoClients = new Map<string, DynamoDBClient>();
+function motoClient(adapter: string): DynamoDBClient {
+  let client = motoClients.get(adapter);
+  if (client === undefined) {
+    const plain = new DynamoDBClient(moto.clientConfig());
+    client = adapter === 'setup' ? plain : moto.recordContract(adapter, plain);
+    motoClients.set(adapter, client);
+  }
+  return client;
+}
+
+/** How a test sends writers that race for one item. */
+type Race = <T>(writers: (() => Promise<T>)[]) => Promise<T[]>;
+/** All at once: the store must let exactly one writer's condition hold. */
+const concurrently: Race = (writers) => Promise.all(writers.map((write) => write()));
+/**
+ * One after the other. moto's server answers each request on its own thread and does not lock an item
+ * between checking a condition and writing (docs/aws-conformance.md), so concurrent requests there would
+ * test moto; in turn, they still check that every later writer's condition fails.
+ */
+const inTurn: Race = async (writers) => {
+  const results = [];
+  for (const write of writers) results.push(await write());
+  return results;
+};
+
 /** Each test gets empty stores: a table of its own for DynamoDB, new objects in memory. */
-const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
+const implementations: [string, (clock: ManualClock) => Promise<Stores>, Race][] = [
   [
     'DynamoDB stores (dynalite)',
     async (clock) => {
@@ -66,6 +103,30 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
         approvals: new DynamoApprovalStore({ table, clock }),
       };
     },
+    concurrently,
+  ],
+  [
+    'DynamoDB stores (moto, the table of serverless.yml)',
+    async (clock) => {
+      const tableName = `contracts-${++tables}`;
+      await createTableFromTemplate(motoClient('setup'), tableName);
+      return {
+        stages: new DynamoStageRecordStore({ tableName, client: motoClient('stage-records.adapter'), clock }),
+        waiters: new DynamoDeploymentWaiterStore({
+          tableName,
+          client: motoClient('deployment-waiters.adapter'),
+          pageSize: 2,
+        }),
+        records: new DynamoDeploymentRecords({ tableName, client: motoClient('deployment-records.adapter') }),
+        freezes: new DynamoDeploymentFreezes({ tableName, client: motoClient('deployment-freezes.adapter') }),
+        approvals: new DynamoApprovalStore({
+          tableName,
+          client: motoClient('approval-store.adapter'),
+          clock,
+        }),
+      };
+    },
+    inTurn,
   ],
   [
     'in-memory fakes',
@@ -76,6 +137,7 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
       freezes: new InMemoryDeploymentFreezes(),
       approvals: new InMemoryApprovalStore(),
     }),
+    concurrently,
   ],
 ];
 
@@ -105,7 +167,7 @@ function waiter(deploymentId: string) {
   };
 }
 
-describe.each(implementations)('%s', (_, make) => {
+describe.each(implementations)('%s', (_, make, race) => {
   let clock: ManualClock;
   let stores: Stores;
 
@@ -135,7 +197,10 @@ describe.each(implementations)('%s', (_, make) => {
       await stores.waiters.put(waiter('ecs-svc/1'));
 
       // Act
-      const taken = await Promise.all([stores.waiters.take('ecs-svc/1'), stores.waiters.take('ecs-svc/1')]);
+      const taken = await race([
+        () => stores.waiters.take('ecs-svc/1'),
+        () => stores.waiters.take('ecs-svc/1'),
+      ]);
 
       // Assess
       expect(taken.filter((w) => w !== undefined)).toEqual([waiter('ecs-svc/1')]);
@@ -244,17 +309,19 @@ describe.each(implementations)('%s', (_, make) => {
       const approvalId = await pending();
 
       // Act
-      const [alice, bob] = await Promise.all([
-        stores.approvals.addDecision(approvalId, {
-          decision: decision(ALICE),
-          seenDecisions: 0,
-          status: 'pending',
-        }),
-        stores.approvals.addDecision(approvalId, {
-          decision: decision(BOB),
-          seenDecisions: 0,
-          status: 'pending',
-        }),
+      const [alice, bob] = await race([
+        () =>
+          stores.approvals.addDecision(approvalId, {
+            decision: decision(ALICE),
+            seenDecisions: 0,
+            status: 'pending',
+          }),
+        () =>
+          stores.approvals.addDecision(approvalId, {
+            decision: decision(BOB),
+            seenDecisions: 0,
+            status: 'pending',
+          }),
       ]);
 
       // Assess
