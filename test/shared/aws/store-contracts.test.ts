@@ -6,6 +6,7 @@
  * independent one refuses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MAX_REFUSALS } from '../../../shared/approvals/approval';
 import type { ApprovalStore } from '../../../shared/ports/approvals';
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter';
@@ -391,6 +392,52 @@ describe.each(implementations)('%s', (_, make, race) => {
       expect([stale, moved]).toEqual([false, true]);
       const current = await stores.approvals.byStage(record.executionName, record.environment, record.region);
       expect(current?.approvalId).toBe('approval-3');
+    });
+
+    it('when refusals exceed the limit, it keeps the first ones and counts the rest', async () => {
+      // Prepare: a record two refusals short of the limit (one request per refusal would be slow on moto)
+      const first = await pending();
+      const record = await stores.approvals.get(first);
+      if (!record) throw new Error('the approval was not stored');
+      const refusal = (i: number) => ({
+        reason: 'not-an-approver' as const,
+        approverClaimed: `mallory-${i}@example.com`,
+        at: NOW + i,
+      });
+      const earlier = Array.from({ length: MAX_REFUSALS - 2 }, (_, i) => refusal(i));
+      await stores.approvals.create({ ...record, approvalId: 'approval-full', refusals: earlier }, first);
+
+      // Act
+      for (let i = MAX_REFUSALS - 2; i < MAX_REFUSALS + 3; i++)
+        await stores.approvals.recordRefusal('approval-full', refusal(i));
+
+      // Assess
+      const stored = await stores.approvals.get('approval-full');
+      expect(stored?.refusals).toEqual(Array.from({ length: MAX_REFUSALS }, (_, i) => refusal(i)));
+      expect(stored?.refusalsDropped).toBe(3);
+    });
+
+    it('when an approval is delivered or notified, it says when; for an unknown id nothing is created', async () => {
+      // Prepare
+      const approvalId = await pending();
+
+      // Act
+      await stores.approvals.markDelivered(approvalId, NOW + 7000);
+      await stores.approvals.markNotified(approvalId, NOW + 8000);
+      await stores.approvals.markDelivered('unknown', NOW);
+      await stores.approvals.markNotified('unknown', NOW);
+      await stores.approvals.recordRefusal('unknown', { reason: 'expired', at: NOW });
+      const expired = await stores.approvals.markExpired('unknown', { at: NOW, reason: 'timed-out' });
+      const superseded = await stores.approvals.markSuperseded('unknown', NOW);
+
+      // Assess
+      expect(await stores.approvals.get(approvalId)).toMatchObject({
+        deliveredAt: NOW + 7000,
+        notifiedAt: NOW + 8000,
+      });
+      expect([expired, superseded]).toEqual([false, false]);
+      expect(await stores.approvals.get('unknown')).toBeUndefined();
+      expect(await stores.approvals.byStage('never-ran', 'production', 'eu-west-1')).toBeUndefined();
     });
   });
 });
