@@ -87,29 +87,35 @@ describe('pipeline table against moto', () => {
     // Prepare
     const tableName = await templateTable();
     const clock = new ManualClock(NOW);
-    const client = recorded('pipeline-table');
 
     // Act
-    await new DynamoStageRecordStore({ tableName, client, clock }).rememberPreviousRevision(
+    await new DynamoStageRecordStore({
+      tableName,
+      client: recorded('stage-records.adapter'),
+      clock,
+    }).rememberPreviousRevision(
       { executionName: 'release-1', environment: 'production', region: 'eu-west-1' },
       'arn:aws:ecs:eu-west-1:123456789012:task-definition/orders-api:7',
     );
-    await new DynamoStageEvidenceStore({ tableName, client }).record('release-1', {
-      environment: 'staging',
-      region: 'eu-west-1',
-      version: 'v1.4.0',
-      at: NOW,
-      smoke: [{ name: 'health', passed: true, status: 200, latencyMs: 42 }],
-      bake: { minutes: 10, alarmsWatched: ['orders-api-5xx'], breaches: 0 },
-    });
-    await new DynamoDeploymentWaiterStore({ tableName, client }).put({
+    await new DynamoStageEvidenceStore({ tableName, client: recorded('stage-evidence.adapter') }).record(
+      'release-1',
+      {
+        environment: 'staging',
+        region: 'eu-west-1',
+        version: 'v1.4.0',
+        at: NOW,
+        smoke: [{ name: 'health', passed: true, status: 200, latencyMs: 42 }],
+        bake: { minutes: 10, alarmsWatched: ['orders-api-5xx'], breaches: 0 },
+      },
+    );
+    await new DynamoDeploymentWaiterStore({ tableName, client: recorded('deployment-waiters.adapter') }).put({
       deploymentId: 'ecs-svc/1',
       taskToken: 'token-1',
       target: { region: 'eu-west-1', cluster: 'production', service: 'orders-api' },
       expiresAt: NOW + 3600_000,
     });
     await requestApproval(approvalRequest({ approvers: [ALICE, BOB] }), {
-      store: new DynamoApprovalStore({ tableName, client, clock }),
+      store: new DynamoApprovalStore({ tableName, client: recorded('approval-store.adapter'), clock }),
       notifier: new RecordingNotifier(),
       clock,
     });
