@@ -223,6 +223,28 @@ describe.each(implementations)('%s', (_, make, race) => {
         ['ecs-svc/3', 'token-ecs-svc/3'],
       ]);
     });
+    it('when a wait ends, it removes its own waiter only; what the waiter remembered reads back whole', async () => {
+      // Prepare
+      const remembered = {
+        ...waiter('ecs-svc/5'),
+        taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/orders-api:8',
+        since: NOW - 60_000,
+      };
+      await stores.waiters.put(remembered);
+      await stores.waiters.put(waiter('ecs-svc/6'));
+      await stores.waiters.put({ ...waiter('ecs-svc/6'), taskToken: 'retried' });
+
+      // Act
+      const before = await stores.waiters.get('ecs-svc/5');
+      await stores.waiters.remove('ecs-svc/5', remembered.taskToken);
+      await stores.waiters.remove('ecs-svc/6', 'token-ecs-svc/6');
+      await stores.waiters.remove('ecs-svc/7', 'never-put');
+
+      // Assess
+      expect(before).toEqual(remembered);
+      expect(await stores.waiters.get('ecs-svc/5')).toBeUndefined();
+      expect((await stores.waiters.get('ecs-svc/6'))?.taskToken).toBe('retried');
+    });
   });
 
   describe('deployment records', () => {
@@ -376,6 +398,34 @@ describe.each(implementations)('%s', (_, make, race) => {
       expect(late).toBeUndefined();
       expect([timedOut, superseded]).toEqual([false, false]);
       expect((await stores.approvals.get(approvalId))?.status).toBe('rejected');
+    });
+
+    it('when the execution no longer waits, even a decided approval is marked expired, once', async () => {
+      // Prepare
+      const approvalId = await pending();
+      await stores.approvals.addDecision(approvalId, {
+        decision: decision(ALICE),
+        seenDecisions: 0,
+        status: 'approved',
+      });
+
+      // Act
+      const expired = await stores.approvals.markExpired(approvalId, {
+        at: NOW + 5000,
+        reason: 'execution-not-waiting',
+      });
+      const again = await stores.approvals.markExpired(approvalId, {
+        at: NOW + 6000,
+        reason: 'execution-not-waiting',
+      });
+
+      // Assess
+      expect([expired, again]).toEqual([true, false]);
+      expect(await stores.approvals.get(approvalId)).toMatchObject({
+        status: 'expired',
+        expiredReason: 'execution-not-waiting',
+        closedAt: NOW + 5000,
+      });
     });
 
     it('when a stage asks again, the pointer moves only from the approval the caller saw', async () => {
