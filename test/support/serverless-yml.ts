@@ -14,6 +14,8 @@ export interface ServerlessYml {
   package?: { individually?: boolean; patterns?: string[] };
   functions: Record<string, ServerlessFunction>;
   stepFunctions: { stateMachines: Record<string, { id: string; definition: unknown }> };
+  /** The CloudFormation resources the stack adds beside the functions (the table, the topic, the bus...). */
+  resources?: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 }
 
 /** serverless.yml with its CloudFormation short forms (`!Ref`, `!Sub`, `!GetAtt`...) as their long forms. */

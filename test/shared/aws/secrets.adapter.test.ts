@@ -1,4 +1,5 @@
 import {
+  DecryptionFailure,
   GetSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -122,6 +123,22 @@ describe('SecretsManagerSecretSource', () => {
     expect(error.message).toBe(
       `Secrets Manager GetSecretValue of ${NAME} failed (ResourceNotFoundException): check that the secret exists and that the function may read it`,
     );
+  });
+
+  it('when the secret is encrypted with a KMS key the function may not use, it throws PipelineMisconfigured', async () => {
+    // Prepare
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(
+        sdkError(DecryptionFailure, { message: "Secrets Manager can't decrypt the protected secret text" }),
+      );
+
+    // Act
+    const error = await rejectionOf(source.get(NAME));
+
+    // Assess
+    expect(error).toBeInstanceOf(PipelineMisconfiguredError);
+    expect(error.message).toContain(`GetSecretValue of ${NAME} failed (DecryptionFailure)`);
   });
 
   it('when the function may not read the secret, it throws PipelineMisconfigured', async () => {

@@ -1,8 +1,12 @@
 /**
- * The same rules, run against the DynamoDB stores (on dynalite) and the in-memory fakes the use-case and
- * property tests use: a fake that grew more forgiving than its adapter (a second writer winning, a
- * decision applied twice, an older deploy overwriting a newer one) fails here, not in production.
+ * The same rules, run against the DynamoDB stores (on dynalite, and on moto with the table serverless.yml
+ * defines) and the in-memory fakes the use-case and property tests use: a fake that grew more forgiving
+ * than its adapter (a second writer winning, a decision applied twice, an older deploy overwriting a newer
+ * one) fails here, not in production; so does an expression that one DynamoDB emulator accepts and an
+ * independent one refuses.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MAX_REFUSALS } from '../../../shared/approvals/approval';
 import type { ApprovalStore } from '../../../shared/ports/approvals';
 import { requestApproval } from '../../../shared/approvals/request-approval';
 import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter';
@@ -25,6 +29,8 @@ import {
   InMemoryDeploymentWaiterStore,
   InMemoryStageRecordStore,
 } from '../../support/fakes';
+import { startMotoServer, type MotoServer } from '../../support/moto-server';
+import { createTableFromTemplate } from '../../support/pipeline-table-template';
 import { ALICE, BOB, approvalRequest } from '../approvals/approval-fixtures';
 import { InMemoryApprovalStore, RecordingNotifier } from '../approvals/in-memory-approval-store';
 import { startDynalite, type LocalDynamo } from './dynalite';
@@ -40,18 +46,50 @@ interface Stores {
 }
 
 let dynamo: LocalDynamo;
+let moto: MotoServer;
 let tables = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-});
+  [dynamo, moto] = await Promise.all([startDynalite(), startMotoServer()]);
+}, 90_000);
 
 afterAll(async () => {
-  await dynamo.close();
+  for (const client of motoClients.values()) client.destroy();
+  await Promise.all([dynamo?.close(), moto?.stop()]);
 });
 
+/**
+ * One DynamoDB client per adapter on moto, so the contract summary says which adapter sent what; 'setup'
+ * (creating the tables) is not counted.
+ */
+const motoClients = new Map<string, DynamoDBClient>();
+function motoClient(adapter: string): DynamoDBClient {
+  let client = motoClients.get(adapter);
+  if (client === undefined) {
+    const plain = new DynamoDBClient(moto.clientConfig());
+    client = adapter === 'setup' ? plain : moto.recordContract(adapter, plain);
+    motoClients.set(adapter, client);
+  }
+  return client;
+}
+
+/** How a test sends writers that race for one item. */
+type Race = <T>(writers: (() => Promise<T>)[]) => Promise<T[]>;
+/** All at once: the store must let exactly one writer's condition hold. */
+const concurrently: Race = (writers) => Promise.all(writers.map((write) => write()));
+/**
+ * One after the other. moto's server answers each request on its own thread and does not lock an item
+ * between checking a condition and writing (docs/aws-conformance.md), so concurrent requests there would
+ * test moto; in turn, they still check that every later writer's condition fails.
+ */
+const inTurn: Race = async (writers) => {
+  const results = [];
+  for (const write of writers) results.push(await write());
+  return results;
+};
+
 /** Each test gets empty stores: a table of its own for DynamoDB, new objects in memory. */
-const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
+const implementations: [string, (clock: ManualClock) => Promise<Stores>, Race][] = [
   [
     'DynamoDB stores (dynalite)',
     async (clock) => {
@@ -66,6 +104,30 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
         approvals: new DynamoApprovalStore({ table, clock }),
       };
     },
+    concurrently,
+  ],
+  [
+    'DynamoDB stores (moto, the table of serverless.yml)',
+    async (clock) => {
+      const tableName = `contracts-${++tables}`;
+      await createTableFromTemplate(motoClient('setup'), tableName);
+      return {
+        stages: new DynamoStageRecordStore({ tableName, client: motoClient('stage-records.adapter'), clock }),
+        waiters: new DynamoDeploymentWaiterStore({
+          tableName,
+          client: motoClient('deployment-waiters.adapter'),
+          pageSize: 2,
+        }),
+        records: new DynamoDeploymentRecords({ tableName, client: motoClient('deployment-records.adapter') }),
+        freezes: new DynamoDeploymentFreezes({ tableName, client: motoClient('deployment-freezes.adapter') }),
+        approvals: new DynamoApprovalStore({
+          tableName,
+          client: motoClient('approval-store.adapter'),
+          clock,
+        }),
+      };
+    },
+    inTurn,
   ],
   [
     'in-memory fakes',
@@ -76,6 +138,7 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>][] = [
       freezes: new InMemoryDeploymentFreezes(),
       approvals: new InMemoryApprovalStore(),
     }),
+    concurrently,
   ],
 ];
 
@@ -105,7 +168,7 @@ function waiter(deploymentId: string) {
   };
 }
 
-describe.each(implementations)('%s', (_, make) => {
+describe.each(implementations)('%s', (_, make, race) => {
   let clock: ManualClock;
   let stores: Stores;
 
@@ -135,7 +198,10 @@ describe.each(implementations)('%s', (_, make) => {
       await stores.waiters.put(waiter('ecs-svc/1'));
 
       // Act
-      const taken = await Promise.all([stores.waiters.take('ecs-svc/1'), stores.waiters.take('ecs-svc/1')]);
+      const taken = await race([
+        () => stores.waiters.take('ecs-svc/1'),
+        () => stores.waiters.take('ecs-svc/1'),
+      ]);
 
       // Assess
       expect(taken.filter((w) => w !== undefined)).toEqual([waiter('ecs-svc/1')]);
@@ -156,6 +222,28 @@ describe.each(implementations)('%s', (_, make) => {
         ['ecs-svc/2', 'retried'],
         ['ecs-svc/3', 'token-ecs-svc/3'],
       ]);
+    });
+    it('when a wait ends, it removes its own waiter only; what the waiter remembered reads back whole', async () => {
+      // Prepare
+      const remembered = {
+        ...waiter('ecs-svc/5'),
+        taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/orders-api:8',
+        since: NOW - 60_000,
+      };
+      await stores.waiters.put(remembered);
+      await stores.waiters.put(waiter('ecs-svc/6'));
+      await stores.waiters.put({ ...waiter('ecs-svc/6'), taskToken: 'retried' });
+
+      // Act
+      const before = await stores.waiters.get('ecs-svc/5');
+      await stores.waiters.remove('ecs-svc/5', remembered.taskToken);
+      await stores.waiters.remove('ecs-svc/6', 'token-ecs-svc/6');
+      await stores.waiters.remove('ecs-svc/7', 'never-put');
+
+      // Assess
+      expect(before).toEqual(remembered);
+      expect(await stores.waiters.get('ecs-svc/5')).toBeUndefined();
+      expect((await stores.waiters.get('ecs-svc/6'))?.taskToken).toBe('retried');
     });
   });
 
@@ -244,17 +332,19 @@ describe.each(implementations)('%s', (_, make) => {
       const approvalId = await pending();
 
       // Act
-      const [alice, bob] = await Promise.all([
-        stores.approvals.addDecision(approvalId, {
-          decision: decision(ALICE),
-          seenDecisions: 0,
-          status: 'pending',
-        }),
-        stores.approvals.addDecision(approvalId, {
-          decision: decision(BOB),
-          seenDecisions: 0,
-          status: 'pending',
-        }),
+      const [alice, bob] = await race([
+        () =>
+          stores.approvals.addDecision(approvalId, {
+            decision: decision(ALICE),
+            seenDecisions: 0,
+            status: 'pending',
+          }),
+        () =>
+          stores.approvals.addDecision(approvalId, {
+            decision: decision(BOB),
+            seenDecisions: 0,
+            status: 'pending',
+          }),
       ]);
 
       // Assess
@@ -310,6 +400,34 @@ describe.each(implementations)('%s', (_, make) => {
       expect((await stores.approvals.get(approvalId))?.status).toBe('rejected');
     });
 
+    it('when the execution no longer waits, even a decided approval is marked expired, once', async () => {
+      // Prepare
+      const approvalId = await pending();
+      await stores.approvals.addDecision(approvalId, {
+        decision: decision(ALICE),
+        seenDecisions: 0,
+        status: 'approved',
+      });
+
+      // Act
+      const expired = await stores.approvals.markExpired(approvalId, {
+        at: NOW + 5000,
+        reason: 'execution-not-waiting',
+      });
+      const again = await stores.approvals.markExpired(approvalId, {
+        at: NOW + 6000,
+        reason: 'execution-not-waiting',
+      });
+
+      // Assess
+      expect([expired, again]).toEqual([true, false]);
+      expect(await stores.approvals.get(approvalId)).toMatchObject({
+        status: 'expired',
+        expiredReason: 'execution-not-waiting',
+        closedAt: NOW + 5000,
+      });
+    });
+
     it('when a stage asks again, the pointer moves only from the approval the caller saw', async () => {
       // Prepare
       const first = await pending();
@@ -324,6 +442,52 @@ describe.each(implementations)('%s', (_, make) => {
       expect([stale, moved]).toEqual([false, true]);
       const current = await stores.approvals.byStage(record.executionName, record.environment, record.region);
       expect(current?.approvalId).toBe('approval-3');
+    });
+
+    it('when refusals exceed the limit, it keeps the first ones and counts the rest', async () => {
+      // Prepare: a record two refusals short of the limit (one request per refusal would be slow on moto)
+      const first = await pending();
+      const record = await stores.approvals.get(first);
+      if (!record) throw new Error('the approval was not stored');
+      const refusal = (i: number) => ({
+        reason: 'not-an-approver' as const,
+        approverClaimed: `mallory-${i}@example.com`,
+        at: NOW + i,
+      });
+      const earlier = Array.from({ length: MAX_REFUSALS - 2 }, (_, i) => refusal(i));
+      await stores.approvals.create({ ...record, approvalId: 'approval-full', refusals: earlier }, first);
+
+      // Act
+      for (let i = MAX_REFUSALS - 2; i < MAX_REFUSALS + 3; i++)
+        await stores.approvals.recordRefusal('approval-full', refusal(i));
+
+      // Assess
+      const stored = await stores.approvals.get('approval-full');
+      expect(stored?.refusals).toEqual(Array.from({ length: MAX_REFUSALS }, (_, i) => refusal(i)));
+      expect(stored?.refusalsDropped).toBe(3);
+    });
+
+    it('when an approval is delivered or notified, it says when; for an unknown id nothing is created', async () => {
+      // Prepare
+      const approvalId = await pending();
+
+      // Act
+      await stores.approvals.markDelivered(approvalId, NOW + 7000);
+      await stores.approvals.markNotified(approvalId, NOW + 8000);
+      await stores.approvals.markDelivered('unknown', NOW);
+      await stores.approvals.markNotified('unknown', NOW);
+      await stores.approvals.recordRefusal('unknown', { reason: 'expired', at: NOW });
+      const expired = await stores.approvals.markExpired('unknown', { at: NOW, reason: 'timed-out' });
+      const superseded = await stores.approvals.markSuperseded('unknown', NOW);
+
+      // Assess
+      expect(await stores.approvals.get(approvalId)).toMatchObject({
+        deliveredAt: NOW + 7000,
+        notifiedAt: NOW + 8000,
+      });
+      expect([expired, superseded]).toEqual([false, false]);
+      expect(await stores.approvals.get('unknown')).toBeUndefined();
+      expect(await stores.approvals.byStage('never-ran', 'production', 'eu-west-1')).toBeUndefined();
     });
   });
 });
