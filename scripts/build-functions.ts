@@ -32,7 +32,20 @@ export async function buildFunctions(
   const names = functionNames();
   // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
   for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
-  await Promise.all(names.map((name) => bundleFunction(name)));
+  const tracing = await build({ ...tracingBundleOptions(), write: false });
+  await Promise.all(
+    names.map(async (name) => {
+      await bundleFunction(name);
+      // Every step's handler requires it on its first invocation (see TRACING_MODULE).
+      for (const file of tracing.outputFiles) {
+        const target = file.path.endsWith('.map')
+          ? join(SOURCEMAP_DIR, name, 'tracing.js.map')
+          : join(DIST_DIR, name, 'tracing.js');
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, file.contents);
+      }
+    }),
+  );
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
 }
 
@@ -62,10 +75,42 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart],
+    // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
+    supported: { 'dynamic-import': false },
     logLevel: 'warning',
   };
 }
+
+/**
+ * shared/middleware/tracing.ts: Powertools Tracer and the X-Ray SDK under it (about 120 KB minified), which
+ * the step stack imports on a step's first invocation. It is bundled once into `tracing.js`, copied beside
+ * each function's `handler.js`, so a function's load neither runs nor even parses it.
+ */
+export const TRACING_MODULE = join(__dirname, '..', 'shared', 'middleware', 'tracing.ts');
+
+function tracingBundleOptions(): BuildOptions {
+  const { entryPoints: _entry, outfile: _outfile, plugins: _plugins, ...common } = bundleOptions('tracing');
+  return {
+    ...common,
+    entryPoints: [TRACING_MODULE],
+    // As deep as dist/functions/<name>/tracing.js, so the paths in its source map hold there.
+    outfile: join(DIST_DIR, 'tracing', 'tracing.js'),
+    plugins: [lambdaCredentialsOnly],
+  };
+}
+
+/** Leaves the tracing module out of a function's bundle: a `require('./tracing.js')` stands in its place. */
+export const tracingApart: Plugin = {
+  name: 'tracing-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/tracing$/ }, (args) =>
+      join(args.resolveDir, 'tracing.ts') === TRACING_MODULE
+        ? { path: './tracing.js', external: true }
+        : undefined,
+    );
+  },
+};
 
 /** Where the bundles take their AWS credentials from instead of the SDK's whole default chain. */
 export const LAMBDA_CREDENTIALS = join(__dirname, 'bundle', 'lambda-credentials.ts');
