@@ -89,7 +89,7 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
  */
 export const TRACING_MODULE = join(__dirname, '..', 'shared', 'middleware', 'tracing.ts');
 
-function tracingBundleOptions(): BuildOptions {
+export function tracingBundleOptions(): BuildOptions {
   const { entryPoints: _entry, outfile: _outfile, plugins: _plugins, ...common } = bundleOptions('tracing');
   return {
     ...common,
