@@ -35,8 +35,8 @@ export async function buildFunctions(
   const tracing = await build({ ...tracingBundleOptions(), write: false });
   await Promise.all(
     names.map(async (name) => {
-      await bundleFunction(name);
-      // Every step's handler requires it on its first invocation (see TRACING_MODULE).
+      // Each step's handler requires it on its first invocation (see TRACING_MODULE); HTTP routes do not.
+      if (!(await bundleFunction(name))) return;
       for (const file of tracing.outputFiles) {
         const target = file.path.endsWith('.map')
           ? join(SOURCEMAP_DIR, name, 'tracing.js.map')
@@ -49,15 +49,21 @@ export async function buildFunctions(
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
 }
 
-/** Writes one function's bundle into its package folder and its source map beside, outside the zip. */
-async function bundleFunction(name: string): Promise<void> {
+/**
+ * Writes one function's bundle into its package folder and its source map beside, outside the zip. Tells
+ * whether the bundle requires the tracing module (a step does, an HTTP route does not).
+ */
+async function bundleFunction(name: string): Promise<boolean> {
   const options = bundleOptions(name);
   const result = await build({ ...options, write: false });
+  let tracing = false;
   for (const file of result.outputFiles) {
     const target = file.path.endsWith('.map') ? join(SOURCEMAP_DIR, name, 'handler.js.map') : file.path;
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.contents);
+    if (!file.path.endsWith('.map')) tracing = file.text.includes(TRACING_REQUIRE);
   }
+  return tracing;
 }
 
 /** How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its AWS calls. */
@@ -99,6 +105,8 @@ export function tracingBundleOptions(): BuildOptions {
     plugins: [lambdaCredentialsOnly],
   };
 }
+
+const TRACING_REQUIRE = 'require("./tracing.js")';
 
 /** Leaves the tracing module out of a function's bundle: a `require('./tracing.js')` stands in its place. */
 export const tracingApart: Plugin = {
