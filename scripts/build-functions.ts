@@ -32,19 +32,38 @@ export async function buildFunctions(
   const names = functionNames();
   // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
   for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
-  await Promise.all(names.map((name) => bundleFunction(name)));
+  const tracing = await build({ ...tracingBundleOptions(), write: false });
+  await Promise.all(
+    names.map(async (name) => {
+      // Each step's handler requires it on its first invocation (see TRACING_MODULE); HTTP routes do not.
+      if (!(await bundleFunction(name))) return;
+      for (const file of tracing.outputFiles) {
+        const target = file.path.endsWith('.map')
+          ? join(SOURCEMAP_DIR, name, 'tracing.js.map')
+          : join(DIST_DIR, name, 'tracing.js');
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, file.contents);
+      }
+    }),
+  );
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
 }
 
-/** Writes one function's bundle into its package folder and its source map beside, outside the zip. */
-async function bundleFunction(name: string): Promise<void> {
+/**
+ * Writes one function's bundle into its package folder and its source map beside, outside the zip. Tells
+ * whether the bundle requires the tracing module (a step does, an HTTP route does not).
+ */
+async function bundleFunction(name: string): Promise<boolean> {
   const options = bundleOptions(name);
   const result = await build({ ...options, write: false });
+  let tracing = false;
   for (const file of result.outputFiles) {
     const target = file.path.endsWith('.map') ? join(SOURCEMAP_DIR, name, 'handler.js.map') : file.path;
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.contents);
+    if (!file.path.endsWith('.map')) tracing = file.text.includes(TRACING_REQUIRE);
   }
+  return tracing;
 }
 
 /** How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its AWS calls. */
@@ -62,10 +81,44 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart],
+    // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
+    supported: { 'dynamic-import': false },
     logLevel: 'warning',
   };
 }
+
+/**
+ * shared/middleware/tracing.ts: Powertools Tracer and the X-Ray SDK under it (about 120 KB minified), which
+ * the step stack imports on a step's first invocation. It is bundled once into `tracing.js`, copied beside
+ * each function's `handler.js`, so a function's load neither runs nor even parses it.
+ */
+export const TRACING_MODULE = join(__dirname, '..', 'shared', 'middleware', 'tracing.ts');
+
+export function tracingBundleOptions(): BuildOptions {
+  const { entryPoints: _entry, outfile: _outfile, plugins: _plugins, ...common } = bundleOptions('tracing');
+  return {
+    ...common,
+    entryPoints: [TRACING_MODULE],
+    // As deep as dist/functions/<name>/tracing.js, so the paths in its source map hold there.
+    outfile: join(DIST_DIR, 'tracing', 'tracing.js'),
+    plugins: [lambdaCredentialsOnly],
+  };
+}
+
+const TRACING_REQUIRE = 'require("./tracing.js")';
+
+/** Leaves the tracing module out of a function's bundle: a `require('./tracing.js')` stands in its place. */
+export const tracingApart: Plugin = {
+  name: 'tracing-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/tracing$/ }, (args) =>
+      join(args.resolveDir, 'tracing.ts') === TRACING_MODULE
+        ? { path: './tracing.js', external: true }
+        : undefined,
+    );
+  },
+};
 
 /** Where the bundles take their AWS credentials from instead of the SDK's whole default chain. */
 export const LAMBDA_CREDENTIALS = join(__dirname, 'bundle', 'lambda-credentials.ts');

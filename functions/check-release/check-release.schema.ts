@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { releaseSchema } from '../../shared/domain/release.schema';
 import { stageSchema } from '../../shared/domain/stage';
+import { lazySchema } from '../../shared/domain/lazy-schema';
 
 /** "Check the release": the version, whether the tag event allowed a downgrade, and at least one stage. */
-export const checkReleaseSchema = releaseSchema
-  .pick({ version: true, allowDowngrade: true })
-  .extend({ stages: z.array(stageSchema).min(1) });
+export const checkReleaseSchema = lazySchema(() =>
+  releaseSchema.pick({ version: true, allowDowngrade: true }).extend({ stages: z.array(stageSchema).min(1) }),
+);

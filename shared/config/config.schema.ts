@@ -9,6 +9,7 @@ import {
   MIN_GATE_CHECKS,
   stagesPerExecution,
 } from '../domain/history-budget';
+import { lazySchema } from '../domain/lazy-schema';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -22,7 +23,7 @@ const name = (what: string) =>
     .regex(NAME, `${what} must be lowercase letters, digits and dashes, starting with a letter (max 40)`);
 
 export { AWS_REGION };
-const region = z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1');
+const region = lazySchema(() => z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1'));
 
 /** GitHub `owner/name`, or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, up to 100. */
 const GIT_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]{1,100})$/;
@@ -38,312 +39,338 @@ const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-
 export const TRIGGERS = ['push', 'tag', 'previous'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-const approvalPolicy = z
-  .object({
-    approvers: z
-      .array(z.email('each approver must be an email address'))
-      .min(1, 'list at least one approver'),
-    minApprovals: z.number().int().min(1).default(1),
-    timeoutHours: z
-      .number()
-      .positive()
-      .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
-      .default(168),
-    allowSelfApproval: z.boolean().default(false),
-  })
-  .strict()
-  .refine((a) => a.minApprovals <= a.approvers.length, {
-    message: 'minApprovals cannot exceed the number of approvers',
-    path: ['minApprovals'],
-  });
+const approvalPolicy = lazySchema(() =>
+  z
+    .object({
+      approvers: z
+        .array(z.email('each approver must be an email address'))
+        .min(1, 'list at least one approver'),
+      minApprovals: z.number().int().min(1).default(1),
+      timeoutHours: z
+        .number()
+        .positive()
+        .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
+        .default(168),
+      allowSelfApproval: z.boolean().default(false),
+    })
+    .strict()
+    .refine((a) => a.minApprovals <= a.approvers.length, {
+      message: 'minApprovals cannot exceed the number of approvers',
+      path: ['minApprovals'],
+    }),
+);
 
 /** When deployments to an environment may start; outside every window a stage waits for the next. */
-const deploymentWindow = z
-  .object({
-    days: z
-      .array(
-        z.enum(WEEKDAYS, {
-          error: () => `days are ${WEEKDAYS.join(', ')} (lowercase, three letters)`,
-        }),
-      )
-      .min(1, 'list at least one day')
-      .refine((d) => new Set(d).size === d.length, 'days must not repeat'),
-    start: z.string().regex(CLOCK_TIME, 'start must be a 24-hour time "HH:MM" such as "09:00"'),
-    end: z.string().regex(CLOCK_TIME, 'end must be a 24-hour time "HH:MM" such as "16:00" (or "24:00")'),
-    timezone: z
-      .string()
-      .refine(isTimeZone, 'timezone must be an IANA time zone such as "Europe/Berlin" or "UTC"'),
-  })
-  .strict()
-  .refine(
-    (w) => !CLOCK_TIME.test(w.start) || !CLOCK_TIME.test(w.end) || toMinutes(w.start) < toMinutes(w.end),
-    {
-      message: 'end must be after start on the same day (split a window across midnight into two)',
-      path: ['end'],
-    },
-  );
+const deploymentWindow = lazySchema(() =>
+  z
+    .object({
+      days: z
+        .array(
+          z.enum(WEEKDAYS, {
+            error: () => `days are ${WEEKDAYS.join(', ')} (lowercase, three letters)`,
+          }),
+        )
+        .min(1, 'list at least one day')
+        .refine((d) => new Set(d).size === d.length, 'days must not repeat'),
+      start: z.string().regex(CLOCK_TIME, 'start must be a 24-hour time "HH:MM" such as "09:00"'),
+      end: z.string().regex(CLOCK_TIME, 'end must be a 24-hour time "HH:MM" such as "16:00" (or "24:00")'),
+      timezone: z
+        .string()
+        .refine(isTimeZone, 'timezone must be an IANA time zone such as "Europe/Berlin" or "UTC"'),
+    })
+    .strict()
+    .refine(
+      (w) => !CLOCK_TIME.test(w.start) || !CLOCK_TIME.test(w.end) || toMinutes(w.start) < toMinutes(w.end),
+      {
+        message: 'end must be after start on the same day (split a window across midnight into two)',
+        path: ['end'],
+      },
+    ),
+);
 
-const environment = z
-  .object({
-    name: name('environment name'),
-    trigger: z.enum(TRIGGERS, {
-      error: () =>
-        'trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)',
-    }),
-    regions: z
-      .array(region)
-      .min(1, 'list at least one region')
-      .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
-    approval: approvalPolicy.optional(),
-    /** Deployments start only inside one of these (none: any time). Freezes apply on top. */
-    deploymentWindows: z
-      .array(deploymentWindow)
-      .min(1, 'list at least one window, or leave the field out')
-      .optional(),
-    /** How long a stage waits for a freeze to lift or a window to open before it fails. */
-    freezeWaitHours: z
-      .number()
-      .positive()
-      .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
-      .default(24),
-  })
-  .strict();
+const environment = lazySchema(() =>
+  z
+    .object({
+      name: name('environment name'),
+      trigger: z.enum(TRIGGERS, {
+        error: () =>
+          'trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)',
+      }),
+      regions: z
+        .array(region)
+        .min(1, 'list at least one region')
+        .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
+      approval: approvalPolicy.optional(),
+      /** Deployments start only inside one of these (none: any time). Freezes apply on top. */
+      deploymentWindows: z
+        .array(deploymentWindow)
+        .min(1, 'list at least one window, or leave the field out')
+        .optional(),
+      /** How long a stage waits for a freeze to lift or a window to open before it fails. */
+      freezeWaitHours: z
+        .number()
+        .positive()
+        .max(24 * 365, 'cannot exceed one year (the Step Functions execution limit)')
+        .default(24),
+    })
+    .strict(),
+);
 
-const smokeCheck = z
-  .object({
-    name: name('smoke check name'),
-    path: z.string().startsWith('/', 'path must start with "/"').max(2048),
-    method: z.enum(['GET', 'HEAD']).default('GET'),
-    expectStatus: z.number().int().min(100).max(599).default(200),
-    bodyContains: z.string().min(1).max(1024).optional(),
-    /** A top-level JSON field of the response that must equal the deployed commit or version. */
-    reportsDeployed: z
-      .object({ field: z.string().min(1).max(128), equals: z.enum(['commit', 'version']) })
-      .strict()
-      .optional(),
-    maxLatencyMs: z.number().int().positive().max(60_000).default(2000),
-    timeoutMs: z.number().int().positive().max(60_000).default(5000),
-  })
-  .strict();
+const smokeCheck = lazySchema(() =>
+  z
+    .object({
+      name: name('smoke check name'),
+      path: z.string().startsWith('/', 'path must start with "/"').max(2048),
+      method: z.enum(['GET', 'HEAD']).default('GET'),
+      expectStatus: z.number().int().min(100).max(599).default(200),
+      bodyContains: z.string().min(1).max(1024).optional(),
+      /** A top-level JSON field of the response that must equal the deployed commit or version. */
+      reportsDeployed: z
+        .object({ field: z.string().min(1).max(128), equals: z.enum(['commit', 'version']) })
+        .strict()
+        .optional(),
+      maxLatencyMs: z.number().int().positive().max(60_000).default(2000),
+      timeoutMs: z.number().int().positive().max(60_000).default(5000),
+    })
+    .strict(),
+);
 
-const ecsTarget = z
-  .object({
-    cluster: z.string().min(1).max(255),
-    service: z.string().min(1).max(255),
-    container: z.string().min(1).max(255),
-    endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' }),
-  })
-  .strict();
+const ecsTarget = lazySchema(() =>
+  z
+    .object({
+      cluster: z.string().min(1).max(255),
+      service: z.string().min(1).max(255),
+      container: z.string().min(1).max(255),
+      endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' }),
+    })
+    .strict(),
+);
 
-const alarms = z
-  .object({
-    names: z.array(z.string().min(1).max(255)).default([]),
-    prefixes: z.array(z.string().min(1).max(255)).default([]),
-  })
-  .strict();
+const alarms = lazySchema(() =>
+  z
+    .object({
+      names: z.array(z.string().min(1).max(255)).default([]),
+      prefixes: z.array(z.string().min(1).max(255)).default([]),
+    })
+    .strict(),
+);
 
-const serviceEnvironment = z
-  .object({
-    bakeMinutes: z
-      .number()
-      .min(0)
-      .max(24 * 60)
-      .default(10),
-    deploymentTimeoutMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(30),
-    alarms: alarms.default({ names: [], prefixes: [] }),
-    smoke: z.array(smokeCheck).default([]),
-    regions: z.record(region, ecsTarget),
-  })
-  .strict();
+const serviceEnvironment = lazySchema(() =>
+  z
+    .object({
+      bakeMinutes: z
+        .number()
+        .min(0)
+        .max(24 * 60)
+        .default(10),
+      deploymentTimeoutMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60)
+        .default(30),
+      alarms: alarms.default({ names: [], prefixes: [] }),
+      smoke: z.array(smokeCheck).default([]),
+      regions: z.record(region, ecsTarget),
+    })
+    .strict(),
+);
 
-const service = z
-  .object({
-    name: name('service name'),
-    ecrRepository: z.string().regex(ECR_REPOSITORY, 'must be an ECR repository name such as orders-api'),
-    /** GitHub's `owner/name`, or a CodeCommit repository name (CodeCommit names have no owner). */
-    gitRepository: z
-      .string()
-      .regex(
-        GIT_REPOSITORY,
-        'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
-          '(letters, digits, ".", "_" and "-", at most 100)',
-      )
-      .optional(),
-    environments: z.record(name('environment name'), serviceEnvironment),
-  })
-  .strict();
+const service = lazySchema(() =>
+  z
+    .object({
+      name: name('service name'),
+      ecrRepository: z.string().regex(ECR_REPOSITORY, 'must be an ECR repository name such as orders-api'),
+      /** GitHub's `owner/name`, or a CodeCommit repository name (CodeCommit names have no owner). */
+      gitRepository: z
+        .string()
+        .regex(
+          GIT_REPOSITORY,
+          'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
+            '(letters, digits, ".", "_" and "-", at most 100)',
+        )
+        .optional(),
+      environments: z.record(name('environment name'), serviceEnvironment),
+    })
+    .strict(),
+);
 
-const releasePolicy = z
-  .object({
-    /** How long a release waits for the build to push `sha-<commit>` before failing. */
-    imageWaitMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(30),
-  })
-  .strict();
+const releasePolicy = lazySchema(() =>
+  z
+    .object({
+      /** How long a release waits for the build to push `sha-<commit>` before failing. */
+      imageWaitMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60)
+        .default(30),
+    })
+    .strict(),
+);
 
-const reconciliationPolicy = z
-  .object({
-    /** How often the sweep compares each repository's newest `sha-*` image with what PPE runs. */
-    everyMinutes: z.number().int().min(1).max(1440).default(5),
-    /** Images younger than this are left to their push event, which is normally seconds behind. */
-    graceMinutes: z.number().min(0).max(1440).default(2),
-    /**
-     * Images pushed longer ago than this are never promoted by the sweep. Step Functions forgets a closed
-     * execution's name after 90 days; within the lookback a promotion that failed on purpose is still
-     * found by its name and never restarted.
-     */
-    lookbackHours: z
-      .number()
-      .positive()
-      .max(24 * 89, 'cannot exceed 89 days (Step Functions keeps closed executions for 90)')
-      .default(24),
-  })
-  .strict();
+const reconciliationPolicy = lazySchema(() =>
+  z
+    .object({
+      /** How often the sweep compares each repository's newest `sha-*` image with what PPE runs. */
+      everyMinutes: z.number().int().min(1).max(1440).default(5),
+      /** Images younger than this are left to their push event, which is normally seconds behind. */
+      graceMinutes: z.number().min(0).max(1440).default(2),
+      /**
+       * Images pushed longer ago than this are never promoted by the sweep. Step Functions forgets a closed
+       * execution's name after 90 days; within the lookback a promotion that failed on purpose is still
+       * found by its name and never restarted.
+       */
+      lookbackHours: z
+        .number()
+        .positive()
+        .max(24 * 89, 'cannot exceed 89 days (Step Functions keeps closed executions for 90)')
+        .default(24),
+    })
+    .strict(),
+);
 
-const notificationPolicy = z
-  .object({
-    /**
-     * Also post each notification to a Slack-compatible chat webhook (`{"text": …}`); its URL is a secret
-     * kept in Secrets Manager (`<service>/<stage>/chat-webhook-url`), not in this file.
-     */
-    chatWebhook: z.boolean().default(false),
-  })
-  .strict();
+const notificationPolicy = lazySchema(() =>
+  z
+    .object({
+      /**
+       * Also post each notification to a Slack-compatible chat webhook (`{"text": …}`); its URL is a secret
+       * kept in Secrets Manager (`<service>/<stage>/chat-webhook-url`), not in this file.
+       */
+      chatWebhook: z.boolean().default(false),
+    })
+    .strict(),
+);
 
 /**
  * Where the smoke-test function runs in one region: subnets and security groups of a VPC there. A Lambda
  * function can only be placed in a VPC of its own region, so only the entry of the region the pipeline is
  * deployed to is used (docs/deploying.md, "Private endpoints").
  */
-const smokeTestVpc = z
-  .object({
-    subnetIds: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/,
-            'must be a subnet id such as subnet-0123456789abcdef0',
-          ),
-      )
-      .min(1, 'list at least one subnet (two or more in different availability zones for availability)')
-      .max(16, 'Lambda accepts at most 16 subnets')
-      .refine((ids) => new Set(ids).size === ids.length, 'subnetIds must not repeat'),
-    securityGroupIds: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/,
-            'must be a security group id such as sg-0123456789abcdef0',
-          ),
-      )
-      .min(1, 'list at least one security group (it must allow outbound HTTPS to the endpoints)')
-      .max(5, 'Lambda accepts at most 5 security groups')
-      .refine((ids) => new Set(ids).size === ids.length, 'securityGroupIds must not repeat'),
-  })
-  .strict();
+const smokeTestVpc = lazySchema(() =>
+  z
+    .object({
+      subnetIds: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/,
+              'must be a subnet id such as subnet-0123456789abcdef0',
+            ),
+        )
+        .min(1, 'list at least one subnet (two or more in different availability zones for availability)')
+        .max(16, 'Lambda accepts at most 16 subnets')
+        .refine((ids) => new Set(ids).size === ids.length, 'subnetIds must not repeat'),
+      securityGroupIds: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/,
+              'must be a security group id such as sg-0123456789abcdef0',
+            ),
+        )
+        .min(1, 'list at least one security group (it must allow outbound HTTPS to the endpoints)')
+        .max(5, 'Lambda accepts at most 5 security groups')
+        .refine((ids) => new Set(ids).size === ids.length, 'securityGroupIds must not repeat'),
+    })
+    .strict(),
+);
 
-export const pipelineConfigSchema = z
-  .object({
-    version: z.literal(1, { error: () => 'version must be 1' }),
-    releases: releasePolicy.default({ imageWaitMinutes: 30 }),
-    reconciliation: reconciliationPolicy.default({ everyMinutes: 5, graceMinutes: 2, lookbackHours: 24 }),
-    notifications: notificationPolicy.default({ chatWebhook: false }),
-    /** Per region the pipeline may be deployed to: the VPC placement of its smoke-test function. */
-    smokeTestVpc: z
-      .record(z.string(), smokeTestVpc)
-      .superRefine((placements, ctx) => {
-        for (const key of Object.keys(placements))
-          if (!AWS_REGION.test(key))
-            ctx.addIssue({
-              code: 'custom',
-              path: [key],
-              message: `"${key}" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
-            });
-      })
-      .optional(),
-    environments: z.array(environment).min(1, 'define at least one environment'),
-    services: z.array(service).min(1, 'define at least one service'),
-  })
-  .strict()
-  .superRefine((config, ctx) => {
-    const envNames = config.environments.map((e) => e.name);
-    config.environments.forEach((env, i) => {
-      if (envNames.indexOf(env.name) !== i)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', i, 'name'],
-          message: `"${env.name}" is defined twice`,
-        });
-    });
-    if (config.environments[0]?.trigger === 'previous')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['environments', 0, 'trigger'],
-        message: 'the first environment has no previous environment: use "push" or "tag"',
+export const pipelineConfigSchema = lazySchema(() =>
+  z
+    .object({
+      version: z.literal(1, { error: () => 'version must be 1' }),
+      releases: releasePolicy.default({ imageWaitMinutes: 30 }),
+      reconciliation: reconciliationPolicy.default({ everyMinutes: 5, graceMinutes: 2, lookbackHours: 24 }),
+      notifications: notificationPolicy.default({ chatWebhook: false }),
+      /** Per region the pipeline may be deployed to: the VPC placement of its smoke-test function. */
+      smokeTestVpc: z
+        .record(z.string(), smokeTestVpc)
+        .superRefine((placements, ctx) => {
+          for (const key of Object.keys(placements))
+            if (!AWS_REGION.test(key))
+              ctx.addIssue({
+                code: 'custom',
+                path: [key],
+                message: `"${key}" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
+              });
+        })
+        .optional(),
+      environments: z.array(environment).min(1, 'define at least one environment'),
+      services: z.array(service).min(1, 'define at least one service'),
+    })
+    .strict()
+    .superRefine((config, ctx) => {
+      const envNames = config.environments.map((e) => e.name);
+      config.environments.forEach((env, i) => {
+        if (envNames.indexOf(env.name) !== i)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'name'],
+            message: `"${env.name}" is defined twice`,
+          });
       });
-
-    refuseHistoryOverflow(config.environments, ctx);
-
-    const seen = { service: new Set<string>(), repo: new Set<string>() };
-    config.services.forEach((svc, i) => {
-      if (seen.service.has(svc.name))
+      if (config.environments[0]?.trigger === 'previous')
         ctx.addIssue({
           code: 'custom',
-          path: ['services', i, 'name'],
-          message: `"${svc.name}" is defined twice`,
+          path: ['environments', 0, 'trigger'],
+          message: 'the first environment has no previous environment: use "push" or "tag"',
         });
-      if (seen.repo.has(svc.ecrRepository))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services', i, 'ecrRepository'],
-          message: `"${svc.ecrRepository}" already belongs to another service: a push must map to one service`,
-        });
-      seen.service.add(svc.name);
-      seen.repo.add(svc.ecrRepository);
 
-      for (const env of config.environments) {
-        const target = svc.environments[env.name];
-        if (!target) {
+      refuseHistoryOverflow(config.environments, ctx);
+
+      const seen = { service: new Set<string>(), repo: new Set<string>() };
+      config.services.forEach((svc, i) => {
+        if (seen.service.has(svc.name))
           ctx.addIssue({
             code: 'custom',
-            path: ['services', i, 'environments'],
-            message: `missing environment "${env.name}" (every service deploys to every environment)`,
+            path: ['services', i, 'name'],
+            message: `"${svc.name}" is defined twice`,
           });
-          continue;
+        if (seen.repo.has(svc.ecrRepository))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'ecrRepository'],
+            message: `"${svc.ecrRepository}" already belongs to another service: a push must map to one service`,
+          });
+        seen.service.add(svc.name);
+        seen.repo.add(svc.ecrRepository);
+
+        for (const env of config.environments) {
+          const target = svc.environments[env.name];
+          if (!target) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', i, 'environments'],
+              message: `missing environment "${env.name}" (every service deploys to every environment)`,
+            });
+            continue;
+          }
+          for (const r of env.regions)
+            if (!target.regions[r])
+              ctx.addIssue({
+                code: 'custom',
+                path: ['services', i, 'environments', env.name, 'regions'],
+                message: `missing region "${r}", which environment "${env.name}" deploys to`,
+              });
+          for (const r of Object.keys(target.regions))
+            if (!env.regions.includes(r))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['services', i, 'environments', env.name, 'regions', r],
+                message: `environment "${env.name}" does not deploy to ${r}: add it to environments[].regions or remove it here`,
+              });
         }
-        for (const r of env.regions)
-          if (!target.regions[r])
+        for (const envName of Object.keys(svc.environments))
+          if (!envNames.includes(envName))
             ctx.addIssue({
               code: 'custom',
-              path: ['services', i, 'environments', env.name, 'regions'],
-              message: `missing region "${r}", which environment "${env.name}" deploys to`,
+              path: ['services', i, 'environments', envName],
+              message: `unknown environment "${envName}"; known: ${envNames.join(', ')}`,
             });
-        for (const r of Object.keys(target.regions))
-          if (!env.regions.includes(r))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['services', i, 'environments', env.name, 'regions', r],
-              message: `environment "${env.name}" does not deploy to ${r}: add it to environments[].regions or remove it here`,
-            });
-      }
-      for (const envName of Object.keys(svc.environments))
-        if (!envNames.includes(envName))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['services', i, 'environments', envName],
-            message: `unknown environment "${envName}"; known: ${envNames.join(', ')}`,
-          });
-    });
-  });
+      });
+    }),
+);
 
 /**
  * No valid configuration may let an execution pass Step Functions' 25,000 history events: each stage may

@@ -3,19 +3,22 @@ import { AWS_REGION } from '../config/aws-region';
 import type { PipelineConfig, Trigger } from '../config/config.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
 import { gateChecksPerStage, stagesPerExecution } from './history-budget';
+import { lazySchema } from './lazy-schema';
 
 const LEGACY_GATE_CHECKS = 288;
 
-const smokeCheckSchema = z.object({
-  name: z.string(),
-  path: z.string().startsWith('/'),
-  method: z.enum(['GET', 'HEAD']),
-  expectStatus: z.number().int(),
-  bodyContains: z.string().optional(),
-  reportsDeployed: z.object({ field: z.string(), equals: z.enum(['commit', 'version']) }).optional(),
-  maxLatencyMs: z.number().positive(),
-  timeoutMs: z.number().positive(),
-});
+const smokeCheckSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    path: z.string().startsWith('/'),
+    method: z.enum(['GET', 'HEAD']),
+    expectStatus: z.number().int(),
+    bodyContains: z.string().optional(),
+    reportsDeployed: z.object({ field: z.string(), equals: z.enum(['commit', 'version']) }).optional(),
+    maxLatencyMs: z.number().positive(),
+    timeoutMs: z.number().positive(),
+  }),
+);
 
 /**
  * One environment/region a version is deployed to, with everything the steps need. The plan is computed
@@ -23,46 +26,48 @@ const smokeCheckSchema = z.object({
  * what the execution was started with. Steps validate it at the door: a hand-edited or stale execution
  * fails with InvalidStepInput naming the field, instead of half-deploying.
  */
-export const stageSchema = z.object({
-  environment: z.string().min(1),
-  region: z.string().regex(AWS_REGION),
-  cluster: z.string().min(1),
-  service: z.string().min(1),
-  container: z.string().min(1),
-  endpoint: z.url(),
-  smoke: z.array(smokeCheckSchema),
-  alarms: z.object({ names: z.array(z.string()), prefixes: z.array(z.string()) }),
-  bakeSeconds: z.number().min(0),
-  deploymentTimeoutSeconds: z.number().positive(),
-  /**
-   * The deployment gate before the deploy: the environment's windows (none: any time) and how long to
-   * wait. Absent in executions started before the gate existed: they deploy at any time after 24 hours' wait.
-   */
-  gate: z
-    .object({
-      windows: z.array(
-        z.object({
-          days: z.array(z.enum(WEEKDAYS)).min(1),
-          start: z.string().regex(CLOCK_TIME),
-          end: z.string().regex(CLOCK_TIME),
-          timezone: z.string().min(1),
-        }),
-      ),
-      maxWaitSeconds: z.number().positive(),
-      /** How often the stage may check the gate: its share of the execution's history (history-budget.ts). Absent in executions started before the budget: a day of five-minute checks. */
-      maxChecks: z.number().int().positive().default(LEGACY_GATE_CHECKS),
-    })
-    .default({ windows: [], maxWaitSeconds: 24 * 3600, maxChecks: LEGACY_GATE_CHECKS }),
-  /** Set when a person must approve before this stage deploys. */
-  approval: z
-    .object({
-      approvers: z.array(z.string()),
-      minApprovals: z.number().int().positive(),
-      timeoutSeconds: z.number().positive(),
-      allowSelfApproval: z.boolean(),
-    })
-    .optional(),
-});
+export const stageSchema = lazySchema(() =>
+  z.object({
+    environment: z.string().min(1),
+    region: z.string().regex(AWS_REGION),
+    cluster: z.string().min(1),
+    service: z.string().min(1),
+    container: z.string().min(1),
+    endpoint: z.url(),
+    smoke: z.array(smokeCheckSchema),
+    alarms: z.object({ names: z.array(z.string()), prefixes: z.array(z.string()) }),
+    bakeSeconds: z.number().min(0),
+    deploymentTimeoutSeconds: z.number().positive(),
+    /**
+     * The deployment gate before the deploy: the environment's windows (none: any time) and how long to
+     * wait. Absent in executions started before the gate existed: they deploy at any time after 24 hours' wait.
+     */
+    gate: z
+      .object({
+        windows: z.array(
+          z.object({
+            days: z.array(z.enum(WEEKDAYS)).min(1),
+            start: z.string().regex(CLOCK_TIME),
+            end: z.string().regex(CLOCK_TIME),
+            timezone: z.string().min(1),
+          }),
+        ),
+        maxWaitSeconds: z.number().positive(),
+        /** How often the stage may check the gate: its share of the execution's history (history-budget.ts). Absent in executions started before the budget: a day of five-minute checks. */
+        maxChecks: z.number().int().positive().default(LEGACY_GATE_CHECKS),
+      })
+      .default({ windows: [], maxWaitSeconds: 24 * 3600, maxChecks: LEGACY_GATE_CHECKS }),
+    /** Set when a person must approve before this stage deploys. */
+    approval: z
+      .object({
+        approvers: z.array(z.string()),
+        minApprovals: z.number().int().positive(),
+        timeoutSeconds: z.number().positive(),
+        allowSelfApproval: z.boolean(),
+      })
+      .optional(),
+  }),
+);
 /** A stage as the steps read it (after parsing: `gate` is always there). */
 export type Stage = z.output<typeof stageSchema>;
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseVersionTag } from '../domain/version';
 import { eventEnvelopeSchema } from '../events/event-envelope.schema';
+import { lazySchema } from '../domain/lazy-schema';
 
 /**
  * The one internal event every tag source is normalised to: the GitHub webhook, CodeCommit, or any CI that
@@ -51,38 +52,44 @@ export function gitRefProblem(name: string): string | undefined {
   return undefined;
 }
 
-const tag = z
-  .string()
-  .max(MAX_TAG_LENGTH, `tag must be at most ${MAX_TAG_LENGTH} characters`)
-  .superRefine((value, ctx) => {
-    const problem = gitRefProblem(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `tag ${problem}` });
-  });
+const tag = lazySchema(() =>
+  z
+    .string()
+    .max(MAX_TAG_LENGTH, `tag must be at most ${MAX_TAG_LENGTH} characters`)
+    .superRefine((value, ctx) => {
+      const problem = gitRefProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `tag ${problem}` });
+    }),
+);
 
 /** The detail of a `Git Tag Created` event. Unknown fields are dropped, so a CI may send more than this. */
-export const tagCreatedDetailSchema = z.object({
-  repository: z
-    .string()
-    .regex(REPOSITORY, 'repository must be owner/name (GitHub) or a CodeCommit repository name'),
-  tag,
-  commit: z.string().regex(COMMIT, 'commit must be the full 40-character lowercase hexadecimal commit id'),
-  createdBy: z
-    .string()
-    .min(1)
-    .max(MAX_CREATED_BY_LENGTH)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'createdBy must not contain control characters')
-    .optional(),
-  allowDowngrade: z.boolean().optional(),
-  origin: z.enum(TAG_ORIGINS),
-});
+export const tagCreatedDetailSchema = lazySchema(() =>
+  z.object({
+    repository: z
+      .string()
+      .regex(REPOSITORY, 'repository must be owner/name (GitHub) or a CodeCommit repository name'),
+    tag,
+    commit: z.string().regex(COMMIT, 'commit must be the full 40-character lowercase hexadecimal commit id'),
+    createdBy: z
+      .string()
+      .min(1)
+      .max(MAX_CREATED_BY_LENGTH)
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'createdBy must not contain control characters')
+      .optional(),
+    allowDowngrade: z.boolean().optional(),
+    origin: z.enum(TAG_ORIGINS),
+  }),
+);
 export type TagCreatedDetail = z.infer<typeof tagCreatedDetailSchema>;
 
 /** The whole EventBridge event as a rule on the pipeline bus delivers it. */
-export const tagCreatedEventSchema = eventEnvelopeSchema.extend({
-  source: z.literal(TAG_EVENT_SOURCE),
-  'detail-type': z.literal(TAG_EVENT_DETAIL_TYPE),
-  detail: tagCreatedDetailSchema,
-});
+export const tagCreatedEventSchema = lazySchema(() =>
+  eventEnvelopeSchema.extend({
+    source: z.literal(TAG_EVENT_SOURCE),
+    'detail-type': z.literal(TAG_EVENT_DETAIL_TYPE),
+    detail: tagCreatedDetailSchema,
+  }),
+);
 export type TagCreatedEvent = z.infer<typeof tagCreatedEventSchema>;
 
 /** The pattern of a rule on the pipeline's event bus that delivers `Git Tag Created` events. */
@@ -117,18 +124,20 @@ export function codeCommitTagCreatedPattern(repositories: string[]): Record<stri
 
 export type NormalizedTag = { ok: true; detail: TagCreatedDetail } | { ok: false; reason: string };
 
-const codeCommitEventSchema = z.object({
-  source: z.literal('aws.codecommit'),
-  'detail-type': z.literal('CodeCommit Repository State Change'),
-  detail: z.object({
-    event: z.string(),
-    referenceType: z.string().optional(),
-    referenceName: z.string().optional(),
-    commitId: z.string().optional(),
-    repositoryName: z.string().optional(),
-    callerUserArn: z.string().optional(),
+const codeCommitEventSchema = lazySchema(() =>
+  z.object({
+    source: z.literal('aws.codecommit'),
+    'detail-type': z.literal('CodeCommit Repository State Change'),
+    detail: z.object({
+      event: z.string(),
+      referenceType: z.string().optional(),
+      referenceName: z.string().optional(),
+      commitId: z.string().optional(),
+      repositoryName: z.string().optional(),
+      callerUserArn: z.string().optional(),
+    }),
   }),
-});
+);
 
 /**
  * Turns a CodeCommit `Repository State Change` event into the pipeline's tag detail, or says why it is not a

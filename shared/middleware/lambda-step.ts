@@ -2,8 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ZodError } from 'zod';
@@ -15,15 +14,22 @@ export const SERVICE_NAME = 'ecs-promotion-pipeline';
 /** One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment. */
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceName: SERVICE_NAME });
+let moduleTracer: Promise<Tracer> | undefined;
+
 /**
- * X-Ray tracing of every step (the function's tracing mode is Active in serverless.yml). Powertools turns it
- * off outside a Lambda execution environment and when POWERTOOLS_TRACE_ENABLED is `false`, which the local
- * runtime and the tests set: then it neither patches HTTP nor sends anything to an X-Ray daemon.
+ * The tracer of every step: X-Ray tracing (the function's tracing mode is Active in serverless.yml).
+ * Powertools turns it off outside a Lambda execution environment and when POWERTOOLS_TRACE_ENABLED is
+ * `false`, which the local runtime and the tests set: then it neither patches HTTP nor sends anything to an
+ * X-Ray daemon. Created on the first call, which the step stack makes on a step's first invocation: loading
+ * Tracer (and the X-Ray SDK under it) is kept off the function's load (docs/cold-start.md).
  */
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+export function stepTracer(): Promise<Tracer> {
+  moduleTracer ??= import('./tracing').then(({ Tracer }) => new Tracer({ serviceName: SERVICE_NAME }));
+  return moduleTracer;
+}
 
 export interface LambdaStepOptions {
-  /** The tracer to record the step with; the module's own by default (tests pass one of their own). */
+  /** The tracer to record the step with; {@link stepTracer} by default (tests pass one of their own). */
   tracer?: Tracer;
 }
 
@@ -49,23 +55,41 @@ export function lambdaStep<E, R>(
   init: () => StepFunction<E, R>,
   options: LambdaStepOptions = {},
 ) {
-  const stepTracer = options.tracer ?? tracer;
+  const tracer = options.tracer ? () => Promise.resolve(options.tracer!) : stepTracer;
   let step: StepFunction<E, R> | undefined;
   return middy(async (event: E, _context: Context): Promise<R> => {
     step ??= init();
     return step(event);
   })
-    .use(captureLambdaHandler(stepTracer, { captureResponse: false }))
+    .use(handlerTraced(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(correlationKeys(name, stepTracer))
+    .use(correlationKeys(name, tracer))
     .use(errorMapping(name));
 }
 
-/** Adds the keys an operator searches logs and traces by, when the event carries them. */
-function correlationKeys(step: string, stepTracer: Tracer): MiddlewareObj {
+/**
+ * Powertools' `captureLambdaHandler` (a subsegment for the handler, cold start and service annotated, the
+ * response not recorded: it may hold task tokens), created on the first invocation with the tracer.
+ */
+function handlerTraced(tracer: () => Promise<Tracer>): MiddlewareObj {
+  let capture: Promise<MiddlewareObj> | undefined;
+  const middleware = () =>
+    (capture ??= Promise.all([import('./tracing'), tracer()]).then(([{ captureLambdaHandler }, target]) =>
+      captureLambdaHandler(target, { captureResponse: false }),
+    ));
   return {
-    before: (request) => {
+    before: async (request) => (await middleware()).before?.(request),
+    after: async (request) => (await middleware()).after?.(request),
+    onError: async (request) => (await middleware()).onError?.(request),
+  };
+}
+
+/** Adds the keys an operator searches logs and traces by, when the event carries them. */
+function correlationKeys(step: string, tracer: () => Promise<Tracer>): MiddlewareObj {
+  return {
+    before: async (request) => {
+      const stepTracer = await tracer();
       const event = (request.event ?? {}) as Record<string, unknown>;
       const stage = (event.stage ?? {}) as Record<string, unknown>;
       const keys = {

@@ -2,7 +2,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { Segment, type Subsegment } from 'aws-xray-sdk-core';
 import * as z from 'zod';
 import { DeploymentFailedError } from '../../../shared/domain/errors';
-import { lambdaStep, logger, metrics, tracer } from '../../../shared/middleware/lambda-step';
+import { lambdaStep, logger, metrics, stepTracer } from '../../../shared/middleware/lambda-step';
 import { fakeLambdaContext, rejectionOf } from '../../support/fakes';
 
 const EVENT = {
@@ -123,6 +123,7 @@ describe('lambdaStep', () => {
 
   it('when running outside Lambda (tests, local runtime), tracing is off and no segment is opened', async () => {
     // Prepare
+    const tracer = await stepTracer();
     const getSegment = jest.spyOn(tracer, 'getSegment');
     const handler = lambdaStep('check-release', () => async () => 'ok');
 

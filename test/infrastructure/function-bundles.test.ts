@@ -1,0 +1,69 @@
+/**
+ * What a function's bundle runs at load (docs/cold-start.md): Powertools Tracer and the X-Ray SDK are not in
+ * handler.js but in tracing.js beside it, which the step stack requires on the first invocation.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { bundleOptions, tracingBundleOptions } from '../../scripts/build-functions';
+
+const TRACER_MODULES = /aws-xray-sdk-core|@aws-lambda-powertools[\\/]tracer/;
+
+describe('function bundles', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'function-bundles-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when a step function is bundled, its handler carries no tracer and requires tracing.js, which holds it', async () => {
+    // Act
+    const handler = await build({
+      ...bundleOptions('run-smoke-checks'),
+      write: false,
+      metafile: true,
+      sourcemap: false,
+    });
+    const tracing = await build({
+      ...tracingBundleOptions(),
+      write: false,
+      metafile: true,
+      sourcemap: false,
+    });
+
+    // Assess
+    const inputs = (result: typeof handler) => Object.keys(Object.values(result.metafile.outputs)[0]!.inputs);
+    expect(inputs(handler).filter((path) => TRACER_MODULES.test(path))).toEqual([]);
+    expect(inputs(tracing).some((path) => path.includes('aws-xray-sdk-core'))).toBe(true);
+    expect(handler.outputFiles[0]!.text).toContain('require("./tracing.js")');
+  }, 60_000);
+
+  it('when the bundled handler is loaded, tracing.js stays unloaded until the first invocation', async () => {
+    // Prepare
+    const handler = await build({ ...bundleOptions('run-smoke-checks'), write: false, sourcemap: false });
+    const tracing = await build({ ...tracingBundleOptions(), write: false, sourcemap: false });
+    writeFileSync(join(dir, 'handler.js'), handler.outputFiles[0]!.contents);
+    writeFileSync(join(dir, 'tracing.js'), tracing.outputFiles[0]!.contents);
+    const probe = `
+      const loaded = () => Object.keys(require.cache).some((file) => file.endsWith('tracing.js'));
+      const { handler } = require(process.argv[1]);
+      const atLoad = loaded();
+      handler({}, { functionName: 'probe', awsRequestId: 'probe-1', getRemainingTimeInMillis: () => 1000 })
+        .catch((error) => error.name)
+        .then((outcome) => console.log(JSON.stringify({ atLoad, afterFirst: loaded(), outcome })));`;
+
+    // Act
+    const output = execFileSync(process.execPath, ['-e', probe, join(dir, 'handler.js')], {
+      env: { PATH: process.env.PATH, POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_DEV: '' },
+    }).toString();
+
+    // Assess
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
+      atLoad: false,
+      afterFirst: true,
+      outcome: 'InvalidStepInput',
+    });
+  }, 60_000);
+});
