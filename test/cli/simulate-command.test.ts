@@ -167,8 +167,30 @@ describe('pipeline simulate', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(err).toContain(`${file}: environments[0].trigger (line 4): trigger must be "push"`);
-    expect(err.split('\n')).toHaveLength(1);
+    expect(err.split('\n')[1]).toContain(`${file}:4:5: environments[0].trigger: trigger must be "push"`);
+  });
+
+  it('when the config has several problems, it prints one a line, each with file:line:column', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-config-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(
+      file,
+      'version: 1\nenvironments:\n  - name: ppe\n    trigger: whenever\n    regoins: [eu-west-1]\nservices: []\n',
+    );
+
+    // Act
+    const { code, err } = await run('simulate', '--event', ev('ecr-push-orders-api.json'), '--config', file);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err.split('\n')).toEqual([
+      `pipeline simulate: ${file}: 4 problems`,
+      `${file}:3:5: environments[0].regions: missing "regions": it needs a list`,
+      `${file}:4:5: environments[0].trigger: trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)`,
+      `${file}:5:5: environments[0].regoins: unknown field "regoins" (did you mean "regions"?)`,
+      `${file}:6:1: services: define at least one service`,
+    ]);
   });
 
   it('when run through the installed bin, it prints the JSON report', () => {
