@@ -8,6 +8,7 @@ import { readableCause } from '../../shared/domain/failure-cause';
 import { ACTIVITY_OF_STATE, viewExecution } from '../../shared/operations/execution-view';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
 import { operatorCommand } from './operator-errors';
+import { checkEnvironment, checkRegion, checkService } from './config-names';
 
 type Out = (text: string) => void;
 
@@ -99,6 +100,9 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
   if (!values.yes) throw new UsageError('a rollback deploys at once: add --yes to confirm');
   const [service, environment] = positionals as [string, string];
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+  checkService(config, service);
+  checkEnvironment(config, environment);
+  if (values.region !== undefined) checkRegion(config, environment, values.region);
   // Here --region names the region to roll back; the pipeline's own AWS region is --pipeline-region.
   const { region: targetRegion, 'pipeline-region': pipelineRegion, ...connection } = values;
   const context = connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
@@ -233,11 +237,7 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     });
     if (positionals.length !== 1) throw new UsageError(`give one environment: pipeline ${action} prod`);
     const environment = positionals[0]!;
-    const known = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE).environments.map((e) => e.name);
-    if (!known.includes(environment))
-      throw new UsageError(
-        `no environment "${environment}" in the config (environments: ${known.join(', ')})`,
-      );
+    checkEnvironment(loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE), environment);
     if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
       throw new UsageError('unfreeze takes no --reason or --for');
     const context = connect(values);

@@ -13,7 +13,7 @@ describe('pipeline local', () => {
   it.each([
     [['--port', 'abc'], '--port must be a port number from 0 to 65535, got "abc"'],
     [['--port', '70000'], '--port must be a port number'],
-    [['--port', '-1'], "Option '--port' argument is ambiguous"],
+    [['--port', '-1'], '--port must be a port number from 0 to 65535, got "-1"'],
     [['--port=-1'], '--port must be a port number'],
     [['--time-scale', '0'], '--time-scale must be a positive number, got "0"'],
     [['--time-scale', 'fast'], '--time-scale must be a positive number'],
