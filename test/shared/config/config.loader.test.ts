@@ -487,6 +487,7 @@ describe('planStages', () => {
         approvers: ['release-manager@example.com', 'oncall-lead@example.com'],
         minApprovals: 1,
         timeoutSeconds: 168 * 3600,
+        timeoutHours: 168,
         allowSelfApproval: false,
       });
       expect(prod.bakeSeconds).toBe(30 * 60);
