@@ -6,7 +6,13 @@ import { planRollback, RollbackRefusedError, startRollback } from '../../shared/
 import { UsageError } from '../usage-error';
 import { readableCause } from '../../shared/domain/failure-cause';
 import { ACTIVITY_OF_STATE, viewExecution } from '../../shared/operations/execution-view';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connect,
+  connectionFlags,
+  type OperatorContext,
+} from './operator-context';
 import { operatorCommand } from './operator-errors';
 import { checkEnvironment, checkRegion, checkService } from './config-names';
 
@@ -77,7 +83,9 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
         `Redriven ${result.execution} at ${result.redriveDate.toISOString()}: it resumes from the failed step.`,
       );
       if (values.wait) return followExecution(result.execution, context, out);
-      out(`Follow it with: pipeline show ${result.execution} (or redrive with --wait)`);
+      out(
+        `Follow it with: pipeline show ${result.execution}${connectionFlags(values)} (or redrive with --wait)`,
+      );
       return 0;
   }
 });
@@ -144,7 +152,7 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
         : `Started ${plan.name}: deploy, smoke checks and bake per region, rolled back again if they fail.`,
     );
     if (values.wait) return await followExecution(plan.name, context, out);
-    out(`Follow it with: pipeline show ${plan.name} (or roll back with --wait)`);
+    out(`Follow it with: pipeline show ${plan.name}${connectionFlags(values)} (or roll back with --wait)`);
     return 0;
   } catch (error) {
     if (!(error instanceof RollbackRefusedError)) throw error;
@@ -274,7 +282,7 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     else
       out(
         `Frozen ${environment}${until ? ` until ${new Date(until).toISOString()}` : ''}: deployments there wait ` +
-          `(rollbacks still run). Lift it with: pipeline unfreeze ${environment}`,
+          `(rollbacks still run). Lift it with: pipeline unfreeze ${environment}${connectionFlags(values)}`,
       );
     return 0;
   });

@@ -7,7 +7,13 @@ import { apiState, viewExecution, type ApiState } from '../../shared/operations/
 import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
 import { duration, shortSha, shortVersion, table } from '../format';
 import { UsageError } from '../usage-error';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connect,
+  connectionFlags,
+  type OperatorContext,
+} from './operator-context';
 import { operatorCommand } from './operator-errors';
 import { checkEnvironment, checkService } from './config-names';
 
@@ -240,7 +246,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     if (failedStep?.cause && failedStep.error !== failure.error)
       out(`  first error: ${failedStep.error}: ${readableCause(failedStep.cause)}`);
     out(
-      `Next: fix the cause, then \`pipeline redrive ${name}\` resumes from the failed step (docs/operations.md).`,
+      `Next: fix the cause, then \`pipeline redrive ${name}${connectionFlags(values)}\` resumes from the failed step (docs/operations.md).`,
     );
   }
   if (link) out(`Console (graph, each step's input/output and logs): ${link}`);

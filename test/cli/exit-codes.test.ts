@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { joinNegativeNumbers } from '../../cli/main';
+import { connect, connectionFlags } from '../../cli/operator/operator-context';
 import { runCli } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
@@ -127,4 +128,52 @@ describe('the bin', () => {
     expect(child).toBeGreaterThan(1);
     expect(alive).toBe(false);
   }, 60_000);
+});
+
+describe('which pipeline an operator command talks to', () => {
+  it('when PIPELINE_LOCAL_URL is set, --local uses it unless --url says otherwise', () => {
+    // Act
+    const fromEnv = () => connect({ local: true }, { PIPELINE_LOCAL_URL: 'http://example.com:8787' });
+    const fromFlag = connect(
+      { local: true, url: 'http://127.0.0.1:9000' },
+      { PIPELINE_LOCAL_URL: 'nonsense' },
+    );
+
+    // Assess
+    expect(fromEnv).toThrow(
+      '--url (or PIPELINE_LOCAL_URL) must be an http://127.0.0.1:<port> address (the local stack), got "http://example.com:8787"',
+    );
+    expect(fromFlag.mode).toBe('local');
+  });
+
+  it('when a command suggests the next one, it repeats the connection flags that were given', () => {
+    // Assess
+    expect(connectionFlags({ local: true, url: 'http://127.0.0.1:9000', as: 'me' })).toBe(
+      ' --local --url http://127.0.0.1:9000',
+    );
+    expect(connectionFlags({ stage: 'prod', region: 'eu-west-1', profile: "ops team's" })).toBe(
+      " --stage prod --region eu-west-1 --profile 'ops team'\\''s'",
+    );
+    expect(connectionFlags({})).toBe('');
+  });
+
+  it.each([
+    'status',
+    'executions',
+    'show',
+    'history',
+    'redrive',
+    'rollback',
+    'approve',
+    'reject',
+    'freeze',
+    'unfreeze',
+  ])('when asked for help on %s, it documents --url and PIPELINE_LOCAL_URL', async (command) => {
+    // Act
+    const { code, out } = await runCli('help', command);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('--url         with --local, its address (default: $PIPELINE_LOCAL_URL');
+  });
 });
