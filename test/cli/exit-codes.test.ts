@@ -53,6 +53,16 @@ describe('one exit-code rule across the commands', () => {
     expect(known.out).toContain('usage: pipeline status');
   });
 
+  it('when help is asked for without a command, it says what the demo really runs', async () => {
+    // Act
+    const { code, out } = await runCli('help');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).not.toContain('pre-production flow');
+    expect(out).toContain('demo       run a day of the pipeline end to end on this machine');
+  });
+
   it.each([
     [
       ['freeze', 'prod', '--reason', 'incident', '--for', '-1'],
