@@ -7,6 +7,8 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loa
 import { serveLocalPipeline, type LocalHttpServer } from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
+import { approvalExpiryNote } from '../local-runtime/time-scale-note';
+import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-context';
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
                       [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm …]
@@ -149,10 +151,22 @@ export async function localCommand(
     throw error;
   }
   const { url } = stack;
+  // A restart on a data directory goes on with what was running: say what, so nobody wonders.
+  const { executions: resumed } = await stack.pipeline.engine.listExecutions({ statusFilter: 'RUNNING' });
+  const operatorFlags = url === DEFAULT_LOCAL_URL ? '--local' : `--local --url ${url}`;
   out(
     [
       `Local pipeline running on ${url} (time runs ${options.timeScale}x faster; approvals: ${options.approvals})`,
       ...(options.dataDir !== undefined ? [`  state      ${options.dataDir} (kept across restarts)`] : []),
+      ...(resumed.length > 0
+        ? [
+            `  resumed    ${resumed.length} running execution${resumed.length === 1 ? '' : 's'} where ${resumed.length === 1 ? 'it' : 'they'} stopped: ` +
+              resumed.map((e) => e.name).join(', '),
+          ]
+        : []),
+      ...[approvalExpiryNote(config, options.timeScale)].flatMap((note) =>
+        note ? [`  note       ${note}`] : [],
+      ),
       `  dashboard  ${url}/`,
       `  mailbox    ${url}/mail`,
       `  events     POST ${url}/events   (an EventBridge event, or { "Entries": [...] } as PutEvents)`,
@@ -162,6 +176,10 @@ export async function localCommand(
       'Try:',
       `  curl -X POST --data @events/ecr-push-orders-api.json ${url}/events`,
       `  curl -X POST --data @events/git-tag-orders-api-v1.4.0.json ${url}/events`,
+      `  pipeline status ${operatorFlags}` +
+        (url === DEFAULT_LOCAL_URL
+          ? ''
+          : `   (or export ${LOCAL_URL_VARIABLE}=${url} and use --local alone)`),
       '',
       'Ctrl-C stops it.',
     ].join('\n'),
@@ -177,20 +195,24 @@ export async function localCommand(
   return 0;
 }
 
-/** Resolves with what ended the run: SIGINT, SIGTERM or `stop`; removes its signal handlers. */
+/** Resolves with what ended the run: SIGINT, SIGTERM, SIGHUP or `stop`; removes its signal handlers. */
 function waitForStop(stop?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
     const finish = (why: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       stop?.removeEventListener('abort', onStop);
       resolve(why);
     };
     const onInt = () => finish('SIGINT');
     const onTerm = () => finish('SIGTERM');
+    // The terminal closed: stop as cleanly as on Ctrl-C (saving the state), not by the default kill.
+    const onHup = () => finish('SIGHUP');
     const onStop = () => finish('stop');
     process.once('SIGINT', onInt);
     process.once('SIGTERM', onTerm);
+    process.once('SIGHUP', onHup);
     if (stop?.aborted) finish('stop');
     else stop?.addEventListener('abort', onStop, { once: true });
   });

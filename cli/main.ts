@@ -4,12 +4,14 @@ import { MalformedSimulationInputError } from '../local-runtime/simulation-input
 import { DataDirError } from '../local-runtime/data-dir/data-dir-error';
 import { UsageError } from './usage-error';
 import { OperatorUnavailableError } from './operator/operator-errors';
+import { suggestion } from '../shared/config/did-you-mean';
 
 const USAGE = `usage: pipeline <command> [options]
 
 Commands:
   simulate   feed EventBridge events through the local rules and state machines, report what happens
-  demo       run the pre-production flow end to end on this machine, with live progress
+  demo       run a day of the pipeline end to end on this machine (PPE deploys, a release to every
+             production region, a rollback), with live progress
   local      run the pipeline on this machine until Ctrl-C: a dashboard, the approval mailbox and an
              endpoint for EventBridge events on 127.0.0.1
   help       show this help, or a command's: pipeline help simulate
@@ -78,13 +80,20 @@ export async function main(
 ): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const topic = args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? COMMANDS[args[0]] : undefined;
-    io.out(topic ? topic().usage : USAGE);
+    if (args[0] !== undefined && !Object.hasOwn(COMMANDS, args[0])) {
+      io.err(
+        `pipeline help: unknown command "${args[0]}"${suggestion(args[0], Object.keys(COMMANDS))} (try: pipeline help)`,
+      );
+      return 2;
+    }
+    io.out(args[0] !== undefined ? COMMANDS[args[0]]!().usage : USAGE);
     return 0;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.err(`pipeline: unknown command "${name}" (try: pipeline help)`);
+    io.err(
+      `pipeline: unknown command "${name}"${suggestion(name, Object.keys(COMMANDS))} (try: pipeline help)`,
+    );
     return 2;
   }
   const command = load();
@@ -93,10 +102,13 @@ export async function main(
     return 0;
   }
   try {
-    return await command.run(args, io.out);
+    return await command.run(joinNegativeNumbers(args), io.out);
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.err(`pipeline ${name}: ${error.file}: ${error.problems.join('; ')}`);
+      // One problem a line, each `file:line:column: path: what is wrong` (an editor jumps there).
+      const lines = error.problems.map((p) => (p.startsWith(`${error.file}:`) ? p : `${error.file}: ${p}`));
+      if (lines.length === 1) io.err(`pipeline ${name}: ${lines[0]}`);
+      else io.err([`pipeline ${name}: ${error.file}: ${lines.length} problems`, ...lines].join('\n'));
       return 2;
     }
     if (error instanceof OperatorUnavailableError) {
@@ -119,6 +131,24 @@ export async function main(
 
 function isParseArgsError(error: unknown): boolean {
   return String((error as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+}
+
+/**
+ * `--for -1`, `--limit -5`: node's parseArgs reads a value that starts with "-" as a missing value. A
+ * negative number is never an option, so it is joined to the option before it (`--for=-1`) and the command
+ * judges the number itself, with its own message.
+ */
+export function joinNegativeNumbers(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (/^--[a-z][\w-]*$/.test(arg) && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 if (require.main === module) {

@@ -4,7 +4,10 @@ import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loa
 import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
 import type { ApprovalPolicy } from '../local-runtime/adapters/local-approval-desk';
 import { readableCause } from '../shared/domain/failure-cause';
-import { duration, shortSha, table } from './format';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import { suggestion } from '../shared/config/did-you-mean';
+import { ERROR_NAMES } from '../shared/domain/errors';
+import { duration, table } from './format';
 import { parseBreaks } from './break-option';
 import { UsageError } from './usage-error';
 
@@ -22,11 +25,23 @@ started, every state it passed, what it deployed where and how many state transi
   --approve what the approvers do with production approvals: all (default), none (they expire),
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)
-  --concurrent     deliver every event before waiting, so executions overlap (default: one by one)`;
+  --concurrent     deliver every event before waiting, so executions overlap (default: one by one)
+
+Exit codes: 0 every execution that started succeeded, each stage deployed (or superseded by a newer
+version); 1 an execution failed, or a stage rolled back, failed, was rejected, expired or did not start;
+2 bad input (options, configuration, event files). Ignored events (a latest tag, an unknown repository)
+are listed and are not failures.`;
+
+const STAGE_LOCKED: string = ERROR_NAMES.stageLocked;
 
 const APPROVALS: Record<string, ApprovalPolicy> = { all: 'approve', none: 'none', reject: 'reject' };
 
-/** `pipeline simulate`: exit 0 when the simulation ran, 2 for bad input. */
+/**
+ * `pipeline simulate`: exit 0 when every execution that started succeeded with each of its stages deployed
+ * (or superseded by a newer version, which is what should happen to an older one); 1 when any execution
+ * failed or any stage rolled back, failed, was rejected, expired or never started; 2 for bad input. Events
+ * the rules ignore (a `latest` tag, an unknown repository) are reported, and are not failures.
+ */
 export async function simulateCommand(args: string[], out: (text: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -48,15 +63,46 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
   if (!approvals) throw new UsageError(`--approve ${values.approve}: expected all, none or reject`);
 
   const config = loadConfigFile(values.config);
+  const rejectRegions = values['reject-region'] ?? [];
+  checkRejectRegions(rejectRegions, config);
   const events = values.event.map((file) => ({ source: file, event: readEventFile(file) }));
   const report = await simulate(config, events, {
     behaviours,
     approvals,
-    rejectRegions: values['reject-region'] ?? [],
+    rejectRegions,
     concurrent: values.concurrent,
   });
   out(values.json ? JSON.stringify(toJson(report), null, 2) : render(report));
-  return 0;
+  return report.executions.every(didWhatItShould) ? 0 : 1;
+}
+
+/** The stage outcomes of a run that did what it should. */
+const GOOD_OUTCOMES: readonly string[] = ['deployed', 'superseded'];
+
+function didWhatItShould(execution: SimulatedExecution): boolean {
+  return (
+    execution.status === 'SUCCEEDED' && execution.deployments.every((d) => GOOD_OUTCOMES.includes(d.outcome))
+  );
+}
+
+/** `--reject-region` must name a region that asks for approval, or it would change nothing, silently. */
+function checkRejectRegions(regions: string[], config: PipelineConfig): void {
+  const approved = [...new Set(config.environments.filter((e) => e.approval).flatMap((e) => e.regions))];
+  for (const region of regions)
+    if (!approved.includes(region))
+      throw new UsageError(
+        `--reject-region ${region}: no environment asks for approval in ${region}` +
+          `${suggestion(region, approved)} (regions with approvals: ${approved.join(', ') || 'none'})`,
+      );
+}
+
+/** A try at the deployment lock while another deployment holds it: the stage waited in the queue. */
+function queued(execution: SimulatedExecution, index: number): boolean {
+  const state = execution.states[index]!;
+  return (
+    state.error === STAGE_LOCKED &&
+    execution.states.slice(index + 1).some((later) => later.stage === state.stage)
+  );
 }
 
 function readEventFile(file: string): unknown {
@@ -81,13 +127,14 @@ function toJson(report: SimulationReport) {
       status: e.status,
       transitions: e.transitions,
       startedBy: e.startedBy,
-      ...(e.error && { error: e.error, cause: e.cause }),
+      // The cause as text: a Lambda error's cause is its JSON, which would be a string inside this JSON.
+      ...(e.error && { error: e.error, cause: readableCause(e.cause) }),
       deployments: e.deployments,
-      states: e.states.map((s) => ({
+      states: e.states.map((s, index) => ({
         state: s.state,
         ...(s.stage !== undefined && { stage: s.stage }),
         durationMs: s.exitedAt === undefined ? null : s.exitedAt - s.enteredAt,
-        ...(s.error && { error: s.error }),
+        ...(queued(e, index) ? { queued: true } : s.error && { error: s.error }),
       })),
     })),
     ignored: report.ignored,
@@ -104,22 +151,25 @@ function render(report: SimulationReport): string {
 
 function renderExecution(execution: SimulatedExecution): string {
   const lines = [
-    `${execution.stateMachine} ${execution.name}: ${execution.status}, ${execution.transitions} state transitions (started by ${execution.startedBy})`,
+    `${execution.stateMachine} ${execution.name}: ${execution.status}, ${execution.transitions} state ` +
+      `transition${execution.transitions === 1 ? '' : 's'} (started by ${execution.startedBy})`,
   ];
   let stage: number | undefined = -1;
   const rows: string[][] = [];
-  for (const state of execution.states) {
+  for (const [index, state] of execution.states.entries()) {
     if (state.stage !== stage && state.stage !== undefined) {
       const d = execution.deployments[state.stage];
       rows.push([`stage ${state.stage + 1}: ${d?.environment}/${d?.region}`, '', '']);
     }
     stage = state.stage;
     const took = state.exitedAt === undefined ? '' : duration(state.exitedAt - state.enteredAt);
-    const result = state.error
-      ? `failed: ${state.error}`
-      : state.exitedAt === undefined && state.type !== 'Fail'
-        ? ''
-        : 'ok';
+    const result = queued(execution, index)
+      ? 'queued (another deployment held the lock)'
+      : state.error
+        ? `failed: ${state.error}`
+        : state.exitedAt === undefined && state.type !== 'Fail'
+          ? ''
+          : 'ok';
     rows.push([`  ${state.state}`, state.type === 'Fail' ? 'failed' : result, took]);
   }
   lines.push(table(rows, '  '));
@@ -127,7 +177,7 @@ function renderExecution(execution: SimulatedExecution): string {
   lines.push('  deployments:');
   lines.push(
     table(
-      execution.deployments.map((d) => [d.service, d.environment, d.region, shortSha(d.digest), d.outcome]),
+      execution.deployments.map((d) => [d.service, d.environment, d.region, d.digest, d.outcome]),
       '    ',
     ),
   );

@@ -4,6 +4,7 @@
  * `GET /api/executions/{name}` and `GET /api/state`. `local-http-server.ts` routes requests here.
  */
 import { randomUUID } from 'node:crypto';
+import { approvalExpiryNote } from './time-scale-note';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/ports/deployment';
 import { readableCause } from '../shared/domain/failure-cause';
@@ -309,10 +310,13 @@ export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> 
     };
   });
   const environments = pipeline.config.environments.map((e) => ({ name: e.name, regions: e.regions }));
+  const scale = (pipeline.clock as { scale?: unknown }).scale;
+  const timeScaleNote = typeof scale === 'number' ? approvalExpiryNote(pipeline.config, scale) : undefined;
   return {
     status: 200,
     body: {
       now: new Date(pipeline.clock.now()).toISOString(),
+      ...(timeScaleNote !== undefined && { timeScaleNote }),
       services: pipeline.config.services.map((s) => s.name),
       environments,
       targets,

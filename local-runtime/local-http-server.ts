@@ -101,13 +101,18 @@ async function handle(
       pathParameters: { approvalId: decodeURIComponent(approval[1]!) },
     });
     if ('tooLarge' in event)
-      return send(response, 413, 'text/plain; charset=utf-8', 'request body too large');
+      return send(response, 413, 'text/plain; charset=utf-8', tooLargeMessage(event.bytes, event.limit));
     return writeHttpApiResult(response, await routes.approvalPage(event));
   }
   if (path === '/webhooks/github' && routes.githubWebhook) {
     const event = await toHttpApiEvent(request, { routeKey: `${request.method ?? 'POST'} /webhooks/github` });
     if ('tooLarge' in event)
-      return send(response, 413, 'application/json', '{"message":"request body too large"}');
+      return send(
+        response,
+        413,
+        'application/json',
+        JSON.stringify({ message: tooLargeMessage(event.bytes, event.limit) }),
+      );
     return writeHttpApiResult(response, await routes.githubWebhook(event));
   }
   if (routes.api && isApiPath(path)) return handleApi(routes.api, path, request, response);
@@ -168,7 +173,12 @@ async function handleApi(
     const origin = request.headers.origin;
     if (origin !== undefined && !LOCAL_HOSTS.has(originHost(origin)))
       return json(response, { status: 403, body: { error: `cross-origin request from ${origin} refused` } });
-    const body = await readBody(request, MAX_EVENTS_BODY_BYTES + 1);
+    const { body, bytes } = await readBody(request, MAX_EVENTS_BODY_BYTES + 1);
+    if (bytes > MAX_EVENTS_BODY_BYTES)
+      return json(response, {
+        status: 413,
+        body: { error: tooLargeMessage(bytes, MAX_EVENTS_BODY_BYTES, 'EventBridge takes at most') },
+      });
     return json(response, await postEvents(api, request.headers['content-type'], body));
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -213,7 +223,7 @@ async function handleAws(
     response.setHeader('allow', 'POST');
     return json(response, { status: 405, body: { error: 'POST an AWS API call (SDK clients only)' } });
   }
-  const body = await readBody(request, MAX_AWS_BODY_BYTES);
+  const { body } = await readBody(request, MAX_AWS_BODY_BYTES);
   const target = request.headers['x-amz-target'];
   const result: AwsApiResult =
     service === 'states'
@@ -235,17 +245,27 @@ function originHost(origin: string): string {
   }
 }
 
-/** The body, keeping at most `limit` bytes (the rest is read and dropped, so the client sees the answer). */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body, keeping at most `limit` bytes (the rest is read and dropped, so the client sees the answer),
+ * and its real size.
+ */
+async function readBody(request: IncomingMessage, limit: number): Promise<{ body: Buffer; bytes: number }> {
   const chunks: Buffer[] = [];
   let kept = 0;
+  let bytes = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
+    bytes += buffer.length;
     if (kept >= limit) continue;
     chunks.push(buffer.subarray(0, limit - kept));
     kept += Math.min(buffer.length, limit - kept);
   }
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), bytes };
+}
+
+/** `request body is 300000 bytes; EventBridge takes at most 262144 (256 KiB)`: the real size, and the bound. */
+export function tooLargeMessage(bytes: number, limit: number, bound = 'the limit is'): string {
+  return `request body is ${bytes} bytes; ${bound} ${limit} (${limit / 1024} KiB)`;
 }
 
 function json(response: ServerResponse, result: ApiResult): void {

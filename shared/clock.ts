@@ -51,7 +51,8 @@ export class ScaledClock implements Clock {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly scale: number,
+    /** How many times faster than real time pipeline time runs (the dashboard shows it). */
+    readonly scale: number,
     private readonly start: number = Date.now(),
   ) {
     if (!(scale > 0)) throw new RangeError(`time scale must be a positive number, got ${scale}`);

@@ -6,8 +6,15 @@ import { planRollback, RollbackRefusedError, startRollback } from '../../shared/
 import { UsageError } from '../usage-error';
 import { readableCause } from '../../shared/domain/failure-cause';
 import { ACTIVITY_OF_STATE, viewExecution } from '../../shared/operations/execution-view';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connect,
+  connectionFlags,
+  type OperatorContext,
+} from './operator-context';
 import { operatorCommand } from './operator-errors';
+import { checkEnvironment, checkRegion, checkService } from './config-names';
 
 type Out = (text: string) => void;
 
@@ -76,7 +83,9 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
         `Redriven ${result.execution} at ${result.redriveDate.toISOString()}: it resumes from the failed step.`,
       );
       if (values.wait) return followExecution(result.execution, context, out);
-      out(`Follow it with: pipeline show ${result.execution} (or redrive with --wait)`);
+      out(
+        `Follow it with: pipeline show ${result.execution}${connectionFlags(values)} (or redrive with --wait)`,
+      );
       return 0;
   }
 });
@@ -99,6 +108,9 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
   if (!values.yes) throw new UsageError('a rollback deploys at once: add --yes to confirm');
   const [service, environment] = positionals as [string, string];
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+  checkService(config, service);
+  checkEnvironment(config, environment);
+  if (values.region !== undefined) checkRegion(config, environment, values.region);
   // Here --region names the region to roll back; the pipeline's own AWS region is --pipeline-region.
   const { region: targetRegion, 'pipeline-region': pipelineRegion, ...connection } = values;
   const context = connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
@@ -140,7 +152,7 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
         : `Started ${plan.name}: deploy, smoke checks and bake per region, rolled back again if they fail.`,
     );
     if (values.wait) return await followExecution(plan.name, context, out);
-    out(`Follow it with: pipeline show ${plan.name} (or roll back with --wait)`);
+    out(`Follow it with: pipeline show ${plan.name}${connectionFlags(values)} (or roll back with --wait)`);
     return 0;
   } catch (error) {
     if (!(error instanceof RollbackRefusedError)) throw error;
@@ -233,11 +245,7 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     });
     if (positionals.length !== 1) throw new UsageError(`give one environment: pipeline ${action} prod`);
     const environment = positionals[0]!;
-    const known = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE).environments.map((e) => e.name);
-    if (!known.includes(environment))
-      throw new UsageError(
-        `no environment "${environment}" in the config (environments: ${known.join(', ')})`,
-      );
+    checkEnvironment(loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE), environment);
     if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
       throw new UsageError('unfreeze takes no --reason or --for');
     const context = connect(values);
@@ -274,7 +282,7 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     else
       out(
         `Frozen ${environment}${until ? ` until ${new Date(until).toISOString()}` : ''}: deployments there wait ` +
-          `(rollbacks still run). Lift it with: pipeline unfreeze ${environment}`,
+          `(rollbacks still run). Lift it with: pipeline unfreeze ${environment}${connectionFlags(values)}`,
       );
     return 0;
   });

@@ -31,7 +31,8 @@ export const CONNECTION_OPTIONS = {
 } as const;
 
 export const CONNECTION_HELP = `Which pipeline:
-  --local       the local stack started by \`pipeline local\` (at --url, default http://127.0.0.1:8787)
+  --local       the local stack started by \`pipeline local\`
+  --url         with --local, its address (default: $PIPELINE_LOCAL_URL, else http://127.0.0.1:8787)
   --stage       the deployed stage (default prod): table ecs-promotion-pipeline-<stage>, state machines
                 ecs-promotion-pipeline-<stage>-promote and -release
   --region      the pipeline's AWS region (default: the SDK's, from AWS_REGION or the profile)
@@ -75,8 +76,28 @@ export function stackNames(stage: string) {
   };
 }
 
-export function connect(values: ConnectionValues): OperatorContext {
-  if (values.local) return connectLocal(values);
+/** The environment variable that gives --local another address (a stack on another port). */
+export const LOCAL_URL_VARIABLE = 'PIPELINE_LOCAL_URL';
+
+/**
+ * The connection options as they were given, to repeat in a command the output suggests (`Follow it
+ * with: pipeline show … --local --url …`): the next command then talks to the same pipeline.
+ */
+export function connectionFlags(values: ConnectionValues): string {
+  const flags: string[] = [];
+  if (values.local) flags.push('--local');
+  for (const option of ['url', 'stage', 'region', 'profile'] as const)
+    if (values[option] !== undefined) flags.push(`--${option} ${shellWord(values[option])}`);
+  return flags.map((f) => ` ${f}`).join('');
+}
+
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+export function connect(values: ConnectionValues, env: NodeJS.ProcessEnv = process.env): OperatorContext {
+  if (values.local)
+    return connectLocal({ ...values, url: values.url ?? (env[LOCAL_URL_VARIABLE] || undefined) });
   if (values.url) throw new UsageError('--url goes with --local (the local stack’s address)');
   const stage = values.stage ?? 'prod';
   if (!/^[A-Za-z0-9-]{1,40}$/.test(stage))
@@ -116,10 +137,14 @@ function connectLocal(values: ConnectionValues): OperatorContext {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--url must be the local stack's address, like ${DEFAULT_LOCAL_URL}; got "${url}"`);
+    throw new UsageError(
+      `--url (or ${LOCAL_URL_VARIABLE}) must be the local stack's address, like ${DEFAULT_LOCAL_URL}; got "${url}"`,
+    );
   }
   if (parsed.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname))
-    throw new UsageError(`--url must be an http://127.0.0.1:<port> address (the local stack), got "${url}"`);
+    throw new UsageError(
+      `--url (or ${LOCAL_URL_VARIABLE}) must be an http://127.0.0.1:<port> address (the local stack), got "${url}"`,
+    );
   const base = url.replace(/\/+$/, '');
   // The local stack ignores signatures; the SDK still wants credentials to sign with.
   const client = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };

@@ -7,8 +7,15 @@ import { apiState, viewExecution, type ApiState } from '../../shared/operations/
 import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
 import { duration, shortSha, shortVersion, table } from '../format';
 import { UsageError } from '../usage-error';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, type OperatorContext } from './operator-context';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connect,
+  connectionFlags,
+  type OperatorContext,
+} from './operator-context';
 import { operatorCommand } from './operator-errors';
+import { checkEnvironment, checkService } from './config-names';
 
 type Out = (text: string) => void;
 
@@ -19,10 +26,10 @@ execution, and what is under way: deploying, baking, waiting for approval (with 
   --config      pipeline configuration: which services, environments and regions (default pipeline.config.yml)
 ${CONNECTION_HELP}`;
 
-export const EXECUTIONS_USAGE = `usage: pipeline executions [--service <s>] [--status <STATUS>] [--limit <n>] [--local | --stage …] [--json]
+export const EXECUTIONS_USAGE = `usage: pipeline executions [--service <s>] [--status <STATUS>] [--limit <n>] [--config <file>] [--local | --stage …] [--json]
 
 The pipeline's executions, newest first, with the stage each reached.
-  --service     only this service's
+  --service     only this service's (a service of --config, default pipeline.config.yml)
   --status      RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE
   --limit       at most this many (default 20)
 ${CONNECTION_HELP}`;
@@ -33,12 +40,13 @@ One execution: every stage with its steps (status, duration, attempts) and, for 
 step's error and cause, and where to read more.
 ${CONNECTION_HELP}`;
 
-export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--local | --stage …] [--json]
+export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--config <file>] [--local | --stage …] [--json]
 
 The deployment records of a service, newest first: every deploy, rollback, approval and skip, with who or
 what triggered it and how it ended.
   --environment only this environment's
   --limit       at most this many (default 50)
+  --config      pipeline configuration: its services and environments (default pipeline.config.yml)
 ${CONNECTION_HELP}`;
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
@@ -109,8 +117,7 @@ function describeInProgress(p: NonNullable<StatusWithApproval['inProgress']>): s
 
 function targetsOf(config: PipelineConfig, service: string | undefined) {
   const services = config.services.map((s) => s.name);
-  if (service !== undefined && !services.includes(service))
-    throw new UsageError(`no service "${service}" in the config (services: ${services.join(', ')})`);
+  if (service !== undefined) checkService(config, service);
   return (service ? [service] : services).flatMap((name) =>
     [...planStages(config, name, 'push'), ...planStages(config, name, 'tag')].map((stage) => ({
       service: name,
@@ -128,10 +135,13 @@ export const executionsCommand = operatorCommand(async (args: string[], out: Out
       service: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
+      config: { type: 'string' },
     },
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.service !== undefined)
+    checkService(loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE), values.service);
   const status = values.status?.toUpperCase();
   if (status !== undefined && !STATUSES.includes(status))
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}; got "${values.status}"`);
@@ -236,7 +246,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     if (failedStep?.cause && failedStep.error !== failure.error)
       out(`  first error: ${failedStep.error}: ${readableCause(failedStep.cause)}`);
     out(
-      `Next: fix the cause, then \`pipeline redrive ${name}\` resumes from the failed step (docs/operations.md).`,
+      `Next: fix the cause, then \`pipeline redrive ${name}${connectionFlags(values)}\` resumes from the failed step (docs/operations.md).`,
     );
   }
   if (link) out(`Console (graph, each step's input/output and logs): ${link}`);
@@ -258,10 +268,18 @@ function failingStep(
 export const historyCommand = operatorCommand(async (args: string[], out: Out) => {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...CONNECTION_OPTIONS, environment: { type: 'string' }, limit: { type: 'string' } },
+    options: {
+      ...CONNECTION_OPTIONS,
+      environment: { type: 'string' },
+      limit: { type: 'string' },
+      config: { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('give one service (see: pipeline status)');
+  const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+  checkService(config, positionals[0]!);
+  if (values.environment !== undefined) checkEnvironment(config, values.environment);
   const limit = positiveInteger(values.limit, 50, '--limit');
   const context = connect(values);
   const records = (await context.records.history(positionals[0]!))

@@ -6,6 +6,8 @@ import { DASHBOARD_SCRIPT } from './dashboard-script';
 /** The body of `GET /api/state`, as far as the page renders it. */
 export interface DashboardState {
   now: string;
+  /** What the time scale means for approvals, when the pipeline runs faster than real time. */
+  timeScaleNote?: string;
   services: string[];
   environments: { name: string; regions: string[] }[];
   targets: ApiTarget[];
@@ -107,6 +109,7 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a>`,
     html`<span id="now">pipeline time ${state.now.replace('T', ' ').slice(0, 19)}</span>`,
     html`<span id="status">loading…</span></header>`,
+    ...(state.timeScaleNote ? [html`<p class="meta" id="time-scale">${state.timeScaleNote}</p>`] : []),
     html`<h2>What runs where</h2>`,
     gridHtml(state),
     html`<h2>Executions</h2>`,

@@ -14,14 +14,15 @@ export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatew
 export async function toHttpApiEvent(
   request: IncomingMessage,
   route: { routeKey: string; pathParameters?: Record<string, string> },
-): Promise<APIGatewayProxyEventV2 | { tooLarge: true }> {
+): Promise<APIGatewayProxyEventV2 | { tooLarge: true; bytes: number; limit: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_LOCAL_BODY_BYTES) return { tooLarge: true };
-    chunks.push(chunk as Buffer);
+    // Past the limit the rest is read and counted, not kept: the answer says how big the body really was.
+    if (size <= MAX_LOCAL_BODY_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_LOCAL_BODY_BYTES) return { tooLarge: true, bytes: size, limit: MAX_LOCAL_BODY_BYTES };
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers))

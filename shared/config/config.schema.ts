@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { AWS_REGION } from './aws-region';
+import { AWS_REGIONS } from './aws-regions';
+import { regionProblem } from './region-problem';
 import { CLOCK_TIME, isTimeZone, toMinutes, WEEKDAYS } from '../domain/deployment-gate';
 import {
   frozenRecheckSeconds,
@@ -23,7 +25,17 @@ const name = (what: string) =>
     .regex(NAME, `${what} must be lowercase letters, digits and dashes, starting with a letter (max 40)`);
 
 export { AWS_REGION };
-const region = lazySchema(() => z.string().regex(AWS_REGION, 'must be an AWS region code such as eu-west-1'));
+/** A region AWS has (aws-regions.ts), with what is wrong otherwise: upper case, a misspelling, no such region. */
+// A function, not a lazySchema: the JSON Schema generator reads `.meta` from the schema object itself.
+const region = () =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = regionProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    // Editors offer the regions from the JSON Schema (npm run schema).
+    .meta({ enum: [...AWS_REGIONS] });
 
 /** GitHub `owner/name`, or a CodeCommit repository name: letters, digits, `.`, `_`, `-`, up to 100. */
 const GIT_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]{1,100})$/;
@@ -97,7 +109,7 @@ const environment = lazySchema(() =>
           'trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)',
       }),
       regions: z
-        .array(region)
+        .array(region())
         .min(1, 'list at least one region')
         .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
       approval: approvalPolicy.optional(),
@@ -170,7 +182,7 @@ const serviceEnvironment = lazySchema(() =>
         .default(30),
       alarms: alarms.default({ names: [], prefixes: [] }),
       smoke: z.array(smokeCheck).default([]),
-      regions: z.record(region, ecsTarget),
+      regions: z.record(region(), ecsTarget),
     })
     .strict(),
 );
@@ -287,13 +299,15 @@ export const pipelineConfigSchema = lazySchema(() =>
       smokeTestVpc: z
         .record(z.string(), smokeTestVpc)
         .superRefine((placements, ctx) => {
-          for (const key of Object.keys(placements))
-            if (!AWS_REGION.test(key))
+          for (const key of Object.keys(placements)) {
+            const problem = regionProblem(key);
+            if (problem)
               ctx.addIssue({
                 code: 'custom',
                 path: [key],
-                message: `"${key}" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
+                message: `${problem}: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
               });
+          }
         })
         .optional(),
       environments: z.array(environment).min(1, 'define at least one environment'),
@@ -319,7 +333,7 @@ export const pipelineConfigSchema = lazySchema(() =>
 
       refuseHistoryOverflow(config.environments, ctx);
 
-      const seen = { service: new Set<string>(), repo: new Set<string>() };
+      const seen = { service: new Set<string>(), repo: new Set<string>(), git: new Map<string, string>() };
       config.services.forEach((svc, i) => {
         if (seen.service.has(svc.name))
           ctx.addIssue({
@@ -333,10 +347,23 @@ export const pipelineConfigSchema = lazySchema(() =>
             path: ['services', i, 'ecrRepository'],
             message: `"${svc.ecrRepository}" already belongs to another service: a push must map to one service`,
           });
+        // A tag names its git repository: two services on one repository would both claim every tag, and
+        // the second could never be released.
+        const git = svc.gitRepository?.toLowerCase();
+        const owner = git === undefined ? undefined : seen.git.get(git);
+        if (owner !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'gitRepository'],
+            message: `"${svc.gitRepository}" is already the git repository of ${owner}: a tag must map to one service (give each service its own repository)`,
+          });
         seen.service.add(svc.name);
         seen.repo.add(svc.ecrRepository);
+        if (git !== undefined && owner === undefined) seen.git.set(git, svc.name);
 
         for (const env of config.environments) {
+          // An environment region that is itself wrong is reported once, where it is, not again per service.
+          if (env.regions.some((r) => regionProblem(r) !== undefined)) continue;
           const target = svc.environments[env.name];
           if (!target) {
             ctx.addIssue({

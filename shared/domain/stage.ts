@@ -63,6 +63,8 @@ export const stageSchema = lazySchema(() =>
         approvers: z.array(z.string()),
         minApprovals: z.number().int().positive(),
         timeoutSeconds: z.number().positive(),
+        /** The same, as the config gives it: what the ApprovalExpired cause says (people think in hours). */
+        timeoutHours: z.number().positive().optional(),
         allowSelfApproval: z.boolean(),
       })
       .optional(),
@@ -115,6 +117,7 @@ export function planStages(
             approvers: env.approval.approvers,
             minApprovals: env.approval.minApprovals,
             timeoutSeconds: Math.round(env.approval.timeoutHours * 3600),
+            timeoutHours: env.approval.timeoutHours,
             allowSelfApproval: env.approval.allowSelfApproval,
           },
         }),

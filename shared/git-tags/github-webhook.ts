@@ -61,7 +61,11 @@ export function preflight(request: WebhookRequest): Rejection | undefined {
   const body = typeof request.body === 'string' ? request.body : '';
   // Both lengths are computed without decoding: nothing big is copied or hashed before this check.
   const bytes = request.isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) return reject(413, `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (bytes > MAX_BODY_BYTES)
+    return reject(
+      413,
+      `the body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} (${MAX_BODY_BYTES / 1024} KiB)`,
+    );
 
   const signature = headerOf(request.headers, SIGNATURE_HEADER);
   if (signature === undefined)

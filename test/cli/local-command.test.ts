@@ -13,7 +13,7 @@ describe('pipeline local', () => {
   it.each([
     [['--port', 'abc'], '--port must be a port number from 0 to 65535, got "abc"'],
     [['--port', '70000'], '--port must be a port number'],
-    [['--port', '-1'], "Option '--port' argument is ambiguous"],
+    [['--port', '-1'], '--port must be a port number from 0 to 65535, got "-1"'],
     [['--port=-1'], '--port must be a port number'],
     [['--time-scale', '0'], '--time-scale must be a positive number, got "0"'],
     [['--time-scale', 'fast'], '--time-scale must be a positive number'],
@@ -64,6 +64,16 @@ describe('pipeline local', () => {
     expect(lines[0]).toContain(`dashboard  ${url}/`);
     expect(lines[0]).toContain(`mailbox    ${url}/mail`);
     expect(lines[0]).toContain(`curl -X POST --data @events/ecr-push-orders-api.json ${url}/events`);
+    // Another port: the operator commands need its address, and the banner says how to give it
+    expect(lines[0]).toContain(`pipeline status --local --url ${url}   (or export PIPELINE_LOCAL_URL=${url}`);
+    // At 600x, what an approval's 168 hours mean for whoever waits for one
+    expect(lines[0]).toContain(
+      'note       time runs 600x faster: an approval of 168 hours expires in 17 real minutes; ' +
+        'decide in time, or start pipeline local with --time-scale 1 to wait in real time',
+    );
+    expect(((await state.json()) as { timeScaleNote: string }).timeScaleNote).toContain(
+      'an approval of 168 hours expires in 17 real minutes',
+    );
     expect(state.status).toBe(200);
     expect(code).toBe(0);
     expect(lines.at(-1)).toBe('Local pipeline stopped.');
@@ -177,6 +187,33 @@ describe('pipeline local', () => {
         `running executions are saved in ${dataDir} and resume on the next start`,
       );
       expect(second.lines[0]).toContain(`state      ${dataDir} (kept across restarts)`);
+      expect(second.lines[0]).not.toContain('resumed');
+    }, 60_000);
+
+    it('when restarted while an execution runs, the banner says which executions it resumed', async () => {
+      // Prepare: in real time the promotion is still deploying when the first run stops
+      const dataDir = join(scratch, 'resumed');
+      await startAndStop(
+        dataDir,
+        async (url) => {
+          const pushed = await fetch(`${url}/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(PUSH),
+          });
+          expect(pushed.status).toBe(200);
+        },
+        '1',
+      );
+
+      // Act
+      const second = await startAndStop(dataDir, async () => undefined, '1');
+
+      // Assess
+      expect(second.lines[0]).toContain(
+        '  resumed    1 running execution where it stopped: push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
+      );
+      expect(second.lines[0]).not.toContain('note       time runs');
     }, 60_000);
   });
 });
@@ -192,6 +229,7 @@ function writeFile(path: string): string {
 async function startAndStop<T>(
   dataDir: string,
   use: (url: string) => Promise<T>,
+  timeScale = '1200',
 ): Promise<{ result: T; lines: string[]; code: number }> {
   const lines: string[] = [];
   const stop = new AbortController();
@@ -202,7 +240,7 @@ async function startAndStop<T>(
       '--config',
       CONFIG,
       '--time-scale',
-      '1200',
+      timeScale,
       '--approvals',
       'approve',
       '--data-dir',

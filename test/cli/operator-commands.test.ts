@@ -109,7 +109,8 @@ describe('pipeline executions and show', () => {
     expect(human.out).toMatch(/Run smoke checks +failed: SmokeTestFailed +\S.* +3\n/); // two retries
     expect(human.out).toMatch(/Failed at ppe\/eu-west-1 › Run smoke checks: SmokeTestFailed/);
     expect(human.out).toContain('expected status 200, got 503');
-    expect(human.out).toContain(`pipeline redrive ${brokenExecution}`);
+    // The suggested command keeps the flags this one was given: it talks to the same stack
+    expect(human.out).toContain(`pipeline redrive ${brokenExecution} --local --url ${url}\``);
     expect(machine.body).toMatchObject({
       name: brokenExecution,
       status: 'FAILED',
@@ -284,7 +285,7 @@ describe('operator commands given bad arguments', () => {
     [['status', '--local', '--stage', 'prod'], 'pipeline status: --stage is for AWS; drop it with --local'],
     [
       ['status', '--local', '--url', 'http://example.com'],
-      'pipeline status: --url must be an http://127.0.0.1:<port> address (the local stack), got "http://example.com"',
+      'pipeline status: --url (or PIPELINE_LOCAL_URL) must be an http://127.0.0.1:<port> address (the local stack), got "http://example.com"',
     ],
     [
       ['status', '--stage', 'prod;rm'],

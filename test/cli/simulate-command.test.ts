@@ -107,13 +107,72 @@ describe('pipeline simulate', () => {
       '--json',
     );
 
-    // Assess
-    expect(code).toBe(0);
+    // Assess: a rollback is a run that did not do what it should (exit 1); the cause is text, not JSON in JSON
+    expect(code).toBe(1);
     const [good, broken] = JSON.parse(out).executions;
     expect(good.deployments[0].outcome).toBe('deployed');
     expect(broken).toMatchObject({ status: 'FAILED', error: 'AlarmBreached' });
     expect(broken.deployments[0].outcome).toBe('rolled back');
     expect(broken.cause).toContain('orders-api-ppe-5xx');
+    expect(broken.cause).not.toMatch(/^\{|errorMessage/);
+  });
+
+  it('when a production region is rejected, it reports the rejection and exits 1', async () => {
+    // Act
+    const { code, out } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--event',
+      ev('git-tag-orders-api-v1.4.0.json'),
+      '--reject-region',
+      'us-east-1',
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const release = JSON.parse(out).executions[1];
+    expect(
+      release.deployments.map((d: { region: string; outcome: string }) => `${d.region} ${d.outcome}`),
+    ).toContain('us-east-1 rejected');
+  });
+
+  it('when --reject-region names a region without approvals, it exits 2 and says which regions have them', async () => {
+    // Act
+    const { code, err } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--reject-region',
+      'us-est-1',
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(
+      'pipeline simulate: --reject-region us-est-1: no environment asks for approval in us-est-1 ' +
+        '(did you mean "us-east-1"?) (regions with approvals: eu-west-1, us-east-1, ap-southeast-2)',
+    );
+  });
+
+  it('when two pushes overlap, the second shows as queued behind the lock, not failed, and both exit 0', async () => {
+    // Act
+    const { code, out } = await run(
+      'simulate',
+      '--event',
+      ev('ecr-push-orders-api.json'),
+      '--event',
+      ev('ecr-push-payments-api.json'),
+      '--event',
+      ev('ecr-push-orders-api-broken.json'),
+      '--concurrent',
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/Take the deployment lock\s+queued \(another deployment held the lock\)/);
+    expect(out).not.toContain('failed: StageLocked');
   });
 
   it('without --json, it prints a stage-by-stage account and the deployments', async () => {
@@ -128,7 +187,7 @@ describe('pipeline simulate', () => {
     expect(out).toMatch(/stage 1: ppe\/eu-west-1/);
     expect(out).toMatch(/Wait for ECS deployment\s+ok\s+1m 30s/);
     expect(out).toMatch(/Bake\s+ok\s+5m 00s/);
-    expect(out).toMatch(/payments-api\s+ppe\s+eu-west-1\s+8b21d48b21d4\s+deployed/);
+    expect(out).toMatch(/payments-api\s+ppe\s+eu-west-1\s+sha256:(8b21d4){10}8b21\s+deployed/);
   });
 
   it.each([
@@ -167,8 +226,30 @@ describe('pipeline simulate', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(err).toContain(`${file}: environments[0].trigger (line 4): trigger must be "push"`);
-    expect(err.split('\n')).toHaveLength(1);
+    expect(err.split('\n')[1]).toContain(`${file}:4:5: environments[0].trigger: trigger must be "push"`);
+  });
+
+  it('when the config has several problems, it prints one a line, each with file:line:column', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-config-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(
+      file,
+      'version: 1\nenvironments:\n  - name: ppe\n    trigger: whenever\n    regoins: [eu-west-1]\nservices: []\n',
+    );
+
+    // Act
+    const { code, err } = await run('simulate', '--event', ev('ecr-push-orders-api.json'), '--config', file);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err.split('\n')).toEqual([
+      `pipeline simulate: ${file}: 4 problems`,
+      `${file}:3:5: environments[0].regions: missing "regions": it needs a list`,
+      `${file}:4:5: environments[0].trigger: trigger must be "push" (an image push), "tag" (a git tag vX.Y.Z) or "previous" (success of the environment before it)`,
+      `${file}:5:5: environments[0].regoins: unknown field "regoins" (did you mean "regions"?)`,
+      `${file}:6:1: services: define at least one service`,
+    ]);
   });
 
   it('when run through the installed bin, it prints the JSON report', () => {

@@ -76,3 +76,14 @@ export function lineOf(text: string, needle: string): number {
   if (index < 0) throw new Error(`"${needle}" does not occur in the text`);
   return index + 1;
 }
+
+/**
+ * `file:line:column` of `key` on the first line of `text` containing `needle` (`key` defaults to the
+ * needle), as configuration errors name where a problem is.
+ */
+export function positionOf(file: string, text: string, needle: string, key = needle): string {
+  const line = lineOf(text, needle);
+  const column = text.split('\n')[line - 1]!.indexOf(key) + 1;
+  if (column === 0) throw new Error(`"${key}" does not occur on the line of "${needle}"`);
+  return `${file}:${line}:${column}`;
+}

@@ -244,6 +244,8 @@ function evidence(value: unknown): HtmlValue {
 }
 
 function pretty(value: unknown): string {
+  // Text is shown as text: JSON would wrap it in quotes and escape its line breaks.
+  if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value, null, 2) ?? String(value);
   } catch {

@@ -3,7 +3,14 @@ import { loadConfigFile, parseConfig } from '../../../shared/config/config.loade
 import { pipelineConfigSchema } from '../../../shared/config/config.schema';
 import { gateChecksPerStage } from '../../../shared/domain/history-budget';
 import { planStages } from '../../../shared/domain/stage';
-import { lineOf, SAMPLE_CONFIG_FILE, sampleConfig, sampleConfigText } from '../../support/fixtures';
+import { AWS_REGIONS } from '../../../shared/config/aws-regions';
+import {
+  lineOf,
+  positionOf,
+  SAMPLE_CONFIG_FILE,
+  sampleConfig,
+  sampleConfigText,
+} from '../../support/fixtures';
 
 const FILE = 'pipeline.config.yml';
 
@@ -86,7 +93,7 @@ describe('loadConfigFile / parseConfig', () => {
     expect(error.file).toBe(FILE);
     expect(error.message).toContain(`${FILE}: invalid pipeline configuration`);
     expect(error.problems).toEqual([
-      `environments[0] (line ${lineOf(text, '- name: ppe')}): unknown field(s) "colour"`,
+      `${positionOf(FILE, text, 'colour: blue', 'colour')}: environments[0].colour: unknown field "colour"`,
     ]);
   });
 
@@ -101,7 +108,7 @@ describe('loadConfigFile / parseConfig', () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(
       new RegExp(
-        `^environments\\[1\\]\\.trigger \\(line ${lineOf(text, 'trigger: release')}\\): trigger must be "push"`,
+        `^${positionOf(FILE, text, 'trigger: release', 'trigger')}: environments\\[1\\]\\.trigger: trigger must be "push"`,
       ),
     );
     expect(error.problems[0]).toContain('"tag"');
@@ -117,7 +124,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(error.problems).toEqual([
-      `environments[0].trigger (line ${lineOf(text, 'trigger: previous')}): ` +
+      `${positionOf(FILE, text, 'trigger: previous', 'trigger')}: environments[0].trigger: ` +
         'the first environment has no previous environment: use "push" or "tag"',
     ]);
   });
@@ -133,13 +140,13 @@ describe('loadConfigFile / parseConfig', () => {
     const error = configErrorOf(text);
 
     // Assess
-    const firstPpeTarget = lineOf(text, 'cluster: ppe,') - 2; // the `eu-west-1:` key under ppe.regions
+    const regionsKey = `${FILE}:${lineOf(text, 'cluster: ppe,') - 3}:9`; // the `regions:` key under ppe
     expect(error.problems[0]).toBe(
-      `services[0].environments.ppe.regions (line ${firstPpeTarget}): ` +
+      `${regionsKey}: services[0].environments.ppe.regions: ` +
         'missing region "us-east-1", which environment "ppe" deploys to',
     );
     expect(error.problems[1]).toMatch(
-      /^services\[1\]\.environments\.ppe\.regions \(line \d+\): missing region "us-east-1"/,
+      /^pipeline\.config\.yml:\d+:9: services\[1\]\.environments\.ppe\.regions: missing region "us-east-1"/,
     );
   });
 
@@ -154,14 +161,14 @@ describe('loadConfigFile / parseConfig', () => {
     const error = configErrorOf(text);
 
     // Assess
-    const ordersTarget = lineOf(text, "endpoint: 'https://orders-api.ap-southeast-2") - 4; // the `{` after the key
+    const ordersTarget = lineOf(text, "endpoint: 'https://orders-api.ap-southeast-2") - 5; // the key itself
     expect(error.problems).toHaveLength(2);
     expect(error.problems[0]).toBe(
-      `services[0].environments.prod.regions.ap-southeast-2 (line ${ordersTarget}): ` +
+      `${FILE}:${ordersTarget}:11: services[0].environments.prod.regions.ap-southeast-2: ` +
         'environment "prod" does not deploy to ap-southeast-2: add it to environments[].regions or remove it here',
     );
     expect(error.problems[1]).toMatch(
-      /^services\[1\]\.environments\.prod\.regions\.ap-southeast-2 \(line \d+\)/,
+      /^pipeline\.config\.yml:\d+:11: services\[1\]\.environments\.prod\.regions\.ap-southeast-2: /,
     );
   });
 
@@ -174,7 +181,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     const line = lineOf(text, 'ecrRepository: payments-api') - 1;
-    expect(error.problems).toEqual([`services[1].name (line ${line}): "orders-api" is defined twice`]);
+    expect(error.problems).toEqual([`${FILE}:${line}:5: services[1].name: "orders-api" is defined twice`]);
   });
 
   it('when gitRepository is a CodeCommit repository name (no owner), it accepts it', () => {
@@ -197,7 +204,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(error.problems).toEqual([
-      `services[0].gitRepository (line ${lineOf(text, 'gitRepository: orders api')}): ` +
+      `${positionOf(FILE, text, 'gitRepository: orders api', 'gitRepository')}: services[0].gitRepository: ` +
         'must be "owner/name" as GitHub shows it, or a CodeCommit repository name ' +
         '(letters, digits, ".", "_" and "-", at most 100)',
     ]);
@@ -215,7 +222,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(error.problems).toEqual([
-      `environments[2].freezeWaitHours (line ${lineOf(text, 'freezeWaitHours: 8760')}): ` +
+      `${positionOf(FILE, text, 'freezeWaitHours: 8760', 'freezeWaitHours')}: environments[2].freezeWaitHours: ` +
         'with 4 stages per execution, a wait of 8760 hours would look for the end of a freeze only every ' +
         "32.2 hours (Step Functions' limit of 25,000 history events); at most 6528 hours keeps it daily",
     ]);
@@ -223,10 +230,7 @@ describe('loadConfigFile / parseConfig', () => {
 
   it('when a trigger deploys more stages than the history limit allows, it names the regions and the bound', () => {
     // Prepare: 25 prod regions
-    const regions = Array.from(
-      { length: 25 },
-      (_, i) => `${['eu', 'us', 'ap', 'ca', 'sa'][i % 5]}-west-${Math.floor(i / 5) + 1}`,
-    );
+    const regions = AWS_REGIONS.slice(0, 25);
     const config = sampleConfig();
     config.environments[2]!.regions = regions;
     for (const service of config.services)
@@ -256,7 +260,7 @@ describe('loadConfigFile / parseConfig', () => {
     // Assess
     const line = lineOf(text, 'gitRepository: example-org/payments-api') - 1;
     expect(error.problems).toEqual([
-      `services[1].ecrRepository (line ${line}): "orders-api" already belongs to another service: ` +
+      `${FILE}:${line}:5: services[1].ecrRepository: "orders-api" already belongs to another service: ` +
         'a push must map to one service',
     ]);
   });
@@ -270,7 +274,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(error.problems).toEqual([
-      `environments[2].approval.approvers[0] (line ${lineOf(text, 'approvers:')}): each approver must be an email address`,
+      `${positionOf(FILE, text, 'approvers:', 'release-manager,')}: environments[2].approval.approvers[0]: each approver must be an email address`,
     ]);
   });
 
@@ -283,7 +287,7 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(error.problems).toEqual([
-      `environments[2].approval.minApprovals (line ${lineOf(text, 'minApprovals: 3')}): ` +
+      `${positionOf(FILE, text, 'minApprovals: 3', 'minApprovals')}: environments[2].approval.minApprovals: ` +
         'minApprovals cannot exceed the number of approvers',
     ]);
   });
@@ -298,7 +302,132 @@ describe('loadConfigFile / parseConfig', () => {
     // Assess
     expect(error.message.startsWith(`${FILE}: invalid pipeline configuration\n`)).toBe(true);
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^line \d+:\d+: .*end with a \]$/);
+    expect(error.problems[0]).toMatch(/^pipeline\.config\.yml:\d+:\d+: YAML syntax: .*end with a \]$/);
+  });
+
+  it('when a field is misspelt, it points at the key itself and suggests the field it meant', () => {
+    // Prepare
+    const text = sampleConfigText().replace('bakeMinutes: 5\n', 'bakeMinute: 5\n');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${positionOf(FILE, text, 'bakeMinute: 5', 'bakeMinute')}: services[0].environments.ppe.bakeMinute: ` +
+        'unknown field "bakeMinute" (did you mean "bakeMinutes"?)',
+    ]);
+  });
+
+  it('when bakeMinutes carries a unit (5m), it says to write the number alone and in which unit', () => {
+    // Prepare
+    const text = sampleConfigText().replace('bakeMinutes: 5\n', 'bakeMinutes: 5m\n');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${positionOf(FILE, text, 'bakeMinutes: 5m', 'bakeMinutes')}: services[0].environments.ppe.bakeMinutes: ` +
+        'expected a number, got "5m": write the number alone (bakeMinutes is in minutes)',
+    ]);
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['only comments', '# nothing yet\n'],
+  ])('when the file has %s, it says the file is empty and what it needs', (_, text) => {
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${FILE}:1:1: the file is empty: it needs version: 1, environments and services (start from the repository's pipeline.config.yml)`,
+    ]);
+  });
+
+  it('when a tab indents a line, it says YAML indents with spaces, once, at that line', () => {
+    // Prepare
+    const text = breakSample('    trigger: push\n', '\ttrigger: push\n');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${FILE}:${lineOf(text, '\ttrigger: push')}:1: YAML syntax: a tab indents this line: YAML indents with spaces only`,
+    ]);
+  });
+
+  it('when the YAML has several syntax errors, it reports the first one only, as one line', () => {
+    // Prepare: a broken key and an unclosed list further down
+    const text = breakSample('version: 1', 'version: 1\nrelea ses: 1\n  x: 2\nfoo: [');
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^pipeline\.config\.yml:\d+:\d+: YAML syntax: [^\n]+$/);
+  });
+
+  it.each([
+    ['EU-WEST-1', '"EU-WEST-1": region codes are lowercase, write eu-west-1'],
+    ['eu-mars-1', '"eu-mars-1" is not an AWS region (the known regions are in shared/config/aws-regions.ts)'],
+    [
+      'eu-wset-1',
+      '"eu-wset-1" is not an AWS region (did you mean "eu-west-1"?) (the known regions are in shared/config/aws-regions.ts)',
+    ],
+    ['europe', '"europe" is not an AWS region code such as eu-west-1'],
+  ])('when an environment deploys to %s, it says what is wrong with the region, once', (bad, message) => {
+    // Prepare
+    const text = breakSample(
+      'regions: [eu-west-1]\n  - name: staging',
+      `regions: [${bad}]\n  - name: staging`,
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess: one problem at the region, not one more per service that deploys there
+    expect(error.problems).toEqual([
+      `${positionOf(FILE, text, `regions: [${bad}]`, bad)}: environments[0].regions[0]: ${message}`,
+    ]);
+  });
+
+  it('when a service targets a region that does not exist, it names that key', () => {
+    // Prepare
+    const text = breakSample(
+      '          eu-west-1:\n            {\n              cluster: ppe,\n              service: orders-api,',
+      '          eu-mars-1:\n            {\n              cluster: ppe,\n              service: orders-api,',
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems[0]).toBe(
+      `${positionOf(FILE, text, 'eu-mars-1:', 'eu-mars-1')}: services[0].environments.ppe.regions.eu-mars-1: ` +
+        '"eu-mars-1" is not an AWS region (the known regions are in shared/config/aws-regions.ts)',
+    );
+  });
+
+  it('when two services have the same git repository, it names the second and the service that has it', () => {
+    // Prepare: a tag on example-org/orders-api could only ever release the first
+    const text = breakSample(
+      'gitRepository: example-org/payments-api',
+      'gitRepository: Example-Org/orders-api',
+    );
+
+    // Act
+    const error = configErrorOf(text);
+
+    // Assess
+    expect(error.problems).toEqual([
+      `${positionOf(FILE, text, 'gitRepository: Example-Org/orders-api', 'gitRepository')}: services[1].gitRepository: ` +
+        '"Example-Org/orders-api" is already the git repository of orders-api: a tag must map to one service ' +
+        '(give each service its own repository)',
+    ]);
   });
 
   it('when a mapping has the same key twice, it rejects the file instead of keeping the last value', () => {
@@ -358,6 +487,7 @@ describe('planStages', () => {
         approvers: ['release-manager@example.com', 'oncall-lead@example.com'],
         minApprovals: 1,
         timeoutSeconds: 168 * 3600,
+        timeoutHours: 168,
         allowSelfApproval: false,
       });
       expect(prod.bakeSeconds).toBe(30 * 60);

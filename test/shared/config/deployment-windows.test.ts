@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../shared/config/config-error';
 import { parseConfig } from '../../../shared/config/config.loader';
 import { planStages } from '../../../shared/domain/stage';
-import { lineOf, sampleConfigText } from '../../support/fixtures';
+import { positionOf, sampleConfigText } from '../../support/fixtures';
 
 const FILE = 'pipeline.config.yml';
 
@@ -63,7 +63,7 @@ describe('deployment windows and freezeWaitHours in the config', () => {
 
     // Assess
     expect(problems).toEqual([
-      `environments[2].deploymentWindows[0].start (line ${lineOf(text, "start: '9am'")}): start must be a 24-hour time "HH:MM" such as "09:00"`,
+      `${positionOf(FILE, text, "start: '9am'", 'start')}: environments[2].deploymentWindows[0].start: start must be a 24-hour time "HH:MM" such as "09:00"`,
     ]);
   });
 
@@ -76,7 +76,7 @@ describe('deployment windows and freezeWaitHours in the config', () => {
 
     // Assess
     expect(problems).toEqual([
-      `environments[2].deploymentWindows[0].timezone (line ${lineOf(text, 'CEST+1')}): timezone must be an IANA time zone such as "Europe/Berlin" or "UTC"`,
+      `${positionOf(FILE, text, 'CEST+1', 'timezone')}: environments[2].deploymentWindows[0].timezone: timezone must be an IANA time zone such as "Europe/Berlin" or "UTC"`,
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('deployment windows and freezeWaitHours in the config', () => {
 
     // Assess
     expect(problems).toEqual([
-      `environments[2].deploymentWindows[0].end (line ${lineOf(text, "end: '08:00'")}): end must be after start on the same day (split a window across midnight into two)`,
+      `${positionOf(FILE, text, "end: '08:00'", 'end')}: environments[2].deploymentWindows[0].end: end must be after start on the same day (split a window across midnight into two)`,
     ]);
   });
 
@@ -102,7 +102,7 @@ describe('deployment windows and freezeWaitHours in the config', () => {
 
     // Assess
     expect(problems).toEqual([
-      `environments[2].deploymentWindows[0].days[0] (line ${lineOf(text, '[monday, tue')}): days are sun, mon, tue, wed, thu, fri, sat (lowercase, three letters)`,
+      `${positionOf(FILE, text, '[monday, tue', 'monday')}: environments[2].deploymentWindows[0].days[0]: days are sun, mon, tue, wed, thu, fri, sat (lowercase, three letters)`,
     ]);
   });
 });

@@ -210,8 +210,11 @@ describe('readGitHubWebhook', () => {
       // Act
       const result = preflight({ headers: {}, body: encoded, isBase64Encoded: true });
 
-      // Assess
+      // Assess: the message gives the decoded size, not the limit alone
       expect(result).toMatchObject({ kind: 'rejected', status: 413 });
+      expect(JSON.stringify(result)).toContain(
+        `the body is ${MAX_BODY_BYTES + 1} bytes; the limit is ${MAX_BODY_BYTES} (1024 KiB)`,
+      );
     });
 
     it('when the body is exactly 1 MiB of multi-byte text, it counts bytes, not characters', () => {

@@ -80,6 +80,27 @@ describe('approval pages', () => {
     expect(html).toContain('value="&quot;&gt;&lt;script&gt;"');
   });
 
+  it('when earlier evidence is text, it shows the text, not a JSON string in quotes', () => {
+    // Prepare
+    const approval = view({
+      evidence: { staging: 'smoke checks passed\nbake: no alarm', 'eu-west-1': { alarms: [] } },
+    });
+
+    // Act
+    const html = renderPage({
+      kind: 'confirm',
+      approval,
+      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
+      formToken: 't',
+      now: START,
+    });
+
+    // Assess
+    expect(html).toContain('<pre>smoke checks passed\nbake: no alarm</pre>');
+    expect(html).not.toContain('&quot;smoke checks passed');
+    expect(html).toContain('&quot;alarms&quot;: []');
+  });
+
   it('when the evidence is huge, it is cut with a note', () => {
     // Prepare
     const approval = view({ evidence: { staging: 'x'.repeat(MAX_EVIDENCE_CHARS * 2) } });

@@ -1,0 +1,48 @@
+/**
+ * The AWS regions a pipeline stage can deploy to, as AWS lists them (the commercial, GovCloud and China
+ * partitions; the same list as the SDK's endpoint partitions, `@aws-sdk/core` …/partitions.js). A region
+ * that is not here cannot work, so the configuration refuses it at load. When AWS opens a region, add it
+ * here (test/shared/config/aws-regions.test.ts checks the list against the installed SDK's).
+ */
+export const AWS_REGIONS: readonly string[] = [
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-central-1',
+  'ca-west-1',
+  'cn-north-1',
+  'cn-northwest-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'me-west-1',
+  'mx-central-1',
+  'sa-east-1',
+  'sa-west-1',
+  'us-east-1',
+  'us-east-2',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'us-west-1',
+  'us-west-2',
+];
