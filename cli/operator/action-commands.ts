@@ -39,8 +39,32 @@ export const APPROVE_USAGE = `usage: pipeline approve|reject <approval-id> [--co
 Decides a production approval as if you had clicked its emailed link, through the same checks (you must be
 one of its approvers; the tag's creator may not approve their own release unless allowed). The approval id
 is in the email's links and in \`pipeline status\`.
+  --id          the approval id, as --id=<id>: for ids made before 2026-12 that start with "-" (those are
+                also taken as they are, or after "--": pipeline approve --local -- -CtNk…)
   --comment     why (shown in the history and to the execution)
 ${CONNECTION_HELP}`;
+
+/** Older approval ids were base64url: 22 characters that may start with `-` or `--`. */
+const OLD_APPROVAL_ID = /^-{1,2}[A-Za-z0-9_][A-Za-z0-9_-]{13,62}$/;
+
+/**
+ * The arguments with an approval id that starts with `-` made a positional, so that any id \`pipeline status\`
+ * prints works as it is: a token that is not one of `options` and has an approval id's shape (at least 16
+ * characters, which no option of these commands has) can only be an id.
+ */
+export function approvalIdArguments(args: string[], options: Record<string, unknown>): string[] {
+  const end = args.indexOf('--');
+  return args.map((arg, i) => {
+    if ((end !== -1 && i >= end) || !OLD_APPROVAL_ID.test(arg)) return arg;
+    if (arg.startsWith('--') && Object.hasOwn(options, arg.slice(2))) return arg;
+    const previous = args[i - 1];
+    const takesValue =
+      previous?.startsWith('--') &&
+      !previous.includes('=') &&
+      (options[previous.slice(2)] as { type?: string } | undefined)?.type === 'string';
+    return takesValue ? arg : `--id=${arg}`;
+  });
+}
 
 export const redriveCommand = operatorCommand(async (args: string[], out: Out) => {
   const { values, positionals } = parseArgs({
@@ -152,18 +176,19 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
 
 export function approvalCommand(decision: 'approve' | 'reject') {
   return operatorCommand(async (args: string[], out: Out) => {
+    const options = { ...CONNECTION_OPTIONS, comment: { type: 'string' }, id: { type: 'string' } } as const;
     const { values, positionals } = parseArgs({
-      args,
-      options: { ...CONNECTION_OPTIONS, comment: { type: 'string' } },
+      args: approvalIdArguments(args, options),
+      options,
       allowPositionals: true,
     });
-    if (positionals.length !== 1)
-      throw new UsageError('give one approval id (from the email or pipeline status)');
+    const ids = [...(values.id === undefined ? [] : [values.id]), ...positionals];
+    if (ids.length !== 1) throw new UsageError('give one approval id (from the email or pipeline status)');
     const context = connect(values);
     const identity = await context.identity();
     const result = await decideApproval(
       {
-        approvalId: positionals[0]!,
+        approvalId: ids[0]!,
         approver: identity.name,
         decision,
         ...(values.comment !== undefined && { comment: values.comment }),
