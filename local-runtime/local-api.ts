@@ -33,13 +33,16 @@ export const MAX_PUT_EVENTS_ENTRIES = 10;
 /** What the API needs of a LocalPipeline (a LocalPipeline is one). */
 export interface LocalApiPipeline {
   readonly config: PipelineConfig;
-  readonly clock: { now(): number };
+  /** The stack's one clock; `rate` is how fast it runs against the wall clock when it does so steadily. */
+  readonly clock: { now(): number; readonly rate?: number };
   readonly engine: {
     listExecutions(input: { stateMachineArn?: string }): Promise<{ executions: ExecutionListItem[] }>;
     describeExecution(input: { executionArn: string }): Promise<DescribeExecutionOutput>;
     getExecutionHistory(input: { executionArn: string }): Promise<{ events: HistoryEvent[] }>;
   };
   readonly platform: { serving(target: EcsTarget): TaskDefinitionView | undefined };
+  /** What local GitHub deliveries are signed with (`GET /api/github-webhook-secret`, never printed). */
+  readonly githubWebhookSecret?: string;
   /** The local notification topic (`GET /api/notifications`). */
   readonly notifications?: { toJson(): unknown };
   putEvent(event: unknown): Promise<RoutedEvent>;
@@ -317,6 +320,19 @@ export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> 
       environments,
       targets,
     },
+  };
+}
+
+/**
+ * `GET /api/clock`: the stack's time, which the operator CLI stamps its writes with (freezes, decisions,
+ * rollback names), so that one clock orders everything the stack records. `timeScale` is how many pipeline
+ * milliseconds pass per real one (null when time only jumps between timers, as in tests and the demo).
+ */
+export function clockJson(pipeline: LocalApiPipeline): ApiResult {
+  const now = pipeline.clock.now();
+  return {
+    status: 200,
+    body: { now, iso: new Date(now).toISOString(), timeScale: pipeline.clock.rate ?? null },
   };
 }
 

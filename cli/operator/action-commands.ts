@@ -80,7 +80,7 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
   if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
   if (values.force && !values.yes)
     throw new UsageError('--force deploys an older version over a newer one: add --yes to confirm');
-  const context = connect(values);
+  const context = await connect(values);
   const result = await redriveExecution(positionals[0]!, { force: values.force === true }, context);
   if (values.json) {
     out(JSON.stringify(result, null, 2));
@@ -125,7 +125,7 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
   // Here --region names the region to roll back; the pipeline's own AWS region is --pipeline-region.
   const { region: targetRegion, 'pipeline-region': pipelineRegion, ...connection } = values;
-  const context = connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
+  const context = await connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
   const by = (await context.identity()).name;
   try {
     const plan = await planRollback(
@@ -184,7 +184,7 @@ export function approvalCommand(decision: 'approve' | 'reject') {
     });
     const ids = [...(values.id === undefined ? [] : [values.id]), ...positionals];
     if (ids.length !== 1) throw new UsageError('give one approval id (from the email or pipeline status)');
-    const context = connect(values);
+    const context = await connect(values);
     const identity = await context.identity();
     const result = await decideApproval(
       {
@@ -265,7 +265,7 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
       );
     if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
       throw new UsageError('unfreeze takes no --reason or --for');
-    const context = connect(values);
+    const context = await connect(values);
     const by = (await context.identity()).name;
     const now = context.clock.now();
     if (action === 'unfreeze') {

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,6 +11,7 @@ import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/ope
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import { OperatorUnavailableError } from './operator-errors';
 import type {
   DeploymentFreezes,
   DeploymentRecordStore,
@@ -75,7 +77,12 @@ export function stackNames(stage: string) {
   };
 }
 
-export function connect(values: ConnectionValues): OperatorContext {
+/**
+ * The operator context for AWS or, with `--local`, for the local stack. Locally it first asks the stack for
+ * its clock (`GET /api/clock`): the stack runs faster than the wall clock, and what the CLI records (a
+ * freeze's start and end, a decision, a rollback's name) must be on the time the stack's steps compare it with.
+ */
+export async function connect(values: ConnectionValues): Promise<OperatorContext> {
   if (values.local) return connectLocal(values);
   if (values.url) throw new UsageError('--url goes with --local (the local stack’s address)');
   const stage = values.stage ?? 'prod';
@@ -108,7 +115,7 @@ export function connect(values: ConnectionValues): OperatorContext {
   };
 }
 
-function connectLocal(values: ConnectionValues): OperatorContext {
+async function connectLocal(values: ConnectionValues): Promise<OperatorContext> {
   for (const option of ['stage', 'region', 'profile'] as const)
     if (values[option]) throw new UsageError(`--${option} is for AWS; drop it with --local`);
   const url = values.url ?? DEFAULT_LOCAL_URL;
@@ -136,8 +143,60 @@ function connectLocal(values: ConnectionValues): OperatorContext {
     freezes: new DynamoDeploymentFreezes({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     approvals: new DynamoApprovalStore({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
-    clock: systemClock,
+    clock: await stackClock(base),
     identity: async () => ({ arn: name, name }),
     consoleLink: () => undefined,
   };
+}
+
+/**
+ * The local stack's clock as of now: its time when asked, moving on at its rate (a stack whose time only
+ * jumps between timers reports no rate; its time then stands still for the few moments a command runs).
+ */
+export async function stackClock(base: string): Promise<Clock> {
+  let answer: { status: number; body: string };
+  try {
+    answer = await getText(`${base}/api/clock`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new OperatorUnavailableError(
+      code === 'ECONNREFUSED'
+        ? 'the local stack does not answer (connection refused): start it with `pipeline local`, or give its --url'
+        : `the local stack at ${base} cannot be reached (${(error as Error).message}): start it with \`pipeline local\`, or give its --url`,
+    );
+  }
+  let body: { now?: unknown; timeScale?: unknown } | undefined;
+  try {
+    body = answer.status === 200 ? (JSON.parse(answer.body) as typeof body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (typeof body?.now !== 'number')
+    throw new OperatorUnavailableError(
+      `${base} does not tell its time (GET /api/clock answered ${answer.status}): is it a \`pipeline local\` ` +
+        'of this version? Restart it, or give its --url',
+    );
+  const stackNow = body.now;
+  const rate = typeof body.timeScale === 'number' && body.timeScale > 0 ? body.timeScale : 0;
+  const askedAt = Date.now();
+  return {
+    now: () => stackNow + Math.round((Date.now() - askedAt) * rate),
+    sleep: (ms, signal) => systemClock.sleep(rate > 0 ? ms / rate : ms, signal),
+  };
+}
+
+/** A GET over node:http (fetch refuses ports such as 6000, which `pipeline local --port` may use). */
+function getText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { accept: 'application/json' }, timeout: 10_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within 10 s')));
+    request.on('error', reject);
+  });
 }
