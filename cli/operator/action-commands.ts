@@ -31,7 +31,6 @@ rollback by you. Without --to, each region goes back to the release it ran befor
   --to          the release to go back to (vX.Y.Z, or sha-<commit> for a push-triggered environment)
   --yes         confirm: the rollback starts at once
   --wait        follow the rollback until it ends, a line per step; exit 0 only if it succeeded
-  --config      pipeline configuration (default pipeline.config.yml)
 ${CONNECTION_HELP}`;
 
 export const APPROVE_USAGE = `usage: pipeline approve|reject <approval-id> [--comment <text>] [--as <approver>] [--local | --stage …] [--json]

@@ -1,4 +1,5 @@
 import { get as httpGet } from 'node:http';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -19,6 +20,7 @@ import type {
 } from '../../shared/ports/deployment';
 import type { PipelineExecutions } from '../../shared/ports/operations';
 import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
 import { UsageError } from '../usage-error';
 
 /** The options every operator command takes to say which pipeline it talks to. */
@@ -30,6 +32,7 @@ export const CONNECTION_OPTIONS = {
   profile: { type: 'string' },
   as: { type: 'string' },
   json: { type: 'boolean' },
+  config: { type: 'string' },
 } as const;
 
 export const CONNECTION_HELP = `Which pipeline:
@@ -39,7 +42,9 @@ export const CONNECTION_HELP = `Which pipeline:
   --region      the pipeline's AWS region (default: the SDK's, from AWS_REGION or the profile)
   --profile     a named AWS profile (default: the SDK's credential chain)
   --as          who you are, for approvals and the audit trail (default: your AWS identity's session or
-                user name; locally, local:<your login>)
+                user name; locally, local:<your login>). Against AWS only your own name, or the approver
+                email the config's operatorIdentities maps your caller ARN to
+  --config      pipeline configuration (default pipeline.config.yml)
   --json        machine-readable output`;
 
 export const SERVICE_NAME = 'ecs-promotion-pipeline';
@@ -67,6 +72,7 @@ export interface ConnectionValues {
   region?: string;
   profile?: string;
   as?: string;
+  config?: string;
 }
 
 /** The stage's resource names, as serverless.yml names them. */
@@ -104,10 +110,7 @@ export async function connect(values: ConnectionValues): Promise<OperatorContext
     approvals: new DynamoApprovalStore({ tableName: names.table, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
     clock: systemClock,
-    identity: async () => {
-      const identity = await awsOperatorIdentity(sts);
-      return values.as ? { ...identity, name: values.as } : identity;
-    },
+    identity: async () => claimedIdentity(await awsOperatorIdentity(sts), values),
     consoleLink: (executionArn) => {
       const region = executionArn.split(':')[3];
       return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
@@ -199,4 +202,24 @@ function getText(url: string): Promise<{ status: number; body: string }> {
     request.on('timeout', () => request.destroy(new Error('no answer within 10 s')));
     request.on('error', reject);
   });
+}
+
+/**
+ * Who an operator is against AWS: STS's caller, by its session or user name. `--as` may only say who that
+ * is: the same name, or the approver email the config's `operatorIdentities` maps the caller's ARN to; any
+ * other name is refused, since anyone with CLI access could otherwise decide as any listed approver.
+ */
+export function claimedIdentity(identity: OperatorIdentity, values: ConnectionValues): OperatorIdentity {
+  const claimed = values.as;
+  if (claimed === undefined || claimed.toLowerCase() === identity.name.toLowerCase()) return identity;
+  const file = values.config ?? DEFAULT_CONFIG_FILE;
+  const mapped = existsSync(file) ? loadConfigFile(file).operatorIdentities?.[identity.arn] : undefined;
+  if (mapped !== undefined && mapped.toLowerCase() === claimed.toLowerCase())
+    return { ...identity, name: mapped };
+  throw new UsageError(
+    `--as ${claimed} is not you: against AWS you act as ${identity.name} (${identity.arn}). ` +
+      (mapped !== undefined
+        ? `${file} maps you to ${mapped}: use --as ${mapped}, or drop --as`
+        : `If that caller is ${claimed}, map it in ${file}: operatorIdentities: { "${identity.arn}": ${claimed} }`),
+  );
 }
