@@ -4,7 +4,11 @@ import { BREAK_HELP, parseBreaks } from './break-option';
 import { ScaledClock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
-import { serveLocalPipeline, type LocalHttpServer } from '../local-runtime/local-http-server';
+import {
+  GITHUB_SECRET_PATH,
+  serveLocalPipeline,
+  type LocalHttpServer,
+} from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
 import { approvalExpiryNote } from '../local-runtime/time-scale-note';
@@ -171,7 +175,7 @@ export async function localCommand(
       `  mailbox    ${url}/mail`,
       `  events     POST ${url}/events   (an EventBridge event, or { "Entries": [...] } as PutEvents)`,
       `  api        ${url}/api/state  ${url}/api/executions`,
-      `  github     POST ${url}/webhooks/github   (signed with the secret ${stack.pipeline.githubWebhookSecret})`,
+      `  github     POST ${url}/webhooks/github   (signed with the stack's secret: curl -s ${url}${GITHUB_SECRET_PATH})`,
       '',
       'Try:',
       `  curl -X POST --data @events/ecr-push-orders-api.json ${url}/events`,

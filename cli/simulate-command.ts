@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tooDeep } from '../shared/events/json-depth';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loader';
 import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
@@ -112,6 +113,8 @@ function readEventFile(file: string): unknown {
   } catch (error) {
     throw new UsageError(`${file}: cannot read the event file (${(error as NodeJS.ErrnoException).code})`);
   }
+  const deep = tooDeep(text, 'the event');
+  if (deep) throw new UsageError(`${file}: ${deep}`);
   try {
     return JSON.parse(text);
   } catch (error) {

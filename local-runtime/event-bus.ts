@@ -6,6 +6,7 @@
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { eventRules, type EventRule } from '../shared/event-rules';
 import { matchesEventPattern } from './event-pattern';
+import { ERROR_NAMES } from '../shared/domain/errors';
 
 export interface RoutedEvent {
   /** The rules whose pattern matched, with what their target returned or threw. */
@@ -35,6 +36,16 @@ export class LocalEventBus {
     }
     return { deliveries };
   }
+}
+
+/**
+ * The errors by which a target turns an event down (malformed, not a valid input): a decision about the
+ * event. Any other error is a failure of the pipeline (a bug, an outage) and must never read as "ignored".
+ */
+const REJECTIONS = new Set(['MalformedEvent', ERROR_NAMES.invalidStepInput]);
+
+export function isRejection(error: { name: string }): boolean {
+  return REJECTIONS.has(error.name);
 }
 
 /** Names the first pattern field the event fails, e.g. `detail.image-tag "latest" is not one of [{"prefix":"sha-"}]`. */

@@ -10,10 +10,11 @@ import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/por
 import { readableCause } from '../shared/domain/failure-cause';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
+import { tooDeep } from '../shared/events/json-depth';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
-import { noRuleReason, type RoutedEvent } from './event-bus';
+import { isRejection, noRuleReason, type RoutedEvent } from './event-bus';
 import {
   ACTIVITY_OF_STATE,
   apiState,
@@ -34,13 +35,16 @@ export const MAX_PUT_EVENTS_ENTRIES = 10;
 /** What the API needs of a LocalPipeline (a LocalPipeline is one). */
 export interface LocalApiPipeline {
   readonly config: PipelineConfig;
-  readonly clock: { now(): number };
+  /** The stack's one clock; `rate` is how fast it runs against the wall clock when it does so steadily. */
+  readonly clock: { now(): number; readonly rate?: number };
   readonly engine: {
     listExecutions(input: { stateMachineArn?: string }): Promise<{ executions: ExecutionListItem[] }>;
     describeExecution(input: { executionArn: string }): Promise<DescribeExecutionOutput>;
     getExecutionHistory(input: { executionArn: string }): Promise<{ events: HistoryEvent[] }>;
   };
   readonly platform: { serving(target: EcsTarget): TaskDefinitionView | undefined };
+  /** What local GitHub deliveries are signed with (`GET /api/github-webhook-secret`, never printed). */
+  readonly githubWebhookSecret?: string;
   /** The local notification topic (`GET /api/notifications`). */
   readonly notifications?: { toJson(): unknown };
   putEvent(event: unknown): Promise<RoutedEvent>;
@@ -70,8 +74,10 @@ const error = (status: number, message: string): ApiResult => ({ status, body: {
 export interface EventResult {
   /** The executions the event started (ARNs). */
   started: string[];
-  /** Why nothing started, when nothing did. */
+  /** Why nothing started, when nothing did because the pipeline decided so. */
   ignored?: string;
+  /** A target failed (a bug or an outage, not a decision about the event): the request answers 500. */
+  failed?: string;
 }
 
 /**
@@ -95,9 +101,12 @@ export function parseEventsBody(
       `request body is ${body.length} bytes; EventBridge takes at most ${MAX_EVENTS_BODY_BYTES} (256 KiB)`,
     );
   if (body.length === 0) throw new ApiInputError(400, 'empty body: send an EventBridge event as JSON');
+  const text = body.toString('utf8');
+  const deep = tooDeep(text, 'the body');
+  if (deep) throw new ApiInputError(400, deep);
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new ApiInputError(400, `body is not valid JSON: ${(e as Error).message}`);
   }
@@ -182,16 +191,28 @@ export async function postEvents(
   const results: EventResult[] = [];
   for (const event of events)
     results.push(eventResult(pipeline.config, event, await pipeline.putEvent(event)));
-  return { status: 200, body: { results } };
+  const failed = results.filter((r) => r.failed !== undefined).length;
+  return failed === 0
+    ? { status: 200, body: { results } }
+    : {
+        status: 500,
+        body: {
+          error: `${failed} of ${results.length} events could not be handled (see results[].failed): an internal error, not a decision about the event`,
+          results,
+        },
+      };
 }
 
 function eventResult(config: PipelineConfig, event: unknown, routed: RoutedEvent): EventResult {
   const started: string[] = [];
   const reasons: string[] = [];
+  const failures: string[] = [];
   if (routed.deliveries.length === 0) reasons.push(noRuleReason(config, event));
   for (const delivery of routed.deliveries) {
     if (delivery.error) {
-      reasons.push(`${delivery.rule} rejected it: ${delivery.error.message}`);
+      if (isRejection(delivery.error))
+        reasons.push(`${delivery.rule} rejected it: ${delivery.error.message}`);
+      else failures.push(`${delivery.rule} failed: ${delivery.error.name}: ${delivery.error.message}`);
       continue;
     }
     const decision = delivery.result as StartDecision | { outcome?: string } | undefined;
@@ -200,6 +221,7 @@ function eventResult(config: PipelineConfig, event: unknown, routed: RoutedEvent
       else reasons.push(decision.reason);
     }
   }
+  if (failures.length > 0) return { started, failed: failures.join('; ') };
   return started.length === 0 && reasons.length > 0 ? { started, ignored: reasons.join('; ') } : { started };
 }
 
@@ -321,6 +343,19 @@ export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> 
       environments,
       targets,
     },
+  };
+}
+
+/**
+ * `GET /api/clock`: the stack's time, which the operator CLI stamps its writes with (freezes, decisions,
+ * rollback names), so that one clock orders everything the stack records. `timeScale` is how many pipeline
+ * milliseconds pass per real one (null when time only jumps between timers, as in tests and the demo).
+ */
+export function clockJson(pipeline: LocalApiPipeline): ApiResult {
+  const now = pipeline.clock.now();
+  return {
+    status: 200,
+    body: { now, iso: new Date(now).toISOString(), timeScale: pipeline.clock.rate ?? null },
   };
 }
 

@@ -11,6 +11,7 @@ import { toHttpApiEvent, writeHttpApiResult, type HttpApiHandler } from './http/
 import { forwardToDynamo, stepFunctionsApi, type AwsApiResult } from './http/aws-endpoints';
 import { dashboardHeaders, newNonce, renderDashboard, type DashboardState } from './dashboard/dashboard-page';
 import {
+  clockJson,
   executionJson,
   listExecutionsJson,
   MAX_EVENTS_BODY_BYTES,
@@ -141,10 +142,18 @@ function isApiPath(path: string): boolean {
     path === '/' ||
     path === '/events' ||
     path === '/api/state' ||
+    path === '/api/clock' ||
+    path === GITHUB_SECRET_PATH ||
     path === '/api/notifications' ||
     path.startsWith('/api/executions')
   );
 }
+
+/**
+ * Where the local GitHub webhook secret is read (the startup banner says how, and never prints it: terminals
+ * are shared, recorded and scrolled back).
+ */
+export const GITHUB_SECRET_PATH = '/api/github-webhook-secret';
 
 /** Names a browser may reach this server by; anything else is a DNS rebinding attempt. */
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -192,6 +201,15 @@ async function handleApi(
     return send(response, 200, 'text/html; charset=utf-8', renderDashboard(nonce, state));
   }
   if (path === '/api/state') return json(response, await stateJson(api));
+  if (path === '/api/clock') return json(response, clockJson(api));
+  if (path === GITHUB_SECRET_PATH && api.githubWebhookSecret !== undefined) {
+    // For curl and scripts on this machine only: a browser (which sends Origin or Sec-Fetch-Site) never
+    // gets it, so no web page can read it even through a DNS rebinding that passed the Host check.
+    if (request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined)
+      return json(response, { status: 403, body: { error: 'the webhook secret is not given to browsers' } });
+    response.setHeader('cache-control', 'no-store');
+    return send(response, 200, 'text/plain; charset=utf-8', `${api.githubWebhookSecret}\n`);
+  }
   if (path === '/api/notifications' && api.notifications)
     return json(response, { status: 200, body: api.notifications.toJson() });
   if (path === '/api/executions' || path === '/api/executions/')

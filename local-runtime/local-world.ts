@@ -89,35 +89,46 @@ export class LocalWorld {
     }
   }
 
-  /** ECR stores the image before it announces the push: the local registry learns it the same way. */
-  recordImagePush(event: unknown): void {
+  /**
+   * ECR stores the image before it announces the push: the local registry learns it the same way, pushed at
+   * the event's `time`. Returns that time for an ECR push event, undefined for any other event.
+   */
+  recordImagePush(event: unknown): number | undefined {
     const push = event as {
       source?: string;
+      time?: string;
       region?: string;
       account?: string;
       detail?: Record<string, unknown>;
     };
     const detail = push.detail ?? {};
-    if (push.source !== 'aws.ecr' || detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS') return;
+    if (push.source !== 'aws.ecr' || detail['action-type'] !== 'PUSH' || detail.result !== 'SUCCESS')
+      return undefined;
     const [repository, tag, digest] = [
       detail['repository-name'],
       detail['image-tag'],
       detail['image-digest'],
     ];
     if (
-      typeof repository === 'string' &&
-      typeof tag === 'string' &&
-      typeof digest === 'string' &&
-      push.region
+      typeof repository !== 'string' ||
+      typeof tag !== 'string' ||
+      typeof digest !== 'string' ||
+      !push.region
     )
-      this.registry.recordPush({
-        region: push.region,
-        repository,
-        tag,
-        digest,
-        pushedAt: this.options.clock.now(),
-        ...(typeof push.account === 'string' && { registryId: push.account }),
-      });
+      return undefined;
+    // ECR's push event says when the push happened, and ECR's DescribeImages says the same (imagePushedAt):
+    // the sweep orders a push it finds by that time, so it must be the event's, not when the event arrived.
+    const eventTime = typeof push.time === 'string' ? Date.parse(push.time) : Number.NaN;
+    const pushedAt = Number.isNaN(eventTime) ? this.options.clock.now() : eventTime;
+    this.registry.recordPush({
+      region: push.region,
+      repository,
+      tag,
+      digest,
+      pushedAt,
+      ...(typeof push.account === 'string' && { registryId: push.account }),
+    });
+    return pushedAt;
   }
 
   /** Serving a version that breaches alarms drives them into ALARM; any other version brings them back. */

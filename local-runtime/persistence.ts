@@ -4,6 +4,7 @@
  * after a change and once more on close.
  */
 import { randomBytes } from 'node:crypto';
+import { randomId } from '../shared/random-id';
 import type { Clock } from '../shared/clock';
 import { logger } from '../shared/middleware/lambda-step';
 import type { LocalAlarmSource } from './adapters/local-alarm-source';
@@ -30,7 +31,8 @@ export interface LocalSecrets {
 export function localSecrets(saved?: LocalState['secrets']): LocalSecrets {
   return {
     linkSigningKey: saved ? Buffer.from(saved.linkSigningKey, 'base64') : randomBytes(32),
-    githubWebhookSecret: saved?.githubWebhookSecret ?? randomBytes(24).toString('base64url'),
+    // Letters and digits: it goes on command lines (`openssl dgst -hmac <secret>`), where a leading `-` breaks.
+    githubWebhookSecret: saved?.githubWebhookSecret ?? randomId(32),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type DeploymentOutcome,
   type StateVisit,
 } from '../shared/operations/execution-view';
-import { noRuleReason } from './event-bus';
+import { isRejection, noRuleReason } from './event-bus';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
 import { MalformedSimulationInputError } from './simulation-input-error';
 
@@ -81,6 +81,11 @@ export async function simulate(
         report.ignored.push({ event: source, reason: noRuleReason(config, event) });
       for (const delivery of routed.deliveries) {
         if (delivery.error) {
+          if (!isRejection(delivery.error))
+            throw new Error(
+              `${source}: ${delivery.rule} failed: ${delivery.error.name}: ${delivery.error.message} ` +
+                '(an internal error, not a decision about the event)',
+            );
           report.ignored.push({
             event: source,
             reason: `${delivery.rule} rejected it: ${delivery.error.message}`,

@@ -58,6 +58,11 @@ export class ScaledClock implements Clock {
     if (!(scale > 0)) throw new RangeError(`time scale must be a positive number, got ${scale}`);
   }
 
+  /** Pipeline milliseconds per real millisecond while time moves (what `GET /api/clock` reports). */
+  get rate(): number {
+    return this.scale;
+  }
+
   now(): number {
     const realNow = this.busy > 0 ? this.heldSince : Date.now();
     return this.start + Math.round((realNow - this.realStart - this.heldMs) * this.scale);

@@ -38,7 +38,6 @@ rollback by you. Without --to, each region goes back to the release it ran befor
   --to          the release to go back to (vX.Y.Z, or sha-<commit> for a push-triggered environment)
   --yes         confirm: the rollback starts at once
   --wait        follow the rollback until it ends, a line per step; exit 0 only if it succeeded
-  --config      pipeline configuration (default pipeline.config.yml)
 ${CONNECTION_HELP}`;
 
 export const APPROVE_USAGE = `usage: pipeline approve|reject <approval-id> [--comment <text>] [--as <approver>] [--local | --stage …] [--json]
@@ -46,8 +45,32 @@ export const APPROVE_USAGE = `usage: pipeline approve|reject <approval-id> [--co
 Decides a production approval as if you had clicked its emailed link, through the same checks (you must be
 one of its approvers; the tag's creator may not approve their own release unless allowed). The approval id
 is in the email's links and in \`pipeline status\`.
+  --id          the approval id, as --id=<id>: for ids made before 2026-12 that start with "-" (those are
+                also taken as they are, or after "--": pipeline approve --local -- -CtNk…)
   --comment     why (shown in the history and to the execution)
 ${CONNECTION_HELP}`;
+
+/** Older approval ids were base64url: 22 characters that may start with `-` or `--`. */
+const OLD_APPROVAL_ID = /^-{1,2}[A-Za-z0-9_][A-Za-z0-9_-]{13,62}$/;
+
+/**
+ * The arguments with an approval id that starts with `-` made a positional, so that any id \`pipeline status\`
+ * prints works as it is: a token that is not one of `options` and has an approval id's shape (at least 16
+ * characters, which no option of these commands has) can only be an id.
+ */
+export function approvalIdArguments(args: string[], options: Record<string, unknown>): string[] {
+  const end = args.indexOf('--');
+  return args.map((arg, i) => {
+    if ((end !== -1 && i >= end) || !OLD_APPROVAL_ID.test(arg)) return arg;
+    if (arg.startsWith('--') && Object.hasOwn(options, arg.slice(2))) return arg;
+    const previous = args[i - 1];
+    const takesValue =
+      previous?.startsWith('--') &&
+      !previous.includes('=') &&
+      (options[previous.slice(2)] as { type?: string } | undefined)?.type === 'string';
+    return takesValue ? arg : `--id=${arg}`;
+  });
+}
 
 export const redriveCommand = operatorCommand(async (args: string[], out: Out) => {
   const { values, positionals } = parseArgs({
@@ -63,7 +86,7 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
   if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
   if (values.force && !values.yes)
     throw new UsageError('--force deploys an older version over a newer one: add --yes to confirm');
-  const context = connect(values);
+  const context = await connect(values);
   const result = await redriveExecution(positionals[0]!, { force: values.force === true }, context);
   if (values.json) {
     out(JSON.stringify(result, null, 2));
@@ -113,7 +136,7 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
   if (values.region !== undefined) checkRegion(config, environment, values.region);
   // Here --region names the region to roll back; the pipeline's own AWS region is --pipeline-region.
   const { region: targetRegion, 'pipeline-region': pipelineRegion, ...connection } = values;
-  const context = connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
+  const context = await connect({ ...connection, ...(pipelineRegion && { region: pipelineRegion }) });
   const by = (await context.identity()).name;
   try {
     const plan = await planRollback(
@@ -164,18 +187,19 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
 
 export function approvalCommand(decision: 'approve' | 'reject') {
   return operatorCommand(async (args: string[], out: Out) => {
+    const options = { ...CONNECTION_OPTIONS, comment: { type: 'string' }, id: { type: 'string' } } as const;
     const { values, positionals } = parseArgs({
-      args,
-      options: { ...CONNECTION_OPTIONS, comment: { type: 'string' } },
+      args: approvalIdArguments(args, options),
+      options,
       allowPositionals: true,
     });
-    if (positionals.length !== 1)
-      throw new UsageError('give one approval id (from the email or pipeline status)');
-    const context = connect(values);
+    const ids = [...(values.id === undefined ? [] : [values.id]), ...positionals];
+    if (ids.length !== 1) throw new UsageError('give one approval id (from the email or pipeline status)');
+    const context = await connect(values);
     const identity = await context.identity();
     const result = await decideApproval(
       {
-        approvalId: positionals[0]!,
+        approvalId: ids[0]!,
         approver: identity.name,
         decision,
         ...(values.comment !== undefined && { comment: values.comment }),
@@ -248,7 +272,12 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     checkEnvironment(loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE), environment);
     if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
       throw new UsageError('unfreeze takes no --reason or --for');
-    const context = connect(values);
+    // The options are judged before the pipeline is called (a stack that is down must not hide a typo).
+    if (action === 'freeze') {
+      freezeReason(values.reason);
+      freezeHours(values.for);
+    }
+    const context = await connect(values);
     const by = (await context.identity()).name;
     const now = context.clock.now();
     if (action === 'unfreeze') {
@@ -262,16 +291,9 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
         );
       return 0;
     }
-    const reason = values.reason?.trim();
-    if (!reason) throw new UsageError('a freeze needs --reason: say why deployments must wait');
-    if (reason.length > 500) throw new UsageError('--reason is at most 500 characters');
-    let until: number | undefined;
-    if (values.for !== undefined) {
-      const hours = Number(values.for);
-      if (!(hours > 0) || hours > 24 * 30)
-        throw new UsageError(`--for must be a number of hours between 0 and 720, got "${values.for}"`);
-      until = now + hours * 3_600_000;
-    }
+    const reason = freezeReason(values.reason);
+    const hours = freezeHours(values.for);
+    const until = hours === undefined ? undefined : now + hours * 3_600_000;
     const freeze = await context.freezes.freeze(environment, {
       reason,
       by,
@@ -286,6 +308,21 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
       );
     return 0;
   });
+}
+
+function freezeReason(given: string | undefined): string {
+  const reason = given?.trim();
+  if (!reason) throw new UsageError('a freeze needs --reason: say why deployments must wait');
+  if (reason.length > 500) throw new UsageError('--reason is at most 500 characters');
+  return reason;
+}
+
+function freezeHours(given: string | undefined): number | undefined {
+  if (given === undefined) return undefined;
+  const hours = Number(given);
+  if (!(hours > 0) || hours > 24 * 30)
+    throw new UsageError(`--for must be a number of hours between 0 and 720, got "${given}"`);
+  return hours;
 }
 
 /**

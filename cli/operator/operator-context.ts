@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,6 +12,7 @@ import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/ope
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
 import { systemClock, type Clock } from '../../shared/clock';
+import { OperatorUnavailableError } from './operator-errors';
 import type {
   DeploymentFreezes,
   DeploymentRecordStore,
@@ -17,6 +20,7 @@ import type {
 } from '../../shared/ports/deployment';
 import type { PipelineExecutions } from '../../shared/ports/operations';
 import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
 import { UsageError } from '../usage-error';
 
 /** The options every operator command takes to say which pipeline it talks to. */
@@ -28,6 +32,7 @@ export const CONNECTION_OPTIONS = {
   profile: { type: 'string' },
   as: { type: 'string' },
   json: { type: 'boolean' },
+  config: { type: 'string' },
 } as const;
 
 export const CONNECTION_HELP = `Which pipeline:
@@ -38,7 +43,9 @@ export const CONNECTION_HELP = `Which pipeline:
   --region      the pipeline's AWS region (default: the SDK's, from AWS_REGION or the profile)
   --profile     a named AWS profile (default: the SDK's credential chain)
   --as          who you are, for approvals and the audit trail (default: your AWS identity's session or
-                user name; locally, local:<your login>)
+                user name; locally, local:<your login>). Against AWS only your own name, or the approver
+                email the config's operatorIdentities maps your caller ARN to
+  --config      pipeline configuration (default pipeline.config.yml)
   --json        machine-readable output`;
 
 export const SERVICE_NAME = 'ecs-promotion-pipeline';
@@ -66,6 +73,7 @@ export interface ConnectionValues {
   region?: string;
   profile?: string;
   as?: string;
+  config?: string;
 }
 
 /** The stage's resource names, as serverless.yml names them. */
@@ -95,7 +103,15 @@ function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }
 
-export function connect(values: ConnectionValues, env: NodeJS.ProcessEnv = process.env): OperatorContext {
+/**
+ * The operator context for AWS or, with `--local`, for the local stack. Locally it first asks the stack for
+ * its clock (`GET /api/clock`): the stack runs faster than the wall clock, and what the CLI records (a
+ * freeze's start and end, a decision, a rollback's name) must be on the time the stack's steps compare it with.
+ */
+export async function connect(
+  values: ConnectionValues,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<OperatorContext> {
   if (values.local)
     return connectLocal({ ...values, url: values.url ?? (env[LOCAL_URL_VARIABLE] || undefined) });
   if (values.url) throw new UsageError('--url goes with --local (the local stack’s address)');
@@ -118,10 +134,7 @@ export function connect(values: ConnectionValues, env: NodeJS.ProcessEnv = proce
     approvals: new DynamoApprovalStore({ tableName: names.table, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
     clock: systemClock,
-    identity: async () => {
-      const identity = await awsOperatorIdentity(sts);
-      return values.as ? { ...identity, name: values.as } : identity;
-    },
+    identity: async () => claimedIdentity(await awsOperatorIdentity(sts), values),
     consoleLink: (executionArn) => {
       const region = executionArn.split(':')[3];
       return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
@@ -129,7 +142,7 @@ export function connect(values: ConnectionValues, env: NodeJS.ProcessEnv = proce
   };
 }
 
-function connectLocal(values: ConnectionValues): OperatorContext {
+async function connectLocal(values: ConnectionValues): Promise<OperatorContext> {
   for (const option of ['stage', 'region', 'profile'] as const)
     if (values[option]) throw new UsageError(`--${option} is for AWS; drop it with --local`);
   const url = values.url ?? DEFAULT_LOCAL_URL;
@@ -161,8 +174,80 @@ function connectLocal(values: ConnectionValues): OperatorContext {
     freezes: new DynamoDeploymentFreezes({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     approvals: new DynamoApprovalStore({ tableName: LOCAL_TABLE_NAME, client: dynamo }),
     control: new StepFunctionsExecutionControl({ clients: sfn }),
-    clock: systemClock,
+    clock: await stackClock(base),
     identity: async () => ({ arn: name, name }),
     consoleLink: () => undefined,
   };
+}
+
+/**
+ * The local stack's clock as of now: its time when asked, moving on at its rate (a stack whose time only
+ * jumps between timers reports no rate; its time then stands still for the few moments a command runs).
+ */
+export async function stackClock(base: string): Promise<Clock> {
+  let answer: { status: number; body: string };
+  try {
+    answer = await getText(`${base}/api/clock`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new OperatorUnavailableError(
+      code === 'ECONNREFUSED'
+        ? 'the local stack does not answer (connection refused): start it with `pipeline local`, or give its --url'
+        : `the local stack at ${base} cannot be reached (${(error as Error).message}): start it with \`pipeline local\`, or give its --url`,
+    );
+  }
+  let body: { now?: unknown; timeScale?: unknown } | undefined;
+  try {
+    body = answer.status === 200 ? (JSON.parse(answer.body) as typeof body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (typeof body?.now !== 'number')
+    throw new OperatorUnavailableError(
+      `${base} does not tell its time (GET /api/clock answered ${answer.status}): is it a \`pipeline local\` ` +
+        'of this version? Restart it, or give its --url',
+    );
+  const stackNow = body.now;
+  const rate = typeof body.timeScale === 'number' && body.timeScale > 0 ? body.timeScale : 0;
+  const askedAt = Date.now();
+  return {
+    now: () => stackNow + Math.round((Date.now() - askedAt) * rate),
+    sleep: (ms, signal) => systemClock.sleep(rate > 0 ? ms / rate : ms, signal),
+  };
+}
+
+/** A GET over node:http (fetch refuses ports such as 6000, which `pipeline local --port` may use). */
+function getText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { accept: 'application/json' }, timeout: 10_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within 10 s')));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Who an operator is against AWS: STS's caller, by its session or user name. `--as` may only say who that
+ * is: the same name, or the approver email the config's `operatorIdentities` maps the caller's ARN to; any
+ * other name is refused, since anyone with CLI access could otherwise decide as any listed approver.
+ */
+export function claimedIdentity(identity: OperatorIdentity, values: ConnectionValues): OperatorIdentity {
+  const claimed = values.as;
+  if (claimed === undefined || claimed.toLowerCase() === identity.name.toLowerCase()) return identity;
+  const file = values.config ?? DEFAULT_CONFIG_FILE;
+  const mapped = existsSync(file) ? loadConfigFile(file).operatorIdentities?.[identity.arn] : undefined;
+  if (mapped !== undefined && mapped.toLowerCase() === claimed.toLowerCase())
+    return { ...identity, name: mapped };
+  throw new UsageError(
+    `--as ${claimed} is not you: against AWS you act as ${identity.name} (${identity.arn}). ` +
+      (mapped !== undefined
+        ? `${file} maps you to ${mapped}: use --as ${mapped}, or drop --as`
+        : `If that caller is ${claimed}, map it in ${file}: operatorIdentities: { "${identity.arn}": ${claimed} }`),
+  );
 }

@@ -61,7 +61,7 @@ export const statusCommand = operatorCommand(async (args: string[], out: Out) =>
   const config = loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
   const service = positionals[0];
   const targets = targetsOf(config, service);
-  const context = connect(values);
+  const context = await connect(values);
   const statuses = await withApprovalIds(await pipelineStatus(targets, context), context);
   const frozen = await context.freezes.list(context.clock.now());
   if (values.json) {
@@ -146,7 +146,7 @@ export const executionsCommand = operatorCommand(async (args: string[], out: Out
   if (status !== undefined && !STATUSES.includes(status))
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}; got "${values.status}"`);
   const limit = positiveInteger(values.limit, 20, '--limit');
-  const context = connect(values);
+  const context = await connect(values);
   const listed = await context.executions.list(status ? { status } : {});
   const summaries = [];
   for (const item of listed) {
@@ -184,7 +184,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   const { values, positionals } = parseArgs({ args, options: CONNECTION_OPTIONS, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('give one execution name (see: pipeline executions)');
   const name = positionals[0]!;
-  const context = connect(values);
+  const context = await connect(values);
   const execution = await context.executions.find(name);
   if (!execution) {
     out(`no execution named ${name} (see: pipeline executions)`);
@@ -281,7 +281,7 @@ export const historyCommand = operatorCommand(async (args: string[], out: Out) =
   checkService(config, positionals[0]!);
   if (values.environment !== undefined) checkEnvironment(config, values.environment);
   const limit = positiveInteger(values.limit, 50, '--limit');
-  const context = connect(values);
+  const context = await connect(values);
   const records = (await context.records.history(positionals[0]!))
     .filter((r) => !values.environment || r.environment === values.environment)
     .slice(0, limit);

@@ -6,11 +6,16 @@
  * - `state.json` everything else: the Step Functions engine (executions, history, where running ones are),
  *                local ECS, ECR, alarms, the mailbox and the keys that sign approval links. Written whole, to
  *                a temporary file that is then renamed over it, so a crash leaves the old or the new file;
+ *                readable by its owner only (0600), since it holds signing keys;
  * - `pipeline-local.lock` the process using the directory: two stacks on one directory would overwrite
  *                each other's state.
+ *
+ * The directory itself is its owner's only (0700): the tables hold task tokens, and `state.json` the keys.
  */
 import {
+  chmodSync,
   closeSync,
+  fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -30,6 +35,10 @@ const STATE_FILE = 'state.json';
 const DYNAMODB_DIR = 'dynamodb';
 const LOCK_FILE = 'pipeline-local.lock';
 const OWN_ENTRIES = new Set([STATE_FILE, `${STATE_FILE}.tmp`, DYNAMODB_DIR, LOCK_FILE]);
+
+/** Owner only: `state.json` holds the keys that sign approval links and webhook deliveries. */
+const PRIVATE_FILE = 0o600;
+const PRIVATE_DIR = 0o700;
 
 /** What to tell the user to do about a data directory that cannot be used. */
 const FIX = 'delete the directory or pick another --data-dir';
@@ -57,7 +66,7 @@ export class DataDir {
       );
     if (kind === 'missing') {
       try {
-        mkdirSync(dir, { recursive: true });
+        mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
       } catch (error) {
         throw new DataDirError(
           `data directory ${dir} cannot be created (${reason(error)}): pick another --data-dir`,
@@ -78,6 +87,14 @@ export class DataDir {
         `data directory ${dir} holds other files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), ` +
           'so it is not one pipeline local made: pick an empty or new directory with --data-dir',
       );
+    try {
+      // A directory made by an earlier version, or by hand, may be readable by others: it holds keys.
+      chmodSync(dir, PRIVATE_DIR);
+    } catch (error) {
+      throw new DataDirError(
+        `data directory ${dir} cannot be made private to you (${reason(error)}): pick another --data-dir`,
+      );
+    }
     lock(dir);
     return new DataDir(dir);
   }
@@ -134,8 +151,10 @@ export class DataDir {
   /** Replaces the saved state: a crash at any point leaves either the previous file or this one. */
   writeState(state: LocalState): void {
     const temporary = `${this.stateFile}.tmp`;
-    const fd = openSync(temporary, 'w');
+    const fd = openSync(temporary, 'w', PRIVATE_FILE);
     try {
+      // The mode of `open` applies only to a new file: one left by a crash keeps its own until told.
+      fchmodSync(fd, PRIVATE_FILE);
       writeSync(fd, JSON.stringify(state));
       fsyncSync(fd);
     } finally {

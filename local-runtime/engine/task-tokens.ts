@@ -4,7 +4,7 @@
  * `TaskDoesNotExist` otherwise. Tokens survive a snapshot: a restored engine accepts the callbacks of tokens
  * issued before it (see {@link TaskTokens.snapshot}).
  */
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../../shared/random-id';
 import { SfnApiError, StatesError } from './errors';
 
 /**
@@ -50,8 +50,9 @@ export class TaskTokens {
   private readonly entries = new Map<string, TokenEntry>();
 
   issue(executionArn: string): IssuedToken {
-    // Opaque like the real thing; long enough to be unguessable in a shared demo.
-    return this.handle(randomBytes(48).toString('base64url'), this.register(executionArn, 'pending'));
+    // Opaque like the real thing; long enough to be unguessable in a shared demo; letters and digits only,
+    // so that `aws stepfunctions send-task-success --task-token <token>` never reads it as an option.
+    return this.handle(randomId(64), this.register(executionArn, 'pending'));
   }
 
   /**

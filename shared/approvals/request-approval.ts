@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
+import { randomId } from '../random-id';
 import { InvalidStepInputError, PipelineMisconfiguredError } from '../domain/errors';
 import { publicView, sameApprover, type ApprovalRecord, type ApprovalRequest } from './approval';
 import type { ApprovalNotifier, ApprovalStore } from '../ports/approvals';
@@ -24,9 +24,12 @@ export const MAX_EVIDENCE_BYTES = 64 * 1024;
 /** Races for the same stage's pointer are retried this many times before giving up. */
 const MAX_ATTEMPTS = 3;
 
-/** 128 random bits, base64url: 22 characters, safe in a URL path. */
+/**
+ * 22 letters and digits (130 random bits): safe in a URL path and on a command line. Ids made before were
+ * base64url and may start with `-`; `pipeline approve` still takes them (`--id=-…`).
+ */
 export function newApprovalId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId(22);
 }
 
 /**

@@ -310,6 +310,19 @@ export const pipelineConfigSchema = lazySchema(() =>
           }
         })
         .optional(),
+      /**
+       * AWS callers (STS caller ARN) and the approver each may act as with `pipeline … --as <email>`, for
+       * identities whose role session or IAM user name is not the approver's email. Nobody else may use --as
+       * against AWS.
+       */
+      operatorIdentities: z
+        .record(
+          z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:\S+$/, {
+            error: () => 'keys are caller ARNs such as arn:aws:iam::123456789012:user/ops/bob',
+          }),
+          z.email('each value must be the approver email that caller acts as'),
+        )
+        .optional(),
       environments: z.array(environment).min(1, 'define at least one environment'),
       services: z.array(service).min(1, 'define at least one service'),
     })

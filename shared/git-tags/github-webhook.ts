@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { tooDeep } from '../events/json-depth';
 import {
   cleanCreatedBy,
   isReleaseTag,
@@ -102,6 +103,8 @@ export function readGitHubWebhook(request: WebhookRequest, secret: string): Webh
   if (eventName === undefined || eventName === '') return reject(400, 'the X-GitHub-Event header is missing');
 
   // 4. The payload.
+  const deep = tooDeep(raw.toString('latin1'), 'the body');
+  if (deep) return reject(400, deep);
   const payload = parseJson(raw);
   if (payload === undefined) return reject(400, 'the body is not a JSON object');
 

@@ -17,6 +17,16 @@ export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceN
 let moduleTracer: Promise<Tracer> | undefined;
 
 /**
+ * The tracing module, loaded on first use. `require`, not `import()`: the CLI runs the sources through
+ * tsx's CommonJS hook, where a dynamic import of a .ts file does not resolve; the function bundles turn
+ * the require into `require("./tracing.js")`, a file beside the handler (scripts/build-functions.ts).
+ */
+async function loadTracing(): Promise<typeof import('./tracing')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  return require('./tracing') as typeof import('./tracing');
+}
+
+/**
  * The tracer of every step: X-Ray tracing (the function's tracing mode is Active in serverless.yml).
  * Powertools turns it off outside a Lambda execution environment and when POWERTOOLS_TRACE_ENABLED is
  * `false`, which the local runtime and the tests set: then it neither patches HTTP nor sends anything to an
@@ -24,7 +34,7 @@ let moduleTracer: Promise<Tracer> | undefined;
  * Tracer (and the X-Ray SDK under it) is kept off the function's load (docs/cold-start.md).
  */
 export function stepTracer(): Promise<Tracer> {
-  moduleTracer ??= import('./tracing').then(({ Tracer }) => new Tracer({ serviceName: SERVICE_NAME }));
+  moduleTracer ??= loadTracing().then(({ Tracer }) => new Tracer({ serviceName: SERVICE_NAME }));
   return moduleTracer;
 }
 
@@ -75,7 +85,7 @@ export function lambdaStep<E, R>(
 function handlerTraced(tracer: () => Promise<Tracer>): MiddlewareObj {
   let capture: Promise<MiddlewareObj> | undefined;
   const middleware = () =>
-    (capture ??= Promise.all([import('./tracing'), tracer()]).then(([{ captureLambdaHandler }, target]) =>
+    (capture ??= Promise.all([loadTracing(), tracer()]).then(([{ captureLambdaHandler }, target]) =>
       captureLambdaHandler(target, { captureResponse: false }),
     ));
   return {

@@ -97,7 +97,10 @@ async function reconcileService(
       repository: service.ecrRepository,
       tag: image.tag,
       registry: `${image.registryId}.dkr.ecr.${deps.registryRegion}.amazonaws.com`,
-      trigger: { eventId: RECONCILIATION_EVENT_ID, at: new Date(image.pushedAt).toISOString() },
+      // ECR's push time, to the second as the push event's `time` has it: pushes are ordered by this,
+      // whichever of the two started them (a sweep's milliseconds would put it after a push event of the
+      // same second that is in fact newer).
+      trigger: { eventId: RECONCILIATION_EVENT_ID, at: pushTime(image.pushedAt) },
     },
     deps,
   );
@@ -117,4 +120,9 @@ async function runningDigestOf(stage: Stage, platform: ContainerPlatform): Promi
   const revision = await platform.describeTaskDefinition(stage.region, service.taskDefinitionArn);
   const container = revision.containers.find((c) => c.name === stage.container);
   return container && pinnedDigest(container.image);
+}
+
+/** An ECR push time as the push event's `time` says it: ISO 8601, to the second (rounded down). */
+export function pushTime(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }

@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { joinNegativeNumbers } from '../../cli/main';
@@ -141,19 +143,32 @@ describe('the bin', () => {
 });
 
 describe('which pipeline an operator command talks to', () => {
-  it('when PIPELINE_LOCAL_URL is set, --local uses it unless --url says otherwise', () => {
-    // Act
-    const fromEnv = () => connect({ local: true }, { PIPELINE_LOCAL_URL: 'http://example.com:8787' });
-    const fromFlag = connect(
-      { local: true, url: 'http://127.0.0.1:9000' },
-      { PIPELINE_LOCAL_URL: 'nonsense' },
-    );
+  it('when PIPELINE_LOCAL_URL is set, --local uses it unless --url says otherwise', async () => {
+    // Prepare: a stand-in for the stack that answers the clock request connect() makes first
+    const stack = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ now: Date.parse('2030-01-01T00:00:00Z'), timeScale: 0 }));
+    });
+    await new Promise<void>((resolve) => stack.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stack.address() as AddressInfo).port}`;
 
-    // Assess
-    expect(fromEnv).toThrow(
-      '--url (or PIPELINE_LOCAL_URL) must be an http://127.0.0.1:<port> address (the local stack), got "http://example.com:8787"',
-    );
-    expect(fromFlag.mode).toBe('local');
+    try {
+      // Act
+      const fromEnv = connect({ local: true }, { PIPELINE_LOCAL_URL: 'http://example.com:8787' }).catch(
+        (error: Error) => error,
+      );
+      const fromFlag = await connect({ local: true, url }, { PIPELINE_LOCAL_URL: 'nonsense' });
+      const fromVariable = await connect({ local: true }, { PIPELINE_LOCAL_URL: url });
+
+      // Assess
+      expect(((await fromEnv) as Error).message).toBe(
+        '--url (or PIPELINE_LOCAL_URL) must be an http://127.0.0.1:<port> address (the local stack), got "http://example.com:8787"',
+      );
+      expect(fromFlag.mode).toBe('local');
+      expect(new Date(fromVariable.clock.now()).toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    } finally {
+      stack.close();
+    }
   });
 
   it('when a command suggests the next one, it repeats the connection flags that were given', () => {

@@ -22,9 +22,19 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<void>
 }
 
 async function deliver(file: string): Promise<StartDecision> {
-  const routed = await pipeline.putEvent(loadEvent(file));
+  const routed = await pipeline.putEvent({ ...loadEvent(file), time: stackNow() });
   await pipeline.settled();
   return routed.deliveries[0]!.result as StartDecision;
+}
+
+/** ECR stores the image but its push event is lost; pushed now (the sample files' times are days old). */
+function lose(file: string): void {
+  pipeline.loseImagePushEvent({ ...loadEvent(file), time: stackNow() });
+}
+
+/** The stack's time as an event's `time`: pushes here happen now, not when the sample files say. */
+function stackNow(): string {
+  return new Date(pipeline.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Runs the sweep once, as its schedule would, and lets what it started finish. */
@@ -67,7 +77,7 @@ describe('reconciliation sweep, executed locally', () => {
     // Prepare
     await start({ reconcileEveryMs: FIVE_MINUTES });
     await deliver(FIRST);
-    pipeline.loseImagePushEvent(loadEvent(SECOND));
+    lose(SECOND);
 
     // Act: the schedule fires every 5 minutes of pipeline time
     await until(async () => (await executionNames()).includes(SECOND_NAME), 'the sweep starts a promotion');
@@ -109,7 +119,7 @@ describe('reconciliation sweep, executed locally', () => {
     // Prepare
     await start();
     await deliver(FIRST);
-    pipeline.loseImagePushEvent(loadEvent(SECOND));
+    lose(SECOND);
     await wait(FIVE_MINUTES);
     const first = await sweep();
 
@@ -131,7 +141,7 @@ describe('reconciliation sweep, executed locally', () => {
   it('when a lost image is older than what PPE runs, it is never promoted', async () => {
     // Prepare: the first push is lost, the second one delivered and deployed
     await start();
-    pipeline.loseImagePushEvent(loadEvent(FIRST));
+    lose(FIRST);
     await wait(60_000);
     await deliver(SECOND);
     await wait(FIVE_MINUTES);
@@ -150,7 +160,7 @@ describe('reconciliation sweep, executed locally', () => {
     await start();
     await deliver(FIRST);
     await wait(60_000);
-    pipeline.loseImagePushEvent(loadEvent('ecr-push-latest-tag.json'));
+    lose('ecr-push-latest-tag.json');
     await wait(FIVE_MINUTES);
 
     // Act
@@ -168,7 +178,7 @@ describe('reconciliation sweep, executed locally', () => {
   it('when the newest image was pushed moments ago, the sweep leaves it to its event until the grace period ends', async () => {
     // Prepare
     await start();
-    pipeline.loseImagePushEvent(loadEvent(FIRST));
+    lose(FIRST);
 
     // Act
     const early = await sweep();
@@ -210,7 +220,7 @@ describe('reconciliation sweep, executed locally', () => {
   it('when a service has no image yet, the sweep reports it up to date and checks the others', async () => {
     // Prepare
     await start();
-    pipeline.loseImagePushEvent(loadEvent(FIRST));
+    lose(FIRST);
     await wait(FIVE_MINUTES);
 
     // Act

@@ -59,7 +59,7 @@ export type LinkVerification =
       link?: LinkFields;
     };
 
-/** Approval ids are 22 base64url characters; tests use `approval-1`. */
+/** Approval ids are 22 letters and digits (older ones base64url, which may hold `-` and `_`); tests use `approval-1`. */
 const APPROVAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** An email as configured: no spaces or control characters, one `@`, bounded (RFC 5321 allows 320). */
 const APPROVER = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]{1,255}$/u;
