@@ -229,7 +229,7 @@ describe('Choice comparison operators', () => {
       { Variable: '$.empty', StringMatches: 5 } as unknown as ChoiceRule,
       false,
     ],
-  ])('%s is %s', (_what, rule, expected) => {
+  ])('%s: %j is %s', (_what, rule, expected) => {
     const input = {
       five: 5,
       six: 6,
