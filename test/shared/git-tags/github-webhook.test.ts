@@ -471,7 +471,8 @@ describe('readGitHubWebhook: exact edges of the checks', () => {
     ],
     [
       'no body at all, signed as empty',
-      () => ({ ...request(''), body: undefined }),
+      // API Gateway leaves `body` out when there is none, whatever the type says.
+      () => ({ headers: request('').headers }) as unknown as WebhookRequest,
       { kind: 'rejected', status: 400, reason: 'the body is not a JSON object' },
     ],
   ])('%s: the result is exact', (_what, make, expected) => {
