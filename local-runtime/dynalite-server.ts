@@ -3,6 +3,7 @@
  * against it. In memory, or in LevelDB files of a data directory.
  */
 import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPipelineTable } from '../shared/aws/pipeline-table';
 import { DataDirError } from './data-dir/data-dir-error';
@@ -64,12 +65,58 @@ async function startDynalite(path?: string): Promise<LocalDynamo> {
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const inFlight = trackInFlight(client, server);
   return {
     client,
     endpoint,
     close: async () => {
+      // Closing with a write in flight closes LevelDB under it: dynalite then fails the write half done (an
+      // item stored, its index entries not: "Database is closed" in updateIndexes). So the calls already
+      // made, by this client or any other, end first; only then does the client go and the server close.
+      await inFlight.drained();
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The requests under way: every call of `client` (retries included) from the moment it is made, and every
+ * request the server received, until dynalite has answered it (then its writes, indexes included, are done).
+ */
+function trackInFlight(client: DynamoDBClient, server: Server): { drained(): Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    pending.add(work);
+    work.then(
+      () => pending.delete(work),
+      () => pending.delete(work),
+    );
+  };
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const call = next(args);
+      track(call);
+      return call;
+    },
+    { step: 'initialize', name: 'localDynamoInFlight' },
+  );
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    track(
+      new Promise<void>((resolve) => {
+        // dynalite calls end() once the request's writes are done, even when the client has gone meanwhile.
+        const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+        response.end = ((...args: unknown[]) => {
+          resolve();
+          return end(...args);
+        }) as ServerResponse['end'];
+      }),
+    );
+  });
+  return {
+    async drained() {
+      // Calls made while others end (another client's) are waited for too, until none is left.
+      while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
 }

@@ -2,6 +2,7 @@ import { ScaledClock } from '../../shared/clock';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 import { runCli } from '../support/cli';
 import { loadEvent, sampleConfig } from '../support/fixtures';
 
@@ -10,6 +11,9 @@ import { loadEvent, sampleConfig } from '../support/fixtures';
  * state machines and handlers run in a LocalPipeline on a sped-up wall clock, and every action goes through
  * `pipeline <command> --local --url …`, i.e. the same SDK adapters the CLI uses against AWS.
  */
+// The waits have no wall-clock deadline (waitFor); this limit only stops a hang.
+jest.setTimeout(HANG_LIMIT_MS);
+
 const APPROVER = 'release-manager@example.com';
 const NEXT_COMMIT = 'c0ffee0ddba11facade0123456789abcdef01234';
 const NEXT_DIGEST = `sha256:${'5'.repeat(64)}`;
@@ -21,7 +25,8 @@ let url: string;
 let http: LocalHttpServer | undefined;
 
 async function start(): Promise<void> {
-  // 2000x: a 30-minute bake is 0.9 s; an approval's 7-day timeout is five real minutes away.
+  // 2000x: a 30-minute bake is 0.9 s; an approval's 7-day timeout is five real minutes away (of time not
+  // spent in tracked work), far beyond what a test waits between two steps even on a busy machine.
   pipeline = await LocalPipeline.start({
     config: sampleConfig(),
     clock: new ScaledClock(2000),
@@ -38,12 +43,19 @@ afterEach(async () => {
 
 const cli = (...args: string[]) => runCli(...args, '--local', '--url', url);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls until `probe` has a value. No wall-clock deadline (a busy machine only makes it slower): it gives
+ * up when the pipeline has gone idle (no execution running, no event in delivery) and the value is still
+ * not there, since nothing can make it appear any more.
+ */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  let idle = false;
+  void pipeline.settled().then(() => (idle = true));
   for (;;) {
+    const wasIdle = idle;
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (wasIdle) throw new Error(`gave up waiting for ${what}: the pipeline went idle without it`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -174,7 +186,7 @@ describe('operator CLI against the local stack', () => {
       .filter((t) => t.environment !== 'ppe')
       .map((t) => t.running?.version);
     expect(running).toEqual(['v1.4.0', 'v1.4.0', 'v1.4.0', 'v1.4.0']);
-  }, 90_000);
+  });
 
   it('when a newer release has passed a failed one, redriving the older is refused with the reason; freezing refuses it too; a rollback to the older release by name redeploys it', async () => {
     // Prepare: v1.4.0 is rejected in us-east-1; v1.5.0 then ships everywhere
@@ -262,5 +274,5 @@ describe('operator CLI against the local stack', () => {
     ]);
     expect(rollbacks[0]!.triggeredBy).toBe('rollback to v1.4.0 by oncall@example.com');
     expect(pipeline.mailbox.list().filter((m) => m.subject.includes('v1.4.0')).length).toBe(4); // the rollback asked nobody
-  }, 120_000);
+  });
 });

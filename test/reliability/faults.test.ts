@@ -7,6 +7,10 @@ import { SeededRandom } from '../../local-runtime/seeded-random';
 import { REPO_ROOT } from '../support/fixtures';
 import { generatedPushes } from './generated-pushes';
 import { reportReliability } from './summary';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+
+// The outcome does not depend on the machine's speed (see hang-limit.ts): the limit only stops a hang.
+jest.setTimeout(HANG_LIMIT_MS);
 
 /**
  * Issue #8, faults: pushes of both sample services go through the real promote state machine while the

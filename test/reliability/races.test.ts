@@ -2,6 +2,10 @@ import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { FaultInjector } from '../../local-runtime/faults/fault-injector';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import { loadEvent, sampleConfig } from '../support/fixtures';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+
+// The outcome does not depend on the machine's speed (see hang-limit.ts): the limit only stops a hang.
+jest.setTimeout(HANG_LIMIT_MS);
 
 /**
  * The races the fault test (faults.test.ts) hit about once in ten runs, each made to happen every time.

@@ -175,6 +175,96 @@ describe('Choice comparison operators', () => {
     );
   });
 
+  // Values of the wrong type never compare, whichever side they are on: JavaScript would coerce them
+  // (5 < "6" is true), Step Functions does not.
+  it.each<[string, ChoiceRule, boolean]>([
+    ['StringLessThan on a number', { Variable: '$.five', StringLessThan: '6' } as ChoiceRule, false],
+    [
+      'StringLessThanPath to a number',
+      { Variable: '$.text5', StringLessThanPath: '$.six' } as ChoiceRule,
+      false,
+    ],
+    [
+      'StringEqualsPath to a string',
+      { Variable: '$.text5', StringEqualsPath: '$.text5' } as ChoiceRule,
+      true,
+    ],
+    [
+      'NumericLessThanPath to a string',
+      { Variable: '$.five', NumericLessThanPath: '$.text10' } as ChoiceRule,
+      false,
+    ],
+    [
+      'BooleanEqualsPath between equal strings',
+      { Variable: '$.text5', BooleanEqualsPath: '$.text5' } as ChoiceRule,
+      false,
+    ],
+    [
+      'BooleanEqualsPath between equal booleans',
+      { Variable: '$.yes', BooleanEqualsPath: '$.yes' } as ChoiceRule,
+      true,
+    ],
+    [
+      'TimestampEqualsPath to a non-timestamp',
+      { Variable: '$.at', TimestampEqualsPath: '$.text5' } as ChoiceRule,
+      false,
+    ],
+    [
+      'TimestampEqualsPath from a non-timestamp',
+      { Variable: '$.text5', TimestampEqualsPath: '$.at' } as ChoiceRule,
+      false,
+    ],
+    [
+      'TimestampEqualsPath to the same timestamp',
+      { Variable: '$.at', TimestampEqualsPath: '$.at' } as ChoiceRule,
+      true,
+    ],
+    [
+      'IsTimestamp on a list holding a timestamp',
+      { Variable: '$.atList', IsTimestamp: true } as ChoiceRule,
+      false,
+    ],
+    [
+      'StringMatches with a number as pattern',
+      { Variable: '$.empty', StringMatches: 5 } as unknown as ChoiceRule,
+      false,
+    ],
+  ])('%s: %j is %s', (_what, rule, expected) => {
+    const input = {
+      five: 5,
+      six: 6,
+      text5: '5',
+      text10: '10',
+      yes: true,
+      at: '2026-01-02T00:00:00Z',
+      atList: ['2026-01-02T00:00:00Z'],
+      empty: '',
+    };
+    expect(evaluateRule(rule, { input, context: {} })).toBe(expected);
+  });
+
+  it.each<[string, string, boolean]>([
+    ['a\\', 'a\\', true], // a trailing backslash is itself
+    ['a', 'a\\', false],
+  ])('StringMatches: %j against the pattern %j is %s', (value, pattern, expected) => {
+    const rule = { Variable: '$.value', StringMatches: pattern } as ChoiceRule;
+    expect(evaluateRule(rule, { input: { value }, context: {} })).toBe(expected);
+  });
+
+  it('when a rule’s Variable is not a path, it fails with States.Runtime naming the rule', () => {
+    const rule = { Variable: 5, NumericEquals: 1 } as unknown as ChoiceRule;
+    expect(() => evaluateRule(rule, { input: { n: 1 }, context: {} })).toThrow(
+      'Invalid Choice rule {"Variable":5,"NumericEquals":1}',
+    );
+  });
+
+  it('when a Variable is missing, the error names the field Variable', () => {
+    const rule = { Variable: '$.missing', NumericEquals: 1 } as ChoiceRule;
+    expect(() => evaluateRule(rule, { input: { n: 1 }, context: {} })).toThrow(
+      "The JSONPath '$.missing' specified for the field 'Variable' could not be found in the input '{\"n\":1}'",
+    );
+  });
+
   it('a Variable may read the context object', () => {
     const data = { input: {}, context: { Execution: { RedriveCount: 2 } } };
     expect(

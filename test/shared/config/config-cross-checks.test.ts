@@ -48,6 +48,30 @@ describe('config schema cross-checks', () => {
       ['environments.0.trigger: the first environment has no previous environment: use "push" or "tag"'],
     ],
     [
+      'the smoke-test VPC placements name something that is no region',
+      (raw) => {
+        const placement = {
+          subnetIds: ['subnet-0123456789abcdef0'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+        };
+        (raw as Raw & { smokeTestVpc?: unknown }).smokeTestVpc = {
+          'eu-west-1': placement,
+          'Europe West': placement,
+        };
+      },
+      [
+        'smokeTestVpc.Europe West: "Europe West" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1',
+      ],
+    ],
+    [
+      'no environment is defined',
+      (raw) => {
+        raw.environments = [];
+        for (const service of raw.services) service.environments = {};
+      },
+      ['environments: define at least one environment'],
+    ],
+    [
       'two services share a name',
       (raw) => {
         raw.services[1]!.name = 'orders-api';

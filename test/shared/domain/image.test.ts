@@ -1,4 +1,11 @@
-import { COMMIT_TAG, DIGEST, commitOfTag, imageUri, shortDigest } from '../../../shared/domain/image';
+import {
+  COMMIT_TAG,
+  DIGEST,
+  commitOfTag,
+  imageRefSchema,
+  imageUri,
+  shortDigest,
+} from '../../../shared/domain/image';
 
 /** Image tags and digests (shared/domain/image.ts): what counts as a build of a commit, exactly. */
 describe('commitOfTag', () => {
@@ -52,5 +59,49 @@ describe('image references', () => {
   it('shortDigest is the first 12 hex characters', () => {
     expect(shortDigest(image.digest)).toBe('3f7a9c000000');
     expect(shortDigest('0123456789abcdef')).toBe('0123456789ab');
+  });
+});
+
+describe('imageRefSchema', () => {
+  const valid = {
+    registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    repository: 'orders-api',
+    digest: `sha256:${'a'.repeat(64)}`,
+  };
+  /** The first problem zod reports, as `field: message`, or 'ok'. */
+  const check = (image: Record<string, unknown>) => {
+    const result = imageRefSchema.safeParse(image);
+    return result.success
+      ? 'ok'
+      : `${result.error.issues[0]!.path.join('.')}: ${result.error.issues[0]!.message}`;
+  };
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a pinned image', valid, 'ok'],
+    ['one-character names', { ...valid, registry: 'r', repository: 'o' }, 'ok'],
+    ['256-character names', { ...valid, registry: 'r'.repeat(256), repository: 'o'.repeat(256) }, 'ok'],
+    [
+      'an empty registry',
+      { ...valid, registry: '' },
+      'registry: Too small: expected string to have >=1 characters',
+    ],
+    [
+      'an empty repository',
+      { ...valid, repository: '' },
+      'repository: Too small: expected string to have >=1 characters',
+    ],
+    [
+      'a 257-character registry',
+      { ...valid, registry: 'r'.repeat(257) },
+      'registry: Too big: expected string to have <=256 characters',
+    ],
+    [
+      'a 257-character repository',
+      { ...valid, repository: 'o'.repeat(257) },
+      'repository: Too big: expected string to have <=256 characters',
+    ],
+    ['a tag instead of a digest', { ...valid, digest: 'latest' }, 'digest: must be sha256:<64 hex>'],
+  ])('%s: %s', (_what, image, expected) => {
+    expect(check(image)).toBe(expected);
   });
 });

@@ -46,7 +46,8 @@ describe('parseVersionTag', () => {
     ['latest', undefined],
     ['', undefined],
   ])('%j parses to %j', (tag, expected) => {
-    expect(parseVersionTag(tag)).toEqual(expected);
+    // Strict: a release has no `prerelease` key at all, not one set to undefined.
+    expect(parseVersionTag(tag)).toStrictEqual(expected);
   });
 
   it('when a tag is no version, the reason names it (cut to 80 characters) and the expected form', () => {
@@ -112,7 +113,23 @@ describe('compareVersions', () => {
     ['v1.0.0-alpha', 'v1.0.0-1', 1],
     ['v1.0.0-1', 'v1.0.0-alpha', -1],
     ['v1.0.0-rc.1.a', 'v1.0.0-rc.1.a', 0],
+    ['v1.0.0-rc.2', 'v1.0.0-rc.10', -8],
   ])('compareVersions(%s, %s) is %d', (a, b, expected) => {
     expect(compareVersions(version(a), version(b))).toBe(expected);
+  });
+
+  // Identifiers that are only partly digits are text, and text sorts after numbers even where a plain
+  // character comparison would say otherwise ('-' sorts before the digits).
+  it.each<[string, string]>([
+    ['v1.0.0-2', 'v1.0.0-a1'],
+    ['v1.0.0-2', 'v1.0.0-1a'],
+    ['v1.0.0-rc.1', 'v1.0.0-rc.-a'],
+    ['v1.0.0-rc.10', 'v1.0.0-rc.-a'],
+    ['v1.0.0-rc.1b', 'v1.0.0-rc.b'],
+    ['v1.0.0-rc.-a', 'v1.0.0-rc.1b'],
+    ['v1.0.0-a', 'v1.0.0-b1'],
+  ])('%s is older than %s by exactly one step, and the reverse the other way', (lower, higher) => {
+    expect(compareVersions(version(lower), version(higher))).toBe(-1);
+    expect(compareVersions(version(higher), version(lower))).toBe(1);
   });
 });

@@ -420,3 +420,65 @@ describe('headerOf', () => {
     expect(value).toBe('push');
   });
 });
+
+describe('readGitHubWebhook: exact edges of the checks', () => {
+  /** A tag push padded with spaces (still the same JSON) to exactly `bytes` bytes. */
+  const padded = (bytes: number) => {
+    const json = JSON.stringify(tagPushPayload());
+    return json + ' '.repeat(bytes - Buffer.byteLength(json));
+  };
+  const tag = { kind: 'tag', detail: expect.objectContaining({ tag: 'v1.4.0', commit: COMMIT }) };
+
+  it.each<[string, () => WebhookRequest, unknown]>([
+    ['a body of exactly the limit', () => request(padded(MAX_BODY_BYTES)), tag],
+    [
+      'a base64 body that decodes to exactly the limit',
+      () => {
+        const raw = Buffer.from(padded(MAX_BODY_BYTES));
+        return { ...request(raw.toString()), body: raw.toString('base64'), isBase64Encoded: true };
+      },
+      tag,
+    ],
+    [
+      'a body one byte over the limit',
+      () => request(padded(MAX_BODY_BYTES + 1)),
+      { kind: 'rejected', status: 413, reason: `the body exceeds ${MAX_BODY_BYTES} bytes` },
+    ],
+    [
+      'a signature header with spaces around it',
+      () => {
+        const body = JSON.stringify(tagPushPayload());
+        return request(body, 'push', { 'x-hub-signature-256': ` ${sign(body)} ` });
+      },
+      tag,
+    ],
+    [
+      'a content type in capitals with spaces and a charset',
+      () => request(tagPushPayload(), 'push', { 'content-type': 'Application/JSON ; charset=utf-8' }),
+      tag,
+    ],
+    [
+      'a form-encoded delivery',
+      () => request(tagPushPayload(), 'push', { 'content-type': 'application/x-www-form-urlencoded' }),
+      {
+        kind: 'rejected',
+        status: 415,
+        reason: 'the content type must be application/json: set it in the webhook settings',
+      },
+    ],
+    ['an event name with spaces around it', () => request(tagPushPayload(), ' push '), tag],
+    [
+      'an event name of spaces only',
+      () => request(tagPushPayload(), '   '),
+      { kind: 'rejected', status: 400, reason: 'the X-GitHub-Event header is missing' },
+    ],
+    [
+      'no body at all, signed as empty',
+      // API Gateway leaves `body` out when there is none, whatever the type says.
+      () => ({ headers: request('').headers }) as unknown as WebhookRequest,
+      { kind: 'rejected', status: 400, reason: 'the body is not a JSON object' },
+    ],
+  ])('%s: the result is exact', (_what, make, expected) => {
+    expect(readGitHubWebhook(make(), SAMPLE_SECRET)).toEqual(expected);
+  });
+});

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../../shared/clock';
 import type { DeploymentRecord } from '../../../shared/domain/deployment-record';
 import { planStages } from '../../../shared/domain/stage';
+import type { ExecutionEvent } from '../../../shared/operations/execution-view';
 import type { ExecutionDetail, PipelineExecutions } from '../../../shared/ports/operations';
 import { REDRIVE_WINDOW_MS, redriveExecution, type RedriveOutcome } from '../../../shared/operations/redrive';
 import { InMemoryDeploymentFreezes, InMemoryDeploymentRecords } from '../../support/fakes';
@@ -17,7 +18,10 @@ const NAME = 'release-orders-api-v1_2_0';
 /** The executions of the pipeline, as the operations see them; counts the redrives it was asked for. */
 class FakeExecutions implements PipelineExecutions {
   readonly redriven: string[] = [];
-  constructor(private readonly detail: ExecutionDetail | undefined) {}
+  constructor(
+    private readonly detail: ExecutionDetail | undefined,
+    private readonly events: ExecutionEvent[] = [],
+  ) {}
   async list() {
     return [];
   }
@@ -28,7 +32,7 @@ class FakeExecutions implements PipelineExecutions {
     return this.detail;
   }
   async history() {
-    return [];
+    return this.events;
   }
   async redrive(executionArn: string) {
     this.redriven.push(executionArn);
@@ -81,15 +85,34 @@ function running(version: string, region = 'us-east-1', execution = `release-ord
   return record;
 }
 
+/** The history of a release whose stage `index` (of staging, prod eu-west-1, us-east-1, ap-southeast-2) ended in `last`. */
+function stageEnded(index: number, last: 'Stage deployed' | 'Stage superseded'): ExecutionEvent[] {
+  const timestamp = new Date(NOW - 2 * DAY);
+  return [
+    { type: 'MapIterationStarted', timestamp, details: { index } },
+    { type: 'SucceedStateEntered', timestamp, details: { name: last } },
+    { type: 'MapIterationSucceeded', timestamp, details: {} },
+  ];
+}
+
+/** The input of the execution, changed: `undefined` values remove a field. */
+function input(change: Record<string, unknown>): string {
+  return JSON.stringify({ ...(JSON.parse(execution().input) as Record<string, unknown>), ...change });
+}
+
 interface Case {
   execution?: Partial<ExecutionDetail> | 'missing';
+  history?: ExecutionEvent[];
   records?: DeploymentRecord[];
   frozen?: string;
   force?: boolean;
 }
 
 async function redrive(c: Case) {
-  const executions = new FakeExecutions(c.execution === 'missing' ? undefined : execution(c.execution));
+  const executions = new FakeExecutions(
+    c.execution === 'missing' ? undefined : execution(c.execution),
+    c.history,
+  );
   const records = new InMemoryDeploymentRecords();
   for (const record of c.records ?? []) await records.put(record);
   const freezes = new InMemoryDeploymentFreezes();
@@ -201,6 +224,70 @@ describe('redrive guard', () => {
         'Redrive once it is lifted (pipeline unfreeze prod)',
     ],
     ['an execution while an environment it does not deploy to is frozen', { frozen: 'ppe' }, 'redriven'],
+    [
+      'a SUCCEEDED execution where a newer release runs (only the final refusal: nothing else is checked)',
+      { execution: { status: 'SUCCEEDED' }, records: [running('v1.3.0')] },
+      `refused | final: ${NAME} is SUCCEEDED: only a FAILED, TIMED_OUT or ABORTED execution can be redriven`,
+    ],
+    [
+      'an execution whose input names no version (not a promotion), while prod is frozen',
+      { execution: { input: input({ version: undefined }) }, frozen: 'prod' },
+      'redriven',
+    ],
+    [
+      'an execution whose input names no service, while prod is frozen',
+      { execution: { input: input({ service: undefined }) }, frozen: 'prod' },
+      'redriven',
+    ],
+    [
+      'an execution whose input has no trigger, where a newer release runs',
+      { execution: { input: input({ trigger: undefined }) }, records: [running('v1.3.0')] },
+      `refused | overridable: ${REFUSED_NEWER}`,
+    ],
+    [
+      'an execution where a record of this very execution shows a newer version',
+      { records: [running('v1.3.0', 'us-east-1', NAME)] },
+      'redriven',
+    ],
+    [
+      'a push build where an older push runs (pushes order by push time)',
+      {
+        execution: {
+          input: input({
+            version: 'sha-cccccccccccc',
+            trigger: { kind: 'push', at: '2026-06-19T18:00:00.000Z' },
+          }),
+        },
+        records: [running('sha-ffffffffffff')],
+      },
+      'redriven',
+    ],
+    [
+      'an execution where a newer release runs in a region it deployed already',
+      { records: [running('v1.3.0')], history: stageEnded(2, 'Stage deployed') },
+      'redriven',
+    ],
+    [
+      'an execution where a newer release runs in a region it skipped as superseded',
+      { records: [running('v1.3.0')], history: stageEnded(2, 'Stage superseded') },
+      'redriven',
+    ],
+    [
+      'an execution where a newer release runs in a region it has not deployed, another one deployed',
+      { records: [running('v1.3.0')], history: stageEnded(1, 'Stage deployed') },
+      `refused | overridable: ${REFUSED_NEWER}`,
+    ],
+    [
+      'an execution that deployed all of prod but one region, while prod is frozen',
+      { history: [1, 2].flatMap((i) => stageEnded(i, 'Stage deployed')), frozen: 'prod' },
+      'refused | final: prod is frozen since 2026-06-19T12:00:00.000Z by oncall@example.com: incident 42. ' +
+        'Redrive once it is lifted (pipeline unfreeze prod)',
+    ],
+    [
+      'an execution that deployed every region of prod, while prod is frozen',
+      { history: [1, 2, 3].flatMap((i) => stageEnded(i, 'Stage deployed')), frozen: 'prod' },
+      'redriven',
+    ],
   ];
 
   it.each(cases.map(([what, c, expected]) => [what, expected, c] as const))(

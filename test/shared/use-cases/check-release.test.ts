@@ -15,13 +15,17 @@ import { sampleConfig } from '../../support/fixtures';
 const STAGES = planStages(sampleConfig(), 'orders-api', 'tag');
 
 /** The local ECS with orders-api in every stage; `runs` sets the version each target's container carries. */
-async function platformRunning(runs: Record<string, string>): Promise<LocalContainerPlatform> {
+async function platformRunning(
+  runs: Record<string, string>,
+  options: { stages?: typeof STAGES; container?: string } = {},
+): Promise<LocalContainerPlatform> {
   const platform = new LocalContainerPlatform({ clock: new ManualClock() });
-  for (const stage of STAGES) {
-    const seeded = platform.seedService(stage, { name: stage.container, image: 'orders-api:bootstrap' });
+  for (const stage of options.stages ?? STAGES) {
+    const container = options.container ?? stage.container;
+    const seeded = platform.seedService(stage, { name: container, image: 'orders-api:bootstrap' });
     const version = runs[`${stage.environment}/${stage.region}`];
     if (!version) continue;
-    const revision = await platform.registerRevision(stage.region, seeded, stage.container, {
+    const revision = await platform.registerRevision(stage.region, seeded, container, {
       image: `orders-api@sha256:${'a'.repeat(64)}`,
       environment: { [DEPLOYED_ENV.version]: version },
     });
@@ -132,6 +136,43 @@ describe('check-release', () => {
     ['a tag that is no version', 'v1.2', {}, false, 'DowngradeRefused: "v1.2" is not a release version'],
   ])('when %s (%s) is checked, the result is exact', async (_what, version, runs, allow, expected) => {
     expect(await check(version, runs, allow)).toEqual(expected);
+  });
+
+  it('when production runs a newer version only in a container of another name, the release goes ahead: only the service’s own container counts', async () => {
+    // Prepare: every production region runs a task definition whose only container is a sidecar
+    const platform = await platformRunning(ALL_PROD('v2.0.0'), { container: 'log-router' });
+
+    // Act
+    const result = await checkRelease(
+      { version: 'v1.2.0', allowDowngrade: false, stages: STAGES },
+      { platform },
+    );
+
+    // Assess
+    expect(result).toEqual({ running: running(), downgrade: false });
+  });
+
+  it('when the release passes PPE first, only the last environment (production) is compared, not the second stage', async () => {
+    // Prepare: PPE, staging and production; staging runs a newer version, production an older one
+    const stages = [...planStages(sampleConfig(), 'orders-api', 'push'), ...STAGES];
+    const platform = await platformRunning(
+      { 'staging/eu-west-1': 'v2.0.0', 'ppe/eu-west-1': 'v2.0.0', ...ALL_PROD('v1.0.0') },
+      { stages },
+    );
+
+    // Act
+    const result = await checkRelease({ version: 'v1.2.0', allowDowngrade: false, stages }, { platform });
+
+    // Assess
+    expect(stages.map((s) => s.environment)).toEqual(['ppe', 'staging', 'prod', 'prod', 'prod']);
+    expect(result).toEqual({ running: running('v1.0.0', 'v1.0.0', 'v1.0.0'), downgrade: false });
+  });
+
+  it('when a release has no stages, nothing is compared and it goes ahead', async () => {
+    const platform = await platformRunning({});
+    await expect(
+      checkRelease({ version: 'v1.2.0', allowDowngrade: false, stages: [] }, { platform }),
+    ).resolves.toEqual({ running: [], downgrade: false });
   });
 
   it('when a region cannot be described, the error is the platform’s and nothing is decided', async () => {

@@ -121,7 +121,7 @@ async function prepare(setup: LockSetup) {
 async function outcomeOf(who: Who, stores: Awaited<ReturnType<typeof freshStores>>): Promise<string> {
   try {
     const outcome: LockOutcome = await acquireStageLock(run(who), stores);
-    return outcome.outcome === 'superseded' ? `superseded by ${outcome.by.version}` : 'acquired';
+    return outcome.outcome === 'superseded' ? `superseded by ${outcome.by.version}` : outcome.outcome;
   } catch (error) {
     if (error instanceof StageLockedError) return 'StageLocked';
     throw error;
