@@ -25,22 +25,25 @@ let cloudwatch: CloudWatchClient;
 let clock: ManualClock;
 beforeAll(async () => {
   moto = await startMotoServer();
-  cloudwatch = moto.recordContract(
-    'cloudwatch-alarms.adapter',
-    new CloudWatchClient({ ...moto.clientConfig(REGION), protocol: AwsQueryProtocol }),
-  );
+  // Builds the alarms the tests need; only the adapter's own clients count as checked.
+  cloudwatch = new CloudWatchClient({ ...moto.clientConfig(REGION), protocol: AwsQueryProtocol });
 }, 90_000);
 afterAll(() => moto?.stop());
 beforeEach(() => {
   clock = new ManualClock(Date.now());
 });
 
-/** A client whose DescribeAlarmHistory (which moto lacks) answers an empty history; everything else reaches moto. */
-function withoutAlarmHistory(): CloudWatchClient {
-  const client = moto.recordContract(
+/** The adapter's client, speaking the query protocol moto understands for CloudWatch. */
+function adapterClient(): CloudWatchClient {
+  return moto.recordContract(
     'cloudwatch-alarms.adapter',
     new CloudWatchClient({ ...moto.clientConfig(REGION), protocol: AwsQueryProtocol }),
   );
+}
+
+/** A client whose DescribeAlarmHistory (which moto lacks) answers an empty history; everything else reaches moto. */
+function withoutAlarmHistory(): CloudWatchClient {
+  const client = adapterClient();
   client.middlewareStack.add(
     (next, context) => async (args) =>
       context.commandName === DescribeAlarmHistoryCommand.name
@@ -78,7 +81,7 @@ describe('CloudWatch alarm source against moto', () => {
       // Prepare
       await alarm('missing-orders-5xx');
       await alarm('missing-orders-latency');
-      const source = new CloudWatchAlarmSource({ clients: cloudwatch, clock });
+      const source = new CloudWatchAlarmSource({ clients: adapterClient(), clock });
 
       // Act
       const missing = await source.missing(REGION, [
