@@ -28,7 +28,9 @@ beforeAll(async () => {
   // Builds and reads back what the tests need; only the adapter's own client counts as checked.
   sfn = new SFNClient(moto.clientConfig(REGION));
   control = new StepFunctionsExecutionControl({
-    clients: moto.recordContract('step-functions.adapter', new SFNClient(moto.clientConfig(REGION))),
+    // One client per region, as in Lambda: executions start in their machine's region.
+    clients: (region) =>
+      moto.recordContract('step-functions.adapter', new SFNClient(moto.clientConfig(region))),
     region: REGION,
   });
   const sns = new SNSClient(moto.clientConfig(REGION));
@@ -119,6 +121,33 @@ describe('Step Functions execution control against moto', () => {
 
       // Assess
       expect(again).toEqual({ executionArn: first.executionArn, alreadyExisted: true });
+    });
+
+    it('when the state machine is in another region, it starts the execution in the region of its ARN', async () => {
+      // Prepare
+      const elsewhere = new SFNClient(moto.clientConfig('us-east-1'));
+      const { stateMachineArn } = await elsewhere.send(
+        new CreateStateMachineCommand({
+          name: 'us-east-1-promote',
+          roleArn: ROLE,
+          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
+        }),
+      );
+
+      // Act
+      const started = await control.startExecution({
+        stateMachineArn: stateMachineArn!,
+        name: 'far',
+        input: {},
+      });
+
+      // Assess
+      expect(started.executionArn).toBe(executionArnOf(stateMachineArn!, 'far'));
+      expect(started.executionArn).toContain(':us-east-1:');
+      const described = await elsewhere.send(
+        new DescribeExecutionCommand({ executionArn: started.executionArn }),
+      );
+      expect(described.name).toBe('far');
     });
   });
 
