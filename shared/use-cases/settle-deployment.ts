@@ -32,7 +32,7 @@ export interface AwaitDeploymentRequest {
   taskToken: string;
   stage: Stage;
   deploymentId: string;
-  /** The revision the deployment rolls out (the deploy's; a rollback's wait may leave it out). */
+  /** The revision the deployment rolls out (both waits send it; executions started before may not). */
   taskDefinitionArn?: string;
 }
 

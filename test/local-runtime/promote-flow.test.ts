@@ -138,6 +138,33 @@ describe('promote state machine, executed locally', () => {
     expect(stopped.at).toBeGreaterThanOrEqual(rollback.createdAt! + 90_000);
   });
 
+  it("when the stage waits for its rollback deployment, it names the revision the rollback deploys, which the sweep needs to find it in ECS's history", async () => {
+    // Prepare
+    await start({ behaviours: { [GOOD_COMMIT.slice(0, 7)]: {}, badc0ffee: { failsHealthCheck: true } } });
+    await push('ecr-push-orders-api.json');
+    const goodRevision = pipeline.platform.serving(ORDERS_PPE)!.arn;
+
+    // Act
+    await push('ecr-push-orders-api-broken.json');
+
+    // Assess
+    const { executions } = await pipeline.engine.listExecutions({});
+    const broken = executions.find((e) => e.name.includes('badc0ffee'))!;
+    const history = await historyOf(broken.executionArn);
+    const rolledBack = history.find(
+      (e) => e.type === 'TaskStateExited' && e.details.name === 'Roll back region',
+    )?.details.output as { rollback: { deploymentId: string } };
+    const waits = history
+      .filter((e) => e.type === 'TaskScheduled' && e.details.name === 'Wait for rollback deployment')
+      .map((e) => (e.details.input as { Payload: Record<string, unknown> }).Payload);
+    expect(waits).toEqual([
+      expect.objectContaining({
+        deploymentId: rolledBack.rollback.deploymentId,
+        taskDefinitionArn: goodRevision,
+      }),
+    ]);
+  });
+
   it('when ECS and Lambda throttle, it retries the steps and still succeeds', async () => {
     // Prepare
     await start();
