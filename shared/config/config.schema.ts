@@ -305,7 +305,7 @@ export const pipelineConfigSchema = lazySchema(() =>
               ctx.addIssue({
                 code: 'custom',
                 path: [key],
-                message: `${problem}: smokeTestVpc is keyed by AWS region code such as eu-west-1`,
+                message: `${problem} (smokeTestVpc is keyed by region)`,
               });
           }
         })

@@ -50,7 +50,7 @@ describe('smokeTestVpc in pipeline.config.yml', () => {
     [
       'a key that is no region',
       'smokeTestVpc:\n  europe:\n    subnetIds: [subnet-11112222]\n    securityGroupIds: [sg-33334444]\n',
-      'smokeTestVpc is keyed by AWS region code such as eu-west-1',
+      'is not an AWS region code such as eu-west-1 (smokeTestVpc is keyed by region)',
     ],
     [
       'a subnet id that is no subnet id',

@@ -60,7 +60,7 @@ describe('config schema cross-checks', () => {
         };
       },
       [
-        'smokeTestVpc.Europe West: "Europe West" is not a region: smokeTestVpc is keyed by AWS region code such as eu-west-1',
+        'smokeTestVpc.Europe West: "Europe West" is not an AWS region code such as eu-west-1 (smokeTestVpc is keyed by region)',
       ],
     ],
     [

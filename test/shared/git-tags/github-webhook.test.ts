@@ -442,7 +442,11 @@ describe('readGitHubWebhook: exact edges of the checks', () => {
     [
       'a body one byte over the limit',
       () => request(padded(MAX_BODY_BYTES + 1)),
-      { kind: 'rejected', status: 413, reason: `the body exceeds ${MAX_BODY_BYTES} bytes` },
+      {
+        kind: 'rejected',
+        status: 413,
+        reason: `the body is ${MAX_BODY_BYTES + 1} bytes; the limit is ${MAX_BODY_BYTES} (1024 KiB)`,
+      },
     ],
     [
       'a signature header with spaces around it',
