@@ -47,8 +47,11 @@ async function ensurePipelineTable(client: DynamoDBClient, tableName: string): P
   }
 }
 
-/** dynalite on 127.0.0.1: in memory, or with `path` in LevelDB files there. */
-async function startDynalite(path?: string): Promise<LocalDynamo> {
+/**
+ * dynalite on 127.0.0.1: in memory, or with `path` in LevelDB files there. Tests start it alone (no
+ * table); the local stack through {@link startLocalDynamo}.
+ */
+export async function startDynalite(path?: string): Promise<LocalDynamo> {
   // Loaded here, not at the top: the operator CLI reads LOCAL_TABLE_NAME without starting a server.
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({
@@ -75,6 +78,8 @@ async function startDynalite(path?: string): Promise<LocalDynamo> {
       // made, by this client or any other, end first; only then does the client go and the server close.
       await inFlight.drained();
       client.destroy();
+      // Other clients' idle keep-alive sockets would hold close() until they time out.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,8 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import type { DeploymentOrder, LockKey } from '../../shared/ports/deployment';
-import { startMotoServer, type MotoServer } from '../support/moto-server';
-import { createTableFromTemplate } from '../support/pipeline-table-template';
+import { motoPipelineTable } from '../support/pipeline-table-template';
 
 /**
  * The deployment lock's conditional updates (shared/aws/deployment-locks.adapter.ts) against moto, on the
@@ -15,19 +14,13 @@ const TABLE = 'deployment-locks';
 const T0 = Date.UTC(2026, 5, 1, 12);
 const HOUR = 3_600_000;
 
-let moto: MotoServer;
+let table: Awaited<ReturnType<typeof motoPipelineTable>>;
 let client: DynamoDBClient;
 beforeAll(async () => {
-  moto = await startMotoServer();
-  const setup = new DynamoDBClient(moto.clientConfig());
-  await createTableFromTemplate(setup, TABLE);
-  setup.destroy();
-  client = moto.recordContract('deployment-locks.adapter', new DynamoDBClient(moto.clientConfig()));
+  table = await motoPipelineTable('deployment-locks.adapter', TABLE);
+  client = table.client;
 }, 90_000);
-afterAll(async () => {
-  client?.destroy();
-  await moto?.stop();
-});
+afterAll(() => table?.stop());
 
 /** Each test locks its own service, so it starts from a lock nobody touched. */
 let services = 0;

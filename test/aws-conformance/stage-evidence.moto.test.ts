@@ -1,26 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
 import type { StageEvidence } from '../../shared/ports/deployment';
-import { startMotoServer, type MotoServer } from '../support/moto-server';
-import { createTableFromTemplate } from '../support/pipeline-table-template';
+import { motoPipelineTable } from '../support/pipeline-table-template';
 
 /** Stage evidence (shared/aws/stage-evidence.adapter.ts) against moto, on the table serverless.yml defines. */
 const TABLE = 'stage-evidence';
 const NOW = Date.UTC(2026, 2, 2, 9, 0);
 
-let moto: MotoServer;
+let table: Awaited<ReturnType<typeof motoPipelineTable>>;
 let client: DynamoDBClient;
 beforeAll(async () => {
-  moto = await startMotoServer();
-  const setup = new DynamoDBClient(moto.clientConfig());
-  await createTableFromTemplate(setup, TABLE);
-  setup.destroy();
-  client = moto.recordContract('stage-evidence.adapter', new DynamoDBClient(moto.clientConfig()));
+  table = await motoPipelineTable('stage-evidence.adapter', TABLE);
+  client = table.client;
 }, 90_000);
-afterAll(async () => {
-  client?.destroy();
-  await moto?.stop();
-});
+afterAll(() => table?.stop());
 
 function evidence(overrides: Partial<StageEvidence> = {}): StageEvidence {
   return {

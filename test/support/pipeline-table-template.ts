@@ -10,13 +10,14 @@ import {
   type AttributeDefinition,
   type BillingMode,
   type CreateTableCommandInput,
-  type DynamoDBClient,
+  DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type LocalSecondaryIndex,
   type TimeToLiveSpecification,
 } from '@aws-sdk/client-dynamodb';
 import { loadServerlessYml } from './serverless-yml';
+import { startMotoServer, type MotoServer } from './moto-server';
 
 /** The table's properties that shape what the stores can read and write (CloudFormation spells them as the API). */
 export interface PipelineTableDefinition {
@@ -81,4 +82,27 @@ export async function createTableFromTemplate(client: DynamoDBClient, tableName:
   const ttl = definition.TimeToLiveSpecification;
   if (ttl?.Enabled)
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }));
+}
+
+/**
+ * A moto server with the pipeline table `tableName` built from the template, and the client an adapter
+ * under test uses, recorded for the contract summary as `adapter`. Stop it with `stop()` in afterAll.
+ */
+export async function motoPipelineTable(
+  adapter: string,
+  tableName: string,
+): Promise<{ moto: MotoServer; client: DynamoDBClient; stop(): Promise<void> }> {
+  const moto = await startMotoServer();
+  const setup = new DynamoDBClient(moto.clientConfig());
+  await createTableFromTemplate(setup, tableName);
+  setup.destroy();
+  const client = moto.recordContract(adapter, new DynamoDBClient(moto.clientConfig()));
+  return {
+    moto,
+    client,
+    stop: async () => {
+      client.destroy();
+      await moto.stop();
+    },
+  };
 }
