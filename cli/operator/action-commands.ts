@@ -273,14 +273,14 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
     if (action === 'unfreeze' && (values.reason !== undefined || values.for !== undefined))
       throw new UsageError('unfreeze takes no --reason or --for');
     // The options are judged before the pipeline is called (a stack that is down must not hide a typo).
-    if (action === 'freeze') {
-      freezeReason(values.reason);
-      freezeHours(values.for);
-    }
+    const asked =
+      action === 'freeze'
+        ? { reason: freezeReason(values.reason), hours: freezeHours(values.for) }
+        : undefined;
     const context = await connect(values);
     const by = (await context.identity()).name;
     const now = context.clock.now();
-    if (action === 'unfreeze') {
+    if (!asked) {
       const lifted = await context.freezes.unfreeze(environment, { by, at: now });
       if (values.json) out(JSON.stringify({ environment, lifted: lifted ?? null }, null, 2));
       else
@@ -291,11 +291,9 @@ export function freezeCommand(action: 'freeze' | 'unfreeze') {
         );
       return 0;
     }
-    const reason = freezeReason(values.reason);
-    const hours = freezeHours(values.for);
-    const until = hours === undefined ? undefined : now + hours * 3_600_000;
+    const until = asked.hours === undefined ? undefined : now + asked.hours * 3_600_000;
     const freeze = await context.freezes.freeze(environment, {
-      reason,
+      reason: asked.reason,
       by,
       at: now,
       ...(until !== undefined && { until }),
