@@ -28,7 +28,7 @@ beforeAll(async () => {
   // Builds and reads back what the tests need; only the adapter's own client counts as checked.
   ecr = new ECRClient(moto.clientConfig(REGION));
   registry = new EcrImageRegistry({
-    clients: moto.recordContract('ecr.adapter', new ECRClient(moto.clientConfig(REGION))),
+    clients: moto.adapterClient('ecr.adapter', ECRClient, REGION),
   });
 }, 90_000);
 afterAll(() => moto?.stop());

@@ -39,7 +39,7 @@ beforeAll(async () => {
   // Builds and reads back what the tests need; only the adapter's own client counts as checked.
   ecs = new ECSClient(moto.clientConfig(REGION));
   platform = new EcsContainerPlatform({
-    clients: moto.recordContract('ecs.adapter', new ECSClient(moto.clientConfig(REGION))),
+    clients: moto.adapterClient('ecs.adapter', ECSClient, REGION),
   });
 }, 90_000);
 afterAll(() => moto?.stop());
@@ -437,7 +437,7 @@ describe('ECS adapter against moto', () => {
       // Prepare
       const { target } = await serviceRunning('regional', 'regional-api');
       const perRegion = new EcsContainerPlatform({
-        clients: (region) => moto.recordContract('ecs.adapter', new ECSClient(moto.clientConfig(region))),
+        clients: (region) => moto.adapterClient('ecs.adapter', ECSClient, region),
       });
 
       // Act

@@ -57,10 +57,7 @@ async function archivedEvents(archiveName: string): Promise<Record<string, unkno
 describe('tag event publisher against moto (EventBridge PutEvents)', () => {
   it('when a tag is published by bus name or ARN, the start-release rule on the pipeline bus matches it, detail intact', async () => {
     // Prepare
-    const client = moto.recordContract(
-      'event-publisher.adapter',
-      new EventBridgeClient(moto.clientConfig(REGION)),
-    );
+    const client = moto.adapterClient('event-publisher.adapter', EventBridgeClient, REGION);
     const byName = new EventBridgeTagEventPublisher({ busName: BUS, client });
     const byArn = new EventBridgeTagEventPublisher({ busName: busArn, client });
 

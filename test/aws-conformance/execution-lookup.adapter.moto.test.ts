@@ -26,8 +26,7 @@ afterAll(() => moto?.stop());
 
 function lookup(): StepFunctionsExecutionLookup {
   return new StepFunctionsExecutionLookup({
-    clients: (region) =>
-      moto.recordContract('execution-lookup.adapter', new SFNClient(moto.clientConfig(region))),
+    clients: (region) => moto.adapterClient('execution-lookup.adapter', SFNClient, region),
   });
 }
 

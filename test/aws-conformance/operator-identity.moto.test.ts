@@ -11,10 +11,7 @@ afterAll(() => moto?.stop());
 describe('operator identity against moto (STS GetCallerIdentity)', () => {
   it('when the CLI asks who runs it, it reads the caller ARN moto answers and names the IAM user', async () => {
     // Prepare
-    const client = moto.recordContract(
-      'operator-identity.adapter',
-      new STSClient(moto.clientConfig('us-east-1')),
-    );
+    const client = moto.adapterClient('operator-identity.adapter', STSClient, 'us-east-1');
 
     // Act
     const identity = await awsOperatorIdentity(client);

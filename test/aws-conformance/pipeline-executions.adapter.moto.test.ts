@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => moto?.stop());
 
 function adapterClient(): SFNClient {
-  return moto.recordContract('pipeline-executions.adapter', new SFNClient(moto.clientConfig(REGION)));
+  return moto.adapterClient('pipeline-executions.adapter', SFNClient, REGION);
 }
 
 /** Waits until moto's interpreter (a thread of its own) has finished the execution. */

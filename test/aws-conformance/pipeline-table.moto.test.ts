@@ -42,7 +42,7 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-const recorded = (adapter: string) => moto.recordContract(adapter, new DynamoDBClient(moto.clientConfig()));
+const recorded = (adapter: string) => moto.adapterClient(adapter, DynamoDBClient);
 
 async function templateTable(): Promise<string> {
   const name = `pipeline-${++tables}`;

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 function source(clock = new ManualClock(NOW)) {
   return new SecretsManagerSecretSource({
-    client: moto.recordContract('secrets.adapter', new SecretsManagerClient(moto.clientConfig(REGION))),
+    client: moto.adapterClient('secrets.adapter', SecretsManagerClient, REGION),
     clock,
   });
 }

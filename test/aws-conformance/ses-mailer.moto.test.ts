@@ -35,8 +35,7 @@ beforeAll(async () => {
 afterAll(() => moto?.stop());
 
 /** The adapter's per-region client factory, each client recorded for the contract summary. */
-const clients = (region: string) =>
-  moto.recordContract('ses-mailer.adapter', new SESv2Client(moto.clientConfig(region)));
+const clients = (region: string) => moto.adapterClient('ses-mailer.adapter', SESv2Client, region);
 
 function message(to: string) {
   return {

@@ -75,7 +75,7 @@ describe('SNS notifier against moto (SNS Publish)', () => {
     // Prepare
     const notifier = new SnsNotifier({
       topicArn,
-      client: moto.recordContract('sns-notifier.adapter', new SNSClient(moto.clientConfig(REGION))),
+      client: moto.adapterClient('sns-notifier.adapter', SNSClient, REGION),
     });
     const failedInProduction = stopped('production', false);
     const rolledBackInStaging = stopped('staging', true);

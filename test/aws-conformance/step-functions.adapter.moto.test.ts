@@ -29,8 +29,7 @@ beforeAll(async () => {
   sfn = new SFNClient(moto.clientConfig(REGION));
   control = new StepFunctionsExecutionControl({
     // One client per region, as in Lambda: executions start in their machine's region.
-    clients: (region) =>
-      moto.recordContract('step-functions.adapter', new SFNClient(moto.clientConfig(region))),
+    clients: (region) => moto.adapterClient('step-functions.adapter', SFNClient, region),
     region: REGION,
   });
   const sns = new SNSClient(moto.clientConfig(REGION));

@@ -36,6 +36,12 @@ export interface MotoServer {
    * `adapter` (a name from shared/aws/, e.g. 'ecs.adapter'). Returns the client, so it wraps a construction.
    */
   recordContract<Client extends ContractClient>(adapter: string, client: Client): Client;
+  /** An SDK client of `Client`'s kind for `region`, talking to moto, its operations counted for `adapter`. */
+  adapterClient<Client extends ContractClient>(
+    adapter: string,
+    Client: new (config: ReturnType<MotoServer['clientConfig']>) => Client,
+    region?: string,
+  ): Client;
   /** Stops the server and writes the operations recorded in this file to test-output/aws-contracts/. */
   stop(): Promise<void>;
 }
@@ -105,17 +111,20 @@ export async function startMotoServer(): Promise<MotoServer> {
     if (!response.ok) throw new Error(`moto ${path} answered ${response.status}: ${await response.text()}`);
   };
 
+  const clientConfig = (region = 'eu-west-1') => ({
+    endpoint,
+    region,
+    credentials: MOTO_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  const recordContract = recordContractOperations(operations);
   return {
     endpoint,
-    clientConfig: (region = 'eu-west-1') => ({
-      endpoint,
-      region,
-      credentials: MOTO_CREDENTIALS,
-      maxAttempts: 1,
-    }),
+    clientConfig,
     configure: (config) => post('/moto-api/config', config),
     reset: () => post('/moto-api/reset'),
-    recordContract: recordContractOperations(operations),
+    recordContract,
+    adapterClient: (adapter, Client, region) => recordContract(adapter, new Client(clientConfig(region))),
     stop: async () => {
       writeContractOperations(operations);
       await stopChild(child);

@@ -96,7 +96,7 @@ export async function motoPipelineTable(
   const setup = new DynamoDBClient(moto.clientConfig());
   await createTableFromTemplate(setup, tableName);
   setup.destroy();
-  const client = moto.recordContract(adapter, new DynamoDBClient(moto.clientConfig()));
+  const client = moto.adapterClient(adapter, DynamoDBClient);
   return {
     moto,
     client,
