@@ -77,6 +77,8 @@ export interface LocalContainerPlatformSnapshot {
   taskDefinitions: LocalTaskDefinition[];
   revisions: [family: string, revision: number][];
   deploymentCounter: number;
+  /** ECS's deployment history per service (absent in snapshots written before it was kept). */
+  history?: [service: string, deployments: EndedLocalDeployment[]][];
 }
 
 export interface LocalContainerPlatformOptions {
@@ -98,8 +100,12 @@ export class LocalContainerPlatform implements ContainerPlatform {
   private readonly taskDefinitions = new Map<string, LocalTaskDefinition>();
   private readonly revisions = new Map<string, number>();
   private deploymentCounter = 0;
-  /** How each deployment that left a service's list ended: ECS's service deployment history. */
-  private readonly endings = new Map<string, DeploymentEnding>();
+  /**
+   * ECS's service deployment history, per service: each deployment that left the service's list, what it
+   * deployed, when, and how it ended. Like ECS's, it is searched by revision and time, not by the
+   * `ecs-svc/…` id DescribeServices gave (ListServiceDeployments has ids of its own).
+   */
+  private readonly history = new Map<string, EndedLocalDeployment[]>();
   private throttledCalls = 0;
   private readonly stopped = new AbortController();
   /** Every call made, in order, for tests to assert on. */
@@ -158,6 +164,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
       taskDefinitions: [...this.taskDefinitions.values()],
       revisions: [...this.revisions],
       deploymentCounter: this.deploymentCounter,
+      history: [...this.history],
     });
   }
 
@@ -170,6 +177,8 @@ export class LocalContainerPlatform implements ContainerPlatform {
     this.services.clear();
     this.taskDefinitions.clear();
     this.revisions.clear();
+    this.history.clear();
+    for (const [service, deployments] of copy.history ?? []) this.history.set(service, deployments);
     for (const service of copy.services) this.services.set(key(service.target), service);
     for (const td of copy.taskDefinitions) this.taskDefinitions.set(td.arn, td);
     for (const [family, revision] of copy.revisions) this.revisions.set(family, revision);
@@ -360,23 +369,31 @@ export class LocalContainerPlatform implements ContainerPlatform {
     target: EcsTarget,
     query: EndedDeploymentQuery,
   ): Promise<DeploymentEnding | undefined> {
-    this.requireService(target);
-    const ending = this.endings.get(query.deploymentId);
-    return ending && { ...ending };
+    const service = this.requireService(target);
+    // Same search as the ECS adapter: without the revision there is nothing to find it by.
+    if (query.taskDefinitionArn === undefined) return undefined;
+    const after = query.since === undefined ? -Infinity : query.since - 60_000;
+    const listed = service.deployments.map((d) => ({ ...d, ending: stateOfListed(d) }));
+    const ours = [...listed, ...(this.history.get(key(target)) ?? [])]
+      .filter((d) => d.taskDefinitionArn === query.taskDefinitionArn && (d.createdAt ?? 0) > after)
+      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
+    return ours && { ...ours.ending };
   }
 
   /** Like ECS, a deployment that leaves the list stays in the history: completed, or stopped by a newer one. */
   private replaceDeployments(service: LocalService, next: EcsDeploymentView[]): void {
+    const history = this.history.get(key(service.target)) ?? [];
     for (const d of service.deployments)
       if (!next.includes(d))
-        this.endings.set(
-          d.id,
-          d.rolloutState === 'COMPLETED'
-            ? { outcome: 'completed' }
-            : d.rolloutState === 'FAILED'
-              ? { outcome: 'failed', reason: d.rolloutStateReason ?? 'rollout failed' }
-              : { outcome: 'failed', reason: 'the deployment was replaced before it completed' },
-        );
+        history.push({
+          taskDefinitionArn: d.taskDefinitionArn,
+          ...(d.createdAt !== undefined && { createdAt: d.createdAt }),
+          ending:
+            d.rolloutState === 'IN_PROGRESS'
+              ? { outcome: 'failed', reason: 'the deployment was replaced before it completed' }
+              : stateOfListed(d),
+        });
+    this.history.set(key(service.target), history);
     service.deployments = next;
   }
 
@@ -400,6 +417,21 @@ export class LocalContainerPlatform implements ContainerPlatform {
   private newDeploymentId(): string {
     return `ecs-svc/${String(++this.deploymentCounter).padStart(19, '0')}`;
   }
+}
+
+/** A deployment that left its service's list, as ECS's service deployment history keeps it. */
+interface EndedLocalDeployment {
+  taskDefinitionArn: string;
+  createdAt?: number;
+  ending: DeploymentEnding;
+}
+
+/** What a deployment still in the service's list says of its end: ECS reports these as in progress or done. */
+function stateOfListed(deployment: EcsDeploymentView): DeploymentEnding {
+  if (deployment.rolloutState === 'COMPLETED') return { outcome: 'completed' };
+  if (deployment.rolloutState === 'FAILED')
+    return { outcome: 'failed', reason: deployment.rolloutStateReason ?? 'rollout failed' };
+  return { outcome: 'pending' };
 }
 
 function key(target: EcsTarget): string {
