@@ -27,6 +27,8 @@ export interface LocalHttpRoutes {
   /** The GitHub webhook handler, at its AWS path `/webhooks/github`. */
   githubWebhook?: HttpApiHandler;
   mailbox: LocalMailbox;
+  /** The stack's one clock: requests are stamped with its time, as API Gateway stamps them with AWS's. */
+  clock: { now(): number };
   /** Keeps virtual time still while a request is handled. */
   track: <T>(work: Promise<T>) => Promise<T>;
   /** The local stack's API and dashboard (`POST /events`, `/api/executions`, `/api/state`, `/`). */
@@ -97,7 +99,7 @@ async function handle(
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
   const approval = /^\/approvals\/([^/]+)$/.exec(path);
   if (approval) {
-    const event = await toHttpApiEvent(request, {
+    const event = await toHttpApiEvent(request, routes.clock.now(), {
       routeKey: `${request.method ?? 'GET'} /approvals/{approvalId}`,
       pathParameters: { approvalId: decodeURIComponent(approval[1]!) },
     });
@@ -106,7 +108,9 @@ async function handle(
     return writeHttpApiResult(response, await routes.approvalPage(event));
   }
   if (path === '/webhooks/github' && routes.githubWebhook) {
-    const event = await toHttpApiEvent(request, { routeKey: `${request.method ?? 'POST'} /webhooks/github` });
+    const event = await toHttpApiEvent(request, routes.clock.now(), {
+      routeKey: `${request.method ?? 'POST'} /webhooks/github`,
+    });
     if ('tooLarge' in event)
       return send(
         response,

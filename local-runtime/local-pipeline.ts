@@ -387,6 +387,7 @@ export class LocalPipeline {
    */
   httpRoutes(): LocalHttpRoutes {
     return {
+      clock: this.clock,
       approvalPage: approvalPageHandler({
         stores: this.stores,
         executions: this.executions,

@@ -11,8 +11,11 @@ export interface LocalImagePush {
   repository: string;
   tag: string;
   digest: string;
-  /** When ECR stored the image (epoch ms); default now. A digest pushed again keeps its first time. */
-  pushedAt?: number;
+  /**
+   * When ECR stored the image (epoch ms, on the stack's clock: no default, so wall time cannot slip in).
+   * A digest pushed again keeps its first time.
+   */
+  pushedAt: number;
   /** The account owning the repository; default the local account. */
   registryId?: string;
 }
@@ -65,7 +68,7 @@ export class LocalImageRegistry implements ImageRegistry {
     if (!image) {
       image = {
         tags: new Set(),
-        pushedAt: push.pushedAt ?? Date.now(),
+        pushedAt: push.pushedAt,
         registryId: push.registryId ?? LOCAL_REGISTRY_ID,
       };
       repository.set(push.digest, image);

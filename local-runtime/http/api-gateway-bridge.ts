@@ -9,10 +9,12 @@ export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatew
 
 /**
  * Turns a Node HTTP request into the API Gateway HTTP API (payload v2) event the Lambda handlers receive,
- * so the local server runs the very handlers AWS runs, and writes their result back.
+ * so the local server runs the very handlers AWS runs, and writes their result back. `receivedAt` is the
+ * stack's time (epoch ms), not the wall clock's.
  */
 export async function toHttpApiEvent(
   request: IncomingMessage,
+  receivedAt: number,
   route: { routeKey: string; pathParameters?: Record<string, string> },
 ): Promise<APIGatewayProxyEventV2 | { tooLarge: true; bytes: number; limit: number }> {
   const chunks: Buffer[] = [];
@@ -56,8 +58,8 @@ export async function toHttpApiEvent(
       requestId: randomUUID(),
       routeKey: route.routeKey,
       stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
+      time: new Date(receivedAt).toUTCString(),
+      timeEpoch: receivedAt,
     },
     ...(body.length > 0 && { body: body.toString('base64'), isBase64Encoded: true }),
     ...(body.length === 0 && { isBase64Encoded: false }),

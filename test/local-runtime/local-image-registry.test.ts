@@ -13,8 +13,20 @@ const OTHER_DIGEST = `sha256:${'b'.repeat(64)}`;
 /** A registry holding two images of orders-api in eu-west-1, pushed as sha-aaaaaaa and sha-bbbbbbb. */
 function registryWithTwoImages(): LocalImageRegistry {
   const registry = new LocalImageRegistry();
-  registry.recordPush({ region: REGION, repository: REPOSITORY, tag: 'sha-aaaaaaa', digest: DIGEST });
-  registry.recordPush({ region: REGION, repository: REPOSITORY, tag: 'sha-bbbbbbb', digest: OTHER_DIGEST });
+  registry.recordPush({
+    region: REGION,
+    repository: REPOSITORY,
+    tag: 'sha-aaaaaaa',
+    digest: DIGEST,
+    pushedAt: 1,
+  });
+  registry.recordPush({
+    region: REGION,
+    repository: REPOSITORY,
+    tag: 'sha-bbbbbbb',
+    digest: OTHER_DIGEST,
+    pushedAt: 2,
+  });
   return registry;
 }
 
@@ -118,7 +130,13 @@ describe('LocalImageRegistry', () => {
     const registry = registryWithTwoImages();
 
     // Act
-    registry.recordPush({ region: REGION, repository: REPOSITORY, tag: 'sha-aaaaaaa', digest: OTHER_DIGEST });
+    registry.recordPush({
+      region: REGION,
+      repository: REPOSITORY,
+      tag: 'sha-aaaaaaa',
+      digest: OTHER_DIGEST,
+      pushedAt: 3,
+    });
 
     // Assess
     expect(registry.tagsOf(REGION, REPOSITORY, DIGEST)).toEqual([]);
