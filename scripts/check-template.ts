@@ -9,7 +9,7 @@
  * 3. runs checkov once over all of them: any failed check not skipped (with its reason) in .checkov.yaml
  *    fails.
  *
- * Prints the counts. The Python tools come from .venv-tools (scripts/python-tools.sh).
+ * Prints the counts. The Python tools come from .venv-tools and .venv-checkov (scripts/python-tools.sh).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
@@ -40,8 +40,9 @@ export function configuredRegions(configFile = join(ROOT, 'pipeline.config.yml')
   return [...new Set(config.environments.flatMap((environment) => environment.regions))];
 }
 
-function pythonToolsBin(): string {
-  const out = execFileSync('bash', [join(ROOT, 'scripts', 'python-tools.sh')], {
+/** The bin folder of a pinned Python tool set: 'tools' (moto, cfn-lint) or 'checkov'. */
+function pythonToolsBin(set: 'tools' | 'checkov'): string {
+  const out = execFileSync('bash', [join(ROOT, 'scripts', 'python-tools.sh'), set], {
     cwd: ROOT,
     encoding: 'utf8',
   });
@@ -91,9 +92,9 @@ export async function checkTemplates(): Promise<number> {
       `${regions.join(', ')}) and ${forwardingTemplates.length} event forwarding templates ` +
       `in ${Math.round((Date.now() - started) / 1000)} s`,
   );
-  const bin = pythonToolsBin();
+  const toolsBin = pythonToolsBin('tools');
 
-  const matches = runCfnLint(bin, files);
+  const matches = runCfnLint(toolsBin, files);
   const count = (level: CfnLintMatch['Level']) => matches.filter((m) => m.Level === level).length;
   console.log(
     `cfn-lint: ${files.length} templates linted, ${count('Error')} errors, ${count('Warning')} warnings, ` +
@@ -104,7 +105,7 @@ export async function checkTemplates(): Promise<number> {
       `  ${m.Level} ${m.Rule.Id} ${relative(ROOT, m.Filename)} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`,
     );
 
-  const reports = runCheckov(bin, files);
+  const reports = runCheckov(pythonToolsBin('checkov'), files);
   const total = { passed: 0, failed: 0, skipped: 0, parsing_errors: 0 };
   for (const report of reports)
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += report.summary[key];

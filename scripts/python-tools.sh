@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Makes .venv-tools/ hold exactly the Python tools pinned in requirements-tools.txt (moto, cfn-lint, checkov).
-# Reinstalls only when the requirements file changed since the last install. Prints the venv's bin folder.
+# Makes a virtual environment hold exactly the Python tools pinned for it, and prints its bin folder:
+#   bash scripts/python-tools.sh           moto and cfn-lint: .venv-tools/ from requirements-tools.txt
+#   bash scripts/python-tools.sh checkov   checkov: .venv-checkov/ from requirements-checkov.txt
+# Two environments because checkov pins an old botocore, and moto reads AWS's API models from botocore.
+# Reinstalls only when the requirements file changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=.venv-tools
-requirements=requirements-tools.txt
+case "${1:-tools}" in
+  tools) venv=.venv-tools requirements=requirements-tools.txt check='import moto, cfnlint' ;;
+  checkov) venv=.venv-checkov requirements=requirements-checkov.txt check='import checkov' ;;
+  *)
+    echo "python-tools.sh: unknown tool set '$1' (use 'tools' for moto and cfn-lint, or 'checkov')" >&2
+    exit 2
+    ;;
+esac
 stamp="$venv/.requirements.sha256"
 
 if ! command -v python3 > /dev/null; then
@@ -31,7 +40,7 @@ fi
 # The file pins every package with its dependencies, so pip resolves nothing (--no-deps) and installs exactly that.
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements" 2>&1 \
   | grep -v -E "^WARNING: Location .* is ignored" >&2 || true
-"$venv/bin/python" -c 'import moto, cfnlint, checkov' || {
+"$venv/bin/python" -c "$check" || {
   echo "installing the Python tools from $requirements failed (see pip's output above)" >&2
   exit 1
 }

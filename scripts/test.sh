@@ -17,8 +17,9 @@ if ! command -v chromium > /dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
-echo "== Python tools for the AWS conformance tests (moto, cfn-lint, checkov; pinned in requirements-tools.txt)"
-bash scripts/python-tools.sh > /dev/null
+echo "== Python tools: moto and cfn-lint (requirements-tools.txt), checkov (requirements-checkov.txt)"
+bash scripts/python-tools.sh tools > /dev/null
+bash scripts/python-tools.sh checkov > /dev/null
 echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
 echo "== tests"

@@ -4,17 +4,14 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { CloudWatchAlarmSource } from '../../shared/aws/cloudwatch-alarms.adapter';
 import { ManualClock } from '../../shared/clock';
 import { startMotoServer, type MotoServer } from '../support/moto-server';
 
 /**
- * The CloudWatch alarm source against moto. Two gaps shape this file (docs/aws-conformance.md):
- * - The SDK's CloudWatch client speaks JSON 1.0 by default; the botocore moto runs on (pinned below 1.36 by
- *   checkov's boto3 pin) knows CloudWatch only over the query protocol. These clients speak query, so the
- *   operations, their fields and the answers are checked, the JSON wire format is not.
- * - moto has no DescribeAlarmHistory. The breach tests answer it with an empty history before the request
+ * The CloudWatch alarm source against moto, over the JSON 1.0 protocol the SDK's client speaks (moto runs on a
+ * botocore of its own, not checkov's older one: scripts/python-tools.sh). One gap shapes this file
+ * (docs/aws-conformance.md): moto has no DescribeAlarmHistory. The breach tests answer it with an empty history before the request
  *   leaves the client (and it is not counted as checked); the history's reading stays covered by
  *   test/shared/aws/cloudwatch-alarms.adapter.test.ts.
  */
@@ -26,19 +23,16 @@ let clock: ManualClock;
 beforeAll(async () => {
   moto = await startMotoServer();
   // Builds the alarms the tests need; only the adapter's own clients count as checked.
-  cloudwatch = new CloudWatchClient({ ...moto.clientConfig(REGION), protocol: AwsQueryProtocol });
+  cloudwatch = new CloudWatchClient(moto.clientConfig(REGION));
 }, 90_000);
 afterAll(() => moto?.stop());
 beforeEach(() => {
   clock = new ManualClock(Date.now());
 });
 
-/** The adapter's client, speaking the query protocol moto understands for CloudWatch. */
+/** The adapter's client, as the adapter builds it (its default protocol), counted as checked. */
 function adapterClient(): CloudWatchClient {
-  return moto.recordContract(
-    'cloudwatch-alarms.adapter',
-    new CloudWatchClient({ ...moto.clientConfig(REGION), protocol: AwsQueryProtocol }),
-  );
+  return moto.adapterClient('cloudwatch-alarms.adapter', CloudWatchClient, REGION);
 }
 
 /** A client whose DescribeAlarmHistory (which moto lacks) answers an empty history; everything else reaches moto. */
