@@ -89,7 +89,7 @@ export function bundleOptions(name: string, configDigest?: string): BuildOptions
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart, powertoolsEsmOnRequire],
     // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
@@ -125,6 +125,22 @@ export const tracingApart: Plugin = {
         ? { path: './tracing.js', external: true }
         : undefined,
     );
+  },
+};
+
+/**
+ * shared/middleware/powertools.ts `require`s Powertools Logger and Metrics on first use, where esbuild would
+ * pick their CommonJS builds (bigger, and not the ones the rest of the bundle shares); this resolves those
+ * requires to the ES module builds, which esbuild still evaluates only when the require runs.
+ */
+export const powertoolsEsmOnRequire: Plugin = {
+  name: 'powertools-esm-on-require',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/(logger|metrics)(\/middleware)?$/ }, async (args) => {
+      if (args.kind !== 'require-call') return undefined;
+      const esm = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+      return esm.errors.length > 0 ? undefined : { path: esm.path };
+    });
   },
 };
 
