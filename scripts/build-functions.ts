@@ -10,6 +10,7 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfigFile } from '../shared/config/config.loader';
+import { packagedConfigDigest } from '../shared/wiring/pipeline-config';
 import { dirname, join } from 'node:path';
 
 export const FUNCTIONS_DIR = join(__dirname, '..', 'functions');
@@ -28,7 +29,9 @@ export async function buildFunctions(
   configFile = process.env.PIPELINE_CONFIG_FILE ?? join(__dirname, '..', 'pipeline.config.yml'),
 ): Promise<{ name: string; file: string }[]> {
   // A bad configuration stops the build here, with the file and path, instead of failing in Lambda.
-  writeFileSync(packagedConfigPath(), JSON.stringify(loadConfigFile(configFile)));
+  const packaged = JSON.stringify(loadConfigFile(configFile));
+  writeFileSync(packagedConfigPath(), packaged);
+  const configDigest = packagedConfigDigest(packaged);
   const names = functionNames();
   // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
   for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
@@ -36,7 +39,7 @@ export async function buildFunctions(
   await Promise.all(
     names.map(async (name) => {
       // Each step's handler requires it on its first invocation (see TRACING_MODULE); HTTP routes do not.
-      if (!(await bundleFunction(name))) return;
+      if (!(await bundleFunction(name, configDigest))) return;
       for (const file of tracing.outputFiles) {
         const target = file.path.endsWith('.map')
           ? join(SOURCEMAP_DIR, name, 'tracing.js.map')
@@ -53,8 +56,8 @@ export async function buildFunctions(
  * Writes one function's bundle into its package folder and its source map beside, outside the zip. Tells
  * whether the bundle requires the tracing module (a step does, an HTTP route does not).
  */
-async function bundleFunction(name: string): Promise<boolean> {
-  const options = bundleOptions(name);
+async function bundleFunction(name: string, configDigest: string): Promise<boolean> {
+  const options = bundleOptions(name, configDigest);
   const result = await build({ ...options, write: false });
   let tracing = false;
   for (const file of result.outputFiles) {
@@ -66,9 +69,14 @@ async function bundleFunction(name: string): Promise<boolean> {
   return tracing;
 }
 
-/** How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its AWS calls. */
-export function bundleOptions(name: string): BuildOptions & { outfile: string } {
+/**
+ * How one function is bundled; test/infrastructure/function-roles.test.ts bundles the same way to read its
+ * AWS calls. `configDigest`, the digest of the configuration packaged with the bundle, becomes the bundle's
+ * PACKAGED_CONFIG_SHA256 (shared/wiring/pipeline-config.ts), so a cold start does not check that file again.
+ */
+export function bundleOptions(name: string, configDigest?: string): BuildOptions & { outfile: string } {
   return {
+    ...(configDigest ? { define: { PACKAGED_CONFIG_SHA256: JSON.stringify(configDigest) } } : {}),
     entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
     outfile: join(DIST_DIR, name, 'handler.js'),
     bundle: true,
@@ -81,7 +89,7 @@ export function bundleOptions(name: string): BuildOptions & { outfile: string } 
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart],
+    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart, powertoolsEsmOnRequire],
     // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
@@ -117,6 +125,22 @@ export const tracingApart: Plugin = {
         ? { path: './tracing.js', external: true }
         : undefined,
     );
+  },
+};
+
+/**
+ * shared/middleware/powertools.ts `require`s Powertools Logger and Metrics on first use, where esbuild would
+ * pick their CommonJS builds (bigger, and not the ones the rest of the bundle shares); this resolves those
+ * requires to the ES module builds, which esbuild still evaluates only when the require runs.
+ */
+export const powertoolsEsmOnRequire: Plugin = {
+  name: 'powertools-esm-on-require',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/(logger|metrics)(\/middleware)?$/ }, async (args) => {
+      if (args.kind !== 'require-call') return undefined;
+      const esm = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+      return esm.errors.length > 0 ? undefined : { path: esm.path };
+    });
   },
 };
 

@@ -1,60 +1,80 @@
-import * as z from 'zod';
 import { ConfigError } from './config-error';
 
-/**
- * The environment variables the Lambda functions read, validated once at cold start. Nothing else in the
- * code base reads `process.env`: a function missing a variable fails at load with the variable's name.
- */
-function buildRuntimeEnvSchema() {
-  return z.object({
-    AWS_REGION: z.string().min(1).default('local'),
-    PIPELINE_TABLE: z.string().min(1),
-    PROMOTE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
-    RELEASE_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be a state machine ARN'),
-    PIPELINE_CONFIG_FILE: z.string().min(1).default('dist/pipeline.config.json'),
-    GITHUB_WEBHOOK_SECRET_NAME: z.string().min(1),
-    PIPELINE_EVENT_BUS_NAME: z.string().min(1),
-    /** Secrets Manager secret holding the approval link signing keys ({"current","previous"}, base64). */
-    APPROVAL_LINK_KEY_SECRET_NAME: z.string().min(1),
-    /** Where approval links point (the HTTP API's URL); empty: the page checks Sec-Fetch-Site only. */
-    APPROVAL_BASE_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.url({ protocol: /^https?$/ }).optional(),
-    ),
-    /** The verified SES identity approval emails come from. */
-    APPROVAL_EMAIL_FROM: z.string().min(3).max(320),
-    /** The SNS topic stage failures, rollbacks and waiting approvals are published to. */
-    NOTIFICATION_TOPIC_ARN: z.string().startsWith('arn:', 'must be an SNS topic ARN'),
-    /** Secrets Manager secret holding the chat webhook URL (read only when notifications.chatWebhook is on). */
-    CHAT_WEBHOOK_SECRET_NAME: z.string().min(1),
-    APPROVAL_SES_CONFIGURATION_SET: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.string().min(1).optional(),
-    ),
-  });
-}
-export type RuntimeEnv = z.infer<ReturnType<typeof buildRuntimeEnvSchema>>;
+/** A variable's check: the value to use, or what is wrong with it. Empty and unset are alike. */
+type Check<T> = (value: string | undefined) => { value: T } | { problem: string };
 
-/** Built on the first read, not at import: a cold start builds no schema before it needs it. */
-let runtimeEnvSchema: ReturnType<typeof buildRuntimeEnvSchema> | undefined;
+const NOT_SET = 'is not set';
+const required: Check<string> = (v) => (v ? { value: v } : { problem: NOT_SET });
+const withDefault =
+  (fallback: string): Check<string> =>
+  (v) => ({ value: v || fallback });
+const optional: Check<string | undefined> = (v) => ({ value: v || undefined });
+const arn =
+  (what: string): Check<string> =>
+  (v) =>
+    !v ? { problem: NOT_SET } : v.startsWith('arn:') ? { value: v } : { problem: `must be ${what} ARN` };
+const httpUrl: Check<string | undefined> = (v) => {
+  if (!v) return { value: undefined };
+  try {
+    const protocol = new URL(v).protocol;
+    if (protocol === 'http:' || protocol === 'https:') return { value: v };
+  } catch {
+    // not a URL at all: the same problem as another scheme
+  }
+  return { problem: 'must be an http(s) URL' };
+};
+const lengthBetween =
+  (min: number, max: number): Check<string> =>
+  (v) =>
+    !v
+      ? { problem: NOT_SET }
+      : v.length < min || v.length > max
+        ? { problem: `must be ${min} to ${max} characters long` }
+        : { value: v };
+
+/**
+ * The environment variables the Lambda functions read, checked on the first read. Nothing else in the
+ * code base reads `process.env`: a function missing a variable fails with the variable's name. Plain checks,
+ * not a zod schema: building one cost more of a cold start than all the checks it made (docs/cold-start.md).
+ */
+const runtimeEnv = {
+  AWS_REGION: withDefault('local'),
+  PIPELINE_TABLE: required,
+  PROMOTE_STATE_MACHINE_ARN: arn('a state machine'),
+  RELEASE_STATE_MACHINE_ARN: arn('a state machine'),
+  PIPELINE_CONFIG_FILE: withDefault('dist/pipeline.config.json'),
+  GITHUB_WEBHOOK_SECRET_NAME: required,
+  PIPELINE_EVENT_BUS_NAME: required,
+  /** Secrets Manager secret holding the approval link signing keys ({"current","previous"}, base64). */
+  APPROVAL_LINK_KEY_SECRET_NAME: required,
+  /** Where approval links point (the HTTP API's URL); empty: the page checks Sec-Fetch-Site only. */
+  APPROVAL_BASE_URL: httpUrl,
+  /** The verified SES identity approval emails come from. */
+  APPROVAL_EMAIL_FROM: lengthBetween(3, 320),
+  /** The SNS topic stage failures, rollbacks and waiting approvals are published to. */
+  NOTIFICATION_TOPIC_ARN: arn('an SNS topic'),
+  /** Secrets Manager secret holding the chat webhook URL (read only when notifications.chatWebhook is on). */
+  CHAT_WEBHOOK_SECRET_NAME: required,
+  APPROVAL_SES_CONFIGURATION_SET: optional,
+} satisfies Record<string, Check<unknown>>;
+
+type RuntimeEnvChecks = typeof runtimeEnv;
+export type RuntimeEnv = {
+  [K in keyof RuntimeEnvChecks]: RuntimeEnvChecks[K] extends Check<infer T> ? T : never;
+};
 
 /** Reads the variables a function needs; `keys` lists them so a function is not blocked by others' variables. */
 export function readRuntimeEnv<K extends keyof RuntimeEnv>(
   keys: readonly K[],
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<RuntimeEnv, K | 'AWS_REGION'> {
-  const wanted = ['AWS_REGION', ...keys] as const;
-  const schema = z.object(
-    Object.fromEntries(wanted.map((key) => [key, (runtimeEnvSchema ??= buildRuntimeEnvSchema()).shape[key]])),
-  );
-  const result = schema.safeParse(env, { reportInput: true });
-  if (!result.success)
-    throw new ConfigError(
-      'the function environment',
-      result.error.issues.map(
-        (i) => `${i.path.join('.')}: ${i.input === undefined ? 'is not set' : i.message}`,
-      ),
-      'variables',
-    );
-  return result.data as Pick<RuntimeEnv, K | 'AWS_REGION'>;
+  const read: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of new Set<keyof RuntimeEnv>(['AWS_REGION', ...keys])) {
+    const result = (runtimeEnv[key] as Check<unknown>)(env[key]);
+    if ('problem' in result) problems.push(`${key}: ${result.problem}`);
+    else read[key] = result.value;
+  }
+  if (problems.length > 0) throw new ConfigError('the function environment', problems, 'variables');
+  return read as Pick<RuntimeEnv, K | 'AWS_REGION'>;
 }

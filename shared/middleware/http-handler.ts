@@ -1,11 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { methodOf } from '../http/request';
 import { errorFields, logger, metrics } from './lambda-step';
+import { loggerContext, metricsPublished } from './powertools';
 
 /** What an HTTP route answers (API Gateway HTTP API, payload v2). */
 export interface HttpResponse {
@@ -68,8 +67,8 @@ export function httpHandler(name: string, init: () => HttpRoute) {
     route ??= init();
     return route(event, context);
   })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(loggerContext())
+    .use(metricsPublished())
     .use({
       // A block, not an expression: a value returned from a middleware would replace the response.
       after: () => {

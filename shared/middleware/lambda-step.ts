@@ -1,19 +1,16 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { InvalidStepInputError, PipelineError } from '../domain/errors';
 import { MalformedEventError } from '../events/event-envelope.schema';
+import { logger, loggerContext, metrics, metricsPublished, SERVICE_NAME } from './powertools';
 
-export const SERVICE_NAME = 'ecs-promotion-pipeline';
-
-/** One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment. */
-export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: 'EcsPromotionPipeline', serviceName: SERVICE_NAME });
+/**
+ * One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment.
+ * Both are created on first use, so a function's load evaluates neither Powertools module.
+ */
+export { logger, metrics, SERVICE_NAME };
 let moduleTracer: Promise<Tracer> | undefined;
 
 /**
@@ -72,8 +69,8 @@ export function lambdaStep<E, R>(
     return step(event);
   })
     .use(handlerTraced(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(loggerContext())
+    .use(metricsPublished())
     .use(correlationKeys(name, tracer))
     .use(errorMapping(name));
 }

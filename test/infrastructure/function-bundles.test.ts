@@ -66,4 +66,21 @@ describe('function bundles', () => {
       outcome: 'InvalidStepInput',
     });
   }, 60_000);
+
+  it('when a function is bundled with the packaged configuration digest, the bundle carries it for the cold start', async () => {
+    // Prepare
+    const digest = 'f'.repeat(64);
+
+    // Act
+    const withDigest = await build({
+      ...bundleOptions('start-promotion', digest),
+      write: false,
+      sourcemap: false,
+    });
+    const without = await build({ ...bundleOptions('start-promotion'), write: false, sourcemap: false });
+
+    // Assess
+    expect(withDigest.outputFiles[0]!.text).toContain(JSON.stringify(digest));
+    expect(without.outputFiles[0]!.text).not.toContain(JSON.stringify(digest));
+  }, 60_000);
 });

@@ -66,4 +66,38 @@ describe('readRuntimeEnv', () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems).toEqual(['PROMOTE_STATE_MACHINE_ARN: must be a state machine ARN']);
   });
+
+  it('when the approval base URL is empty it is absent, and another scheme than http(s) is refused', () => {
+    // Prepare
+    const empty = { APPROVAL_BASE_URL: '', APPROVAL_SES_CONFIGURATION_SET: '' };
+    const ftp = { APPROVAL_BASE_URL: 'ftp://approvals.example.com' };
+    const notUrl = { APPROVAL_BASE_URL: 'approvals.example.com' };
+
+    // Act
+    const read = readRuntimeEnv(['APPROVAL_BASE_URL', 'APPROVAL_SES_CONFIGURATION_SET'], empty);
+    const ftpError = errorOf(() => readRuntimeEnv(['APPROVAL_BASE_URL'], ftp));
+    const notUrlError = errorOf(() => readRuntimeEnv(['APPROVAL_BASE_URL'], notUrl));
+
+    // Assess
+    expect(read).toEqual({ AWS_REGION: 'local' });
+    expect(ftpError.problems).toEqual(['APPROVAL_BASE_URL: must be an http(s) URL']);
+    expect(notUrlError.problems).toEqual(['APPROVAL_BASE_URL: must be an http(s) URL']);
+  });
+
+  it('when several variables are wrong, it names each, empty ones as not set', () => {
+    // Prepare
+    const env = { PIPELINE_TABLE: '', NOTIFICATION_TOPIC_ARN: 'topic', APPROVAL_EMAIL_FROM: 'a' };
+
+    // Act
+    const error = errorOf(() =>
+      readRuntimeEnv(['PIPELINE_TABLE', 'NOTIFICATION_TOPIC_ARN', 'APPROVAL_EMAIL_FROM'], env),
+    );
+
+    // Assess
+    expect(error.problems).toEqual([
+      'PIPELINE_TABLE: is not set',
+      'NOTIFICATION_TOPIC_ARN: must be an SNS topic ARN',
+      'APPROVAL_EMAIL_FROM: must be 3 to 320 characters long',
+    ]);
+  });
 });
