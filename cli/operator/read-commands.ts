@@ -226,7 +226,10 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   );
   view.stages.forEach((stage, index) => {
     out('');
-    out(`${stage.environment}/${stage.region}: ${stage.outcome}`);
+    out(
+      `${stage.environment}/${stage.region}: ${stage.outcome}` +
+        (stage.outcome === 'already running' ? ' (its digest ran there: recorded without a redeploy)' : ''),
+    );
     const visits = view.states.filter((s) => s.stage === index);
     if (visits.length === 0) return;
     const rows = [['STEP', 'STATUS', 'DURATION', 'ATTEMPTS']];
