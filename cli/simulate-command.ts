@@ -33,7 +33,7 @@ started, every state it passed, what it deployed where and how many state transi
                    approvals and bakes) even where its commit's image already runs (a second tag)
 
 Exit codes: 0 every execution that started succeeded, each stage deployed (or superseded by a newer
-version); 1 an execution failed, or a stage rolled back, failed, was rejected, expired or did not start;
+version, or already running its image); 1 an execution failed, or a stage rolled back, failed, was rejected, expired or did not start;
 2 bad input (options, configuration, event files). Ignored events (a latest tag, an unknown repository)
 are listed and are not failures.`;
 

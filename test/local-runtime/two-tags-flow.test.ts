@@ -6,6 +6,8 @@ import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
 import { viewExecution } from '../../shared/operations/execution-view';
 import { LocalPipeline, type VersionBehaviour } from '../../local-runtime/local-pipeline';
+import { serveLocalPipeline } from '../../local-runtime/local-http-server';
+import { runCli } from '../support/cli';
 
 /**
  * Two tags on one commit (issue #15, item 8), executed locally: the real release and stage state machines
@@ -138,6 +140,49 @@ describe('two tags on one commit, executed locally', () => {
     expect(output.deployments.map((d) => `${d.outcome} (${d.deployedAs})`)).toEqual(
       Array(4).fill('already running (v1.4.0)'),
     );
+  });
+
+  it('when an operator looks, pipeline show, history and status tell the recorded stages apart from deploys', async () => {
+    // Prepare
+    pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
+    await deliver('ecr-push-orders-api.json');
+    await deliver('git-tag-orders-api-v1.4.0.json');
+    const second = await deliver(tagOfSameCommit('v1.4.1'));
+    const http = await serveLocalPipeline(pipeline, 0);
+    const cli = (...args: string[]) => runCli(...args, '--local', '--url', http.url);
+
+    try {
+      // Act
+      const show = await cli('show', (await executionOf(second)).name);
+      const history = await cli('history', 'orders-api', '--environment', 'prod');
+      const status = await cli('status', '--json');
+
+      // Assess
+      expect(show.code).toBe(0);
+      expect(show.out).toContain(
+        'prod/us-east-1: already running (its digest ran there: recorded without a redeploy)',
+      );
+      expect(history.code).toBe(0);
+      const lines = history.out.split('\n');
+      const recorded = lines.filter((l) => l.includes('v1.4.1'));
+      expect(recorded).toHaveLength(3);
+      for (const line of recorded)
+        expect(line).toMatch(
+          /\srecord\s+already running \(since \S+Z \(deployed as v1\.4\.0\); recorded without a redeploy\)\s/,
+        );
+      const targets = (
+        JSON.parse(status.out) as {
+          targets: { service: string; environment: string; running: { version: string } | null }[];
+        }
+      ).targets;
+      expect(
+        targets
+          .filter((t) => t.service === 'orders-api' && t.environment === 'prod')
+          .map((t) => t.running?.version),
+      ).toEqual(['v1.4.1', 'v1.4.1', 'v1.4.1']);
+    } finally {
+      await http.close();
+    }
   });
 
   it('when the first tag rolled back in us-east-1, the second tag records where the digest runs and deploys only where it does not', async () => {
