@@ -27,6 +27,9 @@ function abortableTimeout(realMs: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The longest delay setTimeout takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Wall-clock time: what runs in AWS. */
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -134,7 +137,9 @@ export class ScaledClock implements Clock {
     this.disarm();
     if (this.busy > 0 || this.sleepers.length === 0) return;
     const due = Math.min(...this.sleepers.map((s) => s.due));
-    this.timer = setTimeout(() => this.wake(), Math.max(0, (due - this.now()) / this.current));
+    // setTimeout fires at once past 2^31-1 ms (about 24.8 days), which a slow scale can reach: wake early.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, (due - this.now()) / this.current));
+    this.timer = setTimeout(() => this.wake(), delay);
   }
 
   private disarm(): void {
