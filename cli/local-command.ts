@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { VersionBehaviour } from '../local-runtime/local-world';
 import { BREAK_HELP, parseBreaks } from './break-option';
-import { ScaledClock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import {
@@ -12,9 +11,17 @@ import {
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 import { UsageError } from './usage-error';
 import { approvalExpiryNote } from '../local-runtime/time-scale-note';
+import {
+  followTimePurpose,
+  parseTimeScales,
+  PurposeScaledClock,
+  TimeScaleSyntaxError,
+  type TimeScales,
+} from '../local-runtime/time-scales';
 import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-context';
 
-export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
+export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>|bake=<n>,approval=<n>]
+                      [--approvals email|approve]
                       [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
@@ -23,7 +30,8 @@ EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes the
   --port        port on 127.0.0.1 (default 8787; 0: any free port)
   --config      pipeline configuration (default: pipeline.config.yml)
   --time-scale  how many times faster than real time the pipeline runs (default 600: a 5-minute bake
-                lasts half a second)
+                lasts half a second), or per purpose: bake=600,approval=real runs at 600x, and in real
+                time (or approval=<n>) while it waits only for approvals (one clock: it changes speed)
   --approvals   email (default): production approvals are emailed to the local mailbox and wait for a
                 click on the link; approve: the local approvers approve at once
   --data-dir    keep the state in this directory (created when missing) instead of in memory: started
@@ -34,7 +42,10 @@ EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes the
 export interface LocalStackOptions {
   config: PipelineConfig;
   port: number;
+  /** How many times faster than real time the pipeline runs (see --time-scale)... */
   timeScale: number;
+  /** ... and while it only waits for approvals (default: timeScale). */
+  approvalTimeScale?: number;
   approvals: 'email' | 'approve';
   /** Keep the state on disk there (see --data-dir). */
   dataDir?: string;
@@ -51,10 +62,11 @@ export interface LocalStack {
 
 /** Starts the pipeline and its HTTP side (mailbox, approval pages, events, API, dashboard) on 127.0.0.1. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  let clock: PurposeScaledClock | undefined;
   const pipeline = await LocalPipeline.start({
     config: options.config,
     // Pipeline time stands still while the stack is stopped: a restarted one goes on from the saved time.
-    clock: (resumeAt) => new ScaledClock(options.timeScale, resumeAt),
+    clock: (resumeAt) => (clock = new PurposeScaledClock(scalesOf(options), resumeAt)),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     approvals: options.approvals,
     behaviours: options.behaviours ?? {},
@@ -64,7 +76,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     reconcileEveryMs: options.config.reconciliation.everyMinutes * 60_000,
   });
   let http: LocalHttpServer | undefined;
+  let unfollow = () => {};
   try {
+    // The one clock slows to the approval scale while the stack only waits for people.
+    unfollow = followTimePurpose(pipeline.engine, clock!, await runningStates(pipeline));
     const server = await serveLocalPipeline(pipeline, options.port);
     http = server;
     await pipeline.fleet.serve(); // every environment/region a real HTTP server, as the smoke checks see it
@@ -75,14 +90,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // The HTTP side first: no request may change the state the pipeline saves as it closes.
       close: async () => {
         await server.close();
+        unfollow();
         await pipeline.close({ abandon: true });
       },
     };
   } catch (error) {
+    unfollow();
     await http?.close();
     await pipeline.close({ abandon: true });
     throw error;
   }
+}
+
+/** The state each running execution entered last (executions restored from a data directory). */
+async function runningStates(pipeline: LocalPipeline): Promise<[string, string][]> {
+  const { executions } = await pipeline.engine.listExecutions({ statusFilter: 'RUNNING' });
+  const states: [string, string][] = [];
+  for (const { executionArn } of executions) {
+    const { events } = await pipeline.engine.getExecutionHistory({ executionArn });
+    const entered = events.filter((e) => e.type.endsWith('StateEntered')).at(-1);
+    states.push([executionArn, entered?.details.name ?? '']);
+  }
+  return states;
 }
 
 /** Reads and checks the command line; throws UsageError (exit 2) for anything wrong. */
@@ -105,9 +134,7 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || !Number.isInteger(port) || port > 65535)
     throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
-  const timeScale = Number(values['time-scale']);
-  if (!(timeScale > 0) || !Number.isFinite(timeScale))
-    throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
+  const scales = timeScalesOf(values['time-scale']);
   const approvals = values.approvals;
   if (approvals !== 'email' && approvals !== 'approve')
     throw new UsageError(`--approvals must be email or approve, got "${approvals}"`);
@@ -116,12 +143,29 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
     throw new UsageError('--data-dir must name a directory, got ""');
   return {
     port,
-    timeScale,
+    timeScale: scales.bake,
+    ...(scales.approval !== scales.bake && { approvalTimeScale: scales.approval }),
     approvals,
     ...(dataDir !== undefined ? { dataDir } : {}),
     behaviours: parseBreaks(values.break),
     configFile: values.config,
   };
+}
+
+/** `--time-scale`: one number for every purpose, or `bake=600,approval=real` (a purpose left out: 600). */
+function timeScalesOf(text: string): TimeScales {
+  try {
+    return parseTimeScales(text, { bake: DEFAULT_TIME_SCALE, approval: DEFAULT_TIME_SCALE });
+  } catch (error) {
+    if (error instanceof TimeScaleSyntaxError) throw new UsageError(`--time-scale: ${error.message}`);
+    throw error;
+  }
+}
+
+const DEFAULT_TIME_SCALE = 600;
+
+function scalesOf(options: Pick<LocalStackOptions, 'timeScale' | 'approvalTimeScale'>): TimeScales {
+  return { bake: options.timeScale, approval: options.approvalTimeScale ?? options.timeScale };
 }
 
 /** node:util's parseArgs explains some mistakes over three lines: the command prints the first. */
@@ -160,7 +204,7 @@ export async function localCommand(
   const operatorFlags = url === DEFAULT_LOCAL_URL ? '--local' : `--local --url ${url}`;
   out(
     [
-      `Local pipeline running on ${url} (time runs ${options.timeScale}x faster; approvals: ${options.approvals})`,
+      `Local pipeline running on ${url} (time runs ${describeScales(scalesOf(options))}; approvals: ${options.approvals})`,
       ...(options.dataDir !== undefined ? [`  state      ${options.dataDir} (kept across restarts)`] : []),
       ...(resumed.length > 0
         ? [
@@ -168,7 +212,7 @@ export async function localCommand(
               resumed.map((e) => e.name).join(', '),
           ]
         : []),
-      ...[approvalExpiryNote(config, options.timeScale)].flatMap((note) =>
+      ...[approvalExpiryNote(config, scalesOf(options))].flatMap((note) =>
         note ? [`  note       ${note}`] : [],
       ),
       `  dashboard  ${url}/`,
@@ -197,6 +241,14 @@ export async function localCommand(
   await stack.close();
   out('Local pipeline stopped.');
   return 0;
+}
+
+/** `600x faster`, or `600x faster, in real time while only approvals wait`. */
+function describeScales(scales: TimeScales): string {
+  const pace = (scale: number) => (scale === 1 ? 'in real time' : `${scale}x faster`);
+  return scales.bake === scales.approval
+    ? pace(scales.bake)
+    : `${pace(scales.bake)}, ${pace(scales.approval)} while only approvals wait`;
 }
 
 /** Resolves with what ended the run: SIGINT, SIGTERM, SIGHUP or `stop`; removes its signal handlers. */

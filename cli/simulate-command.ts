@@ -11,10 +11,12 @@ import { ERROR_NAMES } from '../shared/domain/errors';
 import { duration, table } from './format';
 import { parseBreaks } from './break-option';
 import { UsageError } from './usage-error';
+import { TAG_EVENT_DETAIL_TYPE } from '../shared/git-tags/tag-created.schema';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
                          [--break <commit-prefix>=deploy|smoke|alarm …]
                          [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
+                         [--redeploy]
 
 Feeds EventBridge events, in order, through the local rules and the real state machines and reports what
 started, every state it passed, what it deployed where and how many state transitions it took.
@@ -27,9 +29,11 @@ started, every state it passed, what it deployed where and how many state transi
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)
   --concurrent     deliver every event before waiting, so executions overlap (default: one by one)
+  --redeploy       send every Git Tag Created event with "redeploy": true: a release deploys (with
+                   approvals and bakes) even where its commit's image already runs (a second tag)
 
 Exit codes: 0 every execution that started succeeded, each stage deployed (or superseded by a newer
-version); 1 an execution failed, or a stage rolled back, failed, was rejected, expired or did not start;
+version, or already running its image); 1 an execution failed, or a stage rolled back, failed, was rejected, expired or did not start;
 2 bad input (options, configuration, event files). Ignored events (a latest tag, an unknown repository)
 are listed and are not failures.`;
 
@@ -54,6 +58,7 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
       approve: { type: 'string', default: 'all' },
       'reject-region': { type: 'string', multiple: true },
       concurrent: { type: 'boolean', default: false },
+      redeploy: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -66,7 +71,10 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
   const config = loadConfigFile(values.config);
   const rejectRegions = values['reject-region'] ?? [];
   checkRejectRegions(rejectRegions, config);
-  const events = values.event.map((file) => ({ source: file, event: readEventFile(file) }));
+  const events = values.event.map((file) => {
+    const event = readEventFile(file);
+    return { source: file, event: values.redeploy ? askingForRedeploy(event) : event };
+  });
   const report = await simulate(config, events, {
     behaviours,
     approvals,
@@ -78,7 +86,7 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
 }
 
 /** The stage outcomes of a run that did what it should. */
-const GOOD_OUTCOMES: readonly string[] = ['deployed', 'superseded'];
+const GOOD_OUTCOMES: readonly string[] = ['deployed', 'superseded', 'already running'];
 
 function didWhatItShould(execution: SimulatedExecution): boolean {
   return (
@@ -104,6 +112,14 @@ function queued(execution: SimulatedExecution, index: number): boolean {
     state.error === STAGE_LOCKED &&
     execution.states.slice(index + 1).some((later) => later.stage === state.stage)
   );
+}
+
+/** A `Git Tag Created` event with `"redeploy": true` in its detail; any other event as it is. */
+function askingForRedeploy(event: unknown): unknown {
+  const tagEvent = event as { 'detail-type'?: unknown; detail?: unknown };
+  if (tagEvent?.['detail-type'] !== TAG_EVENT_DETAIL_TYPE || typeof tagEvent.detail !== 'object')
+    return event;
+  return { ...tagEvent, detail: { ...tagEvent.detail, redeploy: true } };
 }
 
 function readEventFile(file: string): unknown {

@@ -112,13 +112,15 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     stopStage: step('stop-stage', () =>
       createStopStage({ locks, approvals: approvalStore, records, clock, notifications }),
     ),
-    acquireStageLock: step('acquire-stage-lock', () => createAcquireStageLock({ locks, records, clock })),
+    acquireStageLock: step('acquire-stage-lock', () =>
+      createAcquireStageLock({ locks, records, platform, clock }),
+    ),
     checkDeploymentGate: step('check-deployment-gate', () => createCheckDeploymentGate({ freezes, clock })),
     completeStage: step('complete-stage', () => createCompleteStage({ locks, evidence, records, clock })),
     startRelease: step('start-release', () =>
       createStartRelease({ config, executions, releaseStateMachineArn: stateMachineArns.release }),
     ),
-    checkRelease: step('check-release', () => createCheckRelease({ platform })),
+    checkRelease: step('check-release', () => createCheckRelease({ platform, records })),
     resolveReleaseImage: step('resolve-release-image', () => createResolveReleaseImage({ registry, clock })),
     requestApproval: step('request-approval', () =>
       createRequestApproval({

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { approvalExpiryNote } from './time-scale-note';
+import { PurposeScaledClock, type TimeScales } from './time-scales';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/ports/deployment';
 import { readableCause } from '../shared/domain/failure-cause';
@@ -332,8 +333,9 @@ export async function stateJson(pipeline: LocalApiPipeline): Promise<ApiResult> 
     };
   });
   const environments = pipeline.config.environments.map((e) => ({ name: e.name, regions: e.regions }));
-  const scale = (pipeline.clock as { scale?: unknown }).scale;
-  const timeScaleNote = typeof scale === 'number' ? approvalExpiryNote(pipeline.config, scale) : undefined;
+  const timeScaleNote = scalesOf(pipeline.clock)
+    ? approvalExpiryNote(pipeline.config, scalesOf(pipeline.clock)!)
+    : undefined;
   return {
     status: 200,
     body: {
@@ -355,8 +357,20 @@ export function clockJson(pipeline: LocalApiPipeline): ApiResult {
   const now = pipeline.clock.now();
   return {
     status: 200,
-    body: { now, iso: new Date(now).toISOString(), timeScale: pipeline.clock.rate ?? null },
+    body: {
+      now,
+      iso: new Date(now).toISOString(),
+      timeScale: pipeline.clock.rate ?? null,
+      ...(scalesOf(pipeline.clock) && { timeScales: scalesOf(pipeline.clock) }),
+    },
   };
+}
+
+/** The clock's scale per purpose: its own when it has them, else one scale for both (none: virtual time). */
+function scalesOf(clock: LocalApiPipeline['clock']): TimeScales | undefined {
+  if (clock instanceof PurposeScaledClock) return clock.scales;
+  const scale = (clock as { scale?: unknown }).scale;
+  return typeof scale === 'number' ? { bake: scale, approval: scale } : undefined;
 }
 
 /** Every service's stages, in promotion order, named by the pipeline's service (not the ECS service). */

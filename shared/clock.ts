@@ -27,6 +27,9 @@ function abortableTimeout(realMs: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The longest delay setTimeout takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Wall-clock time: what runs in AWS. */
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -42,30 +45,53 @@ export const systemClock: Clock = {
  * machine was busy, not because the step was slow.
  */
 export class ScaledClock implements Clock {
-  /** Real ms not counted as pipeline time: spent while work was tracked. */
+  /** Real ms not counted as pipeline time: spent while work was tracked (since `realStart`). */
   private heldMs = 0;
   private busy = 0;
   private heldSince = 0;
-  private readonly realStart = Date.now();
+  private realStart = Date.now();
   private sleepers: { due: number; resolve: () => void }[] = [];
   private timer?: NodeJS.Timeout;
+  private current: number;
 
   constructor(
     /** How many times faster than real time pipeline time runs (the dashboard shows it). */
-    readonly scale: number,
-    private readonly start: number = Date.now(),
+    scale: number,
+    private start: number = Date.now(),
   ) {
     if (!(scale > 0)) throw new RangeError(`time scale must be a positive number, got ${scale}`);
+    this.current = scale;
+  }
+
+  /** How many times faster than real time pipeline time runs now. */
+  get scale(): number {
+    return this.current;
   }
 
   /** Pipeline milliseconds per real millisecond while time moves (what `GET /api/clock` reports). */
   get rate(): number {
-    return this.scale;
+    return this.current;
+  }
+
+  /**
+   * Runs this same clock at another speed from now on (the local stack slows it while it only waits for
+   * people). Pipeline time goes on from where it is, without a jump; sleepers fall due at the same
+   * pipeline time, sooner or later in real time.
+   */
+  setScale(scale: number): void {
+    if (!(scale > 0)) throw new RangeError(`time scale must be a positive number, got ${scale}`);
+    if (scale === this.current) return;
+    const now = this.now();
+    this.start = now;
+    this.realStart = this.busy > 0 ? this.heldSince : Date.now();
+    this.heldMs = 0;
+    this.current = scale;
+    this.arm();
   }
 
   now(): number {
     const realNow = this.busy > 0 ? this.heldSince : Date.now();
-    return this.start + Math.round((realNow - this.realStart - this.heldMs) * this.scale);
+    return this.start + Math.round((realNow - this.realStart - this.heldMs) * this.current);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -111,7 +137,9 @@ export class ScaledClock implements Clock {
     this.disarm();
     if (this.busy > 0 || this.sleepers.length === 0) return;
     const due = Math.min(...this.sleepers.map((s) => s.due));
-    this.timer = setTimeout(() => this.wake(), Math.max(0, (due - this.now()) / this.scale));
+    // setTimeout fires at once past 2^31-1 ms (about 24.8 days), which a slow scale can reach: wake early.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, (due - this.now()) / this.current));
+    this.timer = setTimeout(() => this.wake(), delay);
   }
 
   private disarm(): void {

@@ -43,7 +43,8 @@ ${CONNECTION_HELP}`;
 export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--config <file>] [--local | --stage …] [--json]
 
 The deployment records of a service, newest first: every deploy, rollback, approval and skip, with who or
-what triggered it and how it ended.
+what triggered it and how it ended. Kind "record": a version recorded where its digest already ran (a
+second tag on one commit), without a redeploy.
   --environment only this environment's
   --limit       at most this many (default 50)
   --config      pipeline configuration: its services and environments (default pipeline.config.yml)
@@ -226,7 +227,10 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   );
   view.stages.forEach((stage, index) => {
     out('');
-    out(`${stage.environment}/${stage.region}: ${stage.outcome}`);
+    out(
+      `${stage.environment}/${stage.region}: ${stage.outcome}` +
+        (stage.outcome === 'already running' ? ' (its digest ran there: recorded without a redeploy)' : ''),
+    );
     const visits = view.states.filter((s) => s.stage === index);
     if (visits.length === 0) return;
     const rows = [['STEP', 'STATUS', 'DURATION', 'ATTEMPTS']];

@@ -4,8 +4,11 @@
  * `pipeline history`) and the redrive guard checks them before sending an older version anywhere.
  */
 
-/** What a record is about. A `rollback` is an operator's `pipeline rollback`, not a failed stage's. */
-export type RecordKind = 'deploy' | 'rollback' | 'approval' | 'skip';
+/**
+ * What a record is about. A `rollback` is an operator's `pipeline rollback`, not a failed stage's. A
+ * `record` names a version as running where its digest already ran (two tags on one commit): no deploy.
+ */
+export type RecordKind = 'deploy' | 'rollback' | 'approval' | 'skip' | 'record';
 
 export type RecordOutcome =
   | 'deployed'
@@ -13,6 +16,7 @@ export type RecordOutcome =
   | 'rollback failed'
   | 'failed'
   | 'superseded'
+  | 'already running'
   | 'approved'
   | 'rejected'
   | 'approval expired';
@@ -43,6 +47,9 @@ export interface DeploymentRecord {
   at: number;
   /** One line more: the failure's cause, the approver's comment, what superseded it. */
   detail?: string;
+  /** On `already running` records: the version whose deploy put the digest there, and since when (epoch ms). */
+  deployedAs?: string;
+  runningSince?: number;
 }
 
 /** The trigger of a stage run, as far as records care. */
@@ -66,9 +73,12 @@ export function triggerKindOf(version: string): 'push' | 'tag' {
   return /^v\d/.test(version) ? 'tag' : 'push';
 }
 
-/** Only these change what runs: a rolled-back stage leaves the previous record in place, as ECS does. */
+/**
+ * Only these change what runs: a rolled-back stage leaves the previous record in place, as ECS does. A
+ * version recorded where its digest already ran is what runs there from then on (under its new name).
+ */
 export function changesWhatRuns(record: DeploymentRecord): boolean {
-  return record.outcome === 'deployed';
+  return record.outcome === 'deployed' || record.outcome === 'already running';
 }
 
 /** The key one environment/region of a service is known by in tables and maps. */

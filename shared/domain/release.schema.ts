@@ -27,6 +27,8 @@ export const releaseSchema = lazySchema(() =>
       createdBy: z.string().max(256).optional(),
       /** The tag event asked to release a version older than production's. */
       allowDowngrade: z.boolean(),
+      /** The tag event asked to deploy even where the image already runs (two tags on one commit). */
+      redeploy: z.boolean().optional(),
     }),
     stages: z.array(stageSchema),
   }),

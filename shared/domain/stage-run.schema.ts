@@ -33,6 +33,8 @@ export const triggerSchema = lazySchema(() =>
       eventId: z.string().max(256).optional(),
       /** Who ran `pipeline rollback`, on the executions it starts. */
       rollbackBy: z.string().max(512).optional(),
+      /** The tag event asked to deploy even where the digest already runs. */
+      redeploy: z.boolean().optional(),
     })
     .loose(),
 );

@@ -77,6 +77,8 @@ export const tagCreatedDetailSchema = lazySchema(() =>
       .regex(/^[^\u0000-\u001f\u007f]*$/, 'createdBy must not contain control characters')
       .optional(),
     allowDowngrade: z.boolean().optional(),
+    /** Deploy (with approvals and bakes) even where the tagged commit's image already runs. */
+    redeploy: z.boolean().optional(),
     origin: z.enum(TAG_ORIGINS),
   }),
 );

@@ -32,6 +32,7 @@ export type DeploymentOutcome =
   | 'rolled back'
   | 'rollback failed'
   | 'superseded'
+  | 'already running'
   | 'rejected'
   | 'approval expired'
   | 'failed'
@@ -240,6 +241,7 @@ export function outcomeOf(states: StateVisit[], stage: number): DeploymentOutcom
   const last = ran.at(-1)!;
   if (last.state === 'Stage deployed') return 'deployed';
   if (last.state === 'Stage superseded') return 'superseded';
+  if (last.state === 'Already running here') return 'already running';
   if (last.state === 'Stop the stage' && !ran.some((s) => s.state === 'Deploy to region')) {
     if (last.error === 'ApprovalRejected') return 'rejected';
     if (last.error === 'ApprovalExpired') return 'approval expired';

@@ -84,7 +84,9 @@ export async function redriveRefusals(
   if (!input.service || !input.version) return refusals;
   const mine = orderOf({ version: input.version, triggeredAt: input.trigger?.at, execution: execution.name });
   const running = new Map((await deps.records.running(input.service)).map((r) => [targetKey(r), r]));
-  const again = view.stages.filter((s) => s.outcome !== 'deployed' && s.outcome !== 'superseded');
+  const again = view.stages.filter(
+    (s) => s.outcome !== 'deployed' && s.outcome !== 'superseded' && s.outcome !== 'already running',
+  );
   for (const environment of new Set(again.map((s) => s.environment))) {
     const freeze = await deps.freezes.current(environment, deps.clock.now());
     if (freeze)

@@ -43,7 +43,10 @@ export async function planRollback(
   const stages = stagesOf(deps.config, request);
   const history = await deps.records.history(request.service);
   const running = new Map((await deps.records.running(request.service)).map((r) => [targetKey(r), r]));
-  const deployedImages = history.filter((r) => r.outcome === 'deployed' && r.registry && r.repository);
+  // Versions recorded where their digest already ran name an image too (two tags on one commit).
+  const deployedImages = history.filter(
+    (r) => (r.outcome === 'deployed' || r.outcome === 'already running') && r.registry && r.repository,
+  );
 
   let target: DeploymentRecord | undefined;
   if (request.to) {
@@ -56,10 +59,16 @@ export async function planRollback(
       );
     }
   } else {
+    // The release before the current one is the last one with another image: going back from v1.4.1 to
+    // v1.4.0 of the same commit would change nothing.
     const previous = stages.map((stage) => {
-      const now = running.get(targetKey(stage))?.version;
+      const now = running.get(targetKey(stage));
       return deployedImages.find(
-        (r) => r.environment === stage.environment && r.region === stage.region && r.version !== now,
+        (r) =>
+          r.environment === stage.environment &&
+          r.region === stage.region &&
+          r.version !== now?.version &&
+          r.digest !== now?.digest,
       );
     });
     const versions = new Set(previous.map((r) => r?.version));
@@ -82,6 +91,11 @@ export async function planRollback(
   }));
   if (current.every((c) => c.version === target.version))
     throw new RollbackRefusedError(`${request.service} already runs ${target.version} in ${where(request)}`);
+  if (stages.every((s) => running.get(targetKey(s))?.digest === target.digest))
+    throw new RollbackRefusedError(
+      `${request.service} already runs the image of ${target.version} in ${where(request)} ` +
+        `(as ${[...new Set(current.map((c) => c.version))].join(', ')}: tags of one commit)`,
+    );
 
   const stamp = new Date(deps.clock.now()).toISOString().replace(/[-:]/g, '').slice(0, 13); // 20261122T2240
   const name = executionName(

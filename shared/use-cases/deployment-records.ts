@@ -44,6 +44,7 @@ export function stageRecord(
 
 function kindOf(trigger: RecordedTrigger, outcome: RecordOutcome): RecordKind {
   if (outcome === 'superseded') return 'skip';
+  if (outcome === 'already running') return 'record';
   if (outcome === 'approved' || outcome === 'rejected' || outcome === 'approval expired') return 'approval';
   return trigger.rollbackBy ? 'rollback' : 'deploy';
 }

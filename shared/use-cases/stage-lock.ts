@@ -1,7 +1,17 @@
 import type { Clock } from '../clock';
 import { StageLockedError } from '../domain/errors';
-import type { DeploymentLocks, DeploymentOrder, DeploymentRecordStore, LockKey } from '../ports/deployment';
+import type {
+  ContainerPlatform,
+  DeploymentLocks,
+  DeploymentOrder,
+  DeploymentRecordStore,
+  LockKey,
+} from '../ports/deployment';
 import { stageRecord } from './deployment-records';
+import { targetKey } from '../domain/deployment-record';
+import { alreadyRunningDetail, decideAlreadyRunning, type ServingNow } from '../domain/already-running';
+import { imageUri } from '../domain/image';
+import { targetOf } from './deploy-service';
 import { compareVersions, parseVersionTag } from '../domain/version';
 import type { StageRun } from '../domain/stage-run.schema';
 
@@ -15,15 +25,32 @@ import type { StageRun } from '../domain/stage-run.schema';
  * superseded and skips, without asking anyone to approve putting the older version back. Waiters note
  * themselves on the lock (the newest wins), so an older version still waiting gives up as soon as a newer
  * one queues behind the same holder, instead of deploying first and being replaced right after.
+ *
+ * With the lock held, a stage whose digest already runs there (two tags on one commit) records its version
+ * as running, frees the lock as if it had deployed, and skips the approval, the deploy and the bake
+ * (`shared/domain/already-running.ts` decides; a tag event with `"redeploy": true` deploys anyway).
  */
-export type LockOutcome = { outcome: 'acquired' } | { outcome: 'superseded'; by: DeploymentOrder };
+export type LockOutcome =
+  | { outcome: 'acquired' }
+  | { outcome: 'superseded'; by: DeploymentOrder }
+  | { outcome: 'already-running'; deployedAs: string; since: string };
+
+type LockedRun = Pick<
+  StageRun,
+  'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage'
+>;
 
 export async function acquireStageLock(
-  run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage'>,
-  deps: { locks: DeploymentLocks; records: DeploymentRecordStore; clock: Clock },
+  run: LockedRun,
+  deps: {
+    locks: DeploymentLocks;
+    records: DeploymentRecordStore;
+    platform: ContainerPlatform;
+    clock: Clock;
+  },
 ): Promise<LockOutcome> {
   const outcome = await takeLock(run, deps);
-  if (outcome.outcome === 'superseded')
+  if (outcome.outcome === 'superseded') {
     await deps.records.put(
       stageRecord(
         run,
@@ -32,7 +59,65 @@ export async function acquireStageLock(
         `${outcome.by.version} (${outcome.by.owner}) is newer`,
       ),
     );
-  return outcome;
+    return outcome;
+  }
+  return recordIfAlreadyRunning(run, deps);
+}
+
+/**
+ * 1. Read what the records say runs here; only when it is this digest (and nothing asks for a redeploy),
+ *    ask ECS whether it really serves this image, settled.
+ * 2. If so, write the `already running` record and free the lock with this version as the last deployed.
+ */
+async function recordIfAlreadyRunning(
+  run: LockedRun,
+  deps: {
+    locks: DeploymentLocks;
+    records: DeploymentRecordStore;
+    platform: ContainerPlatform;
+    clock: Clock;
+  },
+): Promise<LockOutcome> {
+  const redeploy = run.trigger.redeploy === true;
+  const rollback = run.trigger.rollbackBy !== undefined;
+  const running =
+    redeploy || rollback
+      ? undefined
+      : (await deps.records.running(run.service)).find((r) => targetKey(r) === targetKey(run.stage));
+  const serving = running?.digest === run.image.digest ? await servingNow(run, deps.platform) : undefined;
+  const decision = decideAlreadyRunning({
+    image: imageUri(run.image),
+    digest: run.image.digest,
+    redeploy,
+    rollback,
+    running,
+    serving,
+  });
+  if (decision.action === 'deploy') return { outcome: 'acquired' };
+  await deps.records.put({
+    ...stageRecord(run, 'already running', deps.clock.now(), alreadyRunningDetail(decision)),
+    ...(running?.taskDefinitionArn && { taskDefinitionArn: running.taskDefinitionArn }),
+    deployedAs: decision.deployedAs,
+    runningSince: decision.since,
+  });
+  await releaseStageLock(run, true, deps);
+  return {
+    outcome: 'already-running',
+    deployedAs: decision.deployedAs,
+    since: new Date(decision.since).toISOString(),
+  };
+}
+
+async function servingNow(run: Pick<StageRun, 'stage'>, platform: ContainerPlatform): Promise<ServingNow> {
+  const service = await platform.describeService(targetOf(run));
+  const definition = await platform.describeTaskDefinition(run.stage.region, service.taskDefinitionArn);
+  return {
+    image: definition.containers.find((c) => c.name === run.stage.container)?.image,
+    // A failed deployment ECS rolled back itself leaves a COMPLETED primary: that one counts as settled.
+    unsettled:
+      service.deployments.find((d) => d.status === 'PRIMARY')?.rolloutState !== 'COMPLETED' ||
+      service.deployments.some((d) => d.rolloutState === 'IN_PROGRESS'),
+  };
 }
 
 async function takeLock(

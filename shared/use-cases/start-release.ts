@@ -63,17 +63,20 @@ export async function startRelease(
       at: event.time,
       origin: tag.origin,
       allowDowngrade: tag.allowDowngrade === true,
+      ...(tag.redeploy === true && { redeploy: true }),
       ...(tag.createdBy && { createdBy: tag.createdBy }),
     },
     stages,
   };
-  // A deliberate downgrade is a different request from the refused one: it gets its own execution.
+  // A deliberate downgrade is a different request from the refused one, and a redeploy from a release that
+  // only recorded where the image already ran: each gets its own execution.
   const name = executionName(
     'release',
     service.name,
     tag.tag,
     tag.commit.slice(0, 8),
     ...(tag.allowDowngrade ? ['downgrade'] : []),
+    ...(tag.redeploy ? ['redeploy'] : []),
   );
   const result = await deps.executions.startExecution({
     stateMachineArn: deps.releaseStateMachineArn,

@@ -15,8 +15,8 @@ describe('pipeline local', () => {
     [['--port', '70000'], '--port must be a port number'],
     [['--port', '-1'], '--port must be a port number from 0 to 65535, got "-1"'],
     [['--port=-1'], '--port must be a port number'],
-    [['--time-scale', '0'], '--time-scale must be a positive number, got "0"'],
-    [['--time-scale', 'fast'], '--time-scale must be a positive number'],
+    [['--time-scale', '0'], '--time-scale: "0": a scale must be a positive number or real'],
+    [['--time-scale', 'fast'], '--time-scale: "fast": a scale must be a positive number'],
     [['--approvals', 'reject'], '--approvals must be email or approve, got "reject"'],
     [['--colour'], "Unknown option '--colour'"],
     [['extra'], 'extra'],
@@ -69,7 +69,7 @@ describe('pipeline local', () => {
     // At 600x, what an approval's 168 hours mean for whoever waits for one
     expect(lines[0]).toContain(
       'note       time runs 600x faster: an approval of 168 hours expires in 17 real minutes; ' +
-        'decide in time, or start pipeline local with --time-scale 1 to wait in real time',
+        'decide in time, or start pipeline local with --time-scale bake=600,approval=real to wait for people in real time',
     );
     expect(((await state.json()) as { timeScaleNote: string }).timeScaleNote).toContain(
       'an approval of 168 hours expires in 17 real minutes',

@@ -252,6 +252,44 @@ describe('pipeline simulate', () => {
     ]);
   });
 
+  it.each([
+    [
+      'without --redeploy',
+      [],
+      ['already running', 'already running', 'already running', 'already running'],
+      18,
+    ],
+    ['with --redeploy', ['--redeploy'], ['deployed', 'deployed', 'deployed', 'deployed'], 53],
+  ])(
+    'when a second tag names the commit v1.4.0 released, %s its release stages are %j',
+    async (_with, flags, outcomes, secondTransitions) => {
+      // Act
+      const { code, out } = await run(
+        'simulate',
+        '--event',
+        ev('ecr-push-orders-api.json'),
+        '--event',
+        ev('git-tag-orders-api-v1.4.0.json'),
+        '--event',
+        ev('git-tag-orders-api-v1.4.1-same-commit.json'),
+        '--json',
+        ...flags,
+      );
+
+      // Assess
+      expect(code).toBe(0);
+      const releases = (
+        JSON.parse(out) as {
+          executions: { stateMachine: string; transitions: number; deployments: { outcome: string }[] }[];
+        }
+      ).executions.filter((e) => e.stateMachine === 'release');
+      expect(releases).toHaveLength(2);
+      expect(releases[0]!.deployments.map((d) => d.outcome)).toEqual(Array(4).fill('deployed'));
+      expect(releases[1]!.deployments.map((d) => d.outcome)).toEqual(outcomes);
+      expect(releases[1]!.transitions).toBe(secondTransitions);
+    },
+  );
+
   it('when run through the installed bin, it prints the JSON report', () => {
     // Act
     const out = execFileSync(

@@ -109,3 +109,46 @@ describe('ScaledClock', () => {
     await expect(sleeping).rejects.toThrow('stopped');
   });
 });
+
+describe('ScaledClock.setScale', () => {
+  it('when the scale changes, pipeline time goes on from where it was and then moves at the new speed', async () => {
+    // Prepare
+    const clock = new ScaledClock(1000, 0);
+    await realSleep(30);
+
+    // Act
+    const before = clock.now();
+    clock.setScale(1);
+    const at = clock.now();
+    await realSleep(50);
+    const after = clock.now();
+
+    // Assess: no jump at the change; 50 real ms are about 50 pipeline ms now, not 50 seconds
+    expect(at - before).toBeLessThan(1000);
+    expect(after - at).toBeGreaterThanOrEqual(40);
+    expect(after - at).toBeLessThan(1000);
+    expect(clock.rate).toBe(1);
+  });
+
+  it('when slowed while a sleeper waits, the sleeper falls due at the same pipeline time, later in real time', async () => {
+    // Prepare
+    const clock = new ScaledClock(1000, 0);
+    let woke = false;
+    const sleeping = clock.sleep(20_000).then(() => (woke = true)); // 20 real ms at 1000x
+
+    // Act
+    clock.setScale(100); // now 200 real ms
+    await realSleep(60);
+    const early = woke;
+    clock.setScale(1000);
+    await sleeping;
+
+    // Assess
+    expect(early).toBe(false);
+    expect(clock.now()).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('when asked for a scale that is not positive, it refuses', () => {
+    expect(() => new ScaledClock(1000, 0).setScale(0)).toThrow('time scale must be a positive number, got 0');
+  });
+});

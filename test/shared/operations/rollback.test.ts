@@ -218,3 +218,58 @@ describe('rollback plan: the promotion it starts', () => {
     expect(started).toEqual([['promote', planned.name, planned.promotion]]);
   });
 });
+
+describe('rollback plan: two tags on one commit', () => {
+  /** v1.1.0, then v1.2.0, then v1.2.1 recorded without a redeploy on v1.2.0's image, in every region. */
+  const SAME_IMAGE: DeploymentRecord[] = [
+    ...HISTORY,
+    ...REGIONS.map((region, i) => {
+      const v120 = HISTORY.find((r) => r.version === 'v1.2.0' && r.region === region)!;
+      return deployed('v1.2.1', region, NOW - 3_600_000 + i, {
+        commit: v120.commit,
+        digest: v120.digest,
+        kind: 'record',
+        outcome: 'already running',
+        startedAt: undefined,
+        deployedAs: 'v1.2.0',
+        runningSince: v120.startedAt,
+      });
+    }),
+  ];
+
+  it('when the running release was recorded on the image of the one before, it goes back to the release with another image', async () => {
+    // Act
+    const planned = await plan({}, SAME_IMAGE);
+
+    // Assess
+    expect(planned.promotion.version).toBe('v1.1.0');
+    expect(planned.current.map((c) => c.version)).toEqual(['v1.2.1', 'v1.2.1', 'v1.2.1']);
+  });
+
+  it('when asked to go back to a release of the image that runs, it refuses: nothing would change', async () => {
+    // Act
+    const message = await refusal({ to: 'v1.2.0' }, SAME_IMAGE);
+
+    // Assess
+    expect(message).toBe(
+      'RollbackRefused: orders-api already runs the image of v1.2.0 in prod (as v1.2.1: tags of one commit)',
+    );
+  });
+
+  it('when a recorded version is named with --to elsewhere, its image is known', async () => {
+    // Prepare: v1.3.0 deployed since, so v1.2.1 is an earlier release
+    const records = [
+      ...SAME_IMAGE,
+      ...REGIONS.map((region, i) => deployed('v1.3.0', region, NOW - 60_000 + i)),
+    ];
+
+    // Act
+    const planned = await plan({ to: 'v1.2.1' }, records);
+
+    // Assess
+    expect(planned.promotion).toMatchObject({
+      version: 'v1.2.1',
+      image: { digest: HISTORY.find((r) => r.version === 'v1.2.0')!.digest },
+    });
+  });
+});

@@ -4,7 +4,7 @@ import { planStages } from '../../../shared/domain/stage';
 import { checkRelease, type ReleaseCheck } from '../../../shared/use-cases/check-release';
 import { DEPLOYED_ENV } from '../../../shared/use-cases/deploy-service';
 import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
-import { rejectionOf } from '../../support/fakes';
+import { InMemoryDeploymentRecords, rejectionOf } from '../../support/fakes';
 import { sampleConfig } from '../../support/fixtures';
 
 /**
@@ -48,7 +48,10 @@ async function check(
 ): Promise<ReleaseCheck | string> {
   const platform = await platformRunning(runs);
   try {
-    return await checkRelease({ version, allowDowngrade, stages: STAGES }, { platform });
+    return await checkRelease(
+      { version, allowDowngrade, stages: STAGES },
+      { platform, records: new InMemoryDeploymentRecords() },
+    );
   } catch (error) {
     if (error instanceof DowngradeRefusedError) return `${error.name}: ${error.message}`;
     throw error;
@@ -145,7 +148,7 @@ describe('check-release', () => {
     // Act
     const result = await checkRelease(
       { version: 'v1.2.0', allowDowngrade: false, stages: STAGES },
-      { platform },
+      { platform, records: new InMemoryDeploymentRecords() },
     );
 
     // Assess
@@ -161,7 +164,10 @@ describe('check-release', () => {
     );
 
     // Act
-    const result = await checkRelease({ version: 'v1.2.0', allowDowngrade: false, stages }, { platform });
+    const result = await checkRelease(
+      { version: 'v1.2.0', allowDowngrade: false, stages },
+      { platform, records: new InMemoryDeploymentRecords() },
+    );
 
     // Assess
     expect(stages.map((s) => s.environment)).toEqual(['ppe', 'staging', 'prod', 'prod', 'prod']);
@@ -171,7 +177,10 @@ describe('check-release', () => {
   it('when a release has no stages, nothing is compared and it goes ahead', async () => {
     const platform = await platformRunning({});
     await expect(
-      checkRelease({ version: 'v1.2.0', allowDowngrade: false, stages: [] }, { platform }),
+      checkRelease(
+        { version: 'v1.2.0', allowDowngrade: false, stages: [] },
+        { platform, records: new InMemoryDeploymentRecords() },
+      ),
     ).resolves.toEqual({ running: [], downgrade: false });
   });
 
@@ -182,7 +191,10 @@ describe('check-release', () => {
 
     // Act
     const error = await rejectionOf(
-      checkRelease({ version: 'v1.3.0', allowDowngrade: false, stages }, { platform }),
+      checkRelease(
+        { version: 'v1.3.0', allowDowngrade: false, stages },
+        { platform, records: new InMemoryDeploymentRecords() },
+      ),
     );
 
     // Assess

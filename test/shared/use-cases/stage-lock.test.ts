@@ -12,7 +12,10 @@ import {
   type LockOutcome,
 } from '../../../shared/use-cases/stage-lock';
 import type { StageRun } from '../../../shared/domain/stage-run.schema';
+import { imageUri } from '../../../shared/domain/image';
+import { stageRecord } from '../../../shared/use-cases/deployment-records';
 import { rejectionOf } from '../../support/fakes';
+import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
 import { ppeStageRun } from '../../support/fixtures';
 import { startDynalite, type LocalDynamo } from '../aws/dynalite';
 
@@ -45,6 +48,8 @@ async function freshStores() {
     records: new DynamoDeploymentRecords({ client: dynamo.client, tableName }),
     // Waiters ask two hours before the stage under test (see prepare)
     clock: new ManualClock(T0 - 2 * HOUR),
+    // Nothing here records a deploy, so the lock never needs to ask ECS what runs.
+    platform: new LocalContainerPlatform({ clock: new ManualClock() }),
   };
 }
 
@@ -373,5 +378,67 @@ describe('stage lock: isNewer (which deployment order wins)', () => {
     ['a tag over one that is not a version', order('tag', 'v1.0.0'), order('tag', 'v1.2'), false],
   ])('%s', (_case, a, b, expected) => {
     expect(isNewer(a, b)).toBe(expected);
+  });
+});
+
+describe('stage lock: the digest already runs there (two tags on one commit)', () => {
+  /** v1.2.0 deployed the fixture's image (its record written, its lock released); ECS serves `served`. */
+  async function deployedV120(served: 'the same image' | 'another image') {
+    const stores = await freshStores();
+    const deployed = run('tag120');
+    const image =
+      served === 'the same image' ? imageUri(deployed.image) : `orders-api@sha256:${'e'.repeat(64)}`;
+    stores.platform.seedService(deployed.stage, { name: deployed.stage.container, image });
+    await acquireStageLock(deployed, stores);
+    await stores.records.put(stageRecord(deployed, 'deployed', T0 - 3 * HOUR));
+    await releaseStageLock(deployed, true, stores);
+    return stores;
+  }
+
+  it('when the records and ECS agree that its image runs, v1.3.0 records itself there, frees the lock as deployed, and v1.2.0 is superseded after it', async () => {
+    // Prepare
+    const stores = await deployedV120('the same image');
+
+    // Act
+    const outcome = await acquireStageLock(run('tag130'), stores);
+
+    // Assess
+    expect(outcome).toEqual({
+      outcome: 'already-running',
+      deployedAs: 'v1.2.0',
+      since: new Date(T0 - 3 * HOUR).toISOString(),
+    });
+    const [running] = await stores.records.running(service);
+    expect(running).toMatchObject({ version: 'v1.3.0', kind: 'record', outcome: 'already running' });
+    expect(stores.platform.calls.filter((c) => c.method === 'updateService')).toEqual([]);
+    expect(await outcomeOf('tag120', stores)).toBe('superseded by v1.3.0');
+  });
+
+  it('when ECS runs another image than the records say (changed by hand), it deploys as usual', async () => {
+    // Prepare
+    const stores = await deployedV120('another image');
+
+    // Act
+    const outcome = await acquireStageLock(run('tag130'), stores);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'acquired' });
+    expect((await stores.records.running(service))[0]).toMatchObject({ version: 'v1.2.0' });
+  });
+
+  it('when the tag event asked for a redeploy, it deploys without asking ECS', async () => {
+    // Prepare
+    const stores = await deployedV120('the same image');
+    const calls = stores.platform.calls.length;
+
+    // Act
+    const outcome = await acquireStageLock(
+      { ...run('tag130'), trigger: { ...run('tag130').trigger, redeploy: true } },
+      stores,
+    );
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'acquired' });
+    expect(stores.platform.calls.slice(calls)).toEqual([]);
   });
 });
