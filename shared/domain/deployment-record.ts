@@ -79,6 +79,8 @@ export interface RecordedTrigger {
   eventId?: string;
   /** Set on executions started by `pipeline rollback`: who asked. */
   rollbackBy?: string;
+  /** When the released commit was made (ISO 8601), when the tag event said. */
+  commitAt?: string;
 }
 
 export function triggeredBy(version: string, trigger: RecordedTrigger): string {

@@ -33,6 +33,8 @@ export const triggerSchema = lazySchema(() =>
       eventId: z.string().max(256).optional(),
       /** Who ran `pipeline rollback`, on the executions it starts. */
       rollbackBy: z.string().max(512).optional(),
+      /** When the released commit was made, when the tag event said (delivery metrics' lead time). */
+      commitAt: z.iso.datetime({ offset: true }).optional(),
     })
     .loose(),
 );

@@ -16,7 +16,9 @@ import type { StageRun } from '../domain/stage-run.schema';
  * themselves on the lock (the newest wins), so an older version still waiting gives up as soon as a newer
  * one queues behind the same holder, instead of deploying first and being replaced right after.
  */
-export type LockOutcome = { outcome: 'acquired' } | { outcome: 'superseded'; by: DeploymentOrder };
+export type LockOutcome =
+  /** `at`: when the lock was taken, where the stage stops queueing (docs/metrics.md). */
+  { outcome: 'acquired'; at: number } | { outcome: 'superseded'; by: DeploymentOrder };
 
 export async function acquireStageLock(
   run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage'>,
@@ -71,7 +73,7 @@ async function takeLock(
     await deps.locks.release(key, run.executionName);
     return { outcome: 'superseded', by: supersededBy };
   }
-  return { outcome: 'acquired' };
+  return { outcome: 'acquired', at: now };
 }
 
 /** Frees the stage's lock; `deployed` records the version now running for later supersede checks. */
