@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalView } from '../shared/approvals/approval';
 import type { Clock } from '../shared/clock';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import { AutoAdvanceClock } from './auto-advance-clock';
 import type { VersionBehaviour } from './local-world';
-import type { LocalPipeline } from './local-pipeline';
+import { LocalPipeline } from './local-pipeline';
 import { SeededRandom } from './seeded-random';
 
 /**
@@ -37,7 +39,9 @@ export interface HistoryOptions {
   /** The history ends before this (pipeline time); it starts `days` days earlier, at midnight UTC. */
   end: number;
   service: string;
+  /** The service's ECR repository, and its git repository (default `example-org/<service>`). */
   repository: string;
+  gitRepository?: string;
   /** The production environment and a region of it where one release's alarms fire. */
   production: { environment: string; failingRegion: string };
   account?: string;
@@ -99,7 +103,7 @@ export function planHistory(options: HistoryOptions): HistoryPlan {
         region,
         resources: [],
         detail: {
-          repository: `example-org/${options.service}`,
+          repository: options.gitRepository ?? `example-org/${options.service}`,
           tag: version,
           commit,
           createdBy: 'release-manager@example.com',
@@ -191,6 +195,48 @@ export async function playHistory(
   }
   await pipeline.settled();
   return { events };
+}
+
+/**
+ * Plays `days` days of history (ending now) into `dataDir` with a local stack of its own on the virtual
+ * clock, and closes it: `pipeline local` then starts on that directory, its clock going on from there.
+ * The first service of the config gets the history; the last environment is production.
+ */
+export async function seedLocalHistory(
+  config: PipelineConfig,
+  dataDir: string,
+  days: number,
+  now: number = Date.now(),
+): Promise<{ events: number; from: number; to: number }> {
+  const service = config.services[0]!;
+  const production = config.environments[config.environments.length - 1]!;
+  const plan = planHistory({
+    days,
+    end: now,
+    service: service.name,
+    repository: service.ecrRepository,
+    ...(service.gitRepository !== undefined && { gitRepository: service.gitRepository }),
+    production: {
+      environment: production.name,
+      failingRegion: production.regions[1] ?? production.regions[0]!,
+    },
+  });
+  const clock = new AutoAdvanceClock(plan.start);
+  const pipeline = await LocalPipeline.start({
+    config,
+    clock: () => clock,
+    dataDir,
+    behaviours: plan.behaviours,
+    approvalDelayMs: plan.approvalDelayMs,
+  });
+  try {
+    const { events } = await playHistory(plan, pipeline, clock);
+    // The stack started on the directory goes on from the saved time: bring it to now first.
+    if (now > clock.now()) await clock.sleep(now - clock.now());
+    return { events, from: plan.start, to: clock.now() };
+  } finally {
+    await pipeline.close();
+  }
 }
 
 function hex(seed: string, length: number): string {
