@@ -27,6 +27,8 @@ export const releaseSchema = lazySchema(() =>
       createdBy: z.string().max(256).optional(),
       /** The tag event asked to release a version older than production's. */
       allowDowngrade: z.boolean(),
+      /** When the tagged commit was made, when the tag event said (docs/metrics.md). */
+      commitAt: z.iso.datetime({ offset: true }).optional(),
     }),
     stages: z.array(stageSchema),
   }),

@@ -64,6 +64,7 @@ export async function startRelease(
       origin: tag.origin,
       allowDowngrade: tag.allowDowngrade === true,
       ...(tag.createdBy && { createdBy: tag.createdBy }),
+      ...(tag.commitAt && { commitAt: tag.commitAt }),
     },
     stages,
   };
