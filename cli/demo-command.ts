@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
+import { readDeliveryMetrics } from '../shared/operations/metrics';
+import { metricsTables } from './operator/metrics-command';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import { readableCause } from '../shared/domain/failure-cause';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
@@ -197,6 +199,11 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   if (!interactive && clicked.filter((c) => c.status === 200).length !== 3)
     problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
+  // The day's delivery metrics, from the records it wrote (docs/metrics.md).
+  const window = { from: pipelineStart, to: clock.now() };
+  const day = await readDeliveryMetrics(config, { window }, pipeline);
+  out(`\nThe day's delivery metrics (pipeline metrics --local shows the same on a running stack):`);
+  out(metricsTables(day.filter((m) => m.deployments.total > 0)));
 
   await pipeline.close();
   await http.close();

@@ -73,6 +73,12 @@ export const metricsCommand = operatorCommand(async (args: string[], out: (text:
   }
   out(`delivery metrics from ${iso(window.from)} to ${iso(window.to)} (definitions: docs/metrics.md)`);
   out('');
+  out(metricsTables(metrics));
+  return 0;
+});
+
+/** The metrics as a person reads them: one row per service and environment, then the lead-time breakdown. */
+export function metricsTables(metrics: DeliveryMetrics[]): string {
   const rows = [
     [
       'SERVICE',
@@ -102,11 +108,8 @@ export const metricsCommand = operatorCommand(async (args: string[], out: (text:
       String(m.recovery.open),
       percent(m.reworkRate),
     ]);
-  out(table(rows));
   const broken = metrics.filter((m) => m.breakdown.median);
-  if (broken.length === 0) return 0;
-  out('');
-  out('where the lead time goes (median of each part per deployment):');
+  if (broken.length === 0) return table(rows);
   const parts = [['SERVICE', 'ENVIRONMENT', 'DEPLOYS', ...LEAD_TIME_PARTS.map((p) => PART_HEADINGS[p])]];
   for (const m of broken)
     parts.push([
@@ -115,9 +118,13 @@ export const metricsCommand = operatorCommand(async (args: string[], out: (text:
       String(m.breakdown.deployments),
       ...LEAD_TIME_PARTS.map((p) => duration(m.breakdown.median![p])),
     ]);
-  out(table(parts));
-  return 0;
-});
+  return [
+    table(rows),
+    '',
+    'where the lead time goes (median of each part per deployment):',
+    table(parts),
+  ].join('\n');
+}
 
 function spreadText(spread: Spread): string {
   return spread.median === null ? '-' : `${duration(spread.median)} / ${duration(spread.p90!)}`;
