@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
+import { readDeliveryMetrics } from '../shared/operations/metrics';
+import { metricsTables } from './operator/metrics-command';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import { readableCause } from '../shared/domain/failure-cause';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
@@ -59,7 +61,11 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   const config = loadConfigFile(values.config);
   // Virtual time by default: the day plays out in about a second, with exact pipeline timings. A person
   // approving needs a wall clock (virtual time would jump straight to the approval's expiry).
-  const clock: Clock = scale === undefined ? new AutoAdvanceClock() : new ScaledClock(scale);
+  // The day starts when its first event happened (events/*.json carry their times), so the delivery
+  // metrics at the end measure the day, not the days between the sample events and this run.
+  const dayStart = Date.parse(String(loadEventFile('ecr-push-orders-api.json').time));
+  const clock: Clock =
+    scale === undefined ? new AutoAdvanceClock(dayStart) : new ScaledClock(scale, dayStart);
   const pipelineStart = clock.now();
   const realStart = Date.now();
 
@@ -112,7 +118,10 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     ];
     for (const scene of scenes) {
       out(`\n▶ ${scene.title}  (events/${scene.event})`);
-      const event = JSON.parse(readFileSync(join(EVENTS_DIR, scene.event), 'utf8')) as unknown;
+      const event = JSON.parse(readFileSync(join(EVENTS_DIR, scene.event), 'utf8')) as { time?: unknown };
+      // On virtual time, each event happens at its own time (the tag an hour after the push).
+      const at = Date.parse(String(event.time));
+      if (scale === undefined && at > clock.now()) await clock.sleep(at - clock.now());
       const routed = await pipeline.putEvent(event);
       const decision = routed.deliveries[0]?.result as StartDecision | undefined;
       const result = decision?.started
@@ -197,6 +206,11 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   if (!interactive && clicked.filter((c) => c.status === 200).length !== 3)
     problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
+  // The day's delivery metrics, from the records it wrote (docs/metrics.md).
+  const window = { from: pipelineStart, to: clock.now() };
+  const day = await readDeliveryMetrics(config, { window }, pipeline);
+  out(`\nThe day's delivery metrics (pipeline metrics --local shows the same on a running stack):`);
+  out(metricsTables(day.filter((m) => m.deployments.total > 0)));
 
   await pipeline.close();
   await http.close();
@@ -212,6 +226,10 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
       'v1.4.0 released to staging and 3 production regions, a broken build rolled back.',
   );
   return 0;
+}
+
+function loadEventFile(file: string): { time?: unknown } {
+  return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8')) as { time?: unknown };
 }
 
 function started(decision: StartDecision | undefined): string | undefined {

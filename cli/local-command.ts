@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seedLocalHistory } from '../local-runtime/seed-history';
 import type { VersionBehaviour } from '../local-runtime/local-world';
 import { BREAK_HELP, parseBreaks } from './break-option';
 import type { PipelineConfig } from '../shared/config/config.schema';
@@ -22,7 +26,7 @@ import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-conte
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>|bake=<n>,approval=<n>]
                       [--approvals email|approve]
-                      [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm …]
+                      [--data-dir <dir>] [--seed-history <n>d] [--break <commit-prefix>=deploy|smoke|alarm …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes
@@ -37,6 +41,10 @@ EventBridge events (one envelope, or { "Entries": [...] } as PutEvents takes the
   --data-dir    keep the state in this directory (created when missing) instead of in memory: started
                 again on it, pipeline local shows the same executions, mail and deployments, resumes the
                 running executions where they were, and emailed approval links still work
+  --seed-history first play this many days (e.g. 30d, at most 90d) of pushes, releases, approvals, a
+                freeze and failures of the first service through the pipeline on a virtual clock (seconds),
+                so "pipeline metrics --local" and the dashboard have something to show; into --data-dir if
+                given (it must be new or empty), else into a temporary directory
   ${BREAK_HELP}`;
 
 export interface LocalStackOptions {
@@ -51,6 +59,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Commits that fail locally (see --break). */
   behaviours?: Record<string, VersionBehaviour>;
+  /** Days of history to play first (see --seed-history). */
+  seedHistoryDays?: number;
 }
 
 export interface LocalStack {
@@ -126,6 +136,7 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
         approvals: { type: 'string', default: 'email' },
         'data-dir': { type: 'string' },
         break: { type: 'string', multiple: true },
+        'seed-history': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -141,11 +152,25 @@ export function parseLocalArgs(args: string[]): Omit<LocalStackOptions, 'config'
   const dataDir = values['data-dir'];
   if (dataDir !== undefined && dataDir.trim() === '')
     throw new UsageError('--data-dir must name a directory, got ""');
+  const seed = values['seed-history'];
+  const seedDays = seed === undefined ? undefined : Number(/^(\d{1,3})d$/.exec(seed)?.[1]);
+  if (seedDays !== undefined && !(seedDays >= 1 && seedDays <= 90))
+    throw new UsageError(`--seed-history must be a number of days from 1d to 90d, got "${seed}"`);
+  if (
+    seedDays !== undefined &&
+    dataDir !== undefined &&
+    existsSync(dataDir) &&
+    readdirSync(dataDir).length > 0
+  )
+    throw new UsageError(
+      `--seed-history plays a history into a new data directory, and ${dataDir} is not empty: give another --data-dir`,
+    );
   return {
     port,
     timeScale: scales.bake,
     ...(scales.approval !== scales.bake && { approvalTimeScale: scales.approval }),
     approvals,
+    ...(seedDays !== undefined ? { seedHistoryDays: seedDays } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
     behaviours: parseBreaks(values.break),
     configFile: values.config,
@@ -190,6 +215,16 @@ export async function localCommand(
 ): Promise<number> {
   const options = parseLocalArgs(args);
   const config = loadConfigFile(options.configFile);
+  if (options.seedHistoryDays !== undefined) {
+    options.dataDir ??= mkdtempSync(join(tmpdir(), 'pipeline-history-'));
+    const started = Date.now();
+    const seeded = await seedLocalHistory(config, options.dataDir, options.seedHistoryDays);
+    out(
+      `Seeded ${options.seedHistoryDays} days of ${config.services[0]!.name} (${seeded.events} pushes and tags, ` +
+        `${new Date(seeded.from).toISOString().slice(0, 10)} to ${new Date(seeded.to).toISOString().slice(0, 16)}Z) ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s; state in ${options.dataDir}`,
+    );
+  }
   let stack: LocalStack;
   try {
     stack = await startLocalStack({ ...options, config });

@@ -21,6 +21,8 @@ Operators (against AWS, or the local stack with --local; see docs/operations.md)
   executions the pipeline's executions, newest first
   show       one execution: its stages and steps, and why it failed
   history    a service's deployment records: deploys, rollbacks, approvals, skips
+  metrics    delivery metrics per service and environment: lead time and where it goes, deployment
+             frequency, change fail rate, recovery time
   redrive    resume a failed execution from the failed step (refused when it would do harm)
   rollback   deploy an earlier release again, through the same checks
   approve    approve a production region (reject: reject it)
@@ -50,6 +52,8 @@ const simulateModule = () => lazyRequire<typeof import('./simulate-command')>('.
 const demoModule = () => lazyRequire<typeof import('./demo-command')>('./demo-command');
 const localModule = () => lazyRequire<typeof import('./local-command')>('./local-command');
 const readModule = () => lazyRequire<typeof import('./operator/read-commands')>('./operator/read-commands');
+const metricsModule = () =>
+  lazyRequire<typeof import('./operator/metrics-command')>('./operator/metrics-command');
 const actionModule = () =>
   lazyRequire<typeof import('./operator/action-commands')>('./operator/action-commands');
 
@@ -62,6 +66,7 @@ const COMMANDS: Record<string, () => Command> = {
   executions: () => ({ run: readModule().executionsCommand, usage: readModule().EXECUTIONS_USAGE }),
   show: () => ({ run: readModule().showCommand, usage: readModule().SHOW_USAGE }),
   history: () => ({ run: readModule().historyCommand, usage: readModule().HISTORY_USAGE }),
+  metrics: () => ({ run: metricsModule().metricsCommand, usage: metricsModule().METRICS_USAGE }),
   redrive: () => ({ run: actionModule().redriveCommand, usage: actionModule().REDRIVE_USAGE }),
   rollback: () => ({ run: actionModule().rollbackCommand, usage: actionModule().ROLLBACK_USAGE }),
   approve: () => ({ run: actionModule().approvalCommand('approve'), usage: actionModule().APPROVE_USAGE }),

@@ -3,6 +3,7 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import type { DeploymentFreeze } from '../shared/domain/deployment-gate';
 import { StaticSigningKeySource } from '../shared/approvals/links/signing';
 import { decideApproval } from '../shared/approvals/decide-approval';
+import type { ApprovalView } from '../shared/approvals/approval';
 import { logger } from '../shared/middleware/lambda-step';
 import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
 import type { LocalDeploymentEvent } from './adapters/local-container-platform';
@@ -73,6 +74,8 @@ export interface LocalPipelineOptions {
   clickApprovalLinks?: boolean;
   /** Regions whose approvals are rejected whatever the policy. */
   rejectRegions?: string[];
+  /** How long (pipeline time) the local approvers take over each request. Default: they decide at once. */
+  approvalDelayMs?: (approval: ApprovalView) => number;
   /**
    * Fault injection (issue #8): ECS, CloudWatch, SES and DynamoDB calls fail as AWS's would, Lambdas die
    * after UpdateService, smoke endpoints hang, at the injector's seeded rates. Default: no faults.
@@ -169,6 +172,9 @@ export class LocalPipeline {
       rejectRegions: options.rejectRegions ?? [],
       decide: (attempt) => decideApproval(attempt, { store, executions, records, clock }),
       track: (work) => this.track(work),
+      ...(options.approvalDelayMs && {
+        delay: { ms: options.approvalDelayMs, sleep: (ms: number) => clock.sleep(ms) },
+      }),
     });
     const emails =
       options.approvals === 'email'

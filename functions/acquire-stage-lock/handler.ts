@@ -1,3 +1,4 @@
+import { emittingDeliveryMetrics } from '../../shared/middleware/delivery-metrics';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
@@ -28,7 +29,7 @@ export function createAcquireStageLock(deps: {
 export const handler = lambdaStep('acquire-stage-lock', () =>
   createAcquireStageLock({
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
-    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
+    records: emittingDeliveryMetrics(new DynamoDeploymentRecords({ table: lambdaPipelineTable() })),
     platform: new EcsContainerPlatform(),
     clock: systemClock,
   }),

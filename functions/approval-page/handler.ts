@@ -1,3 +1,4 @@
+import { emittingDeliveryMetrics } from '../../shared/middleware/delivery-metrics';
 import { renderPage } from '../../shared/approvals/links/pages';
 import { SecretSigningKeySource } from '../../shared/approvals/links/secret-signing-keys';
 import {
@@ -60,7 +61,7 @@ export const handler = httpHandler('approval-page', () => {
   return createApprovalPage({
     store: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     executions: new StepFunctionsExecutionControl(),
-    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
+    records: emittingDeliveryMetrics(new DynamoDeploymentRecords({ table: lambdaPipelineTable() })),
     clock: systemClock,
     keys: new SecretSigningKeySource(new SecretsManagerSecretSource(), env.APPROVAL_LINK_KEY_SECRET_NAME),
     ...(env.APPROVAL_BASE_URL && { baseUrl: env.APPROVAL_BASE_URL }),

@@ -11,5 +11,15 @@ export const completeStageSchema = lazySchema(() =>
   stageRunSchema.extend({
     smoke: z.array(smokeCheckResultSchema),
     bake: bakeResultSchema,
+    /**
+     * What the lock, gate and ECS wait returned: when each ended, for the record's timeline
+     * (docs/metrics.md). Absent in executions started before the state machine passed them.
+     */
+    lock: z.object({ at: z.number().optional() }).loose().optional(),
+    gate: z
+      .object({ openedAt: z.number().optional(), closedSince: z.number().optional() })
+      .loose()
+      .optional(),
+    ecs: z.object({ completedAt: z.number().optional() }).loose().optional(),
   }),
 );

@@ -1,3 +1,4 @@
+import { emittingDeliveryMetrics } from '../../shared/middleware/delivery-metrics';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
 import { DynamoStageEvidenceStore } from '../../shared/aws/stage-evidence.adapter';
@@ -30,7 +31,7 @@ export const handler = lambdaStep('complete-stage', () =>
   createCompleteStage({
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
     evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
-    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
+    records: emittingDeliveryMetrics(new DynamoDeploymentRecords({ table: lambdaPipelineTable() })),
     clock: systemClock,
   }),
 );

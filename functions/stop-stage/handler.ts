@@ -1,3 +1,4 @@
+import { emittingDeliveryMetrics } from '../../shared/middleware/delivery-metrics';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
@@ -22,7 +23,7 @@ export const handler = lambdaStep('stop-stage', () =>
   createStopStage({
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
     approvals: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
-    records: new DynamoDeploymentRecords({ table: lambdaPipelineTable() }),
+    records: emittingDeliveryMetrics(new DynamoDeploymentRecords({ table: lambdaPipelineTable() })),
     clock: systemClock,
     notifications: awsNotifier(),
   }),

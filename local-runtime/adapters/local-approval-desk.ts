@@ -13,6 +13,8 @@ export interface LocalApprovalDeskOptions {
   decide: (attempt: DecisionAttempt) => Promise<DecisionResult>;
   /** Keeps the local clock still while a decision is in flight. */
   track?: <T>(work: Promise<T>) => Promise<T>;
+  /** Approvers who take their time: wait `ms(approval)` on the pipeline's clock (not tracked) first. */
+  delay?: { ms: (approval: ApprovalView) => number; sleep: (ms: number) => Promise<void> };
 }
 
 /**
@@ -49,6 +51,9 @@ export class LocalApprovalDesk implements ApprovalNotifier {
         this.decisions.push(result);
       }
     };
-    void (this.options.track ?? ((work) => work))(decide());
+    const track = this.options.track ?? ((work) => work);
+    const delay = this.options.delay;
+    if (delay) void delay.sleep(delay.ms(approval)).then(() => track(decide()));
+    else void track(decide());
   }
 }

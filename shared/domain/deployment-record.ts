@@ -50,6 +50,32 @@ export interface DeploymentRecord {
   /** On `already running` records: the version whose deploy put the digest there, and since when (epoch ms). */
   deployedAs?: string;
   runningSince?: number;
+  /**
+   * When the commit was made (ISO 8601), when the git event that started the release said so. Absent on
+   * pushes and on records written before it existed: lead time then starts at the image push (docs/metrics.md).
+   */
+  commitAt?: string;
+  /** When each part of the stage ended, on `deployed` records written since it exists (docs/metrics.md). */
+  timeline?: StageTimeline;
+}
+
+/**
+ * The marks a deployed stage passed, epoch ms, for "where the lead time goes". The stage ends at the
+ * record's `at`. A mark is absent when the step that knows it did not say (an execution started before).
+ */
+export interface StageTimeline {
+  /** The stage could start: the trigger, or the previous stage of the execution done. */
+  readyAt: number;
+  /** The deployment lock was taken (queued before it). */
+  lockedAt?: number;
+  /** The deployment gate was first found closed (the approval, if any, ended before it). */
+  gateClosedAt?: number;
+  /** The deployment gate was open (the deploy starts). */
+  gateOpenedAt?: number;
+  /** ECS reported the deployment complete. */
+  deployedAt?: number;
+  /** The bake began (the smoke checks ended). */
+  bakeStartedAt?: number;
 }
 
 /** The trigger of a stage run, as far as records care. */
@@ -60,6 +86,8 @@ export interface RecordedTrigger {
   eventId?: string;
   /** Set on executions started by `pipeline rollback`: who asked. */
   rollbackBy?: string;
+  /** When the released commit was made (ISO 8601), when the tag event said. */
+  commitAt?: string;
 }
 
 export function triggeredBy(version: string, trigger: RecordedTrigger): string {

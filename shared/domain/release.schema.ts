@@ -29,6 +29,8 @@ export const releaseSchema = lazySchema(() =>
       allowDowngrade: z.boolean(),
       /** The tag event asked to deploy even where the image already runs (two tags on one commit). */
       redeploy: z.boolean().optional(),
+      /** When the tagged commit was made, when the tag event said (docs/metrics.md). */
+      commitAt: z.iso.datetime({ offset: true }).optional(),
     }),
     stages: z.array(stageSchema),
   }),

@@ -35,6 +35,8 @@ export const triggerSchema = lazySchema(() =>
       rollbackBy: z.string().max(512).optional(),
       /** The tag event asked to deploy even where the digest already runs. */
       redeploy: z.boolean().optional(),
+      /** When the released commit was made, when the tag event said (delivery metrics' lead time). */
+      commitAt: z.iso.datetime({ offset: true }).optional(),
     })
     .loose(),
 );

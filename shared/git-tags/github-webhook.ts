@@ -171,6 +171,8 @@ function readPush(payload: Record<string, unknown>): WebhookResult {
 
   const headCommit = objectOf(payload.head_commit)?.id;
   const commit = typeof headCommit === 'string' && COMMIT.test(headCommit) ? headCommit : after;
+  // The commit's own time, for the release's lead time, when the payload has the commit itself.
+  const commitAt = headCommit === commit ? objectOf(payload.head_commit)?.timestamp : undefined;
   if (commit === undefined) return reject(400, 'the push payload has no after commit');
 
   const result = validDetail({
@@ -180,6 +182,7 @@ function readPush(payload: Record<string, unknown>): WebhookResult {
     createdBy:
       cleanCreatedBy(objectOf(payload.pusher)?.name) ?? cleanCreatedBy(objectOf(payload.sender)?.login),
     origin: 'github',
+    ...(typeof commitAt === 'string' && { commitAt }),
   });
   return result.ok ? { kind: 'tag', detail: result.detail } : reject(400, result.reason);
 }

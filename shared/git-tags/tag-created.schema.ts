@@ -80,6 +80,11 @@ export const tagCreatedDetailSchema = lazySchema(() =>
     /** Deploy (with approvals and bakes) even where the tagged commit's image already runs. */
     redeploy: z.boolean().optional(),
     origin: z.enum(TAG_ORIGINS),
+    /**
+     * When the tagged commit was made (ISO 8601), if the source says: where the release's lead time starts
+     * (docs/metrics.md). An unreadable one is dropped, never a reason to refuse the tag.
+     */
+    commitAt: z.iso.datetime({ offset: true }).optional().catch(undefined),
   }),
 );
 export type TagCreatedDetail = z.infer<typeof tagCreatedDetailSchema>;

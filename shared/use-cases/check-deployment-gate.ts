@@ -7,7 +7,13 @@ import type { StageRun } from '../domain/stage-run.schema';
 
 /** What the state machine's "Deployment gate open?" Choice routes on, and its Wait states wait until. */
 export type GateCheck =
-  | { status: 'open' }
+  | {
+      status: 'open';
+      /** Epoch ms: the deploy starts (docs/metrics.md, "Where the lead time goes"). */
+      openedAt: number;
+      /** Epoch ms of the first closed check, when the stage waited at the gate: the frozen part. */
+      closedSince?: number;
+    }
   | {
       status: 'frozen' | 'outside-window';
       /** Epoch ms of the first closed check of this wait: the stage fails `maxWaitSeconds` after it. */
@@ -42,12 +48,17 @@ export async function checkDeploymentGate(
   run: GateRun,
   deps: { freezes: DeploymentFreezes; clock: Clock },
 ): Promise<GateCheck> {
-  if (run.trigger.rollbackBy) return { status: 'open' };
   const now = deps.clock.now();
+  if (run.trigger.rollbackBy) return { status: 'open', openedAt: now };
   const { environment } = run.stage;
   const freeze = await deps.freezes.current(environment, now);
   const decision = decideDeploymentGate({ now, freeze, windows: run.stage.gate.windows });
-  if (decision.status === 'open') return decision;
+  if (decision.status === 'open')
+    return {
+      status: 'open',
+      openedAt: now,
+      ...(run.gate?.waitingSince !== undefined && { closedSince: run.gate.waitingSince }),
+    };
 
   const waitingSince = run.gate?.waitingSince ?? now;
   const checks = (run.gate?.checks ?? 0) + 1;

@@ -7,6 +7,7 @@ import type {
 } from '../ports/deployment';
 import { stageRecord } from './deployment-records';
 import type { BakeResult, SmokeCheckResult, StageRun } from '../domain/stage-run.schema';
+import { targetKey, type StageTimeline } from '../domain/deployment-record';
 import { releaseStageLock } from './stage-lock';
 
 /**
@@ -21,6 +22,9 @@ export async function completeStage(
   > & {
     smoke: SmokeCheckResult[];
     bake: BakeResult;
+    lock?: { at?: number };
+    gate?: { openedAt?: number; closedSince?: number };
+    ecs?: { completedAt?: number };
   },
   deps: {
     locks: DeploymentLocks;
@@ -46,10 +50,46 @@ export async function completeStage(
       breaches: run.bake.breaches.length,
     },
   };
+  const earlier = await deps.evidence.list(run.executionName);
   await deps.evidence.record(run.executionName, evidence);
-  await deps.records.put(stageRecord(run, 'deployed', evidence.at));
+  await deps.records.put({
+    ...stageRecord(run, 'deployed', evidence.at),
+    timeline: stageTimeline(run, earlier, evidence.at),
+  });
   await releaseStageLock(run, true, deps);
   return { released: true, evidence };
+}
+
+/**
+ * When each part of the stage ended, for "where the lead time goes" (docs/metrics.md): the stage was ready
+ * when the execution's previous stage finished (or, the first, at its trigger); the bake began its
+ * configured length before the alarm check that ended it.
+ */
+export function stageTimeline(
+  run: Pick<StageRun, 'trigger' | 'stage' | 'executionName'> & {
+    bake: BakeResult;
+    lock?: { at?: number };
+    gate?: { openedAt?: number; closedSince?: number };
+    ecs?: { completedAt?: number };
+  },
+  earlier: StageEvidence[],
+  now: number,
+): StageTimeline {
+  const previous = earlier
+    .filter((e) => e.at <= now && targetKey(e) !== targetKey(run.stage))
+    .reduce<number | undefined>((latest, e) => Math.max(latest ?? e.at, e.at), undefined);
+  const deployedAt = run.ecs?.completedAt;
+  const bakeStartedAt = run.bake.to - run.stage.bakeSeconds * 1000;
+  return {
+    readyAt: previous ?? Date.parse(run.trigger.at),
+    ...(run.lock?.at !== undefined && { lockedAt: run.lock.at }),
+    ...(run.gate?.closedSince !== undefined && { gateClosedAt: run.gate.closedSince }),
+    ...(run.gate?.openedAt !== undefined && { gateOpenedAt: run.gate.openedAt }),
+    ...(deployedAt !== undefined && {
+      deployedAt,
+      bakeStartedAt: Math.max(deployedAt, bakeStartedAt),
+    }),
+  };
 }
 
 /** One line per earlier stage, as approvers read it: `staging/eu-west-1` → what it showed. */

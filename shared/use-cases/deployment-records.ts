@@ -37,6 +37,7 @@ export function stageRecord(
     outcome,
     triggeredBy: triggeredBy(run.version, run.trigger),
     triggeredAt: run.trigger.at,
+    ...(run.trigger.commitAt && { commitAt: run.trigger.commitAt }),
     at,
     ...(detail && { detail }),
   };

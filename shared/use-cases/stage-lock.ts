@@ -31,7 +31,8 @@ import type { StageRun } from '../domain/stage-run.schema';
  * (`shared/domain/already-running.ts` decides; a tag event with `"redeploy": true` deploys anyway).
  */
 export type LockOutcome =
-  | { outcome: 'acquired' }
+  /** `at`: when the lock was taken, where the stage stops queueing (docs/metrics.md). */
+  | { outcome: 'acquired'; at: number }
   | { outcome: 'superseded'; by: DeploymentOrder }
   | { outcome: 'already-running'; deployedAs: string; since: string };
 
@@ -61,7 +62,7 @@ export async function acquireStageLock(
     );
     return outcome;
   }
-  return recordIfAlreadyRunning(run, deps);
+  return recordIfAlreadyRunning(run, outcome.at, deps);
 }
 
 /**
@@ -71,6 +72,7 @@ export async function acquireStageLock(
  */
 async function recordIfAlreadyRunning(
   run: LockedRun,
+  lockedAt: number,
   deps: {
     locks: DeploymentLocks;
     records: DeploymentRecordStore;
@@ -93,7 +95,7 @@ async function recordIfAlreadyRunning(
     running,
     serving,
   });
-  if (decision.action === 'deploy') return { outcome: 'acquired' };
+  if (decision.action === 'deploy') return { outcome: 'acquired', at: lockedAt };
   await deps.records.put({
     ...stageRecord(run, 'already running', deps.clock.now(), alreadyRunningDetail(decision)),
     ...(running?.taskDefinitionArn && { taskDefinitionArn: running.taskDefinitionArn }),
@@ -123,7 +125,7 @@ async function servingNow(run: Pick<StageRun, 'stage'>, platform: ContainerPlatf
 async function takeLock(
   run: Pick<StageRun, 'executionName' | 'service' | 'version' | 'trigger' | 'stage'>,
   deps: { locks: DeploymentLocks; clock: Clock },
-): Promise<LockOutcome> {
+): Promise<Exclude<LockOutcome, { outcome: 'already-running' }>> {
   const key = lockKeyOf(run);
   const now = deps.clock.now();
   // Long enough for the slowest stage (a deployment and its rollback, plus the bake); frees itself after.
@@ -156,7 +158,7 @@ async function takeLock(
     await deps.locks.release(key, run.executionName);
     return { outcome: 'superseded', by: supersededBy };
   }
-  return { outcome: 'acquired' };
+  return { outcome: 'acquired', at: now };
 }
 
 /** Frees the stage's lock; `deployed` records the version now running for later supersede checks. */

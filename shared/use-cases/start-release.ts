@@ -65,6 +65,7 @@ export async function startRelease(
       allowDowngrade: tag.allowDowngrade === true,
       ...(tag.redeploy === true && { redeploy: true }),
       ...(tag.createdBy && { createdBy: tag.createdBy }),
+      ...(tag.commitAt && { commitAt: tag.commitAt }),
     },
     stages,
   };

@@ -18,6 +18,13 @@ describe('pipeline local', () => {
     [['--time-scale', '0'], '--time-scale: "0": a scale must be a positive number or real'],
     [['--time-scale', 'fast'], '--time-scale: "fast": a scale must be a positive number'],
     [['--approvals', 'reject'], '--approvals must be email or approve, got "reject"'],
+    [['--seed-history', '30x'], '--seed-history must be a number of days from 1d to 90d, got "30x"'],
+    [['--seed-history', '0d'], '--seed-history must be a number of days from 1d to 90d, got "0d"'],
+    [['--seed-history', '365d'], '--seed-history must be a number of days from 1d to 90d, got "365d"'],
+    [
+      ['--seed-history', '30d', '--data-dir', ROOT],
+      `--seed-history plays a history into a new data directory, and ${ROOT} is not empty`,
+    ],
     [['--colour'], "Unknown option '--colour'"],
     [['extra'], 'extra'],
     [['--config', join(ROOT, 'does-not-exist.yml')], 'does-not-exist.yml'],

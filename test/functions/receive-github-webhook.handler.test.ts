@@ -69,6 +69,7 @@ describe('receive-github-webhook handler', () => {
           commit: COMMIT,
           createdBy: 'jane-doe',
           origin: 'github',
+          commitAt: '2026-11-20T10:01:50Z',
         },
       ]);
       expect(secrets.reads).toBe(1);

@@ -44,8 +44,22 @@ describe('readGitHubWebhook', () => {
           commit: COMMIT,
           createdBy: 'jane-doe',
           origin: 'github',
+          // The commit's own time: where the release's lead time starts (docs/metrics.md).
+          commitAt: '2026-11-20T10:01:50Z',
         },
       });
+    });
+
+    it.each([
+      ['an unreadable commit time', { id: COMMIT, timestamp: 'last tuesday' }],
+      ['no commit time', { id: COMMIT }],
+    ])('when the head commit has %s, it releases the tag without one', (_what, headCommit) => {
+      // Act
+      const result = readGitHubWebhook(request(tagPushPayload({ head_commit: headCommit })), SAMPLE_SECRET);
+
+      // Assess
+      expect(result).toMatchObject({ kind: 'tag', detail: { commit: COMMIT } });
+      expect((result as { detail: Record<string, unknown> }).detail.commitAt).toBeUndefined();
     });
 
     it('when the push has no head commit (a lightweight tag), it takes the commit from after', () => {

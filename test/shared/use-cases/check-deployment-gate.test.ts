@@ -54,7 +54,21 @@ describe('checkDeploymentGate', () => {
     const check = await checkDeploymentGate(run({ windows: [WEEKDAYS_UTC] }), { freezes, clock });
 
     // Assess
-    expect(check).toEqual({ status: 'open' });
+    expect(check).toEqual({ status: 'open', openedAt: FRIDAY_NOON_UTC });
+  });
+
+  it('when the gate opens after a wait, it says since when the stage waited (the frozen part of its lead time)', async () => {
+    // Prepare
+    const waitingSince = FRIDAY_NOON_UTC - 40 * MINUTE;
+
+    // Act
+    const check = await checkDeploymentGate(run({}, { gate: { waitingSince, checks: 8 } }), {
+      freezes,
+      clock,
+    });
+
+    // Assess
+    expect(check).toEqual({ status: 'open', openedAt: FRIDAY_NOON_UTC, closedSince: waitingSince });
   });
 
   it('when the environment is frozen, it waits five minutes and says who froze it, when and why', async () => {
@@ -185,7 +199,7 @@ describe('checkDeploymentGate', () => {
     const check = await checkDeploymentGate(rollback, { freezes, clock });
 
     // Assess
-    expect(check).toEqual({ status: 'open' });
+    expect(check).toEqual({ status: 'open', openedAt: FRIDAY_NOON_UTC });
   });
 
   it('when a stage waits out a year-long freeze, it spreads its checks over the year and stays within its share', async () => {
