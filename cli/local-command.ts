@@ -15,7 +15,7 @@ import { approvalExpiryNote } from '../local-runtime/time-scale-note';
 import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-context';
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>] [--approvals email|approve]
-                      [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm …]
+                      [--data-dir <dir>] [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes

@@ -13,7 +13,7 @@ import { parseBreaks } from './break-option';
 import { UsageError } from './usage-error';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
-                         [--break <commit-prefix>=deploy|smoke|alarm …]
+                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
                          [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
 
 Feeds EventBridge events, in order, through the local rules and the real state machines and reports what
@@ -22,7 +22,8 @@ started, every state it passed, what it deployed where and how many state transi
   --config  pipeline configuration (default: pipeline.config.yml)
   --json    one JSON object: { executions: [...], ignored: [...] }
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
-            answers 503 (smoke) or it drives its alarms into ALARM (alarm)
+            answers 503 (smoke) or it drives its alarms into ALARM (alarm: once it serves;
+            alarm@<minutes>: that many minutes into its bake)
   --approve what the approvers do with production approvals: all (default), none (they expire),
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)

@@ -43,6 +43,19 @@ export interface DeploymentRecord {
   at: number;
   /** One line more: the failure's cause, the approver's comment, what superseded it. */
   detail?: string;
+  /** A bake ended by an alarm: which, when it fired, how far into the bake, and what noticed it. */
+  bakeBreach?: {
+    alarmName: string;
+    /** Epoch ms the alarm went to ALARM, and the bake began. */
+    alarmAt: number;
+    bakeStartedAt: number;
+    bakeSeconds: number;
+    /** How much of the bake had passed when the alarm fired (ms; negative: before the bake began). */
+    bakeElapsedMs: number;
+    detectedBy: string;
+  };
+  /** Epoch ms the failed stage's rollback started. */
+  rollbackStartedAt?: number;
 }
 
 /** The trigger of a stage run, as far as records care. */
