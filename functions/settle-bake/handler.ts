@@ -2,13 +2,13 @@ import { alarmStateChangeSchema } from '../../shared/events/alarm-state-change.s
 import { parseEvent } from '../../shared/events/event-envelope.schema';
 import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
 import { onAlarmStateChange, type WatchBakeDeps } from '../../shared/use-cases/watch-bake';
-import { awsWatchBakeDeps } from '../../shared/wiring/watch-bake-deps';
+import { awsSettleBakeDeps } from '../../shared/wiring/watch-bake-deps';
 
 /**
  * Target of the alarm state change rule: a watched alarm that went to ALARM ends the bakes watching it at
  * once (AlarmBreached), and those stages roll back. A malformed event changes nothing (MalformedEvent).
  */
-export function createSettleBake(deps: WatchBakeDeps) {
+export function createSettleBake(deps: Pick<WatchBakeDeps, 'watches' | 'executions' | 'clock'>) {
   return async (event: unknown) => {
     const change = parseEvent(alarmStateChangeSchema, event, 'CloudWatch Alarm State Change event');
     const { alarmName, state } = change.detail;
@@ -33,4 +33,4 @@ export function createSettleBake(deps: WatchBakeDeps) {
   };
 }
 
-export const handler = lambdaStep('settle-bake', () => createSettleBake(awsWatchBakeDeps()));
+export const handler = lambdaStep('settle-bake', () => createSettleBake(awsSettleBakeDeps()));

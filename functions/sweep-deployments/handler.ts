@@ -2,7 +2,8 @@ import { logger, lambdaStep } from '../../shared/middleware/lambda-step';
 import { sweepDeploymentWaiters, type SettleDeploymentDeps } from '../../shared/use-cases/settle-deployment';
 import { sweepBakeWatches, type WatchBakeDeps } from '../../shared/use-cases/watch-bake';
 import { awsSettleDeploymentDeps } from '../../shared/wiring/settle-deployment-deps';
-import { awsWatchBakeDeps } from '../../shared/wiring/watch-bake-deps';
+import { awsBakeWatches } from '../../shared/wiring/watch-bake-deps';
+import { CloudWatchAlarmSource } from '../../shared/aws/cloudwatch-alarms.adapter';
 
 /**
  * Scheduled every minute: settles deployments whose ECS event was lost or raised in another region than
@@ -30,5 +31,8 @@ export function createSweepDeployments(
 }
 
 export const handler = lambdaStep('sweep-deployments', () =>
-  createSweepDeployments({ ...awsSettleDeploymentDeps(), bakes: awsWatchBakeDeps() }),
+  createSweepDeployments({
+    ...awsSettleDeploymentDeps(),
+    bakes: { watches: awsBakeWatches(), alarms: new CloudWatchAlarmSource() },
+  }),
 );

@@ -4,7 +4,7 @@ import { awsWatchBakeDeps } from '../../shared/wiring/watch-bake-deps';
 import { watchBakeSchema } from './watch-bake.schema';
 
 /** "Bake" (callback): parks the token until an alarm breaches (event or sweep) or the bake times out. */
-export function createWatchBake(deps: WatchBakeDeps) {
+export function createWatchBake(deps: Pick<WatchBakeDeps, 'watches' | 'alarms' | 'clock'>) {
   return async (event: unknown) => watchBake(watchBakeSchema.parse(event), deps);
 }
 

@@ -51,7 +51,10 @@ export interface BakeVerdict {
  * 2. Fail at once, as the final check would, when a named alarm does not exist or a watched alarm went to
  *    ALARM since the deploy: its event came before there was a token to answer.
  */
-export async function watchBake(request: WatchBakeRequest, deps: WatchBakeDeps): Promise<BakeWatching> {
+export async function watchBake(
+  request: WatchBakeRequest,
+  deps: Pick<WatchBakeDeps, 'watches' | 'alarms' | 'clock'>,
+): Promise<BakeWatching> {
   const { stage } = request;
   const now = deps.clock.now();
   const watch: BakeWatch = {
@@ -89,7 +92,7 @@ export async function watchBake(request: WatchBakeRequest, deps: WatchBakeDeps):
 /** A watched alarm changed state (its CloudWatch event): a move to ALARM ends every bake watching it. */
 export async function onAlarmStateChange(
   change: { region: string; alarmName: string; state: string; at: number; reason: string },
-  deps: WatchBakeDeps,
+  deps: Pick<WatchBakeDeps, 'watches' | 'executions' | 'clock'>,
 ): Promise<BakeVerdict[]> {
   if (change.state !== 'ALARM') return [];
   const now = deps.clock.now();
@@ -131,7 +134,11 @@ export async function sweepBakeWatches(deps: WatchBakeDeps): Promise<BakeVerdict
  * Answers the bake first and removes its watch after, so a throttled callback leaves the watch for the next
  * event or sweep. A token Step Functions no longer accepts (the bake ended meanwhile) is only removed.
  */
-async function endBake(watch: BakeWatch, breach: BakeBreach, deps: WatchBakeDeps): Promise<BakeVerdict> {
+async function endBake(
+  watch: BakeWatch,
+  breach: BakeBreach,
+  deps: Pick<WatchBakeDeps, 'watches' | 'executions'>,
+): Promise<BakeVerdict> {
   const delivered = await deps.executions
     .sendTaskFailure(watch.taskToken, ERROR_NAMES.alarmBreached, bakeBreachCause(breach, whereOf(watch)))
     .catch((error: unknown) => {
