@@ -1,6 +1,6 @@
 /**
  * Prints the state transitions one PPE promotion takes in the local runtime, for short and long ECS
- * deployments and bakes: waiting is done by task-token callbacks and a single Wait state, so the count
+ * deployments and bakes: waiting is done by task-token callbacks (the ECS wait and the bake), so the count
  * (what Step Functions bills) must not grow with how long anything takes.
  */
 import '../local-runtime/local-environment';

@@ -26,7 +26,7 @@ import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-conte
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>|bake=<n>,approval=<n>]
                       [--approvals email|approve]
-                      [--data-dir <dir>] [--seed-history <n>d] [--break <commit-prefix>=deploy|smoke|alarm …]
+                      [--data-dir <dir>] [--seed-history <n>d] [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes

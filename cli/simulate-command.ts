@@ -14,7 +14,7 @@ import { UsageError } from './usage-error';
 import { TAG_EVENT_DETAIL_TYPE } from '../shared/git-tags/tag-created.schema';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
-                         [--break <commit-prefix>=deploy|smoke|alarm …]
+                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
                          [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
                          [--redeploy]
 
@@ -24,7 +24,8 @@ started, every state it passed, what it deployed where and how many state transi
   --config  pipeline configuration (default: pipeline.config.yml)
   --json    one JSON object: { executions: [...], ignored: [...] }
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
-            answers 503 (smoke) or it drives its alarms into ALARM (alarm)
+            answers 503 (smoke) or it drives its alarms into ALARM (alarm: once it serves;
+            alarm@<minutes>: that many minutes into its bake)
   --approve what the approvers do with production approvals: all (default), none (they expire),
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)

@@ -24,6 +24,10 @@ import { createRunSmokeChecks } from '../functions/run-smoke-checks/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createStartRelease } from '../functions/start-release/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
+import { createSettleBake } from '../functions/settle-bake/handler';
+import { createWatchBake } from '../functions/watch-bake/handler';
+import { DynamoBakeWatchStore } from '../shared/aws/bake-watches.adapter';
+import type { EcsTarget } from '../shared/ports/deployment';
 import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier';
 import { SignedLinkSigner } from '../shared/approvals/email/signed-link-signer';
 import type { StaticSigningKeySource } from '../shared/approvals/links/signing';
@@ -52,6 +56,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string, clock: C
   return {
     stageRecords: new DynamoStageRecordStore({ client, tableName }),
     waiters: new DynamoDeploymentWaiterStore({ client, tableName }),
+    bakeWatches: new DynamoBakeWatchStore({ client, tableName }),
     locks: new DynamoDeploymentLocks({ client, tableName }),
     evidence: new DynamoStageEvidenceStore({ client, tableName }),
     approvalStore: new DynamoApprovalStore({ client, tableName, clock }),
@@ -77,14 +82,18 @@ export interface HandlerDeps {
   approvalNotifier: () => ApprovalNotifier;
   /** Read at the first invocation: the state machines are created after the handlers are wired. */
   stateMachineArns: { readonly promote: string; readonly release: string };
+  /** Told when a stage's bake begins, as the local world times a version's alarms into the bake. */
+  onBakeStarted?: (target: EcsTarget) => void;
 }
 
 /** Every Lambda function the state machines and event rules invoke, by handler name. */
 export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
   const { config, clock, executions, registry, notifications, stateMachineArns } = deps;
   const { platform, alarms, probe } = deps.ports;
-  const { stageRecords, waiters, locks, evidence, approvalStore, records, freezes } = deps.stores;
+  const { stageRecords, waiters, bakeWatches, locks, evidence, approvalStore, records, freezes } =
+    deps.stores;
   const settle = { platform, waiters, executions, clock };
+  const bakes = { watches: bakeWatches, alarms, executions, clock };
   const step = <E, R>(name: string, make: () => (event: E) => Promise<R>): LambdaHandler =>
     lambdaStep(name, make) as unknown as LambdaHandler;
   return {
@@ -94,7 +103,17 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     deployService: step('deploy-service', () => createDeployService({ platform, stageRecords, clock })),
     awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
     settleDeployment: step('settle-deployment', () => createSettleDeployment(settle)),
-    sweepDeployments: step('sweep-deployments', () => createSweepDeployments(settle)),
+    sweepDeployments: step('sweep-deployments', () => createSweepDeployments({ ...settle, bakes })),
+    watchBake: step('watch-bake', () => {
+      const watch = createWatchBake(bakes);
+      return async (event: unknown) => {
+        const stage = (event as { stage?: EcsTarget } | undefined)?.stage;
+        if (stage)
+          deps.onBakeStarted?.({ region: stage.region, cluster: stage.cluster, service: stage.service });
+        return watch(event);
+      };
+    }),
+    settleBake: step('settle-bake', () => createSettleBake(bakes)),
     reconcileImages: step('reconcile-images', () =>
       createReconcileImages({
         config,

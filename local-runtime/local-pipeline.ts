@@ -28,7 +28,7 @@ import {
 import type { LocalHttpRoutes } from './local-http-server';
 import { LocalExecutionControl } from './local-execution-control';
 import { LocalLambdaService } from './local-lambda-service';
-import { ecsDeploymentStateChange, LocalWorld, type VersionBehaviour } from './local-world';
+import { alarmStateChange, ecsDeploymentStateChange, LocalWorld, type VersionBehaviour } from './local-world';
 import { localSecrets, LocalPersistence, type LocalSecrets } from './persistence';
 import { runSchedule, type Schedule } from './schedules';
 import { loadStateMachineDefinition, LOCAL_ACCOUNT } from './state-machine-definitions';
@@ -58,6 +58,8 @@ export interface LocalPipelineOptions {
   deploymentMs?: number;
   /** Drop ECS deployment state change events (as when they are raised in another region). */
   dropEcsEvents?: boolean;
+  /** Drop CloudWatch alarm state change events (lost): only the sweep (`sweepEveryMs`) then sees a breach. */
+  dropAlarmEvents?: boolean;
   /** Run the sweep function on this period (pipeline time) while the stack is open, as the AWS schedule does. */
   sweepEveryMs?: number;
   /**
@@ -196,11 +198,17 @@ export class LocalPipeline {
         notifications: this.notifications,
         approvalNotifier: () => emails ?? this.approvals,
         stateMachineArns: this.stateMachineArns,
+        onBakeStarted: (target) => this.world.bakeStarted(target),
       }),
       () => clock.now(),
       (work) => this.track(work),
     );
     this.bus = new LocalEventBus(config, (target, event) => this.lambdas.invoke(target, event));
+    // CloudWatch announces every alarm state change on the bus (forwarded from other regions in AWS).
+    this.world.alarms.onChange((change) => {
+      this.persistence?.scheduleSave();
+      if (!options.dropAlarmEvents) void this.track(this.putEvent(alarmStateChange(change)));
+    });
     if (dataDir)
       this.persistence = new LocalPersistence(dataDir, {
         clock,
@@ -374,6 +382,7 @@ export class LocalPipeline {
     if (!(options.abandon && this.persistence)) await this.settled().catch(() => undefined);
     this.closing.abort();
     this.world.platform.stop();
+    this.world.stop();
     await this.world.fleet.close();
     await Promise.allSettled([...this.inFlight]);
     let saveError: unknown;

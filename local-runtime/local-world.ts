@@ -8,7 +8,8 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
-import { LocalAlarmSource } from './adapters/local-alarm-source';
+import { ALARM_EVENT_DETAIL_TYPE, ALARM_EVENT_SOURCE } from '../shared/events/alarm-state-change.schema';
+import { LocalAlarmSource, type LocalAlarmChange } from './adapters/local-alarm-source';
 import {
   LocalContainerPlatform,
   teamTaskDefinition,
@@ -26,6 +27,11 @@ export interface VersionBehaviour {
   failsHealthCheck?: boolean;
   /** The environment's alarms go to ALARM while it serves: the bake fails. */
   breachesAlarms?: boolean;
+  /**
+   * With `breachesAlarms`: the alarms go to ALARM this many minutes (pipeline time) into the bake instead of
+   * as soon as the version serves, so the bake's reaction time shows.
+   */
+  alarmAfterMinutes?: number;
   /** Misbehave only in these targets (cluster optional), e.g. one production region. Default: everywhere. */
   only?: { region: string; cluster?: string }[];
 }
@@ -56,6 +62,8 @@ export class LocalWorld {
   readonly registry = new LocalImageRegistry();
   /** The pipeline's own region: its event bus and the ECR repositories whose pushes reach its rules. */
   readonly region: string;
+  /** Ends the alarms still to fire later in a bake (`alarmAfterMinutes`) when the stack closes. */
+  private readonly timers = new AbortController();
 
   constructor(private readonly options: LocalWorldOptions) {
     const { config, clock } = options;
@@ -131,17 +139,52 @@ export class LocalWorld {
     return pushedAt;
   }
 
+  /**
+   * A stage began its bake (the local "Bake" step says so): a version that breaches its alarms some minutes
+   * into the bake (`alarmAfterMinutes`) drives them into ALARM then, if it still serves.
+   */
+  bakeStarted(target: EcsTarget): void {
+    const stage = this.stageAt(target);
+    const serving = this.platform.serving(target);
+    const container = serving?.containers.find((c) => c.name === stage?.container);
+    if (!stage || !serving || !container) return;
+    const behaviour = this.behaviourOf(container, target);
+    if (!behaviour.breachesAlarms || behaviour.alarmAfterMinutes === undefined) return;
+    const minutes = behaviour.alarmAfterMinutes;
+    this.options.clock.sleep(minutes * 60_000, this.timers.signal).then(
+      () => {
+        if (this.platform.serving(target)?.arn !== serving.arn) return; // rolled back meanwhile
+        for (const name of this.alarms.matching(stage.region, stage.alarms))
+          this.alarms.set(
+            stage.region,
+            name,
+            'ALARM',
+            `Threshold Crossed: 5xx rate above 5% (minute ${minutes} of the bake)`,
+          );
+      },
+      () => undefined,
+    );
+  }
+
+  /** Drops the alarms still to fire (the stack is closing). */
+  stop(): void {
+    this.timers.abort();
+  }
+
+  private stageAt(target: EcsTarget): Stage | undefined {
+    return allStages(this.options.config).find(
+      (s) => s.region === target.region && s.cluster === target.cluster && s.service === target.service,
+    );
+  }
+
   /** Serving a version that breaches alarms drives them into ALARM; any other version brings them back. */
   private moveAlarms(event: LocalDeploymentEvent): void {
-    const stage = allStages(this.options.config).find(
-      (s) =>
-        s.region === event.target.region &&
-        s.cluster === event.target.cluster &&
-        s.service === event.target.service,
-    );
+    const stage = this.stageAt(event.target);
     if (!stage || event.outcome !== 'COMPLETED') return;
     const container = this.platform.serving(event.target)?.containers.find((c) => c.name === stage.container);
-    const breach = container && this.behaviourOf(container, event.target).breachesAlarms;
+    const behaviour = container ? this.behaviourOf(container, event.target) : {};
+    // A breach timed into the bake waits for it (bakeStarted); until then the alarms are OK.
+    const breach = behaviour.breachesAlarms === true && behaviour.alarmAfterMinutes === undefined;
     for (const name of this.alarms.matching(stage.region, stage.alarms))
       this.alarms.set(
         stage.region,
@@ -165,6 +208,27 @@ export class LocalWorld {
       return {};
     return behaviour;
   }
+}
+
+/** The `CloudWatch Alarm State Change` event CloudWatch puts on its region's default bus. */
+export function alarmStateChange(change: LocalAlarmChange): unknown {
+  // CloudWatch writes state timestamps with a +0000 offset, not Z.
+  const stamp = (at: number): string => new Date(at).toISOString().replace('Z', '+0000');
+  return {
+    version: '0',
+    id: `alarm-${change.region}-${change.name}-${change.at}-${change.state}`,
+    'detail-type': ALARM_EVENT_DETAIL_TYPE,
+    source: ALARM_EVENT_SOURCE,
+    account: LOCAL_ACCOUNT,
+    time: new Date(change.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: change.region,
+    resources: [`arn:aws:cloudwatch:${change.region}:${LOCAL_ACCOUNT}:alarm:${change.name}`],
+    detail: {
+      alarmName: change.name,
+      state: { value: change.state, reason: change.reason, timestamp: stamp(change.at) },
+      previousState: { value: change.previous, reason: 'earlier state', timestamp: stamp(change.at) },
+    },
+  };
 }
 
 /** The `ECS Deployment State Change` event ECS puts on the default bus when a deployment finishes. */

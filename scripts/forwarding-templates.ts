@@ -1,7 +1,8 @@
 /**
- * ECS sends its "ECS Deployment State Change" events to the default bus of the service's own region, and
- * the pipeline's rule listens in the pipeline's region only. This writes a small CloudFormation template
- * that forwards those events from one region's default bus to the default bus of the pipeline's region
+ * ECS sends its "ECS Deployment State Change" events, and CloudWatch its "CloudWatch Alarm State Change"
+ * events, to the default bus of their own region, and the pipeline's rules listen in the pipeline's region
+ * only. This writes a small CloudFormation template
+ * that forwards those events (the same patterns as the pipeline's own rules) from one region's default bus to the default bus of the pipeline's region
  * (an EventBridge cross-region target, with a role allowed to put events there and nowhere else), and
  * prints how to deploy it to every configured region other than the pipeline's. A stack is single-region,
  * so it is one stack per region, from the same template (docs/deploying.md).
@@ -18,13 +19,15 @@ import { patternFor } from '../shared/event-rules';
 const ROOT = join(__dirname, '..');
 export const FORWARDING_TEMPLATE_FILE = join(ROOT, 'dist', 'ecs-event-forwarding.template.json');
 
+const TARGET_BUS = 'arn:${AWS::Partition}:events:${PipelineRegion}:${AWS::AccountId}:event-bus/default';
+
 /** The forwarding template: the same event pattern as the pipeline's own ECS rule (shared/event-rules.ts). */
 export function forwardingTemplate(config: PipelineConfig): Record<string, unknown> {
-  const targetBus = 'arn:${AWS::Partition}:events:${PipelineRegion}:${AWS::AccountId}:event-bus/default';
+  const targetBus = TARGET_BUS;
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description:
-      'ecs-promotion-pipeline: forwards ECS deployment state changes of this region to the pipeline region',
+      'ecs-promotion-pipeline: forwards ECS deployment and alarm state changes of this region to the pipeline region',
     Parameters: {
       PipelineRegion: {
         Type: 'String',
@@ -48,7 +51,8 @@ export function forwardingTemplate(config: PipelineConfig): Record<string, unkno
       ForwardEcsEventsRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          Description: 'Lets EventBridge put ECS deployment events on the pipeline region default bus',
+          Description:
+            'Lets EventBridge put ECS deployment and alarm events on the pipeline region default bus',
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [
@@ -73,22 +77,35 @@ export function forwardingTemplate(config: PipelineConfig): Record<string, unkno
           ],
         },
       },
-      ForwardEcsEventsRule: {
-        Type: 'AWS::Events::Rule',
-        Properties: {
-          Description: 'ECS deployments that completed or failed, for the pipeline in another region',
-          EventBusName: 'default',
-          EventPattern: patternFor(config, 'ecsDeploymentFinished'),
-          State: 'ENABLED',
-          Targets: [
-            {
-              Id: 'pipeline-region-default-bus',
-              Arn: { 'Fn::Sub': targetBus },
-              RoleArn: { 'Fn::GetAtt': ['ForwardEcsEventsRole', 'Arn'] },
-            },
-          ],
+      ForwardEcsEventsRule: forwardingRule(
+        'ECS deployments that completed or failed, for the pipeline in another region',
+        patternFor(config, 'ecsDeploymentFinished'),
+      ),
+      // Alarms are regional too: a bake in this region is ended by its alarm's event, not the next sweep.
+      ForwardAlarmEventsRule: forwardingRule(
+        'Alarms the bakes watch going to ALARM, for the pipeline in another region',
+        patternFor(config, 'alarmStateChange'),
+      ),
+    },
+  };
+}
+
+/** A rule on this region's default bus that forwards what `pattern` matches to the pipeline region's. */
+function forwardingRule(description: string, pattern: Record<string, unknown>): Record<string, unknown> {
+  return {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Description: description,
+      EventBusName: 'default',
+      EventPattern: pattern,
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: 'pipeline-region-default-bus',
+          Arn: { 'Fn::Sub': TARGET_BUS },
+          RoleArn: { 'Fn::GetAtt': ['ForwardEcsEventsRole', 'Arn'] },
         },
-      },
+      ],
     },
   };
 }

@@ -33,4 +33,5 @@ echo "== benchmarks"
 npx tsx bench/cold-start.ts --quick
 npx tsx bench/promotion-cost.ts
 npx tsx bench/release-cost.ts
+npx tsx bench/bake-reaction.ts
 npx tsx bench/local-stack.ts

@@ -18,6 +18,7 @@ module.exports = async ({ resolveVariable }) => {
     patterns: {
       ecrPush: patternFor(config, 'ecrPush'),
       ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),
+      alarmStateChange: patternFor(config, 'alarmStateChange'),
       gitTagCreated: patternFor(config, 'gitTagCreated'),
       codeCommitTagCreated: patternFor(config, 'codeCommitTagCreated'),
     },

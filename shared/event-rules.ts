@@ -1,4 +1,5 @@
 import { isCodeCommitRepository, type PipelineConfig } from './config/config.schema';
+import { ALARM_EVENT_DETAIL_TYPE, ALARM_EVENT_SOURCE } from './events/alarm-state-change.schema';
 import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-created.schema';
 
 /**
@@ -7,9 +8,9 @@ import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-c
  */
 export interface EventRule {
   /** The rule's name in serverless/variables.js (`patterns.<id>`). */
-  id: 'ecrPush' | 'ecsDeploymentFinished' | 'gitTagCreated' | 'codeCommitTagCreated';
+  id: 'ecrPush' | 'ecsDeploymentFinished' | 'alarmStateChange' | 'gitTagCreated' | 'codeCommitTagCreated';
   /** The serverless.yml function the rule targets. */
-  target: 'startPromotion' | 'settleDeployment' | 'startRelease';
+  target: 'startPromotion' | 'settleDeployment' | 'settleBake' | 'startRelease';
   /** The bus the rule listens on: the account's default bus, or the pipeline's own. */
   bus: 'default' | 'pipeline';
   description: string;
@@ -48,6 +49,17 @@ export function eventRules(config: PipelineConfig): EventRule[] {
       },
     },
     {
+      id: 'alarmStateChange',
+      target: 'settleBake',
+      bus: 'default',
+      description: 'Alarms the bakes watch (configured names and prefixes) going to ALARM',
+      pattern: {
+        source: [ALARM_EVENT_SOURCE],
+        'detail-type': [ALARM_EVENT_DETAIL_TYPE],
+        detail: { alarmName: watchedAlarms(config), state: { value: ['ALARM'] } },
+      },
+    },
+    {
       id: 'gitTagCreated',
       target: 'startRelease',
       bus: 'pipeline',
@@ -62,6 +74,19 @@ export function eventRules(config: PipelineConfig): EventRule[] {
       pattern: codeCommitTagCreatedPattern(codeCommitRepositories(config)),
     },
   ];
+}
+
+/**
+ * Every alarm name and prefix a bake watches, in any environment: EventBridge matches a name exactly and a
+ * prefix with `{"prefix": …}`. A config that watches no alarm at all gets a pattern no alarm event can match
+ * (every alarm event has a name), so the rule exists but never fires.
+ */
+function watchedAlarms(config: PipelineConfig): unknown[] {
+  const settings = config.services.flatMap((s) => Object.values(s.environments));
+  const names = [...new Set(settings.flatMap((e) => e.alarms.names))].sort();
+  const prefixes = [...new Set(settings.flatMap((e) => e.alarms.prefixes))].sort();
+  const alternatives = [...names, ...prefixes.map((prefix) => ({ prefix }))];
+  return alternatives.length > 0 ? alternatives : [{ exists: false }];
 }
 
 /** Services whose gitRepository is a CodeCommit repository name (GitHub ones are owner/name). */

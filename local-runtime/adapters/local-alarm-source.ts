@@ -10,11 +10,27 @@ export interface LocalAlarm {
   history: { at: number; state: 'OK' | 'ALARM'; reason: string }[];
 }
 
+/** A state change of a local alarm, as CloudWatch announces it (its "Alarm State Change" event). */
+export interface LocalAlarmChange {
+  region: string;
+  name: string;
+  state: 'OK' | 'ALARM';
+  previous: 'OK' | 'ALARM';
+  reason: string;
+  at: number;
+}
+
 /** CloudWatch alarms in memory, with the state history the bake check reads. */
 export class LocalAlarmSource implements AlarmSource {
   private readonly alarms = new Map<string, LocalAlarm>();
+  private readonly listeners: ((change: LocalAlarmChange) => void)[] = [];
 
   constructor(private readonly clock: Clock) {}
+
+  /** Calls `listener` on every state change, as CloudWatch sends an event to EventBridge for each. */
+  onChange(listener: (change: LocalAlarmChange) => void): void {
+    this.listeners.push(listener);
+  }
 
   /** Every alarm with its state and history, as plain JSON. */
   snapshot(): LocalAlarm[] {
@@ -37,8 +53,11 @@ export class LocalAlarmSource implements AlarmSource {
     this.define(region, name);
     const alarm = this.alarms.get(`${region}/${name}`)!;
     if (alarm.state === state) return;
+    const previous = alarm.state;
+    const at = this.clock.now();
     alarm.state = state;
-    alarm.history.push({ at: this.clock.now(), state, reason });
+    alarm.history.push({ at, state, reason });
+    for (const listener of this.listeners) listener({ region, name, state, previous, reason, at });
   }
 
   /** Names of the alarms in a region matching the selector. */

@@ -57,6 +57,19 @@ export interface DeploymentRecord {
   commitAt?: string;
   /** When each part of the stage ended, on `deployed` records written since it exists (docs/metrics.md). */
   timeline?: StageTimeline;
+  /** A bake ended by an alarm: which, when it fired, how far into the bake, and what noticed it. */
+  bakeBreach?: {
+    alarmName: string;
+    /** Epoch ms the alarm went to ALARM, and the bake began. */
+    alarmAt: number;
+    bakeStartedAt: number;
+    bakeSeconds: number;
+    /** How much of the bake had passed when the alarm fired (ms; negative: before the bake began). */
+    bakeElapsedMs: number;
+    detectedBy: string;
+  };
+  /** Epoch ms the failed stage's rollback started. */
+  rollbackStartedAt?: number;
 }
 
 /**

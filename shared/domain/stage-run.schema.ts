@@ -113,7 +113,11 @@ export const failedStageStateSchema = lazySchema(() =>
   z.object({
     failure: caughtFailureSchema,
     /** Written by "Record the failure": the execution's redrive count when the stage failed. */
-    failedAt: z.object({ redriveCount: z.number().int().min(0) }),
+    failedAt: z.object({
+      redriveCount: z.number().int().min(0),
+      /** When the failure was recorded, right before the rollback began (ISO 8601; older executions lack it). */
+      at: z.iso.datetime({ offset: true }).optional(),
+    }),
     rollback: z.object({ summary: z.string(), rolledBack: z.boolean().optional() }).optional(),
     rollbackFailure: caughtFailureSchema.optional(),
     /** Present when the deploy step got as far as updating the service. */

@@ -105,7 +105,9 @@ export function planStages(
         ...target,
         smoke: settings.smoke,
         alarms: settings.alarms,
-        bakeSeconds: Math.round(settings.bakeMinutes * 60),
+        // The bake's callback times out after bakeSeconds, which Step Functions takes as a positive integer
+        // only (0 would fail the execution with States.Runtime, past every Catch): a bake lasts 1 s at least.
+        bakeSeconds: Math.max(1, Math.round(settings.bakeMinutes * 60)),
         deploymentTimeoutSeconds: Math.round(settings.deploymentTimeoutMinutes * 60),
         gate: {
           windows: env.deploymentWindows ?? [],

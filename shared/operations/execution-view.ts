@@ -198,6 +198,9 @@ export function releaseDigest(events: ExecutionEvent[]): string | undefined {
   return undefined;
 }
 
+/** States whose timeout is how they end when all went well: the bake's callback, when no alarm fired. */
+const ENDS_BY_TIMEOUT = new Set(['Bake']);
+
 /** Pairs entered/exited events into a list of states run, tagging each with its Map iteration. */
 export function statesOf(events: ExecutionEvent[]): StateVisit[] {
   const states: StateVisit[] = [];
@@ -224,6 +227,7 @@ export function statesOf(events: ExecutionEvent[]): StateVisit[] {
       }
     } else if ((event.type === 'TaskFailed' || event.type === 'TaskTimedOut') && open.length > 0) {
       const state = open[open.length - 1]!;
+      if (event.type === 'TaskTimedOut' && ENDS_BY_TIMEOUT.has(state.state)) continue;
       state.error = event.details.error;
       if (event.details.cause !== undefined) state.cause = event.details.cause;
     } else if (event.type === 'TaskScheduled' && open.length > 0) {

@@ -170,6 +170,40 @@ export interface DeploymentWaiterStore {
   list(): Promise<DeploymentWaiter[]>;
 }
 
+/**
+ * A stage baking: the task token of its "Bake" state, which an alarm's state change event or the sweep
+ * answers with AlarmBreached as soon as a watched alarm goes to ALARM (the bake times out otherwise).
+ */
+export interface BakeWatch {
+  executionName: string;
+  service: string;
+  environment: string;
+  region: string;
+  taskToken: string;
+  /** The stage's watched alarms, as its execution planned them. */
+  alarms: { names: string[]; prefixes: string[] };
+  /** Epoch ms the service was updated: alarms that went to ALARM since then count. */
+  deployedAt: number;
+  /** Epoch ms the bake began, and how long it lasts. */
+  bakeStartedAt: number;
+  bakeSeconds: number;
+  /** Epoch ms after which the watch is dropped: the bake has timed out and the final check reads the alarms. */
+  expiresAt: number;
+}
+
+/** Which stage a watch belongs to: one execution bakes one environment/region at a time. */
+export type BakeWatchKey = Pick<BakeWatch, 'executionName' | 'environment' | 'region'>;
+
+/** Task tokens of baking stages, for the alarm events and the sweep. */
+export interface BakeWatchStore {
+  /** Stores the watch; a retried bake's new token replaces the old one. */
+  put(watch: BakeWatch): Promise<void>;
+  /** Every stage baking now (few: one per environment/region and service at most). */
+  list(): Promise<BakeWatch[]>;
+  /** Removes the watch only while it still holds `taskToken`; nothing to remove is not an error. */
+  remove(key: BakeWatchKey, taskToken: string): Promise<void>;
+}
+
 /** What orders two deployments of one service and environment: push time for pushes, version for tags. */
 export interface DeploymentOrder {
   kind: 'push' | 'tag';

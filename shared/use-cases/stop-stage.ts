@@ -1,7 +1,8 @@
 import type { ApprovalStore } from '../ports/approvals';
 import type { Clock } from '../clock';
 import type { DeploymentLocks, DeploymentRecordStore } from '../ports/deployment';
-import type { RecordOutcome } from '../domain/deployment-record';
+import { bakeBreachOf, bakeElapsedMs, formatSpan } from '../domain/bake-breach';
+import type { DeploymentRecord, RecordOutcome } from '../domain/deployment-record';
 import { ERROR_NAMES, PipelineError } from '../domain/errors';
 import { readableCause } from '../domain/failure-cause';
 import type { CaughtFailure, FailedStageState, StageRun } from '../domain/stage-run.schema';
@@ -79,7 +80,8 @@ export async function stopStage(input: StoppedStage, deps: StopStageDeps): Promi
     const outcome = failureOutcome(input.state);
     if (outcome !== 'rejected') {
       const run = { ...input, deployment: input.state.deployment };
-      await deps.records.put(stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state)));
+      const record = stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state));
+      await deps.records.put({ ...record, ...bakeTiming(input.state) });
     }
     if (releasesLockOnFailure(input.state)) await releaseStageLock(input, false, deps);
     if (error instanceof StageFailedError) await notifyStopped(input, error, deps);
@@ -159,7 +161,39 @@ export function failureOutcome(state: FailedStageState): RecordOutcome {
 /** The one-line cause a failed stage's record keeps. */
 export function failureDetail(state: FailedStageState): string {
   if (heldByGate(state)) return describe(state.failure);
-  return state.rollback?.summary ?? describe(state.failure);
+  const detail = state.rollback?.summary ?? describe(state.failure);
+  const rollbackAt = rollbackStartedAt(state);
+  const breach = bakeBreachOf(state.failure.Cause);
+  if (!breach || rollbackAt === undefined || !state.rollback) return detail;
+  return (
+    `${detail}; rollback started at ${new Date(rollbackAt).toISOString()}, ` +
+    `${formatSpan(rollbackAt - breach.alarmAt)} after the alarm`
+  );
+}
+
+/** When the rollback of a failed stage started ("Record the failure" notes it), if it got that far. */
+function rollbackStartedAt(state: FailedStageState): number | undefined {
+  const at = state.failedAt.at === undefined ? Number.NaN : Date.parse(state.failedAt.at);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** What the record of a stage an alarm ended tells about the bake and the rollback. */
+function bakeTiming(state: FailedStageState): Partial<DeploymentRecord> {
+  const rollbackAt = state.rollback ? rollbackStartedAt(state) : undefined;
+  const breach = bakeBreachOf(state.failure.Cause);
+  return {
+    ...(rollbackAt !== undefined && { rollbackStartedAt: rollbackAt }),
+    ...(breach && {
+      bakeBreach: {
+        alarmName: breach.alarmName,
+        alarmAt: breach.alarmAt,
+        bakeStartedAt: breach.bakeStartedAt,
+        bakeSeconds: breach.bakeSeconds,
+        bakeElapsedMs: bakeElapsedMs(breach),
+        detectedBy: breach.detectedBy,
+      },
+    }),
+  };
 }
 
 /**

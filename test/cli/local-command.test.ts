@@ -96,7 +96,32 @@ describe('pipeline local', () => {
     // Assess
     expect(parsed.behaviours).toEqual({ badc0ffee: { failsHealthCheck: true, breachesAlarms: true } });
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe('pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm');
+    expect(bad.err).toBe(
+      'pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm or <commit-prefix>=alarm@<minutes>',
+    );
+  });
+
+  it('when --break gives alarm@<minutes>, the alarm fires that far into the bake; a bad number is refused', async () => {
+    // Act
+    const parsed = parseLocalArgs(['--break', 'badc0ffee=alarm@2.5', '--break', 'c0ffee=alarm']);
+    const negative = await run('local', '--break', 'badc0ffee=alarm@-1');
+    const words = await run('local', '--break', 'badc0ffee=alarm@soon');
+    const smokeLater = await run('local', '--break', 'badc0ffee=smoke@3');
+
+    // Assess
+    expect(parsed.behaviours).toEqual({
+      badc0ffee: { breachesAlarms: true, alarmAfterMinutes: 2.5 },
+      c0ffee: { breachesAlarms: true },
+    });
+    expect([negative.code, words.code, smokeLater.code]).toEqual([2, 2, 2]);
+    expect(negative.err).toBe(
+      'pipeline local: --break badc0ffee=alarm@-1: "-1" is not a number of minutes into the bake; ' +
+        'write alarm@<minutes> with 0 to 1440, e.g. alarm@1 or alarm@2.5',
+    );
+    expect(words.err).toContain('"soon" is not a number of minutes into the bake');
+    expect(smokeLater.err).toBe(
+      'pipeline local: --break badc0ffee=smoke@3: only alarm takes @<minutes> (smoke happens at the deploy)',
+    );
   });
 
   describe('--data-dir', () => {

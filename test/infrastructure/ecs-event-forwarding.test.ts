@@ -25,19 +25,47 @@ describe('the ECS event forwarding template', () => {
     expect(forwardingRegions(config, 'us-east-1')).toEqual(['eu-west-1', 'ap-southeast-2']);
   });
 
-  test("a rule on the region's default bus matches what the pipeline's own ECS rule matches", () => {
+  test("rules on the region's default bus match what the pipeline's own ECS and alarm rules match", () => {
     const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    expect(rules[0]!.Properties.EventBusName).toBe('default');
-    expect(rules[0]!.Properties.EventPattern).toEqual(patternFor(config, 'ecsDeploymentFinished'));
-    expect(rules[0]!.Properties.State).toBe('ENABLED');
+    expect(rules.map((r) => r.Properties.EventPattern)).toEqual([
+      patternFor(config, 'ecsDeploymentFinished'),
+      patternFor(config, 'alarmStateChange'),
+    ]);
+    for (const rule of rules) {
+      expect(rule.Properties.EventBusName).toBe('default');
+      expect(rule.Properties.State).toBe('ENABLED');
+    }
   });
 
-  test('it targets the default bus of the pipeline region, through a role that may put events there only', () => {
-    const rule = Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule')!;
-    const [target] = rule.Properties.Targets as { Arn: unknown; RoleArn: unknown }[];
-    expect(target!.Arn).toEqual(PIPELINE_REGION_BUS);
-    expect(target!.RoleArn).toEqual({ 'Fn::GetAtt': ['ForwardEcsEventsRole', 'Arn'] });
+  test('the alarm rule forwards only the watched alarms (names and prefixes of the config) going to ALARM', () => {
+    expect(patternFor(config, 'alarmStateChange')).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: {
+        alarmName: [
+          'orders-api-ppe-5xx',
+          'orders-api-prod-5xx',
+          'orders-api-staging-5xx',
+          'payments-api-ppe-5xx',
+          'payments-api-prod-5xx',
+          'payments-api-staging-5xx',
+          { prefix: 'orders-api-ppe-latency' },
+          { prefix: 'orders-api-prod-latency' },
+          { prefix: 'payments-api-ppe-latency' },
+          { prefix: 'payments-api-prod-latency' },
+        ],
+        state: { value: ['ALARM'] },
+      },
+    });
+  });
+
+  test('they target the default bus of the pipeline region, through a role that may put events there only', () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    for (const rule of rules) {
+      const [target] = rule.Properties.Targets as { Arn: unknown; RoleArn: unknown }[];
+      expect(target!.Arn).toEqual(PIPELINE_REGION_BUS);
+      expect(target!.RoleArn).toEqual({ 'Fn::GetAtt': ['ForwardEcsEventsRole', 'Arn'] });
+    }
     const role = template.Resources.ForwardEcsEventsRole!;
     expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('events.amazonaws.com');
     const policies = role.Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[];

@@ -126,6 +126,16 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'dynamodb:GetItem': WAITER_READS,
     'states:StartExecution': ONLY_ANSWERS,
   },
+  'watch-bake': {
+    'dynamodb:Query':
+      'DynamoBakeWatchStore.list: the alarm event and the sweep list the watches, the bake parks one',
+  },
+  'settle-bake': {
+    'dynamodb:PutItem': 'DynamoBakeWatchStore.put: only watch-bake parks bake watches',
+    'states:SendTaskSuccess':
+      'StepFunctionsExecutionControl.sendTaskSuccess: an alarm only ever fails a bake',
+    'states:StartExecution': ONLY_ANSWERS,
+  },
   'deploy-service': NO_ECS_HISTORY,
   'check-deployment-gate': {
     'dynamodb:PutItem': FREEZE_CHANGES,

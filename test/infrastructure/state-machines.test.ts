@@ -133,8 +133,9 @@ describe.each(NAMES)('statemachines/%s.asl.yml', (name) => {
             stateName,
             catchesAll: true,
           });
-          // The rollback is reached from every Catch of the normal path, not a state after the failure.
-          for (const c of catches)
+          // The rollback is reached from every Catch of the normal path, not a state after the failure,
+          // except the quiet end of a callback whose timeout is its normal end (the bake).
+          for (const c of catches.filter((c) => !endsNormallyOnTimeout(stateName, state, c)))
             expect({ stateName, catchLeadsOffThePath: failurePath.has(c.Next) }).toEqual({
               stateName,
               catchLeadsOffThePath: true,
@@ -146,6 +147,24 @@ describe.each(NAMES)('statemachines/%s.asl.yml', (name) => {
       // What ends the failure path is off the normal path: a failure cannot end in a normal step.
       for (const end of failurePathEnds) expect(normalPath.has(end)).toBe(false);
     }
+  });
+
+  test('the bake waits on a callback: its timeout goes on to the final alarm check, any other error rolls back', () => {
+    const states = Object.fromEntries(allStates(definition()).map(({ name, state }) => [name, state]));
+    const bake = states.Bake!;
+    expect(bake).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.stage.bakeSeconds',
+      Next: 'Check alarms after bake',
+    });
+    expect(catchersOf(bake).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.Timeout'], 'Check alarms after bake'],
+      [['States.ALL'], 'Record the failure'],
+    ]);
+    // A timeout is the quiet end of the bake, never a transient failure to retry.
+    expect(retriersOf(bake).flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
+    expect(TIMEOUT_ENDS_NORMALLY).toEqual(new Set(['Bake']));
   });
 
   test('the steps that may die after changing AWS retry Lambda.Unknown, and "Stop the stage" retries AwsTransientError', () => {
@@ -174,6 +193,19 @@ describe.each(NAMES)('statemachines/%s.asl.yml', (name) => {
 });
 
 // ---- helpers -------------------------------------------------------------------------------------
+
+/** Callback tasks whose timeout is how they end when nothing happened: the bake (no alarm for its time). */
+const TIMEOUT_ENDS_NORMALLY = new Set(['Bake']);
+
+/** A Catch of exactly States.Timeout that goes where the task goes on success, on such a task. */
+function endsNormallyOnTimeout(stateName: string, state: State, c: Catcher): boolean {
+  return (
+    TIMEOUT_ENDS_NORMALLY.has(stateName) &&
+    c.ErrorEquals.length === 1 &&
+    c.ErrorEquals[0] === 'States.Timeout' &&
+    c.Next === state.Next
+  );
+}
 
 interface StatesBlock {
   StartAt: string;

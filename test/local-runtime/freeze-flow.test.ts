@@ -177,8 +177,8 @@ describe('freezes and deployment windows, executed locally', () => {
   });
 
   it('when a stage fails while its environment is frozen, it still rolls back', async () => {
-    // Prepare: the broken build breaches its alarms during the bake
-    await start({ behaviours: { badc0ffee: { breachesAlarms: true } } });
+    // Prepare: the broken build breaches its alarms 3 minutes into the bake
+    await start({ behaviours: { badc0ffee: { breachesAlarms: true, alarmAfterMinutes: 3 } } });
     await pipeline.putEvent(event('ecr-push-orders-api-broken.json'));
 
     // Act: the freeze comes while the stage bakes

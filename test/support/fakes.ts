@@ -2,6 +2,9 @@ import type { Context } from 'aws-lambda';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../../shared/domain/deployment-record';
 import { AwsTransientError } from '../../shared/domain/errors';
 import type {
+  BakeWatch,
+  BakeWatchKey,
+  BakeWatchStore,
   ContainerPlatform,
   DeploymentFreezes,
   DeploymentRecordStore,
@@ -31,6 +34,25 @@ export class InMemoryStageRecordStore implements StageRecordStore {
     return this.records.get(keyOf(key));
   }
 }
+
+/** BakeWatchStore in memory: one watch per stage, removed only by the token it holds. */
+export class InMemoryBakeWatchStore implements BakeWatchStore {
+  private readonly watches = new Map<string, BakeWatch>();
+
+  async put(watch: BakeWatch): Promise<void> {
+    this.watches.set(bakeKeyOf(watch), structuredClone(watch));
+  }
+
+  async list(): Promise<BakeWatch[]> {
+    return [...this.watches.values()].map((w) => structuredClone(w));
+  }
+
+  async remove(key: BakeWatchKey, taskToken: string): Promise<void> {
+    if (this.watches.get(bakeKeyOf(key))?.taskToken === taskToken) this.watches.delete(bakeKeyOf(key));
+  }
+}
+
+const bakeKeyOf = (key: BakeWatchKey): string => `${key.region}#${key.environment}#${key.executionName}`;
 
 /** DeploymentWaiterStore in memory; `take` hands a waiter to exactly one caller. */
 export class InMemoryDeploymentWaiterStore implements DeploymentWaiterStore {

@@ -303,6 +303,79 @@ describe('Task state', () => {
     expect(result.error).toBe('States.Timeout');
   });
 
+  it('when a callback task times out after TimeoutSecondsPath, a Catch of States.Timeout gets it (the bake)', async () => {
+    // Prepare
+    const h = harness(() => new Promise(() => undefined));
+    const definition = {
+      StartAt: 'Bake',
+      States: {
+        Bake: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { 'token.$': '$$.Task.Token' },
+          TimeoutSecondsPath: '$.bakeSeconds',
+          Catch: [
+            { ErrorEquals: ['States.Timeout'], ResultPath: '$.ended', Next: 'Quiet' },
+            { ErrorEquals: ['States.ALL'], Next: 'Breached' },
+          ],
+          End: true,
+        },
+        Quiet: { Type: 'Pass', End: true },
+        Breached: { Type: 'Fail', Error: 'Breached' },
+      },
+    };
+    const stateMachineArn = await h.machine(definition);
+
+    // Act
+    const { executionArn } = await h.sfn.startExecution({ stateMachineArn, input: '{"bakeSeconds":1800}' });
+    await h.clock.advance(1_799_999);
+    const stillRunning = (await h.sfn.describeExecution({ executionArn })).status;
+    await h.clock.advance(1);
+    const result = await h.sfn.waitForExecution(executionArn);
+
+    // Assess
+    expect(stillRunning).toBe('RUNNING');
+    expect(outputOf(result)).toEqual({
+      bakeSeconds: 1800,
+      ended: { Error: 'States.Timeout', Cause: 'Task timed out after 1800 seconds' },
+    });
+  });
+
+  it.each<[string, string]>([
+    ['zero', '{"bakeSeconds":0}'],
+    ['a fraction', '{"bakeSeconds":1.5}'],
+    ['a numeric string', '{"bakeSeconds":"30"}'],
+    ['negative', '{"bakeSeconds":-5}'],
+    ['missing', '{}'],
+  ])(
+    'when TimeoutSecondsPath selects a value that is %s, the execution fails with States.Runtime past every Catch',
+    async (_, input) => {
+      // Prepare: "the path must select a field whose value is a positive integer" (ASL, TimeoutSecondsPath)
+      const h = harness(() => new Promise(() => undefined));
+      const definition = {
+        StartAt: 'Bake',
+        States: {
+          Bake: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            TimeoutSecondsPath: '$.bakeSeconds',
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+            End: true,
+          },
+          Caught: { Type: 'Succeed' },
+        },
+      };
+
+      // Act
+      const result = await h.run(definition, JSON.parse(input));
+
+      // Assess
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('States.Runtime');
+      expect(h.calls).toHaveLength(0);
+    },
+  );
+
   it('when States.TaskFailed is in ErrorEquals, it matches task errors but not States.Timeout', async () => {
     // Prepare
     const h = harness(() => new Promise(() => undefined));

@@ -13,17 +13,20 @@ import { DynamoApprovalStore } from '../../../shared/aws/approval-store.adapter'
 import { DynamoDeploymentFreezes } from '../../../shared/aws/deployment-freezes.adapter';
 import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.adapter';
 import { DynamoDeploymentWaiterStore } from '../../../shared/aws/deployment-waiters.adapter';
+import { DynamoBakeWatchStore } from '../../../shared/aws/bake-watches.adapter';
 import { createPipelineTable, pipelineTable } from '../../../shared/aws/pipeline-table';
 import { DynamoStageRecordStore } from '../../../shared/aws/stage-records.adapter';
 import { ManualClock } from '../../../shared/clock';
 import type { DeploymentRecord } from '../../../shared/domain/deployment-record';
 import type {
+  BakeWatchStore,
   DeploymentFreezes,
   DeploymentRecordStore,
   DeploymentWaiterStore,
   StageRecordStore,
 } from '../../../shared/ports/deployment';
 import {
+  InMemoryBakeWatchStore,
   InMemoryDeploymentFreezes,
   InMemoryDeploymentRecords,
   InMemoryDeploymentWaiterStore,
@@ -40,6 +43,7 @@ const NOW = Date.UTC(2026, 2, 2, 9, 0);
 interface Stores {
   stages: StageRecordStore;
   waiters: DeploymentWaiterStore;
+  bakes: BakeWatchStore;
   records: DeploymentRecordStore;
   freezes: DeploymentFreezes;
   approvals: ApprovalStore;
@@ -99,6 +103,7 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>, Race][]
       return {
         stages: new DynamoStageRecordStore({ table, clock }),
         waiters: new DynamoDeploymentWaiterStore({ table, pageSize: 2 }),
+        bakes: new DynamoBakeWatchStore({ table, pageSize: 2 }),
         records: new DynamoDeploymentRecords({ table }),
         freezes: new DynamoDeploymentFreezes({ table }),
         approvals: new DynamoApprovalStore({ table, clock }),
@@ -118,6 +123,11 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>, Race][]
           client: motoClient('deployment-waiters.adapter'),
           pageSize: 2,
         }),
+        bakes: new DynamoBakeWatchStore({
+          tableName,
+          client: motoClient('bake-watches.adapter'),
+          pageSize: 2,
+        }),
         records: new DynamoDeploymentRecords({ tableName, client: motoClient('deployment-records.adapter') }),
         freezes: new DynamoDeploymentFreezes({ tableName, client: motoClient('deployment-freezes.adapter') }),
         approvals: new DynamoApprovalStore({
@@ -134,6 +144,7 @@ const implementations: [string, (clock: ManualClock) => Promise<Stores>, Race][]
     async () => ({
       stages: new InMemoryStageRecordStore(),
       waiters: new InMemoryDeploymentWaiterStore(),
+      bakes: new InMemoryBakeWatchStore(),
       records: new InMemoryDeploymentRecords(),
       freezes: new InMemoryDeploymentFreezes(),
       approvals: new InMemoryApprovalStore(),
@@ -244,6 +255,56 @@ describe.each(implementations)('%s', (_, make, race) => {
       expect(before).toEqual(remembered);
       expect(await stores.waiters.get('ecs-svc/5')).toBeUndefined();
       expect((await stores.waiters.get('ecs-svc/6'))?.taskToken).toBe('retried');
+    });
+  });
+
+  describe('bake watches', () => {
+    const watch = (executionName: string, region = 'eu-west-1') => ({
+      executionName,
+      service: 'orders-api',
+      environment: 'production',
+      region,
+      taskToken: `token-${executionName}-${region}`,
+      alarms: { names: ['orders-api-prod-5xx'], prefixes: ['orders-api-prod-latency'] },
+      deployedAt: NOW - 120_000,
+      bakeStartedAt: NOW,
+      bakeSeconds: 1800,
+      expiresAt: NOW + 1_800_000,
+    });
+
+    it('when stages bake, list sees every watch whole across pages; a retried bake replaces its token', async () => {
+      // Prepare
+      await stores.bakes.put(watch('release-1'));
+      await stores.bakes.put(watch('release-1', 'us-east-1'));
+      await stores.bakes.put(watch('release-2'));
+
+      // Act
+      await stores.bakes.put({ ...watch('release-2'), taskToken: 'retried' });
+      const listed = await stores.bakes.list();
+
+      // Assess
+      const sorted = listed.sort((a, b) => a.taskToken.localeCompare(b.taskToken));
+      expect(sorted).toEqual([
+        { ...watch('release-2'), taskToken: 'retried' },
+        watch('release-1'),
+        watch('release-1', 'us-east-1'),
+      ]);
+    });
+
+    it('when a bake ends, it removes its own watch only; nothing to remove is not an error', async () => {
+      // Prepare
+      await stores.bakes.put(watch('release-1'));
+      await stores.bakes.put({ ...watch('release-2'), taskToken: 'retried' });
+
+      // Act
+      await stores.bakes.remove(watch('release-1'), watch('release-1').taskToken);
+      await stores.bakes.remove(watch('release-2'), watch('release-2').taskToken);
+      await stores.bakes.remove(watch('release-3'), 'never-put');
+
+      // Assess
+      expect((await stores.bakes.list()).map((w) => [w.executionName, w.taskToken])).toEqual([
+        ['release-2', 'retried'],
+      ]);
     });
   });
 

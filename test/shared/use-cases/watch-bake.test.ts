@@ -1,0 +1,145 @@
+import { ManualClock } from '../../../shared/clock';
+import { bakeBreachOf } from '../../../shared/domain/bake-breach';
+import { AlarmBreachedError, PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import { sweepBakeWatches, watchBake, type WatchBakeRequest } from '../../../shared/use-cases/watch-bake';
+import { LocalAlarmSource } from '../../../local-runtime/adapters/local-alarm-source';
+import { InMemoryBakeWatchStore, RecordingExecutionControl, rejectionOf } from '../../support/fakes';
+import { ppeStage } from '../../support/fixtures';
+
+const START = Date.UTC(2026, 10, 20, 9, 0);
+
+describe('watching a bake', () => {
+  let clock: ManualClock;
+  let watches: InMemoryBakeWatchStore;
+  let executions: RecordingExecutionControl;
+  let alarms: LocalAlarmSource;
+  let request: WatchBakeRequest;
+
+  beforeEach(async () => {
+    clock = new ManualClock(START);
+    watches = new InMemoryBakeWatchStore();
+    executions = new RecordingExecutionControl();
+    alarms = new LocalAlarmSource(clock);
+    alarms.define('eu-west-1', 'orders-api-ppe-5xx');
+    alarms.define('eu-west-1', 'orders-api-ppe-latency-p99');
+    request = {
+      taskToken: 'token-bake',
+      executionName: 'push-orders-api-1',
+      service: 'orders-api',
+      stage: { ...ppeStage(), bakeSeconds: 600 },
+      deployment: { startedAt: START },
+    };
+    await clock.advance(120_000); // the deploy and the smoke checks
+  });
+
+  it('when the bake begins, it parks the token until the bake time is up', async () => {
+    // Act
+    const watching = await watchBake(request, { watches, alarms, clock });
+
+    // Assess
+    expect(watching).toEqual({ bakeStartedAt: START + 120_000, endsAt: START + 720_000 });
+    expect(await watches.list()).toEqual([
+      {
+        executionName: 'push-orders-api-1',
+        service: 'orders-api',
+        environment: 'ppe',
+        region: 'eu-west-1',
+        taskToken: 'token-bake',
+        alarms: request.stage.alarms,
+        deployedAt: START,
+        bakeStartedAt: START + 120_000,
+        bakeSeconds: 600,
+        expiresAt: START + 720_000,
+      },
+    ]);
+  });
+
+  it('when an alarm fired between the deploy and the bake (its event found no token), the bake fails at once', async () => {
+    // Prepare
+    clock = new ManualClock(START + 30_000);
+    alarms = new LocalAlarmSource(clock);
+    alarms.define('eu-west-1', 'orders-api-ppe-5xx');
+    alarms.set('eu-west-1', 'orders-api-ppe-latency-p99', 'ALARM', 'p99 above 2 s');
+    alarms.set('eu-west-1', 'orders-api-ppe-latency-p99', 'OK', 'back to normal');
+    await clock.advance(90_000);
+
+    // Act
+    const error = await rejectionOf(watchBake(request, { watches, alarms, clock }));
+
+    // Assess
+    expect(error).toBeInstanceOf(AlarmBreachedError);
+    expect(error.message).toBe(
+      'orders-api-ppe-latency-p99 went to ALARM at 2026-11-20T09:00:30.000Z, after the deploy, before the ' +
+        '10 min bake of ppe/eu-west-1 began (acted on 1 min 30 s later, by the bake start): p99 above 2 s',
+    );
+    expect(await watches.list()).toEqual([]);
+  });
+
+  it('when a named alarm does not exist, the bake fails at once saying which and where to fix it', async () => {
+    // Prepare
+    const stage = { ...request.stage, alarms: { names: ['orders-api-ppe-5xxx'], prefixes: [] } };
+
+    // Act
+    const error = await rejectionOf(watchBake({ ...request, stage }, { watches, alarms, clock }));
+
+    // Assess
+    expect(error).toBeInstanceOf(PipelineMisconfiguredError);
+    expect(error.message).toContain('orders-api-ppe-5xxx do not exist in eu-west-1');
+    expect(error.message).toContain('services.orders-api.environments.ppe.alarms');
+    expect(await watches.list()).toEqual([]);
+  });
+
+  it('when the sweep runs, it ends the bakes whose alarms breached, leaves the quiet ones and drops the ended ones', async () => {
+    // Prepare
+    const deps = { watches, alarms, executions, clock };
+    await watchBake(request, deps);
+    await watchBake({ ...request, executionName: 'push-orders-api-2', taskToken: 'token-quiet' }, deps);
+    const otherRegion = { ...request.stage, region: 'us-east-1', alarms: { names: [], prefixes: ['x'] } };
+    await watchBake({ ...request, executionName: 'old', taskToken: 'token-old', stage: otherRegion }, deps);
+    await clock.advance(60_000);
+    alarms.set('eu-west-1', 'orders-api-ppe-5xx', 'ALARM', '5xx above 5%');
+    await clock.advance(30_000);
+    // push-orders-api-2 only watches what no alarm is named
+    const [quiet] = (await watches.list()).filter((w) => w.executionName === 'push-orders-api-2');
+    await watches.put({ ...quiet!, alarms: { names: [], prefixes: ['payments-'] } });
+    const [old] = (await watches.list()).filter((w) => w.executionName === 'old');
+    await watches.put({ ...old!, expiresAt: clock.now() - 1 });
+
+    // Act
+    const verdicts = await sweepBakeWatches(deps);
+
+    // Assess
+    expect(verdicts.map((v) => [v.execution, v.outcome]).sort()).toEqual([
+      ['old', 'expired'],
+      ['push-orders-api-1', 'breached'],
+      ['push-orders-api-2', 'quiet'],
+    ]);
+    expect(executions.deliveries.map((d) => [d.taskToken, d.error])).toEqual([
+      ['token-bake', 'AlarmBreached'],
+    ]);
+    expect(bakeBreachOf(executions.deliveries[0]!.cause)).toMatchObject({
+      alarmName: 'orders-api-ppe-5xx',
+      alarmAt: START + 180_000,
+      detectedAt: START + 210_000,
+      detectedBy: 'sweep',
+    });
+    expect((await watches.list()).map((w) => w.executionName)).toEqual(['push-orders-api-2']);
+  });
+
+  it('when Step Functions throttles the callback, the watch stays for the next event or sweep', async () => {
+    // Prepare
+    const deps = { watches, alarms, executions, clock };
+    await watchBake(request, deps);
+    alarms.set('eu-west-1', 'orders-api-ppe-5xx', 'ALARM', '5xx above 5%');
+    executions.throttleNext(1);
+
+    // Act
+    const error = await rejectionOf(sweepBakeWatches(deps));
+    const retried = await sweepBakeWatches(deps);
+
+    // Assess
+    expect(error.name).toBe('AwsTransientError');
+    expect(retried.map((v) => v.outcome)).toEqual(['breached']);
+    expect(executions.deliveries).toHaveLength(1);
+  });
+});
