@@ -18,6 +18,7 @@ const ALL = [
   'test/shared/approvals/links/signing\\.test\\.ts$',
   'test/shared/approvals/email/signed-link-signer\\.test\\.ts$',
   'test/shared/aws/cloudwatch-alarms\\.adapter\\.test\\.ts$',
+  'test/shared/aws/deployment-locks\\.adapter\\.test\\.ts$',
   'test/local-runtime/engine/(choice|choice-operators|pass-and-paths)\\.test\\.ts$',
   'test/local-runtime/event-pattern\\.test\\.ts$',
   'test/shared/event-rules\\.test\\.ts$',

@@ -129,7 +129,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     runSmokeChecks: step('run-smoke-checks', () => createRunSmokeChecks({ probe })),
     checkBakeAlarms: step('check-bake-alarms', () => createCheckBakeAlarms({ alarms, clock })),
     stopStage: step('stop-stage', () =>
-      createStopStage({ locks, approvals: approvalStore, records, clock, notifications }),
+      createStopStage({ locks, approvals: approvalStore, records, stageRecords, clock, notifications }),
     ),
     acquireStageLock: step('acquire-stage-lock', () =>
       createAcquireStageLock({ locks, records, platform, clock }),

@@ -2,6 +2,7 @@ import { emittingDeliveryMetrics } from '../../shared/middleware/delivery-metric
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentLocks } from '../../shared/aws/deployment-locks.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
+import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
 import { systemClock } from '../../shared/clock';
 import { lambdaStep, logger } from '../../shared/middleware/lambda-step';
 import { stopStage, type StopStageDeps } from '../../shared/use-cases/stop-stage';
@@ -24,6 +25,7 @@ export const handler = lambdaStep('stop-stage', () =>
     locks: new DynamoDeploymentLocks({ table: lambdaPipelineTable() }),
     approvals: new DynamoApprovalStore({ table: lambdaPipelineTable() }),
     records: emittingDeliveryMetrics(new DynamoDeploymentRecords({ table: lambdaPipelineTable() })),
+    stageRecords: new DynamoStageRecordStore({ table: lambdaPipelineTable() }),
     clock: systemClock,
     notifications: awsNotifier(),
   }),

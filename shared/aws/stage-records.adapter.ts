@@ -17,7 +17,8 @@ const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
  * Stage records in the pipeline table: one item per execution and stage (`STAGE#<execution>`,
  * `<environment>#<region>`) holding the revision the service ran before the deploy. The first write wins
  * through a conditional put, so a retried or redriven deploy step, which finds its own revision running,
- * cannot overwrite the revision a rollback must restore. Items expire after 90 days.
+ * cannot overwrite the revision a rollback must restore. A second item (`<environment>#<region>#DEPLOYED`)
+ * holds the revision the deploy sent to ECS, written before the call. Items expire after 90 days.
  */
 export class DynamoStageRecordStore implements StageRecordStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -59,6 +60,37 @@ export class DynamoStageRecordStore implements StageRecordStore {
     return stored;
   }
 
+  async rememberDeployedRevision(key: StageKey, taskDefinitionArn: string): Promise<void> {
+    const now = this.clock.now();
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deployedKeyOf(key),
+            taskDefinitionArn,
+            recordedAt: now,
+            [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(now + RETENTION_MS),
+          },
+        }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB PutItem of the deployed revision of ${describe(key)}`);
+    }
+  }
+
+  async deployedRevision(key: StageKey): Promise<string | undefined> {
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: deployedKeyOf(key), ConsistentRead: true }),
+      );
+      const value: unknown = Item?.taskDefinitionArn;
+      return typeof value === 'string' ? value : undefined;
+    } catch (error) {
+      throw mapAwsError(error, `DynamoDB GetItem of the deployed revision of ${describe(key)}`);
+    }
+  }
+
   async previousRevision(key: StageKey): Promise<string | undefined> {
     try {
       const { Item } = await this.documents.send(
@@ -70,6 +102,14 @@ export class DynamoStageRecordStore implements StageRecordStore {
       throw mapAwsError(error, `DynamoDB GetItem of the stage record ${describe(key)}`);
     }
   }
+}
+
+/** The deployed revision has an item of its own: a plain put, so the first-write-wins item stays as it is. */
+function deployedKeyOf(key: StageKey): Record<string, string> {
+  return {
+    [PIPELINE_TABLE.partitionKey]: `STAGE#${key.executionName}`,
+    [PIPELINE_TABLE.sortKey]: `${key.environment}#${key.region}#DEPLOYED`,
+  };
 }
 
 function keyOf(key: StageKey): Record<string, string> {

@@ -131,11 +131,19 @@ export interface ExecutionLookup {
   executionStatus(stateMachineArn: string, name: string): Promise<ExecutionStatus | undefined>;
 }
 
-/** Remembers, per execution and stage, the revision that ran before the deploy: what a rollback restores. */
+/**
+ * Remembers, per execution and stage, the revision that ran before the deploy (what a rollback restores)
+ * and the revision the deploy sends to ECS, written before the UpdateService call: a step that dies after
+ * ECS took the update loses its result, but the stage's record can still name what it deployed.
+ */
 export interface StageRecordStore {
   /** Stores `previousTaskDefinitionArn` unless one is already stored; returns the stored value (first wins). */
   rememberPreviousRevision(key: StageKey, previousTaskDefinitionArn: string): Promise<string>;
   previousRevision(key: StageKey): Promise<string | undefined>;
+  /** Stores the revision the stage is about to deploy (the last call wins: a redrive may register another). */
+  rememberDeployedRevision(key: StageKey, taskDefinitionArn: string): Promise<void>;
+  /** The revision the stage last sent to ECS, if it got that far. */
+  deployedRevision(key: StageKey): Promise<string | undefined>;
 }
 
 export interface StageKey {

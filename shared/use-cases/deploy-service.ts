@@ -27,15 +27,18 @@ export interface DeployServiceDeps {
  *    must not remember the new revision as "previous").
  * 2. Find the revision this execution registered for this stage before, or register one: a copy of the
  *    stage's previous revision with the container image set to `repository@sha256:…`.
- * 3. Update the service unless it already runs that revision, and return the ECS deployment to wait for.
+ * 3. Update the service unless it already runs that revision (remembering the revision first), and return
+ *    the ECS deployment to wait for.
  */
 export async function deployService(run: StageRun, deps: DeployServiceDeps): Promise<DeploymentResult> {
   const target = targetOf(run);
   const service = await deps.platform.describeService(target);
-  const previousArn = await deps.stageRecords.rememberPreviousRevision(
-    { executionName: run.executionName, environment: run.stage.environment, region: run.stage.region },
-    service.taskDefinitionArn,
-  );
+  const stageKey = {
+    executionName: run.executionName,
+    environment: run.stage.environment,
+    region: run.stage.region,
+  };
+  const previousArn = await deps.stageRecords.rememberPreviousRevision(stageKey, service.taskDefinitionArn);
 
   const previous = await deps.platform.describeTaskDefinition(target.region, previousArn);
   if (!previous.containers.some((c) => c.name === run.stage.container))
@@ -67,9 +70,13 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     throw new DeploymentFailedError(
       `ECS deployment ${existing.id} failed: ${existing.rolloutStateReason ?? 'no reason given'}`,
     );
-  const deploymentId = existing
-    ? existing.id
-    : (await deps.platform.updateService(target, revision.arn)).deploymentId;
+  let deploymentId = existing?.id;
+  if (deploymentId === undefined) {
+    // Before ECS takes the update: a step that dies right after it loses its result, and the stage's
+    // record must still be able to say which revision may run (a rollback that then fails too).
+    await deps.stageRecords.rememberDeployedRevision(stageKey, revision.arn);
+    deploymentId = (await deps.platform.updateService(target, revision.arn)).deploymentId;
+  }
 
   return {
     previousTaskDefinitionArn: previous.arn,

@@ -1,6 +1,6 @@
 import type { ApprovalStore } from '../ports/approvals';
 import type { Clock } from '../clock';
-import type { DeploymentLocks, DeploymentRecordStore } from '../ports/deployment';
+import type { DeploymentLocks, DeploymentRecordStore, StageRecordStore } from '../ports/deployment';
 import { bakeBreachOf, bakeElapsedMs, formatSpan } from '../domain/bake-breach';
 import type { DeploymentRecord, RecordOutcome } from '../domain/deployment-record';
 import { ERROR_NAMES, PipelineError } from '../domain/errors';
@@ -53,6 +53,8 @@ export interface StopStageDeps {
   locks: DeploymentLocks;
   approvals: ApprovalStore;
   records: DeploymentRecordStore;
+  /** Where the deploy noted the revision it sent to ECS (a record without the deploy's result names it). */
+  stageRecords: Pick<StageRecordStore, 'deployedRevision'>;
   clock: Clock;
   notifications: Notifier;
   /** Where an undelivered notification is logged (it changes nothing else). */
@@ -66,7 +68,8 @@ export interface StopStageDeps {
  * 1. Redriven since the failure: return where the stage resumes (the deploy when the rollback had
  *    succeeded, the rollback when it had not). Nothing else happens.
  * 2. Otherwise the stage fails for good. An approval that timed out is marked expired (its links say so).
- * 3. Record how the stage ended (a rejection was recorded with who rejected it when it was decided).
+ * 3. Record how the stage ended (a rejection was recorded with who rejected it when it was decided), with
+ *    the revision it deployed, read from the stage record when the deploy step's result was lost.
  * 4. Free the environment's deployment lock, unless the rollback failed (see {@link releasesLockOnFailure}).
  * 5. Tell the notification channels, last, so a retry of the bookkeeping above does not notify twice.
  * 6. Fail the execution with the original error and the rollback's summary, so the execution reads
@@ -81,12 +84,35 @@ export async function stopStage(input: StoppedStage, deps: StopStageDeps): Promi
     if (outcome !== 'rejected') {
       const run = { ...input, deployment: input.state.deployment };
       const record = stageRecord(run, outcome, deps.clock.now(), failureDetail(input.state));
-      await deps.records.put({ ...record, ...bakeTiming(input.state) });
+      const sent = record.taskDefinitionArn ? undefined : await revisionSentToEcs(input, outcome, deps);
+      await deps.records.put({
+        ...record,
+        ...(sent && { taskDefinitionArn: sent }),
+        ...bakeTiming(input.state),
+      });
     }
     if (releasesLockOnFailure(input.state)) await releaseStageLock(input, false, deps);
     if (error instanceof StageFailedError) await notifyStopped(input, error, deps);
     throw error;
   }
+}
+
+/**
+ * The revision a stage sent to ECS when its deploy step never returned it (the Lambda died after
+ * UpdateService and its retries failed): read from the stage record the deploy wrote before the call, so a
+ * record of a failed rollback names the revision that may still run.
+ */
+async function revisionSentToEcs(
+  input: Pick<StoppedStage, 'executionName' | 'stage'>,
+  outcome: RecordOutcome,
+  deps: Pick<StopStageDeps, 'stageRecords'>,
+): Promise<string | undefined> {
+  if (outcome !== 'rollback failed' && outcome !== 'rolled back') return undefined;
+  return deps.stageRecords.deployedRevision({
+    executionName: input.executionName,
+    environment: input.stage.environment,
+    region: input.stage.region,
+  });
 }
 
 /** One notification per stopped stage: rolled back when the rollback restored the previous revision. */

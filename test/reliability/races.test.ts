@@ -76,4 +76,41 @@ describe('reliability: races found by the fault test', () => {
     const rollbacks = local.lambdas.invocations.filter((i) => i.functionName === 'rollBackService');
     expect(rollbacks.map((i) => i.errorName ?? 'ok')).toEqual(['Lambda.Unknown', 'ok']);
   });
+
+  it('when the deploy Lambda dies after UpdateService, its retries fail and so does every rollback attempt, the "rollback failed" record names the revision that serves', async () => {
+    // Prepare: the fault test's "unexplained" target (seed 4 at higher rates; once in a full npm test): the
+    // deploy step's result is lost with its Lambda, so the state had no deployment for the record to name.
+    pipeline = await LocalPipeline.start({
+      config: sampleConfig(),
+      faults: new FaultInjector({ seed: 1, crashAfterUpdateService: 1 }),
+      sweepEveryMs: 60_000,
+    });
+    const local = pipeline;
+    const stopListening = local.engine.onEvent((event) => {
+      const details = event.details as { name?: string; error?: string };
+      if (event.type === 'TaskFailed' && details.error === 'Lambda.Unknown') {
+        local.lambdas.failNext('deployService', 10, 'Lambda.ServiceException');
+        local.lambdas.failNext('rollBackService', 10, 'Lambda.ServiceException');
+      }
+    });
+
+    // Act
+    await local.putEvent(pushOf(BROKEN, local.clock.now(), 'b'));
+    await local.settled();
+    stopListening();
+
+    // Assess
+    const [execution] = (await local.engine.listExecutions({})).executions;
+    const described = await local.engine.describeExecution({ executionArn: execution!.executionArn });
+    expect([described.status, described.error]).toEqual(['FAILED', 'RollbackFailed']);
+    const deploys = local.lambdas.invocations.filter((i) => i.functionName === 'deployService');
+    expect(deploys.map((i) => i.errorName)).toEqual([
+      'Lambda.Unknown',
+      ...Array(5).fill('Lambda.ServiceException'),
+    ]);
+    const serving = local.platform.serving(PAYMENTS_PPE);
+    expect(serving?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit]).toBe(BROKEN);
+    const records = await local.records.history('payments-api');
+    expect(records.map((r) => [r.outcome, r.taskDefinitionArn])).toEqual([['rollback failed', serving?.arn]]);
+  });
 });

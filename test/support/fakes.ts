@@ -22,6 +22,7 @@ const keyOf = (key: StageKey): string => `${key.executionName}/${key.environment
 /** StageRecordStore in memory, first writer wins (what the DynamoDB adapter guarantees). */
 export class InMemoryStageRecordStore implements StageRecordStore {
   private readonly records = new Map<string, string>();
+  private readonly deployed = new Map<string, string>();
 
   async rememberPreviousRevision(key: StageKey, previousTaskDefinitionArn: string): Promise<string> {
     const stored = this.records.get(keyOf(key));
@@ -32,6 +33,14 @@ export class InMemoryStageRecordStore implements StageRecordStore {
 
   async previousRevision(key: StageKey): Promise<string | undefined> {
     return this.records.get(keyOf(key));
+  }
+
+  async rememberDeployedRevision(key: StageKey, taskDefinitionArn: string): Promise<void> {
+    this.deployed.set(keyOf(key), taskDefinitionArn);
+  }
+
+  async deployedRevision(key: StageKey): Promise<string | undefined> {
+    return this.deployed.get(keyOf(key));
   }
 }
 

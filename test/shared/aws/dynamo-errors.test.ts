@@ -42,6 +42,50 @@ describe('DynamoDB table adapters (mocked SDK)', () => {
     await expect(result).rejects.toThrow(AwsTransientError);
   });
 
+  it('when DynamoDB throttles noting or reading the deployed revision, it throws AwsTransientError naming it', async () => {
+    // Prepare
+    documents.on(PutCommand).rejects(throughput());
+    documents.on(GetCommand).rejects(throughput());
+    const store = new DynamoStageRecordStore({ tableName: 'pipeline', client });
+    const key = { executionName: 'e', environment: 'prod', region: 'eu-west-1' };
+
+    // Act
+    const note = store.rememberDeployedRevision(key, 'td:2');
+    const read = store.deployedRevision(key);
+
+    // Assess
+    await expect(note).rejects.toThrow(AwsTransientError);
+    await expect(note).rejects.toThrow('PutItem of the deployed revision of e/prod/eu-west-1');
+    await expect(read).rejects.toThrow('GetItem of the deployed revision of e/prod/eu-west-1');
+  });
+
+  it('when it notes the deployed revision, it puts an item of its own beside the stage record, read consistently', async () => {
+    // Prepare
+    documents.on(PutCommand).resolves({});
+    documents.on(GetCommand).resolves({ Item: { taskDefinitionArn: 'td:2' } });
+    const store = new DynamoStageRecordStore({ tableName: 'pipeline', client });
+    const key = { executionName: 'e', environment: 'prod', region: 'eu-west-1' };
+
+    // Act
+    await store.rememberDeployedRevision(key, 'td:2');
+    const read = await store.deployedRevision(key);
+
+    // Assess
+    expect(read).toBe('td:2');
+    expect(documents).toReceiveCommandWith(PutCommand, {
+      TableName: 'pipeline',
+      Item: expect.objectContaining({
+        pk: 'STAGE#e',
+        sk: 'prod#eu-west-1#DEPLOYED',
+        taskDefinitionArn: 'td:2',
+      }),
+    });
+    expect(documents).toReceiveCommandWith(GetCommand, {
+      Key: { pk: 'STAGE#e', sk: 'prod#eu-west-1#DEPLOYED' },
+      ConsistentRead: true,
+    });
+  });
+
   it('when it reads a stage record, it reads consistently by the stage key', async () => {
     // Prepare
     documents.on(GetCommand).resolves({ Item: { previousTaskDefinitionArn: 'td:1' } });

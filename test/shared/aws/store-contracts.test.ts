@@ -201,6 +201,20 @@ describe.each(implementations)('%s', (_, make, race) => {
       await expect(stores.stages.previousRevision(key)).resolves.toBe('td:7');
       await expect(stores.stages.previousRevision({ ...key, region: 'us-east-1' })).resolves.toBeUndefined();
     });
+
+    it('when a deploy notes the revision it sends to ECS, the last one noted wins and the previous revision stays', async () => {
+      // Prepare
+      await stores.stages.rememberPreviousRevision(key, 'td:7');
+
+      // Act
+      await stores.stages.rememberDeployedRevision(key, 'td:8');
+      await stores.stages.rememberDeployedRevision(key, 'td:9');
+
+      // Assess
+      await expect(stores.stages.deployedRevision(key)).resolves.toBe('td:9');
+      await expect(stores.stages.previousRevision(key)).resolves.toBe('td:7');
+      await expect(stores.stages.deployedRevision({ ...key, region: 'us-east-1' })).resolves.toBeUndefined();
+    });
   });
 
   describe('deployment waiters', () => {

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { AWS_REGIONS } from '../../../shared/config/aws-regions';
 import { pipelineConfigSchema } from '../../../shared/config/config.schema';
 import { sampleConfigText } from '../../support/fixtures';
 
@@ -23,6 +24,12 @@ function problems(config: unknown): string[] {
   const result = pipelineConfigSchema.safeParse(config);
   if (result.success) return [];
   return result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+/** Every cross-check issue is a zod "custom" issue: what the loader and editors receive with its path. */
+function codes(config: unknown): string[] {
+  const result = pipelineConfigSchema.safeParse(config);
+  return result.success ? [] : result.error.issues.map((i) => i.code);
 }
 
 const env = (raw: Raw, name: string) => raw.environments.find((e) => e.name === name)!;
@@ -170,5 +177,110 @@ describe('config schema cross-checks', () => {
 
     // Act + Assess
     expect(problems(raw)).toEqual(expected);
+    // The cross-checks' issues are "custom"; an empty list is zod's own minimum-length issue.
+    expect(codes(raw)).toEqual(
+      expected.map((p) => (p.endsWith('define at least one environment') ? 'too_small' : 'custom')),
+    );
+  });
+
+  type Layout = { name: string; trigger: string; regions: number; freezeWaitHours?: number }[];
+
+  /** The sample configuration with these environments (the first `regions` AWS regions each) and one service. */
+  function configOf(layout: Layout): unknown {
+    const raw = sample();
+    const service = raw.services[0]!;
+    const target = Object.values(service.environments.ppe!.regions)[0];
+    const regionsOf = (e: Layout[number]) => AWS_REGIONS.slice(0, e.regions);
+    raw.environments = layout.map((e) => ({
+      name: e.name,
+      trigger: e.trigger,
+      regions: regionsOf(e),
+      ...(e.freezeWaitHours !== undefined && { freezeWaitHours: e.freezeWaitHours }),
+    }));
+    const template = service.environments.ppe!;
+    service.environments = Object.fromEntries(
+      layout.map((e) => [
+        e.name,
+        { ...template, regions: Object.fromEntries(regionsOf(e).map((r) => [r, target])) },
+      ]),
+    );
+    raw.services = [service];
+    return raw;
+  }
+
+  const tooMany = (trigger: string, stages: number) =>
+    `a ${trigger} deploys ${stages} stages (environment × region) in one execution; Step Functions' limit of ` +
+    '25,000 history events allows at most 21: deploy fewer regions per trigger, or split the environments';
+  const freezeWait = (stages: number, hours: number, every: string, most: number) =>
+    `with ${stages} stages per execution, a wait of ${hours} hours would look for the end of a freeze only every ` +
+    `${every} hours (Step Functions' limit of 25,000 history events); at most ${most} hours keeps it daily`;
+
+  it.each<[string, Layout, [string, string][]]>([
+    ['a push deploys 21 stages', [{ name: 'ppe', trigger: 'push', regions: 21 }], []],
+    [
+      'a push deploys 22 stages',
+      [{ name: 'ppe', trigger: 'push', regions: 22 }],
+      [['environments.0.regions', tooMany('push', 22)]],
+    ],
+    [
+      'a tag chain (tag, then previous) deploys 22 stages after a push environment',
+      [
+        { name: 'a', trigger: 'push', regions: 1 },
+        { name: 'b', trigger: 'tag', regions: 1 },
+        { name: 'c', trigger: 'previous', regions: 21 },
+      ],
+      [['environments.2.regions', tooMany('tag', 22)]],
+    ],
+    [
+      'a push chain deploys 22 stages after a tag environment',
+      [
+        { name: 'a', trigger: 'tag', regions: 1 },
+        { name: 'b', trigger: 'push', regions: 1 },
+        { name: 'c', trigger: 'previous', regions: 21 },
+      ],
+      [['environments.2.regions', tooMany('push', 22)]],
+    ],
+    [
+      'a tag starts a second chain after a push chain',
+      [
+        { name: 'a', trigger: 'push', regions: 1 },
+        { name: 'b', trigger: 'previous', regions: 1 },
+        { name: 'c', trigger: 'tag', regions: 1 },
+        { name: 'd', trigger: 'previous', regions: 21 },
+      ],
+      [['environments.3.regions', tooMany('tag', 22)]],
+    ],
+    [
+      'a year-long freeze wait on every environment of a 4-stage release',
+      [
+        { name: 'a', trigger: 'push', regions: 1, freezeWaitHours: 8760 },
+        { name: 'b', trigger: 'tag', regions: 1, freezeWaitHours: 8760 },
+        { name: 'c', trigger: 'previous', regions: 3, freezeWaitHours: 8760 },
+      ],
+      [
+        ['environments.1.freezeWaitHours', freezeWait(4, 8760, '32.2', 6528)],
+        ['environments.2.freezeWaitHours', freezeWait(4, 8760, '32.2', 6528)],
+      ],
+    ],
+    [
+      'a year-long freeze wait along a 10-stage push chain, none on the tag',
+      [
+        { name: 'a', trigger: 'push', regions: 1, freezeWaitHours: 8760 },
+        { name: 'b', trigger: 'previous', regions: 9, freezeWaitHours: 8760 },
+        { name: 'c', trigger: 'tag', regions: 1 },
+      ],
+      [
+        ['environments.0.freezeWaitHours', freezeWait(10, 8760, '116.8', 1800)],
+        ['environments.1.freezeWaitHours', freezeWait(10, 8760, '116.8', 1800)],
+      ],
+    ],
+  ])('when %s, the history limit problems are exact', (_what, layout, expected) => {
+    // Act
+    const result = pipelineConfigSchema.safeParse(configOf(layout));
+
+    // Assess
+    const issues = result.success ? [] : result.error.issues;
+    expect(issues.map((i) => [i.path.join('.'), i.message])).toEqual(expected);
+    expect(issues.map((i) => i.code)).toEqual(expected.map(() => 'custom'));
   });
 });

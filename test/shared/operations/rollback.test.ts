@@ -139,10 +139,51 @@ describe('rollback plan: refusals', () => {
       undefined,
       'RollbackRefused: orders-api already runs v1.2.0 in prod/us-east-1',
     ],
+    [
+      'a version, with more than eight releases known (the message lists the newest eight)',
+      { to: 'v0.9.0' },
+      Array.from({ length: 10 }, (_, i) => deployed(`v1.${i}.0`, 'eu-west-1', NOW - 10 + i)),
+      'RollbackRefused: orders-api v0.9.0 was never deployed by the pipeline, so its image is not known ' +
+        '(known: v1.9.0, v1.8.0, v1.7.0, v1.6.0, v1.5.0, v1.4.0, v1.3.0, v1.2.0)',
+    ],
+    [
+      'the previous release, when one region never ran anything',
+      {},
+      HISTORY.filter((r) => r.region !== 'ap-southeast-2'),
+      'RollbackRefused: orders-api has no earlier release in prod to roll back to; name one with --to',
+    ],
     ['a version some regions still run', { to: 'v1.1.0' }, [...HISTORY.slice(0, 5)], 'planned'],
     ['the previous release', {}, undefined, 'planned'],
   ])('when the operator asks for %s, the answer is exact', async (_what, request, records, expected) => {
     expect(await refusal(request, records)).toBe(expected);
+  });
+});
+
+describe('rollback plan: what it reads', () => {
+  it('when another environment deployed a newer release in the same region, the previous release is still this environment’s', async () => {
+    // Prepare: staging ran v1.3.0 in eu-west-1 after prod's v1.2.0
+    const staging = deployed('v1.3.0', 'eu-west-1', NOW, { environment: 'staging' });
+
+    // Act
+    const planned = await plan({ region: 'eu-west-1' }, [...HISTORY, staging]);
+
+    // Assess
+    expect(planned.promotion.version).toBe('v1.1.0');
+  });
+
+  it('when a region runs nothing the pipeline deployed, the plan shows it as running no version', async () => {
+    // Act
+    const planned = await plan(
+      { to: 'v1.1.0' },
+      HISTORY.filter((r) => r.region !== 'ap-southeast-2'),
+    );
+
+    // Assess
+    expect(planned.current).toEqual([
+      { environment: 'prod', region: 'eu-west-1', version: 'v1.2.0' },
+      { environment: 'prod', region: 'us-east-1', version: 'v1.2.0' },
+      { environment: 'prod', region: 'ap-southeast-2', version: null },
+    ]);
   });
 });
 

@@ -129,6 +129,42 @@ describe('deployService', () => {
     expect(retry.previousTaskDefinitionArn).toBe(seeded);
   });
 
+  it('when the Lambda dies right after ECS took the update, the stage record already names the revision sent', async () => {
+    // Prepare: ECS applies the update, then the step's process dies before it returns
+    const dyingAfterUpdate = overriding(platform, {
+      updateService: async (target, arn) => {
+        await platform.updateService(target, arn);
+        throw new Error('Runtime exited');
+      },
+    });
+    const key = { executionName: run.executionName, environment: 'ppe', region: 'eu-west-1' };
+
+    // Act
+    const act = deployService(run, { ...deps, platform: dyingAfterUpdate });
+
+    // Assess
+    await expect(act).rejects.toThrow('Runtime exited');
+    const sent = 'arn:aws:ecs:eu-west-1:000000000000:task-definition/orders-api:2';
+    expect((await platform.describeService(targetOf(run))).taskDefinitionArn).toBe(sent);
+    expect(await stageRecords.deployedRevision(key)).toBe(sent);
+  });
+
+  it('when noting the revision fails, it does not call UpdateService (nothing reaches ECS unrecorded)', async () => {
+    // Prepare
+    const failing = Object.assign(new InMemoryStageRecordStore(), {
+      rememberDeployedRevision: async () => {
+        throw new AwsTransientError('DynamoDB PutItem throttled');
+      },
+    });
+
+    // Act
+    const act = deployService(run, { ...deps, stageRecords: failing });
+
+    // Assess
+    await expect(act).rejects.toThrow(AwsTransientError);
+    expect(methods(platform)).not.toContain('updateService');
+  });
+
   it('when another execution deploys the same image, it registers its own revision', async () => {
     // Prepare
     const first = await deployService(run, deps);
