@@ -79,27 +79,32 @@ export class DynamoStageRecordStore implements StageRecordStore {
     }
   }
 
-  async deployedRevision(key: StageKey): Promise<string | undefined> {
-    try {
-      const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: deployedKeyOf(key), ConsistentRead: true }),
-      );
-      const value: unknown = Item?.taskDefinitionArn;
-      return typeof value === 'string' ? value : undefined;
-    } catch (error) {
-      throw mapAwsError(error, `DynamoDB GetItem of the deployed revision of ${describe(key)}`);
-    }
+  deployedRevision(key: StageKey): Promise<string | undefined> {
+    return this.readRevision(
+      deployedKeyOf(key),
+      'taskDefinitionArn',
+      `the deployed revision of ${describe(key)}`,
+    );
   }
 
-  async previousRevision(key: StageKey): Promise<string | undefined> {
+  previousRevision(key: StageKey): Promise<string | undefined> {
+    return this.readRevision(keyOf(key), 'previousTaskDefinitionArn', `the stage record ${describe(key)}`);
+  }
+
+  /** One attribute of one item, read consistently: a revision ARN, or undefined when there is none. */
+  private async readRevision(
+    itemKey: Record<string, string>,
+    attribute: string,
+    what: string,
+  ): Promise<string | undefined> {
     try {
       const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
       );
-      const value: unknown = Item?.previousTaskDefinitionArn;
+      const value: unknown = Item?.[attribute];
       return typeof value === 'string' ? value : undefined;
     } catch (error) {
-      throw mapAwsError(error, `DynamoDB GetItem of the stage record ${describe(key)}`);
+      throw mapAwsError(error, `DynamoDB GetItem of ${what}`);
     }
   }
 }

@@ -41,15 +41,15 @@ type LockedRun = Pick<
   'executionName' | 'service' | 'version' | 'commit' | 'image' | 'trigger' | 'stage'
 >;
 
-export async function acquireStageLock(
-  run: LockedRun,
-  deps: {
-    locks: DeploymentLocks;
-    records: DeploymentRecordStore;
-    platform: ContainerPlatform;
-    clock: Clock;
-  },
-): Promise<LockOutcome> {
+/** What taking the lock needs: the lock, the records, and ECS to tell whether the image already runs. */
+export interface StageLockDeps {
+  locks: DeploymentLocks;
+  records: DeploymentRecordStore;
+  platform: ContainerPlatform;
+  clock: Clock;
+}
+
+export async function acquireStageLock(run: LockedRun, deps: StageLockDeps): Promise<LockOutcome> {
   const outcome = await takeLock(run, deps);
   if (outcome.outcome === 'superseded') {
     await deps.records.put(
@@ -73,12 +73,7 @@ export async function acquireStageLock(
 async function recordIfAlreadyRunning(
   run: LockedRun,
   lockedAt: number,
-  deps: {
-    locks: DeploymentLocks;
-    records: DeploymentRecordStore;
-    platform: ContainerPlatform;
-    clock: Clock;
-  },
+  deps: StageLockDeps,
 ): Promise<LockOutcome> {
   const redeploy = run.trigger.redeploy === true;
   const rollback = run.trigger.rollbackBy !== undefined;

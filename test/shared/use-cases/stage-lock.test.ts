@@ -422,7 +422,7 @@ describe('stage lock: the digest already runs there (two tags on one commit)', (
     const outcome = await acquireStageLock(run('tag130'), stores);
 
     // Assess
-    expect(outcome).toEqual({ outcome: 'acquired' });
+    expect(outcome).toEqual({ outcome: 'acquired', at: stores.clock.now() });
     expect((await stores.records.running(service))[0]).toMatchObject({ version: 'v1.2.0' });
   });
 
@@ -438,7 +438,7 @@ describe('stage lock: the digest already runs there (two tags on one commit)', (
     );
 
     // Assess
-    expect(outcome).toEqual({ outcome: 'acquired' });
+    expect(outcome).toEqual({ outcome: 'acquired', at: stores.clock.now() });
     expect(stores.platform.calls.slice(calls)).toEqual([]);
   });
 });
