@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { approvalExpiryNote } from './time-scale-note';
 import { PurposeScaledClock, type TimeScales } from './time-scales';
 import type { PipelineConfig } from '../shared/config/config.schema';
-import type { ContainerView, EcsTarget, TaskDefinitionView } from '../shared/ports/deployment';
+import type {
+  ContainerView,
+  DeploymentRecordStore,
+  EcsTarget,
+  TaskDefinitionView,
+} from '../shared/ports/deployment';
+import { parseSince } from '../shared/domain/delivery-metrics';
+import { readDeliveryMetrics } from '../shared/operations/metrics';
 import { readableCause } from '../shared/domain/failure-cause';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
@@ -46,6 +53,8 @@ export interface LocalApiPipeline {
   readonly platform: { serving(target: EcsTarget): TaskDefinitionView | undefined };
   /** What local GitHub deliveries are signed with (`GET /api/github-webhook-secret`, never printed). */
   readonly githubWebhookSecret?: string;
+  /** The deployment records (`GET /api/metrics`). */
+  readonly records?: DeploymentRecordStore;
   /** The local notification topic (`GET /api/notifications`). */
   readonly notifications?: { toJson(): unknown };
   putEvent(event: unknown): Promise<RoutedEvent>;
@@ -383,4 +392,52 @@ function targetsOf(config: PipelineConfig): { service: string; stage: Stage }[] 
       }),
     ),
   );
+}
+
+// ---------------------------------------------------------------------------------------------- metrics
+
+const METRICS_PARAMETERS = ['service', 'environment', 'since'];
+
+/**
+ * `GET /api/metrics?service=&environment=&since=30d`: the delivery metrics (docs/metrics.md) of every
+ * service and environment, or the one named, over the window `since` names (default 30d) ending at the
+ * stack's time: the body `pipeline metrics --json` prints. A bad query answers 400 saying what to send.
+ */
+export async function metricsJson(pipeline: LocalApiPipeline, query: URLSearchParams): Promise<ApiResult> {
+  if (!pipeline.records) return error(404, 'this local stack keeps no deployment records');
+  for (const name of new Set(query.keys())) {
+    if (!METRICS_PARAMETERS.includes(name))
+      return error(400, `unknown query parameter "${name}": use ${METRICS_PARAMETERS.join(', ')}`);
+    if (query.getAll(name).length > 1)
+      return error(400, `give ${name} once, got it ${query.getAll(name).length} times`);
+  }
+  const { config } = pipeline;
+  const service = query.get('service') || undefined;
+  const environment = query.get('environment') || undefined;
+  if (service !== undefined && !config.services.some((s) => s.name === service))
+    return error(
+      400,
+      `unknown service "${service}": the configuration has ${config.services.map((s) => s.name).join(', ')}`,
+    );
+  if (environment !== undefined && !config.environments.some((e) => e.name === environment))
+    return error(
+      400,
+      `unknown environment "${environment}": the configuration has ${config.environments.map((e) => e.name).join(', ')}`,
+    );
+  const since = query.get('since') || '30d';
+  const window = parseSince(since, pipeline.clock.now());
+  if ('problem' in window) return error(400, window.problem.replace('--since', 'since'));
+  const metrics = await readDeliveryMetrics(
+    config,
+    { service, environment, window },
+    { records: pipeline.records },
+  );
+  return {
+    status: 200,
+    body: { since: isoSeconds(window.from), until: isoSeconds(window.to), metrics },
+  };
+}
+
+function isoSeconds(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

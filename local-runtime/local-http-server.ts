@@ -15,6 +15,7 @@ import {
   executionJson,
   listExecutionsJson,
   MAX_EVENTS_BODY_BYTES,
+  metricsJson,
   postEvents,
   stateJson,
   type ApiResult,
@@ -149,6 +150,7 @@ function isApiPath(path: string): boolean {
     path === '/api/clock' ||
     path === GITHUB_SECRET_PATH ||
     path === '/api/notifications' ||
+    path === '/api/metrics' ||
     path.startsWith('/api/executions')
   );
 }
@@ -216,6 +218,7 @@ async function handleApi(
   }
   if (path === '/api/notifications' && api.notifications)
     return json(response, { status: 200, body: api.notifications.toJson() });
+  if (path === '/api/metrics') return json(response, await metricsJson(api, queryOf(request)));
   if (path === '/api/executions' || path === '/api/executions/')
     return json(response, await listExecutionsJson(api));
   const one = /^\/api\/executions\/([^/]+)$/.exec(path);
@@ -258,6 +261,10 @@ async function handleAws(
 
 /** Step Functions and DynamoDB requests are small; 1 MiB is far above any the CLI sends. */
 const MAX_AWS_BODY_BYTES = 1024 * 1024;
+
+function queryOf(request: IncomingMessage): URLSearchParams {
+  return new URL(request.url ?? '/', 'http://127.0.0.1').searchParams;
+}
 
 function originHost(origin: string): string {
   try {

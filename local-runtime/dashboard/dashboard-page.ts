@@ -64,6 +64,14 @@ table.states{border-collapse:collapse;font-size:.85rem;margin:2px 0 6px 1rem}
 .states td{padding:1px 12px 1px 0}.states .num{text-align:right}
 .states tr.failed,.error{color:#cf222e}
 h4{margin:8px 0 2px;font-size:.9rem}
+.metrics-pair h3{font-size:1rem;margin:12px 0 2px}
+.charts{display:flex;gap:1.5rem;flex-wrap:wrap;align-items:flex-start}
+svg.chart{overflow:visible;font-size:10px;fill:#59636e}
+svg.chart .bar{fill:#0969da}
+svg.chart .part-approval,svg.chart .part-frozen,svg.chart .part-queued{fill:#bf8700}
+svg.chart .line{fill:none;stroke:#8c959f;stroke-width:1}
+svg.chart .point{fill:#0969da}
+svg.chart .axis{stroke:#d0d7de}
 `;
 
 /** A short display of a version: `sha-` and 12 hex digits of a commit, or the tag. */
@@ -106,12 +114,16 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<body>`,
     html`<header><h1>Local pipeline</h1>`,
     html`<a href="/mail">Mailbox (approval emails)</a>`,
-    html`<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a>`,
+    html`<a href="#delivery-metrics">Delivery metrics</a>`,
+    html`<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a> <a href="/api/metrics">/api/metrics</a>`,
     html`<span id="now">pipeline time ${state.now.replace('T', ' ').slice(0, 19)}</span>`,
     html`<span id="status">loading…</span></header>`,
     ...(state.timeScaleNote ? [html`<p class="meta" id="time-scale">${state.timeScaleNote}</p>`] : []),
     html`<h2>What runs where</h2>`,
     gridHtml(state),
+    html`<h2 id="delivery-metrics">Delivery metrics</h2>`,
+    html`<p class="meta">The last 30 days of pipeline time, per service and environment that deployed: deployments per day, the lead time of each deployment, and where the lead time went.</p>`,
+    html`<div id="metrics"><p class="meta">loading…</p></div>`,
     html`<h2>Executions</h2>`,
     html`<p class="meta">Newest first. Click a name for its states and durations. Send events with <code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json ${'<this address>'}/events</code>.</p>`,
     html`<ol id="executions" class="executions"></ol>`,

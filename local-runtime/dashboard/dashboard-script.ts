@@ -1,7 +1,9 @@
 /**
  * The dashboard's browser script, inlined in the page under a CSP nonce. Plain ES2017 so that it runs as
  * written. It polls `/api/state` and `/api/executions` every second and rebuilds the grid and the list with
- * createElement and textContent only: nothing the API returns is ever parsed as HTML.
+ * createElement and textContent only: nothing the API returns is ever parsed as HTML. Every 10 seconds it
+ * also reads `/api/metrics` and draws the metrics charts as SVG elements it creates itself (createElementNS
+ * and setAttribute: no style attributes, no markup), so the page's CSP needs nothing more.
  */
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
@@ -167,6 +169,117 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
   }
 
+  // ------------------------------------------------------------------ metrics (inline SVG, no library)
+  var SVG = 'http://www.w3.org/2000/svg';
+  var PARTS = ['beforePipeline', 'queued', 'approval', 'frozen', 'deploying', 'smoke', 'bake', 'other'];
+  var PART_NAMES = {
+    beforePipeline: 'before the pipeline', queued: 'queued', approval: 'approval', frozen: 'frozen',
+    deploying: 'deploying', smoke: 'smoke', bake: 'bake', other: 'other',
+  };
+  function svg(tag, attributes, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, String(attributes[name])); });
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+  function chart(className, title, width, height) {
+    var box = svg('svg', { class: 'chart ' + className, viewBox: '0 0 ' + width + ' ' + height, width: width, height: height, role: 'img' });
+    box.appendChild(svg('title', {}, title));
+    return box;
+  }
+  function hours(ms) {
+    return (ms / 3600000).toFixed(ms < 36000000 ? 1 : 0) + 'h';
+  }
+  // Successful deployments per UTC day: one bar a day, the highest day filling the height.
+  function perDayChart(days) {
+    var w = 360, h = 120, top = 14, bottom = 16;
+    var box = chart('per-day', 'Deployments per day', w, h);
+    var max = Math.max.apply(null, days.map(function (d) { return d.count; }).concat([1]));
+    var step = w / Math.max(days.length, 1);
+    days.forEach(function (d, i) {
+      var bar = (h - top - bottom) * d.count / max;
+      var rect = svg('rect', { class: 'bar', x: (i * step + 1).toFixed(1), y: (h - bottom - bar).toFixed(1), width: Math.max(step - 2, 1).toFixed(1), height: bar.toFixed(1), 'data-day': d.day, 'data-count': d.count });
+      rect.appendChild(svg('title', {}, d.day + ': ' + d.count));
+      box.appendChild(rect);
+    });
+    box.appendChild(svg('line', { class: 'axis', x1: 0, y1: h - bottom, x2: w, y2: h - bottom }));
+    if (days.length > 0) {
+      box.appendChild(svg('text', { x: 0, y: h - 3 }, days[0].day.slice(5)));
+      box.appendChild(svg('text', { x: w, y: h - 3, 'text-anchor': 'end' }, days[days.length - 1].day.slice(5)));
+    }
+    box.appendChild(svg('text', { x: 0, y: 10 }, 'max ' + max + ' a day'));
+    return box;
+  }
+  // Each successful deployment's lead time at the time it went out: a point each, joined by a line.
+  function leadTimeChart(samples, range) {
+    var w = 360, h = 120, top = 14, bottom = 16;
+    var box = chart('lead-time', 'Lead time of each deployment over time', w, h);
+    var max = Math.max.apply(null, samples.map(function (s) { return s.leadTimeMs; }).concat([1]));
+    var from = range.from, span = Math.max(range.to - from, 1);
+    var points = samples.slice().sort(function (a, b) { return a.deployedAt - b.deployedAt; }).map(function (s) {
+      return { s: s, x: w * (s.deployedAt - from) / span, y: h - bottom - (h - top - bottom) * s.leadTimeMs / max };
+    });
+    if (points.length > 1)
+      box.appendChild(svg('polyline', { class: 'line', points: points.map(function (p) { return p.x.toFixed(1) + ',' + p.y.toFixed(1); }).join(' ') }));
+    points.forEach(function (p) {
+      var dot = svg('circle', { class: 'point', cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 3, 'data-version': p.s.version, 'data-ms': p.s.leadTimeMs });
+      dot.appendChild(svg('title', {}, shortVersion(p.s.version) + ': ' + hours(p.s.leadTimeMs) + ' (from its ' + p.s.from + ')'));
+      box.appendChild(dot);
+    });
+    box.appendChild(svg('line', { class: 'axis', x1: 0, y1: h - bottom, x2: w, y2: h - bottom }));
+    box.appendChild(svg('text', { x: 0, y: h - 3 }, new Date(range.from).toISOString().slice(5, 10)));
+    box.appendChild(svg('text', { x: w, y: h - 3, 'text-anchor': 'end' }, new Date(range.to).toISOString().slice(5, 10)));
+    box.appendChild(svg('text', { x: 0, y: 10 }, 'max ' + hours(max)));
+    return box;
+  }
+  // Where the lead time went, summed over the deployments: one horizontal bar per part.
+  function breakdownChart(total) {
+    var w = 360, row = 16, label = 130, h = row * PARTS.length;
+    var box = chart('breakdown', 'Where the lead time went (sum over the deployments)', w, h);
+    var max = Math.max.apply(null, PARTS.map(function (p) { return total[p] || 0; }).concat([1]));
+    PARTS.forEach(function (part, i) {
+      var ms = total[part] || 0;
+      box.appendChild(svg('text', { x: 0, y: i * row + 12 }, PART_NAMES[part]));
+      var rect = svg('rect', { class: 'bar part-' + slug(part), x: label, y: i * row + 3, width: ((w - label - 50) * ms / max).toFixed(1), height: row - 5, 'data-part': part, 'data-ms': ms });
+      rect.appendChild(svg('title', {}, PART_NAMES[part] + ': ' + hours(ms)));
+      box.appendChild(rect);
+      box.appendChild(svg('text', { x: w, y: i * row + 12, 'text-anchor': 'end' }, hours(ms)));
+    });
+    return box;
+  }
+  function percentText(rate) {
+    return rate === null || rate === undefined ? '–' : Math.round(rate * 100) + '%';
+  }
+  function renderMetrics(answer) {
+    var section = el('div', 'metrics');
+    var shown = answer.metrics.filter(function (m) { return m.deployments.total > 0 || m.leadTime.samples.length > 0; });
+    section.appendChild(el('p', 'meta', 'From ' + time(answer.since) + ' to ' + time(answer.until) + ' (definitions: docs/metrics.md, JSON: /api/metrics).'));
+    if (shown.length === 0) section.appendChild(el('p', 'empty', 'No deployments in the last 30 days.'));
+    shown.forEach(function (m) {
+      var pair = el('section', 'metrics-pair');
+      pair.setAttribute('data-metrics', m.service + ' ' + m.environment);
+      pair.appendChild(el('h3', '', m.service + ' / ' + m.environment));
+      pair.appendChild(el('p', 'meta summary',
+        m.deployments.successful + ' deployed, ' + m.deployments.failed + ' failed · lead time median ' +
+        (m.leadTime.median === null ? '–' : hours(m.leadTime.median)) + ', p90 ' +
+        (m.leadTime.p90 === null ? '–' : hours(m.leadTime.p90)) + ' · change fail rate ' + percentText(m.changeFailRate)));
+      var charts = el('div', 'charts');
+      charts.appendChild(perDayChart(m.deployments.byDay));
+      charts.appendChild(leadTimeChart(m.leadTime.samples, m.window));
+      charts.appendChild(breakdownChart(m.breakdown.total));
+      pair.appendChild(charts);
+      section.appendChild(pair);
+    });
+    replace('metrics', section);
+  }
+  function metricsTick() {
+    getJson('/api/metrics?since=30d')
+      .then(renderMetrics, function () {})
+      .then(function () {
+        setTimeout(metricsTick, 10000);
+      });
+  }
+
   var timer;
   function tick() {
     clearTimeout(timer);
@@ -191,5 +304,6 @@ export const DASHBOARD_SCRIPT = String.raw`
       });
   }
   tick();
+  metricsTick();
 })();
 `;

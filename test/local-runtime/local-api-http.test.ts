@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { startLocalStack, type LocalStack } from '../../cli/local-command';
 import { stageStoppedNotification } from '../../shared/notifications/notification';
+import { readDeliveryMetrics } from '../../shared/operations/metrics';
 
 const ROOT = join(__dirname, '..', '..');
 const pushEvent = readFileSync(join(ROOT, 'events', 'ecr-push-orders-api.json'), 'utf8');
@@ -33,17 +34,20 @@ function send(
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const url = new URL(path, stack.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: url.port, path: url.pathname, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
+    const req = request(
+      { host: '127.0.0.1', port: url.port, path: url.pathname + url.search, method, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -183,4 +187,89 @@ describe('the local stack over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain('Local mailbox');
   });
+
+  it('when the metrics of a service that deployed are asked for, it answers them as pipeline metrics --json does', async () => {
+    // Prepare
+    await send('POST', '/events', { 'content-type': 'application/json' }, pushEvent);
+    await stack.pipeline.settled();
+
+    // Act
+    const res = await send('GET', '/api/metrics?service=orders-api&environment=ppe&since=2d');
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(res.body) as {
+      since: string;
+      until: string;
+      metrics: {
+        service: string;
+        environment: string;
+        window: { from: number; to: number };
+        deployments: { successful: number; byDay: { count: number }[] };
+        leadTime: { samples: { version: string }[] };
+        breakdown: { total: Record<string, number> };
+      }[];
+    };
+    expect(Date.parse(body.until) - Date.parse(body.since)).toBe(2 * 86_400_000);
+    expect(body.metrics.map((m) => `${m.service} ${m.environment}`)).toEqual(['orders-api ppe']);
+    const [ppe] = body.metrics;
+    expect(ppe!.deployments.successful).toBe(1);
+    expect(ppe!.deployments.byDay.reduce((sum, d) => sum + d.count, 0)).toBe(1);
+    expect(ppe!.leadTime.samples.map((s) => s.version)).toEqual([
+      'sha-4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+    ]);
+    expect(Object.keys(ppe!.breakdown.total)).toEqual([
+      'beforePipeline',
+      'queued',
+      'approval',
+      'frozen',
+      'deploying',
+      'smoke',
+      'bake',
+      'other',
+    ]);
+    const direct = await readDeliveryMetrics(
+      stack.pipeline.config,
+      { service: 'orders-api', environment: 'ppe', window: { from: ppe!.window.from, to: ppe!.window.to } },
+      stack.pipeline,
+    );
+    expect(body.metrics).toEqual(JSON.parse(JSON.stringify(direct)));
+  });
+
+  it('when the metrics are asked for without filters, every service and environment is answered', async () => {
+    // Act
+    const res = await send('GET', '/api/metrics');
+
+    // Assess
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { since: string; until: string; metrics: unknown[] };
+    expect(Date.parse(body.until) - Date.parse(body.since)).toBe(30 * 86_400_000);
+    const config = stack.pipeline.config;
+    expect(body.metrics).toHaveLength(config.services.length * config.environments.length);
+  });
+
+  it.each([
+    [
+      'since=yesterday',
+      'since must be a duration like 30d, 12h or 2w, or a date like 2026-11-01, got "yesterday"',
+    ],
+    ['since=0d', 'since must be longer than nothing, got "0d"'],
+    ['since=2026-02-30', 'since "2026-02-30" is not a calendar date'],
+    ['service=nope', 'unknown service "nope": the configuration has orders-api, payments-api'],
+    ['environment=qa', 'unknown environment "qa": the configuration has ppe, staging, prod'],
+    ['window=30d', 'unknown query parameter "window": use service, environment, since'],
+    ['since=1d&since=2d', 'give since once, got it 2 times'],
+  ])(
+    'when the metrics are asked for with %s, it answers 400 saying what is wrong',
+    async (query, message) => {
+      // Act
+      const res = await send('GET', `/api/metrics?${query}`);
+
+      // Assess
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(res.body)).toEqual({ error: message });
+    },
+  );
 });

@@ -7,6 +7,7 @@ import {
   executionJson,
   listExecutionsJson,
   MAX_EVENTS_BODY_BYTES,
+  metricsJson,
   parseEventsBody,
   postEvents,
   stateJson,
@@ -15,6 +16,7 @@ import {
 } from '../../local-runtime/local-api';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import type { ApiExecutionDetail, ApiExecutionSummary } from '../../shared/operations/execution-view';
+import { InMemoryDeploymentRecords } from '../support/fakes';
 
 const ROOT = join(__dirname, '..', '..');
 const config = loadConfigFile(join(ROOT, 'pipeline.config.yml'));
@@ -373,5 +375,81 @@ describe('the local API against a local pipeline', () => {
       currentStage: { environment: 'ppe', region: 'eu-west-1', state: 'Wait for ECS deployment' },
       stages: [{ environment: 'ppe', region: 'eu-west-1', outcome: 'in progress' }],
     });
+  });
+});
+
+describe('metricsJson with records in memory', () => {
+  const T0 = Date.parse('2026-11-02T00:00:00Z');
+  const MIN = 60_000;
+  const stub = (records?: InMemoryDeploymentRecords): LocalApiPipeline => ({
+    config,
+    clock: { now: () => T0 + 12 * 60 * MIN },
+    engine: {
+      listExecutions: async () => ({ executions: [] }),
+      describeExecution: async () => {
+        throw new Error('unused');
+      },
+      getExecutionHistory: async () => ({ events: [] }),
+    },
+    platform: { serving: () => undefined },
+    putEvent: async () => ({ deliveries: [] }) as never,
+    ...(records && { records }),
+  });
+
+  it('when a push deployed PPE 10 minutes after it was pushed, the answer counts it with a 10-minute lead time', async () => {
+    // Prepare
+    const records = new InMemoryDeploymentRecords();
+    await records.put({
+      service: 'orders-api',
+      environment: 'ppe',
+      region: 'eu-west-1',
+      execution: 'push-orders-api-1',
+      version: 'sha-1111111',
+      commit: '1111111',
+      digest: `sha256:${'1'.repeat(64)}`,
+      kind: 'deploy',
+      triggeredBy: 'test',
+      outcome: 'deployed',
+      triggeredAt: new Date(T0 + 60 * MIN).toISOString(),
+      startedAt: T0 + 62 * MIN,
+      at: T0 + 70 * MIN,
+    });
+
+    // Act
+    const result = await metricsJson(
+      stub(records),
+      new URLSearchParams('service=orders-api&environment=ppe&since=2026-11-01'),
+    );
+
+    // Assess
+    expect(result.status).toBe(200);
+    const body = result.body as {
+      since: string;
+      until: string;
+      metrics: {
+        deployments: { successful: number; byDay: { day: string; count: number }[] };
+        leadTime: { median: number; samples: { leadTimeMs: number; from: string }[] };
+      }[];
+    };
+    expect(body.since).toBe('2026-11-01T00:00:00Z');
+    expect(body.until).toBe('2026-11-02T12:00:00Z');
+    expect(body.metrics).toHaveLength(1);
+    expect(body.metrics[0]!.deployments.successful).toBe(1);
+    expect(body.metrics[0]!.deployments.byDay).toEqual([
+      { day: '2026-11-01', count: 0 },
+      { day: '2026-11-02', count: 1 },
+    ]);
+    expect(body.metrics[0]!.leadTime.median).toBe(10 * MIN);
+    expect(body.metrics[0]!.leadTime.samples.map((s) => [s.leadTimeMs, s.from])).toEqual([
+      [10 * MIN, 'push'],
+    ]);
+  });
+
+  it('when the pipeline keeps no records, it answers 404 saying so', async () => {
+    // Act
+    const result = await metricsJson(stub(), new URLSearchParams());
+
+    // Assess
+    expect(result).toEqual({ status: 404, body: { error: 'this local stack keeps no deployment records' } });
   });
 });
