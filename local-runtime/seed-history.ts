@@ -61,10 +61,13 @@ export function planHistory(options: HistoryOptions): HistoryPlan {
   let minor = 0;
   let lastGoodCommit: string | undefined;
   let releases = 0;
+  /** When each commit was made: its image is pushed after a build of about ten minutes. */
+  const committedAt = new Map<string, number>();
 
   const push = (at: number, broken?: VersionBehaviour): string => {
     counter++;
     const commit = hex(`commit-${options.seed ?? 18}-${counter}`, 40);
+    committedAt.set(commit, at - 10 * 60_000);
     if (broken) behaviours[commit.slice(0, 12)] = broken;
     actions.push({
       kind: 'event',
@@ -106,6 +109,8 @@ export function planHistory(options: HistoryOptions): HistoryPlan {
           repository: options.gitRepository ?? `example-org/${options.service}`,
           tag: version,
           commit,
+          // The release's lead time starts at the commit, as with a GitHub tag push (docs/metrics.md).
+          ...(committedAt.has(commit) && { commitAt: iso(committedAt.get(commit)!) }),
           createdBy: 'release-manager@example.com',
           origin: 'custom',
         },
@@ -159,9 +164,12 @@ export function planHistory(options: HistoryOptions): HistoryPlan {
     }
   }
   actions.sort((a, b) => a.at - b.at);
-  // Approvers answer within ten minutes to two hours, the same way on every run.
+  // Approvers answer within ten minutes to two hours, the same way on every run: the delay follows what
+  // is approved (execution, environment, region), never the approval's id, which is random.
   const approvalDelayMs = (approval: ApprovalView) =>
-    (10 + (parseInt(hex(approval.approvalId, 4), 16) % 110)) * 60_000;
+    (10 +
+      (parseInt(hex(`${approval.executionName}#${approval.environment}#${approval.region}`, 4), 16) % 110)) *
+    60_000;
   return { start, behaviours, approvalDelayMs, actions };
 }
 

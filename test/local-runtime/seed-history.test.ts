@@ -4,6 +4,7 @@ import { planHistory, playHistory, type HistoryPlan } from '../../local-runtime/
 import { deliveryMetrics, type DeliveryMetrics } from '../../shared/domain/delivery-metrics';
 import type { DeploymentRecord } from '../../shared/domain/deployment-record';
 import { sampleConfig } from '../support/fixtures';
+import type { ApprovalView } from '../../shared/approvals/approval';
 
 /**
  * Nine days of history (Mon 2026-11-02 to Tue 2026-11-10: three releases, the second frozen out for the
@@ -59,6 +60,24 @@ describe('planHistory', () => {
   });
 });
 
+describe('planHistory approvers', () => {
+  it('take the same time for the same stage on every run, whatever the approval’s random id', () => {
+    // Prepare
+    const stage = { executionName: 'tag-orders-api-v1.3.0', environment: 'prod', region: 'us-east-1' };
+    const approval = (approvalId: string) => ({ ...stage, approvalId }) as unknown as ApprovalView;
+
+    // Act
+    const delays = ['Ab3-x', 'Zq9_y', 'k2Lm0'].map((id) => plan.approvalDelayMs(approval(id)));
+    const elsewhere = plan.approvalDelayMs({ ...approval('Ab3-x'), region: 'eu-west-1' });
+
+    // Assess
+    expect(new Set(delays).size).toBe(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(delays[0]).toBeLessThan(120 * 60_000);
+    expect(elsewhere).not.toBe(delays[0]);
+  });
+});
+
 describe('a seeded history, measured', () => {
   it('sent every planned event', () => {
     expect(events).toBe(pushes().length + tags().length);
@@ -90,6 +109,8 @@ describe('a seeded history, measured', () => {
     expect(samples.filter((s) => s.parts!.frozen > 0)).toHaveLength(1);
     expect(samples.every((s) => s.parts!.bake >= 3 * 30 * 60_000)).toBe(true);
     expect(prod.breakdown).toMatchObject({ deployments: 3, withoutTimeline: 0 });
+    // The tags say when their commits were made, so production's lead times start there.
+    expect(prod.leadTime.from).toMatchObject({ commit: 3, push: 0 });
   });
 
   it('wrote a timeline on every deployed record', () => {
