@@ -25,16 +25,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
     const pk = partitionOf(record.service);
     const target = targetKey(record);
     try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            [PIPELINE_TABLE.partitionKey]: pk,
-            [PIPELINE_TABLE.sortKey]: `RECORD#${target}#${record.execution}#${record.outcome}`,
-            record,
-          },
-        }),
-      );
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: historyItem(record) }));
       if (changesWhatRuns(record))
         await this.documents
           .send(
@@ -78,6 +69,15 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
       throw mapAwsError(error, `DynamoDB Query of the deployment records of ${service}`);
     }
   }
+}
+
+/** A record's history item, as `put` writes it (the metrics benchmark fills a table with these). */
+export function historyItem(record: DeploymentRecord): Record<string, unknown> {
+  return {
+    [PIPELINE_TABLE.partitionKey]: partitionOf(record.service),
+    [PIPELINE_TABLE.sortKey]: `RECORD#${targetKey(record)}#${record.execution}#${record.outcome}`,
+    record,
+  };
 }
 
 function partitionOf(service: string): string {
