@@ -522,6 +522,31 @@ describe('signing rules, one case a row (mutation-tested)', () => {
     expect(pair).toEqual([hmac('approval-link/v1'), hmac('approval-form/v1')]);
   });
 
+  it('when a value that is not a string spells an email or an id, it is neither', () => {
+    // Prepare: arrays print as their element, so only the type check refuses them
+    const values = [['alice@example.com'], ['approval-1']];
+
+    // Act
+    const results = [isApproverEmail(values[0]), isApprovalId(values[1])];
+
+    // Assess
+    expect(results).toEqual([false, false]);
+  });
+
+  it('when a form token is malformed, it is refused before any key is read', async () => {
+    // Prepare
+    const unreadable: SigningKeySource = { get: () => Promise.reject(new Error('secret unreadable')) };
+
+    // Act
+    const results = await Promise.all([
+      verifyFormToken(FIELDS, undefined, unreadable),
+      verifyFormToken(FIELDS, 'abc+/=', unreadable),
+    ]);
+
+    // Assess
+    expect(results).toEqual([false, false]);
+  });
+
   it('when a form token is malformed or well formed but short, it is refused without throwing', async () => {
     // Act
     const results = await Promise.all([
