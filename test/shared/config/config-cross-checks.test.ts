@@ -291,6 +291,22 @@ describe('config schema cross-checks', () => {
       [['environments.0.freezeWaitHours', freezeWait(21, 145, '24.2', 144)]],
     ],
     [
+      'a year-long freeze wait on a tag environment after a 4-stage push (the tag starts no push stage)',
+      [
+        { name: 'a', trigger: 'push', regions: 4 },
+        { name: 'b', trigger: 'tag', regions: 1, freezeWaitHours: 8760 },
+      ],
+      [],
+    ],
+    [
+      'a year-long freeze wait on a first environment triggered by the previous one (there is none)',
+      [
+        { name: 'a', trigger: 'previous', regions: 1, freezeWaitHours: 8760 },
+        { name: 'b', trigger: 'push', regions: 4 },
+      ],
+      [['environments.0.trigger', 'the first environment has no previous environment: use "push" or "tag"']],
+    ],
+    [
       'a year-long freeze wait on every environment of a 4-stage release',
       [
         { name: 'a', trigger: 'push', regions: 1, freezeWaitHours: 8760 },
