@@ -276,6 +276,36 @@ describe('watching a bake', () => {
       expect(await watches.list()).toHaveLength(1);
     });
 
+    it('when the callback fails without an error object, that rejection is passed on', async () => {
+      // Prepare
+      const deps = { watches, alarms, executions, clock };
+      await watchBake(request, deps);
+      const failing = { ...deps, executions: new FailingCallbacks(undefined) };
+
+      // Act
+      const outcome = await onAlarmStateChange(change(), failing).then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(outcome).toBeUndefined();
+    });
+
+    it('when two named alarms do not exist, the bake fails naming both separated by ", "', async () => {
+      // Prepare
+      const stage = { ...request.stage, alarms: { names: ['a-5xx', 'a-p99'], prefixes: [] } };
+
+      // Act
+      const error = await rejectionOf(watchBake({ ...request, stage }, { watches, alarms, clock }));
+
+      // Assess
+      expect(error.message).toBe(
+        'alarm(s) a-5xx, a-p99 do not exist in eu-west-1: the bake would watch nothing; ' +
+          'create them or fix services.orders-api.environments.ppe.alarms',
+      );
+    });
+
     it.each([
       ['at the last moment of the bake, it is swept as usual', 600_000, 'quiet'],
       ['one millisecond after the bake, it is dropped as expired', 600_001, 'expired'],
@@ -308,7 +338,7 @@ describe('watching a bake', () => {
 
 /** Step Functions refusing every SendTaskFailure with `error` (a token no longer waiting, or an outage). */
 class FailingCallbacks extends RecordingExecutionControl {
-  constructor(private readonly error: Error) {
+  constructor(private readonly error: Error | undefined) {
     super();
   }
 
