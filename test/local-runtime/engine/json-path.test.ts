@@ -57,6 +57,8 @@ describe('JSONPath handling', () => {
     ['$.a[0', false],
     ["$['a'", false],
     ["$['a'x", false],
+    ["$['a", false],
+    ['$x0]', false],
     ['a.b', false],
     ['$a', false],
     ['', false],
@@ -161,6 +163,7 @@ describe('JSONPath handling', () => {
 
     // Assess
     expect(error.causeText).toContain("for the field 'ItemsPath'");
+    expect(errorOf(() => readPath('$.nope', DATA)).causeText).toContain("for the field 'path'");
   });
 
   it.each<[string, string | null | undefined, unknown]>([
