@@ -10,16 +10,16 @@
 const base = require('./jest.config.js');
 
 const ALL = [
-  'test/shared/use-cases/(stage-lock|check-release|check-bake-alarms)\\.test\\.ts$',
+  'test/shared/use-cases/(stage-lock|check-release|check-bake-alarms|watch-bake)\\.test\\.ts$',
   'test/shared/operations/(redrive|rollback)\\.test\\.ts$',
-  'test/shared/domain/(version|image)\\.test\\.ts$',
+  'test/shared/domain/(version|image|bake-breach)\\.test\\.ts$',
   'test/shared/config/(config-cross-checks|config\\.loader)\\.test\\.ts$',
   'test/shared/git-tags/(github-webhook|webhook-signature)\\.test\\.ts$',
   'test/shared/approvals/links/signing\\.test\\.ts$',
   'test/shared/approvals/email/signed-link-signer\\.test\\.ts$',
   'test/shared/aws/cloudwatch-alarms\\.adapter\\.test\\.ts$',
   'test/shared/aws/deployment-locks\\.adapter\\.test\\.ts$',
-  'test/local-runtime/engine/(choice|choice-operators|pass-and-paths)\\.test\\.ts$',
+  'test/local-runtime/engine/(choice|choice-operators|pass-and-paths|json-path)\\.test\\.ts$',
   'test/local-runtime/event-pattern\\.test\\.ts$',
   'test/shared/event-rules\\.test\\.ts$',
 ];

@@ -95,6 +95,36 @@ describe('config schema cross-checks', () => {
       ],
     ],
     [
+      'an environment lists a region that is no region beside a good one',
+      (raw) => {
+        (env(raw, 'ppe').regions as string[]).push('mars-north-1');
+      },
+      // Reported once, where it is: not again as a region every service misses.
+      ['environments.0.regions.1: "mars-north-1" is not an AWS region code such as eu-west-1'],
+    ],
+    [
+      'two services name one git repository in different case',
+      (raw) => {
+        (raw.services[1] as Record<string, unknown>).gitRepository = 'Example-Org/Orders-API';
+      },
+      [
+        'services.1.gitRepository: "Example-Org/Orders-API" is already the git repository of orders-api: a tag must map to one service (give each service its own repository)',
+      ],
+    ],
+    [
+      'three services name one git repository',
+      (raw) => {
+        raw.services.push({ ...raw.services[1]!, name: 'billing-api', ecrRepository: 'billing-api' });
+        for (const svc of raw.services.slice(1))
+          (svc as Record<string, unknown>).gitRepository = 'example-org/orders-api';
+      },
+      // Both later services name the first owner, not the one before them.
+      [
+        'services.1.gitRepository: "example-org/orders-api" is already the git repository of orders-api: a tag must map to one service (give each service its own repository)',
+        'services.2.gitRepository: "example-org/orders-api" is already the git repository of orders-api: a tag must map to one service (give each service its own repository)',
+      ],
+    ],
+    [
       'a service skips an environment',
       (raw) => {
         delete raw.services[0]!.environments.staging;
@@ -249,6 +279,32 @@ describe('config schema cross-checks', () => {
         { name: 'd', trigger: 'previous', regions: 21 },
       ],
       [['environments.3.regions', tooMany('tag', 22)]],
+    ],
+    [
+      'a push deploys 21 stages and waits 144 hours for a freeze (a recheck exactly daily)',
+      [{ name: 'ppe', trigger: 'push', regions: 21, freezeWaitHours: 144 }],
+      [],
+    ],
+    [
+      'a push deploys 21 stages and waits 145 hours for a freeze',
+      [{ name: 'ppe', trigger: 'push', regions: 21, freezeWaitHours: 145 }],
+      [['environments.0.freezeWaitHours', freezeWait(21, 145, '24.2', 144)]],
+    ],
+    [
+      'a year-long freeze wait on a tag environment after a 4-stage push (the tag starts no push stage)',
+      [
+        { name: 'a', trigger: 'push', regions: 4 },
+        { name: 'b', trigger: 'tag', regions: 1, freezeWaitHours: 8760 },
+      ],
+      [],
+    ],
+    [
+      'a year-long freeze wait on a first environment triggered by the previous one (there is none)',
+      [
+        { name: 'a', trigger: 'previous', regions: 1, freezeWaitHours: 8760 },
+        { name: 'b', trigger: 'push', regions: 4 },
+      ],
+      [['environments.0.trigger', 'the first environment has no previous environment: use "push" or "tag"']],
     ],
     [
       'a year-long freeze wait on every environment of a 4-stage release',

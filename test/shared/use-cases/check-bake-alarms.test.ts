@@ -134,6 +134,39 @@ describe('checkBakeAlarms', () => {
     const check = checkBakeAlarms(undeployed, { alarms, clock });
 
     // Assess
-    await expect(check).rejects.toThrow(InvalidStepInputError);
+    await expect(check).rejects.toThrow(
+      new InvalidStepInputError('the bake needs the deploy step result (deployment.startedAt)'),
+    );
+  });
+
+  it('when two alarms fired during the bake, the error lists both as the alarm source gives them, separated by "; "', async () => {
+    // Prepare
+    await clock.advance(MINUTE);
+    alarms.set(REGION, LATENCY, 'ALARM', 'p99 slow');
+    await clock.advance(MINUTE);
+    alarms.set(REGION, ERRORS, 'ALARM', '5xx high');
+
+    // Act
+    const error = await checkBakeAlarms(run, { alarms, clock }).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).message).toBe(
+      'alarm(s) in ALARM during the bake of ppe/eu-west-1: ' +
+        `${ERRORS} at 2026-11-20T09:12:00.000Z (5xx high); ${LATENCY} at 2026-11-20T09:11:00.000Z (p99 slow)`,
+    );
+  });
+
+  it('when two configured alarms do not exist, the error names both separated by ", "', async () => {
+    // Prepare
+    const named = { ...run, stage: { ...run.stage, alarms: { names: ['a-5xx', 'a-p99'], prefixes: [] } } };
+
+    // Act
+    const error = await checkBakeAlarms(named, { alarms, clock }).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).message).toBe(
+      'alarm(s) a-5xx, a-p99 do not exist in eu-west-1: the bake would watch nothing; ' +
+        'create them or fix services.orders-api.environments.ppe.alarms',
+    );
   });
 });

@@ -1,12 +1,17 @@
+import { createHmac } from 'node:crypto';
 import {
   formToken,
+  isApprovalId,
+  isApproverEmail,
   linkExpiry,
+  linkSignature,
   signLink,
   StaticSigningKeySource,
   verifyFormToken,
   verifyLink,
   type LinkFields,
   type LinkParams,
+  type SigningKeySource,
 } from '../../../../shared/approvals/links/signing';
 import { SecretSigningKeySource } from '../../../../shared/approvals/links/secret-signing-keys';
 import { PipelineMisconfiguredError } from '../../../../shared/domain/errors';
@@ -269,6 +274,289 @@ describe('signed approval links', () => {
 
     // Assess
     expect(make).toThrow(/at least 32 bytes/);
+  });
+});
+
+describe('signing rules, one case a row (mutation-tested)', () => {
+  const keys = new StaticSigningKeySource(KEY);
+
+  it.each<[string, string, boolean]>([
+    ['a local part of 64 characters', `${'a'.repeat(64)}@example.com`, true],
+    ['a local part of 65 characters', `${'a'.repeat(65)}@example.com`, false],
+    ['a domain of 255 characters', `a@${'d'.repeat(255)}`, true],
+    ['a domain of 256 characters', `a@${'d'.repeat(256)}`, false],
+    ['an empty local part', '@example.com', false],
+    ['an empty domain', 'alice@', false],
+    ['two @', 'alice@example@com', false],
+    ['a space inside', 'alice smith@example.com', false],
+    ['a control character inside', 'alice\u0007@example.com', false],
+    ['text before an email', 'x alice@example.com', false],
+    ['text after an email', 'alice@example.com x', false],
+  ])('when the approver is %s, isApproverEmail says %s', (_name, value, expected) => {
+    // Act
+    const result = isApproverEmail(value);
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it('when an approver has the longest parts the address rule allows (320 characters), it is accepted', () => {
+    // Prepare: 64 + 1 + 255 characters; the 320-character bound must not cut it
+    const longest = `${'a'.repeat(64)}@${'d'.repeat(255)}`;
+
+    // Act
+    const result = isApproverEmail(longest);
+
+    // Assess
+    expect(longest).toHaveLength(320);
+    expect(result).toBe(true);
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ['22 letters and digits', 'Zk3v0Qm1b9yT4xq2LwP8sA', true],
+    ['base64url with - and _', 'a-b_c', true],
+    ['one character', 'a', true],
+    ['64 characters', 'a'.repeat(64), true],
+    ['65 characters', 'a'.repeat(65), false],
+    ['empty', '', false],
+    ['a dot', 'a.b', false],
+    ['a trailing newline', 'abc\n', false],
+    ['a leading slash', '/abc', false],
+    ['a number', 42, false],
+  ])('when an approval id is %s, isApprovalId says %s', (_name, value, expected) => {
+    // Act
+    const result = isApprovalId(value);
+
+    // Assess
+    expect(result).toBe(expected);
+  });
+
+  it.each([
+    [0, 0],
+    [999, 0],
+    [1000, 1],
+    [1999, 1],
+    [1_772_442_000_500, 1_772_442_000],
+  ])('when an approval expires at %i ms, its links expire at %i s', (ms, seconds) => {
+    // Act
+    const result = linkExpiry(ms);
+
+    // Assess
+    expect(result).toBe(seconds);
+  });
+
+  it.each([
+    ['no slash', BASE_URL],
+    ['one trailing slash', `${BASE_URL}/`],
+    ['three trailing slashes', `${BASE_URL}///`],
+  ])('when the base URL has %s, the link has exactly one slash before approvals', async (_name, base) => {
+    // Act
+    const link = await signLink(base, FIELDS, keys);
+
+    // Assess
+    expect(link.startsWith(`${BASE_URL}/approvals/${FIELDS.approvalId}?approver=`)).toBe(true);
+  });
+
+  it.each<[string, Partial<LinkFields>, string]>([
+    ['an approval id with a slash', { approvalId: 'a/b' }, 'not an approval id'],
+    ['an approver that is not an email', { approver: 'alice' }, 'not an approver email'],
+    ['an unknown action', { action: 'delete' as LinkFields['action'] }, 'not an action'],
+    ['a fractional expiry', { expires: 1.5 }, 'expires must be whole epoch seconds'],
+    ['a negative expiry', { expires: -1 }, 'expires must be whole epoch seconds'],
+    [
+      'an expiry of 13 digits (milliseconds)',
+      { expires: 1_772_442_000_000 },
+      'expires must be whole epoch seconds',
+    ],
+  ])('when a link is signed with %s, it throws %s', async (_name, change, message) => {
+    // Act
+    const error = await rejectionOf(signLink(BASE_URL, { ...FIELDS, ...change }, keys));
+
+    // Assess
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe(message);
+  });
+
+  it.each<[string, Partial<LinkFields>]>([
+    ['expiry 0', { expires: 0 }],
+    ['an expiry of 12 digits', { expires: 999_999_999_999 }],
+    ['the reject action', { action: 'reject' }],
+  ])('when a link is signed with %s, it verifies with those fields', async (_name, change) => {
+    // Prepare
+    const fields = { ...FIELDS, ...change };
+
+    // Act
+    const result = await verifyLink(paramsOf(await signLink(BASE_URL, fields, keys)), keys, -1);
+
+    // Assess
+    expect(result).toEqual({ ok: true, link: fields, key: 'current' });
+  });
+
+  it.each<[string, Partial<LinkParams>]>([
+    ['an expiry of 13 digits', { expires: '1772442000000' }],
+    ['an expiry with a sign', { expires: '+1' }],
+    ['an expiry with a trailing space', { expires: '1 ' }],
+    ['no expiry', { expires: undefined }],
+    ['no action', { action: undefined }],
+    ['an action in capitals', { action: 'APPROVE' }],
+    ['a signature of 129 characters', { sig: 'A'.repeat(129) }],
+    ['a signature with a trailing newline', { sig: `${'A'.repeat(43)}\n` }],
+  ])('when a link has %s, it is malformed and keeps its approval id for the audit', async (_name, change) => {
+    // Prepare
+    const params = { ...paramsOf(await signLink(BASE_URL, FIELDS, keys)), ...change };
+
+    // Act
+    const result = await verifyLink(params, keys, NOW);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'malformed', approvalId: FIELDS.approvalId });
+  });
+
+  it('when a malformed link has no approval id of the right shape, the failure carries none', async () => {
+    // Prepare
+    const params = {
+      ...paramsOf(await signLink(BASE_URL, FIELDS, keys)),
+      approvalId: '../x',
+      sig: undefined,
+    };
+
+    // Act
+    const result = await verifyLink(params, keys, NOW);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it.each([
+    ['128 characters', 'A'.repeat(128)],
+    ['44 characters', 'A'.repeat(44)],
+    ['one character', 'A'],
+  ])(
+    'when a signature is well formed but %s long, it is a bad signature, not malformed',
+    async (_name, sig) => {
+      // Prepare
+      const params = { ...paramsOf(await signLink(BASE_URL, FIELDS, keys)), sig };
+
+      // Act
+      const result = await verifyLink(params, keys, NOW);
+
+      // Assess
+      expect(result).toEqual({ ok: false, reason: 'bad-signature', approvalId: FIELDS.approvalId });
+    },
+  );
+
+  it.each([
+    ['one millisecond before the expiry', -1, true],
+    ['at the expiry', 0, false],
+    ['one millisecond after', 1, false],
+  ])('when a link is used %s, ok is %s', async (_name, offset, ok) => {
+    // Prepare
+    const params = paramsOf(await signLink(BASE_URL, FIELDS, keys));
+
+    // Act
+    const result = await verifyLink(params, keys, FIELDS.expires * 1000 + offset);
+
+    // Assess
+    expect(result.ok).toBe(ok);
+  });
+
+  it('when the approver is signed with spaces around it or in other case, the MAC is that of the trimmed lowercase address', () => {
+    // Prepare
+    const spaced = { ...FIELDS, approver: '  ALICE@example.COM ' };
+
+    // Act
+    const pair = [linkSignature(spaced, KEY), formToken(spaced, KEY)];
+
+    // Assess
+    expect(pair).toEqual([linkSignature(FIELDS, KEY), formToken(FIELDS, KEY)]);
+  });
+
+  it('when a key source has no previous key at all, a link signed with another key is a bad signature', async () => {
+    // Prepare: a source without the optional previous(), and one whose previous() answers nothing
+    const onlyCurrent: SigningKeySource = { get: async () => KEY };
+    const noPrevious: SigningKeySource = { get: async () => KEY, previous: async () => undefined };
+    const foreign = paramsOf(await signLink(BASE_URL, FIELDS, new StaticSigningKeySource(OTHER_KEY)));
+
+    // Act
+    const results = [await verifyLink(foreign, onlyCurrent, NOW), await verifyLink(foreign, noPrevious, NOW)];
+
+    // Assess
+    expect(results.map((r) => r.ok || r.reason)).toEqual(['bad-signature', 'bad-signature']);
+  });
+
+  it.each([
+    ['the current key', { get: async () => Buffer.alloc(31, 1) }],
+    ['the previous key', { get: async () => KEY, previous: async () => Buffer.alloc(31, 1) }],
+  ])('when %s read from the source is shorter than 32 bytes, verification rejects', async (_name, source) => {
+    // Prepare
+    const foreign = paramsOf(await signLink(BASE_URL, FIELDS, new StaticSigningKeySource(OTHER_KEY)));
+
+    // Act
+    const error = await rejectionOf(verifyLink(foreign, source, NOW));
+
+    // Assess
+    expect(error.message).toBe('a link-signing key must have at least 32 bytes');
+  });
+
+  it('when a key has exactly 32 bytes, it is accepted', async () => {
+    // Prepare
+    const source = new StaticSigningKeySource(Buffer.alloc(32, 7));
+
+    // Act
+    const result = await verifyLink(paramsOf(await signLink(BASE_URL, FIELDS, source)), source, NOW);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it('when a link and its form token are signed, they are the documented HMACs of the JSON field array', () => {
+    // Prepare
+    const message = (label: string) =>
+      JSON.stringify([label, FIELDS.approvalId, 'alice@example.com', FIELDS.action, FIELDS.expires]);
+    const hmac = (label: string) => createHmac('sha256', KEY).update(message(label)).digest('base64url');
+
+    // Act
+    const pair = [linkSignature(FIELDS, KEY), formToken(FIELDS, KEY)];
+
+    // Assess
+    expect(pair).toEqual([hmac('approval-link/v1'), hmac('approval-form/v1')]);
+  });
+
+  it('when a value that is not a string spells an email or an id, it is neither', () => {
+    // Prepare: arrays print as their element, so only the type check refuses them
+    const values = [['alice@example.com'], ['approval-1']];
+
+    // Act
+    const results = [isApproverEmail(values[0]), isApprovalId(values[1])];
+
+    // Assess
+    expect(results).toEqual([false, false]);
+  });
+
+  it('when a form token is malformed, it is refused before any key is read', async () => {
+    // Prepare
+    const unreadable: SigningKeySource = { get: () => Promise.reject(new Error('secret unreadable')) };
+
+    // Act
+    const results = await Promise.all([
+      verifyFormToken(FIELDS, undefined, unreadable),
+      verifyFormToken(FIELDS, 'abc+/=', unreadable),
+    ]);
+
+    // Assess
+    expect(results).toEqual([false, false]);
+  });
+
+  it('when a form token is malformed or well formed but short, it is refused without throwing', async () => {
+    // Act
+    const results = await Promise.all([
+      verifyFormToken(FIELDS, 'abc+/=', keys),
+      verifyFormToken(FIELDS, 'A'.repeat(42), keys),
+      verifyFormToken(FIELDS, '', keys),
+    ]);
+
+    // Assess
+    expect(results).toEqual([false, false, false]);
   });
 });
 
