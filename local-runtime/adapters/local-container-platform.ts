@@ -11,6 +11,7 @@ import type {
   RolloutState,
   TaskDefinitionView,
 } from '../../shared/ports/deployment';
+import { endingOfListed } from '../../shared/use-cases/settle-deployment';
 
 /** How a local deployment of an image behaves: the knobs tests and the demo turn to show failures. */
 export interface ImageBehaviour {
@@ -373,7 +374,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
     // Same search as the ECS adapter: without the revision there is nothing to find it by.
     if (query.taskDefinitionArn === undefined) return undefined;
     const after = query.since === undefined ? -Infinity : query.since - 60_000;
-    const listed = service.deployments.map((d) => ({ ...d, ending: stateOfListed(d) }));
+    const listed = service.deployments.map((d) => ({ ...d, ending: endingOfListed(d) }));
     const ours = [...listed, ...(this.history.get(key(target)) ?? [])]
       .filter((d) => d.taskDefinitionArn === query.taskDefinitionArn && (d.createdAt ?? 0) > after)
       .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
@@ -391,7 +392,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
           ending:
             d.rolloutState === 'IN_PROGRESS'
               ? { outcome: 'failed', reason: 'the deployment was replaced before it completed' }
-              : stateOfListed(d),
+              : endingOfListed(d),
         });
     this.history.set(key(service.target), history);
     service.deployments = next;
@@ -427,13 +428,6 @@ interface EndedLocalDeployment {
 }
 
 /** What a deployment still in the service's list says of its end: ECS reports these as in progress or done. */
-function stateOfListed(deployment: EcsDeploymentView): DeploymentEnding {
-  if (deployment.rolloutState === 'COMPLETED') return { outcome: 'completed' };
-  if (deployment.rolloutState === 'FAILED')
-    return { outcome: 'failed', reason: deployment.rolloutStateReason ?? 'rollout failed' };
-  return { outcome: 'pending' };
-}
-
 function key(target: EcsTarget): string {
   return `${target.region}/${target.cluster}/${target.service}`;
 }

@@ -38,12 +38,7 @@ export class DynamoStageRecordStore implements StageRecordStore {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keyOf(key),
-            previousTaskDefinitionArn,
-            recordedAt: now,
-            [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(now + RETENTION_MS),
-          },
+          Item: revisionItem(keyOf(key), 'previousTaskDefinitionArn', previousTaskDefinitionArn, now),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey },
         }),
@@ -66,12 +61,7 @@ export class DynamoStageRecordStore implements StageRecordStore {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...deployedKeyOf(key),
-            taskDefinitionArn,
-            recordedAt: now,
-            [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(now + RETENTION_MS),
-          },
+          Item: revisionItem(deployedKeyOf(key), 'taskDefinitionArn', taskDefinitionArn, now),
         }),
       );
     } catch (error) {
@@ -107,6 +97,21 @@ export class DynamoStageRecordStore implements StageRecordStore {
       throw mapAwsError(error, `DynamoDB GetItem of ${what}`);
     }
   }
+}
+
+/** One revision under one attribute of one stage item, stamped and set to expire with the others. */
+function revisionItem(
+  itemKey: Record<string, string>,
+  attribute: 'previousTaskDefinitionArn' | 'taskDefinitionArn',
+  revision: string,
+  now: number,
+): Record<string, unknown> {
+  return {
+    ...itemKey,
+    [attribute]: revision,
+    recordedAt: now,
+    [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(now + RETENTION_MS),
+  };
 }
 
 /** The deployed revision has an item of its own: a plain put, so the first-write-wins item stays as it is. */

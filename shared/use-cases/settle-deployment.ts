@@ -85,7 +85,7 @@ export async function sweepDeploymentWaiters(deps: SettleDeploymentDeps): Promis
 async function checkWaiter(waiter: DeploymentWaiter, deps: SettleDeploymentDeps): Promise<Settlement> {
   const service = await deps.platform.describeService(waiter.target);
   const deployment = service.deployments.find((d) => d.id === waiter.deploymentId);
-  const state = deployment ? stateOf(deployment) : await endedStateOf(waiter, deps);
+  const state = deployment ? endingOfListed(deployment) : await endedStateOf(waiter, deps);
   if (state.outcome === 'pending') return { outcome: 'pending', deploymentId: waiter.deploymentId };
   return settle(waiter.deploymentId, state.outcome, state.reason, deps);
 }
@@ -150,7 +150,8 @@ async function endedStateOf(waiter: DeploymentWaiter, deps: SettleDeploymentDeps
   return ended ?? { outcome: 'failed', reason: 'the deployment was replaced before it completed' };
 }
 
-function stateOf(deployment: EcsDeploymentView): DeploymentEnding {
+/** How a deployment the service still lists stands: ECS's rollout state in the pipeline's words. */
+export function endingOfListed(deployment: EcsDeploymentView): DeploymentEnding {
   if (deployment.rolloutState === 'COMPLETED') return { outcome: 'completed' };
   if (deployment.rolloutState === 'FAILED')
     return { outcome: 'failed', reason: deployment.rolloutStateReason ?? 'rollout failed' };
