@@ -10,17 +10,29 @@ const BREAKS: Record<string, VersionBehaviour> = {
 /** The longest bake the config allows (bakeMinutes ≤ 24 h): an alarm later than that never meets a bake. */
 const MAX_ALARM_MINUTES = 24 * 60;
 
+/** The slowest degraded build --break makes: latency:100x (2 s a request over the sample service's 20 ms). */
+const MAX_LATENCY_FACTOR = 100;
+
 export const BREAK_HELP = `--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]  make a commit fail locally: its
             deployment never starts (deploy), its health check answers 503 (smoke) or it drives its
             alarms into ALARM (alarm: as soon as it serves; alarm@5: five minutes into its bake);
-            repeatable`;
+            --break <commit-prefix>=errors:<percent>%|latency:<factor>x  make it degrade for real
+            behind the local load balancer (errors:8%: 8% of its requests answer 500; latency:3x:
+            its requests take three times longer) while its health check stays green; repeatable`;
 
-const EXPECTED = 'expected <commit-prefix>=deploy|smoke|alarm or <commit-prefix>=alarm@<minutes>';
+const EXPECTED =
+  'expected <commit-prefix>=deploy|smoke|alarm, <commit-prefix>=alarm@<minutes>, ' +
+  '<commit-prefix>=errors:<percent>% or <commit-prefix>=latency:<factor>x';
 
 /** `--break` values to the local runtime's behaviours, keyed by commit prefix; UsageError for a bad one. */
 export function parseBreaks(specs: readonly string[] = []): Record<string, VersionBehaviour> {
   const behaviours: Record<string, VersionBehaviour> = {};
   for (const spec of specs) {
+    const degraded = degradation(spec);
+    if (degraded) {
+      behaviours[degraded.commit] = { ...behaviours[degraded.commit], ...degraded.behaviour };
+      continue;
+    }
     const [commit, kind] = spec.split('=');
     const [name, minutes] = (kind ?? '').split('@');
     const behaviour = name !== undefined && BREAKS[name];
@@ -45,4 +57,26 @@ function alarmMinutes(spec: string, text: string): number {
         `write alarm@<minutes> with 0 to ${MAX_ALARM_MINUTES}, e.g. alarm@1 or alarm@2.5`,
     );
   return minutes;
+}
+
+/** `<commit>=errors:<percent>%` or `<commit>=latency:<factor>x`; undefined for the other kinds. */
+function degradation(spec: string): { commit: string; behaviour: VersionBehaviour } | undefined {
+  const match = /^([^=]*)=(errors|latency):(.*)$/.exec(spec);
+  if (!match) return undefined;
+  const [, commit, kind, value] = match as unknown as [string, string, 'errors' | 'latency', string];
+  if (!/^[a-f0-9]{1,40}$/.test(commit)) throw new UsageError(`--break ${spec}: ${EXPECTED}`);
+  if (kind === 'errors') {
+    const percent = /^\d+(\.\d+)?%$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
+    if (!(percent > 0 && percent <= 100))
+      throw new UsageError(
+        `--break ${spec}: "${value}" is not an error rate; write errors:<percent>% with more than 0 and at most 100, e.g. errors:8%`,
+      );
+    return { commit, behaviour: { errorRate: percent / 100 } };
+  }
+  const factor = /^\d+(\.\d+)?x$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
+  if (!(factor > 1 && factor <= MAX_LATENCY_FACTOR))
+    throw new UsageError(
+      `--break ${spec}: "${value}" is not a slowdown; write latency:<factor>x with more than 1 and at most ${MAX_LATENCY_FACTOR}, e.g. latency:3x`,
+    );
+  return { commit, behaviour: { latencyFactor: factor } };
 }

@@ -32,6 +32,10 @@ export interface VersionBehaviour {
    * as soon as the version serves, so the bake's reaction time shows.
    */
   alarmAfterMinutes?: number;
+  /** This share (0–1) of its requests, other than the health check, answer 500: a canary catches it. */
+  errorRate?: number;
+  /** Its requests, other than the health check, take this many times longer: a canary catches it. */
+  latencyFactor?: number;
   /** Misbehave only in these targets (cluster optional), e.g. one production region. Default: everywhere. */
   only?: { region: string; cluster?: string }[];
 }

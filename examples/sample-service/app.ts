@@ -12,6 +12,21 @@ export interface SampleServiceState {
   version?: string;
   /** A broken build: the health check answers 503. */
   unhealthy?: boolean;
+  /** A degraded build: this share (0–1) of its requests, other than the health check, answer 500. */
+  errorRate?: number;
+  /** A degraded build: its requests, other than the health check, take this many times longer. */
+  latencyFactor?: number;
+  /** The median work time of a request other than the health check, ms. Default WORK_MS. */
+  workMs?: number;
+}
+
+/** The median time a request (other than the health check) spends working, ms: long enough to measure. */
+export const WORK_MS = 20;
+
+/** How long one request works: log-normal around its median (σ 0.25), times the build's latency factor. */
+export function workMs(state: SampleServiceState, random: () => number = Math.random): number {
+  const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return (state.workMs ?? WORK_MS) * Math.exp(0.25 * normal) * (state.latencyFactor ?? 1);
 }
 
 export interface SampleResponse {
@@ -31,16 +46,31 @@ export function respond(path: string, state: SampleServiceState): SampleResponse
   return { status: 200, body: JSON.stringify({ items: [] }) };
 }
 
-/** An HTTP server answering with `respond`, for whatever `stateOf()` says runs now (undefined: no tasks). */
+/**
+ * An HTTP server answering with `respond`, for whatever `stateOf()` says runs now (undefined: no tasks).
+ * Requests other than the health check work for a while (`workMs`) and, in a degraded build, fail at its
+ * error rate: the health check stays fast and green, as a subtly broken release's does.
+ */
 export function createSampleServer(stateOf: () => SampleServiceState | undefined): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const state = stateOf();
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const answer = state
-      ? respond(path, state)
-      : { status: 503, body: JSON.stringify({ message: 'no healthy tasks' }) };
-    response.writeHead(answer.status, { 'content-type': 'application/json' });
-    response.end(request.method === 'HEAD' ? undefined : answer.body);
+    const send = (answer: SampleResponse) => {
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(request.method === 'HEAD' ? undefined : answer.body);
+    };
+    if (!state) return send({ status: 503, body: JSON.stringify({ message: 'no healthy tasks' }) });
+    if (path === '/health') return send(respond(path, state));
+    const failing = Math.random() < (state.errorRate ?? 0);
+    setTimeout(
+      () =>
+        send(
+          failing
+            ? { status: 500, body: JSON.stringify({ message: 'internal error' }) }
+            : respond(path, state),
+        ),
+      workMs(state),
+    );
   });
 }
 

@@ -12,6 +12,10 @@ export interface ServingBehaviour {
   failsHealthCheck?: boolean;
   /** Drives the environment's alarms into ALARM while it serves. */
   breachesAlarms?: boolean;
+  /** This share (0–1) of its requests, other than the health check, answer 500 (`--break <c>=errors:8%`). */
+  errorRate?: number;
+  /** Its requests, other than the health check, take this many times longer (`--break <c>=latency:3x`). */
+  latencyFactor?: number;
 }
 
 export interface FleetTarget extends EcsTarget {
@@ -97,10 +101,13 @@ export class LocalServiceFleet implements HttpProbe {
     if (!container) return undefined;
     const commit = container.environment[DEPLOYED_ENV.commit];
     const version = container.environment[DEPLOYED_ENV.version];
+    const behaviour = this.behaviourOf(container, target);
     return {
       ...(commit && { commit }),
       ...(version && { version }),
-      unhealthy: this.behaviourOf(container, target).failsHealthCheck === true,
+      unhealthy: behaviour.failsHealthCheck === true,
+      ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
+      ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
     };
   }
 }

@@ -3,8 +3,26 @@
  * the same window. Too little traffic is neither a pass nor a failure: the step is inconclusive and the
  * caller extends it, so a quiet hour cannot roll a good version back, and missing data cannot pass a bad
  * one.
+ *
+ * The thresholds name the regressions to catch (errors above 5%, a p95 twice blue's); the verdict allows
+ * for the noise of a sample, so that at the minimum sample size a green like blue is rolled back in fewer
+ * than 1 in 500 steps and a green at those thresholds is caught in more than 99 in 100
+ * (test/shared/domain/traffic-judgement.property.test.ts measures both):
+ * - errors fail when green's rate is above blue's by more than chance explains (a one-sided two-proportion
+ *   test) and the counts do not rule out a rate above `maxErrorRate` (its upper confidence bound);
+ * - the p95 fails when green's is above `maxP95Ratio`× blue's less what sampling can explain, or above it
+ *   by more; with too few requests to tell `maxP95Ratio`× from 1× the step is inconclusive.
  */
 import { formatSpan } from './bake-breach';
+import {
+  errorRateExcessZ,
+  errorRateUpperBound,
+  JUDGEMENT_Z,
+  p95FailRatio,
+  p95RatioDecidable,
+  p95RatioLogSpread,
+  p95RequestsNeeded,
+} from './traffic-statistics';
 
 /** One version's traffic over a window, as the load balancer measured it. */
 export interface TrafficSample {
@@ -16,19 +34,27 @@ export interface TrafficSample {
 }
 
 export interface JudgementThresholds {
-  /** Green fails above this share of 5xx responses (0.05 is 5%) when it is also worse than blue. */
+  /**
+   * The error rate to catch (0.05 is 5%): green fails when it is worse than blue beyond chance and its
+   * rate may be above this.
+   */
   maxErrorRate: number;
-  /** Green fails when its p95 exceeds this multiple of blue's. */
+  /** The p95 regression to catch, as a multiple of blue's p95 (allowing for the samples' noise). */
   maxP95Ratio: number;
   /** Fewer requests than this, on either side, and the window says nothing. */
   minRequests: number;
 }
 
-/** The design documents' rollback triggers: error rate above 5%, p95 above twice the baseline. */
+/**
+ * The design documents' rollback triggers: error rate above 5%, p95 above twice the baseline. 800 requests
+ * is the fewest at which both tests keep their promise with green and blue equally loaded (a 50% step):
+ * an 8% error rate against a healthy blue, and a p95 twice blue's from a long-tailed distribution, are then
+ * caught in more than 99.9% of windows.
+ */
 export const DEFAULT_JUDGEMENT_THRESHOLDS: JudgementThresholds = {
   maxErrorRate: 0.05,
   maxP95Ratio: 2,
-  minRequests: 100,
+  minRequests: 800,
 };
 
 export type StepOutcome = 'pass' | 'fail' | 'inconclusive';
@@ -61,6 +87,24 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(1)}%`;
 }
 
+function ms(value: number): string {
+  return value >= 10 ? `${Math.round(value)} ms` : `${Number(value.toPrecision(2))} ms`;
+}
+
+/** green p95 / blue p95; a blue at 0 ms (nothing slower than the clock's tick) compares as 1 ms' worth. */
+function p95Ratio(green: number, blue: number): number {
+  if (green <= 0) return blue <= 0 ? 1 : 0;
+  return blue > 0 ? green / blue : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Judges one step: green against blue over the same window.
+ * 1. Too few requests on either side: inconclusive (the caller extends the step, within its bound).
+ * 2. Errors: fail when green's rate is beyond chance above blue's and may be above the threshold.
+ * 3. No latency measured on a side: inconclusive (missing data never passes).
+ * 4. p95: fail when clearly above the threshold; inconclusive when the samples cannot tell; fail when
+ *    above the threshold less the noise; otherwise pass.
+ */
 export function judgeStep(
   measured: StepMeasurement,
   thresholds: JudgementThresholds = DEFAULT_JUDGEMENT_THRESHOLDS,
@@ -87,7 +131,7 @@ export function judgeStep(
 
   const greenErrors = errorRate(green);
   const blueErrors = errorRate(blue);
-  if (greenErrors > thresholds.maxErrorRate && greenErrors > blueErrors) {
+  if (errorRateExcessZ(green, blue) >= JUDGEMENT_Z && errorRateUpperBound(green) > thresholds.maxErrorRate) {
     return verdict('fail', `errors ${percent(greenErrors)} vs baseline ${percent(blueErrors)} ${where}`);
   }
 
@@ -97,15 +141,24 @@ export function judgeStep(
       `no latency measured for ${green.p95Ms === undefined ? 'green' : 'blue'} (${where})`,
     );
   }
-  const ratio = blue.p95Ms > 0 ? green.p95Ms / blue.p95Ms : Number.POSITIVE_INFINITY;
-  if (ratio > thresholds.maxP95Ratio) {
+  const ratio = p95Ratio(green.p95Ms, blue.p95Ms);
+  const spread = p95RatioLogSpread(green.requests, blue.requests);
+  const p95s = `p95 ${ms(green.p95Ms)} vs baseline ${ms(blue.p95Ms)} (${ratio.toFixed(1)}×)`;
+  const clearlyAbove = ratio > thresholds.maxP95Ratio * Math.exp(JUDGEMENT_Z * spread);
+  if (clearlyAbove) return verdict('fail', `${p95s} ${where}`);
+  if (!p95RatioDecidable(spread, thresholds.maxP95Ratio)) {
+    const needed = p95RequestsNeeded(blue.requests, thresholds.maxP95Ratio);
+    const more = Number.isFinite(needed)
+      ? `about ${count.format(needed)} green requests`
+      : `more requests on both sides`;
     return verdict(
-      'fail',
-      `p95 ${Math.round(green.p95Ms)} ms vs baseline ${Math.round(blue.p95Ms)} ms (${ratio.toFixed(1)}×) ${where}`,
+      'inconclusive',
+      `${p95s} cannot yet be told from noise: telling ${thresholds.maxP95Ratio}× from 1× needs ${more} (${where})`,
     );
   }
+  if (ratio > p95FailRatio(spread, thresholds.maxP95Ratio)) return verdict('fail', `${p95s} ${where}`);
   return verdict(
     'pass',
-    `errors ${percent(greenErrors)} vs ${percent(blueErrors)}, p95 ${Math.round(green.p95Ms)} ms vs ${Math.round(blue.p95Ms)} ms ${where}`,
+    `errors ${percent(greenErrors)} vs ${percent(blueErrors)}, p95 ${ms(green.p95Ms)} vs ${ms(blue.p95Ms)} ${where}`,
   );
 }

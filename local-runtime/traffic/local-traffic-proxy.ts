@@ -1,0 +1,200 @@
+/**
+ * The local stack's load balancer: a real HTTP reverse proxy on 127.0.0.1 that splits requests between a
+ * blue and a green upstream by weight (the listener rule's forward weights) and measures every request it
+ * forwards per target group: count, 5xx, latency into a histogram. It answers the same two ports as the
+ * AWS adapters (TrafficRouter, TrafficMetricsSource), so the analysis that runs in AWS runs here on real
+ * measurements.
+ */
+import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../shared/clock';
+import type { TrafficSample } from '../../shared/domain/traffic-judgement';
+import type {
+  TrafficMetricsSource,
+  TrafficRouter,
+  TrafficTargets,
+  TrafficWindow,
+} from '../../shared/ports/traffic';
+import { LatencyHistogram } from './latency-histogram';
+
+type Side = 'blue' | 'green';
+
+/** One second (of the stack's clock) of one target group's traffic. */
+interface Second {
+  requests: number;
+  errors: number;
+  latency: LatencyHistogram;
+}
+
+export interface LocalTrafficProxyOptions {
+  /** Which service's traffic this is: the listener rule and target groups it stands for. */
+  targets: TrafficTargets;
+  /** Base URLs of the two versions, e.g. `http://127.0.0.1:43121`. */
+  upstreams: Record<Side, string>;
+  /** The stack's clock: measurements are filed under its time, so windows match the pipeline's. */
+  clock: Clock;
+  /** Green's share of traffic at the start, percent. Default 0 (all on blue). */
+  greenPercent?: number;
+}
+
+/** A listener rule or target group the local load balancer does not have: the config points elsewhere. */
+export class UnknownTrafficTargets extends Error {
+  override readonly name = 'UnknownTrafficTargets';
+}
+
+export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
+  private readonly server: Server;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly seconds: Record<Side, Map<number, Second>> = { blue: new Map(), green: new Map() };
+  private green: number;
+  /** Requests routed so far: the split is exact over any run of 100 requests, not merely on average. */
+  private routed = 0;
+  private address?: string;
+  /** Requests forwarded and not yet answered, per side: green is off only once its last one is. */
+  private readonly open: Record<Side, number> = { blue: 0, green: 0 };
+  /** Called whenever green's last open request is answered. */
+  private readonly drained = new Set<() => void>();
+
+  constructor(private readonly options: LocalTrafficProxyOptions) {
+    this.green = options.greenPercent ?? 0;
+    this.server = createServer((incoming, outgoing) => {
+      const side = this.route();
+      this.open[side]++;
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        this.open[side]--;
+        if (side === 'green' && this.open.green === 0) for (const notify of this.drained) notify();
+      };
+      outgoing.on('close', close);
+      const upstream = new URL(incoming.url ?? '/', this.options.upstreams[side]);
+      // Timed like the load balancer's TargetResponseTime: from sending the request to the target until
+      // its response headers arrive, so the proxy's own queueing is not blamed on either version.
+      let sent = performance.now();
+      const forwarded = httpRequest(
+        upstream,
+        { method: incoming.method, headers: { ...incoming.headers, host: upstream.host }, agent: this.agent },
+        (answer) => {
+          this.measure(side, answer.statusCode ?? 502, performance.now() - sent);
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on('socket', () => (sent = performance.now()));
+      forwarded.on('error', () => {
+        // The target closed or refused the connection: the load balancer answers 502, the target's fault.
+        this.measure(side, 502, performance.now() - sent);
+        if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'application/json' });
+        outgoing.end(JSON.stringify({ message: `${side} did not answer` }));
+      });
+      incoming.pipe(forwarded);
+    });
+  }
+
+  get targets(): TrafficTargets {
+    return this.options.targets;
+  }
+
+  /** The proxy's URL once listening. */
+  get url(): string {
+    if (!this.address) throw new Error('the local load balancer is not listening yet: call listen() first');
+    return this.address;
+  }
+
+  get greenPercent(): number {
+    return this.green;
+  }
+
+  /** Resolves once no request is on its way to or from green (at once when none is). */
+  greenDrained(): Promise<void> {
+    if (this.open.green === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const notify = () => {
+        this.drained.delete(notify);
+        resolve();
+      };
+      this.drained.add(notify);
+    });
+  }
+
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    this.address = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void> {
+    this.check(targets);
+    if (!Number.isInteger(greenPercent) || greenPercent < 0 || greenPercent > 100)
+      throw new RangeError(
+        `green's share of traffic must be a whole percent from 0 to 100, got ${greenPercent}`,
+      );
+    this.green = greenPercent;
+    this.routed = 0;
+    return Promise.resolve();
+  }
+
+  async sample(
+    targets: TrafficTargets,
+    window: TrafficWindow,
+  ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
+    this.check(targets);
+    return Promise.resolve({ blue: this.side('blue', window), green: this.side('green', window) });
+  }
+
+  private check(targets: TrafficTargets): void {
+    const mine = this.options.targets;
+    if (
+      targets.listenerRule !== mine.listenerRule ||
+      targets.blueTargetGroup !== mine.blueTargetGroup ||
+      targets.greenTargetGroup !== mine.greenTargetGroup
+    )
+      throw new UnknownTrafficTargets(
+        `the local load balancer for ${mine.listenerRule} (blue ${mine.blueTargetGroup}, green ${mine.greenTargetGroup}) ` +
+          `was asked about ${targets.listenerRule} (blue ${targets.blueTargetGroup}, green ${targets.greenTargetGroup})`,
+      );
+  }
+
+  /** Green gets request n when ⌊(n+1)·g/100⌋ passes a whole number: exactly g in every 100, evenly spread. */
+  private route(): Side {
+    const n = this.routed++;
+    return Math.floor(((n + 1) * this.green) / 100) > Math.floor((n * this.green) / 100) ? 'green' : 'blue';
+  }
+
+  private measure(side: Side, status: number, latencyMs: number): void {
+    const second = Math.floor(this.options.clock.now() / 1000);
+    const seconds = this.seconds[side];
+    let bucket = seconds.get(second);
+    if (!bucket) {
+      bucket = { requests: 0, errors: 0, latency: new LatencyHistogram() };
+      seconds.set(second, bucket);
+    }
+    bucket.requests++;
+    if (status >= 500) bucket.errors++;
+    bucket.latency.record(latencyMs);
+  }
+
+  /** A side's traffic over the window's whole seconds (like CloudWatch's periods, at a finer grain). */
+  private side(side: Side, window: TrafficWindow): TrafficSample {
+    const latency = new LatencyHistogram();
+    let requests = 0;
+    let errors = 0;
+    for (const [second, bucket] of this.seconds[side]) {
+      const at = second * 1000;
+      if (at < Math.floor(window.from / 1000) * 1000 || at >= window.to) continue;
+      requests += bucket.requests;
+      errors += bucket.errors;
+      latency.add(bucket.latency);
+    }
+    const p95Ms = latency.percentile(0.95);
+    return { requests, errors, ...(p95Ms !== undefined && { p95Ms }) };
+  }
+}
