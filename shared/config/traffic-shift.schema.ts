@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { lazySchema } from '../domain/lazy-schema';
+import { LISTENER_RULE_ARN_PATTERN } from '../domain/load-balancer-arn';
 import { DEFAULT_JUDGEMENT_THRESHOLDS } from '../domain/traffic-judgement';
 
 /**
@@ -144,15 +145,11 @@ const arn = (service: string, resource: RegExp, example: string) =>
     .string()
     .regex(new RegExp(`^arn:aws[a-z-]*:${service}:${resource.source}$`), `must be an ARN such as ${example}`);
 
-/** `…:listener-rule/app/<lb>/<lb-id>/<listener-id>/<rule-id>`: the load balancer is part of it. */
-export const LISTENER_RULE_ARN =
-  /^arn:(aws[a-z-]*):elasticloadbalancing:([a-z0-9-]+):(\d{12}):listener-rule\/(app\/[^/]+\/[0-9a-f]+)\/[0-9a-f]+\/[0-9a-f]+$/;
-
 const listenerRule = (what: string) =>
   z
     .string()
     .regex(
-      LISTENER_RULE_ARN,
+      LISTENER_RULE_ARN_PATTERN,
       `${what} must be an Application Load Balancer listener rule ARN such as ` +
         'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
     );

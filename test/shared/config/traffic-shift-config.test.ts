@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../shared/config/config-error';
 import { parseConfig } from '../../../shared/config/config.loader';
+import { planStages } from '../../../shared/domain/stage';
 import { positionOf, sampleConfigText } from '../../support/fixtures';
 
 const FILE = 'pipeline.config.yml';
@@ -98,6 +99,34 @@ describe('deployment strategies in the config', () => {
       minRequests: 500,
       maxExtensions: 2,
     });
+  });
+
+  it('when prod is a canary, its stages carry the plan and the wiring, and the other stages roll', () => {
+    // Prepare
+    const config = parseConfig(
+      ordersProd(`${CANARY}        canary: { steps: [5, 25, 100], pauseMinutes: 4 }\n`),
+      FILE,
+    );
+
+    // Act
+    const stages = planStages(config, 'orders-api', 'tag');
+
+    // Assess
+    expect(stages.map((s) => [s.environment, s.region, s.traffic?.strategy ?? 'rolling'])).toEqual([
+      ['staging', 'eu-west-1', 'rolling'],
+      ['prod', 'eu-west-1', 'canary'],
+      ['prod', 'us-east-1', 'canary'],
+      ['prod', 'ap-southeast-2', 'canary'],
+    ]);
+    const traffic = stages[2]!.traffic!;
+    expect(traffic.steps).toEqual([
+      { percent: 5, windowMs: 240_000 },
+      { percent: 25, windowMs: 240_000 },
+    ]);
+    expect(traffic.loadBalancer.loadBalancerArn).toBe(
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
+    );
+    expect(stages[2]).not.toHaveProperty('loadBalancer');
   });
 
   it.each<[string, string, string, string, string]>([
