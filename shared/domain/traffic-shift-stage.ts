@@ -14,9 +14,7 @@ import { planTrafficShift } from './traffic-shift';
 export const stageTrafficSchema = lazySchema(() =>
   z.object({
     strategy: z.enum(['blue-green', 'canary', 'linear']),
-    steps: z.array(
-      z.object({ percent: z.number().int().min(1).max(99), windowMs: z.number().int().min(0) }),
-    ),
+    steps: z.array(z.object({ percent: z.number().int().min(1).max(99), windowMs: z.number().int().min(0) })),
     keepBlueMinutes: z.number().int().min(0),
     thresholds: z.object({
       maxErrorRate: z.number().positive(),
