@@ -7,7 +7,6 @@ import type { DeploymentFreeze } from '../domain/deployment-gate';
 import type { DeploymentRecord } from '../domain/deployment-record';
 import type { AlarmBreach } from '../domain/stage-run.schema';
 import type { StageTraffic } from '../domain/traffic-shift-stage';
-import type { TrafficShiftHook } from './traffic-shift';
 
 /** Where an ECS service lives. */
 export interface EcsTarget {
@@ -75,6 +74,12 @@ export interface ContainerPlatform {
    * when the history has no record of it.
    */
   endedDeployment(target: EcsTarget, deployment: EndedDeploymentQuery): Promise<DeploymentEnding | undefined>;
+}
+
+/** The pipeline's traffic shift function and the role ECS assumes to invoke it. */
+export interface TrafficShiftHook {
+  functionArn: string;
+  invokeRoleArn: string;
 }
 
 /** What a stage that shifts traffic asks of the platform besides the revision (ecs-strategies.adapter.ts). */

@@ -7,11 +7,8 @@ import type { TrafficShiftHookDetails } from '../domain/traffic-shift-hook';
 import type { ShiftProgress } from '../domain/traffic-shift';
 import type { EcsTarget, StageKey } from './deployment';
 
-/** The pipeline's traffic shift function and the role ECS assumes to invoke it. */
-export interface TrafficShiftHook {
-  functionArn: string;
-  invokeRoleArn: string;
-}
+/** Defined beside ShiftRequest (deployment.ts), which carries it; exported here with the other ports of the shift. */
+export type { TrafficShiftHook } from './deployment';
 
 /** What ECS passes the hook on every call (set at UpdateService, then as the hook returns it). */
 export type ShiftHookDetails = TrafficShiftHookDetails;
