@@ -1,4 +1,5 @@
 import { ManualClock } from '../../../shared/clock';
+import { PipelineMisconfiguredError } from '../../../shared/domain/errors';
 import type { StageTraffic } from '../../../shared/domain/traffic-shift-stage';
 import type { EcsTarget } from '../../../shared/ports/deployment';
 import type { ServiceDeploymentControl } from '../../../shared/ports/traffic-shift';
@@ -121,5 +122,45 @@ describe('rolling back a stage that shifts traffic', () => {
     // Assess
     expect(control.stopped).toEqual([]);
     expect(update.mock.calls[0]?.[2]).toBeUndefined();
+  });
+
+  it('when a stage that shifts traffic deploys, the update carries its plan, the hook and whose stage it is', async () => {
+    // Prepare
+    const update = jest.spyOn(platform, 'updateService');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 10));
+    const next = { ...canaryRun, executionName: 'push-orders-api-next', commit: 'b'.repeat(40) };
+
+    // Act
+    await deployService(next, { platform, stageRecords, clock, trafficShiftHook: HOOK });
+
+    // Assess
+    expect(update.mock.calls[0]?.[2]).toEqual({
+      traffic,
+      hook: HOOK,
+      stage: {
+        executionName: 'push-orders-api-next',
+        service: 'orders-api',
+        environment: 'ppe',
+        region: 'eu-west-1',
+      },
+    });
+  });
+
+  it('when a stage that shifts traffic deploys without the hook configured, it refuses before touching ECS', async () => {
+    // Prepare
+    const update = jest.spyOn(platform, 'updateService');
+    const next = { ...canaryRun, executionName: 'push-orders-api-next', commit: 'b'.repeat(40) };
+
+    // Act
+    const error = await deployService(next, { platform, stageRecords, clock: new ManualClock() }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PipelineMisconfiguredError);
+    expect((error as Error).message).toContain(
+      'shifts traffic (strategy "canary") but the pipeline has no traffic shift hook',
+    );
+    expect(update).not.toHaveBeenCalled();
   });
 });
