@@ -9,6 +9,7 @@ import type {
   EcsTarget,
   EndedDeploymentQuery,
   RolloutState,
+  ShiftRequest,
   TaskDefinitionView,
 } from '../../shared/ports/deployment';
 import { endingOfListed } from '../../shared/use-cases/settle-deployment';
@@ -267,8 +268,16 @@ export class LocalContainerPlatform implements ContainerPlatform {
     return structuredClone(this.addRevision(region, from.family, containers, roles));
   }
 
-  async updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }> {
-    this.enter('updateService', target, taskDefinitionArn);
+  /**
+   * `shift` (a stage that shifts traffic) is accepted and recorded; the local stand-in deploys it as a
+   * rolling update for now (ECS blue/green with the hook locally is not built yet).
+   */
+  async updateService(
+    target: EcsTarget,
+    taskDefinitionArn: string,
+    shift?: ShiftRequest,
+  ): Promise<{ deploymentId: string }> {
+    this.enter('updateService', target, taskDefinitionArn, ...(shift ? [shift] : []));
     const service = this.requireService(target);
     const td = this.taskDefinitions.get(taskDefinitionArn);
     if (!td) throw new PipelineMisconfiguredError(`task definition ${taskDefinitionArn} does not exist`);

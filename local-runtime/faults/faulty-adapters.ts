@@ -10,6 +10,7 @@ import type {
   EndedDeploymentQuery,
   HttpProbe,
   HttpProbeResult,
+  ShiftRequest,
   TaskDefinitionView,
 } from '../../shared/ports/deployment';
 import type { AlarmBreach } from '../../shared/domain/stage-run.schema';
@@ -63,9 +64,13 @@ export class FaultyContainerPlatform implements ContainerPlatform {
   }
 
   /** May also kill the calling Lambda once ECS accepted the update: the step never returns its result. */
-  async updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }> {
+  async updateService(
+    target: EcsTarget,
+    taskDefinitionArn: string,
+    shift?: ShiftRequest,
+  ): Promise<{ deploymentId: string }> {
     failIfFaulty(this.faults, 'ecs', 'UpdateService');
-    const result = await this.inner.updateService(target, taskDefinitionArn);
+    const result = await this.inner.updateService(target, taskDefinitionArn, shift);
     if (this.faults.crashesAfterUpdateService())
       throw new LambdaRuntimeCrash(
         `the Lambda died after UpdateService of ${target.service} in ${target.cluster} (${target.region})`,

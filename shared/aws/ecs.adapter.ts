@@ -30,9 +30,11 @@ import type {
   EcsTarget,
   EndedDeploymentQuery,
   RolloutState,
+  ShiftRequest,
   TaskDefinitionView,
 } from '../ports/deployment';
 import { isAwsError, mapAwsError } from './aws-errors';
+import { shiftUpdate } from './ecs-strategies.adapter';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
 export interface EcsContainerPlatformOptions {
@@ -110,12 +112,18 @@ export class EcsContainerPlatform implements ContainerPlatform {
     }
   }
 
-  async updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }> {
+  async updateService(
+    target: EcsTarget,
+    taskDefinitionArn: string,
+    shift?: ShiftRequest,
+  ): Promise<{ deploymentId: string }> {
     // Send the service's own deployment settings back (percentages, alarms, circuit breaker thresholds) with
     // only the circuit breaker forced on: fields left out of deploymentConfiguration may fall back to ECS
     // defaults, and a deploy must not quietly change how the operator configured the service to roll out.
-    const current = await this.readService(target);
-    const deploymentConfiguration = {
+    // A stage that shifts traffic sets ECS's blue/green strategy and the pipeline's hook instead.
+    const current = await this.readService(target, shift !== undefined);
+    const shifting = shift && shiftUpdate(current, shift, describeTarget(target));
+    const deploymentConfiguration = shifting?.deploymentConfiguration ?? {
       ...current.deploymentConfiguration,
       deploymentCircuitBreaker: {
         ...current.deploymentConfiguration?.deploymentCircuitBreaker,
@@ -133,6 +141,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
           // A new revision starts a deployment by itself; forcing one would restart tasks on a retry.
           forceNewDeployment: false,
           deploymentConfiguration,
+          ...(shifting && { loadBalancers: shifting.loadBalancers }),
         }),
       );
       service = response.service;
@@ -192,7 +201,7 @@ export class EcsContainerPlatform implements ContainerPlatform {
     return ours && toDeploymentEnding(ours);
   }
 
-  private async readService(target: EcsTarget): Promise<Service> {
+  private async readService(target: EcsTarget, shifting = false): Promise<Service> {
     let response;
     try {
       response = await this.client(target.region).send(
@@ -212,7 +221,8 @@ export class EcsContainerPlatform implements ContainerPlatform {
       throw new PipelineMisconfiguredError(
         `ECS service ${describeTarget(target)} is ${service?.status ?? 'missing'}, not ACTIVE; ${FIX_TARGET}`,
       );
-    refuseUnsupportedStrategy(service, target);
+    // A stage that shifts traffic sets the strategy itself (ecs-strategies.adapter.ts).
+    if (!shifting) refuseUnsupportedStrategy(service, target);
     return service;
   }
 

@@ -12,6 +12,7 @@ import {
   stagesPerExecution,
 } from '../domain/history-budget';
 import { lazySchema } from '../domain/lazy-schema';
+import { checkTrafficShift, loadBalancerWiring, trafficShiftFields } from './traffic-shift.schema';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -154,6 +155,8 @@ const ecsTarget = lazySchema(() =>
       service: z.string().min(1).max(255),
       container: z.string().min(1).max(255),
       endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' }),
+      /** Blue/green, canary and linear: the region's target groups, listener rules and role. */
+      loadBalancer: loadBalancerWiring.optional(),
     })
     .strict(),
 );
@@ -183,8 +186,10 @@ const serviceEnvironment = lazySchema(() =>
       alarms: alarms.default({ names: [], prefixes: [] }),
       smoke: z.array(smokeCheck).default([]),
       regions: z.record(region(), ecsTarget),
+      ...trafficShiftFields(),
     })
-    .strict(),
+    .strict()
+    .superRefine((settings, ctx) => checkTrafficShift(settings, [], ctx)),
 );
 
 const service = lazySchema(() =>

@@ -4,6 +4,7 @@ import type { PipelineConfig, Trigger } from '../config/config.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
 import { gateChecksPerStage, stagesPerExecution } from './history-budget';
 import { lazySchema } from './lazy-schema';
+import { planStageTraffic, stageTrafficSchema } from './traffic-shift-stage';
 
 const LEGACY_GATE_CHECKS = 288;
 
@@ -57,6 +58,8 @@ export const stageSchema = lazySchema(() =>
         maxChecks: z.number().int().positive().default(LEGACY_GATE_CHECKS),
       })
       .default({ windows: [], maxWaitSeconds: 24 * 3600, maxChecks: LEGACY_GATE_CHECKS }),
+    /** Set when the stage shifts traffic (blue-green, canary, linear): its plan and load balancer wiring. */
+    traffic: stageTrafficSchema.optional(),
     /** Set when a person must approve before this stage deploys. */
     approval: z
       .object({
@@ -99,10 +102,12 @@ export function planStages(
     for (const region of env.regions) {
       const target = settings.regions[region];
       if (!target) throw new Error(`service "${serviceName}" has no target for ${env.name}/${region}`);
+      // The wiring travels in `traffic`, with the plan that uses it.
+      const { loadBalancer: _wiring, ...ecs } = target;
       stages.push({
         environment: env.name,
         region,
-        ...target,
+        ...ecs,
         smoke: settings.smoke,
         alarms: settings.alarms,
         // The bake's callback times out after bakeSeconds, which Step Functions takes as a positive integer
@@ -114,6 +119,7 @@ export function planStages(
           maxWaitSeconds: Math.round(env.freezeWaitHours * 3600),
           maxChecks,
         },
+        ...planStageTraffic(settings, region),
         ...(env.approval && {
           approval: {
             approvers: env.approval.approvers,

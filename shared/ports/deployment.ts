@@ -6,6 +6,7 @@
 import type { DeploymentFreeze } from '../domain/deployment-gate';
 import type { DeploymentRecord } from '../domain/deployment-record';
 import type { AlarmBreach } from '../domain/stage-run.schema';
+import type { StageTraffic } from '../domain/traffic-shift-stage';
 
 /** Where an ECS service lives. */
 export interface EcsTarget {
@@ -58,14 +59,35 @@ export interface ContainerPlatform {
     container: string,
     change: { image: string; environment: Record<string, string> },
   ): Promise<TaskDefinitionView>;
-  /** Points the service at a revision, with the deployment circuit breaker on. Returns the new deployment. */
-  updateService(target: EcsTarget, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
+  /**
+   * Points the service at a revision, with the deployment circuit breaker on; with `shift`, as a blue/green
+   * deployment whose production traffic the pipeline's hook shifts step by step. Returns the new deployment.
+   */
+  updateService(
+    target: EcsTarget,
+    taskDefinitionArn: string,
+    shift?: ShiftRequest,
+  ): Promise<{ deploymentId: string }>;
   /**
    * How a deployment that `describeService` no longer lists ended, from the service's deployment history
    * (ECS drops a deployment from the service once a newer one replaced it, completed or not). Undefined
    * when the history has no record of it.
    */
   endedDeployment(target: EcsTarget, deployment: EndedDeploymentQuery): Promise<DeploymentEnding | undefined>;
+}
+
+/** The pipeline's traffic shift function and the role ECS assumes to invoke it. */
+export interface TrafficShiftHook {
+  functionArn: string;
+  invokeRoleArn: string;
+}
+
+/** What a stage that shifts traffic asks of the platform besides the revision (ecs-strategies.adapter.ts). */
+export interface ShiftRequest {
+  traffic: StageTraffic;
+  hook: TrafficShiftHook;
+  /** Who the hook works for: written into its hookDetails with the plan and the targets. */
+  stage: { executionName: string; service: string; environment: string; region: string };
 }
 
 /** What is known of a deployment that left the service's list: its id, and what and when it deployed. */

@@ -1,8 +1,15 @@
 import { DeploymentFailedError, PipelineMisconfiguredError } from '../domain/errors';
 import { imageUri } from '../domain/image';
 import type { Clock } from '../clock';
-import type { ContainerPlatform, EcsTarget, StageRecordStore, TaskDefinitionView } from '../ports/deployment';
+import type {
+  ContainerPlatform,
+  EcsTarget,
+  ShiftRequest,
+  StageRecordStore,
+  TaskDefinitionView,
+} from '../ports/deployment';
 import type { DeploymentResult, StageRun } from '../domain/stage-run.schema';
+import type { TrafficShiftHook } from '../ports/traffic-shift';
 
 /** Environment variables the pipeline sets on the deployed container, so a service can report what it runs. */
 export const DEPLOYED_ENV = {
@@ -17,6 +24,8 @@ export interface DeployServiceDeps {
   platform: ContainerPlatform;
   stageRecords: StageRecordStore;
   clock: Clock;
+  /** The traffic shift hook, for stages that shift traffic (blue-green, canary, linear). */
+  trafficShiftHook?: TrafficShiftHook;
 }
 
 /**
@@ -75,7 +84,7 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     // Before ECS takes the update: a step that dies right after it loses its result, and the stage's
     // record must still be able to say which revision may run (a rollback that then fails too).
     await deps.stageRecords.rememberDeployedRevision(stageKey, revision.arn);
-    deploymentId = (await deps.platform.updateService(target, revision.arn)).deploymentId;
+    deploymentId = (await deps.platform.updateService(target, revision.arn, shiftOf(run, deps))).deploymentId;
   }
 
   return {
@@ -84,6 +93,27 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     deploymentId,
     // A re-run keeps the original start, so the bake still covers alarms since the first update.
     startedAt: existing?.createdAt ?? deps.clock.now(),
+  };
+}
+
+/** What a stage that shifts traffic adds to the update: its plan, the hook, and whose stage it is. */
+function shiftOf(run: StageRun, deps: DeployServiceDeps): ShiftRequest | undefined {
+  const traffic = run.stage.traffic;
+  if (!traffic) return undefined;
+  if (!deps.trafficShiftHook)
+    throw new PipelineMisconfiguredError(
+      `stage ${stageName(run)} shifts traffic (strategy "${traffic.strategy}") but the pipeline has no traffic ` +
+        'shift hook configured; deploy the pipeline with its shift-traffic function',
+    );
+  return {
+    traffic,
+    hook: deps.trafficShiftHook,
+    stage: {
+      executionName: run.executionName,
+      service: run.service,
+      environment: run.stage.environment,
+      region: run.stage.region,
+    },
   };
 }
 

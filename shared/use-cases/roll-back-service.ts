@@ -1,5 +1,6 @@
 import { readableCause } from '../domain/failure-cause';
-import type { ContainerPlatform, StageRecordStore } from '../ports/deployment';
+import type { ContainerPlatform, ShiftRequest, StageRecordStore } from '../ports/deployment';
+import type { ServiceDeploymentControl, TrafficShiftHook } from '../ports/traffic-shift';
 import { DEPLOYED_ENV, targetOf } from './deploy-service';
 import type { StageRun } from '../domain/stage-run.schema';
 
@@ -22,6 +23,9 @@ export interface CaughtFailure {
 export interface RollBackServiceDeps {
   platform: ContainerPlatform;
   stageRecords: StageRecordStore;
+  /** Stages that shift traffic: switching back to blue while it still runs (ECS blue/green's bake). */
+  serviceDeployments?: ServiceDeploymentControl;
+  trafficShiftHook?: TrafficShiftHook;
 }
 
 /**
@@ -82,7 +86,21 @@ export async function rollBackService(
       `deployed by ${deployedBy}`;
     return { rolledBack: false, reason, summary: `${failed} (in ${where}; ${reason})` };
   }
-  const { deploymentId } = await deps.platform.updateService(target, previous);
+  // Blue still runs while ECS's blue/green deployment shifts or bakes: switching back is a listener change,
+  // seconds, not a new deployment.
+  if (run.stage.traffic && deps.serviceDeployments) {
+    const stopped = await deps.serviceDeployments.rollBackInProgress(target);
+    if (stopped) {
+      const reason = `switched traffic back to blue (${revision}), which still ran: stopped ECS deployment ${stopped.serviceDeploymentArn.split('/').pop()} with ROLLBACK`;
+      return {
+        rolledBack: true,
+        taskDefinitionArn: previous,
+        reason,
+        summary: `${failed} (in ${where}; rolled back: ${reason})`,
+      };
+    }
+  }
+  const { deploymentId } = await deps.platform.updateService(target, previous, restoreShift(run, deps));
   const reason = `restored ${revision}`;
   return {
     rolledBack: true,
@@ -90,5 +108,27 @@ export async function rollBackService(
     deploymentId,
     reason,
     summary: `${failed} (in ${where}; rolled back: ${reason})`,
+  };
+}
+
+/**
+ * Blue is gone: the previous revision goes back as a blue/green deployment of its own (the service's
+ * strategy), all at once with no judged step, since it is the version that ran before.
+ */
+function restoreShift(
+  run: Pick<StageRun, 'executionName' | 'stage'>,
+  deps: RollBackServiceDeps,
+): ShiftRequest | undefined {
+  const traffic = run.stage.traffic;
+  if (!traffic || !deps.trafficShiftHook) return undefined;
+  return {
+    traffic: { ...traffic, strategy: 'blue-green', steps: [] },
+    hook: deps.trafficShiftHook,
+    stage: {
+      executionName: run.executionName,
+      service: run.stage.service,
+      environment: run.stage.environment,
+      region: run.stage.region,
+    },
   };
 }

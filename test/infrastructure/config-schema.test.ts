@@ -100,6 +100,11 @@ describe('pipeline.config.schema.json', () => {
     ['an approver that is no email address', (c) => setApprover(c, 'release manager'), 'approvers/0'],
     ['a smoke path without a leading /', (c) => (firstSmokeCheck(c).path = 'health'), '/smoke/0/path'],
     ['a missing ECR repository', (c) => delete service(c).ecrRepository, '/services/0'],
+    [
+      'canary pauses that are neither a number nor a list',
+      (c) => setProd(c, { strategy: 'canary', canary: { pauseMinutes: 'ten' } }),
+      '/canary/pauseMinutes',
+    ],
   ])('rejects %s', (_, mutate, where) => {
     const config = sample();
     mutate(config);
@@ -135,6 +140,7 @@ const KNOWN_KEYWORDS = new Set([
   'maximum',
   'exclusiveMinimum',
   'exclusiveMaximum',
+  'anyOf',
 ]);
 
 const FORMATS: Record<string, (value: string) => boolean> = {
@@ -148,6 +154,11 @@ function validate(schema: JsonSchema, value: unknown, pointer = ''): string[] {
   const problems: string[] = [];
   const fail = (what: string) => problems.push(`${pointer || '/'}: ${what}`);
 
+  // anyOf (a number or a list, such as canary.pauseMinutes): passes when one branch passes.
+  if (Array.isArray(schema.anyOf)) {
+    const branches = (schema.anyOf as JsonSchema[]).map((branch) => validate(branch, value, pointer));
+    if (!branches.some((b) => b.length === 0)) fail('matches none of the allowed forms');
+  }
   if (schema.const !== undefined && value !== schema.const) fail(`must be ${JSON.stringify(schema.const)}`);
   if (Array.isArray(schema.enum) && !schema.enum.includes(value))
     fail(`must be one of ${schema.enum.join(', ')}`);
@@ -215,6 +226,7 @@ function walkSchemas(schema: JsonSchema, visit: (s: JsonSchema) => void): void {
   visit(schema);
   for (const key of ['items', 'additionalProperties', 'propertyNames'])
     if (isSchema(schema[key])) walkSchemas(schema[key], visit);
+  if (Array.isArray(schema.anyOf)) for (const sub of schema.anyOf as JsonSchema[]) walkSchemas(sub, visit);
   for (const sub of Object.values((schema.properties ?? {}) as Record<string, JsonSchema>))
     walkSchemas(sub, visit);
 }
@@ -248,6 +260,11 @@ function service(config: Record<string, unknown>): Record<string, unknown> {
 function setApprover(config: Record<string, unknown>, approver: string): void {
   const withApproval = (config.environments as Record<string, unknown>[]).find((e) => e.approval);
   (withApproval!.approval as { approvers: string[] }).approvers = [approver];
+}
+
+function setProd(config: Record<string, unknown>, fields: Record<string, unknown>): void {
+  const environments = service(config).environments as Record<string, Record<string, unknown>>;
+  environments['prod'] = { ...environments['prod'], ...fields };
 }
 
 function firstSmokeCheck(config: Record<string, unknown>): Record<string, unknown> {

@@ -1,0 +1,93 @@
+import * as z from 'zod';
+import { lazySchema } from './lazy-schema';
+
+/**
+ * The payload ECS sends a lifecycle hook Lambda and the answer it takes (ECS developer guide, "Lambda hooks
+ * for Amazon ECS service deployments"): `hookStatus` SUCCEEDED continues, FAILED rolls back, IN_PROGRESS
+ * calls again after `callBackDelay` seconds (30 by default) with the `hookDetails` returned. A hook's
+ * runtime `hookDetails` persist between calls of that hook in one deployment only.
+ */
+
+const sampleSchema = z.object({
+  requests: z.number().min(0),
+  errors: z.number().min(0),
+  p95Ms: z.number().min(0).optional(),
+});
+
+export const shiftProgressSchema = lazySchema(() =>
+  z.object({
+    step: z.number().int().min(0),
+    stepStartedAt: z.number(),
+    extensions: z.number().int().min(0),
+    status: z.enum(['shifting', 'shifted', 'failed']),
+    cause: z.string().optional(),
+    records: z.array(
+      z.object({
+        step: z.number().int().min(0),
+        percent: z.number(),
+        extension: z.number().int().min(0),
+        from: z.number(),
+        to: z.number(),
+        outcome: z.enum(['pass', 'fail', 'inconclusive']),
+        reason: z.string(),
+        blue: sampleSchema,
+        green: sampleSchema,
+      }),
+    ),
+  }),
+);
+
+/** What the pipeline puts in the hook's `hookDetails` at UpdateService, plus the progress the hook adds. */
+export const trafficShiftHookDetailsSchema = lazySchema(() =>
+  z.object({
+    executionName: z.string().min(1),
+    service: z.string().min(1),
+    environment: z.string().min(1),
+    region: z.string().min(1),
+    targets: z.object({
+      region: z.string().min(1),
+      loadBalancer: z.string().min(1),
+      listenerRule: z.string().min(1),
+      blueTargetGroup: z.string().min(1),
+      greenTargetGroup: z.string().min(1),
+    }),
+    plan: z.object({
+      strategy: z.enum(['blue-green', 'canary', 'linear']),
+      steps: z.array(z.object({ percent: z.number().int().min(1).max(99), windowMs: z.number().min(0) })),
+      keepBlueMinutes: z.number().min(0),
+      thresholds: z.object({
+        maxErrorRate: z.number().positive(),
+        maxP95Ratio: z.number().positive(),
+        minRequests: z.number().int().positive(),
+      }),
+      maxExtensions: z.number().int().min(0),
+    }),
+    progress: shiftProgressSchema.optional(),
+  }),
+);
+export type TrafficShiftHookDetails = z.infer<typeof trafficShiftHookDetailsSchema>;
+
+export const lifecycleHookEventSchema = lazySchema(() =>
+  z.object({
+    executionId: z.string().min(1),
+    lifecycleStage: z.string().min(1),
+    resourceArn: z.string().min(1),
+    executionDetails: z
+      .object({
+        serviceArn: z.string().optional(),
+        targetServiceRevisionArn: z.string().optional(),
+        productionTrafficWeights: z.record(z.string(), z.number()).optional(),
+        testTrafficWeights: z.record(z.string(), z.number()).optional(),
+      })
+      .loose(),
+    hookDetails: z.unknown().optional(),
+  }),
+);
+export type LifecycleHookEvent = z.infer<typeof lifecycleHookEventSchema>;
+
+export interface LifecycleHookResponse {
+  hookStatus: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS';
+  /** Seconds until ECS calls again (IN_PROGRESS only). */
+  callBackDelay?: number;
+  hookDetails?: TrafficShiftHookDetails;
+}

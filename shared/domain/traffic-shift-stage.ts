@@ -1,0 +1,56 @@
+import * as z from 'zod';
+import type { ServiceEnvironmentConfig } from '../config/config.schema';
+import { DEFAULT_JUDGEMENT_SETTINGS } from '../config/traffic-shift.schema';
+import { lazySchema } from './lazy-schema';
+import { LISTENER_RULE_ARN_PATTERN, loadBalancerOfRule } from './load-balancer-arn';
+import { planTrafficShift } from './traffic-shift';
+
+/**
+ * What a stage that shifts traffic carries in the execution input: the plan (steps, windows, thresholds)
+ * and the region's load balancer wiring. Computed once when the execution starts, like the rest of the
+ * stage, so a redrive follows the plan it started with even when the config changed meanwhile. Absent for
+ * rolling stages.
+ */
+export const stageTrafficSchema = lazySchema(() =>
+  z.object({
+    strategy: z.enum(['blue-green', 'canary', 'linear']),
+    steps: z.array(z.object({ percent: z.number().int().min(1).max(99), windowMs: z.number().int().min(0) })),
+    keepBlueMinutes: z.number().int().min(0),
+    thresholds: z.object({
+      maxErrorRate: z.number().positive(),
+      maxP95Ratio: z.number().positive(),
+      minRequests: z.number().int().positive(),
+    }),
+    maxExtensions: z.number().int().min(0),
+    loadBalancer: z.object({
+      /** Derived from the production listener rule: the load balancer whose metrics carry both groups. */
+      loadBalancerArn: z.string().min(1),
+      blueTargetGroupArn: z.string().min(1),
+      greenTargetGroupArn: z.string().min(1),
+      productionListenerRuleArn: z.string().regex(LISTENER_RULE_ARN_PATTERN),
+      testListenerRuleArn: z.string().regex(LISTENER_RULE_ARN_PATTERN).optional(),
+      testEndpoint: z.string().optional(),
+      infrastructureRoleArn: z.string().min(1),
+    }),
+  }),
+);
+export type StageTraffic = z.infer<typeof stageTrafficSchema>;
+
+/** The traffic part of a stage for one region of a service environment; undefined when it rolls. */
+export function planStageTraffic(
+  settings: ServiceEnvironmentConfig,
+  region: string,
+): { traffic: StageTraffic } | Record<string, never> {
+  const plan = planTrafficShift(settings, DEFAULT_JUDGEMENT_SETTINGS);
+  const wiring = settings.regions[region]?.loadBalancer;
+  if (!plan) return {};
+  // The config refuses a shifting strategy without wiring in every region; this is the same rule, kept here
+  // so a hand-built config cannot plan a canary that has nothing to shift.
+  if (!wiring) throw new Error(`strategy "${plan.strategy}" needs the load balancer wiring of ${region}`);
+  return {
+    traffic: {
+      ...plan,
+      loadBalancer: { loadBalancerArn: loadBalancerOfRule(wiring.productionListenerRuleArn), ...wiring },
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Clock } from '../clock';
+import { InvalidStepInputError } from '../domain/errors';
+import { judgeStep } from '../domain/traffic-judgement';
+import {
+  advanceShift,
+  currentWindow,
+  startShift,
+  type ShiftAction,
+  type ShiftTransition,
+} from '../domain/traffic-shift';
+import {
+  trafficShiftHookDetailsSchema,
+  type LifecycleHookEvent,
+  type LifecycleHookResponse,
+  type TrafficShiftHookDetails,
+} from '../domain/traffic-shift-hook';
+import type { TrafficMetricsSource, TrafficRouter } from '../ports/traffic';
+import type { TrafficShiftLog } from '../ports/traffic-shift';
+
+/** The lifecycle stage the pipeline registers its hook at (ecs-strategies.adapter.ts). */
+export const SHIFT_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
+
+export interface ShiftTrafficDeps {
+  metrics: TrafficMetricsSource;
+  router: TrafficRouter;
+  log: TrafficShiftLog;
+  clock: Clock;
+}
+
+/**
+ * One call of the traffic shift hook. ECS calls it before it shifts production traffic and again after
+ * each `callBackDelay` while it answers IN_PROGRESS, passing back the `hookDetails` it returned: the
+ * progress lives there, so each call is one flat transition whatever the schedule's length.
+ *
+ * 1. Read the plan, the targets and the progress from `hookDetails` (a first call has no progress).
+ * 2. First call: give green the first step's weight. Later calls: measure blue and green over the current
+ *    step's window, judge green against blue, and move (next weight, extend, complete, roll back).
+ * 3. Record the progress (steps, numbers, verdicts) for the stage's evidence and the deployment record.
+ * 4. Answer ECS: IN_PROGRESS with the delay until the window ends; SUCCEEDED when every step passed (ECS
+ *    then sends green everything and keeps blue for the bake); FAILED after switching everything back to
+ *    blue, so ECS rolls back the deployment.
+ */
+export async function shiftTraffic(
+  event: LifecycleHookEvent,
+  deps: ShiftTrafficDeps,
+): Promise<LifecycleHookResponse> {
+  // Only registered at SHIFT_STAGE; any other call has nothing of ours to do.
+  if (event.lifecycleStage !== SHIFT_STAGE) return { hookStatus: 'SUCCEEDED' };
+  const parsed = trafficShiftHookDetailsSchema.safeParse(event.hookDetails);
+  if (!parsed.success)
+    throw new InvalidStepInputError(
+      `traffic shift hook of ${event.resourceArn}: hookDetails are not the pipeline's: ${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  const details = parsed.data;
+  const { plan, targets } = details;
+  const now = deps.clock.now();
+
+  let transition: ShiftTransition;
+  if (!details.progress) {
+    transition = startShift(plan, now);
+  } else if (details.progress.status !== 'shifting') {
+    // A repeated call after the end (a retried invocation): answer as before, change nothing.
+    return answer(details, details.progress.status === 'shifted' ? { kind: 'complete' } : rollBack(details));
+  } else {
+    const window = currentWindow(details.progress, now);
+    const step = plan.steps[details.progress.step];
+    if (!step)
+      throw new InvalidStepInputError(
+        `hookDetails progress is at step ${details.progress.step}, past the plan`,
+      );
+    const { blue, green } = await deps.metrics.sample(targets, window);
+    const verdict = judgeStep(
+      { blue, green, greenPercent: step.percent, windowMs: window.to - window.from },
+      plan.thresholds,
+    );
+    transition = advanceShift(plan, details.progress, verdict, window);
+  }
+
+  const { action, progress } = transition;
+  // Traffic first: a failed step goes back to blue now, not when ECS gets to its rollback.
+  if (action.kind === 'set-weight') await deps.router.setGreenWeight(targets, action.percent);
+  if (action.kind === 'roll-back') await deps.router.setGreenWeight(targets, 0);
+  await deps.log.record(
+    { executionName: details.executionName, environment: details.environment, region: details.region },
+    progress,
+  );
+  return answer({ ...details, progress }, action);
+}
+
+function rollBack(details: TrafficShiftHookDetails): ShiftAction {
+  return { kind: 'roll-back', cause: details.progress?.cause ?? 'the traffic shift failed' };
+}
+
+function answer(details: TrafficShiftHookDetails, action: ShiftAction): LifecycleHookResponse {
+  switch (action.kind) {
+    case 'set-weight':
+    case 'extend':
+      return {
+        hookStatus: 'IN_PROGRESS',
+        callBackDelay: Math.max(1, Math.ceil(action.waitMs / 1000)),
+        hookDetails: details,
+      };
+    case 'complete':
+      return { hookStatus: 'SUCCEEDED', hookDetails: details };
+    case 'roll-back':
+      return { hookStatus: 'FAILED', hookDetails: details };
+  }
+}

@@ -1,0 +1,166 @@
+import { ManualClock } from '../../../shared/clock';
+import { PipelineMisconfiguredError } from '../../../shared/domain/errors';
+import type { StageTraffic } from '../../../shared/domain/traffic-shift-stage';
+import type { EcsTarget } from '../../../shared/ports/deployment';
+import type { ServiceDeploymentControl } from '../../../shared/ports/traffic-shift';
+import { deployService, targetOf } from '../../../shared/use-cases/deploy-service';
+import { rollBackService } from '../../../shared/use-cases/roll-back-service';
+import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
+import { InMemoryStageRecordStore } from '../../support/fakes';
+import { ppeStageRun } from '../../support/fixtures';
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:';
+const HOOK = {
+  functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shiftTraffic',
+  invokeRoleArn: 'arn:aws:iam::123456789012:role/ecs-invokes-hook',
+};
+const traffic: StageTraffic = {
+  strategy: 'canary',
+  steps: [{ percent: 5, windowMs: 600_000 }],
+  keepBlueMinutes: 15,
+  thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 100 },
+  maxExtensions: 3,
+  loadBalancer: {
+    loadBalancerArn:
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
+    blueTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/a/73e2d6bc24d8a067',
+    greenTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/b/2453ed029918f21f',
+    productionListenerRuleArn:
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+    infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure',
+  },
+};
+
+/** A test double of the port: whether a blue/green deployment is still in progress (blue still runs). */
+class BlueStillRuns implements ServiceDeploymentControl {
+  readonly stopped: EcsTarget[] = [];
+  constructor(private readonly inProgress: string | undefined) {}
+  async rollBackInProgress(target: EcsTarget) {
+    if (!this.inProgress) return undefined;
+    this.stopped.push(target);
+    return { serviceDeploymentArn: this.inProgress };
+  }
+}
+
+describe('rolling back a stage that shifts traffic', () => {
+  const run = ppeStageRun();
+  const canaryRun = { ...run, stage: { ...run.stage, traffic } };
+  const target = targetOf(run);
+  let platform: LocalContainerPlatform;
+  let stageRecords: InMemoryStageRecordStore;
+
+  beforeEach(async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
+    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
+    stageRecords = new InMemoryStageRecordStore();
+    platform.seedService(target, { name: 'app', image: REGISTRY + '1'.repeat(64) });
+    await deployService(run, { platform, stageRecords, clock });
+  });
+
+  afterEach(() => platform.stop());
+
+  it('when blue still runs (the deployment bakes), it switches back by stopping the deployment with rollback', async () => {
+    // Prepare
+    const control = new BlueStillRuns(
+      'arn:aws:ecs:eu-west-1:123456789012:service-deployment/ppe/orders-api/Tfx5sH9q',
+    );
+    const update = jest.spyOn(platform, 'updateService');
+
+    // Act
+    const result = await rollBackService(canaryRun, {
+      platform,
+      stageRecords,
+      serviceDeployments: control,
+      trafficShiftHook: HOOK,
+    });
+
+    // Assess
+    expect(control.stopped).toEqual([target]);
+    expect(update).not.toHaveBeenCalled();
+    expect(result).toMatchObject({
+      rolledBack: true,
+      reason:
+        'switched traffic back to blue (orders-api:1), which still ran: stopped ECS deployment Tfx5sH9q with ROLLBACK',
+    });
+    expect(result).not.toHaveProperty('deploymentId');
+  });
+
+  it('when blue is gone, it deploys the previous revision back as blue/green, all at once, nothing judged', async () => {
+    // Prepare
+    const update = jest.spyOn(platform, 'updateService');
+
+    // Act
+    const result = await rollBackService(canaryRun, {
+      platform,
+      stageRecords,
+      serviceDeployments: new BlueStillRuns(undefined),
+      trafficShiftHook: HOOK,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ rolledBack: true, reason: 'restored orders-api:1' });
+    const shift = update.mock.calls[0]?.[2];
+    expect(shift?.traffic).toMatchObject({ strategy: 'blue-green', steps: [] });
+    expect(shift?.hook).toEqual(HOOK);
+  });
+
+  it('when the stage rolls, nothing of the traffic shift is used', async () => {
+    // Prepare
+    const control = new BlueStillRuns(
+      'arn:aws:ecs:eu-west-1:123456789012:service-deployment/ppe/orders-api/x',
+    );
+    const update = jest.spyOn(platform, 'updateService');
+
+    // Act
+    await rollBackService(run, {
+      platform,
+      stageRecords,
+      serviceDeployments: control,
+      trafficShiftHook: HOOK,
+    });
+
+    // Assess
+    expect(control.stopped).toEqual([]);
+    expect(update.mock.calls[0]?.[2]).toBeUndefined();
+  });
+
+  it('when a stage that shifts traffic deploys, the update carries its plan, the hook and whose stage it is', async () => {
+    // Prepare
+    const update = jest.spyOn(platform, 'updateService');
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 10));
+    const next = { ...canaryRun, executionName: 'push-orders-api-next', commit: 'b'.repeat(40) };
+
+    // Act
+    await deployService(next, { platform, stageRecords, clock, trafficShiftHook: HOOK });
+
+    // Assess
+    expect(update.mock.calls[0]?.[2]).toEqual({
+      traffic,
+      hook: HOOK,
+      stage: {
+        executionName: 'push-orders-api-next',
+        service: 'orders-api',
+        environment: 'ppe',
+        region: 'eu-west-1',
+      },
+    });
+  });
+
+  it('when a stage that shifts traffic deploys without the hook configured, it refuses before touching ECS', async () => {
+    // Prepare
+    const update = jest.spyOn(platform, 'updateService');
+    const next = { ...canaryRun, executionName: 'push-orders-api-next', commit: 'b'.repeat(40) };
+
+    // Act
+    const error = await deployService(next, { platform, stageRecords, clock: new ManualClock() }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PipelineMisconfiguredError);
+    expect((error as Error).message).toContain(
+      'shifts traffic (strategy "canary") but the pipeline has no traffic shift hook',
+    );
+    expect(update).not.toHaveBeenCalled();
+  });
+});
