@@ -21,11 +21,14 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
     this.tableName = table.name;
   }
 
-  async put(record: DeploymentRecord): Promise<void> {
+  async put(record: DeploymentRecord): Promise<{ created: boolean }> {
     const pk = partitionOf(record.service);
     const target = targetKey(record);
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: historyItem(record) }));
+      // ALL_OLD says whether a retry overwrote the record (free on PutItem): what emits metrics once.
+      const { Attributes } = await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: historyItem(record), ReturnValues: 'ALL_OLD' }),
+      );
       if (changesWhatRuns(record))
         await this.documents
           .send(
@@ -45,6 +48,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
           .catch((error: unknown) => {
             if (!isAwsError(error, ConditionalCheckFailedException)) throw error;
           });
+      return { created: Attributes === undefined };
     } catch (error) {
       throw mapAwsError(error, `DynamoDB PutItem of the ${record.outcome} record of ${record.execution}`);
     }

@@ -112,7 +112,9 @@ export const powertoolsDeliveryMetrics: DeliveryMetricsSink = (dimensions, value
 };
 
 /**
- * The records store the steps write through: every record written is also emitted. Emitting never fails
+ * The records store the steps write through: every record written is also emitted, once: only the put
+ * that created the record emits (a retried or redriven step that writes the same record again overwrites
+ * it, and emits nothing), so CloudWatch counts each stage once, as the records do. Emitting never fails
  * the step (a metric is not worth a retry of the step that deployed).
  */
 export function emittingDeliveryMetrics(
@@ -121,14 +123,15 @@ export function emittingDeliveryMetrics(
 ): DeploymentRecordStore {
   return {
     put: async (record) => {
-      await store.put(record);
-      const values = deliveryMetricsOf(record);
-      if (values.length === 0) return;
+      const written = await store.put(record);
+      const values = written.created ? deliveryMetricsOf(record) : [];
+      if (values.length === 0) return written;
       try {
         sink({ service: record.service, environment: record.environment }, values);
       } catch {
         // Nothing to do: the record, which these numbers come from, is written.
       }
+      return written;
     },
     history: (service) => store.history(service),
     running: (service) => store.running(service),

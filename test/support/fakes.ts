@@ -203,8 +203,11 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
 export class InMemoryDeploymentRecords implements DeploymentRecordStore {
   private readonly records = new Map<string, DeploymentRecord>();
 
-  async put(record: DeploymentRecord): Promise<void> {
-    this.records.set(`${record.service}/${targetKey(record)}/${record.execution}/${record.outcome}`, record);
+  async put(record: DeploymentRecord): Promise<{ created: boolean }> {
+    const key = `${record.service}/${targetKey(record)}/${record.execution}/${record.outcome}`;
+    const created = !this.records.has(key);
+    this.records.set(key, record);
+    return { created };
   }
 
   async history(service: string): Promise<DeploymentRecord[]> {

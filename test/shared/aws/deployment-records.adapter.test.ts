@@ -70,6 +70,20 @@ describe('DynamoDeploymentRecords (dynalite)', () => {
     ]);
   });
 
+  it('when a step is retried, its second put of the same record says it did not create it', async () => {
+    // Prepare
+    const service = 'retried-put';
+
+    // Act
+    const first = await records.put(record({ service }));
+    const retried = await records.put(record({ service, at: AT + 1 }));
+    const next = await records.put(record({ service, region: 'us-east-1' }));
+
+    // Assess
+    expect([first, retried, next]).toEqual([{ created: true }, { created: false }, { created: true }]);
+    expect(await records.history(service)).toHaveLength(2);
+  });
+
   it('when a stage fails and rolls back, the record is kept but what runs stays the previous deploy', async () => {
     // Prepare
     const service = 'rolled-back';

@@ -147,6 +147,23 @@ describe('emittingDeliveryMetrics', () => {
     ]);
   });
 
+  it('when a step is retried (or redriven) and writes the same record again, it emits once', async () => {
+    // Prepare
+    const store = new InMemoryDeploymentRecords();
+    const emitted: Parameters<DeliveryMetricsSink>[] = [];
+    const records = emittingDeliveryMetrics(store, (...args) => emitted.push(args));
+
+    // Act
+    const first = await records.put(base);
+    const retried = await records.put({ ...base, at: base.at + 5 * MIN });
+    await records.put({ ...base, region: 'us-east-1' });
+
+    // Assess: the retry overwrote the record and emitted nothing; the other region is a stage of its own.
+    expect([first, retried]).toEqual([{ created: true }, { created: false }]);
+    expect(await store.history('orders-api')).toHaveLength(2);
+    expect(emitted.map(([, values]) => values.find((v) => v.name === 'Deployments')?.value)).toEqual([1, 1]);
+  });
+
   it('when emitting fails, the step does not: the record is written', async () => {
     // Prepare
     const store = new InMemoryDeploymentRecords();
