@@ -134,6 +134,7 @@ export function emittingDeliveryMetrics(
       return written;
     },
     history: (service) => store.history(service),
+    recordedBetween: (service, span) => store.recordedBetween(service, span),
     running: (service) => store.running(service),
   };
 }

@@ -296,6 +296,11 @@ export interface DeploymentRecordStore {
   put(record: DeploymentRecord): Promise<{ created: boolean }>;
   /** Every record of a service, newest first. */
   history(service: string): Promise<DeploymentRecord[]>;
+  /**
+   * The records of a service whose `at` is within `span` (epoch ms, inclusive), in any order: what the
+   * delivery metrics read (through the table's time index, so the read grows with the span, not the history).
+   */
+  recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]>;
   /** Per environment/region, the record of what runs there now (the last `deployed` one). */
   running(service: string): Promise<DeploymentRecord[]>;
 }

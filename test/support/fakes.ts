@@ -214,6 +214,10 @@ export class InMemoryDeploymentRecords implements DeploymentRecordStore {
     return [...this.records.values()].filter((r) => r.service === service).sort((a, b) => b.at - a.at);
   }
 
+  async recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]> {
+    return (await this.history(service)).filter((r) => r.at >= span.from && r.at <= span.to);
+  }
+
   async running(service: string): Promise<DeploymentRecord[]> {
     const latest = new Map<string, DeploymentRecord>();
     for (const record of (await this.history(service)).reverse())
