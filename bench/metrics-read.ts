@@ -1,9 +1,13 @@
 /**
  * What `pipeline metrics` (and the dashboard's metrics view, which refreshes every 10 s) costs over a large
- * history: RECORDS deployment records of 50 services × 3 environments, spread over 90 days, written through
- * the DynamoDB records adapter to dynalite on loopback; then the metrics of the last 30 days read and
- * computed as the CLI does (`readDeliveryMetrics`), timed, with the DynamoDB Query calls, pages and read
- * capacity it took (the read units are what DynamoDB would bill: strongly consistent, 1 unit per 4 KB).
+ * history: RECORDS deployment records of 50 services × 3 environments, spread over 90 days, written as the
+ * DynamoDB records adapter writes them to dynalite on loopback; then the metrics of the last 30 days read
+ * and computed three ways, each timed, with the DynamoDB Query pages, items and read units it took (the
+ * units DynamoDB would bill: 1 per 4 KB strongly consistent, half that eventually consistent):
+ *   1. the old way: every record of each service (one consistent Query of its partition, every page);
+ *   2. `pipeline metrics` now: the window (and the lookback before it) through the time index;
+ *   3. the dashboard's refresh 10 s later, through the cache, after 20 more records were written.
+ * The three must give the same metrics; the bench says whether they do.
  *
  *   npx tsx bench/metrics-read.ts [RECORDS]        (RECORDS defaults to 100000)
  */
@@ -13,9 +17,9 @@ import { createPipelineTable } from '../shared/aws/pipeline-table';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeploymentRecords, historyItem } from '../shared/aws/deployment-records.adapter';
 import { pipelineTable } from '../shared/aws/pipeline-table';
-import { DAY_MS } from '../shared/domain/delivery-metrics';
+import { DAY_MS, deliveryMetrics } from '../shared/domain/delivery-metrics';
 import type { DeploymentRecord, RecordOutcome } from '../shared/domain/deployment-record';
-import { readDeliveryMetrics } from '../shared/operations/metrics';
+import { DeliveryRecordsCache, METRICS_LOOKBACK_MS, readDeliveryMetrics } from '../shared/operations/metrics';
 
 const TABLE = 'pipeline-metrics-bench';
 const SERVICES = 50;
@@ -28,6 +32,7 @@ const REGIONS = {
 const HISTORY_DAYS = 90;
 const WINDOW_DAYS = 30;
 const END = Date.parse('2026-11-30T00:00:00Z');
+const METRICS_LOOKBACK_DAYS = METRICS_LOOKBACK_MS / DAY_MS;
 
 function usage(problem: string): never {
   process.stderr.write(`metrics-read: ${problem}\nusage: npx tsx bench/metrics-read.ts [RECORDS]\n`);
@@ -122,31 +127,59 @@ async function main(): Promise<void> {
     const writeSeconds = (performance.now() - writeStarted) / 1000;
 
     const counts = countQueries(dynamo.client);
+    const services = Array.from({ length: SERVICES }, (_, s) => `service-${String(s).padStart(2, '0')}`);
     const config = {
-      services: Array.from({ length: SERVICES }, (_, s) => ({
-        name: `service-${String(s).padStart(2, '0')}`,
-      })),
+      services: services.map((name) => ({ name })),
       environments: ENVIRONMENTS.map((name) => ({ name })),
     } as unknown as Parameters<typeof readDeliveryMetrics>[0];
+    const scope = services.flatMap((service) =>
+      ENVIRONMENTS.map((environment) => ({ service, environment })),
+    );
     const window = { from: END - WINDOW_DAYS * DAY_MS, to: END };
-    const readStarted = performance.now();
-    const metrics = await readDeliveryMetrics(config, { window }, { records });
-    const readMs = performance.now() - readStarted;
-    const deployments = metrics.reduce((sum, m) => sum + m.deployments.total, 0);
+    const measure = async <T>(read: () => Promise<T>) => {
+      Object.assign(counts, { queries: 0, readUnits: 0, items: 0 });
+      const started = performance.now();
+      const result = await read();
+      return { result, seconds: (performance.now() - started) / 1000, ...counts };
+    };
 
+    const old = await measure(async () =>
+      deliveryMetrics(
+        (await Promise.all(services.map((service) => records.history(service)))).flat(),
+        window,
+        scope,
+      ),
+    );
+    const indexed = await measure(() => readDeliveryMetrics(config, { window }, { records }));
+    const cache = new DeliveryRecordsCache();
+    await readDeliveryMetrics(config, { window }, { records, cache });
+    // Ten seconds later, 20 more records of the last minute (a busy pipeline), then the dashboard's refresh.
+    const later = { from: window.from + 10_000, to: window.to + 10_000 };
+    for (const [n, record] of [...history(20)].entries())
+      await records.put({ ...record, execution: `later-${n}`, at: END - 60_000 + n * 1000 });
+    const refresh = await measure(() => readDeliveryMetrics(config, { window: later }, { records, cache }));
+    const refreshedAgain = await readDeliveryMetrics(config, { window: later }, { records });
+    const deployments = old.result.reduce((sum, m) => sum + m.deployments.total, 0);
+    const same =
+      JSON.stringify(old.result) === JSON.stringify(indexed.result) &&
+      JSON.stringify(refresh.result) === JSON.stringify(refreshedAgain);
+
+    const line = (what: string, m: { seconds: number; queries: number; items: number; readUnits: number }) =>
+      console.log(
+        `  ${what.padEnd(44)} ${m.seconds.toFixed(2).padStart(6)} s ${String(m.queries).padStart(5)} Query pages ${m.items.toLocaleString('en').padStart(8)} items ${m.readUnits.toFixed(0).padStart(7)} read units`,
+      );
     console.log(
       `pipeline metrics over ${total.toLocaleString('en')} records (${SERVICES} services × ${ENVIRONMENTS.length} environments, ${HISTORY_DAYS} days; dynalite on loopback)`,
     );
     console.log(`  written in ${writeSeconds.toFixed(1)} s (the records adapter's history items, batched)`);
     console.log(
-      `  last ${WINDOW_DAYS} days of all ${SERVICES} services: ${readMs.toFixed(0)} ms, ${deployments.toLocaleString('en')} deployments in the window`,
+      `  last ${WINDOW_DAYS} days of all ${SERVICES} services, ${deployments.toLocaleString('en')} deployments in the window:`,
     );
-    console.log(
-      `  DynamoDB: ${counts.queries} Query pages (at least one per service), ${counts.items.toLocaleString('en')} items read, ${counts.readUnits.toFixed(0)} read units`,
-    );
-    console.log(
-      `  every record of every service is read, not only the window's: the cost grows with history (docs/metrics.md)`,
-    );
+    line('old: every record of every service', old);
+    line(`now: the window + ${METRICS_LOOKBACK_DAYS} days, by the time index`, indexed);
+    line('dashboard refresh 10 s later, cached', refresh);
+    console.log(`  same metrics all three ways: ${same ? 'yes' : 'NO'}`);
+    if (!same) process.exitCode = 1;
   } finally {
     await dynamo.close();
   }

@@ -14,7 +14,7 @@ import type {
   TaskDefinitionView,
 } from '../shared/ports/deployment';
 import { parseSince } from '../shared/domain/delivery-metrics';
-import { readDeliveryMetrics } from '../shared/operations/metrics';
+import { DeliveryRecordsCache, readDeliveryMetrics } from '../shared/operations/metrics';
 import { readableCause } from '../shared/domain/failure-cause';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
@@ -398,6 +398,9 @@ function targetsOf(config: PipelineConfig): { service: string; stage: Stage }[] 
 
 const METRICS_PARAMETERS = ['service', 'environment', 'since'];
 
+/** One cache per records store: the dashboard reads the metrics every 10 s (docs/metrics.md, "Cost"). */
+const metricsCaches = new WeakMap<object, DeliveryRecordsCache>();
+
 /**
  * `GET /api/metrics?service=&environment=&since=30d`: the delivery metrics (docs/metrics.md) of every
  * service and environment, or the one named, over the window `since` names (default 30d) ending at the
@@ -427,10 +430,12 @@ export async function metricsJson(pipeline: LocalApiPipeline, query: URLSearchPa
   const since = query.get('since') || '30d';
   const window = parseSince(since, pipeline.clock.now());
   if ('problem' in window) return error(400, window.problem.replace('--since', 'since'));
+  let cache = metricsCaches.get(pipeline.records);
+  if (!cache) metricsCaches.set(pipeline.records, (cache = new DeliveryRecordsCache()));
   const metrics = await readDeliveryMetrics(
     config,
     { service, environment, window },
-    { records: pipeline.records },
+    { records: pipeline.records, cache },
   );
   return {
     status: 200,

@@ -83,6 +83,11 @@ export interface LocalPipelineOptions {
    * after UpdateService, smoke endpoints hang, at the injector's seeded rates. Default: no faults.
    */
   faults?: FaultInjector;
+  /**
+   * With `dataDir`: save the state only when the stack closes, not after every change (a history being
+   * seeded, which nothing reads until it is done). Default false.
+   */
+  saveOnlyOnClose?: boolean;
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -247,6 +252,7 @@ export class LocalPipeline {
       if (persistence) {
         pipeline.engine.onEvent(() => persistence.scheduleSave());
         persistence.saveNow(); // the directory holds a readable state from the first moment
+        if (options.saveOnlyOnClose) persistence.saveOnlyOnClose();
       }
       const started = pipeline;
       for (const schedule of schedulesOf(options))

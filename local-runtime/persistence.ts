@@ -70,6 +70,16 @@ export class LocalPersistence {
     }
   }
 
+  /**
+   * Saves only on close from now on: for a stack nobody watches meanwhile (a history being seeded), where
+   * saving a growing state every {@link SAVE_DELAY_MS} took most of the time.
+   */
+  saveOnlyOnClose(): void {
+    this.saving = false;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+  }
+
   /** Something changed: save soon, once for a burst of changes. */
   scheduleSave(): void {
     if (!this.saving || this.saveTimer) return;

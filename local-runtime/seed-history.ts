@@ -236,6 +236,8 @@ export async function seedLocalHistory(
     dataDir,
     behaviours: plan.behaviours,
     approvalDelayMs: plan.approvalDelayMs,
+    // Saving the growing state after every change took most of the seeding time: save once, at the end.
+    saveOnlyOnClose: true,
   });
   try {
     const { events } = await playHistory(plan, pipeline, clock);

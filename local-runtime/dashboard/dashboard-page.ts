@@ -72,7 +72,29 @@ svg.chart .part-approval,svg.chart .part-frozen,svg.chart .part-queued{fill:#bf8
 svg.chart .line{fill:none;stroke:#8c959f;stroke-width:1}
 svg.chart .point{fill:#0969da}
 svg.chart .axis{stroke:#d0d7de}
+.metrics-picker{display:flex;gap:12px;flex-wrap:wrap;margin:6px 0}
+.metrics-picker label{font-size:.85rem}
 `;
+
+/** The windows the metrics picker offers (`since`, as `/api/metrics` and `pipeline metrics` read it). */
+export const METRICS_WINDOWS = ['1d', '7d', '30d', '90d'] as const;
+
+/** The metrics view's picker: which service, environment and window `/api/metrics` is asked for. */
+function metricsPickerHtml(state: DashboardState): Html {
+  const option = (value: string, label: string, selected = false) =>
+    selected
+      ? html`<option value="${value}" selected>${label}</option>`
+      : html`<option value="${value}">${label}</option>`;
+  return html`<form id="metrics-picker" class="metrics-picker"><label>service <select id="metrics-service" name="service">${[
+    option('', 'every service'),
+    ...state.services.map((s) => option(s, s)),
+  ]}</select></label><label>environment <select id="metrics-environment" name="environment">${[
+    option('', 'every environment'),
+    ...state.environments.map((e) => option(e.name, e.name)),
+  ]}</select></label><label>since <select id="metrics-since" name="since">${METRICS_WINDOWS.map((w) =>
+    option(w, `last ${w}`, w === '30d'),
+  )}</select></label></form>`;
+}
 
 /** A short display of a version: `sha-` and 12 hex digits of a commit, or the tag. */
 function shortVersion(version: string | null): string {
@@ -122,7 +144,8 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<h2>What runs where</h2>`,
     gridHtml(state),
     html`<h2 id="delivery-metrics">Delivery metrics</h2>`,
-    html`<p class="meta">The last 30 days of pipeline time, per service and environment that deployed: deployments per day, the lead time of each deployment, and where the lead time went.</p>`,
+    html`<p class="meta">Pipeline time, per service and environment that deployed: deployments per day, the lead time of each deployment, and where the lead time went.</p>`,
+    metricsPickerHtml(state),
     html`<div id="metrics"><p class="meta">loading…</p></div>`,
     html`<h2>Executions</h2>`,
     html`<p class="meta">Newest first. Click a name for its states and durations. Send events with <code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json ${'<this address>'}/events</code>.</p>`,

@@ -2,7 +2,8 @@
  * The dashboard's browser script, inlined in the page under a CSP nonce. Plain ES2017 so that it runs as
  * written. It polls `/api/state` and `/api/executions` every second and rebuilds the grid and the list with
  * createElement and textContent only: nothing the API returns is ever parsed as HTML. Every 10 seconds it
- * also reads `/api/metrics` and draws the metrics charts as SVG elements it creates itself (createElementNS
+ * also reads `/api/metrics` (for the service, environment and window the picker above the view says, and at
+ * once when the picker changes) and draws the metrics charts as SVG elements it creates itself (createElementNS
  * and setAttribute: no style attributes, no markup), so the page's CSP needs nothing more.
  */
 export const DASHBOARD_SCRIPT = String.raw`
@@ -254,7 +255,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     var section = el('div', 'metrics');
     var shown = answer.metrics.filter(function (m) { return m.deployments.total > 0 || m.leadTime.samples.length > 0; });
     section.appendChild(el('p', 'meta', 'From ' + time(answer.since) + ' to ' + time(answer.until) + ' (definitions: docs/metrics.md, JSON: /api/metrics).'));
-    if (shown.length === 0) section.appendChild(el('p', 'empty', 'No deployments in the last 30 days.'));
+    if (shown.length === 0) section.appendChild(el('p', 'empty', 'No deployments from ' + time(answer.since) + ' to ' + time(answer.until) + '.'));
     shown.forEach(function (m) {
       var pair = el('section', 'metrics-pair');
       pair.setAttribute('data-metrics', m.service + ' ' + m.environment);
@@ -272,13 +273,33 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
     replace('metrics', section);
   }
+  // The picker's choices go in the query string, encoded (URLSearchParams), never into markup.
+  function metricsQuery() {
+    var query = new URLSearchParams();
+    ['service', 'environment', 'since'].forEach(function (name) {
+      var value = document.getElementById('metrics-' + name).value;
+      if (value) query.set(name, value);
+    });
+    return '/api/metrics?' + query.toString();
+  }
+  var metricsTimer;
+  var metricsAsked = 0;
   function metricsTick() {
-    getJson('/api/metrics?since=30d')
-      .then(renderMetrics, function () {})
+    clearTimeout(metricsTimer);
+    var asked = ++metricsAsked;
+    getJson(metricsQuery())
+      .then(function (answer) {
+        // A slower answer to an older choice must not replace the newer one's.
+        if (asked === metricsAsked) renderMetrics(answer);
+      }, function () {})
       .then(function () {
-        setTimeout(metricsTick, 10000);
+        if (asked === metricsAsked) metricsTimer = setTimeout(metricsTick, 10000);
       });
   }
+  document.getElementById('metrics-picker').addEventListener('change', metricsTick);
+  document.getElementById('metrics-picker').addEventListener('submit', function (event) {
+    event.preventDefault();
+  });
 
   var timer;
   function tick() {

@@ -1,15 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../domain/deployment-record';
 import type { DeploymentRecordStore } from '../ports/deployment';
-import { isAwsError, mapAwsError } from './aws-errors';
+import { awsErrorName, isAwsError, mapAwsError } from './aws-errors';
 import { PIPELINE_TABLE, queryPartition, tableOf, type PipelineTableOptions } from './pipeline-table';
 
 /**
  * Deployment records in the pipeline table, kept without TTL (they are the audit trail):
  * `DEPLOYMENTS#<service>` / `RECORD#<environment>#<region>#<execution>#<outcome>` for the history (a retried
  * or redriven step overwrites its own record), and `DEPLOYMENTS#<service>` / `RUNNING#<environment>#<region>`
- * for what runs there now, overwritten by each deploy.
+ * for what runs there now, overwritten by each deploy. History items also carry `recordAt` (the record's
+ * `at`), the sort key of the table's time index, which the delivery metrics query for one window.
  */
 export class DynamoDeploymentRecords implements DeploymentRecordStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -21,11 +22,14 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
     this.tableName = table.name;
   }
 
-  async put(record: DeploymentRecord): Promise<void> {
+  async put(record: DeploymentRecord): Promise<{ created: boolean }> {
     const pk = partitionOf(record.service);
     const target = targetKey(record);
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: historyItem(record) }));
+      // ALL_OLD says whether a retry overwrote the record (free on PutItem): what emits metrics once.
+      const { Attributes } = await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: historyItem(record), ReturnValues: 'ALL_OLD' }),
+      );
       if (changesWhatRuns(record))
         await this.documents
           .send(
@@ -45,6 +49,7 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
           .catch((error: unknown) => {
             if (!isAwsError(error, ConditionalCheckFailedException)) throw error;
           });
+      return { created: Attributes === undefined };
     } catch (error) {
       throw mapAwsError(error, `DynamoDB PutItem of the ${record.outcome} record of ${record.execution}`);
     }
@@ -56,6 +61,36 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
 
   running(service: string): Promise<DeploymentRecord[]> {
     return this.query(service, 'RUNNING#');
+  }
+
+  /**
+   * Through the time index (eventually consistent, as every GSI read is). A table without the index (a
+   * local data directory from before it) is read whole and filtered: the same records, at the old cost.
+   */
+  async recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]> {
+    const records: DeploymentRecord[] = [];
+    try {
+      const pages = paginateQuery(
+        { client: this.documents },
+        {
+          TableName: this.tableName,
+          IndexName: PIPELINE_TABLE.timeIndex,
+          KeyConditionExpression: '#pk = :pk AND #at BETWEEN :from AND :to',
+          ExpressionAttributeNames: {
+            '#pk': PIPELINE_TABLE.partitionKey,
+            '#at': PIPELINE_TABLE.timeAttribute,
+          },
+          ExpressionAttributeValues: { ':pk': partitionOf(service), ':from': span.from, ':to': span.to },
+        },
+      );
+      for await (const page of pages)
+        for (const item of page.Items ?? []) records.push(item.record as DeploymentRecord);
+      return records;
+    } catch (error) {
+      if (isMissingIndex(error))
+        return (await this.history(service)).filter((r) => r.at >= span.from && r.at <= span.to);
+      throw mapAwsError(error, `DynamoDB Query of the deployment records of ${service} by time`);
+    }
   }
 
   private async query(service: string, prefix: string): Promise<DeploymentRecord[]> {
@@ -76,8 +111,17 @@ export function historyItem(record: DeploymentRecord): Record<string, unknown> {
   return {
     [PIPELINE_TABLE.partitionKey]: partitionOf(record.service),
     [PIPELINE_TABLE.sortKey]: `RECORD#${targetKey(record)}#${record.execution}#${record.outcome}`,
+    [PIPELINE_TABLE.timeAttribute]: record.at,
     record,
   };
+}
+
+/** DynamoDB's answer to a Query of an index the table does not have. */
+function isMissingIndex(error: unknown): boolean {
+  return (
+    awsErrorName(error) === 'ValidationException' &&
+    /does not have the specified index/.test((error as Error).message)
+  );
 }
 
 function partitionOf(service: string): string {

@@ -11,6 +11,12 @@ export const PIPELINE_TABLE = {
   sortKey: 'sk',
   /** TTL attribute, epoch seconds: DynamoDB ignores TTL values in milliseconds (they look centuries away). */
   ttlAttribute: 'expiresAt',
+  /**
+   * The time index of the deployment records (docs/metrics.md, "Cost"): a sparse GSI over `pk` and the
+   * record's `at` (epoch ms), which only history items carry, so the metrics read one window of a service.
+   */
+  timeIndex: 'by-record-time',
+  timeAttribute: 'recordAt',
 } as const;
 
 /** Epoch milliseconds → the epoch seconds DynamoDB TTL expects, rounded up so nothing expires early. */
@@ -98,10 +104,22 @@ export async function createPipelineTable(client: DynamoDBClient, tableName: str
       AttributeDefinitions: [
         { AttributeName: PIPELINE_TABLE.partitionKey, AttributeType: 'S' },
         { AttributeName: PIPELINE_TABLE.sortKey, AttributeType: 'S' },
+        { AttributeName: PIPELINE_TABLE.timeAttribute, AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: PIPELINE_TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: PIPELINE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      // As serverless.yml's PipelineTable has it.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: PIPELINE_TABLE.timeIndex,
+          KeySchema: [
+            { AttributeName: PIPELINE_TABLE.partitionKey, KeyType: 'HASH' },
+            { AttributeName: PIPELINE_TABLE.timeAttribute, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     }),
   );

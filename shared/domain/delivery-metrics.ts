@@ -372,16 +372,17 @@ function leadTimeOf(
 ): LeadTimeSample | undefined {
   const deployedAt = deployment.deployedAt!;
   const first = deployment.records[0]!;
-  const triggeredAt = first.triggeredAt === undefined ? NaN : Date.parse(first.triggeredAt);
-  const commitAt = deployment.records.find((r) => r.commitAt)?.commitAt;
-  const pushAt = pushes.get(`${deployment.service}#${first.commit}`);
-  let start: { at: number; from: LeadTimeStart } | undefined;
-  if (commitAt && !Number.isNaN(Date.parse(commitAt))) start = { at: Date.parse(commitAt), from: 'commit' };
-  else if (pushAt !== undefined) start = { at: pushAt, from: 'push' };
-  else if (!Number.isNaN(triggeredAt))
-    start = { at: triggeredAt, from: triggerKindOf(first.version) === 'push' ? 'push' : 'tag' };
+  const start = leadTimeStartOf(
+    {
+      version: first.version,
+      triggeredAt: first.triggeredAt,
+      commitAt: deployment.records.find((r) => r.commitAt)?.commitAt,
+    },
+    pushes.get(`${deployment.service}#${first.commit}`),
+  );
   if (!start) return undefined;
   const leadTimeMs = deployedAt - start.at;
+  const triggeredAt = first.triggeredAt === undefined ? NaN : Date.parse(first.triggeredAt);
   const parts = partsOf(deployment, index, start.at, triggeredAt, leadTimeMs);
   return {
     execution: deployment.execution,
@@ -394,9 +395,79 @@ function leadTimeOf(
 }
 
 /**
- * The lead time split into parts: before the pipeline, then per stage of the execution on the way (every
- * `deployed` record of the execution up to this environment's last one) queued, approval, frozen,
- * deploying, smoke and bake; `other` is the rest, so the parts add up to the lead time.
+ * Where a change's lead time starts (docs/metrics.md, "Change lead time"), first found: the commit's time
+ * (`commitAt`, from the git event), the earliest image push of the commit (`pushAt`, when the caller knows
+ * it from the push's records), the push or tag that started the execution (`triggeredAt`). Undefined when
+ * none is known. `pipeline metrics` and the CloudWatch `LeadTime` both start here; only `pipeline metrics`
+ * sees the other records, so only it can give a tag release without a commit time its push.
+ */
+export function leadTimeStartOf(
+  record: Pick<DeploymentRecord, 'version' | 'triggeredAt' | 'commitAt'>,
+  pushAt?: number,
+): { at: number; from: LeadTimeStart } | undefined {
+  const commitAt = record.commitAt === undefined ? NaN : Date.parse(record.commitAt);
+  if (!Number.isNaN(commitAt)) return { at: commitAt, from: 'commit' };
+  if (pushAt !== undefined) return { at: pushAt, from: 'push' };
+  const triggeredAt = record.triggeredAt === undefined ? NaN : Date.parse(record.triggeredAt);
+  if (Number.isNaN(triggeredAt)) return undefined;
+  return { at: triggeredAt, from: triggerKindOf(record.version) === 'push' ? 'push' : 'tag' };
+}
+
+/** The parts of one stage, in the order they happen: what `stagePartsOf` cuts a stage's timeline into. */
+export const STAGE_PARTS = ['queued', 'approval', 'frozen', 'deploying', 'smoke', 'bake'] as const;
+export type StagePart = (typeof STAGE_PARTS)[number];
+export type StageParts = Record<StagePart, number>;
+
+/** A gate found open less than this after the lock had no approval: the Choice state took milliseconds. */
+export const NO_APPROVAL_MS = 1000;
+
+/**
+ * One deployed stage's timeline cut into its parts, ms (docs/metrics.md, "Where the lead time goes"), the
+ * one cut both `pipeline metrics` and the CloudWatch metrics use. Undefined unless the record is a
+ * `deployed` record with a whole timeline (every mark): a partial one would put its missing parts in the
+ * wrong place. The marks are taken in order, each no earlier than the one before, so every part is zero or
+ * more and the parts add up to the stage's duration (`at` − `readyAt`) exactly:
+ *   queued    readyAt → lockedAt
+ *   approval  lockedAt → the gate first checked (its `gateClosedAt`, else `gateOpenedAt`); under
+ *             {@link NO_APPROVAL_MS} it is no approval: zero, and those milliseconds count in the next part
+ *   frozen    → gateOpenedAt, only when the gate was found closed (zero otherwise)
+ *   deploying → deployedAt (ECS complete)
+ *   smoke     → bakeStartedAt
+ *   bake      → at (the stage complete)
+ */
+export function stagePartsOf(record: DeploymentRecord): StageParts | undefined {
+  const t = record.timeline;
+  if (record.outcome !== 'deployed' || !t) return undefined;
+  const { lockedAt, gateOpenedAt, deployedAt, bakeStartedAt } = t;
+  if (
+    lockedAt === undefined ||
+    gateOpenedAt === undefined ||
+    deployedAt === undefined ||
+    bakeStartedAt === undefined
+  )
+    return undefined;
+  const ready = t.readyAt;
+  const locked = Math.max(ready, lockedAt);
+  const gateFirst = Math.max(locked, t.gateClosedAt ?? gateOpenedAt);
+  const approved = gateFirst - locked >= NO_APPROVAL_MS ? gateFirst : locked;
+  const opened = t.gateClosedAt === undefined ? approved : Math.max(approved, gateOpenedAt);
+  const deployed = Math.max(opened, deployedAt);
+  const baking = Math.max(deployed, bakeStartedAt);
+  const done = Math.max(baking, record.at);
+  return {
+    queued: locked - ready,
+    approval: approved - locked,
+    frozen: opened - approved,
+    deploying: deployed - opened,
+    smoke: baking - deployed,
+    bake: done - baking,
+  };
+}
+
+/**
+ * The lead time split into parts: before the pipeline, then the parts of every stage of the execution on
+ * the way (every `deployed` record of the execution up to this environment's last one, cut by
+ * {@link stagePartsOf}); `other` is the rest, so the parts add up to the lead time.
  */
 function partsOf(
   deployment: Deployment,
@@ -405,37 +476,20 @@ function partsOf(
   triggeredAt: number,
   leadTimeMs: number,
 ): LeadTimeParts | undefined {
+  if (Number.isNaN(triggeredAt)) return undefined;
   const stages = (
     index.deployedByExecution.get(`${deployment.service}#${deployment.execution}`) ?? []
   ).filter((r) => r.at <= deployment.deployedAt!);
   const parts = partsFrom(() => 0);
-  if (Number.isNaN(triggeredAt)) return undefined;
   parts.beforePipeline = Math.max(0, triggeredAt - startAt);
   for (const stage of stages) {
-    const t = stage.timeline;
-    if (
-      !t ||
-      t.lockedAt === undefined ||
-      t.gateOpenedAt === undefined ||
-      t.deployedAt === undefined ||
-      t.bakeStartedAt === undefined
-    )
-      return undefined;
-    const gateFirst = t.gateClosedAt ?? t.gateOpenedAt;
-    parts.queued += nonNegative(t.lockedAt - t.readyAt);
-    parts.approval += nonNegative(gateFirst - t.lockedAt);
-    parts.frozen += nonNegative(t.gateOpenedAt - gateFirst);
-    parts.deploying += nonNegative(t.deployedAt - t.gateOpenedAt);
-    parts.smoke += nonNegative(t.bakeStartedAt - t.deployedAt);
-    parts.bake += nonNegative(stage.at - t.bakeStartedAt);
+    const stageParts = stagePartsOf(stage);
+    if (!stageParts) return undefined;
+    for (const part of STAGE_PARTS) parts[part] += stageParts[part];
   }
   const accounted = LEAD_TIME_PARTS.reduce((sum, part) => sum + parts[part], 0);
   parts.other = leadTimeMs - accounted;
   return parts;
-}
-
-function nonNegative(ms: number): number {
-  return Math.max(0, ms);
 }
 
 function partsFrom(value: (part: LeadTimePart) => number): LeadTimeParts {

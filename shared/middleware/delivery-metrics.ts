@@ -1,3 +1,4 @@
+import { leadTimeStartOf, STAGE_PARTS, stagePartsOf, type StagePart } from '../domain/delivery-metrics';
 import type { DeploymentRecord } from '../domain/deployment-record';
 import type { DeploymentRecordStore } from '../ports/deployment';
 import { metrics } from './lambda-step';
@@ -9,8 +10,8 @@ import { metrics } from './lambda-step';
  * with the step's own `<step>.succeeded` counts.
  *
  *   Deployments, FailedDeployments, Rollbacks, OperatorRollbacks, Superseded, ApprovalsRejected (Count);
- *   LeadTime, StageDuration, QueuedTime, ApprovalWait, FrozenTime, DeployingTime, BakeTime (Milliseconds),
- *   the last five from the record's stage timeline.
+ *   LeadTime, StageDuration, QueuedTime, ApprovalWait, FrozenTime, DeployingTime, SmokeTime, BakeTime
+ *   (Milliseconds), the last seven from the record's stage timeline when it is whole.
  */
 export const DELIVERY_METRIC_NAMES = [
   'Deployments',
@@ -25,6 +26,7 @@ export const DELIVERY_METRIC_NAMES = [
   'ApprovalWait',
   'FrozenTime',
   'DeployingTime',
+  'SmokeTime',
   'BakeTime',
 ] as const;
 export type DeliveryMetricName = (typeof DELIVERY_METRIC_NAMES)[number];
@@ -41,36 +43,43 @@ export type DeliveryMetricsSink = (
   values: DeliveryMetric[],
 ) => void;
 
-/** An approval shorter than this is no approval: the stage had none (the Choice state took milliseconds). */
-const NO_APPROVAL_MS = 1000;
+/** Each stage part's metric (docs/metrics.md, "Emitted metrics"). */
+const PART_METRICS: Record<StagePart, DeliveryMetricName> = {
+  queued: 'QueuedTime',
+  approval: 'ApprovalWait',
+  frozen: 'FrozenTime',
+  deploying: 'DeployingTime',
+  smoke: 'SmokeTime',
+  bake: 'BakeTime',
+};
 
-/** The metrics one deployment record stands for (pure: what the tests check). */
+/** Parts a stage may not have had: emitted only when it had them, so their statistics are of real waits. */
+const ONLY_WHEN_THERE: ReadonlySet<StagePart> = new Set(['approval', 'frozen']);
+
+/**
+ * The metrics one deployment record stands for (pure: what the tests check). The lead time starts where
+ * `pipeline metrics` starts it ({@link leadTimeStartOf}) and the stage parts are {@link stagePartsOf}'s, so
+ * the two never disagree on a stage; this sees one record, so a tag release without a commit time starts
+ * at its tag (`pipeline metrics` finds its image push in the other records).
+ */
 export function deliveryMetricsOf(record: DeploymentRecord): DeliveryMetric[] {
   const count = (name: DeliveryMetricName): DeliveryMetric => ({ name, unit: 'Count', value: 1 });
   const ms = (name: DeliveryMetricName, value: number): DeliveryMetric => ({
     name,
     unit: 'Milliseconds',
-    value: Math.max(0, value),
+    value,
   });
   if (record.kind === 'rollback') return record.outcome === 'deployed' ? [count('OperatorRollbacks')] : [];
   switch (record.outcome) {
     case 'deployed': {
       const out = [count('Deployments')];
-      const triggered = record.triggeredAt ? Date.parse(record.triggeredAt) : NaN;
-      const start = record.commitAt ? Date.parse(record.commitAt) : triggered;
-      if (!Number.isNaN(start)) out.push(ms('LeadTime', record.at - start));
-      const t = record.timeline;
-      if (!t) return out;
-      out.push(ms('StageDuration', record.at - t.readyAt));
-      if (t.lockedAt !== undefined) out.push(ms('QueuedTime', t.lockedAt - t.readyAt));
-      const gateFirst = t.gateClosedAt ?? t.gateOpenedAt;
-      if (t.lockedAt !== undefined && gateFirst !== undefined && gateFirst - t.lockedAt >= NO_APPROVAL_MS)
-        out.push(ms('ApprovalWait', gateFirst - t.lockedAt));
-      if (t.gateClosedAt !== undefined && t.gateOpenedAt !== undefined)
-        out.push(ms('FrozenTime', t.gateOpenedAt - t.gateClosedAt));
-      if (t.gateOpenedAt !== undefined && t.deployedAt !== undefined)
-        out.push(ms('DeployingTime', t.deployedAt - t.gateOpenedAt));
-      if (t.bakeStartedAt !== undefined) out.push(ms('BakeTime', record.at - t.bakeStartedAt));
+      const start = leadTimeStartOf(record);
+      if (start) out.push(ms('LeadTime', Math.max(0, record.at - start.at)));
+      const parts = stagePartsOf(record);
+      if (!parts) return out;
+      out.push(ms('StageDuration', Math.max(0, record.at - record.timeline!.readyAt)));
+      for (const part of STAGE_PARTS)
+        if (!ONLY_WHEN_THERE.has(part) || parts[part] > 0) out.push(ms(PART_METRICS[part], parts[part]));
       return out;
     }
     case 'rolled back':
@@ -103,7 +112,9 @@ export const powertoolsDeliveryMetrics: DeliveryMetricsSink = (dimensions, value
 };
 
 /**
- * The records store the steps write through: every record written is also emitted. Emitting never fails
+ * The records store the steps write through: every record written is also emitted, once: only the put
+ * that created the record emits (a retried or redriven step that writes the same record again overwrites
+ * it, and emits nothing), so CloudWatch counts each stage once, as the records do. Emitting never fails
  * the step (a metric is not worth a retry of the step that deployed).
  */
 export function emittingDeliveryMetrics(
@@ -112,16 +123,18 @@ export function emittingDeliveryMetrics(
 ): DeploymentRecordStore {
   return {
     put: async (record) => {
-      await store.put(record);
-      const values = deliveryMetricsOf(record);
-      if (values.length === 0) return;
+      const written = await store.put(record);
+      const values = written.created ? deliveryMetricsOf(record) : [];
+      if (values.length === 0) return written;
       try {
         sink({ service: record.service, environment: record.environment }, values);
       } catch {
         // Nothing to do: the record, which these numbers come from, is written.
       }
+      return written;
     },
     history: (service) => store.history(service),
+    recordedBetween: (service, span) => store.recordedBetween(service, span),
     running: (service) => store.running(service),
   };
 }

@@ -311,9 +311,18 @@ export interface DeploymentFreezes {
 
 /** The deployment records table. Writes are idempotent: one record per execution, stage and outcome. */
 export interface DeploymentRecordStore {
-  put(record: DeploymentRecord): Promise<void>;
+  /**
+   * Writes a record; a retried or redriven step that writes the same record (service, environment/region,
+   * execution, outcome) again overwrites it. `created` says whether this put wrote it first.
+   */
+  put(record: DeploymentRecord): Promise<{ created: boolean }>;
   /** Every record of a service, newest first. */
   history(service: string): Promise<DeploymentRecord[]>;
+  /**
+   * The records of a service whose `at` is within `span` (epoch ms, inclusive), in any order: what the
+   * delivery metrics read (through the table's time index, so the read grows with the span, not the history).
+   */
+  recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]>;
   /** Per environment/region, the record of what runs there now (the last `deployed` one). */
   running(service: string): Promise<DeploymentRecord[]>;
 }

@@ -90,4 +90,57 @@ describe('the dashboard metrics view, in Chromium', () => {
     expect(violations).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('when the picker names an environment and a window, it asks /api/metrics for them at once and shows only those', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    page.on('pageerror', (error) => violations.push(error.message));
+    await page.goto(`${stack.url}/#delivery-metrics`);
+    await page.locator('[data-metrics="orders-api ppe"]').waitFor({ timeout: 20_000 });
+
+    // Act
+    const asked = page.waitForRequest((request) => request.url().includes('environment=prod&since=7d'));
+    await page.selectOption('#metrics-environment', 'prod');
+    await page.selectOption('#metrics-since', '7d');
+    await asked;
+    const shownPairs = () =>
+      page
+        .locator('[data-metrics]')
+        .evaluateAll((pairs) => pairs.map((p) => p.getAttribute('data-metrics')!));
+    for (let i = 0; i < 100; i++) {
+      const pairs = await shownPairs();
+      if (pairs.length > 0 && pairs.every((p) => p.endsWith(' prod'))) break;
+      await page.waitForTimeout(200);
+    }
+
+    // Assess
+    expect(Object.fromEntries(new URL((await asked).url()).searchParams)).toEqual({
+      environment: 'prod',
+      since: '7d',
+    });
+    const options = (id: string) =>
+      page.locator(`#${id} option`).evaluateAll((all) => all.map((o) => o.getAttribute('value')));
+    expect(await options('metrics-service')).toEqual(['', 'orders-api', 'payments-api']);
+    expect(await options('metrics-since')).toEqual(['1d', '7d', '30d', '90d']);
+    const answer = (await (await fetch(`${stack.url}/api/metrics?environment=prod&since=7d`)).json()) as {
+      metrics: DeliveryMetrics[];
+    };
+    const prod = answer.metrics.find((m) => m.service === 'orders-api')!;
+    expect(await shownPairs()).toEqual(
+      answer.metrics
+        .filter((m) => m.deployments.total > 0 || m.leadTime.samples.length > 0)
+        .map((m) => `${m.service} ${m.environment}`),
+    );
+    const view = page.locator('[data-metrics="orders-api prod"]');
+    expect(await view.locator('svg.chart.per-day rect.bar').count()).toBe(prod.deployments.byDay.length);
+    expect(await view.locator('.summary').textContent()).toContain(
+      `${prod.deployments.successful} deployed, ${prod.deployments.failed} failed`,
+    );
+    expect(violations).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -203,12 +203,19 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
 export class InMemoryDeploymentRecords implements DeploymentRecordStore {
   private readonly records = new Map<string, DeploymentRecord>();
 
-  async put(record: DeploymentRecord): Promise<void> {
-    this.records.set(`${record.service}/${targetKey(record)}/${record.execution}/${record.outcome}`, record);
+  async put(record: DeploymentRecord): Promise<{ created: boolean }> {
+    const key = `${record.service}/${targetKey(record)}/${record.execution}/${record.outcome}`;
+    const created = !this.records.has(key);
+    this.records.set(key, record);
+    return { created };
   }
 
   async history(service: string): Promise<DeploymentRecord[]> {
     return [...this.records.values()].filter((r) => r.service === service).sort((a, b) => b.at - a.at);
+  }
+
+  async recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]> {
+    return (await this.history(service)).filter((r) => r.at >= span.from && r.at <= span.to);
   }
 
   async running(service: string): Promise<DeploymentRecord[]> {

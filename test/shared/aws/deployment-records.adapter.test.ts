@@ -1,5 +1,5 @@
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.adapter';
@@ -68,6 +68,61 @@ describe('DynamoDeploymentRecords (dynalite)', () => {
       ['eu-west-1', 'v1.4.0'],
       ['us-east-1', 'v1.4.0'],
     ]);
+  });
+
+  it('when a step is retried, its second put of the same record says it did not create it', async () => {
+    // Prepare
+    const service = 'retried-put';
+
+    // Act
+    const first = await records.put(record({ service }));
+    const retried = await records.put(record({ service, at: AT + 1 }));
+    const next = await records.put(record({ service, region: 'us-east-1' }));
+
+    // Assess
+    expect([first, retried, next]).toEqual([{ created: true }, { created: false }, { created: true }]);
+    expect(await records.history(service)).toHaveLength(2);
+  });
+
+  it('when read by time, it gives the records of the span only, through the time index', async () => {
+    // Prepare
+    const service = 'by-time';
+    for (const hours of [0, 1, 2, 3])
+      await records.put(record({ service, execution: `release-${hours}`, at: AT + hours * 3_600_000 }));
+
+    // Act
+    const span = await records.recordedBetween(service, { from: AT + 3_600_000, to: AT + 2 * 3_600_000 });
+
+    // Assess
+    expect(span.map((r) => r.execution).sort()).toEqual(['release-1', 'release-2']);
+  });
+
+  it('when the table has no time index (a data directory from before it), it reads the history and filters it', async () => {
+    // Prepare
+    const table = 'pipeline-without-time-index';
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const old = new DynamoDeploymentRecords({ tableName: table, client: dynamo.client });
+    await old.put(record({ execution: 'release-0', at: AT }));
+    await old.put(record({ execution: 'release-1', at: AT + 3_600_000 }));
+
+    // Act
+    const span = await old.recordedBetween('orders-api', { from: AT + 1, to: AT + 3_600_000 });
+
+    // Assess
+    expect(span.map((r) => r.execution)).toEqual(['release-1']);
   });
 
   it('when a stage fails and rolls back, the record is kept but what runs stays the previous deploy', async () => {

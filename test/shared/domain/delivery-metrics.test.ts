@@ -1,8 +1,10 @@
 import {
   DAY_MS,
   deliveryMetrics,
+  leadTimeStartOf,
   parseSince,
   percentile,
+  stagePartsOf,
   type DeliveryMetrics,
 } from '../../../shared/domain/delivery-metrics';
 import type { DeploymentRecord, StageTimeline } from '../../../shared/domain/deployment-record';
@@ -455,6 +457,134 @@ describe('deliveryMetrics across regions', () => {
     // Assess: from the failed deploy's start (55) to 200.
     expect(metrics.recovery).toMatchObject({ count: 1, median: 145 * MIN, open: 0 });
     expect(metrics.reworkRate).toBe(1 / 2);
+  });
+});
+
+describe('stagePartsOf (the one cut of a stage timeline: pipeline metrics and CloudWatch)', () => {
+  const stage = (marks: Record<keyof StageTimeline, number | undefined>, at = 100) =>
+    record({
+      execution: 'rel-X',
+      environment: 'production',
+      version: 'v2.0.0',
+      commit: 'xxxxxxx',
+      outcome: 'deployed',
+      at: m(at),
+      timeline: timeline(marks),
+    });
+  const inMinutes = (parts: object | undefined) =>
+    parts && Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, (v as number) / MIN]));
+
+  it.each<[string, Record<keyof StageTimeline, number | undefined>, Record<string, number>]>([
+    [
+      'every part: queued 5, approval 20, frozen 20, deploying 7, smoke 8, bake 40',
+      { readyAt: 0, lockedAt: 5, gateClosedAt: 25, gateOpenedAt: 45, deployedAt: 52, bakeStartedAt: 60 },
+      { queued: 5, approval: 20, frozen: 20, deploying: 7, smoke: 8, bake: 40 },
+    ],
+    [
+      'an approval, no freeze: the gate opened when it was first checked',
+      {
+        readyAt: 0,
+        lockedAt: 10,
+        gateClosedAt: undefined,
+        gateOpenedAt: 40,
+        deployedAt: 50,
+        bakeStartedAt: 55,
+      },
+      { queued: 10, approval: 30, frozen: 0, deploying: 10, smoke: 5, bake: 45 },
+    ],
+    [
+      'no approval (the gate checked 0.5 s after the lock), then a freeze: the half second is frozen',
+      {
+        readyAt: 0,
+        lockedAt: 10,
+        gateClosedAt: 10 + 0.5 / 60,
+        gateOpenedAt: 70,
+        deployedAt: 80,
+        bakeStartedAt: 85,
+      },
+      { queued: 10, approval: 0, frozen: 60, deploying: 10, smoke: 5, bake: 15 },
+    ],
+    [
+      'marks out of order (ECS complete noted after the bake began): each part is zero or more',
+      {
+        readyAt: 0,
+        lockedAt: 0,
+        gateClosedAt: undefined,
+        gateOpenedAt: 0,
+        deployedAt: 30,
+        bakeStartedAt: 20,
+      },
+      { queued: 0, approval: 0, frozen: 0, deploying: 30, smoke: 0, bake: 70 },
+    ],
+  ])('%s; the parts add up to the stage', (_what, marks, expected) => {
+    // Act
+    const parts = stagePartsOf(stage(marks));
+
+    // Assess
+    expect(inMinutes(parts)).toEqual(expected);
+    expect(Object.values(parts!).reduce((a, b) => a + b, 0)).toBe(100 * MIN);
+  });
+
+  it.each<[string, DeploymentRecord]>([
+    [
+      'a timeline missing a mark',
+      stage({
+        readyAt: 0,
+        lockedAt: 5,
+        gateClosedAt: undefined,
+        gateOpenedAt: 6,
+        deployedAt: 10,
+        bakeStartedAt: undefined,
+      }),
+    ],
+    [
+      'no timeline',
+      record({
+        execution: 'rel-X',
+        environment: 'production',
+        version: 'v2.0.0',
+        commit: 'x',
+        outcome: 'deployed',
+        at: m(1),
+      }),
+    ],
+    [
+      'a record that did not deploy',
+      {
+        ...stage({
+          readyAt: 0,
+          lockedAt: 5,
+          gateClosedAt: undefined,
+          gateOpenedAt: 6,
+          deployedAt: 10,
+          bakeStartedAt: 20,
+        }),
+        outcome: 'rolled back',
+      },
+    ],
+  ])('has no parts for %s', (_what, r) => {
+    expect(stagePartsOf(r)).toBeUndefined();
+  });
+});
+
+describe('leadTimeStartOf', () => {
+  it.each<[string, Parameters<typeof leadTimeStartOf>, { at: number; from: string } | undefined]>([
+    [
+      'the commit first',
+      [{ version: 'v1.0.0', commitAt: iso(-30), triggeredAt: iso(0) }, m(-10)],
+      { at: m(-30), from: 'commit' },
+    ],
+    ['then the push', [{ version: 'v1.0.0', triggeredAt: iso(0) }, m(-10)], { at: m(-10), from: 'push' }],
+    ['then the tag', [{ version: 'v1.0.0', triggeredAt: iso(0) }], { at: m(0), from: 'tag' }],
+    ['a push trigger is a push', [{ version: 'sha-abc', triggeredAt: iso(5) }], { at: m(5), from: 'push' }],
+    [
+      'an unreadable commit time is skipped',
+      [{ version: 'v1.0.0', commitAt: 'yesterday', triggeredAt: iso(0) }],
+      { at: m(0), from: 'tag' },
+    ],
+    ['nothing known', [{ version: 'v1.0.0' }], undefined],
+  ])('%s', (_what, args, expected) => {
+    expect(leadTimeStartOf(...args)).toEqual(expected);
   });
 });
 

@@ -56,11 +56,12 @@ describe('deliveryMetricsOf (the CloudWatch metrics of one record)', () => {
         ['ApprovalWait', 20 * MIN],
         ['FrozenTime', 20 * MIN],
         ['DeployingTime', 7 * MIN],
+        ['SmokeTime', 8 * MIN],
         ['BakeTime', 30 * MIN],
       ],
     ],
     [
-      'a stage without approval emits no approval wait',
+      "a stage without approval emits no approval wait: the gate check's 200 ms count as deploying",
       {
         timeline: {
           readyAt: T,
@@ -75,8 +76,28 @@ describe('deliveryMetricsOf (the CloudWatch metrics of one record)', () => {
         ['LeadTime', 90 * MIN],
         ['StageDuration', 90 * MIN],
         ['QueuedTime', 0],
-        ['DeployingTime', 2 * MIN - 200],
+        ['DeployingTime', 2 * MIN],
+        ['SmokeTime', MIN],
         ['BakeTime', 87 * MIN],
+      ],
+    ],
+    [
+      'a timeline without every mark (a stage started before they existed): no parts, as in pipeline metrics',
+      { timeline: { readyAt: T, lockedAt: T + MIN, gateOpenedAt: T + 2 * MIN } },
+      [
+        ['Deployments', 1],
+        ['LeadTime', 90 * MIN],
+      ],
+    ],
+    [
+      'a push deploy: its lead time starts at the push',
+      {
+        version: 'sha-4b825dc',
+        triggeredAt: new Date(T + 10 * MIN).toISOString(),
+      },
+      [
+        ['Deployments', 1],
+        ['LeadTime', 80 * MIN],
       ],
     ],
     [
@@ -124,6 +145,23 @@ describe('emittingDeliveryMetrics', () => {
         ],
       ],
     ]);
+  });
+
+  it('when a step is retried (or redriven) and writes the same record again, it emits once', async () => {
+    // Prepare
+    const store = new InMemoryDeploymentRecords();
+    const emitted: Parameters<DeliveryMetricsSink>[] = [];
+    const records = emittingDeliveryMetrics(store, (...args) => emitted.push(args));
+
+    // Act
+    const first = await records.put(base);
+    const retried = await records.put({ ...base, at: base.at + 5 * MIN });
+    await records.put({ ...base, region: 'us-east-1' });
+
+    // Assess: the retry overwrote the record and emitted nothing; the other region is a stage of its own.
+    expect([first, retried]).toEqual([{ created: true }, { created: false }]);
+    expect(await store.history('orders-api')).toHaveLength(2);
+    expect(emitted.map(([, values]) => values.find((v) => v.name === 'Deployments')?.value)).toEqual([1, 1]);
   });
 
   it('when emitting fails, the step does not: the record is written', async () => {
