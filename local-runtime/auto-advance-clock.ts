@@ -42,7 +42,8 @@ export class AutoAdvanceClock extends ManualClock {
     }
   }
 
-  private schedule(): void {
+  /** Looks again, after the event loop has had its turns, whether everything is idle (then calls onIdle). */
+  protected schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     void this.advanceWhenIdle();
@@ -52,8 +53,17 @@ export class AutoAdvanceClock extends ManualClock {
     // Let promise chains and I/O callbacks that are already queued run first: only then is it idle.
     for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
     this.scheduled = false;
+    if (this.busy > 0) return;
+    await this.onIdle();
+  }
+
+  /**
+   * Nothing is running: jumps to the next timer, if any. A test's clock may hold time here instead and move
+   * it one timer at a time, when the test waits (test/support/stepped-clock.ts).
+   */
+  protected async onIdle(): Promise<void> {
     const due = this.nextDue();
-    if (this.busy > 0 || due === undefined) return;
+    if (due === undefined) return;
     await this.advance(Math.max(0, due - this.now()));
     this.schedule();
   }

@@ -2,7 +2,8 @@
  * Checks the CloudFormation templates with AWS's linter and a security scanner, as `npm test` does:
  *
  * 1. packages the pipeline's template offline for each stage of STAGES in every region of
- *    pipeline.config.yml (into .serverless-matrix/, reused while nothing it is built from changed), and
+ *    pipeline.config.yml (into .serverless-matrix/, reused while nothing it is built from changed; one
+ *    packaging per core at a time, each in a service folder of its own), and
  *    writes the template that forwards ECS events from the other regions (scripts/forwarding-templates.ts);
  * 2. runs cfn-lint once over all of them: any error, or any warning not suppressed in .cfnlintrc.yaml,
  *    fails;

@@ -9,6 +9,14 @@ echo "== lint"
 npx eslint .
 npx prettier --check . > /dev/null
 npm run --silent lint:cycles  # no import cycles (type-only imports count), as `npm run lint` checks
+# The Python tools install (minutes, the first time: network and pip) while the functions are bundled and
+# packaged (CPU); the script waits for them before the first step that needs them.
+mkdir -p test-output
+echo "== Python tools, in the background: moto and cfn-lint (requirements-tools.txt), checkov (requirements-checkov.txt)"
+bash scripts/python-tools.sh tools > test-output/python-tools.log 2>&1 &
+python_tools=$!
+bash scripts/python-tools.sh checkov > test-output/python-checkov.log 2>&1 &
+python_checkov=$!
 echo "== bundle functions and package the CloudFormation template offline (osls)"
 npm run --silent package
 if ! command -v chromium > /dev/null; then
@@ -17,12 +25,17 @@ if ! command -v chromium > /dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
-echo "== Python tools: moto and cfn-lint (requirements-tools.txt), checkov (requirements-checkov.txt)"
-bash scripts/python-tools.sh tools > /dev/null
-bash scripts/python-tools.sh checkov > /dev/null
+echo "== Python tools: waiting for them"
+for job in "$python_tools:tools" "$python_checkov:checkov"; do
+  if ! wait "${job%%:*}"; then
+    cat "test-output/python-${job##*:}.log" >&2
+    echo "scripts/python-tools.sh ${job##*:} failed (its output is above)" >&2
+    exit 1
+  fi
+done
 echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
-echo "== tests"
+echo "== tests (jest.config.js: two workers)"
 rm -rf test-output/reliability test-output/aws-contracts
 npx jest --ci
 echo "== reliability summary (test/reliability)"

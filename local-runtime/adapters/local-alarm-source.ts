@@ -75,6 +75,7 @@ export class LocalAlarmSource implements AlarmSource {
     return this.alarms.get(`${region}/${name}`)?.state;
   }
 
+  /** The alarms that breached since `since`, earliest first (then by name), as the CloudWatch adapter returns them. */
   async breaches(
     region: string,
     selector: { names: string[]; prefixes: string[] },
@@ -89,7 +90,7 @@ export class LocalAlarmSource implements AlarmSource {
       else if (alarm.state === 'ALARM' && last)
         breaches.push({ alarmName: name, at: last.at, reason: last.reason });
     }
-    return breaches;
+    return breaches.sort((a, b) => a.at - b.at || a.alarmName.localeCompare(b.alarmName));
   }
 
   async missing(region: string, names: string[]): Promise<string[]> {

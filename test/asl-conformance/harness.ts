@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions, SfnApiError } from '../../local-runtime/engine';
 import { jsonEquals } from '../../local-runtime/engine/intrinsics';
-import { ScaledClock } from '../../shared/clock';
+import { AutoAdvanceClock } from '../../local-runtime/auto-advance-clock';
 import { MOTO_ACCOUNT } from '../support/moto-server';
 
 export const CORPUS_DIR = join(__dirname, 'corpus');
@@ -170,10 +170,10 @@ function outcomeOf(
   };
 }
 
-/** Runs a case through our interpreter: a fresh engine each time, on a clock 1000× faster than real time. */
+/** Runs a case through our interpreter: a fresh engine each time, on virtual time (no Wait really waits). */
 export async function runOurs(c: LoadedCase): Promise<Outcome> {
   const sfn = new LocalStepFunctions({
-    clock: new ScaledClock(1000),
+    clock: new AutoAdvanceClock(Date.now()),
     taskHandler: () => Promise.reject(new Error('the conformance corpus has no Task states')),
     region: REGION,
     accountId: MOTO_ACCOUNT,

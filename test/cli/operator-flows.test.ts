@@ -1,17 +1,21 @@
-import { ScaledClock } from '../../shared/clock';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 import { runCli } from '../support/cli';
 import { loadEvent, sampleConfig } from '../support/fixtures';
+import { SteppedClock } from '../support/stepped-clock';
 
 /**
  * The operator CLI against the local stack (`--local`), the way an on-call engineer uses it: the real
- * state machines and handlers run in a LocalPipeline on a sped-up wall clock, and every action goes through
+ * state machines and handlers run in a LocalPipeline, and every action goes through
  * `pipeline <command> --local --url …`, i.e. the same SDK adapters the CLI uses against AWS.
+ *
+ * Time is virtual and moves only while the test waits (SteppedClock): one timer at a time, and only after
+ * the test (or the CLI's `--wait`) has looked at what the pipeline does. So an approval the test saw waits
+ * until the CLI decides it, and `--wait` sees every stage's bake, however slow the machine is.
  */
-// The waits have no wall-clock deadline (waitFor); this limit only stops a hang.
+// The waits have no wall-clock deadline; this limit only stops a hang.
 jest.setTimeout(HANG_LIMIT_MS);
 
 const APPROVER = 'release-manager@example.com';
@@ -21,18 +25,36 @@ const RELEASE_V140 = 'release-orders-api-v1_4_0-4b825dc6';
 const RELEASE_V150 = 'release-orders-api-v1_5_0-c0ffee0d';
 
 let pipeline: LocalPipeline;
+let clock: SteppedClock;
 let url: string;
 let http: LocalHttpServer | undefined;
+/** The last step after which the CLI read an execution's history (see `driving`). */
+let historyReadAfterStep = -1;
 
 async function start(): Promise<void> {
-  // 2000x: a 30-minute bake is 0.9 s; an approval's 7-day timeout is five real minutes away (of time not
-  // spent in tracked work), far beyond what a test waits between two steps even on a busy machine.
-  pipeline = await LocalPipeline.start({
-    config: sampleConfig(),
-    clock: new ScaledClock(2000),
-    approvals: 'email',
+  clock = new SteppedClock(Date.now());
+  historyReadAfterStep = -1;
+  pipeline = await LocalPipeline.start({ config: sampleConfig(), clock, approvals: 'email' });
+  // Served as the CLI sees it, except that the test notes when the CLI reads an execution's history.
+  const routes = pipeline.httpRoutes();
+  const aws = routes.aws!;
+  const engine = new Proxy(aws.engine, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key !== 'getExecutionHistory') return value.bind(target) as unknown;
+      return async (...args: unknown[]) => {
+        const step = clock.steps;
+        const history = (await value.apply(target, args)) as unknown;
+        historyReadAfterStep = Math.max(historyReadAfterStep, step);
+        return history;
+      };
+    },
   });
-  http = await serveLocalPipeline(pipeline, 0);
+  http = await serveLocalPipeline(
+    { httpRoutes: () => ({ ...routes, aws: { ...aws, engine } }), servedAt: (at) => pipeline.servedAt(at) },
+    0,
+  );
   url = http.url;
 }
 
@@ -44,20 +66,31 @@ afterEach(async () => {
 const cli = (...args: string[]) => runCli(...args, '--local', '--url', url);
 
 /**
- * Polls until `probe` has a value. No wall-clock deadline (a busy machine only makes it slower): it gives
- * up when the pipeline has gone idle (no execution running, no event in delivery) and the value is still
- * not there, since nothing can make it appear any more.
+ * Probes until `probe` has a value, moving time one timer on after each probe that found nothing. Gives up
+ * when no timer is left and the value is still not there, since nothing can make it appear any more.
  */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  let idle = false;
-  void pipeline.settled().then(() => (idle = true));
   for (;;) {
-    const wasIdle = idle;
     const value = await probe();
     if (value !== undefined) return value;
-    if (wasIdle) throw new Error(`gave up waiting for ${what}: the pipeline went idle without it`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!(await clock.step()))
+      throw new Error(`gave up waiting for ${what}: the pipeline went idle without it`);
   }
+}
+
+/**
+ * Runs a CLI command that follows an execution (`--wait`) while moving time: one timer on each time the
+ * command has read the execution's history since time last moved, so it sees every state the execution
+ * waits in.
+ */
+async function driving<T>(command: Promise<T>): Promise<T> {
+  let done = false;
+  const finished = command.finally(() => (done = true));
+  while (!done) {
+    if (historyReadAfterStep >= clock.steps) await clock.step();
+    else await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return finished;
 }
 
 interface StatusJson {
@@ -208,16 +241,18 @@ describe('operator CLI against the local stack', () => {
     const refusedWhileFrozen = await cli('redrive', RELEASE_V140, '--force', '--yes');
     const statusWhileFrozen = await cli('status', 'orders-api');
     const unfrozen = await cli('unfreeze', 'prod');
-    const rollback = await cli(
-      'rollback',
-      'orders-api',
-      'prod',
-      '--to',
-      'v1.4.0',
-      '--yes',
-      '--wait',
-      '--as',
-      'oncall@example.com',
+    const rollback = await driving(
+      cli(
+        'rollback',
+        'orders-api',
+        'prod',
+        '--to',
+        'v1.4.0',
+        '--yes',
+        '--wait',
+        '--as',
+        'oncall@example.com',
+      ),
     );
 
     // Assess

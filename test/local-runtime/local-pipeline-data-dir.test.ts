@@ -5,12 +5,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScaledClock } from '../../shared/clock';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { serveLocalPipeline, type LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { DataDirError } from '../../local-runtime/data-dir/data-dir-error';
 import type { StoredMail } from '../../local-runtime/adapters/local-mailbox';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { SteppedClock } from '../support/stepped-clock';
 
 const ROOT = join(__dirname, '..', '..');
 const config = loadConfigFile(join(ROOT, 'pipeline.config.yml'));
@@ -31,12 +32,15 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** A stack on the data directory. Approvals wait for a person: a sped-up wall clock, not virtual time. */
+/**
+ * A stack on the data directory. Approvals wait for a person: virtual time that moves only while the test
+ * waits (SteppedClock), so an approval cannot expire before the test clicks, however busy the machine.
+ */
 async function startOn(dir: string): Promise<LocalPipeline> {
   const pipeline = await LocalPipeline.start({
     config,
     dataDir: dir,
-    clock: (resumeAt) => new ScaledClock(1200, resumeAt),
+    clock: (resumeAt) => new SteppedClock(resumeAt ?? Date.now()),
     approvals: 'email',
   });
   open.push(pipeline);
@@ -58,13 +62,22 @@ async function close(pipeline: LocalPipeline): Promise<void> {
   await pipeline.close({ abandon: true });
 }
 
+const clockOf = (pipeline: LocalPipeline) => pipeline.clock as SteppedClock;
+
+/** Moves time on, one timer at a time, until an approval email for `region` is in the mailbox. */
 async function mailFor(pipeline: LocalPipeline, region: string): Promise<StoredMail> {
-  for (let i = 0; i < 400; i++) {
+  for (;;) {
     const mail = pipeline.mailbox.list().find((m) => m.subject.includes(`prod/${region}`));
     if (mail) return mail;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!(await clockOf(pipeline).step())) throw new Error(`no approval email for prod/${region}`);
   }
-  throw new Error(`no approval email for prod/${region}`);
+}
+
+/** Moves time on until no execution runs (and nothing is in delivery). */
+async function runUntilSettled(pipeline: LocalPipeline): Promise<void> {
+  while ((await pipeline.engine.listExecutions({ statusFilter: 'RUNNING' })).executions.length > 0)
+    if (!(await clockOf(pipeline).step())) break;
+  await pipeline.settled();
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -87,71 +100,83 @@ async function approve(mail: StoredMail): Promise<number> {
 }
 
 describe('pipeline local with a data directory', () => {
-  it('when restarted while a release waits for approval, it shows the same and the link mailed before the restart approves it', async () => {
-    // Prepare: a release runs until it waits for prod/eu-west-1
-    const first = await startOn(dataDir);
-    const url = await serve(first, 0);
-    await first.putEvent(event('ecr-push-orders-api.json'));
-    await first.settled();
-    await first.putEvent(event('git-tag-orders-api-v1.4.0.json'));
-    const euMail = await mailFor(first, 'eu-west-1');
-    const executionsBefore = await getJson(`${url}/api/executions`);
-    const targetsBefore = ((await getJson(`${url}/api/state`)) as { targets: unknown }).targets;
-    await close(first);
+  it(
+    'when restarted while a release waits for approval, it shows the same and the link mailed before the restart approves it',
+    async () => {
+      // Prepare: a release runs until it waits for prod/eu-west-1
+      const first = await startOn(dataDir);
+      const url = await serve(first, 0);
+      await first.putEvent(event('ecr-push-orders-api.json'));
+      await runUntilSettled(first);
+      await first.putEvent(event('git-tag-orders-api-v1.4.0.json'));
+      const euMail = await mailFor(first, 'eu-west-1');
+      const executionsBefore = await getJson(`${url}/api/executions`);
+      const targetsBefore = ((await getJson(`${url}/api/state`)) as { targets: unknown }).targets;
+      await close(first);
 
-    // Act: a new stack on the same directory and port; the approver clicks the email from before
-    const second = await startOn(dataDir);
-    const secondUrl = await serve(second, Number(new URL(url).port));
-    second.resume();
-    const executionsAfter = await getJson(`${secondUrl}/api/executions`);
-    const targetsAfter = ((await getJson(`${secondUrl}/api/state`)) as { targets: unknown }).targets;
-    const status = await approve(euMail);
-    await approve(await mailFor(second, 'us-east-1'));
-    await approve(await mailFor(second, 'ap-southeast-2'));
-    const [release] = (await second.engine.listExecutions({ stateMachineArn: RELEASE })).executions;
-    const finished = await second.engine.waitForExecution(release!.executionArn);
+      // Act: a new stack on the same directory and port; the approver clicks the email from before
+      const second = await startOn(dataDir);
+      const secondUrl = await serve(second, Number(new URL(url).port));
+      second.resume();
+      const executionsAfter = await getJson(`${secondUrl}/api/executions`);
+      const targetsAfter = ((await getJson(`${secondUrl}/api/state`)) as { targets: unknown }).targets;
+      const status = await approve(euMail);
+      await approve(await mailFor(second, 'us-east-1'));
+      await approve(await mailFor(second, 'ap-southeast-2'));
+      const [release] = (await second.engine.listExecutions({ stateMachineArn: RELEASE })).executions;
+      await runUntilSettled(second);
+      const finished = await second.engine.describeExecution({ executionArn: release!.executionArn });
 
-    // Assess
-    expect(secondUrl).toBe(url);
-    expect(executionsAfter).toEqual(executionsBefore);
-    expect((executionsAfter as { executions: { status: string }[] }).executions.map((e) => e.status)).toEqual(
-      ['RUNNING', 'SUCCEEDED'],
-    );
-    expect(targetsAfter).toEqual(targetsBefore);
-    expect(second.mailbox.list()[0]).toEqual(first.mailbox.list()[0]);
-    expect(status).toBe(200);
-    expect(finished.status).toBe('SUCCEEDED');
-    for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2'])
+      // Assess
+      expect(secondUrl).toBe(url);
+      expect(executionsAfter).toEqual(executionsBefore);
       expect(
-        second.platform.serving({ region, cluster: 'prod', service: 'orders-api' })?.containers[0]
-          ?.environment.PIPELINE_VERSION,
-      ).toBe('v1.4.0');
-    const history = (await second.engine.getExecutionHistory({ executionArn: release!.executionArn })).events;
-    expect(history.filter((e) => e.type.endsWith('Aborted'))).toEqual([]);
-  }, 60_000);
+        (executionsAfter as { executions: { status: string }[] }).executions.map((e) => e.status),
+      ).toEqual(['RUNNING', 'SUCCEEDED']);
+      expect(targetsAfter).toEqual(targetsBefore);
+      expect(second.mailbox.list()[0]).toEqual(first.mailbox.list()[0]);
+      expect(status).toBe(200);
+      expect(finished.status).toBe('SUCCEEDED');
+      for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2'])
+        expect(
+          second.platform.serving({ region, cluster: 'prod', service: 'orders-api' })?.containers[0]
+            ?.environment.PIPELINE_VERSION,
+        ).toBe('v1.4.0');
+      const history = (await second.engine.getExecutionHistory({ executionArn: release!.executionArn }))
+        .events;
+      expect(history.filter((e) => e.type.endsWith('Aborted'))).toEqual([]);
+    },
+    HANG_LIMIT_MS,
+  );
 
-  it('when closed with nothing running, a new stack on the directory shows the same deployments and mail', async () => {
-    // Prepare
-    const first = await startOn(dataDir);
-    await serve(first, 0);
-    await first.putEvent(event('ecr-push-orders-api.json'));
-    await first.settled();
-    const target = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-    const served = first.platform.serving(target);
-    await close(first);
+  it(
+    'when closed with nothing running, a new stack on the directory shows the same deployments and mail',
+    async () => {
+      // Prepare
+      const first = await startOn(dataDir);
+      await serve(first, 0);
+      await first.putEvent(event('ecr-push-orders-api.json'));
+      await runUntilSettled(first);
+      const target = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
+      const served = first.platform.serving(target);
+      await close(first);
 
-    // Act
-    const second = await startOn(dataDir);
+      // Act
+      const second = await startOn(dataDir);
 
-    // Assess
-    expect(second.platform.serving(target)).toEqual(served);
-    expect(served?.containers[0]?.environment.PIPELINE_COMMIT).toBeDefined();
-    const [push] = (await second.engine.listExecutions({})).executions;
-    expect(push?.status).toBe('SUCCEEDED');
-    expect(
-      second.registry.tagsOf('eu-west-1', 'orders-api', served!.containers[0]!.image.split('@')[1]!),
-    ).toEqual(first.registry.tagsOf('eu-west-1', 'orders-api', served!.containers[0]!.image.split('@')[1]!));
-  }, 60_000);
+      // Assess
+      expect(second.platform.serving(target)).toEqual(served);
+      expect(served?.containers[0]?.environment.PIPELINE_COMMIT).toBeDefined();
+      const [push] = (await second.engine.listExecutions({})).executions;
+      expect(push?.status).toBe('SUCCEEDED');
+      expect(
+        second.registry.tagsOf('eu-west-1', 'orders-api', served!.containers[0]!.image.split('@')[1]!),
+      ).toEqual(
+        first.registry.tagsOf('eu-west-1', 'orders-api', served!.containers[0]!.image.split('@')[1]!),
+      );
+    },
+    HANG_LIMIT_MS,
+  );
 
   it('when the directory is in use by another stack, the second start is refused and the first keeps it', async () => {
     // Prepare

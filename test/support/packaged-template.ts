@@ -1,6 +1,16 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -80,13 +90,33 @@ function targetIsStale(target: PackagingTarget): boolean {
   return target.configFile !== undefined && statSync(target.configFile).mtimeMs > statSync(file).mtimeMs;
 }
 
+/** What `serverless package` reads from the repository besides serverless.yml (see `serviceFolder`). */
+const SERVICE_ENTRIES = ['serverless', 'statemachines', 'dist', 'node_modules', 'package.json'];
+
+/**
+ * A service folder of its own for one packaging: serverless.yml copied into a temporary folder, and what it
+ * reads (its plugins and variables, the state machines, the bundles, node_modules) linked from the
+ * repository. osls empties `<service folder>/.serverless/` when it starts packaging into `--package <dir>`,
+ * builds there and removes it at the end: in the repository's folder, two packagings at once would race,
+ * and each would delete the template `npm run package` left in .serverless/ (which the tests read).
+ */
+function serviceFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pipeline-package-'));
+  copyFileSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+  for (const entry of SERVICE_ENTRIES) symlinkSync(join(ROOT, entry), join(dir, entry));
+  return dir;
+}
+
 /**
  * Packages the template for each stage and region (`serverless package --stage … --region …`, offline)
  * unless it is newer than what it is built from; bundles the functions once first when any is stale.
- * Returns the template files, in the order of `targets`. One at a time by default: osls also writes
- * its state under .serverless/ while packaging elsewhere, so parallel runs race.
+ * Returns the template files, in the order of `targets`. Each packaging runs in a service folder of its
+ * own (see `serviceFolder`), `concurrency` at a time (default: one per core).
  */
-export async function packageTemplates(targets: PackagingTarget[], concurrency = 1): Promise<string[]> {
+export async function packageTemplates(
+  targets: PackagingTarget[],
+  concurrency = availableParallelism(),
+): Promise<string[]> {
   const stale = targets.filter(targetIsStale);
   const env = { ...process.env };
   delete env.PIPELINE_CONFIG_FILE;
@@ -98,9 +128,10 @@ export async function packageTemplates(targets: PackagingTarget[], concurrency =
     for (let target = queue.shift(); target; target = queue.shift()) {
       const args = ['serverless', 'package', '--stage', target.stage, '--region', target.region];
       const targetEnv = target.configFile ? { ...env, PIPELINE_CONFIG_FILE: target.configFile } : env;
+      const service = serviceFolder();
       try {
         await run('npx', [...args, '--package', matrixDir(target)], {
-          cwd: ROOT,
+          cwd: service,
           env: targetEnv,
           timeout: 600_000,
         });
@@ -109,6 +140,8 @@ export async function packageTemplates(targets: PackagingTarget[], concurrency =
         throw new Error(
           `serverless package failed for stage ${target.stage} in ${target.region}:\n${stdout}${stderr}`,
         );
+      } finally {
+        rmSync(service, { recursive: true, force: true });
       }
     }
   };

@@ -139,7 +139,7 @@ describe('checkBakeAlarms', () => {
     );
   });
 
-  it('when two alarms fired during the bake, the error lists both as the alarm source gives them, separated by "; "', async () => {
+  it('when two alarms fired during the bake, the error lists both as the alarm source gives them (earliest first, as the CloudWatch adapter does), separated by "; "', async () => {
     // Prepare
     await clock.advance(MINUTE);
     alarms.set(REGION, LATENCY, 'ALARM', 'p99 slow');
@@ -152,7 +152,7 @@ describe('checkBakeAlarms', () => {
     // Assess
     expect((error as Error).message).toBe(
       'alarm(s) in ALARM during the bake of ppe/eu-west-1: ' +
-        `${ERRORS} at 2026-11-20T09:12:00.000Z (5xx high); ${LATENCY} at 2026-11-20T09:11:00.000Z (p99 slow)`,
+        `${LATENCY} at 2026-11-20T09:11:00.000Z (p99 slow); ${ERRORS} at 2026-11-20T09:12:00.000Z (5xx high)`,
     );
   });
 
