@@ -185,7 +185,7 @@ describe('the progress of a traffic shift', () => {
 
     // Assess
     expect(last.progress.cause).toBe(
-      'step 5% could not be judged after 2 extensions: too little traffic to judge: green served 40 requests, 100 needed (at 5% after 30 min, 40 requests)',
+      'step 5% could not be judged after 2 extensions: too little traffic to judge: green served 40 requests, 800 needed (at 5% after 30 min, 40 requests)',
     );
     // Each extension judges the whole step so far, so traffic adds up rather than starting over.
     expect(last.progress.records.map((r) => [r.from, r.to, r.extension])).toEqual([
