@@ -12,6 +12,7 @@ import {
   stagesPerExecution,
 } from '../domain/history-budget';
 import { lazySchema } from '../domain/lazy-schema';
+import { checkMigrations, environmentMigrationsSchema, serviceMigrationsSchema } from './migrations.schema';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -183,6 +184,7 @@ const serviceEnvironment = lazySchema(() =>
       alarms: alarms.default({ names: [], prefixes: [] }),
       smoke: z.array(smokeCheck).default([]),
       regions: z.record(region(), ecsTarget),
+      migrations: environmentMigrationsSchema.optional(),
     })
     .strict(),
 );
@@ -202,6 +204,8 @@ const service = lazySchema(() =>
         )
         .optional(),
       environments: z.record(name('environment name'), serviceEnvironment),
+      /** Database migrations run before each deploy (docs/migrations.md). */
+      migrations: serviceMigrationsSchema.optional(),
     })
     .strict(),
 );
@@ -345,6 +349,7 @@ export const pipelineConfigSchema = lazySchema(() =>
         });
 
       refuseHistoryOverflow(config.environments, ctx);
+      checkMigrations(config, ctx);
 
       const seen = { service: new Set<string>(), repo: new Set<string>(), git: new Map<string, string>() };
       config.services.forEach((svc, i) => {
