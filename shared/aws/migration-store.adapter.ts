@@ -13,6 +13,7 @@ import {
 const WAITERS = 'MIGRATION_WAITER';
 const HISTORY = (service: string) => `MIGRATION#${service}`;
 const SUCCEEDED = (service: string) => `MIGRATED#${service}`;
+const PLANS = (executionName: string) => `MIGRATION_PLAN#${executionName}`;
 /** Long enough to answer "did this digest migrate here?" for any redrive, and to read the history. */
 const RETENTION_MS = 400 * 24 * 3600 * 1000;
 
@@ -24,6 +25,7 @@ const RETENTION_MS = 400 * 24 * 3600 * 1000;
  *   to its end, for the records and `pipeline show`.
  * - `MIGRATED#<service>` / `<environment>#<region>#<digest>`: the digest migrated there (first success
  *   wins), which a later run of the same digest reads instead of migrating again.
+ * - `MIGRATION_PLAN#<execution>` / `<environment>#<region>`: the stage's last plan, for its approval.
  */
 export class DynamoMigrationStore implements MigrationStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -98,6 +100,18 @@ export class DynamoMigrationStore implements MigrationStore {
       }),
       `PutItem of the migration record of ${record.service} in ${record.environment}/${record.region}`,
     );
+    if (record.kind === 'plan')
+      await this.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(PLANS(record.executionName), `${record.environment}#${record.region}`),
+            ...record,
+            [PIPELINE_TABLE.ttlAttribute]: expires,
+          },
+        }),
+        `PutItem of the migration plan of ${record.executionName} in ${record.environment}/${record.region}`,
+      );
     if (record.kind !== 'migrate' || record.outcome !== 'succeeded') return;
     try {
       await this.documents.send(
@@ -128,6 +142,22 @@ export class DynamoMigrationStore implements MigrationStore {
         ConsistentRead: true,
       }),
       `GetItem of the migrated digest of ${of.service} in ${of.environment}/${of.region}`,
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async plan(
+    executionName: string,
+    environment: string,
+    region: string,
+  ): Promise<MigrationRecord | undefined> {
+    const { Item } = await this.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key(PLANS(executionName), `${environment}#${region}`),
+        ConsistentRead: true,
+      }),
+      `GetItem of the migration plan of ${executionName} in ${environment}/${region}`,
     );
     return Item ? toRecord(Item) : undefined;
   }

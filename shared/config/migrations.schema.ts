@@ -30,6 +30,17 @@ const fields = () => ({
    * approvers (production), no elsewhere. True needs the environment's approval policy.
    */
   approval: z.boolean(),
+  /**
+   * The IAM roles (names) of the service's task definitions (task and execution role): running the task
+   * passes them to ECS, and the pipeline's migration function may pass only these (serverless.yml).
+   */
+  taskRoles: z
+    .array(
+      z
+        .string()
+        .regex(/^[\w+=,.@-]{1,64}$/, 'each task role is an IAM role name such as orders-api-prod-task'),
+    )
+    .min(1, 'list the task and execution role names, or leave the field out'),
 });
 
 export const DEFAULT_MIGRATION_TIMEOUT_MINUTES = 30;
@@ -41,6 +52,7 @@ export const serviceMigrationsSchema = lazySchema(() =>
       ...fields(),
       timeoutMinutes: fields().timeoutMinutes.default(DEFAULT_MIGRATION_TIMEOUT_MINUTES),
       approval: fields().approval.optional(),
+      taskRoles: fields().taskRoles.optional(),
     })
     .strict(),
 );
@@ -53,6 +65,7 @@ export const environmentMigrationsSchema = lazySchema(() =>
       planCommand: fields().planCommand,
       timeoutMinutes: fields().timeoutMinutes.optional(),
       approval: fields().approval.optional(),
+      taskRoles: fields().taskRoles.optional(),
     })
     .strict(),
 );

@@ -113,4 +113,6 @@ export interface MigrationStore {
   ): Promise<MigrationRecord | undefined>;
   /** Every migration record of a service, newest first. */
   history(service: string): Promise<MigrationRecord[]>;
+  /** The last plan this execution ran for the stage (what its approvers are shown). */
+  plan(executionName: string, environment: string, region: string): Promise<MigrationRecord | undefined>;
 }

@@ -309,3 +309,18 @@ async function revisionToMigrate(
   });
   return registered.arn;
 }
+
+/**
+ * The approval's evidence row for a stage whose migrations need it: the pending migrations the plan task
+ * printed (its last log lines), or why there is nothing to show.
+ */
+export function describeMigrationPlan(
+  stage: { environment: string; region: string },
+  plan: MigrationRecord | undefined,
+): Record<string, string> {
+  const key = `migrations to apply in ${stage.environment}/${stage.region} (approving migrates, then deploys)`;
+  if (!plan)
+    return { [key]: 'no plan was recorded: ask the team what the release migrates before approving' };
+  const lines = plan.output.filter((l) => l.trim() !== '');
+  return { [key]: lines.length > 0 ? lines.join(' | ') : 'the plan printed nothing: nothing pending' };
+}
