@@ -26,6 +26,10 @@ import { createStartRelease } from '../functions/start-release/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
 import { createSettleBake } from '../functions/settle-bake/handler';
 import { createWatchBake } from '../functions/watch-bake/handler';
+import { createRunMigrations } from '../functions/run-migrations/handler';
+import { createSettleMigration } from '../functions/settle-migration/handler';
+import { DynamoMigrationStore } from '../shared/aws/migration-store.adapter';
+import type { MigrationTasks } from '../shared/ports/migrations';
 import { DynamoBakeWatchStore } from '../shared/aws/bake-watches.adapter';
 import type { EcsTarget } from '../shared/ports/deployment';
 import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier';
@@ -62,6 +66,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string, clock: C
     approvalStore: new DynamoApprovalStore({ client, tableName, clock }),
     records: new DynamoDeploymentRecords({ client, tableName }),
     freezes: new DynamoDeploymentFreezes({ client, tableName }),
+    migrations: new DynamoMigrationStore({ client, tableName }),
   };
 }
 
@@ -72,6 +77,8 @@ export interface HandlerDeps {
   clock: Clock;
   /** ECS, CloudWatch and the endpoints, as the handlers see them (behind the fault layer, if any). */
   ports: Pick<HandlerPorts, 'platform' | 'alarms' | 'probe'>;
+  /** One-off ECS tasks of the migrations (local child processes). */
+  migrationTasks: MigrationTasks;
   stores: DynamoStores;
   executions: LocalExecutionControl;
   registry: LocalImageRegistry;
@@ -93,6 +100,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
   const { stageRecords, waiters, bakeWatches, locks, evidence, approvalStore, records, freezes } =
     deps.stores;
   const settle = { platform, waiters, executions, clock };
+  const migrations = { tasks: deps.migrationTasks, store: deps.stores.migrations, executions, clock };
   const bakes = { watches: bakeWatches, alarms, executions, clock };
   const step = <E, R>(name: string, make: () => (event: E) => Promise<R>): LambdaHandler =>
     lambdaStep(name, make) as unknown as LambdaHandler;
@@ -103,7 +111,11 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     deployService: step('deploy-service', () => createDeployService({ platform, stageRecords, clock })),
     awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
     settleDeployment: step('settle-deployment', () => createSettleDeployment(settle)),
-    sweepDeployments: step('sweep-deployments', () => createSweepDeployments({ ...settle, bakes })),
+    sweepDeployments: step('sweep-deployments', () =>
+      createSweepDeployments({ ...settle, bakes, migrations }),
+    ),
+    runMigrations: step('run-migrations', () => createRunMigrations({ ...migrations, platform })),
+    settleMigration: step('settle-migration', () => createSettleMigration(migrations)),
     watchBake: step('watch-bake', () => {
       const watch = createWatchBake(bakes);
       return async (event: unknown) => {
@@ -148,6 +160,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
         clock,
         evidence,
         notifications,
+        migrations: deps.stores.migrations,
       }),
     ),
     rollBackService: step('roll-back-service', () => createRollBackService({ platform, stageRecords })),

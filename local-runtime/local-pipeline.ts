@@ -8,6 +8,7 @@ import { logger } from '../shared/middleware/lambda-step';
 import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
 import type { LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalEmailApprover } from './adapters/local-email-approver';
+import { LocalMigrationTasks, type LocalMigrationRunner } from './adapters/local-migrations';
 import { LocalMailbox } from './adapters/local-mailbox';
 import { LocalNotifications } from './adapters/local-notifications';
 import { AutoAdvanceClock } from './auto-advance-clock';
@@ -88,6 +89,11 @@ export interface LocalPipelineOptions {
    * seeded, which nothing reads until it is done). Default false.
    */
   saveOnlyOnClose?: boolean;
+  /**
+   * What runs a migration task's command (docs/migrations.md): the sample service's real migrations in the
+   * local stack, a function in tests. Default: every migration succeeds and prints nothing.
+   */
+  migrationRunner?: LocalMigrationRunner;
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -119,6 +125,9 @@ export class LocalPipeline {
   readonly freezes: DynamoStores['freezes'];
   /** What each deployed stage showed (real DynamoDB adapter on dynalite). */
   readonly evidence: DynamoStores['evidence'];
+  /** One-off ECS tasks of the migrations, and their records (real DynamoDB adapter on dynalite). */
+  readonly migrationTasks: LocalMigrationTasks;
+  readonly migrations: DynamoStores['migrations'];
   /** The local ECS, CloudWatch, ECR and endpoints. */
   private readonly world: LocalWorld;
   private readonly bus: LocalEventBus;
@@ -160,6 +169,18 @@ export class LocalPipeline {
     this.records = this.stores.records;
     this.freezes = this.stores.freezes;
     this.evidence = this.stores.evidence;
+    this.migrations = this.stores.migrations;
+    this.migrationTasks = new LocalMigrationTasks({
+      clock,
+      platform: this.world.platform,
+      runner: options.migrationRunner ?? (async () => ({ exitCode: 0, output: [] })),
+      track: (work) => this.track(work),
+      account: LOCAL_ACCOUNT,
+      // ECS announces the stopped task on the default bus, like its deployment events.
+      onTaskStopped: (event) => {
+        if (!options.dropEcsEvents) void this.track(this.putEvent(event));
+      },
+    });
     this.engine = new LocalStepFunctions({
       clock,
       taskHandler: (request) => this.lambdas.taskHandler(request),
@@ -196,6 +217,7 @@ export class LocalPipeline {
         config,
         clock,
         ports,
+        migrationTasks: this.migrationTasks,
         stores: this.stores,
         executions,
         registry: this.world.registry,
@@ -387,6 +409,7 @@ export class LocalPipeline {
         await this.engine.stopExecution({ executionArn: e.executionArn, cause: 'local stack closed' });
     if (!(options.abandon && this.persistence)) await this.settled().catch(() => undefined);
     this.closing.abort();
+    this.migrationTasks.stop();
     this.world.platform.stop();
     this.world.stop();
     await this.world.fleet.close();

@@ -5,6 +5,7 @@ const path = require('node:path');
 const { loadConfigFile } = require('../shared/config/config.loader');
 const { patternFor } = require('../shared/event-rules');
 const { reconcileSchedule } = require('../shared/domain/reconciliation');
+const { migrationPolicyScope } = require('../shared/config/migration-policy');
 
 const configFile = process.env.PIPELINE_CONFIG_FILE ?? path.join(__dirname, '..', 'pipeline.config.yml');
 
@@ -21,7 +22,10 @@ module.exports = async ({ resolveVariable }) => {
       alarmStateChange: patternFor(config, 'alarmStateChange'),
       gitTagCreated: patternFor(config, 'gitTagCreated'),
       codeCommitTagCreated: patternFor(config, 'codeCommitTagCreated'),
+      migrationTaskStopped: patternFor(config, 'migrationTaskStopped'),
     },
+    // What the migration function may run and pass (IAM resources, as CloudFormation Fn::Sub values).
+    migrations: migrationPolicyScope(config),
   };
 };
 

@@ -1,6 +1,7 @@
 import { isCodeCommitRepository, type PipelineConfig } from './config/config.schema';
 import { ALARM_EVENT_DETAIL_TYPE, ALARM_EVENT_SOURCE } from './events/alarm-state-change.schema';
 import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-created.schema';
+import { MIGRATION_STARTED_BY_PREFIX } from './domain/migrations';
 
 /**
  * The EventBridge rules of the pipeline, in one place: `serverless.yml` reads its patterns from here
@@ -8,9 +9,15 @@ import { codeCommitTagCreatedPattern, tagCreatedPattern } from './git-tags/tag-c
  */
 export interface EventRule {
   /** The rule's name in serverless/variables.js (`patterns.<id>`). */
-  id: 'ecrPush' | 'ecsDeploymentFinished' | 'alarmStateChange' | 'gitTagCreated' | 'codeCommitTagCreated';
+  id:
+    | 'ecrPush'
+    | 'ecsDeploymentFinished'
+    | 'alarmStateChange'
+    | 'gitTagCreated'
+    | 'codeCommitTagCreated'
+    | 'migrationTaskStopped';
   /** The serverless.yml function the rule targets. */
-  target: 'startPromotion' | 'settleDeployment' | 'settleBake' | 'startRelease';
+  target: 'startPromotion' | 'settleDeployment' | 'settleBake' | 'startRelease' | 'settleMigration';
   /** The bus the rule listens on: the account's default bus, or the pipeline's own. */
   bus: 'default' | 'pipeline';
   description: string;
@@ -46,6 +53,17 @@ export function eventRules(config: PipelineConfig): EventRule[] {
         source: ['aws.ecs'],
         'detail-type': ['ECS Deployment State Change'],
         detail: { eventName: ECS_DEPLOYMENT_FINISHED },
+      },
+    },
+    {
+      id: 'migrationTaskStopped',
+      target: 'settleMigration',
+      bus: 'default',
+      description: 'Migration tasks the pipeline started (startedBy prefix) that stopped',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { lastStatus: ['STOPPED'], startedBy: [{ prefix: MIGRATION_STARTED_BY_PREFIX }] },
       },
     },
     {

@@ -16,6 +16,7 @@ import {
   type RequestStageApprovalDeps,
 } from '../../shared/use-cases/request-stage-approval';
 import { awsNotifier } from '../../shared/wiring/notifier';
+import { awsMigrationStore } from '../../shared/wiring/run-migrations-deps';
 import { requestApprovalSchema } from './request-approval.schema';
 
 /**
@@ -34,6 +35,7 @@ export const handler = lambdaStep('request-approval', () =>
     clock: systemClock,
     evidence: new DynamoStageEvidenceStore({ table: lambdaPipelineTable() }),
     notifications: awsNotifier(),
+    migrations: awsMigrationStore(),
   }),
 );
 

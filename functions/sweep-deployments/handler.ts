@@ -4,6 +4,8 @@ import { sweepBakeWatches, type WatchBakeDeps } from '../../shared/use-cases/wat
 import { awsSettleDeploymentDeps } from '../../shared/wiring/settle-deployment-deps';
 import { awsBakeWatches } from '../../shared/wiring/watch-bake-deps';
 import { CloudWatchAlarmSource } from '../../shared/aws/cloudwatch-alarms.adapter';
+import { sweepMigrationWaiters, type SettleMigrationDeps } from '../../shared/use-cases/run-migrations';
+import { awsSweepMigrationDeps } from '../../shared/wiring/run-migrations-deps';
 
 /**
  * Scheduled every minute: settles deployments whose ECS event was lost or raised in another region than
@@ -11,13 +13,21 @@ import { CloudWatchAlarmSource } from '../../shared/aws/cloudwatch-alarms.adapte
  * every baking stage, so a lost alarm event delays a rollback by one period at most.
  */
 export function createSweepDeployments(
-  deps: SettleDeploymentDeps & { bakes?: Pick<WatchBakeDeps, 'watches' | 'alarms'> },
+  deps: SettleDeploymentDeps & {
+    bakes?: Pick<WatchBakeDeps, 'watches' | 'alarms'>;
+    /** Migration tasks whose stopped event was lost (docs/migrations.md). */
+    migrations?: Pick<SettleMigrationDeps, 'tasks' | 'store'>;
+  },
 ) {
   return async () => {
     const settlements = await sweepDeploymentWaiters(deps);
     const settled = settlements.filter((s) => s.outcome !== 'pending');
     if (settled.length > 0) logger.info('sweep settled deployments', { settled });
-    const summary = { checked: settlements.length, settled: settled.length };
+    const summary = {
+      checked: settlements.length,
+      settled: settled.length,
+      ...(deps.migrations && (await sweepMigrations(deps.migrations, deps))),
+    };
     if (!deps.bakes) return summary;
     const verdicts = await sweepBakeWatches({
       ...deps.bakes,
@@ -30,9 +40,24 @@ export function createSweepDeployments(
   };
 }
 
+async function sweepMigrations(
+  migrations: Pick<SettleMigrationDeps, 'tasks' | 'store'>,
+  deps: Pick<SettleMigrationDeps, 'executions' | 'clock'>,
+) {
+  const results = await sweepMigrationWaiters({
+    ...migrations,
+    executions: deps.executions,
+    clock: deps.clock,
+  });
+  const ended = results.filter((r) => r.outcome === 'succeeded' || r.outcome === 'failed');
+  if (ended.length > 0) logger.info('sweep settled migration tasks', { ended });
+  return { migrationsChecked: results.length, migrationsSettled: ended.length };
+}
+
 export const handler = lambdaStep('sweep-deployments', () =>
   createSweepDeployments({
     ...awsSettleDeploymentDeps(),
     bakes: { watches: awsBakeWatches(), alarms: new CloudWatchAlarmSource() },
+    migrations: awsSweepMigrationDeps(),
   }),
 );

@@ -13,6 +13,7 @@ import {
 } from '../domain/history-budget';
 import { lazySchema } from '../domain/lazy-schema';
 import { checkTrafficShift, loadBalancerWiring, trafficShiftFields } from './traffic-shift.schema';
+import { checkMigrations, environmentMigrationsSchema, serviceMigrationsSchema } from './migrations.schema';
 
 /**
  * The shape of `pipeline.config.yml`. Every rule a platform engineer can break has a message that says
@@ -187,6 +188,7 @@ const serviceEnvironment = lazySchema(() =>
       smoke: z.array(smokeCheck).default([]),
       regions: z.record(region(), ecsTarget),
       ...trafficShiftFields(),
+      migrations: environmentMigrationsSchema.optional(),
     })
     .strict()
     .superRefine((settings, ctx) => checkTrafficShift(settings, [], ctx)),
@@ -207,6 +209,8 @@ const service = lazySchema(() =>
         )
         .optional(),
       environments: z.record(name('environment name'), serviceEnvironment),
+      /** Database migrations run before each deploy (docs/migrations.md). */
+      migrations: serviceMigrationsSchema.optional(),
     })
     .strict(),
 );
@@ -350,6 +354,7 @@ export const pipelineConfigSchema = lazySchema(() =>
         });
 
       refuseHistoryOverflow(config.environments, ctx);
+      checkMigrations(config, ctx);
 
       const seen = { service: new Set<string>(), repo: new Set<string>(), git: new Map<string, string>() };
       config.services.forEach((svc, i) => {

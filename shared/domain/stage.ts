@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AWS_REGION } from '../config/aws-region';
 import type { PipelineConfig, Trigger } from '../config/config.schema';
+import { resolveMigrations } from '../config/migrations.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
 import { gateChecksPerStage, stagesPerExecution } from './history-budget';
 import { lazySchema } from './lazy-schema';
@@ -18,6 +19,16 @@ const smokeCheckSchema = lazySchema(() =>
     reportsDeployed: z.object({ field: z.string(), equals: z.enum(['commit', 'version']) }).optional(),
     maxLatencyMs: z.number().positive(),
     timeoutMs: z.number().positive(),
+  }),
+);
+
+const migrationsSchema = lazySchema(() =>
+  z.object({
+    command: z.array(z.string()).min(1),
+    planCommand: z.array(z.string()).min(1).optional(),
+    timeoutSeconds: z.number().int().positive(),
+    /** True: the plan runs before the stage's approval, which then approves migrating and deploying. */
+    approval: z.boolean(),
   }),
 );
 
@@ -71,6 +82,8 @@ export const stageSchema = lazySchema(() =>
         allowSelfApproval: z.boolean(),
       })
       .optional(),
+    /** Set when the service migrates its database before deploying here (docs/migrations.md). */
+    migrations: migrationsSchema.optional(),
   }),
 );
 /** A stage as the steps read it (after parsing: `gate` is always there). */
@@ -99,6 +112,7 @@ export function planStages(
     if (!starts) continue;
     const settings = service.environments[env.name];
     if (!settings) throw new Error(`service "${serviceName}" has no settings for environment "${env.name}"`);
+    const migrations = resolveMigrations(service, env);
     for (const region of env.regions) {
       const target = settings.regions[region];
       if (!target) throw new Error(`service "${serviceName}" has no target for ${env.name}/${region}`);
@@ -129,6 +143,7 @@ export function planStages(
             allowSelfApproval: env.approval.allowSelfApproval,
           },
         }),
+        ...(migrations && { migrations }),
       });
     }
   }

@@ -125,7 +125,7 @@ export function targetOf(run: Pick<StageRun, 'stage'>): EcsTarget {
  * Our own revision is this execution's and this stage's: staging and production often share a family in a
  * region, and staging's revision of the same image carries staging's environment, secrets and roles.
  */
-function isRevisionOf(revision: TaskDefinitionView, run: StageRun, image: string): boolean {
+export function isRevisionOf(revision: TaskDefinitionView, run: StageRun, image: string): boolean {
   const container = revision.containers.find((c) => c.name === run.stage.container);
   return (
     container?.image === image &&

@@ -5,6 +5,8 @@ import {
   type RequestApprovalResult,
 } from '../approvals/request-approval';
 import type { StageEvidenceStore } from '../ports/deployment';
+import type { MigrationStore } from '../ports/migrations';
+import { describeMigrationPlan } from './run-migrations';
 import type { Stage } from '../domain/stage';
 import type { StageRun } from '../domain/stage-run.schema';
 import { announcingApprovals } from '../notifications/approval-announcer';
@@ -31,6 +33,8 @@ export interface RequestStageApprovalDeps extends Omit<RequestApprovalDeps, 'new
   notifications: Notifier;
   /** Where an undelivered channel notification is logged (it changes nothing else). */
   log: NotificationLog;
+  /** The plans of stages whose migrations need this approval (docs/migrations.md). */
+  migrations?: Pick<MigrationStore, 'plan'>;
 }
 
 /**
@@ -47,6 +51,14 @@ export async function requestStageApproval(
 ): Promise<RequestApprovalResult> {
   const policy = run.stage.approval;
   const earlier = await deps.evidence.list(run.executionName);
+  const plan =
+    run.stage.migrations?.approval && deps.migrations
+      ? describeMigrationPlan(
+          run.stage,
+          await deps.migrations.plan(run.executionName, run.stage.environment, run.stage.region),
+        )
+      : undefined;
+  const evidence = { ...describeEvidence(earlier), ...plan };
   const notifier = announcingApprovals(deps.notifier, deps.notifications, deps.log);
   return requestApproval(
     {
@@ -62,7 +74,7 @@ export async function requestStageApproval(
       minApprovals: policy.minApprovals,
       allowSelfApproval: policy.allowSelfApproval,
       timeoutSeconds: policy.timeoutSeconds,
-      ...(earlier.length > 0 && { evidence: describeEvidence(earlier) }),
+      ...(Object.keys(evidence).length > 0 && { evidence }),
       ...(run.trigger.createdBy && { createdBy: run.trigger.createdBy }),
     },
     { ...deps, notifier },

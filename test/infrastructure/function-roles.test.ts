@@ -21,6 +21,7 @@ import { loadServerlessYml } from '../support/serverless-yml';
 /** The IAM service prefix of each AWS SDK v3 package whose commands a bundle may hold. */
 const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/lib-dynamodb': 'dynamodb',
   '@aws-sdk/client-ecr': 'ecr',
@@ -52,10 +53,15 @@ const SDK_INTERNAL: Record<string, string> = {
     "DynamoDB's endpoint discovery, off unless a client sets endpointDiscoveryEnabled",
 };
 
+/** What Lambda needs to write a function's own logs (reading a log, as a migration's tail, is the code's). */
+const LOG_WRITES = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
+
 /** Actions AWS checks on top of the call itself. */
 const IMPLIED: Record<string, string[]> = {
   // A revision that names a task or execution role passes that role to ECS; one with tags also tags it.
   'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
+  // A task of a revision that names a task or execution role passes that role (the migration task).
+  'ecs:RunTask': ['iam:PassRole'],
 };
 
 const FREEZE_CHANGES =
@@ -70,6 +76,9 @@ const ECS_REGISTERS =
 const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this step';
 const ECS_HISTORY =
   "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
+const MIGRATION_RUNS = 'EcsMigrationTasks.runTask: only run-migrations starts migration tasks';
+const MIGRATION_LISTS =
+  'DynamoMigrationStore.waiters/history: the sweep lists waiters, nobody lists history here';
 const NO_ECS_HISTORY = {
   'ecs:ListServiceDeployments': ECS_HISTORY,
   'ecs:DescribeServiceRevisions': ECS_HISTORY,
@@ -116,19 +125,38 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'states:StartExecution': ONLY_ANSWERS,
   },
   'sweep-deployments': {
-    'ecs:DescribeTaskDefinition': ECS_DEPLOYS,
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
     'iam:PassRole': ECS_DEPLOYS,
     'ecs:TagResource': ECS_DEPLOYS,
-    'dynamodb:PutItem': 'DynamoDeploymentWaiterStore.put: only await-deployment parks waiters',
+    'ecs:RunTask': MIGRATION_RUNS,
     'dynamodb:GetItem': WAITER_READS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'run-migrations': {
+    ...NO_ECS_HISTORY,
+    'ecs:UpdateService':
+      'EcsContainerPlatform.updateService: the migration step registers a revision, never deploys it',
+    'dynamodb:Query': MIGRATION_LISTS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'settle-migration': {
+    'ecs:DescribeServices': MIGRATION_RUNS,
+    'ecs:RunTask': MIGRATION_RUNS,
+    'iam:PassRole': MIGRATION_RUNS,
+    'ecs:ListTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
+    'ecs:DescribeTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
+    'dynamodb:Query': MIGRATION_LISTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'watch-bake': {
     'dynamodb:Query':
       'DynamoBakeWatchStore.list: the alarm event and the sweep list the watches, the bake parks one',
+  },
+  'request-approval': {
+    'dynamodb:DeleteItem':
+      "DynamoMigrationStore.removeWaiter: the approval only reads the stage's migration plan",
   },
   'settle-bake': {
     'dynamodb:PutItem': 'DynamoBakeWatchStore.put: only watch-bake parks bake watches',
@@ -272,7 +300,7 @@ function roleProblems(
       tracesGranted = TRACING_ACTIONS.every((action) => actions.includes(action));
       continue;
     }
-    if (actions.every((action) => action.startsWith('logs:'))) {
+    if (actions.every((action) => LOG_WRITES.includes(action))) {
       // Lambda writes the function's own logs; the plugin grants that on the function's log group only.
       const resources = JSON.stringify(asArray(statement.Resource));
       if (!resources.includes(logGroup) || !resources.includes(`-${name}:`))

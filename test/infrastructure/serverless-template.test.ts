@@ -29,6 +29,10 @@ const ROOT = join(__dirname, '..', '..');
  */
 const ALLOWED_ON_ANY_RESOURCE: Record<string, string> = {
   'ecs:DescribeTaskDefinition': 'ECS task definition reads do not support resource-level permissions',
+  'ecs:ListTasks':
+    'ListTasks is authorized on the cluster condition key, not a task ARN (the migration function scopes it by ecs:cluster)',
+  'ecs:DescribeTasks':
+    'the migration tasks are not known before they run; the migration function scopes it by ecs:cluster',
   'ecs:ListTaskDefinitions': 'a List action: it names no resource, so "*" is the only resource',
   'ecs:RegisterTaskDefinition': 'the revision does not exist yet, and ECS defines no resource type for it',
   'states:SendTaskSuccess': 'acts on a task token, not an ARN: the action has no resource type',

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../shared/clock';
+import { PipelineMisconfiguredError } from '../../shared/domain/errors';
+import type { ContainerPlatform, EcsTarget } from '../../shared/ports/deployment';
+import type { MigrationTaskRequest, MigrationTasks, MigrationTaskView } from '../../shared/ports/migrations';
+
+/** What the local migration runner is given: the task, and the revision's container as ECS would run it. */
+export interface LocalMigrationContext {
+  taskArn: string;
+  target: EcsTarget;
+  container: string;
+  command: string[];
+  image: string;
+  /** The container's environment (PIPELINE_COMMIT, PIPELINE_STAGE, …). */
+  environment: Record<string, string>;
+}
+
+export interface LocalMigrationResult {
+  exitCode: number;
+  /** What the container logged, line by line. */
+  output: string[];
+  /** How long the task runs, in pipeline time (default {@link LocalMigrationTasksOptions.taskMs}). */
+  durationMs?: number;
+  /** The task never exits (a migration waiting on a lock): only the step's timeout ends the wait. */
+  hangs?: boolean;
+}
+
+/** Runs a migration command: a real child process in the local stack, a function in tests. */
+export type LocalMigrationRunner = (context: LocalMigrationContext) => Promise<LocalMigrationResult>;
+
+export interface LocalMigrationTasksOptions {
+  clock: Clock;
+  /** The local ECS: the service the task takes its settings from, the revision it runs. */
+  platform: ContainerPlatform;
+  runner: LocalMigrationRunner;
+  /** ECS's Task State Change event of a task that stopped (put on the bus unless events are dropped). */
+  onTaskStopped?: (event: unknown) => void;
+  /** Holds pipeline time still while a real process runs (the local pipeline's `track`). */
+  track?: <T>(work: Promise<T>) => Promise<T>;
+  /** How long a task takes from RunTask to STOPPED, in pipeline time, unless the runner says. Default 30 s. */
+  taskMs?: number;
+  account?: string;
+}
+
+interface LocalTask extends MigrationTaskView {
+  target: EcsTarget;
+  taskDefinitionArn: string;
+  container: string;
+  command: string[];
+  clientToken: string;
+  output: string[];
+}
+
+const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
+
+/**
+ * ECS one-off tasks on one machine, as strict as ECS where the pipeline depends on it: `startedBy` of at
+ * most 128 allowed characters, a clientToken of at most 64 that returns the task it started, a task
+ * definition and container that must exist, ListTasks by startedBy, and a Task State Change event when
+ * the task stops. The command runs through the runner (a real child process in the local stack).
+ */
+export class LocalMigrationTasks implements MigrationTasks {
+  private readonly tasks = new Map<string, LocalTask>();
+  private readonly stopped = new AbortController();
+  /** Every RunTask that started a task, in order, for tests to assert on. */
+  readonly started: { taskArn: string; startedBy: string; command: string[]; taskDefinitionArn: string }[] =
+    [];
+
+  constructor(private readonly options: LocalMigrationTasksOptions) {}
+
+  async runTask(request: MigrationTaskRequest): Promise<MigrationTaskView> {
+    if (!STARTED_BY.test(request.startedBy))
+      throw new Error(`InvalidParameterException: startedBy "${request.startedBy}" is not valid`);
+    if (request.clientToken.length > 64)
+      throw new Error('InvalidParameterException: clientToken is longer than 64 characters');
+    const same = [...this.tasks.values()].find((t) => t.clientToken === request.clientToken);
+    if (same) return view(same);
+    await this.options.platform.describeService(request.target);
+    const definition = await this.options.platform.describeTaskDefinition(
+      request.target.region,
+      request.taskDefinitionArn,
+    );
+    const container = definition.containers.find((c) => c.name === request.container);
+    if (!container)
+      throw new PipelineMisconfiguredError(
+        `InvalidParameterException: task definition ${definition.arn} has no container "${request.container}"`,
+      );
+    const now = this.options.clock.now();
+    const { region, cluster } = request.target;
+    const taskArn = `arn:aws:ecs:${region}:${this.options.account ?? '123456789012'}:task/${cluster}/${randomBytes(16).toString('hex')}`;
+    const task: LocalTask = {
+      taskArn,
+      lastStatus: 'PROVISIONING',
+      startedBy: request.startedBy,
+      createdAt: now,
+      target: request.target,
+      taskDefinitionArn: definition.arn,
+      container: request.container,
+      command: [...request.command],
+      clientToken: request.clientToken,
+      output: [],
+    };
+    this.tasks.set(taskArn, task);
+    this.started.push({
+      taskArn,
+      startedBy: request.startedBy,
+      command: [...request.command],
+      taskDefinitionArn: definition.arn,
+    });
+    void this.run(task, { image: container.image, environment: { ...container.environment } });
+    return view(task);
+  }
+
+  async findTasks(target: EcsTarget, startedBy: string): Promise<MigrationTaskView[]> {
+    return [...this.tasks.values()]
+      .filter((t) => t.startedBy === startedBy && sameCluster(t.target, target))
+      .map(view);
+  }
+
+  async describeTask(target: EcsTarget, taskArn: string): Promise<MigrationTaskView | undefined> {
+    const task = this.tasks.get(taskArn);
+    return task && sameCluster(task.target, target) ? view(task) : undefined;
+  }
+
+  async logTail(
+    _target: EcsTarget,
+    task: { taskArn: string; taskDefinitionArn: string; container: string },
+    lines: number,
+  ): Promise<string[]> {
+    return this.tasks.get(task.taskArn)?.output.slice(-lines) ?? [];
+  }
+
+  /** Ends every task's wait (the local stack is closing). */
+  stop(): void {
+    this.stopped.abort();
+  }
+
+  private async run(task: LocalTask, revision: { image: string; environment: Record<string, string> }) {
+    const { clock } = this.options;
+    const track = this.options.track ?? (<T>(work: Promise<T>) => work);
+    let result: LocalMigrationResult;
+    try {
+      task.lastStatus = 'RUNNING';
+      task.startedAt = clock.now();
+      result = await track(
+        this.options.runner({
+          taskArn: task.taskArn,
+          target: task.target,
+          container: task.container,
+          command: task.command,
+          ...revision,
+        }),
+      );
+    } catch (error) {
+      result = { exitCode: 1, output: [`cannot run ${task.command.join(' ')}: ${(error as Error).message}`] };
+    }
+    try {
+      const ms = result.hangs ? 365 * 24 * 3600 * 1000 : (result.durationMs ?? this.options.taskMs ?? 30_000);
+      await clock.sleep(ms, this.stopped.signal);
+    } catch {
+      return; // the local stack is shutting down
+    }
+    task.output = result.output;
+    task.lastStatus = 'STOPPED';
+    task.stoppedAt = clock.now();
+    task.exitCode = result.exitCode;
+    task.stopCode = 'EssentialContainerExited';
+    task.stoppedReason = 'Essential container in task exited';
+    this.options.onTaskStopped?.(taskStateChange(task, this.options.account ?? '123456789012'));
+  }
+}
+
+function sameCluster(a: EcsTarget, b: EcsTarget): boolean {
+  return a.region === b.region && a.cluster === b.cluster;
+}
+
+function view(task: LocalTask): MigrationTaskView {
+  return {
+    taskArn: task.taskArn,
+    lastStatus: task.lastStatus,
+    ...(task.startedBy !== undefined && { startedBy: task.startedBy }),
+    ...(task.createdAt !== undefined && { createdAt: task.createdAt }),
+    ...(task.startedAt !== undefined && { startedAt: task.startedAt }),
+    ...(task.stoppedAt !== undefined && { stoppedAt: task.stoppedAt }),
+    ...(task.stopCode !== undefined && { stopCode: task.stopCode }),
+    ...(task.stoppedReason !== undefined && { stoppedReason: task.stoppedReason }),
+    ...(task.exitCode !== undefined && { exitCode: task.exitCode }),
+  };
+}
+
+/** ECS's `ECS Task State Change` event of a stopped task, with the fields the pipeline reads. */
+export function taskStateChange(task: LocalTask, account: string): unknown {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    version: '0',
+    id: `ecs-task-${task.taskArn.split('/').pop()}-stopped`,
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account,
+    time: iso(task.stoppedAt),
+    region: task.target.region,
+    resources: [task.taskArn],
+    detail: {
+      taskArn: task.taskArn,
+      clusterArn: `arn:aws:ecs:${task.target.region}:${account}:cluster/${task.target.cluster}`,
+      taskDefinitionArn: task.taskDefinitionArn,
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      startedBy: task.startedBy,
+      group: `family:${task.taskDefinitionArn.split('/').pop()?.split(':')[0] ?? ''}`,
+      stopCode: task.stopCode,
+      stoppedReason: task.stoppedReason,
+      createdAt: iso(task.createdAt),
+      startedAt: iso(task.startedAt),
+      stoppedAt: iso(task.stoppedAt),
+      overrides: { containerOverrides: [{ name: task.container, command: task.command }] },
+      containers: [{ name: task.container, exitCode: task.exitCode, lastStatus: 'STOPPED' }],
+    },
+  };
+}

@@ -1,0 +1,312 @@
+import { startLocalDynamo, type LocalDynamo } from '../../../local-runtime/dynalite-server';
+import { createPipelineTable } from '../../../shared/aws/pipeline-table';
+import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
+import {
+  LocalMigrationTasks,
+  type LocalMigrationResult,
+} from '../../../local-runtime/adapters/local-migrations';
+import { DynamoMigrationStore } from '../../../shared/aws/migration-store.adapter';
+import { ManualClock } from '../../../shared/clock';
+import {
+  MIGRATION_FAILED,
+  MIGRATION_STARTED_BY_PREFIX,
+  migrationStartedBy,
+} from '../../../shared/domain/migrations';
+import { ecsTaskStateChangeSchema, taskViewOf } from '../../../shared/events/ecs-task-state-change.schema';
+import { targetOf } from '../../../shared/use-cases/deploy-service';
+import {
+  onMigrationTaskStopped,
+  runMigrations,
+  sweepMigrationWaiters,
+  type RunMigrationsDeps,
+  type RunMigrationsRequest,
+} from '../../../shared/use-cases/run-migrations';
+import { RecordingExecutionControl } from '../../support/fakes';
+import { ppeStageRun } from '../../support/fixtures';
+
+/**
+ * The "Run migrations" step and its callback (shared/use-cases/run-migrations.ts), on the local ECS and
+ * one-off tasks, with the real DynamoDB store on dynalite.
+ */
+const OLD_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:' + '0'.repeat(64);
+const MIGRATIONS = {
+  command: ['npm', 'run', 'migrate'],
+  planCommand: ['npm', 'run', 'plan'],
+  timeoutSeconds: 600,
+  approval: false,
+};
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+}, 30_000);
+afterAll(() => dynamo?.close());
+
+describe('runMigrations', () => {
+  let clock: ManualClock;
+  let platform: LocalContainerPlatform;
+  let tasks: LocalMigrationTasks;
+  let executions: RecordingExecutionControl;
+  let deps: RunMigrationsDeps;
+  let events: unknown[];
+  let result: LocalMigrationResult;
+  const base = ppeStageRun();
+  let request: RunMigrationsRequest;
+  let n = 0;
+
+  beforeEach(async () => {
+    // Each test its own table, so the records of one never answer another.
+    n++;
+    await createPipelineTable(dynamo.client, `pipeline-${n}`);
+    const executionName = `${base.executionName.slice(0, 60)}-t${n}`;
+    request = {
+      ...base,
+      executionName,
+      stage: { ...base.stage, migrations: MIGRATIONS },
+      taskToken: `token-${n}`,
+      kind: 'migrate',
+      redriveCount: 0,
+    };
+    clock = new ManualClock(Date.UTC(2026, 10, 30, 9, 0));
+    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
+    platform.seedService(targetOf(base), { name: 'app', image: OLD_IMAGE });
+    events = [];
+    result = { exitCode: 0, output: ['> migrate', 'Migrating 001_orders', 'Done'] };
+    tasks = new LocalMigrationTasks({
+      clock,
+      platform,
+      runner: async () => result,
+      onTaskStopped: (event) => events.push(event),
+      taskMs: 20_000,
+    });
+    executions = new RecordingExecutionControl();
+    deps = {
+      platform,
+      tasks,
+      store: new DynamoMigrationStore({ client: dynamo.client, tableName: `pipeline-${n}` }),
+      executions,
+      clock,
+    };
+  });
+
+  afterEach(() => {
+    tasks.stop();
+    platform.stop();
+  });
+
+  /** Lets the task run to its end in pipeline time, then delivers its Task State Change event. */
+  async function taskStops(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(20_000);
+    for (const event of events.splice(0))
+      await onMigrationTaskStopped(taskViewOf(ecsTaskStateChangeSchema.parse(event)), deps);
+  }
+
+  it('when the step runs, it starts one task of the new revision with the command, tagged by stage and digest', async () => {
+    // Act
+    const step = await runMigrations(request, deps);
+
+    // Assess
+    expect(step.status).toBe('running');
+    expect(tasks.started).toHaveLength(1);
+    const [task] = tasks.started;
+    expect(task!.command).toEqual(['npm', 'run', 'migrate']);
+    expect(task!.startedBy.startsWith(`${MIGRATION_STARTED_BY_PREFIX}migrate/ppe/eu-west-1/`)).toBe(true);
+    expect(task!.startedBy.length).toBeLessThanOrEqual(128);
+    const revision = await platform.describeTaskDefinition('eu-west-1', task!.taskDefinitionArn);
+    expect(revision.containers[0]!.image).toContain(base.image.digest);
+    expect(executions.deliveries).toEqual([]);
+  });
+
+  it('when the task exits 0, its event continues the stage with what it logged and how long it took', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+
+    // Act
+    await taskStops();
+
+    // Assess
+    expect(executions.deliveries).toEqual([
+      expect.objectContaining({
+        taskToken: request.taskToken,
+        kind: 'success',
+        output: expect.objectContaining({
+          kind: 'migrate',
+          outcome: 'succeeded',
+          durationMs: 20_000,
+          output: ['> migrate', 'Migrating 001_orders', 'Done'],
+        }),
+      }),
+    ]);
+    expect(await deps.store.waiters()).toEqual([]);
+    const [record] = await deps.store.history('orders-api');
+    expect(record).toEqual(
+      expect.objectContaining({ environment: 'ppe', region: 'eu-west-1', outcome: 'succeeded', exitCode: 0 }),
+    );
+  });
+
+  it('when the task exits non-zero, the step fails with the exit code, the stop reason and the last log lines', async () => {
+    // Prepare
+    result = { exitCode: 3, output: ['Migrating 002_add_column', 'ERROR: column "total" already exists'] };
+    await runMigrations(request, deps);
+
+    // Act
+    await taskStops();
+
+    // Assess
+    const [delivery] = executions.deliveries;
+    expect(delivery).toEqual(expect.objectContaining({ kind: 'failure', error: MIGRATION_FAILED }));
+    expect(delivery!.cause).toContain('migration in ppe/eu-west-1 exited with code 3');
+    expect(delivery!.cause).toContain('EssentialContainerExited: Essential container in task exited');
+    expect(delivery!.cause).toContain('nothing was deployed');
+    expect(delivery!.cause).toContain('ERROR: column "total" already exists');
+    expect(
+      await deps.store.succeeded({
+        service: 'orders-api',
+        environment: 'ppe',
+        region: 'eu-west-1',
+        digest: base.image.digest,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('when the step is retried while its task runs, it finds that task instead of starting a second', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+
+    // Act
+    const retry = await runMigrations({ ...request, taskToken: 'token-retry' }, deps);
+    await taskStops();
+
+    // Assess
+    expect(tasks.started).toHaveLength(1);
+    expect(retry).toEqual(expect.objectContaining({ status: 'running', taskArn: tasks.started[0]!.taskArn }));
+    expect(executions.deliveries.map((d) => d.taskToken)).toEqual(['token-retry']);
+  });
+
+  it('when the step is retried after its task stopped (the event found the old token), it settles at once', async () => {
+    // Prepare: the task stops, but its event is lost.
+    await runMigrations(request, deps);
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(20_000);
+    events.length = 0;
+
+    // Act
+    const retry = await runMigrations({ ...request, taskToken: 'token-retry' }, deps);
+
+    // Assess
+    expect(retry.status).toBe('settled');
+    expect(tasks.started).toHaveLength(1);
+    expect(executions.deliveries).toEqual([
+      expect.objectContaining({ taskToken: 'token-retry', kind: 'success' }),
+    ]);
+  });
+
+  it('when the stopped event is lost, the sweep settles the step', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(20_000);
+    events.length = 0;
+
+    // Act
+    const settlements = await sweepMigrationWaiters(deps);
+
+    // Assess
+    expect(settlements).toEqual([expect.objectContaining({ outcome: 'succeeded', delivered: true })]);
+    expect(executions.deliveries).toEqual([
+      expect.objectContaining({ taskToken: request.taskToken, kind: 'success' }),
+    ]);
+  });
+
+  it('when a redrive runs the step again, it starts a new task (the database may have been fixed)', async () => {
+    // Prepare
+    result = { exitCode: 1, output: ['lock timeout'] };
+    await runMigrations(request, deps);
+    await taskStops();
+    result = { exitCode: 0, output: ['Done'] };
+
+    // Act
+    await runMigrations({ ...request, taskToken: 'token-redrive', redriveCount: 1 }, deps);
+    await taskStops();
+
+    // Assess
+    expect(tasks.started).toHaveLength(2);
+    expect(tasks.started[1]!.startedBy).toMatch(/\/r1$/);
+    expect(executions.deliveries.map((d) => d.kind)).toEqual(['failure', 'success']);
+  });
+
+  it('when this digest already migrated in this environment and region, it continues without a task', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+    await taskStops();
+
+    // Act
+    const again = await runMigrations(
+      { ...request, executionName: `${request.executionName}-b`, taskToken: 'token-b' },
+      deps,
+    );
+
+    // Assess
+    expect(again).toEqual(expect.objectContaining({ status: 'already-migrated', by: request.executionName }));
+    expect(tasks.started).toHaveLength(1);
+    expect(executions.deliveries[1]).toEqual(
+      expect.objectContaining({
+        taskToken: 'token-b',
+        kind: 'success',
+        output: expect.objectContaining({ outcome: 'already-migrated' }),
+      }),
+    );
+  });
+
+  it('when the plan runs, it runs the plan command and never counts as a migration', async () => {
+    // Prepare
+    result = { exitCode: 0, output: ['Pending: 002_add_total'] };
+
+    // Act
+    await runMigrations({ ...request, kind: 'plan' }, deps);
+    await taskStops();
+
+    // Assess
+    expect(tasks.started[0]!.command).toEqual(['npm', 'run', 'plan']);
+    expect(executions.deliveries[0]!.output).toEqual(
+      expect.objectContaining({ kind: 'plan', output: ['Pending: 002_add_total'] }),
+    );
+    expect(
+      await deps.store.succeeded({
+        service: 'orders-api',
+        environment: 'ppe',
+        region: 'eu-west-1',
+        digest: base.image.digest,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('when an event names a task the waiter did not start, it changes nothing', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+    const startedBy = migrationStartedBy({
+      kind: 'migrate',
+      executionName: request.executionName,
+      environment: 'ppe',
+      region: 'eu-west-1',
+      digest: base.image.digest,
+      attempt: 0,
+    });
+
+    // Act
+    const settlement = await onMigrationTaskStopped(
+      {
+        taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/ppe/other',
+        lastStatus: 'STOPPED',
+        startedBy,
+        exitCode: 0,
+      },
+      deps,
+    );
+
+    // Assess
+    expect(settlement.outcome).toBe('unknown');
+    expect(executions.deliveries).toEqual([]);
+  });
+});
