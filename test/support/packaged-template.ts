@@ -90,6 +90,24 @@ function targetIsStale(target: PackagingTarget): boolean {
   return target.configFile !== undefined && statSync(target.configFile).mtimeMs > statSync(file).mtimeMs;
 }
 
+/** What scripts/build-functions.ts builds dist/functions/ from. */
+const BUNDLE_INPUTS = [
+  'functions',
+  'shared',
+  'scripts/build-functions.ts',
+  'scripts/bundle',
+  'pipeline.config.yml',
+  'package-lock.json',
+];
+
+/** The bundles are missing, or older than something they are built from (the folder dates the build). */
+function bundlesAreStale(): boolean {
+  const bundles = join(ROOT, 'dist', 'functions');
+  if (!existsSync(bundles)) return true;
+  const built = statSync(bundles).mtimeMs;
+  return BUNDLE_INPUTS.some((input) => newestMtime(join(ROOT, input)) > built);
+}
+
 /** What `serverless package` reads from the repository besides serverless.yml (see `serviceFolder`). */
 const SERVICE_ENTRIES = ['serverless', 'statemachines', 'dist', 'node_modules', 'package.json'];
 
@@ -121,8 +139,11 @@ export async function packageTemplates(
   const env = { ...process.env };
   delete env.PIPELINE_CONFIG_FILE;
   const run = promisify(execFile);
-  // The bundles (and dist/pipeline.config.json) always come from the sample config.
-  if (stale.length > 0) await run('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: ROOT, env });
+  // The bundles (and dist/pipeline.config.json) always come from the sample config, so a target with a
+  // config of its own needs no new bundles; rebuilding them anyway would empty dist/ under the feet of a
+  // test file that reads it in the other jest worker.
+  if (stale.length > 0 && bundlesAreStale())
+    await run('npx', ['tsx', 'scripts/build-functions.ts'], { cwd: ROOT, env });
   const queue = [...stale];
   const worker = async () => {
     for (let target = queue.shift(); target; target = queue.shift()) {
