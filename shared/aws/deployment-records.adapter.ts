@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../domain/deployment-record';
 import type { DeploymentRecordStore } from '../ports/deployment';
 import { isAwsError, mapAwsError } from './aws-errors';
@@ -56,6 +56,31 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
 
   running(service: string): Promise<DeploymentRecord[]> {
     return this.query(service, 'RUNNING#');
+  }
+
+  /** One GetItem of the environment/region's `RUNNING#` item, where `running` queries every one of them. */
+  async runningIn(
+    service: string,
+    target: { environment: string; region: string },
+  ): Promise<DeploymentRecord | undefined> {
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: {
+            [PIPELINE_TABLE.partitionKey]: partitionOf(service),
+            [PIPELINE_TABLE.sortKey]: `RUNNING#${targetKey(target)}`,
+          },
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.record as DeploymentRecord | undefined;
+    } catch (error) {
+      throw mapAwsError(
+        error,
+        `DynamoDB GetItem of what runs in ${targetKey(target)} for ${service} (deployment records)`,
+      );
+    }
   }
 
   private async query(service: string, prefix: string): Promise<DeploymentRecord[]> {

@@ -123,5 +123,6 @@ export function emittingDeliveryMetrics(
     },
     history: (service) => store.history(service),
     running: (service) => store.running(service),
+    runningIn: (service, target) => store.runningIn(service, target),
   };
 }

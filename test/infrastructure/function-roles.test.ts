@@ -83,6 +83,8 @@ const NO_ECS_HISTORY = {
 const NOT_CALLED: Record<string, Record<string, string>> = {
   'acquire-stage-lock': {
     ...NO_ECS_HISTORY,
+    'dynamodb:Query':
+      'DynamoDeploymentRecords.history/running: the lock reads what runs in its one region (runningIn, a GetItem)',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
