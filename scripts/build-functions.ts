@@ -4,7 +4,8 @@
  * bundled from its ES module build, so tree-shaking keeps only the commands a function sends (its CommonJS
  * build carries every command and schema of a service), and the SDK version is the one the tests ran with,
  * not whatever the runtime ships. Of the SDK's default credential chain only the environment link stays
- * (see scripts/bundle/lambda-credentials.ts). Source maps go to dist/sourcemaps/<name>/handler.js.map,
+ * (see scripts/bundle/lambda-credentials.ts), and the SDK's settings never look in ~/.aws (a Lambda has no
+ * such files; scripts/bundle/lambda-shared-config.ts). Source maps go to dist/sourcemaps/<name>/handler.js.map,
  * outside the zips: docs/cold-start.md says how to map a stack trace with them.
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -89,7 +90,13 @@ export function bundleOptions(name: string, configDigest?: string): BuildOptions
     // A map file without a link from the bundle: Lambda never reads it, an operator maps traces with it.
     sourcemap: 'external',
     legalComments: 'none',
-    plugins: [lambdaCredentialsOnly, unusedPaginatorsDropped, tracingApart, powertoolsEsmOnRequire],
+    plugins: [
+      lambdaCredentialsOnly,
+      sharedConfigFilesSkipped,
+      unusedPaginatorsDropped,
+      tracingApart,
+      powertoolsEsmOnRequire,
+    ],
     // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
@@ -110,7 +117,7 @@ export function tracingBundleOptions(): BuildOptions {
     entryPoints: [TRACING_MODULE],
     // As deep as dist/functions/<name>/tracing.js, so the paths in its source map hold there.
     outfile: join(DIST_DIR, 'tracing', 'tracing.js'),
-    plugins: [lambdaCredentialsOnly],
+    plugins: [lambdaCredentialsOnly, sharedConfigFilesSkipped],
   };
 }
 
@@ -155,6 +162,27 @@ export const lambdaCredentialsOnly: Plugin = {
   name: 'lambda-credentials-only',
   setup(build) {
     build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
+  },
+};
+
+/** Where the bundles' SDK settings come from instead of the environment, then ~/.aws, then the default. */
+export const LAMBDA_SHARED_CONFIG = join(__dirname, 'bundle', 'lambda-shared-config.ts');
+
+/**
+ * Resolves the config loader's `fromSharedConfigFiles` (the link of every SDK setting's chain that reads
+ * ~/.aws/config and ~/.aws/credentials on a client's first request) to LAMBDA_SHARED_CONFIG, which finds
+ * nothing at once: a Lambda has no such files, its settings are in its environment.
+ */
+export const sharedConfigFilesSkipped: Plugin = {
+  name: 'shared-config-files-skipped',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/fromSharedConfigFiles$/ }, (args) =>
+      /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]node-config-provider$/.test(
+        args.resolveDir,
+      )
+        ? { path: LAMBDA_SHARED_CONFIG }
+        : undefined,
+    );
   },
 };
 

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { changesWhatRuns, targetKey, type DeploymentRecord } from '../domain/deployment-record';
 import type { DeploymentRecordStore } from '../ports/deployment';
 import { awsErrorName, isAwsError, mapAwsError } from './aws-errors';
@@ -90,6 +90,31 @@ export class DynamoDeploymentRecords implements DeploymentRecordStore {
       if (isMissingIndex(error))
         return (await this.history(service)).filter((r) => r.at >= span.from && r.at <= span.to);
       throw mapAwsError(error, `DynamoDB Query of the deployment records of ${service} by time`);
+    }
+  }
+
+  /** One GetItem of the environment/region's `RUNNING#` item, where `running` queries every one of them. */
+  async runningIn(
+    service: string,
+    target: { environment: string; region: string },
+  ): Promise<DeploymentRecord | undefined> {
+    try {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: {
+            [PIPELINE_TABLE.partitionKey]: partitionOf(service),
+            [PIPELINE_TABLE.sortKey]: `RUNNING#${targetKey(target)}`,
+          },
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.record as DeploymentRecord | undefined;
+    } catch (error) {
+      throw mapAwsError(
+        error,
+        `DynamoDB GetItem of what runs in ${targetKey(target)} for ${service} (deployment records)`,
+      );
     }
   }
 

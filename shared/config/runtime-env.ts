@@ -56,6 +56,8 @@ const runtimeEnv = {
   /** Secrets Manager secret holding the chat webhook URL (read only when notifications.chatWebhook is on). */
   CHAT_WEBHOOK_SECRET_NAME: required,
   APPROVAL_SES_CONFIGURATION_SET: optional,
+  /** Lambda's X-Ray trace header of the current invocation (active tracing); `Sampled=1` when recorded. */
+  _X_AMZN_TRACE_ID: optional,
 } satisfies Record<string, Check<unknown>>;
 
 type RuntimeEnvChecks = typeof runtimeEnv;

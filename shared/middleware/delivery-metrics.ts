@@ -136,5 +136,6 @@ export function emittingDeliveryMetrics(
     history: (service) => store.history(service),
     recordedBetween: (service, span) => store.recordedBetween(service, span),
     running: (service) => store.running(service),
+    runningIn: (service, target) => store.runningIn(service, target),
   };
 }

@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { InvalidStepInputError, PipelineError } from '../domain/errors';
 import { MalformedEventError } from '../events/event-envelope.schema';
+import { readRuntimeEnv } from '../config/runtime-env';
 import { logger, loggerContext, metrics, metricsPublished, SERVICE_NAME } from './powertools';
 
 /**
@@ -35,8 +36,26 @@ export function stepTracer(): Promise<Tracer> {
   return moduleTracer;
 }
 
+/**
+ * Whether X-Ray records this invocation: with active tracing, Lambda passes each invocation's trace header
+ * with `Sampled=1` when it samples it. Otherwise (not sampled, no tracing, outside Lambda) the tracer would
+ * record nothing, so the step neither loads it (about 30 ms of a first invocation) nor opens a subsegment.
+ */
+function invocationSampled(): boolean {
+  const header = readRuntimeEnv(['_X_AMZN_TRACE_ID'])._X_AMZN_TRACE_ID;
+  return header?.split(';').includes('Sampled=1') ?? false;
+}
+
+/** The tracer of this invocation: {@link stepTracer} when X-Ray samples it, none otherwise. */
+function sampledTracer(): Promise<Tracer | undefined> {
+  return invocationSampled() ? stepTracer() : Promise.resolve(undefined);
+}
+
 export interface LambdaStepOptions {
-  /** The tracer to record the step with; {@link stepTracer} by default (tests pass one of their own). */
+  /**
+   * The tracer to record every invocation with; by default {@link stepTracer}, for the invocations X-Ray
+   * samples only (tests pass one of their own).
+   */
   tracer?: Tracer;
 }
 
@@ -62,7 +81,7 @@ export function lambdaStep<E, R>(
   init: () => StepFunction<E, R>,
   options: LambdaStepOptions = {},
 ) {
-  const tracer = options.tracer ? () => Promise.resolve(options.tracer!) : stepTracer;
+  const tracer = options.tracer ? () => Promise.resolve(options.tracer) : sampledTracer;
   let step: StepFunction<E, R> | undefined;
   return middy(async (event: E, _context: Context): Promise<R> => {
     step ??= init();
@@ -77,23 +96,30 @@ export function lambdaStep<E, R>(
 
 /**
  * Powertools' `captureLambdaHandler` (a subsegment for the handler, cold start and service annotated, the
- * response not recorded: it may hold task tokens), created on the first invocation with the tracer.
+ * response not recorded: it may hold task tokens), created on the first traced invocation with the tracer;
+ * an invocation without a tracer (not sampled) runs without it.
  */
-function handlerTraced(tracer: () => Promise<Tracer>): MiddlewareObj {
+function handlerTraced(tracer: () => Promise<Tracer | undefined>): MiddlewareObj {
   let capture: Promise<MiddlewareObj> | undefined;
-  const middleware = () =>
-    (capture ??= Promise.all([loadTracing(), tracer()]).then(([{ captureLambdaHandler }, target]) =>
-      captureLambdaHandler(target, { captureResponse: false }),
-    ));
+  const traced = new WeakMap<object, MiddlewareObj>();
   return {
-    before: async (request) => (await middleware()).before?.(request),
-    after: async (request) => (await middleware()).after?.(request),
-    onError: async (request) => (await middleware()).onError?.(request),
+    before: async (request) => {
+      const target = await tracer();
+      if (!target) return;
+      capture ??= loadTracing().then(({ captureLambdaHandler }) =>
+        captureLambdaHandler(target, { captureResponse: false }),
+      );
+      const middleware = await capture;
+      traced.set(request, middleware);
+      return middleware.before?.(request);
+    },
+    after: async (request) => traced.get(request)?.after?.(request),
+    onError: async (request) => traced.get(request)?.onError?.(request),
   };
 }
 
 /** Adds the keys an operator searches logs and traces by, when the event carries them. */
-function correlationKeys(step: string, tracer: () => Promise<Tracer>): MiddlewareObj {
+function correlationKeys(step: string, tracer: () => Promise<Tracer | undefined>): MiddlewareObj {
   return {
     before: async (request) => {
       const stepTracer = await tracer();
@@ -111,6 +137,7 @@ function correlationKeys(step: string, tracer: () => Promise<Tracer>): Middlewar
       );
       logger.appendKeys(Object.fromEntries(present));
       // Annotations are indexed by X-Ray: "every trace of this execution" is one filter expression.
+      if (!stepTracer) return;
       stepTracer.putAnnotation('step', step);
       for (const [key, value] of present) stepTracer.putAnnotation(key, value);
     },

@@ -325,4 +325,9 @@ export interface DeploymentRecordStore {
   recordedBetween(service: string, span: { from: number; to: number }): Promise<DeploymentRecord[]>;
   /** Per environment/region, the record of what runs there now (the last `deployed` one). */
   running(service: string): Promise<DeploymentRecord[]>;
+  /** The record of what runs in one environment/region now (the last `deployed` one there), if any. */
+  runningIn(
+    service: string,
+    target: { environment: string; region: string },
+  ): Promise<DeploymentRecord | undefined>;
 }

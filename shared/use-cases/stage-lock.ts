@@ -8,7 +8,6 @@ import type {
   LockKey,
 } from '../ports/deployment';
 import { stageRecord } from './deployment-records';
-import { targetKey } from '../domain/deployment-record';
 import { alreadyRunningDetail, decideAlreadyRunning, type ServingNow } from '../domain/already-running';
 import { imageUri } from '../domain/image';
 import { targetOf } from './deploy-service';
@@ -77,10 +76,8 @@ async function recordIfAlreadyRunning(
 ): Promise<LockOutcome> {
   const redeploy = run.trigger.redeploy === true;
   const rollback = run.trigger.rollbackBy !== undefined;
-  const running =
-    redeploy || rollback
-      ? undefined
-      : (await deps.records.running(run.service)).find((r) => targetKey(r) === targetKey(run.stage));
+  // One item (GetItem), not the service's every environment/region (a Query): this runs on every stage.
+  const running = redeploy || rollback ? undefined : await deps.records.runningIn(run.service, run.stage);
   const serving = running?.digest === run.image.digest ? await servingNow(run, deps.platform) : undefined;
   const decision = decideAlreadyRunning({
     image: imageUri(run.image),

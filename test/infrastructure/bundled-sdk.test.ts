@@ -2,10 +2,11 @@
  * The functions ship the AWS SDK bundled from its ES module build, with only the environment link of the
  * credential chain (scripts/build-functions.ts). This bundles the DynamoDB, ECS and Step Functions adapters
  * the same way and runs them in a fresh process: against dynalite, and against a loopback stand-in for ECS
- * and Step Functions that records what it receives.
+ * and Step Functions that records what it receives. The bundled SDK takes its settings from the environment
+ * only, never from ~/.aws/config or ~/.aws/credentials, which a Lambda does not have.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,29 @@ describe('the AWS SDK as bundled into the functions', () => {
       'fromContainerMetadata',
     ])
       expect({ provider, bundled: code.includes(provider) }).toEqual({ provider, bundled: false });
+  });
+
+  it('when a profile in ~/.aws/config sets what the environment does not, the bundle does not read it; the environment still counts', async () => {
+    // Prepare: a user agent app id (sdk_ua_app_id) is sent with every request when it is configured.
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.aws'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'config'), '[default]\nsdk_ua_app_id = from-config-file\n');
+    const userAgents = async (extra: NodeJS.ProcessEnv) => {
+      const before = received.length;
+      const result = await run(bundle, ['pipeline'], { ...env, HOME: home, ...extra });
+      expect(result.err).toBe('');
+      return received.slice(before).map((r) => `${r.headers['user-agent']} ${r.headers['x-amz-user-agent']}`);
+    };
+
+    // Act
+    const withFile = await userAgents({});
+    const withEnvironment = await userAgents({ AWS_SDK_UA_APP_ID: 'from-environment' });
+
+    // Assess
+    expect(withFile).toHaveLength(2);
+    for (const agent of withFile) expect(agent).not.toContain('from-config-file');
+    expect(withEnvironment).toHaveLength(2);
+    for (const agent of withEnvironment) expect(agent).toContain('app/from-environment');
   });
 
   it('when the environment has no credentials, the call fails saying which variables to set', async () => {

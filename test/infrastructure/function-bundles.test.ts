@@ -40,7 +40,7 @@ describe('function bundles', () => {
     expect(handler.outputFiles[0]!.text).toContain('require("./tracing.js")');
   }, 60_000);
 
-  it('when the bundled handler is loaded, tracing.js stays unloaded until the first invocation', async () => {
+  it('when the bundled handler is loaded, tracing.js stays unloaded until the first invocation X-Ray samples', async () => {
     // Prepare
     const handler = await build({ ...bundleOptions('run-smoke-checks'), write: false, sourcemap: false });
     const tracing = await build({ ...tracingBundleOptions(), write: false, sourcemap: false });
@@ -54,18 +54,32 @@ describe('function bundles', () => {
         .catch((error) => error.name)
         .then((outcome) => console.log(JSON.stringify({ atLoad, afterFirst: loaded(), outcome })));`;
 
+    const firstInvocation = (traceHeader?: string) => {
+      const output = execFileSync(process.execPath, ['-e', probe, join(dir, 'handler.js')], {
+        env: {
+          PATH: process.env.PATH,
+          POWERTOOLS_TRACE_ENABLED: 'false',
+          POWERTOOLS_DEV: '',
+          ...(traceHeader && { _X_AMZN_TRACE_ID: traceHeader }),
+        },
+      }).toString();
+      return JSON.parse(output.trim().split('\n').pop()!) as unknown;
+    };
+
     // Act
-    const output = execFileSync(process.execPath, ['-e', probe, join(dir, 'handler.js')], {
-      env: { PATH: process.env.PATH, POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_DEV: '' },
-    }).toString();
+    const sampled = firstInvocation(
+      'Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+    );
+    const notSampled = firstInvocation(
+      'Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0',
+    );
+    const untraced = firstInvocation();
 
     // Assess
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
-      atLoad: false,
-      afterFirst: true,
-      outcome: 'InvalidStepInput',
-    });
-  }, 60_000);
+    expect(sampled).toEqual({ atLoad: false, afterFirst: true, outcome: 'InvalidStepInput' });
+    expect(notSampled).toEqual({ atLoad: false, afterFirst: false, outcome: 'InvalidStepInput' });
+    expect(untraced).toEqual({ atLoad: false, afterFirst: false, outcome: 'InvalidStepInput' });
+  }, 120_000);
 
   it('when a function is bundled with the packaged configuration digest, the bundle carries it for the cold start', async () => {
     // Prepare

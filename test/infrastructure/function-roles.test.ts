@@ -92,6 +92,8 @@ const NO_ECS_HISTORY = {
 const NOT_CALLED: Record<string, Record<string, string>> = {
   'acquire-stage-lock': {
     ...NO_ECS_HISTORY,
+    'dynamodb:Query':
+      'DynamoDeploymentRecords.history/running: the lock reads what runs in its one region (runningIn, a GetItem)',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,
@@ -173,6 +175,8 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'check-release': {
     ...NO_ECS_HISTORY,
     'dynamodb:PutItem': 'DynamoDeploymentRecords.put: the release check only reads what runs',
+    'dynamodb:GetItem':
+      'DynamoDeploymentRecords.runningIn: the release check reads what runs in every region (running, a Query)',
     'ecs:ListTaskDefinitions': ECS_DEPLOYS,
     'ecs:RegisterTaskDefinition': ECS_DEPLOYS,
     'ecs:UpdateService': ECS_DEPLOYS,

@@ -225,6 +225,13 @@ export class InMemoryDeploymentRecords implements DeploymentRecordStore {
     return [...latest.values()];
   }
 
+  async runningIn(
+    service: string,
+    target: { environment: string; region: string },
+  ): Promise<DeploymentRecord | undefined> {
+    return (await this.running(service)).find((r) => targetKey(r) === targetKey(target));
+  }
+
   /** Every record, oldest first, for assertions. */
   all(): DeploymentRecord[] {
     return [...this.records.values()].sort((a, b) => a.at - b.at);

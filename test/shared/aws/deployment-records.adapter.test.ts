@@ -1,6 +1,6 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
@@ -164,6 +164,25 @@ describe('DynamoDeploymentRecords (dynalite)', () => {
     expect((await records.running(service)).map((r) => r.version)).toEqual(['v1.4.0']);
     expect(await records.history(service)).toHaveLength(2);
   });
+
+  it('when asked for one environment/region, runningIn reads what runs there only, and nothing where none ran', async () => {
+    // Prepare
+    const service = 'running-in';
+    await records.put(record({ service, version: 'v1.3.0', execution: 'release-v1.3.0', at: AT }));
+    await records.put(record({ service, version: 'v1.4.0', execution: 'release-v1.4.0', at: AT + 1 }));
+    await records.put(record({ service, region: 'us-east-1', version: 'v1.3.0', at: AT + 2 }));
+    await records.put(record({ service, execution: 'release-v1.5.0', outcome: 'rolled back', at: AT + 3 }));
+
+    // Act
+    const euWest = await records.runningIn(service, { environment: 'production', region: 'eu-west-1' });
+    const usEast = await records.runningIn(service, { environment: 'production', region: 'us-east-1' });
+    const staging = await records.runningIn(service, { environment: 'staging', region: 'eu-west-1' });
+
+    // Assess
+    expect(euWest).toEqual(record({ service, version: 'v1.4.0', execution: 'release-v1.4.0', at: AT + 1 }));
+    expect(usEast).toMatchObject({ region: 'us-east-1', version: 'v1.3.0' });
+    expect(staging).toBeUndefined();
+  });
 });
 
 describe('DynamoDeploymentRecords (mocked DynamoDB)', () => {
@@ -184,6 +203,28 @@ describe('DynamoDeploymentRecords (mocked DynamoDB)', () => {
     // Assess
     expect(error).toBeInstanceOf(AwsTransientError);
     expect(error.message).toContain('deployment records of orders-api');
+    documents.restore();
+  });
+
+  it('when DynamoDB throttles the read of what runs in one region, it fails with AwsTransientError naming it', async () => {
+    // Prepare
+    const documents = mockClient(DynamoDBDocumentClient);
+    documents
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const records = new DynamoDeploymentRecords({
+      tableName: TABLE,
+      client: new DynamoDBClient({ region: 'eu-west-1' }),
+    });
+
+    // Act
+    const error = await rejectionOf(
+      records.runningIn('orders-api', { environment: 'production', region: 'eu-west-1' }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(AwsTransientError);
+    expect(error.message).toContain('what runs in production#eu-west-1 for orders-api');
     documents.restore();
   });
 });

@@ -335,6 +335,8 @@ describe.each(implementations)('%s', (_, make, race) => {
       // Assess
       const running = await stores.records.running('orders-api');
       expect(running.map((r) => r.version)).toEqual(['v1.4.0']);
+      expect(await stores.records.runningIn('orders-api', newer)).toEqual(running[0]);
+      expect(await stores.records.runningIn('orders-api', { ...newer, region: 'mars-1' })).toBeUndefined();
       const history = await stores.records.history('orders-api');
       expect(history.map((r) => r.version)).toEqual(['v1.4.0', 'v1.3.0']);
     });

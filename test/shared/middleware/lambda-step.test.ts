@@ -160,3 +160,63 @@ describe('lambdaStep', () => {
     expect(JSON.stringify(handlerSegment?.metadata ?? {})).not.toContain('secret');
   });
 });
+
+describe('lambdaStep: the tracer is loaded for the invocations X-Ray samples only', () => {
+  const TRACING_MODULE = '../../../shared/middleware/tracing';
+  const saved = process.env._X_AMZN_TRACE_ID;
+
+  afterEach(() => {
+    if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+    else process.env._X_AMZN_TRACE_ID = saved;
+    jest.resetModules();
+  });
+
+  /** Runs one invocation per trace header with a fresh copy of lambda-step; counts the tracing module's loads. */
+  async function tracingLoads(
+    headers: (string | undefined)[],
+  ): Promise<{ loads: number; results: string[] }> {
+    let loads = 0;
+    jest.doMock(TRACING_MODULE, () => {
+      loads += 1;
+      return jest.requireActual(TRACING_MODULE);
+    });
+    let step!: typeof import('../../../shared/middleware/lambda-step');
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy, with the counting mock
+      step = require('../../../shared/middleware/lambda-step') as typeof step;
+    });
+    const handler = step.lambdaStep('check-release', () => async () => 'ok');
+    const results: string[] = [];
+    for (const header of headers) {
+      if (header === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = header;
+      results.push(await handler(EVENT, fakeLambdaContext('check-release')));
+    }
+    return { loads, results };
+  }
+
+  it('when no invocation is sampled (no trace header, or Sampled=0), the step runs without loading the tracer', async () => {
+    // Act
+    const { loads, results } = await tracingLoads([
+      undefined,
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=0',
+    ]);
+
+    // Assess
+    expect(results).toEqual(['ok', 'ok']);
+    expect(loads).toBe(0);
+  });
+
+  it('when a later invocation is sampled, that one loads the tracer, once', async () => {
+    // Act
+    const { loads, results } = await tracingLoads([
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=0',
+      'Root=1-5759e988-bd862e3fe1be46a994272794;Parent=557abcec3ee5a048;Sampled=1',
+      'Root=1-5759e988-bd862e3fe1be46a994272795;Parent=557abcec3ee5a049;Sampled=1',
+    ]);
+
+    // Assess
+    expect(results).toEqual(['ok', 'ok', 'ok']);
+    expect(loads).toBe(1);
+  });
+});

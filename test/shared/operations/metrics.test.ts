@@ -40,6 +40,7 @@ function spying(store: DeploymentRecordStore) {
     put: (r) => store.put(r),
     history: (s) => store.history(s),
     running: (s) => store.running(s),
+    runningIn: (s, target) => store.runningIn(s, target),
     recordedBetween: (s, span) => {
       spans.push(span);
       return store.recordedBetween(s, span);
