@@ -24,8 +24,12 @@ const ALL = [
   'test/shared/event-rules\\.test\\.ts$',
 ];
 
+// Stryker collects each test's coverage in the process that runs it, so the tests run in that process:
+// the base config's second worker and worker recycling (workerIdleMemoryLimit) would lose it.
+const { maxWorkers: _workers, workerIdleMemoryLimit: _recycling, ...inBand } = base;
+
 module.exports = {
-  ...base,
+  ...inBand,
   testMatch: undefined,
   testRegex: process.env.MUTATION_TESTS ? [process.env.MUTATION_TESTS] : ALL,
 };
