@@ -35,9 +35,11 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
 done
 echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
-echo "== tests (jest.config.js: two workers)"
+echo "== tests (jest.config.js: two workers), then the browser tests one at a time"
 rm -rf test-output/reliability test-output/aws-contracts
-npx jest --ci
+npx jest --ci --testPathIgnorePatterns=/test/browser/
+# Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
+npx jest --ci --runInBand test/browser
 echo "== reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
 echo "== AWS adapters checked against moto (test/aws-conformance)"
