@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScaledClock, type Clock } from '../shared/clock';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
+import { DAY_MS } from '../shared/domain/delivery-metrics';
 import { readDeliveryMetrics } from '../shared/operations/metrics';
 import { metricsTables } from './operator/metrics-command';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
@@ -206,8 +207,9 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   if (!interactive && clicked.filter((c) => c.status === 200).length !== 3)
     problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
-  // The day's delivery metrics, from the records it wrote (docs/metrics.md).
-  const window = { from: pipelineStart, to: clock.now() };
+  // The day's delivery metrics, from the records it wrote (docs/metrics.md): a whole day ending now, so
+  // "per day" counts the day's deployments instead of stretching a few hours of them over 24.
+  const window = { from: clock.now() - DAY_MS, to: clock.now() };
   const day = await readDeliveryMetrics(config, { window }, pipeline);
   out(`\nThe day's delivery metrics (pipeline metrics --local shows the same on a running stack):`);
   out(metricsTables(day.filter((m) => m.deployments.total > 0)));
