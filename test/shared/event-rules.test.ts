@@ -1,6 +1,7 @@
 import { eventRules, patternFor } from '../../shared/event-rules';
 import { matchesEventPattern } from '../../local-runtime/event-pattern';
 import { loadEvent, sampleConfig } from '../support/fixtures';
+import { MIGRATION_STARTED_BY_PREFIX } from '../../shared/domain/migrations';
 
 /**
  * The pipeline's EventBridge rules (shared/event-rules.ts), matched with the local runtime's EventBridge
@@ -82,5 +83,69 @@ describe('tag rules', () => {
     const codeCommit = config.services.filter((s) => s.gitRepository && !s.gitRepository.includes('/'));
     for (const service of config.services)
       expect(pattern.includes(`"${service.gitRepository}"`)).toBe(codeCommit.includes(service));
+  });
+});
+
+describe('migration task rule', () => {
+  const taskEvent = (detail: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+    version: '0',
+    source: 'aws.ecs',
+    'detail-type': 'ECS Task State Change',
+    detail: {
+      lastStatus: 'STOPPED',
+      startedBy: `${MIGRATION_STARTED_BY_PREFIX}run/staging/eu-west-1/4b825dc642cb/abc/r0`,
+      ...detail,
+    },
+    ...over,
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    ['a stopped task the pipeline started', {}, {}, ['migrationTaskStopped -> settleMigration']],
+    ['a task of ours still running', { lastStatus: 'RUNNING' }, {}, []],
+    ['a stopped task someone else started', { startedBy: 'ecs-svc/123' }, {}, []],
+    ['a stopped task with no startedBy', { startedBy: undefined }, {}, []],
+    ['a task event from another source', {}, { source: 'custom.ecs' }, []],
+    ['an ECS event of another detail type', {}, { 'detail-type': 'ECS Container Instance State Change' }, []],
+  ])('when %s arrives, it is routed to %j', (_what, detail, over, expected) => {
+    expect(routed(taskEvent(detail, over))).toEqual(expected);
+  });
+});
+
+describe('alarm state change rule', () => {
+  const alarm = (name: string, state: string, over: Record<string, unknown> = {}) => {
+    const event = loadEvent('cloudwatch-alarm-orders-api-ppe-5xx.json');
+    const detail = event.detail as { state: Record<string, unknown> };
+    return {
+      ...event,
+      ...over,
+      detail: { ...detail, alarmName: name, state: { ...detail.state, value: state } },
+    };
+  };
+
+  it.each<[string, unknown, string[]]>([
+    [
+      'a watched alarm going to ALARM',
+      alarm('orders-api-ppe-5xx', 'ALARM'),
+      ['alarmStateChange -> settleBake'],
+    ],
+    ['a watched alarm going back to OK', alarm('orders-api-ppe-5xx', 'OK'), []],
+    ['a watched alarm with too little data', alarm('orders-api-ppe-5xx', 'INSUFFICIENT_DATA'), []],
+    ['an alarm no bake watches', alarm('billing-api-5xx', 'ALARM'), []],
+    ['an alarm event from another source', alarm('orders-api-ppe-5xx', 'ALARM', { source: 'custom.cw' }), []],
+    [
+      'another CloudWatch event type',
+      alarm('orders-api-ppe-5xx', 'ALARM', { 'detail-type': 'CloudWatch Alarm Configuration Change' }),
+      [],
+    ],
+  ])('when %s arrives, it is routed to %j', (_what, event, expected) => {
+    expect(routed(event)).toEqual(expected);
+  });
+});
+
+describe('every rule', () => {
+  it('says what it matches in a description of its own (the console and the template show it)', () => {
+    const descriptions = eventRules(config).map((rule) => rule.description);
+    for (const description of descriptions) expect(description.length).toBeGreaterThan(20);
+    expect(new Set(descriptions).size).toBe(descriptions.length);
   });
 });
