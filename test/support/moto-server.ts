@@ -89,17 +89,7 @@ export async function startMotoServer(): Promise<MotoServer> {
       `${MOTO_SERVER_BIN} is missing: run 'bash scripts/python-tools.sh' (npm test runs it for you)`,
     );
   }
-  const port = await freeLoopbackPort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(MOTO_SERVER_BIN, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  await waitUntilAnswering(endpoint, child, () => stderr);
+  const { endpoint, child } = await spawnOnFreePort();
   const operations: ContractOperations = new Map();
 
   const post = async (path: string, body?: unknown): Promise<void> => {
@@ -132,6 +122,33 @@ export async function startMotoServer(): Promise<MotoServer> {
   };
 }
 
+/**
+ * Starts moto on a free loopback port. The port is free when chosen but another test worker can take it
+ * before moto binds it: moto then exits with "Address already in use", and a server answering on that port
+ * is the other worker's. So the server counts as ours only once its own log says it runs on the port, and
+ * a lost race is retried on another port.
+ */
+async function spawnOnFreePort(): Promise<{ endpoint: string; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeLoopbackPort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const child = spawn(MOTO_SERVER_BIN, ['-H', '127.0.0.1', '-p', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    try {
+      await waitUntilAnswering(endpoint, child, () => stderr);
+      return { endpoint, child };
+    } catch (error) {
+      if (attempt >= 5 || !/in use/i.test(stderr)) throw error;
+    }
+  }
+}
+
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -152,8 +169,10 @@ async function waitUntilAnswering(
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr()}`);
     try {
+      // Our server logs the address it bound; without that line, whatever answers is not ours.
+      const bound = stderr().includes(`Running on ${endpoint}`);
       const response = await fetch(`${endpoint}/moto-api/data.json`);
-      if (response.ok) return;
+      if (response.ok && bound) return;
     } catch {
       // not listening yet
     }
