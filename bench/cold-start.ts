@@ -12,7 +12,8 @@
  * invocation of the SDK-heavy functions ≥ 25% faster than before (docs/cold-start.md has both tables).
  *
  * `npx tsx bench/cold-start.ts` runs 11 rounds; `--quick` runs 3 (npm test: checks it all still runs and
- * that every zip is within its size, which is exact); `--runs N` sets the rounds. `--before DIR` runs, in the
+ * that every zip is within its size, which is exact); `--runs N` sets the rounds; `--only a,b` runs those
+ * functions only (with the floor), to repeat a borderline row with more rounds. `--before DIR` runs, in the
  * same shuffled rounds, the bundles of an earlier build too (DIR holds `<name>/handler.js`, e.g. a copy of
  * dist/functions made on main), so the "before" and "after" columns share one machine state; they run with
  * the `pipeline.config.json` beside DIR when there is one, and with `--before-node-options VALUE` as their
@@ -42,6 +43,8 @@ const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || (QUICK ? 3 : 11);
 const BEFORE_DIR = args.includes('--before') ? args[args.indexOf('--before') + 1] : undefined;
+/** `--only a,b`: those functions only (and the floor), to repeat borderline rows with more rounds. */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split(',') : undefined;
 /** NODE_OPTIONS the earlier build ran with (`--enable-source-maps` up to 3dd9952); today's when absent. */
 const BEFORE_NODE_OPTIONS = args.includes('--before-node-options')
   ? args[args.indexOf('--before-node-options') + 1]
@@ -291,7 +294,13 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
   const node = node22();
   const version = execFileSync(node, ['--version']).toString().trim();
-  const built = await buildFunctions();
+  const all = await buildFunctions();
+  const unknown = ONLY?.filter((name) => !all.some((b) => b.name === name)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(
+      `--only names no function ${unknown.join(', ')}: functions/ has ${all.map((b) => b.name).join(', ')}`,
+    );
+  const built = ONLY ? all.filter(({ name }) => ONLY.includes(name)) : all;
   const port = await closedPort();
   const env = lambdaEnv(port);
   const events = firstEvents(port);

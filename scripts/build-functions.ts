@@ -10,6 +10,7 @@
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { packagedConfigDigest } from '../shared/wiring/pipeline-config';
 import { dirname, join } from 'node:path';
@@ -96,6 +97,8 @@ export function bundleOptions(name: string, configDigest?: string): BuildOptions
       unusedPaginatorsDropped,
       tracingApart,
       powertoolsEsmOnRequire,
+      sdkSchemasShaken,
+      sdkPackageVersionOnly,
     ],
     // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
     supported: { 'dynamic-import': false },
@@ -117,11 +120,41 @@ export function tracingBundleOptions(): BuildOptions {
     entryPoints: [TRACING_MODULE],
     // As deep as dist/functions/<name>/tracing.js, so the paths in its source map hold there.
     outfile: join(DIST_DIR, 'tracing', 'tracing.js'),
-    plugins: [lambdaCredentialsOnly, sharedConfigFilesSkipped],
+    plugins: [
+      lambdaCredentialsOnly,
+      sharedConfigFilesSkipped,
+      sdkSchemasShaken,
+      sdkPackageVersionOnly,
+      tracingDependenciesTrimmed,
+    ],
   };
 }
 
 const TRACING_REQUIRE = 'require("./tracing.js")';
+
+/** Where the tracing bundle takes the one `semver` function the X-Ray SDK imports the package for. */
+export const TRACING_SEMVER = join(__dirname, 'bundle', 'tracing-semver.ts');
+/** Where the tracing bundle takes the `assert.ok` cls-hooked requires `assert` for. */
+export const TRACING_ASSERT = join(__dirname, 'bundle', 'tracing-assert.ts');
+
+/**
+ * Trims what loading the tracing module costs a traced first invocation: the X-Ray SDK's `semver` (28 KB
+ * for a version check the pipeline never reaches) and cls-hooked's `assert` (a Node module outside the
+ * startup snapshot, compiled on require) resolve to the small stand-ins above.
+ */
+export const tracingDependenciesTrimmed: Plugin = {
+  name: 'tracing-dependencies-trimmed',
+  setup(build) {
+    build.onResolve({ filter: /^semver$/ }, (args) =>
+      /[\\/]node_modules[\\/]aws-xray-sdk-core[\\/]/.test(args.importer)
+        ? { path: TRACING_SEMVER }
+        : undefined,
+    );
+    build.onResolve({ filter: /^assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]cls-hooked[\\/]/.test(args.importer) ? { path: TRACING_ASSERT } : undefined,
+    );
+  },
+};
 
 /** Leaves the tracing module out of a function's bundle: a `require('./tracing.js')` stands in its place. */
 export const tracingApart: Plugin = {
@@ -212,6 +245,56 @@ export const unusedPaginatorsDropped: Plugin = {
       });
       return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false };
     });
+  },
+};
+
+/** The schema modules of the SDK's clients: every shape and operation of a service, as module-level arrays. */
+const SDK_SCHEMAS =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/;
+
+/**
+ * Lets esbuild drop the schemas of the operations a function never sends. A schema module writes its traits
+ * with computed keys over its own string constants (`{ [_h]: ["POST", "/v2/email/outbound-emails", 200] }`),
+ * and esbuild keeps every statement with a computed key, as the key could run code; a kept operation keeps
+ * its input and output shapes. With the constants written in as plain keys, an unused schema is unused: the
+ * REST services (SESv2: all of its ~480 shapes for one SendEmail, 47 KB of request-approval's bundle)
+ * keep only the shapes of their commands. The arrays are the same values either way.
+ */
+export const sdkSchemasShaken: Plugin = {
+  name: 'sdk-schemas-shaken',
+  setup(build) {
+    build.onLoad({ filter: SDK_SCHEMAS }, async (args) => ({
+      contents: plainSchemaKeys(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
+/** `{ [_h]: x, [_e]: y }` → `{ "http": x, "error": y }` for the module's `const _h = "http";` constants. */
+export function plainSchemaKeys(source: string): string {
+  const constants = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm))
+    constants.set(name!, literal!);
+  return source.replace(/([{,]\s*)\[(_\w+)\]:/g, (key, before: string, name: string) => {
+    const literal = constants.get(name);
+    return literal === undefined ? key : `${before}${literal}:`;
+  });
+}
+
+/**
+ * Every SDK client's runtime configuration imports its whole package.json for one field, the version in its
+ * user agent; the bundle keeps the version only (about 2 KB per client).
+ */
+export const sdkPackageVersionOnly: Plugin = {
+  name: 'sdk-package-version-only',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ },
+      async (args) => {
+        const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version: string };
+        return { contents: JSON.stringify({ version }), loader: 'json' };
+      },
+    );
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
+import { onFirstUse } from '../on-first-use';
 
 export const SERVICE_NAME = 'ecs-promotion-pipeline';
 
@@ -19,30 +20,6 @@ const powertools = {
     require('@aws-lambda-powertools/metrics/middleware') as typeof import('@aws-lambda-powertools/metrics/middleware'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-/**
- * An object created on its first use that stands for it in every use: property reads (its class's methods
- * come bound to the object, which keeps their private fields working), writes, deletes, `in` and
- * `instanceof`. Tests spy on its methods as on the object itself.
- */
-function onFirstUse<T extends object>(create: () => T): T {
-  let created: T | undefined;
-  const target = (): T => (created ??= create());
-  return new Proxy({} as T, {
-    get: (_, key) => {
-      const object = target();
-      const value = Reflect.get(object, key, object) as unknown;
-      // A method of the class runs on the object; one set on the object itself (a test's spy) is returned as is.
-      return typeof value === 'function' && !Object.prototype.hasOwnProperty.call(object, key)
-        ? (value as (...args: unknown[]) => unknown).bind(object)
-        : value;
-    },
-    set: (_, key, value) => Reflect.set(target(), key, value),
-    deleteProperty: (_, key) => Reflect.deleteProperty(target(), key),
-    has: (_, key) => Reflect.has(target(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
-  });
-}
 
 /** One logger for every function, created on its first log line; POWERTOOLS_* variables tune it. */
 export const logger: Logger = onFirstUse(

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handler } from '../../functions/stop-stage/handler';
 import { useAwsClientFactory, type AwsClientFactory } from '../../shared/wiring/aws-clients';
 import { fakeLambdaContext, rejectionOf } from '../support/fakes';
@@ -24,7 +23,7 @@ describe('stop-stage wiring', () => {
     else process.env.PIPELINE_TABLE = env;
   });
 
-  it('when the handler wires its three DynamoDB stores, it builds one DynamoDB client for the container', async () => {
+  it('when the handler wires its three DynamoDB stores and the input is invalid, it builds no client before the table is read', async () => {
     // Prepare
     const built: string[] = [];
     useAwsClientFactory(countingFactory(built));
@@ -36,6 +35,6 @@ describe('stop-stage wiring', () => {
     // Assess
     expect(first.name).toBe('InvalidStepInput');
     expect(second.name).toBe('InvalidStepInput');
-    expect(built).toEqual([`${DynamoDBClient.name} `]);
+    expect(built).toEqual([]);
   });
 });

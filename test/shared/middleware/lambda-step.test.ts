@@ -49,6 +49,26 @@ describe('lambdaStep', () => {
     expect(flushed).toHaveBeenCalledTimes(1);
   });
 
+  it('when a function loads the step stack, zod parses without compiling a parser per schema, with the same results', () => {
+    // Prepare
+    const schema = z.object({
+      region: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+      bakeSeconds: z.number().min(0),
+    });
+
+    // Act
+    const parsed = schema.parse({ region: 'eu-west-1', bakeSeconds: 600, extra: true });
+    const failed = schema.safeParse({ region: 'Europe', bakeSeconds: -1 });
+
+    // Assess
+    expect(z.config().jitless).toBe(true);
+    expect(parsed).toEqual({ region: 'eu-west-1', bakeSeconds: 600 });
+    expect(failed.error?.issues.map((issue) => [issue.path.join('.'), issue.code])).toEqual([
+      ['region', 'invalid_format'],
+      ['bakeSeconds', 'too_small'],
+    ]);
+  });
+
   it('when the input does not parse, it fails with InvalidStepInput naming the path, logged as a warning', async () => {
     // Prepare
     const warned = jest.spyOn(logger, 'warn');
