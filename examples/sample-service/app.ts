@@ -51,7 +51,11 @@ export function respond(path: string, state: SampleServiceState): SampleResponse
  * Requests other than the health check work for a while (`workMs`) and, in a degraded build, fail at its
  * error rate: the health check stays fast and green, as a subtly broken release's does.
  */
-export function createSampleServer(stateOf: () => SampleServiceState | undefined): Server {
+export function createSampleServer(
+  stateOf: () => SampleServiceState | undefined,
+  /** Where the degraded build's failures and every request's work time come from (seeded in the local stack). */
+  random: () => number = Math.random,
+): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const state = stateOf();
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -61,7 +65,7 @@ export function createSampleServer(stateOf: () => SampleServiceState | undefined
     };
     if (!state) return send({ status: 503, body: JSON.stringify({ message: 'no healthy tasks' }) });
     if (path === '/health') return send(respond(path, state));
-    const failing = Math.random() < (state.errorRate ?? 0);
+    const failing = random() < (state.errorRate ?? 0);
     setTimeout(
       () =>
         send(
@@ -69,7 +73,7 @@ export function createSampleServer(stateOf: () => SampleServiceState | undefined
             ? { status: 500, body: JSON.stringify({ message: 'internal error' }) }
             : respond(path, state),
         ),
-      workMs(state),
+      workMs(state, random),
     );
   });
 }
