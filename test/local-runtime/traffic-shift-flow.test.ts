@@ -140,21 +140,23 @@ describe('stages that shift traffic, through the promote state machine', () => {
   });
 
   it('when the build fails 8% of its requests, the canary catches it at 5% and switches back to blue', async () => {
-    // Act
+    // Act: errors are judged before latency and need no more than the minimum: 1,000 requests a minute
+    // give green 50 at 5%, above this stage's minimum of 40.
     const {
       execution,
       shift,
       pipeline: p,
-    } = await pushGoodBuild(CANARY, {
+    } = await pushGoodBuild(CANARY.replace('minRequests: 300', 'minRequests: 40'), {
       behaviours: { [GOOD_COMMIT.slice(0, 7)]: { errorRate: 0.08 } },
+      trafficPerMinute: 1_000,
     });
 
     // Assess
     expect(execution.status).toBe('FAILED');
     expect(shift?.records.map((r) => [r.percent, r.outcome, r.green.requests, r.blue.errors])).toEqual([
-      [5, 'fail', 400, 0],
+      [5, 'fail', 50, 0],
     ]);
-    expect(shift?.cause).toMatch(/^errors \d+\.\d% vs baseline 0\.0% at 5% after 1 min, 400 requests$/);
+    expect(shift?.cause).toMatch(/^errors \d+\.\d% vs baseline 0\.0% at 5% after 1 min, 50 requests$/);
     expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
     expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
     expect(servingCommit(p)).toBeUndefined();
