@@ -51,9 +51,19 @@ describe('rolling back a stage that shifts traffic', () => {
 
   beforeEach(async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
-    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
+    // The local ECS runs blue/green deployments only behind a load balancer, as ECS does; the hook and the
+    // listener are not what these tests look at.
+    platform = new LocalContainerPlatform({
+      clock,
+      deploymentMs: 90_000,
+      blueGreen: {
+        invokeHook: async () => ({ hookStatus: 'SUCCEEDED' }),
+        router: { setGreenWeight: async () => undefined, retarget: async () => undefined },
+      },
+    });
     stageRecords = new InMemoryStageRecordStore();
     platform.seedService(target, { name: 'app', image: REGISTRY + '1'.repeat(64) });
+    platform.attachLoadBalancer(target, traffic.loadBalancer.blueTargetGroupArn, 'app');
     await deployService(run, { platform, stageRecords, clock });
   });
 
