@@ -28,11 +28,16 @@ export interface LocalLoadBalancerWiring extends TrafficTargets {
 
 export interface LocalLoadBalancersOptions {
   clock: Clock;
-  /** Concurrent clients of the traffic generator. Default 16. */
+  /** Concurrent clients of the traffic generator. Default 48. */
   concurrency?: number;
+  /** Median work time of a request in the sample services behind the load balancers, ms. Default theirs (20). */
+  workMs?: number;
   /** Seed of the sample services' randomness (a degraded build's failures, work times). Default 1. */
   seed?: number;
 }
+
+/** Enough clients to keep the machine busy: the services report their own time (Server-Timing). */
+const DEFAULT_CONCURRENCY = 48;
 
 interface Running {
   proxy: LocalTrafficProxy;
@@ -94,7 +99,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     const { proxy } = await this.start(listenerRule);
     const generator = new TrafficGenerator({
       url: proxy.url,
-      concurrency: Math.min(this.options.concurrency ?? 16, Math.max(1, requests)),
+      concurrency: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, Math.max(1, requests)),
       limit: requests,
     });
     const sent = requests > 0 ? await generator.start().done : { requests: 0, statuses: {} };
@@ -142,8 +147,12 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     const seed = this.options.seed ?? 1;
     const serve = async (targetGroup: string, index: number): Promise<string> => {
       const random = new SeededRandom(seed + index);
+      const { workMs } = this.options;
       const server = createSampleServer(
-        () => wiring.stateOf(targetGroup),
+        () => {
+          const state = wiring.stateOf(targetGroup);
+          return state && (workMs === undefined ? state : { workMs, ...state });
+        },
         () => random.next(),
       );
       servers.push(server);

@@ -79,13 +79,22 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
       outgoing.on('close', close);
       const upstream = new URL(incoming.url ?? '/', this.upstreams.get(targetGroup));
       // Timed like the load balancer's TargetResponseTime: from sending the request to the target until
-      // its response headers arrive, so the proxy's own queueing is not blamed on either version.
+      // its response headers arrive, so the proxy's own queueing is not blamed on either version. A target
+      // that reports its own time (Server-Timing app;dur) is taken at its word: the proxy, the targets and
+      // the traffic share one process here, so on a busy machine the wall-clock time is mostly the
+      // machine's queueing, the same for both versions, which would hide a slower green (on AWS the load
+      // balancer and the targets do not share a CPU).
       let sent = performance.now();
       const forwarded = httpRequest(
         upstream,
         { method: incoming.method, headers: { ...incoming.headers, host: upstream.host }, agent: this.agent },
         (answer) => {
-          this.measure(targetGroup, answer.statusCode ?? 502, performance.now() - sent);
+          const took = performance.now() - sent;
+          this.measure(
+            targetGroup,
+            answer.statusCode ?? 502,
+            serverTimingMs(answer.headers['server-timing']) ?? took,
+          );
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
         },
@@ -245,4 +254,12 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     const p95Ms = latency.percentile(0.95);
     return { requests, errors, ...(p95Ms !== undefined && { p95Ms }) };
   }
+}
+
+/** The `app` duration of a Server-Timing header, ms; undefined when there is none. */
+export function serverTimingMs(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header.join(',') : header;
+  const match = text === undefined ? null : /(?:^|,)\s*app\s*;[^,]*\bdur=([0-9.]+)/.exec(text);
+  const ms = match ? Number(match[1]) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
