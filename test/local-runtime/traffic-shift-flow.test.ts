@@ -174,6 +174,23 @@ describe('stages that shift traffic, through the promote state machine', () => {
     expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
   });
 
+  it('when the stage fails while blue is kept (its deployment wait times out in the bake time), it switches back to blue by stopping the deployment with rollback', async () => {
+    // Act: green gets everything after 90 s, blue is kept 30 minutes, the stage waits at most 5
+    const { execution, pipeline: p } = await pushGoodBuild(
+      'deploymentTimeoutMinutes: 5\nstrategy: blue-green\nkeepBlueMinutes: 30',
+    );
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(execution.cause).toMatch(
+      /rolled back: switched traffic back to blue \(orders-api:\d+\), which still ran: stopped ECS deployment \d+ with ROLLBACK/,
+    );
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+    expect(servingCommit(p)).toBeUndefined();
+    expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+    expect(p.platform.blueGreenStage(ORDERS_PPE)).toBeUndefined();
+  });
+
   it('when traffic is too low to judge, the step extends up to its bound and then fails, saying so', async () => {
     // Act: 100 requests a minute give green 5 a minute at 5%, far below 300 even with two extensions
     const { execution, shift, pipeline: p } = await pushGoodBuild(CANARY, { trafficPerMinute: 100 });
