@@ -74,7 +74,7 @@ export async function rollBackService(
     );
     const reason = restoring
       ? `ECS is restoring ${revision} in deployment ${restoring.id} (circuit breaker or an earlier attempt)`
-      : `service already runs ${revision} (ECS circuit breaker or an earlier attempt restored it)`;
+      : `service already runs ${revision} (${run.stage.traffic ? "ECS's blue/green rollback" : 'ECS circuit breaker'} or an earlier attempt restored it)`;
     return {
       rolledBack: true,
       taskDefinitionArn: previous,

@@ -134,6 +134,9 @@ describe('stages that shift traffic, through the promote state machine', () => {
       /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 5% after 1 min, 400 requests$/,
     );
     expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+    expect(execution.cause).toMatch(
+      /rolled back: service already runs orders-api:\d+ \(ECS's blue\/green rollback or an earlier attempt restored it\)\)/,
+    );
     expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
     expect(servingCommit(p)).toBeUndefined(); // the bootstrap revision, as before the push
     expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
