@@ -15,21 +15,25 @@ import type { LiveHistoryEvent } from '../local-runtime/engine';
 import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';
 import { duration, shortSha, table } from './format';
+import { playProductionCanary } from './demo-canary';
 import { UsageError } from './usage-error';
 
-export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>] [--interactive] [--port <n>]
+export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>] [--interactive] [--port <n>] [--no-canary]
 
 Plays a day of the pipeline on this machine, with the real state machines and handlers: a push
 deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
 deploys, a push tagged "latest" is ignored, a tag v1.4.0 releases the pushed image to staging and,
 after approvals, to three production regions, and a broken orders-api build fails its smoke checks
-and is rolled back. Prints progress as it happens and a summary; exits 0 only if every outcome was
+and is rolled back. Then a production canary (orders-api prod in eu-west-1, on a stack of its own):
+v1.4.0 walks 5 → 25 → 50 → 100 on real requests, and a 3× slower v1.5.0 is switched back at 5%. Prints progress as it happens and a summary; exits 0 only if every outcome was
 right.
   --time-scale  run on a wall clock sped up this many times (e.g. 600: 10 min = 1 s) to watch it
                 unfold; by default time is virtual and jumps ahead whenever nothing is running
   --interactive wait for a person to approve each production region from the mailbox (/mail) in a
                 browser, on a wall clock sped up 600 times unless --time-scale says otherwise
-  --port        with --interactive, the port of the dashboard and mailbox (default 8787)`;
+  --port        with --interactive, the port of the dashboard and mailbox (default 8787)
+  --no-canary   leave out the production canary (its two releases send about 20,000 real requests
+                through the local load balancer: a few seconds to a minute, by how busy the machine is)`;
 
 const EVENTS_DIR = join(__dirname, '..', 'events');
 const BROKEN_COMMIT = 'badc0ffee0ddf00d';
@@ -48,6 +52,7 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
       'time-scale': { type: 'string' },
       interactive: { type: 'boolean', default: false },
       port: { type: 'string', default: '8787' },
+      'no-canary': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -216,6 +221,8 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
 
   await pipeline.close();
   await http.close();
+  const canary = !values['no-canary'];
+  if (canary) problems.push(...(await playProductionCanary(values.config, out)));
   out(
     `\nDemo finished in ${duration(Date.now() - realStart)} of real time (${duration(clock.now() - pipelineStart)} of pipeline time).`,
   );
@@ -225,7 +232,10 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   }
   out(
     'All expected outcomes happened: 2 pushes deployed to PPE, a duplicate and a `latest` push ignored, ' +
-      'v1.4.0 released to staging and 3 production regions, a broken build rolled back.',
+      'v1.4.0 released to staging and 3 production regions, a broken build rolled back' +
+      (canary
+        ? ', and a production canary that walked v1.4.0 through 5 → 25 → 50 → 100 and switched a 3× slower v1.5.0 back at 5%.'
+        : '.'),
   );
   return 0;
 }

@@ -31,7 +31,8 @@ import { createSettleMigration } from '../functions/settle-migration/handler';
 import { DynamoMigrationStore } from '../shared/aws/migration-store.adapter';
 import type { MigrationTasks } from '../shared/ports/migrations';
 import { DynamoBakeWatchStore } from '../shared/aws/bake-watches.adapter';
-import type { EcsTarget } from '../shared/ports/deployment';
+import type { EcsTarget, TrafficShiftHook } from '../shared/ports/deployment';
+import type { ServiceDeploymentControl, TrafficShiftLog } from '../shared/ports/traffic-shift';
 import { EmailApprovalNotifier } from '../shared/approvals/email/email-notifier';
 import { SignedLinkSigner } from '../shared/approvals/email/signed-link-signer';
 import type { StaticSigningKeySource } from '../shared/approvals/links/signing';
@@ -91,6 +92,20 @@ export interface HandlerDeps {
   stateMachineArns: { readonly promote: string; readonly release: string };
   /** Told when a stage's bake begins, as the local world times a version's alarms into the bake. */
   onBakeStarted?: (target: EcsTarget) => void;
+  /** Stages that shift traffic: the hook ECS invokes, switching back to blue, and the shifts' record. */
+  traffic?: {
+    hook: TrafficShiftHook;
+    serviceDeployments: ServiceDeploymentControl;
+    log: TrafficShiftLog;
+  };
+}
+
+/** The pipeline's traffic shift function as the local ECS knows it (the serverless.yml function's name). */
+export function localShiftHook(region: string): TrafficShiftHook {
+  return {
+    functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:ecs-promotion-pipeline-local-shiftTraffic`,
+    invokeRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/ecs-promotion-pipeline-local-ecs-hook-invoke`,
+  };
 }
 
 /** Every Lambda function the state machines and event rules invoke, by handler name. */
@@ -108,7 +123,14 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     startPromotion: step('start-promotion', () =>
       createStartPromotion({ config, executions, promoteStateMachineArn: stateMachineArns.promote }),
     ),
-    deployService: step('deploy-service', () => createDeployService({ platform, stageRecords, clock })),
+    deployService: step('deploy-service', () =>
+      createDeployService({
+        platform,
+        stageRecords,
+        clock,
+        ...(deps.traffic && { trafficShiftHook: deps.traffic.hook }),
+      }),
+    ),
     awaitDeployment: step('await-deployment', () => createAwaitDeployment(settle)),
     settleDeployment: step('settle-deployment', () => createSettleDeployment(settle)),
     sweepDeployments: step('sweep-deployments', () =>
@@ -163,7 +185,17 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
         migrations: deps.stores.migrations,
       }),
     ),
-    rollBackService: step('roll-back-service', () => createRollBackService({ platform, stageRecords })),
+    rollBackService: step('roll-back-service', () =>
+      createRollBackService({
+        platform,
+        stageRecords,
+        ...(deps.traffic && {
+          trafficShiftHook: deps.traffic.hook,
+          serviceDeployments: deps.traffic.serviceDeployments,
+          shiftLog: deps.traffic.log,
+        }),
+      }),
+    ),
   };
 }
 

@@ -23,9 +23,13 @@ import {
   dynamoStores,
   emailApprovalNotifier,
   githubWebhookHandler,
+  localShiftHook,
   wireHandlers,
   type DynamoStores,
 } from './handler-wiring';
+import { LocalTrafficShiftLog } from './adapters/local-traffic-shift-log';
+import { lifecycleHookEventSchema, type LifecycleHookEvent } from '../shared/domain/traffic-shift-hook';
+import { shiftTraffic } from '../shared/use-cases/shift-traffic';
 import type { LocalHttpRoutes } from './local-http-server';
 import { LocalExecutionControl } from './local-execution-control';
 import { LocalLambdaService } from './local-lambda-service';
@@ -96,6 +100,11 @@ export interface LocalPipelineOptions {
   migrationRunner?: LocalMigrationRunner;
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * The users' requests per minute of pipeline time to each local load balancer while a deployment shifts
+   * traffic (local-world.ts, default 1,600).
+   */
+  trafficPerMinute?: number;
 }
 
 /**
@@ -125,6 +134,11 @@ export class LocalPipeline {
   readonly freezes: DynamoStores['freezes'];
   /** What each deployed stage showed (real DynamoDB adapter on dynalite). */
   readonly evidence: DynamoStores['evidence'];
+  /**
+   * Each stage's traffic shift as the hook left it: steps, numbers, verdicts (in memory until the DynamoDB
+   * adapter of the TrafficShiftLog is wired here).
+   */
+  readonly shiftLog = new LocalTrafficShiftLog();
   /** One-off ECS tasks of the migrations, and their records (real DynamoDB adapter on dynalite). */
   readonly migrationTasks: LocalMigrationTasks;
   readonly migrations: DynamoStores['migrations'];
@@ -153,12 +167,17 @@ export class LocalPipeline {
   ) {
     this.secrets = localSecrets(secrets);
     this.linkKeys = new StaticSigningKeySource(this.secrets.linkSigningKey);
+    const hook = localShiftHook(config.environments[0]?.regions[0] ?? 'eu-west-1');
     this.world = new LocalWorld({
       config,
       clock,
       ...(options.behaviours !== undefined && { behaviours: options.behaviours }),
       ...(options.deploymentMs !== undefined && { deploymentMs: options.deploymentMs }),
+      ...(options.trafficPerMinute !== undefined && { trafficPerMinute: options.trafficPerMinute }),
       onDeploymentFinished: (event) => this.onDeploymentFinished(event, options.dropEcsEvents ?? false),
+      invokeHook: (functionArn, event) =>
+        this.track(this.invokeShiftHook(hook.functionArn, functionArn, event)),
+      track: (work) => this.track(work),
     });
     const ports = handlerPorts(
       { platform: this.world.platform, alarms: this.world.alarms, probe: this.world.fleet },
@@ -226,6 +245,7 @@ export class LocalPipeline {
         approvalNotifier: () => emails ?? this.approvals,
         stateMachineArns: this.stateMachineArns,
         onBakeStarted: (target) => this.world.bakeStarted(target),
+        traffic: { hook, serviceDeployments: this.world.platform, log: this.shiftLog },
       }),
       () => clock.now(),
       (work) => this.track(work),
@@ -414,6 +434,7 @@ export class LocalPipeline {
     this.world.stop();
     await this.world.fleet.close();
     await Promise.allSettled([...this.inFlight]);
+    await this.world.close();
     let saveError: unknown;
     try {
       this.persistence?.finalSave(); // after the in-flight work settled: what it changed is in the state
@@ -454,6 +475,32 @@ export class LocalPipeline {
   /** The HTTP side is served at `url` (`http://127.0.0.1:<port>`): approval emails sent after this link to it. */
   servedAt(url: string): void {
     this.httpUrl = url;
+  }
+
+  /** The local load balancers of the environments that shift traffic. */
+  get loadBalancers(): LocalWorld['loadBalancers'] {
+    return this.world.loadBalancers;
+  }
+
+  /**
+   * ECS invoking the traffic shift hook: the pipeline's own use case (what the hook Lambda runs) on the
+   * local load balancers' ports. Any other function does not exist here, as it would not in the account.
+   */
+  private async invokeShiftHook(
+    ours: string,
+    functionArn: string,
+    event: LifecycleHookEvent,
+  ): Promise<unknown> {
+    if (functionArn !== ours)
+      throw new Error(
+        `ResourceNotFoundException: Function not found: ${functionArn} (the local hook is ${ours})`,
+      );
+    return shiftTraffic(lifecycleHookEventSchema.parse(event), {
+      metrics: this.world.loadBalancers,
+      router: this.world.loadBalancers,
+      log: this.shiftLog,
+      clock: this.clock,
+    });
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@
  * environments' endpoints, seeded from the config, and how each version behaves in them (the knobs that
  * show the failure paths).
  */
+import type { SampleServiceState } from '../examples/sample-service/app';
 import type { Clock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
@@ -17,6 +18,9 @@ import {
 } from './adapters/local-container-platform';
 import { LocalImageRegistry } from './adapters/local-image-registry';
 import { LocalServiceFleet } from './adapters/local-service-fleet';
+import type { LifecycleHookEvent } from '../shared/domain/traffic-shift-hook';
+import type { TrafficTargets } from '../shared/ports/traffic';
+import { LocalLoadBalancers } from './traffic/local-load-balancers';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
 
 /** How a version behaves locally, keyed by commit (prefix): the knobs that show the failure paths. */
@@ -49,7 +53,20 @@ export interface LocalWorldOptions {
   deploymentMs?: number;
   /** Called once the world reacted to a finished ECS deployment (the alarms moved). */
   onDeploymentFinished: (event: LocalDeploymentEvent) => void;
+  /** How ECS invokes a blue/green deployment's lifecycle hook (the pipeline's traffic shift function). */
+  invokeHook?: (functionArn: string, event: LifecycleHookEvent) => Promise<unknown>;
+  /**
+   * The users' requests to each load balancer, per minute of pipeline time, sent while a blue/green
+   * deployment's hook waits. Default 1,600: at a 5% step of 10 minutes green serves the default judgement's
+   * 800 requests.
+   */
+  trafficPerMinute?: number;
+  /** Holds the stack's clock while real requests are on their way (virtual time must not move meanwhile). */
+  track?: <T>(work: Promise<T>) => Promise<T>;
 }
+
+/** Requests per minute of pipeline time the local load balancers get while a deployment shifts traffic. */
+export const DEFAULT_TRAFFIC_PER_MINUTE = 1_600;
 
 /** Every stage of every service, in every environment (what the local world must contain). */
 export function allStages(config: PipelineConfig): Stage[] {
@@ -64,6 +81,8 @@ export class LocalWorld {
   readonly alarms: LocalAlarmSource;
   readonly fleet: LocalServiceFleet;
   readonly registry = new LocalImageRegistry();
+  /** One real load balancer per environment/region whose strategy shifts traffic (started when first used). */
+  readonly loadBalancers: LocalLoadBalancers;
   /** The pipeline's own region: its event bus and the ECR repositories whose pushes reach its rules. */
   readonly region: string;
   /** Ends the alarms still to fire later in a bake (`alarmAfterMinutes`) when the stack closes. */
@@ -74,6 +93,9 @@ export class LocalWorld {
     this.region = config.environments[0]?.regions[0] ?? 'eu-west-1';
     this.alarms = new LocalAlarmSource(clock);
     const behaviourOf = (container: ContainerView, target: EcsTarget) => this.behaviourOf(container, target);
+    this.loadBalancers = new LocalLoadBalancers({ clock });
+    const track = options.track ?? (<T>(work: Promise<T>) => work);
+    const invokeHook = options.invokeHook;
     this.platform = new LocalContainerPlatform({
       clock,
       deploymentMs: options.deploymentMs ?? 90_000,
@@ -82,8 +104,50 @@ export class LocalWorld {
         this.moveAlarms(event);
         options.onDeploymentFinished(event);
       },
+      ...(invokeHook && {
+        blueGreen: {
+          invokeHook,
+          router: this.loadBalancers,
+          whileWaiting: (targets: TrafficTargets, waitMs: number) => track(this.sendTraffic(targets, waitMs)),
+        },
+      }),
     });
-    this.fleet = new LocalServiceFleet(this.platform, allStages(config), behaviourOf);
+    const stages = allStages(config);
+    for (const stage of stages) {
+      const wiring = stage.traffic?.loadBalancer;
+      if (!wiring) continue;
+      this.loadBalancers.define({
+        region: stage.region,
+        loadBalancer: wiring.loadBalancerArn,
+        listenerRule: wiring.productionListenerRuleArn,
+        blueTargetGroup: wiring.blueTargetGroupArn,
+        greenTargetGroup: wiring.greenTargetGroupArn,
+        stateOf: (targetGroup) => {
+          const container = this.platform
+            .servingIn(stage, targetGroup)
+            ?.containers.find((c) => c.name === stage.container);
+          return container && sampleStateOf(container, behaviourOf(container, stage));
+        },
+      });
+    }
+    // Requests to an environment behind a local load balancer go through it, as they do through the ALB.
+    const behind = new Map(
+      stages.flatMap((s) =>
+        s.traffic
+          ? [[new URL(s.endpoint).origin, s.traffic.loadBalancer.productionListenerRuleArn] as const]
+          : [],
+      ),
+    );
+    this.fleet = new LocalServiceFleet(this.platform, stages, behaviourOf, (origin) => {
+      const rule = behind.get(origin);
+      return rule === undefined ? undefined : this.loadBalancers.urlOf(rule);
+    });
+  }
+
+  /** The users' requests while a deployment's hook waits `waitMs`: the configured rate, all answered. */
+  private async sendTraffic(targets: TrafficTargets, waitMs: number): Promise<void> {
+    const perMinute = this.options.trafficPerMinute ?? DEFAULT_TRAFFIC_PER_MINUTE;
+    await this.loadBalancers.send(targets.listenerRule, Math.round((perMinute * waitMs) / 60_000));
   }
 
   /** The config's services and alarms, where the restored state does not have them yet. */
@@ -96,6 +160,13 @@ export class LocalWorld {
         const { container, definition } = teamTaskDefinition(stage);
         this.platform.seedService(stage, container, definition);
       }
+      // A service that shifts traffic serves behind the blue target group of its wiring.
+      if (stage.traffic)
+        this.platform.attachLoadBalancer(
+          stage,
+          stage.traffic.loadBalancer.blueTargetGroupArn,
+          stage.container,
+        );
       for (const name of stage.alarms.names) this.alarms.define(stage.region, name);
       for (const prefix of stage.alarms.prefixes) this.alarms.define(stage.region, `${prefix}-p99`);
     }
@@ -175,6 +246,11 @@ export class LocalWorld {
     this.timers.abort();
   }
 
+  /** Closes the local load balancers and their services. */
+  async close(): Promise<void> {
+    await this.loadBalancers.close();
+  }
+
   private stageAt(target: EcsTarget): Stage | undefined {
     return allStages(this.options.config).find(
       (s) => s.region === target.region && s.cluster === target.cluster && s.service === target.service,
@@ -212,6 +288,19 @@ export class LocalWorld {
       return {};
     return behaviour;
   }
+}
+
+/** What the sample service behind a load balancer runs: the version a container reports, and how it behaves. */
+function sampleStateOf(container: ContainerView, behaviour: VersionBehaviour): SampleServiceState {
+  const commit = container.environment[DEPLOYED_ENV.commit];
+  const version = container.environment[DEPLOYED_ENV.version];
+  return {
+    ...(commit && { commit }),
+    ...(version && { version }),
+    unhealthy: behaviour.failsHealthCheck === true,
+    ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
+    ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
+  };
 }
 
 /** The `CloudWatch Alarm State Change` event CloudWatch puts on its region's default bus. */

@@ -51,25 +51,34 @@ export function respond(path: string, state: SampleServiceState): SampleResponse
  * Requests other than the health check work for a while (`workMs`) and, in a degraded build, fail at its
  * error rate: the health check stays fast and green, as a subtly broken release's does.
  */
-export function createSampleServer(stateOf: () => SampleServiceState | undefined): Server {
+export function createSampleServer(
+  stateOf: () => SampleServiceState | undefined,
+  /** Where the degraded build's failures and every request's work time come from (seeded in the local stack). */
+  random: () => number = Math.random,
+): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const state = stateOf();
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const send = (answer: SampleResponse) => {
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
+    const send = (answer: SampleResponse, headers: Record<string, string> = {}) => {
+      response.writeHead(answer.status, { 'content-type': 'application/json', ...headers });
       response.end(request.method === 'HEAD' ? undefined : answer.body);
     };
     if (!state) return send({ status: 503, body: JSON.stringify({ message: 'no healthy tasks' }) });
     if (path === '/health') return send(respond(path, state));
-    const failing = Math.random() < (state.errorRate ?? 0);
+    const failing = random() < (state.errorRate ?? 0);
+    const work = workMs(state, random);
+    // The request's own work time, as services report it (Server-Timing): what it cost apart from any
+    // queueing on the way in and out.
+    const timing = { 'server-timing': `app;dur=${work.toFixed(3)}` };
     setTimeout(
       () =>
         send(
           failing
             ? { status: 500, body: JSON.stringify({ message: 'internal error' }) }
             : respond(path, state),
+          timing,
         ),
-      workMs(state),
+      work,
     );
   });
 }

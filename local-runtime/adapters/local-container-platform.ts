@@ -1,5 +1,10 @@
+import type { DeploymentConfiguration, LoadBalancer } from '@aws-sdk/client-ecs';
+import { SHIFT_HOOK_STAGE, shiftUpdate } from '../../shared/aws/ecs-strategies.adapter';
 import type { Clock } from '../../shared/clock';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../shared/domain/errors';
+import type { LifecycleHookEvent } from '../../shared/domain/traffic-shift-hook';
+import type { TrafficRouter, TrafficTargets } from '../../shared/ports/traffic';
+import type { ServiceDeploymentControl } from '../../shared/ports/traffic-shift';
 import type {
   ContainerPlatform,
   ContainerView,
@@ -71,7 +76,44 @@ interface LocalService {
   /** The revision whose tasks serve traffic: changes only when a deployment completes. */
   servingTaskDefinitionArn: string;
   deployments: EcsDeploymentView[];
+  /** The service's load balancers as ECS has them: blue/green needs one of its wiring's target groups here. */
+  loadBalancers?: LoadBalancer[];
+  /** The deployment configuration the last UpdateService set (blue/green: strategy, bake time, hooks). */
+  deploymentConfiguration?: DeploymentConfiguration;
+  /** Which revision's tasks are registered in each target group (services behind a load balancer). */
+  targetGroups?: Record<string, string>;
 }
+
+/**
+ * ECS's blue/green deployments in the local stand-in: the hook ECS invokes, the production listener rules
+ * ECS moves after the hook, and the traffic that flows while ECS waits between the hook's calls.
+ */
+export interface LocalBlueGreenOptions {
+  /** Invokes a lifecycle hook's Lambda function as ECS does; rejects when the function fails or is unknown. */
+  invokeHook: (functionArn: string, event: LifecycleHookEvent) => Promise<unknown>;
+  /** The production listener rules (the local load balancers). */
+  router: TrafficRouter & { retarget(targets: TrafficTargets): Promise<void> };
+  /** Runs while ECS waits `waitMs` before calling the hook again: the users' requests meanwhile. */
+  whileWaiting?: (targets: TrafficTargets, waitMs: number) => Promise<void>;
+}
+
+/** A blue/green deployment in progress, beside its view in the service's list. */
+interface Shift {
+  deployment: EcsDeploymentView;
+  service: LocalService;
+  targets: TrafficTargets;
+  blueTaskDefinitionArn: string;
+  greenTaskDefinitionArn: string;
+  /** Where ECS is in the deployment's lifecycle. */
+  stage: 'SCALE_UP' | typeof SHIFT_HOOK_STAGE | 'BAKE_TIME';
+  /** Ends the deployment's waits when StopServiceDeployment or a newer deployment takes over. */
+  stop: AbortController;
+}
+
+/** ECS's limit on bakeTimeInMinutes (UpdateService refuses more). */
+const MAX_BAKE_MINUTES = 1440;
+/** ECS calls an IN_PROGRESS hook again after this many seconds unless it returns a callBackDelay. */
+const DEFAULT_CALLBACK_DELAY_SECONDS = 30;
 
 /** The platform's state as plain JSON, for `pipeline local --data-dir`. */
 export interface LocalContainerPlatformSnapshot {
@@ -90,6 +132,8 @@ export interface LocalContainerPlatformOptions {
   behaviourOf?: (container: ContainerView, target: EcsTarget) => ImageBehaviour;
   /** Called when a deployment completes or fails, as ECS would emit its state change event. */
   onDeploymentFinished?: (event: LocalDeploymentEvent) => void;
+  /** Blue/green deployments (stages that shift traffic); without it UpdateService refuses them. */
+  blueGreen?: LocalBlueGreenOptions;
 }
 
 /**
@@ -97,8 +141,10 @@ export interface LocalContainerPlatformOptions {
  * semantics the pipeline relies on (a new deployment per update, rollout state, circuit breaker rolling
  * back to the last completed revision, state change notifications).
  */
-export class LocalContainerPlatform implements ContainerPlatform {
+export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploymentControl {
   private readonly services = new Map<string, LocalService>();
+  /** Blue/green deployments in progress, by deployment id. */
+  private readonly shifts = new Map<string, Shift>();
   private readonly taskDefinitions = new Map<string, LocalTaskDefinition>();
   private readonly revisions = new Map<string, number>();
   private deploymentCounter = 0;
@@ -154,6 +200,23 @@ export class LocalContainerPlatform implements ContainerPlatform {
     return td.arn;
   }
 
+  /**
+   * Registers the service with a load balancer's target group, as a team creates a service for blue/green:
+   * its tasks serve in `targetGroupArn`, the blue one of the pair the config wires.
+   */
+  attachLoadBalancer(target: EcsTarget, targetGroupArn: string, containerName: string): void {
+    const service = this.requireService(target);
+    if (service.loadBalancers?.length) return; // restored, or attached before
+    service.loadBalancers = [{ targetGroupArn, containerName, containerPort: 8080 }];
+    service.targetGroups = { [targetGroupArn]: service.servingTaskDefinitionArn };
+  }
+
+  /** The revision whose tasks are registered in a target group of the service, if any. */
+  servingIn(target: EcsTarget, targetGroupArn: string): LocalTaskDefinition | undefined {
+    const arn = this.services.get(key(target))?.targetGroups?.[targetGroupArn];
+    return arn === undefined ? undefined : this.taskDefinitions.get(arn);
+  }
+
   /** Does this target have a service (seeded, or restored)? */
   hasService(target: EcsTarget): boolean {
     return this.services.has(key(target));
@@ -195,6 +258,7 @@ export class LocalContainerPlatform implements ContainerPlatform {
   /** Drops deployments still in progress: nothing completes after the local stack stops. */
   stop(): void {
     this.stopped.abort();
+    for (const shift of this.shifts.values()) shift.stop.abort();
   }
 
   /** Deployments started but not finished yet. */
@@ -269,8 +333,11 @@ export class LocalContainerPlatform implements ContainerPlatform {
   }
 
   /**
-   * `shift` (a stage that shifts traffic) is accepted and recorded; the local stand-in deploys it as a
-   * rolling update for now (ECS blue/green with the hook locally is not built yet).
+   * Without `shift`, a rolling update. With `shift` (a stage that shifts traffic), an ECS blue/green
+   * deployment with the pipeline's hook at PRE_PRODUCTION_TRAFFIC_SHIFT: green starts beside blue, the hook
+   * is called until it answers SUCCEEDED (green then gets everything and blue is kept `keepBlueMinutes`)
+   * or FAILED (back to blue). UpdateService refuses what ECS refuses: a service behind no target group of
+   * the wiring, a hook of the team's at the hook's stage, a bake time beyond 24 hours.
    */
   async updateService(
     target: EcsTarget,
@@ -281,6 +348,8 @@ export class LocalContainerPlatform implements ContainerPlatform {
     const service = this.requireService(target);
     const td = this.taskDefinitions.get(taskDefinitionArn);
     if (!td) throw new PipelineMisconfiguredError(`task definition ${taskDefinitionArn} does not exist`);
+    if (shift) return this.startBlueGreen(service, td, shift);
+    this.abandonShifts(service);
 
     const deployment: EcsDeploymentView = {
       id: this.newDeploymentId(),
@@ -309,6 +378,274 @@ export class LocalContainerPlatform implements ContainerPlatform {
     service.taskDefinitionArn = taskDefinitionArn;
     void this.finishLater(service, deployment, td);
     return { deploymentId: deployment.id };
+  }
+
+  private startBlueGreen(
+    service: LocalService,
+    td: LocalTaskDefinition,
+    request: ShiftRequest,
+  ): { deploymentId: string } {
+    const { target } = service;
+    const where = `${target.service} in cluster ${target.cluster} (${target.region})`;
+    const blueGreen = this.options.blueGreen;
+    if (!blueGreen)
+      throw new PipelineMisconfiguredError(
+        `ECS UpdateService of ${where}: this local stack has no load balancers for blue/green deployments`,
+      );
+    if (!service.loadBalancers?.length)
+      throw new PipelineMisconfiguredError(
+        `ECS UpdateService of ${where}: InvalidParameterException: a BLUE_GREEN deployment needs the service ` +
+          'registered with a load balancer target group; create the service with the blue target group of its wiring',
+      );
+    // The same UpdateService the ECS adapter sends: its hookDetails, load balancers and refusals.
+    const { deploymentConfiguration, loadBalancers } = shiftUpdate(
+      {
+        ...(service.deploymentConfiguration && { deploymentConfiguration: service.deploymentConfiguration }),
+        loadBalancers: service.loadBalancers,
+      },
+      request,
+      where,
+    );
+    const bake = deploymentConfiguration.bakeTimeInMinutes ?? 0;
+    if (!Number.isInteger(bake) || bake < 0 || bake > MAX_BAKE_MINUTES)
+      throw new PipelineMisconfiguredError(
+        `ECS UpdateService of ${where}: InvalidParameterException: bakeTimeInMinutes must be a whole number from 0 to ${MAX_BAKE_MINUTES}, got ${bake}`,
+      );
+    const hook = deploymentConfiguration.lifecycleHooks?.find(
+      (h) => h.hookTargetArn === request.hook.functionArn,
+    );
+    const advanced = loadBalancers.find((lb) => lb.advancedConfiguration)!;
+    const targets: TrafficTargets = {
+      region: target.region,
+      loadBalancer: request.traffic.loadBalancer.loadBalancerArn,
+      listenerRule: request.traffic.loadBalancer.productionListenerRuleArn,
+      blueTargetGroup: advanced.targetGroupArn!,
+      greenTargetGroup: advanced.advancedConfiguration!.alternateTargetGroupArn!,
+    };
+
+    const blueTaskDefinitionArn = service.servingTaskDefinitionArn;
+    const deployment: EcsDeploymentView = {
+      id: this.newDeploymentId(),
+      taskDefinitionArn: td.arn,
+      status: 'PRIMARY',
+      rolloutState: 'IN_PROGRESS',
+      createdAt: this.options.clock.now(),
+    };
+    this.abandonShifts(service);
+    const blue = service.deployments.find((d) => d.taskDefinitionArn === blueTaskDefinitionArn);
+    this.replaceDeployments(service, [deployment, ...(blue ? [blue] : [])]);
+    for (const d of service.deployments) if (d !== deployment) d.status = 'ACTIVE';
+    service.taskDefinitionArn = td.arn;
+    service.deploymentConfiguration = deploymentConfiguration;
+    service.loadBalancers = loadBalancers;
+    const shift: Shift = {
+      deployment,
+      service,
+      targets,
+      blueTaskDefinitionArn,
+      greenTaskDefinitionArn: td.arn,
+      stage: 'SCALE_UP',
+      stop: new AbortController(),
+    };
+    this.shifts.set(deployment.id, shift);
+    void this.runBlueGreen(shift, td, blueGreen, {
+      hookDetails: hook?.hookDetails,
+      functionArn: request.hook.functionArn,
+      timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
+      bakeMs: bake * 60_000,
+    });
+    return { deploymentId: deployment.id };
+  }
+
+  /**
+   * ECS's blue/green lifecycle: scale green up beside blue, the hook before the production shift (again
+   * after each `callBackDelay` while it answers IN_PROGRESS, with the `hookDetails` it returned), then
+   * green gets everything and blue is kept for the bake time, or everything goes back to blue.
+   */
+  private async runBlueGreen(
+    shift: Shift,
+    td: LocalTaskDefinition,
+    blueGreen: LocalBlueGreenOptions,
+    hook: { hookDetails: unknown; functionArn: string; timeoutMs: number; bakeMs: number },
+  ): Promise<void> {
+    const { clock } = this.options;
+    const { service, deployment, targets } = shift;
+    const signal = AbortSignal.any([shift.stop.signal, this.stopped.signal]);
+    try {
+      await clock.sleep(this.options.deploymentMs ?? 90_000, signal);
+      if (td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart))
+        return await this.endShift(
+          shift,
+          'FAILED',
+          'ECS deployment failed: green tasks failed to start; blue kept serving.',
+        );
+      // Green's tasks are registered in the alternate target group; the listener still sends all to blue.
+      service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
+      await blueGreen.router.retarget(targets);
+
+      shift.stage = SHIFT_HOOK_STAGE;
+      const started = clock.now();
+      let details = hook.hookDetails;
+      for (;;) {
+        let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
+        try {
+          answer = ((await blueGreen.invokeHook(hook.functionArn, {
+            executionId: `${deployment.id}-${SHIFT_HOOK_STAGE}`,
+            lifecycleStage: SHIFT_HOOK_STAGE,
+            resourceArn: this.serviceDeploymentArn(service.target, deployment.id),
+            executionDetails: {
+              serviceArn: serviceArnOf(service.target),
+              targetServiceRevisionArn: td.arn,
+            },
+            ...(details !== undefined && { hookDetails: details }),
+          })) ?? {}) as typeof answer;
+        } catch (error) {
+          return await this.endShift(
+            shift,
+            'ROLLBACK',
+            `lifecycle hook ${hook.functionArn} failed at ${SHIFT_HOOK_STAGE}: ${(error as Error).message}`,
+          );
+        }
+        if (signal.aborted) return;
+        if (answer.hookStatus === 'SUCCEEDED') break;
+        if (answer.hookStatus !== 'IN_PROGRESS')
+          return await this.endShift(
+            shift,
+            'ROLLBACK',
+            answer.hookStatus === 'FAILED'
+              ? `lifecycle hook at ${SHIFT_HOOK_STAGE} returned FAILED`
+              : `lifecycle hook at ${SHIFT_HOOK_STAGE} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
+          );
+        if (answer.hookDetails !== undefined) details = answer.hookDetails;
+        const delay =
+          typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
+            ? answer.callBackDelay
+            : DEFAULT_CALLBACK_DELAY_SECONDS;
+        const waitMs = delay * 1000;
+        if (clock.now() + waitMs - started > hook.timeoutMs) {
+          await clock.sleep(Math.max(0, started + hook.timeoutMs - clock.now()), signal);
+          return await this.endShift(
+            shift,
+            'ROLLBACK',
+            `lifecycle hook at ${SHIFT_HOOK_STAGE} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
+          );
+        }
+        await blueGreen.whileWaiting?.(targets, waitMs);
+        await clock.sleep(waitMs, signal);
+      }
+
+      // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
+      await blueGreen.router.setGreenWeight(targets, 100);
+      service.servingTaskDefinitionArn = td.arn;
+      shift.stage = 'BAKE_TIME';
+      await clock.sleep(hook.bakeMs, signal);
+      await this.endShift(shift, 'COMPLETED', `ECS deployment ${deployment.id} completed.`);
+    } catch {
+      // Stopped (StopServiceDeployment, a newer deployment) or the local stack is shutting down.
+    }
+  }
+
+  /**
+   * Ends a blue/green deployment. COMPLETED: blue's tasks stop and the service's load balancer entry names
+   * green's target group from now on (ECS alternates the two). FAILED/ROLLBACK: production traffic goes back
+   * to blue, which still runs, and green's tasks stop.
+   */
+  private async endShift(
+    shift: Shift,
+    outcome: 'COMPLETED' | 'FAILED' | 'ROLLBACK',
+    reason: string,
+  ): Promise<void> {
+    const { service, deployment, targets } = shift;
+    if (this.shifts.get(deployment.id) !== shift) return;
+    this.shifts.delete(deployment.id);
+    const groups = { ...service.targetGroups };
+    if (outcome === 'COMPLETED') {
+      delete groups[targets.blueTargetGroup];
+      service.loadBalancers = (service.loadBalancers ?? []).map((lb) =>
+        lb.targetGroupArn === targets.blueTargetGroup
+          ? { ...lb, targetGroupArn: targets.greenTargetGroup }
+          : lb,
+      );
+      service.servingTaskDefinitionArn = shift.greenTaskDefinitionArn;
+      deployment.rolloutState = 'COMPLETED';
+      this.replaceDeployments(service, [deployment]);
+    } else {
+      if (outcome === 'ROLLBACK' && shift.stage !== 'SCALE_UP')
+        await this.options.blueGreen?.router.setGreenWeight(targets, 0);
+      delete groups[targets.greenTargetGroup];
+      service.servingTaskDefinitionArn = shift.blueTaskDefinitionArn;
+      service.taskDefinitionArn = shift.blueTaskDefinitionArn;
+      deployment.rolloutState = 'FAILED';
+      deployment.status = 'ACTIVE';
+      deployment.rolloutStateReason = reason;
+      const blue = service.deployments.find((d) => d.taskDefinitionArn === shift.blueTaskDefinitionArn);
+      if (blue) blue.status = 'PRIMARY';
+      service.deployments = [...(blue ? [blue] : []), deployment];
+    }
+    service.targetGroups = groups;
+    this.options.onDeploymentFinished?.({
+      target: service.target,
+      deploymentId: deployment.id,
+      outcome: outcome === 'COMPLETED' ? 'COMPLETED' : 'FAILED',
+      reason,
+      taskDefinitionArn: deployment.taskDefinitionArn,
+    });
+  }
+
+  /**
+   * StopServiceDeployment: stops a blue/green deployment in progress (green scaling up, the hook shifting,
+   * or blue's bake time) with ROLLBACK. Refuses, as ECS does, a deployment that is not in progress and any
+   * stop type but ROLLBACK.
+   */
+  async stopServiceDeployment(
+    serviceDeploymentArn: string,
+    stopType: string,
+  ): Promise<{ serviceDeploymentArn: string }> {
+    this.enter('stopServiceDeployment', serviceDeploymentArn, stopType);
+    const id = /service-deployment\/[^/]+\/[^/]+\/(.+)$/.exec(serviceDeploymentArn)?.[1];
+    const shift = id === undefined ? undefined : this.shifts.get(`ecs-svc/${id}`);
+    if (stopType !== 'ROLLBACK')
+      throw new PipelineMisconfiguredError(
+        `ECS StopServiceDeployment of ${serviceDeploymentArn}: InvalidParameterException: stopType must be ROLLBACK, got ${stopType}`,
+      );
+    if (!shift)
+      throw new PipelineMisconfiguredError(
+        `ECS StopServiceDeployment of ${serviceDeploymentArn}: ConflictException: the service deployment is not in progress (only PENDING or IN_PROGRESS deployments can be stopped)`,
+      );
+    shift.stop.abort();
+    await this.endShift(
+      shift,
+      'ROLLBACK',
+      `ECS deployment ${shift.deployment.id} stopped with ROLLBACK (StopServiceDeployment): production traffic back on blue`,
+    );
+    return { serviceDeploymentArn };
+  }
+
+  /** The ServiceDeploymentControl port: stops the service's blue/green deployment in progress, if any. */
+  async rollBackInProgress(target: EcsTarget): Promise<{ serviceDeploymentArn: string } | undefined> {
+    this.enter('rollBackInProgress', target);
+    this.requireService(target);
+    const shift = [...this.shifts.values()].find((s) => key(s.service.target) === key(target));
+    if (!shift) return undefined;
+    return this.stopServiceDeployment(this.serviceDeploymentArn(target, shift.deployment.id), 'ROLLBACK');
+  }
+
+  /** A newer deployment takes over from a blue/green one still in progress, as from a rolling update. */
+  private abandonShifts(service: LocalService): void {
+    for (const older of this.shifts.values())
+      if (older.service === service) {
+        older.stop.abort();
+        this.shifts.delete(older.deployment.id);
+      }
+  }
+
+  /** Where a blue/green deployment of a service is now: its lifecycle stage, or undefined when none runs. */
+  blueGreenStage(target: EcsTarget): Shift['stage'] | undefined {
+    return [...this.shifts.values()].find((s) => key(s.service.target) === key(target))?.stage;
+  }
+
+  private serviceDeploymentArn(target: EcsTarget, deploymentId: string): string {
+    return `arn:aws:ecs:${target.region}:000000000000:service-deployment/${target.cluster}/${target.service}/${deploymentId.replace('ecs-svc/', '')}`;
   }
 
   private async finishLater(service: LocalService, deployment: EcsDeploymentView, td: LocalTaskDefinition) {
@@ -350,6 +687,9 @@ export class LocalContainerPlatform implements ContainerPlatform {
       }
     } else {
       service.servingTaskDefinitionArn = td.arn;
+      // A rolling update replaces the tasks in the target group the service is registered with.
+      const registered = service.loadBalancers?.[0]?.targetGroupArn;
+      if (registered && service.targetGroups) service.targetGroups[registered] = td.arn;
       this.replaceDeployments(service, [deployment]);
     }
     deployment.rolloutState = outcome;
@@ -439,6 +779,10 @@ interface EndedLocalDeployment {
 /** What a deployment still in the service's list says of its end: ECS reports these as in progress or done. */
 function key(target: EcsTarget): string {
   return `${target.region}/${target.cluster}/${target.service}`;
+}
+
+function serviceArnOf(target: EcsTarget): string {
+  return `arn:aws:ecs:${target.region}:000000000000:service/${target.cluster}/${target.service}`;
 }
 
 function arnOf(region: string, family: string, revision: number): string {

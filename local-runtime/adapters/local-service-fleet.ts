@@ -41,6 +41,8 @@ export class LocalServiceFleet implements HttpProbe {
       container: ContainerView,
       target: EcsTarget,
     ) => ServingBehaviour = () => ({}),
+    /** The local load balancer in front of an endpoint's origin, if it has one (strategies that shift traffic). */
+    private readonly loadBalancerOf: (origin: string) => Promise<string> | undefined = () => undefined,
   ) {
     for (const target of targets) this.byOrigin.set(new URL(target.endpoint).origin, target);
   }
@@ -57,7 +59,8 @@ export class LocalServiceFleet implements HttpProbe {
     const parsed = new URL(url);
     const target = this.byOrigin.get(parsed.origin);
     if (!target) throw new Error(`getaddrinfo ENOTFOUND ${parsed.hostname}`);
-    const local = this.servers.get(parsed.origin);
+    const balanced = this.loadBalancerOf(parsed.origin);
+    const local = balanced ? { url: await balanced } : this.servers.get(parsed.origin);
     const result = local
       ? await fetchProbe.request({ url: `${local.url}${parsed.pathname}${parsed.search}`, method, timeoutMs })
       : this.answer(target, parsed.pathname);

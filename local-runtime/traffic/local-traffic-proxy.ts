@@ -46,7 +46,11 @@ export class UnknownTrafficTargets extends Error {
 export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
   private readonly server: Server;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly seconds: Record<Side, Map<number, Second>> = { blue: new Map(), green: new Map() };
+  /** Measurements per target group (not per side: ECS swaps blue and green from one deployment to the next). */
+  private readonly seconds = new Map<string, Map<number, Second>>();
+  /** Each target group's upstream. */
+  private readonly upstreams = new Map<string, string>();
+  private targetsNow: TrafficTargets;
   private green: number;
   /** Requests routed so far: the split is exact over any run of 100 requests, not merely on average. */
   private routed = 0;
@@ -58,8 +62,12 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
 
   constructor(private readonly options: LocalTrafficProxyOptions) {
     this.green = options.greenPercent ?? 0;
+    this.targetsNow = options.targets;
+    this.upstreams.set(options.targets.blueTargetGroup, options.upstreams.blue);
+    this.upstreams.set(options.targets.greenTargetGroup, options.upstreams.green);
     this.server = createServer((incoming, outgoing) => {
       const side = this.route();
+      const targetGroup = this.targetGroupOf(side);
       this.open[side]++;
       let closed = false;
       const close = () => {
@@ -69,15 +77,24 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
         if (side === 'green' && this.open.green === 0) for (const notify of this.drained) notify();
       };
       outgoing.on('close', close);
-      const upstream = new URL(incoming.url ?? '/', this.options.upstreams[side]);
+      const upstream = new URL(incoming.url ?? '/', this.upstreams.get(targetGroup));
       // Timed like the load balancer's TargetResponseTime: from sending the request to the target until
-      // its response headers arrive, so the proxy's own queueing is not blamed on either version.
+      // its response headers arrive, so the proxy's own queueing is not blamed on either version. A target
+      // that reports its own time (Server-Timing app;dur) is taken at its word: the proxy, the targets and
+      // the traffic share one process here, so on a busy machine the wall-clock time is mostly the
+      // machine's queueing, the same for both versions, which would hide a slower green (on AWS the load
+      // balancer and the targets do not share a CPU).
       let sent = performance.now();
       const forwarded = httpRequest(
         upstream,
         { method: incoming.method, headers: { ...incoming.headers, host: upstream.host }, agent: this.agent },
         (answer) => {
-          this.measure(side, answer.statusCode ?? 502, performance.now() - sent);
+          const took = performance.now() - sent;
+          this.measure(
+            targetGroup,
+            answer.statusCode ?? 502,
+            serverTimingMs(answer.headers['server-timing']) ?? took,
+          );
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
         },
@@ -85,7 +102,7 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
       forwarded.on('socket', () => (sent = performance.now()));
       forwarded.on('error', () => {
         // The target closed or refused the connection: the load balancer answers 502, the target's fault.
-        this.measure(side, 502, performance.now() - sent);
+        this.measure(targetGroup, 502, performance.now() - sent);
         if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'application/json' });
         outgoing.end(JSON.stringify({ message: `${side} did not answer` }));
       });
@@ -94,7 +111,31 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
   }
 
   get targets(): TrafficTargets {
-    return this.options.targets;
+    return this.targetsNow;
+  }
+
+  /**
+   * The same two target groups with blue and green swapped, as ECS alternates them from one deployment to
+   * the next: the new blue (last deployment's green) serves everything until the hook moves the weights.
+   * Measurements stay with their target group.
+   */
+  retarget(targets: TrafficTargets): void {
+    const mine = this.targetsNow;
+    const same =
+      targets.listenerRule === mine.listenerRule &&
+      ((targets.blueTargetGroup === mine.blueTargetGroup &&
+        targets.greenTargetGroup === mine.greenTargetGroup) ||
+        (targets.blueTargetGroup === mine.greenTargetGroup &&
+          targets.greenTargetGroup === mine.blueTargetGroup));
+    if (!same) this.refuse(targets);
+    if (targets.blueTargetGroup === mine.blueTargetGroup) return;
+    this.targetsNow = {
+      ...mine,
+      blueTargetGroup: targets.blueTargetGroup,
+      greenTargetGroup: targets.greenTargetGroup,
+    };
+    this.green = 0;
+    this.routed = 0;
   }
 
   /** The proxy's URL once listening. */
@@ -147,20 +188,32 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     window: TrafficWindow,
   ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
     this.check(targets);
-    return Promise.resolve({ blue: this.side('blue', window), green: this.side('green', window) });
+    return Promise.resolve({
+      blue: this.side(targets.blueTargetGroup, window),
+      green: this.side(targets.greenTargetGroup, window),
+    });
   }
 
   private check(targets: TrafficTargets): void {
-    const mine = this.options.targets;
+    const mine = this.targetsNow;
     if (
       targets.listenerRule !== mine.listenerRule ||
       targets.blueTargetGroup !== mine.blueTargetGroup ||
       targets.greenTargetGroup !== mine.greenTargetGroup
     )
-      throw new UnknownTrafficTargets(
-        `the local load balancer for ${mine.listenerRule} (blue ${mine.blueTargetGroup}, green ${mine.greenTargetGroup}) ` +
-          `was asked about ${targets.listenerRule} (blue ${targets.blueTargetGroup}, green ${targets.greenTargetGroup})`,
-      );
+      this.refuse(targets);
+  }
+
+  private refuse(targets: TrafficTargets): never {
+    const mine = this.targetsNow;
+    throw new UnknownTrafficTargets(
+      `the local load balancer for ${mine.listenerRule} (blue ${mine.blueTargetGroup}, green ${mine.greenTargetGroup}) ` +
+        `was asked about ${targets.listenerRule} (blue ${targets.blueTargetGroup}, green ${targets.greenTargetGroup})`,
+    );
+  }
+
+  private targetGroupOf(side: Side): string {
+    return side === 'blue' ? this.targetsNow.blueTargetGroup : this.targetsNow.greenTargetGroup;
   }
 
   /** Green gets request n when ⌊(n+1)·g/100⌋ passes a whole number: exactly g in every 100, evenly spread. */
@@ -169,9 +222,13 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     return Math.floor(((n + 1) * this.green) / 100) > Math.floor((n * this.green) / 100) ? 'green' : 'blue';
   }
 
-  private measure(side: Side, status: number, latencyMs: number): void {
+  private measure(targetGroup: string, status: number, latencyMs: number): void {
     const second = Math.floor(this.options.clock.now() / 1000);
-    const seconds = this.seconds[side];
+    let seconds = this.seconds.get(targetGroup);
+    if (!seconds) {
+      seconds = new Map();
+      this.seconds.set(targetGroup, seconds);
+    }
     let bucket = seconds.get(second);
     if (!bucket) {
       bucket = { requests: 0, errors: 0, latency: new LatencyHistogram() };
@@ -182,12 +239,12 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     bucket.latency.record(latencyMs);
   }
 
-  /** A side's traffic over the window's whole seconds (like CloudWatch's periods, at a finer grain). */
-  private side(side: Side, window: TrafficWindow): TrafficSample {
+  /** A target group's traffic over the window's whole seconds (like CloudWatch's periods, at a finer grain). */
+  private side(targetGroup: string, window: TrafficWindow): TrafficSample {
     const latency = new LatencyHistogram();
     let requests = 0;
     let errors = 0;
-    for (const [second, bucket] of this.seconds[side]) {
+    for (const [second, bucket] of this.seconds.get(targetGroup) ?? []) {
       const at = second * 1000;
       if (at < Math.floor(window.from / 1000) * 1000 || at >= window.to) continue;
       requests += bucket.requests;
@@ -197,4 +254,12 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     const p95Ms = latency.percentile(0.95);
     return { requests, errors, ...(p95Ms !== undefined && { p95Ms }) };
   }
+}
+
+/** The `app` duration of a Server-Timing header, ms; undefined when there is none. */
+export function serverTimingMs(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header.join(',') : header;
+  const match = text === undefined ? null : /(?:^|,)\s*app\s*;[^,]*\bdur=([0-9.]+)/.exec(text);
+  const ms = match ? Number(match[1]) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

@@ -1,25 +1,45 @@
 import { main } from '../../cli/main';
 import { runCli } from '../support/cli';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 
 describe('pipeline demo', () => {
-  it('when run, it plays the day end to end, approves through the emailed links, and exits 0 with its summary', async () => {
-    // Act
-    const { code, out, err } = await runCli('demo');
+  it(
+    'when run, it plays the day end to end, approves through the emailed links, and exits 0 with its summary',
+    async () => {
+      // Act
+      const { code, out, err } = await runCli('demo');
 
-    // Assess
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(out).toContain('started release-orders-api-v1_4_0-4b825dc6');
-    expect(out).toMatch(/3 approved by clicking the emailed link and confirming on the approval page/);
-    expect(out).toMatch(/orders-api\s+prod\s+ap-southeast-2\s+4b825dc642cb\s+v1\.4\.0\s+3f7a9c3f7a9c/);
-    expect(out).toMatch(/orders-api\s+ppe\s+eu-west-1\s+4b825dc642cb/);
-    expect(out).toContain('All expected outcomes happened');
-    // It ends with the metrics table of its own day: v1.4.0 reached production once, in all three regions,
-    // and once in a day is 1.00 per day.
-    expect(out).toMatch(
-      /The day's delivery metrics[^\n]*\n\s*SERVICE\s+ENVIRONMENT\s+DEPLOYED\s+FAILED[\s\S]*orders-api\s+prod\s+1\s+0\s+1\.00\s/,
-    );
-  }, 60_000);
+      // Assess
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).toContain('started release-orders-api-v1_4_0-4b825dc6');
+      expect(out).toMatch(/3 approved by clicking the emailed link and confirming on the approval page/);
+      expect(out).toMatch(/orders-api\s+prod\s+ap-southeast-2\s+4b825dc642cb\s+v1\.4\.0\s+3f7a9c3f7a9c/);
+      expect(out).toMatch(/orders-api\s+ppe\s+eu-west-1\s+4b825dc642cb/);
+      expect(out).toContain('All expected outcomes happened');
+      // It ends with the metrics table of its own day: v1.4.0 reached production once, in all three regions,
+      // and once in a day is 1.00 per day.
+      expect(out).toMatch(
+        /The day's delivery metrics[^\n]*\n\s*SERVICE\s+ENVIRONMENT\s+DEPLOYED\s+FAILED[\s\S]*orders-api\s+prod\s+1\s+0\s+1\.00\s/,
+      );
+      // Then the production canary, on real requests: v1.4.0 passes every step, v1.5.0 (3× slower) is
+      // caught at its first and switched back, with the numbers.
+      expect(out).toContain('v1.4.0, a healthy release: release SUCCEEDED');
+      expect(out).toMatch(
+        / {6}5% {2}pass {2}errors 0\.0% vs 0\.0%, p95 \d+ ms vs \d+ ms at 5% after 1 min, 400 requests/,
+      );
+      expect(out).toMatch(/ {5}25% {2}pass {2}.* at 25% after 15 s, 500 requests/);
+      expect(out).toMatch(/ {5}50% {2}pass {2}.* at 50% after 15 s, 1,000 requests/);
+      expect(out).toContain('100%  green serves everything');
+      expect(out).toContain('three times slower in production (latency:3x): release FAILED');
+      expect(out).toMatch(
+        / {6}5% {2}fail {2}p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 5% after 1 min, 400 requests/,
+      );
+      expect(out).toMatch(/0% {2}switched back to blue: DeploymentFailed: .*traffic shift failed: p95 /);
+      expect(out).toContain('prod/eu-west-1 runs v1.4.0; 20,000 real requests');
+    },
+    HANG_LIMIT_MS,
+  );
 
   it('when given a bad time scale, it exits 2 with one line', async () => {
     // Act
@@ -63,7 +83,7 @@ describe('pipeline demo', () => {
     })();
 
     // Act
-    const code = await main(['demo', '--interactive', '--port', '0', '--time-scale', '1000'], {
+    const code = await main(['demo', '--interactive', '--port', '0', '--time-scale', '1000', '--no-canary'], {
       out,
       err: (text) => lines.push(`ERR ${text}`),
     });

@@ -6,6 +6,7 @@ import type { ServiceDeploymentControl } from '../../../shared/ports/traffic-shi
 import { deployService, targetOf } from '../../../shared/use-cases/deploy-service';
 import { rollBackService } from '../../../shared/use-cases/roll-back-service';
 import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
+import { LocalTrafficShiftLog } from '../../../local-runtime/adapters/local-traffic-shift-log';
 import { InMemoryStageRecordStore } from '../../support/fakes';
 import { ppeStageRun } from '../../support/fixtures';
 
@@ -51,9 +52,19 @@ describe('rolling back a stage that shifts traffic', () => {
 
   beforeEach(async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
-    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
+    // The local ECS runs blue/green deployments only behind a load balancer, as ECS does; the hook and the
+    // listener are not what these tests look at.
+    platform = new LocalContainerPlatform({
+      clock,
+      deploymentMs: 90_000,
+      blueGreen: {
+        invokeHook: async () => ({ hookStatus: 'SUCCEEDED' }),
+        router: { setGreenWeight: async () => undefined, retarget: async () => undefined },
+      },
+    });
     stageRecords = new InMemoryStageRecordStore();
     platform.seedService(target, { name: 'app', image: REGISTRY + '1'.repeat(64) });
+    platform.attachLoadBalancer(target, traffic.loadBalancer.blueTargetGroupArn, 'app');
     await deployService(run, { platform, stageRecords, clock });
   });
 
@@ -83,6 +94,40 @@ describe('rolling back a stage that shifts traffic', () => {
         'switched traffic back to blue (orders-api:1), which still ran: stopped ECS deployment Tfx5sH9q with ROLLBACK',
     });
     expect(result).not.toHaveProperty('deploymentId');
+  });
+
+  it('when the hook recorded a failed shift, the stage’s cause carries the hook’s numbers; a shift that did not fail adds nothing', async () => {
+    // Prepare: ECS says only that the hook failed; the hook's log says why
+    const log = new LocalTrafficShiftLog();
+    const key = { executionName: canaryRun.executionName, environment: 'ppe', region: 'eu-west-1' };
+    const cause = 'p95 90 ms vs baseline 31 ms (2.9×) at 5% after 1 min, 400 requests';
+    await log.record(key, { step: 0, stepStartedAt: 0, extensions: 0, status: 'failed', cause, records: [] });
+    const failure = {
+      Error: 'DeploymentFailed',
+      Cause:
+        'ECS deployment ecs-svc/2 failed: lifecycle hook at PRE_PRODUCTION_TRAFFIC_SHIFT returned FAILED',
+    };
+    const deps = {
+      platform,
+      stageRecords,
+      serviceDeployments: new BlueStillRuns(
+        'arn:aws:ecs:eu-west-1:123456789012:service-deployment/ppe/orders-api/Tfx5sH9q',
+      ),
+      trafficShiftHook: HOOK,
+      shiftLog: log,
+    };
+
+    // Act
+    const failed = await rollBackService({ ...canaryRun, failure }, deps);
+    await log.record(key, { step: 1, stepStartedAt: 0, extensions: 0, status: 'shifting', records: [] });
+    const stillShifting = await rollBackService({ ...canaryRun, failure }, deps);
+
+    // Assess
+    expect(failed.summary).toBe(
+      `DeploymentFailed: ${failure.Cause}; traffic shift failed: ${cause} (in ppe/eu-west-1; rolled back: ` +
+        'switched traffic back to blue (orders-api:1), which still ran: stopped ECS deployment Tfx5sH9q with ROLLBACK)',
+    );
+    expect(stillShifting.summary).not.toContain('traffic shift failed');
   });
 
   it('when blue is gone, it deploys the previous revision back as blue/green, all at once, nothing judged', async () => {

@@ -1,0 +1,174 @@
+/**
+ * The local stack's load balancers: one per environment/region whose strategy shifts traffic, each a real
+ * reverse proxy on loopback (LocalTrafficProxy) in front of two real sample services, one per target group,
+ * serving whatever revision the local ECS runs in that target group. Together they are the hook's two
+ * ports (TrafficRouter: the production listener rule's weights; TrafficMetricsSource: what each target
+ * group served), answered from real requests, and the traffic generator sends the users' requests.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSampleServer, type SampleServiceState } from '../../examples/sample-service/app';
+import type { Clock } from '../../shared/clock';
+import type { TrafficSample } from '../../shared/domain/traffic-judgement';
+import type {
+  TrafficMetricsSource,
+  TrafficRouter,
+  TrafficTargets,
+  TrafficWindow,
+} from '../../shared/ports/traffic';
+import { SeededRandom } from '../seeded-random';
+import { LocalTrafficProxy, UnknownTrafficTargets } from './local-traffic-proxy';
+import { TrafficGenerator, type TrafficSent } from './traffic-generator';
+
+/** One load balancer's wiring: its production listener rule and two target groups, as the config names them. */
+export interface LocalLoadBalancerWiring extends TrafficTargets {
+  /** Says what is served in a target group now (undefined: no tasks registered in it). */
+  stateOf: (targetGroup: string) => SampleServiceState | undefined;
+}
+
+export interface LocalLoadBalancersOptions {
+  clock: Clock;
+  /** Concurrent clients of the traffic generator. Default 48. */
+  concurrency?: number;
+  /** Median work time of a request in the sample services behind the load balancers, ms. Default theirs (20). */
+  workMs?: number;
+  /** Seed of the sample services' randomness (a degraded build's failures, work times). Default 1. */
+  seed?: number;
+}
+
+/** Enough clients to keep the machine busy: the services report their own time (Server-Timing). */
+const DEFAULT_CONCURRENCY = 48;
+
+interface Running {
+  proxy: LocalTrafficProxy;
+  servers: Server[];
+}
+
+export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
+  private readonly wirings = new Map<string, LocalLoadBalancerWiring>();
+  private readonly running = new Map<string, Promise<Running>>();
+  /** Requests the traffic generator sent through each listener rule. */
+  readonly sent = new Map<string, number>();
+
+  constructor(private readonly options: LocalLoadBalancersOptions) {}
+
+  /** Declares a load balancer; it starts listening when first used. */
+  define(wiring: LocalLoadBalancerWiring): void {
+    this.wirings.set(wiring.listenerRule, wiring);
+  }
+
+  has(listenerRule: string): boolean {
+    return this.wirings.has(listenerRule);
+  }
+
+  /** The listener rules of every load balancer defined. */
+  get listenerRules(): string[] {
+    return [...this.wirings.keys()];
+  }
+
+  /** The URL of the load balancer in front of a listener rule (started if it was not yet). */
+  async urlOf(listenerRule: string): Promise<string> {
+    return (await this.start(listenerRule)).proxy.url;
+  }
+
+  /** Green's weight on a listener rule now, percent; undefined before the load balancer started. */
+  async greenPercentOf(listenerRule: string): Promise<number | undefined> {
+    const running = this.running.get(listenerRule);
+    return running && (await running).proxy.greenPercent;
+  }
+
+  /** ECS alternates the target groups: the new deployment's blue is the last one's green. */
+  async retarget(targets: TrafficTargets): Promise<void> {
+    (await this.proxyFor(targets)).retarget(targets);
+  }
+
+  async setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void> {
+    const proxy = await this.proxyFor(targets);
+    await proxy.setGreenWeight(targets, greenPercent);
+  }
+
+  async sample(
+    targets: TrafficTargets,
+    window: TrafficWindow,
+  ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
+    return (await this.proxyFor(targets)).sample(targets, window);
+  }
+
+  /** The users' traffic: `requests` real requests through the listener rule's load balancer, all answered. */
+  async send(listenerRule: string, requests: number): Promise<TrafficSent> {
+    const { proxy } = await this.start(listenerRule);
+    const generator = new TrafficGenerator({
+      url: proxy.url,
+      concurrency: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, Math.max(1, requests)),
+      limit: requests,
+    });
+    const sent = requests > 0 ? await generator.start().done : { requests: 0, statuses: {} };
+    await generator.stop();
+    this.sent.set(listenerRule, (this.sent.get(listenerRule) ?? 0) + sent.requests);
+    return sent;
+  }
+
+  async close(): Promise<void> {
+    const running = [...this.running.values()];
+    this.running.clear();
+    for (const started of await Promise.allSettled(running)) {
+      if (started.status !== 'fulfilled') continue;
+      await started.value.proxy.close();
+      for (const server of started.value.servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  }
+
+  private async proxyFor(targets: TrafficTargets): Promise<LocalTrafficProxy> {
+    if (!this.wirings.has(targets.listenerRule))
+      throw new UnknownTrafficTargets(
+        `no local load balancer has the listener rule ${targets.listenerRule}; ` +
+          `known: ${this.listenerRules.join(', ') || 'none (no environment shifts traffic)'}`,
+      );
+    return (await this.start(targets.listenerRule)).proxy;
+  }
+
+  private start(listenerRule: string): Promise<Running> {
+    let running = this.running.get(listenerRule);
+    if (!running) {
+      const wiring = this.wirings.get(listenerRule);
+      if (!wiring)
+        throw new UnknownTrafficTargets(`no local load balancer has the listener rule ${listenerRule}`);
+      running = this.listen(wiring);
+      this.running.set(listenerRule, running);
+    }
+    return running;
+  }
+
+  private async listen(wiring: LocalLoadBalancerWiring): Promise<Running> {
+    const servers: Server[] = [];
+    const seed = this.options.seed ?? 1;
+    const serve = async (targetGroup: string, index: number): Promise<string> => {
+      const random = new SeededRandom(seed + index);
+      const { workMs } = this.options;
+      const server = createSampleServer(
+        () => {
+          const state = wiring.stateOf(targetGroup);
+          return state && (workMs === undefined ? state : { workMs, ...state });
+        },
+        () => random.next(),
+      );
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    const { stateOf: _stateOf, ...targets } = wiring;
+    const proxy = new LocalTrafficProxy({
+      targets,
+      upstreams: {
+        blue: await serve(wiring.blueTargetGroup, 0),
+        green: await serve(wiring.greenTargetGroup, 1),
+      },
+      clock: this.options.clock,
+    });
+    await proxy.listen();
+    return { proxy, servers };
+  }
+}
