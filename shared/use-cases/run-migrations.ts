@@ -1,5 +1,4 @@
 import type { Clock } from '../clock';
-import { imageUri } from '../domain/image';
 import {
   LOG_TAIL_LINES,
   MIGRATION_FAILED,
@@ -19,7 +18,7 @@ import type {
   MigrationTaskView,
   MigrationWaiter,
 } from '../ports/migrations';
-import { DEPLOYED_ENV, isRevisionOf, targetOf } from './deploy-service';
+import { findOrRegisterRevision, targetOf, type RevisionRun } from './deploy-service';
 
 /**
  * Migrations run as a one-off ECS task of the revision about to be deployed, before any traffic moves
@@ -278,36 +277,13 @@ function waiterTarget(waiter: MigrationWaiter): EcsTarget {
 }
 
 /**
- * The revision "Deploy to region" will deploy: this execution's own revision of the image for this stage
- * when it registered one, else a new one registered the way the deploy step does (so the deploy finds it
- * as the family's latest and registers nothing more). The migration runs the very code being deployed.
+ * The revision "Deploy to region" will deploy: found or registered from the revision the service runs now,
+ * as the deploy step does (so the deploy finds it and registers nothing more). The migration runs the very
+ * code being deployed.
  */
-async function revisionToMigrate(
-  run: Pick<StageRun, 'executionName' | 'version' | 'commit' | 'image' | 'stage' | 'service'>,
-  platform: ContainerPlatform,
-): Promise<string> {
-  const target = targetOf(run);
-  const service = await platform.describeService(target);
-  const current = await platform.describeTaskDefinition(target.region, service.taskDefinitionArn);
-  if (!current.containers.some((c) => c.name === run.stage.container))
-    throw new PipelineMisconfiguredError(
-      `task definition ${current.arn} has no container "${run.stage.container}"; ` +
-        `fix services.${run.service}.environments.${run.stage.environment}.regions.${run.stage.region}.container`,
-    );
-  const image = imageUri(run.image);
-  const stageRun = run as StageRun;
-  const latest = await platform.latestTaskDefinition(target.region, current.family);
-  if (latest && isRevisionOf(latest, stageRun, image)) return latest.arn;
-  const registered = await platform.registerRevision(target.region, current.arn, run.stage.container, {
-    image,
-    environment: {
-      [DEPLOYED_ENV.version]: run.version,
-      [DEPLOYED_ENV.commit]: run.commit,
-      [DEPLOYED_ENV.execution]: run.executionName,
-      [DEPLOYED_ENV.stage]: `${run.stage.environment}/${run.stage.region}`,
-    },
-  });
-  return registered.arn;
+async function revisionToMigrate(run: RevisionRun, platform: ContainerPlatform): Promise<string> {
+  const service = await platform.describeService(targetOf(run));
+  return (await findOrRegisterRevision(run, service.taskDefinitionArn, platform)).revision.arn;
 }
 
 /**
