@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { MigrationRecord, MigrationStore, MigrationWaiter } from '../ports/migrations';
 import { isAwsError, mapAwsError } from './aws-errors';
 import {
@@ -50,6 +56,26 @@ export class DynamoMigrationStore implements MigrationStore {
       }),
       `PutItem of the migration waiter ${waiter.startedBy}`,
     );
+  }
+
+  async setWaiterTask(startedBy: string, taskArn: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(WAITERS, startedBy),
+          UpdateExpression: 'SET taskArn = :taskArn',
+          // Never recreate a waiter that was settled and removed: it would wait for a task that ended.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PIPELINE_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':taskArn': taskArn },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, ConditionalCheckFailedException)) return false;
+      throw mapAwsError(error, `DynamoDB UpdateItem of the migration waiter ${startedBy}`);
+    }
   }
 
   async waiter(startedBy: string): Promise<MigrationWaiter | undefined> {

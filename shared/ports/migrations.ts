@@ -98,8 +98,13 @@ export interface MigrationRecord {
 
 /** Waiters and records of migration tasks (the pipeline table). */
 export interface MigrationStore {
-  /** Stores the waiter; a retried step's new token replaces the old one. */
+  /** Stores the waiter (once a step); a retried step's new token replaces the old one. */
   putWaiter(waiter: MigrationWaiter): Promise<void>;
+  /**
+   * Sets the task of a stored waiter (once RunTask answered). Only while the waiter exists: false when it is
+   * gone (its task stopped and was settled meanwhile), which is not an error.
+   */
+  setWaiterTask(startedBy: string, taskArn: string): Promise<boolean>;
   waiter(startedBy: string): Promise<MigrationWaiter | undefined>;
   /** Every step waiting now, for the sweep. */
   waiters(): Promise<MigrationWaiter[]>;

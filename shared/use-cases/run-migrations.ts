@@ -80,8 +80,8 @@ export interface MigrationSettlement {
  * 1. A migration that already succeeded for this digest in this environment/region answers at once (a
  *    second execution of the same image, or a redrive after the deploy failed, does not migrate again).
  * 2. Find or register the revision to deploy (the one "Deploy to region" then finds and deploys).
- * 3. Park the token under the task's `startedBy`; find the task a retried step started (stored ARN, then
- *    ListTasks by startedBy), or run it (with an idempotency token).
+ * 3. Park the token under the task's `startedBy` (one put); find the task a retried step started (stored
+ *    ARN, then ListTasks by startedBy), or run it (with an idempotency token); set its ARN on the waiter.
  * 4. When the task already stopped (a retry after the end), settle now: its event found no token.
  */
 export async function runMigrations(
@@ -164,12 +164,9 @@ export async function runMigrations(
       clientToken: migrationClientToken(startedBy),
     });
   }
-  if (waiter.taskArn !== task.taskArn) {
-    waiter.taskArn = task.taskArn;
-    await deps.store.putWaiter(waiter);
-  }
+  if (waiter.taskArn !== task.taskArn) await deps.store.setWaiterTask(startedBy, task.taskArn);
   if (task.lastStatus === 'STOPPED') {
-    await settle(waiter, task, deps);
+    await settle({ ...waiter, taskArn: task.taskArn }, task, deps);
     return { status: 'settled', startedBy, taskArn: task.taskArn };
   }
   return { status: 'running', startedBy, taskArn: task.taskArn };

@@ -77,6 +77,8 @@ const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this ste
 const ECS_HISTORY =
   "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
 const MIGRATION_RUNS = 'EcsMigrationTasks.runTask: only run-migrations starts migration tasks';
+const MIGRATION_STARTS =
+  'DynamoMigrationStore.setWaiterTask: only run-migrations sets the task it started on its waiter';
 const MIGRATION_LISTS =
   'DynamoMigrationStore.waiters/history: the sweep lists waiters, nobody lists history here';
 const NO_ECS_HISTORY = {
@@ -134,6 +136,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:TagResource': ECS_DEPLOYS,
     'ecs:RunTask': MIGRATION_RUNS,
     'dynamodb:GetItem': WAITER_READS,
+    'dynamodb:UpdateItem': MIGRATION_STARTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'run-migrations': {
@@ -150,6 +153,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:ListTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
     'ecs:DescribeTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
     'dynamodb:Query': MIGRATION_LISTS,
+    'dynamodb:UpdateItem': MIGRATION_STARTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'watch-bake': {
