@@ -133,6 +133,8 @@ describe('migrations in the stage state machine, executed locally', () => {
       const evidence = request.evidence as Record<string, string>;
       const key = `migrations to apply in prod/${request.region} (approving migrates, then deploys)`;
       expect(evidence[key]).toBe('pending: 002_add_order_total');
+      // The request asks to migrate and deploy, not only to deploy.
+      expect(request.migrates).toBe(true);
     }
     // The records say what ran where, when and for how long.
     const history = await pipeline.migrations.history('orders-api');
