@@ -244,7 +244,10 @@ function toRecord(item: Record<string, unknown>): MigrationRecord {
   const taskArn = str(item.taskArn);
   const exitCode = num(item.exitCode);
   const reason = str(item.reason);
-  const outcome = item.outcome === 'succeeded' || item.outcome === 'skipped' ? item.outcome : 'failed';
+  const outcome =
+    item.outcome === 'succeeded' || item.outcome === 'skipped' || item.outcome === 'timed-out'
+      ? item.outcome
+      : 'failed';
   return {
     service: String(item.service),
     environment: String(item.environment),

@@ -166,7 +166,7 @@ export async function runMigrations(
   }
   if (waiter.taskArn !== task.taskArn) await deps.store.setWaiterTask(startedBy, task.taskArn);
   if (task.lastStatus === 'STOPPED') {
-    await settle({ ...waiter, taskArn: task.taskArn }, task, deps);
+    await settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps);
     return { status: 'settled', startedBy, taskArn: task.taskArn };
   }
   return { status: 'running', startedBy, taskArn: task.taskArn };
@@ -183,7 +183,7 @@ export async function onMigrationTaskStopped(
   // A task this waiter did not start (its ARN is stored once RunTask answered) changes nothing.
   if (waiter.taskArn !== undefined && waiter.taskArn !== task.taskArn)
     return { startedBy, outcome: 'unknown' };
-  return settle({ ...waiter, taskArn: task.taskArn }, task, deps);
+  return settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps);
 }
 
 /**
@@ -206,7 +206,7 @@ export async function sweepMigrationWaiters(deps: SettleMigrationDeps): Promise<
       results.push({ startedBy: waiter.startedBy, outcome: task ? 'running' : 'unknown' });
       continue;
     }
-    results.push(await settle({ ...waiter, taskArn: task.taskArn }, task, deps));
+    results.push(await settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps));
   }
   return results;
 }
@@ -216,7 +216,7 @@ export async function sweepMigrationWaiters(deps: SettleMigrationDeps): Promise<
  * waiter for the next event or sweep. A token Step Functions no longer accepts (the step timed out) is
  * only removed; the record stays, so a redrive does not run a migration that did finish.
  */
-async function settle(
+export async function settleMigration(
   waiter: MigrationWaiter,
   task: MigrationTaskView,
   deps: SettleMigrationDeps,
