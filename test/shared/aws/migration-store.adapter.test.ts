@@ -115,8 +115,10 @@ describe('DynamoMigrationStore (mocked SDK)', () => {
     expect(set).toBe(true);
     expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'MIGRATION_WAITER', sk: 'pipeline-migrations/x' },
-      UpdateExpression: 'SET taskArn = :taskArn',
+      UpdateExpression: 'SET #a0 = :a0',
       ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk', '#a0': 'taskArn' },
+      ExpressionAttributeValues: { ':a0': 'arn:aws:ecs:eu-west-1:123456789012:task/staging/1' },
     });
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
   });
