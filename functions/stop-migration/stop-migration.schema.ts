@@ -1,17 +1,10 @@
-import * as z from 'zod';
-import { imageRefSchema } from '../../shared/domain/image';
 import { lazySchema } from '../../shared/domain/lazy-schema';
-import { stageSchema } from '../../shared/domain/stage';
+import { runMigrationsSchema } from '../run-migrations/run-migrations.schema';
 
-/** "Stop the migration that timed out": the stage run whose migration step timed out, and its redrive count. */
+/**
+ * "Stop the migration that timed out": the stage run whose migration step timed out, and its redrive count;
+ * what "Run migrations" receives, without the token and kind (it stops whichever task of the step runs).
+ */
 export const stopMigrationSchema = lazySchema(() =>
-  z.object({
-    executionName: z.string().min(1).max(80),
-    service: z.string().min(1),
-    version: z.string().min(1),
-    commit: z.string().regex(/^[a-f0-9]{7,40}$/),
-    image: imageRefSchema,
-    stage: stageSchema,
-    redriveCount: z.number().int().min(0).default(0),
-  }),
+  runMigrationsSchema.omit({ taskToken: true, kind: true }),
 );
