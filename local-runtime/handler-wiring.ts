@@ -28,6 +28,7 @@ import { createSettleBake } from '../functions/settle-bake/handler';
 import { createWatchBake } from '../functions/watch-bake/handler';
 import { createRunMigrations } from '../functions/run-migrations/handler';
 import { createSettleMigration } from '../functions/settle-migration/handler';
+import { createStopMigration } from '../functions/stop-migration/handler';
 import { DynamoMigrationStore } from '../shared/aws/migration-store.adapter';
 import type { MigrationTasks } from '../shared/ports/migrations';
 import { DynamoBakeWatchStore } from '../shared/aws/bake-watches.adapter';
@@ -138,6 +139,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
     ),
     runMigrations: step('run-migrations', () => createRunMigrations({ ...migrations, platform })),
     settleMigration: step('settle-migration', () => createSettleMigration(migrations)),
+    stopMigration: step('stop-migration', () => createStopMigration(migrations)),
     watchBake: step('watch-bake', () => {
       const watch = createWatchBake(bakes);
       return async (event: unknown) => {

@@ -130,6 +130,24 @@ export class LocalMigrationTasks implements MigrationTasks {
     return this.tasks.get(task.taskArn)?.output.slice(-lines) ?? [];
   }
 
+  /**
+   * ECS StopTask: a running task stops at once (stop code UserInitiated, exit code 143 as a container that
+   * ends on SIGTERM) and its Task State Change event follows; a stopped one stays as it was; an unknown
+   * one is undefined (ECS forgets stopped tasks). The runner's own work is not interrupted.
+   */
+  async stopTask(target: EcsTarget, taskArn: string, reason: string): Promise<MigrationTaskView | undefined> {
+    const task = this.tasks.get(taskArn);
+    if (!task || !sameCluster(task.target, target)) return undefined;
+    if (task.lastStatus === 'STOPPED') return view(task);
+    task.lastStatus = 'STOPPED';
+    task.stoppedAt = this.options.clock.now();
+    task.exitCode = 143;
+    task.stopCode = 'UserInitiated';
+    task.stoppedReason = reason.slice(0, 255);
+    this.options.onTaskStopped?.(taskStateChange(task, this.options.account ?? '123456789012'));
+    return view(task);
+  }
+
   /** Ends every task's wait (the local stack is closing). */
   stop(): void {
     this.stopped.abort();
@@ -160,6 +178,7 @@ export class LocalMigrationTasks implements MigrationTasks {
     } catch {
       return; // the local stack is shutting down
     }
+    if (task.lastStatus === 'STOPPED') return; // stopped by StopTask meanwhile
     task.output = result.output;
     task.lastStatus = 'STOPPED';
     task.stoppedAt = clock.now();
@@ -179,6 +198,7 @@ function view(task: LocalTask): MigrationTaskView {
     taskArn: task.taskArn,
     lastStatus: task.lastStatus,
     ...(task.startedBy !== undefined && { startedBy: task.startedBy }),
+    taskDefinitionArn: task.taskDefinitionArn,
     ...(task.createdAt !== undefined && { createdAt: task.createdAt }),
     ...(task.startedAt !== undefined && { startedAt: task.startedAt }),
     ...(task.stoppedAt !== undefined && { stoppedAt: task.stoppedAt }),

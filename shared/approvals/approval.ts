@@ -29,6 +29,11 @@ export interface ApprovalRequest {
   createdBy?: string;
   /** What staging and earlier regions showed, for the approvers (JSON). */
   evidence?: unknown;
+  /**
+   * Approving also migrates the stage's database before the deploy (docs/migrations.md): the email and
+   * the page ask to "migrate and deploy", and the evidence holds the pending migrations.
+   */
+  migrates?: boolean;
   timeoutSeconds: number;
 }
 

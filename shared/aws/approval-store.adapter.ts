@@ -315,6 +315,7 @@ function toRecord(item: Record<string, unknown>): ApprovalRecord {
     allowSelfApproval: item.allowSelfApproval === true,
     ...(createdBy !== undefined && { createdBy }),
     ...(evidenceJson !== undefined && { evidence: JSON.parse(evidenceJson) as unknown }),
+    ...(item.migrates === true && { migrates: true }),
     timeoutSeconds: number('timeoutSeconds'),
     status: text('status') as ApprovalStatus,
     createdAt: number('createdAt'),

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MigrationRecord, MigrationStore, MigrationWaiter } from '../ports/migrations';
 import { isAwsError, mapAwsError } from './aws-errors';
 import {
@@ -9,6 +9,7 @@ import {
   ttlSeconds,
   type PipelineTableOptions,
 } from './pipeline-table';
+import * as tokenWaiters from './task-token-waiters';
 
 const WAITERS = 'MIGRATION_WAITER';
 const HISTORY = (service: string) => `MIGRATION#${service}`;
@@ -20,7 +21,8 @@ const RETENTION_MS = 400 * 24 * 3600 * 1000;
 /**
  * Migration waiters and records in the pipeline table:
  * - `MIGRATION_WAITER` / `<startedBy>`: a step waiting for its task (the token, the task, the stage);
- *   removal is conditional on the token, so a retried step's newer waiter survives the end of the older.
+ *   removal is conditional on the token, so a retried step's newer waiter survives the end of the older
+ *   (the table work is the task-token waiters', shared/aws/task-token-waiters.ts).
  * - `MIGRATION#<service>` / `<started ISO>#<environment>#<region>#<kind>#<task>`: every migration that ran
  *   to its end, for the records and `pipeline show`.
  * - `MIGRATED#<service>` / `<environment>#<region>#<digest>`: the digest migrated there (first success
@@ -30,58 +32,44 @@ const RETENTION_MS = 400 * 24 * 3600 * 1000;
 export class DynamoMigrationStore implements MigrationStore {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly waiterTable: tokenWaiters.TaskTokenWaiters<MigrationWaiter, string>;
 
   constructor(options: PipelineTableOptions) {
     const table = tableOf(options);
     this.documents = table.documents;
     this.tableName = table.name;
-  }
-
-  async putWaiter(waiter: MigrationWaiter): Promise<void> {
-    await this.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...key(WAITERS, waiter.startedBy),
-          ...waiter,
-          [PIPELINE_TABLE.ttlAttribute]: ttlSeconds(waiter.expiresAt + 86_400_000),
-          expiresAtMs: waiter.expiresAt,
-        },
-      }),
-      `PutItem of the migration waiter ${waiter.startedBy}`,
+    this.waiterTable = tokenWaiters.taskTokenWaiters<MigrationWaiter, string>(
+      { table },
+      {
+        partition: WAITERS,
+        sortKey: (startedBy) => startedBy,
+        toItem: (waiter) => ({ ...waiter, expiresAtMs: waiter.expiresAt }),
+        fromItem: toWaiter,
+        deleteAfter: (waiter) => waiter.expiresAt + 86_400_000,
+        describe: (startedBy) => `the migration waiter ${startedBy}`,
+        plural: 'the migration waiters',
+      },
     );
   }
 
-  async waiter(startedBy: string): Promise<MigrationWaiter | undefined> {
-    const { Item } = await this.send(
-      new GetCommand({ TableName: this.tableName, Key: key(WAITERS, startedBy), ConsistentRead: true }),
-      `GetItem of the migration waiter ${startedBy}`,
-    );
-    return Item ? toWaiter(Item) : undefined;
+  putWaiter(waiter: MigrationWaiter): Promise<void> {
+    return tokenWaiters.putWaiter(this.waiterTable, waiter.startedBy, waiter);
   }
 
-  async waiters(): Promise<MigrationWaiter[]> {
-    try {
-      return (await queryPartition(this.documents, this.tableName, { partition: WAITERS })).map(toWaiter);
-    } catch (error) {
-      throw mapAwsError(error, 'DynamoDB Query of the migration waiters');
-    }
+  setWaiterTask(startedBy: string, taskArn: string): Promise<boolean> {
+    return tokenWaiters.updateWaiter(this.waiterTable, startedBy, { taskArn });
   }
 
-  async removeWaiter(startedBy: string, taskToken: string): Promise<void> {
-    try {
-      await this.documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key(WAITERS, startedBy),
-          ConditionExpression: 'taskToken = :token',
-          ExpressionAttributeValues: { ':token': taskToken },
-        }),
-      );
-    } catch (error) {
-      if (isAwsError(error, ConditionalCheckFailedException)) return;
-      throw mapAwsError(error, `DynamoDB DeleteItem of the migration waiter ${startedBy}`);
-    }
+  waiter(startedBy: string): Promise<MigrationWaiter | undefined> {
+    return tokenWaiters.getWaiter(this.waiterTable, startedBy);
+  }
+
+  waiters(): Promise<MigrationWaiter[]> {
+    return tokenWaiters.listWaiters(this.waiterTable);
+  }
+
+  removeWaiter(startedBy: string, taskToken: string): Promise<void> {
+    return tokenWaiters.removeWaiter(this.waiterTable, startedBy, taskToken);
   }
 
   async record(record: MigrationRecord): Promise<void> {
@@ -218,7 +206,10 @@ function toRecord(item: Record<string, unknown>): MigrationRecord {
   const taskArn = str(item.taskArn);
   const exitCode = num(item.exitCode);
   const reason = str(item.reason);
-  const outcome = item.outcome === 'succeeded' || item.outcome === 'skipped' ? item.outcome : 'failed';
+  const outcome =
+    item.outcome === 'succeeded' || item.outcome === 'skipped' || item.outcome === 'timed-out'
+      ? item.outcome
+      : 'failed';
   return {
     service: String(item.service),
     environment: String(item.environment),

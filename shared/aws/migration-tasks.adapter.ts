@@ -8,8 +8,10 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  InvalidParameterException,
   ListTasksCommand,
   RunTaskCommand,
+  StopTaskCommand,
   type RunTaskCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
@@ -92,6 +94,20 @@ export class EcsMigrationTasks implements MigrationTasks {
 
   async describeTask(target: EcsTarget, taskArn: string): Promise<MigrationTaskView | undefined> {
     return (await this.describeTasks(target, [taskArn]))[0];
+  }
+
+  async stopTask(target: EcsTarget, taskArn: string, reason: string): Promise<MigrationTaskView | undefined> {
+    try {
+      const { task } = await this.ecs(target.region).send(
+        new StopTaskCommand({ cluster: target.cluster, task: taskArn, reason: reason.slice(0, 255) }),
+      );
+      return task ? toView(task) : undefined;
+    } catch (error) {
+      // ECS forgets a stopped task after about an hour: "The referenced task was not found." It stopped.
+      if (isAwsError(error, InvalidParameterException) && /not found/i.test(String(error.message)))
+        return undefined;
+      throw mapAwsError(error, `ECS StopTask of the migration task ${taskArn} in ${where(target)}`);
+    }
   }
 
   async logTail(
@@ -180,6 +196,7 @@ function toView(task: Task, container?: string): MigrationTaskView {
     taskArn: task.taskArn ?? '',
     lastStatus: task.lastStatus ?? 'PROVISIONING',
     ...(task.startedBy !== undefined && { startedBy: task.startedBy }),
+    ...(task.taskDefinitionArn !== undefined && { taskDefinitionArn: task.taskDefinitionArn }),
     ...(task.createdAt && { createdAt: task.createdAt.getTime() }),
     ...(task.startedAt && { startedAt: task.startedAt.getTime() }),
     ...(task.stoppedAt && { stoppedAt: task.stoppedAt.getTime() }),

@@ -5,6 +5,12 @@ import { PipelineError } from './errors';
 /** The error name a failed migration task fails its step with ("Run migrations" → the stage fails). */
 export const MIGRATION_FAILED = 'MigrationFailed';
 
+/**
+ * The error name a stage fails with when its migration step outlasted `migrations.timeoutSeconds` (the
+ * state's timeout path, statemachines/stage.asl.yml, which stops the task first).
+ */
+export const MIGRATION_TIMED_OUT = 'MigrationTimedOut';
+
 /** The migration task exited with a non-zero code, or never ran its command: nothing was deployed. */
 export class MigrationFailedError extends PipelineError {
   override readonly name = MIGRATION_FAILED;

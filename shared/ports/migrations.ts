@@ -27,6 +27,8 @@ export interface MigrationTaskView {
   /** PROVISIONING … RUNNING … STOPPED. */
   lastStatus: string;
   startedBy?: string;
+  /** The revision the task runs (where its log configuration is). */
+  taskDefinitionArn?: string;
   /** Epoch ms. */
   createdAt?: number;
   startedAt?: number;
@@ -45,6 +47,12 @@ export interface MigrationTasks {
   /** Tasks of the cluster tagged `startedBy`, running or recently stopped. */
   findTasks(target: EcsTarget, startedBy: string): Promise<MigrationTaskView[]>;
   describeTask(target: EcsTarget, taskArn: string): Promise<MigrationTaskView | undefined>;
+  /**
+   * Stops the task (ECS StopTask: SIGTERM, then SIGKILL after the container's stop timeout) with `reason`
+   * (at most 255 characters) as its stopped reason. Idempotent: a task already stopped stays stopped;
+   * undefined when ECS no longer knows the task (stopped more than about an hour ago).
+   */
+  stopTask(target: EcsTarget, taskArn: string, reason: string): Promise<MigrationTaskView | undefined>;
   /** The last `lines` lines the container logged (empty when its log configuration is not awslogs). */
   logTail(
     target: EcsTarget,
@@ -85,7 +93,8 @@ export interface MigrationRecord {
   version: string;
   executionName: string;
   kind: MigrationKind;
-  outcome: 'succeeded' | 'failed' | 'skipped';
+  /** `timed-out`: the step's timeout ended the wait and the pipeline stopped the task (`reason` says so). */
+  outcome: 'succeeded' | 'failed' | 'skipped' | 'timed-out';
   taskArn?: string;
   /** Epoch ms. */
   startedAt: number;
@@ -98,8 +107,13 @@ export interface MigrationRecord {
 
 /** Waiters and records of migration tasks (the pipeline table). */
 export interface MigrationStore {
-  /** Stores the waiter; a retried step's new token replaces the old one. */
+  /** Stores the waiter (once a step); a retried step's new token replaces the old one. */
   putWaiter(waiter: MigrationWaiter): Promise<void>;
+  /**
+   * Sets the task of a stored waiter (once RunTask answered). Only while the waiter exists: false when it is
+   * gone (its task stopped and was settled meanwhile), which is not an error.
+   */
+  setWaiterTask(startedBy: string, taskArn: string): Promise<boolean>;
   waiter(startedBy: string): Promise<MigrationWaiter | undefined>;
   /** Every step waiting now, for the sweep. */
   waiters(): Promise<MigrationWaiter[]>;

@@ -35,7 +35,8 @@ export interface DeployServiceDeps {
  * 1. Read the service and remember the revision it runs (first writer wins: a retry after the update
  *    must not remember the new revision as "previous").
  * 2. Find the revision this execution registered for this stage before, or register one: a copy of the
- *    stage's previous revision with the container image set to `repository@sha256:…`.
+ *    stage's previous revision with the container image set to `repository@sha256:…`
+ *    ({@link findOrRegisterRevision}, which "Run migrations" uses too).
  * 3. Update the service unless it already runs that revision (remembering the revision first), and return
  *    the ECS deployment to wait for.
  */
@@ -49,28 +50,7 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
   };
   const previousArn = await deps.stageRecords.rememberPreviousRevision(stageKey, service.taskDefinitionArn);
 
-  const previous = await deps.platform.describeTaskDefinition(target.region, previousArn);
-  if (!previous.containers.some((c) => c.name === run.stage.container))
-    throw new PipelineMisconfiguredError(
-      `task definition ${previous.arn} has no container "${run.stage.container}"; ` +
-        `fix services.${run.service}.environments.${run.stage.environment}.regions.${run.stage.region}.container`,
-    );
-
-  const image = imageUri(run.image);
-  const environment = {
-    [DEPLOYED_ENV.version]: run.version,
-    [DEPLOYED_ENV.commit]: run.commit,
-    [DEPLOYED_ENV.execution]: run.executionName,
-    [DEPLOYED_ENV.stage]: stageName(run),
-  };
-  const latest = await deps.platform.latestTaskDefinition(target.region, previous.family);
-  const revision =
-    latest && isRevisionOf(latest, run, image)
-      ? latest
-      : await deps.platform.registerRevision(target.region, previous.arn, run.stage.container, {
-          image,
-          environment,
-        });
+  const { base: previous, revision } = await findOrRegisterRevision(run, previousArn, deps.platform);
 
   const existing = service.deployments.find(
     (d) => d.taskDefinitionArn === revision.arn && d.status === 'PRIMARY',
@@ -94,6 +74,47 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     // A re-run keeps the original start, so the bake still covers alarms since the first update.
     startedAt: existing?.createdAt ?? deps.clock.now(),
   };
+}
+
+/** The part of a stage run that says which revision it deploys. */
+export type RevisionRun = Pick<
+  StageRun,
+  'executionName' | 'service' | 'version' | 'commit' | 'image' | 'stage'
+>;
+
+/**
+ * The revision of the run's image for its stage: the one this execution registered here before (a retry,
+ * a redrive, or "Run migrations" before "Deploy to region"), else a new copy of `baseArn` with the stage's
+ * container set to the image by digest and the pipeline's environment variables. Both the migration and
+ * the deploy go through here, so the migration runs the very revision the deploy then finds and deploys.
+ * Returns the base revision read too. Throws {@link PipelineMisconfiguredError} when the base revision has
+ * no container of the configured name.
+ */
+export async function findOrRegisterRevision(
+  run: RevisionRun,
+  baseArn: string,
+  platform: ContainerPlatform,
+): Promise<{ base: TaskDefinitionView; revision: TaskDefinitionView }> {
+  const { region } = run.stage;
+  const base = await platform.describeTaskDefinition(region, baseArn);
+  if (!base.containers.some((c) => c.name === run.stage.container))
+    throw new PipelineMisconfiguredError(
+      `task definition ${base.arn} has no container "${run.stage.container}"; ` +
+        `fix services.${run.service}.environments.${run.stage.environment}.regions.${run.stage.region}.container`,
+    );
+  const image = imageUri(run.image);
+  const latest = await platform.latestTaskDefinition(region, base.family);
+  if (latest && isRevisionOf(latest, run, image)) return { base, revision: latest };
+  const revision = await platform.registerRevision(region, base.arn, run.stage.container, {
+    image,
+    environment: {
+      [DEPLOYED_ENV.version]: run.version,
+      [DEPLOYED_ENV.commit]: run.commit,
+      [DEPLOYED_ENV.execution]: run.executionName,
+      [DEPLOYED_ENV.stage]: stageName(run),
+    },
+  });
+  return { base, revision };
 }
 
 /** What a stage that shifts traffic adds to the update: its plan, the hook, and whose stage it is. */
@@ -125,7 +146,11 @@ export function targetOf(run: Pick<StageRun, 'stage'>): EcsTarget {
  * Our own revision is this execution's and this stage's: staging and production often share a family in a
  * region, and staging's revision of the same image carries staging's environment, secrets and roles.
  */
-export function isRevisionOf(revision: TaskDefinitionView, run: StageRun, image: string): boolean {
+export function isRevisionOf(
+  revision: TaskDefinitionView,
+  run: Pick<StageRun, 'executionName' | 'stage'>,
+  image: string,
+): boolean {
   const container = revision.containers.find((c) => c.name === run.stage.container);
   return (
     container?.image === image &&

@@ -75,6 +75,7 @@ export async function requestStageApproval(
       allowSelfApproval: policy.allowSelfApproval,
       timeoutSeconds: policy.timeoutSeconds,
       ...(Object.keys(evidence).length > 0 && { evidence }),
+      ...(run.stage.migrations?.approval && { migrates: true }),
       ...(run.trigger.createdBy && { createdBy: run.trigger.createdBy }),
     },
     { ...deps, notifier },

@@ -1,5 +1,4 @@
 import type { Clock } from '../clock';
-import { imageUri } from '../domain/image';
 import {
   LOG_TAIL_LINES,
   MIGRATION_FAILED,
@@ -19,7 +18,7 @@ import type {
   MigrationTaskView,
   MigrationWaiter,
 } from '../ports/migrations';
-import { DEPLOYED_ENV, isRevisionOf, targetOf } from './deploy-service';
+import { findOrRegisterRevision, targetOf, type RevisionRun } from './deploy-service';
 
 /**
  * Migrations run as a one-off ECS task of the revision about to be deployed, before any traffic moves
@@ -81,8 +80,8 @@ export interface MigrationSettlement {
  * 1. A migration that already succeeded for this digest in this environment/region answers at once (a
  *    second execution of the same image, or a redrive after the deploy failed, does not migrate again).
  * 2. Find or register the revision to deploy (the one "Deploy to region" then finds and deploys).
- * 3. Park the token under the task's `startedBy`; find the task a retried step started (stored ARN, then
- *    ListTasks by startedBy), or run it (with an idempotency token).
+ * 3. Park the token under the task's `startedBy` (one put); find the task a retried step started (stored
+ *    ARN, then ListTasks by startedBy), or run it (with an idempotency token); set its ARN on the waiter.
  * 4. When the task already stopped (a retry after the end), settle now: its event found no token.
  */
 export async function runMigrations(
@@ -165,12 +164,9 @@ export async function runMigrations(
       clientToken: migrationClientToken(startedBy),
     });
   }
-  if (waiter.taskArn !== task.taskArn) {
-    waiter.taskArn = task.taskArn;
-    await deps.store.putWaiter(waiter);
-  }
+  if (waiter.taskArn !== task.taskArn) await deps.store.setWaiterTask(startedBy, task.taskArn);
   if (task.lastStatus === 'STOPPED') {
-    await settle(waiter, task, deps);
+    await settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps);
     return { status: 'settled', startedBy, taskArn: task.taskArn };
   }
   return { status: 'running', startedBy, taskArn: task.taskArn };
@@ -187,7 +183,7 @@ export async function onMigrationTaskStopped(
   // A task this waiter did not start (its ARN is stored once RunTask answered) changes nothing.
   if (waiter.taskArn !== undefined && waiter.taskArn !== task.taskArn)
     return { startedBy, outcome: 'unknown' };
-  return settle({ ...waiter, taskArn: task.taskArn }, task, deps);
+  return settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps);
 }
 
 /**
@@ -210,7 +206,7 @@ export async function sweepMigrationWaiters(deps: SettleMigrationDeps): Promise<
       results.push({ startedBy: waiter.startedBy, outcome: task ? 'running' : 'unknown' });
       continue;
     }
-    results.push(await settle({ ...waiter, taskArn: task.taskArn }, task, deps));
+    results.push(await settleMigration({ ...waiter, taskArn: task.taskArn }, task, deps));
   }
   return results;
 }
@@ -220,7 +216,7 @@ export async function sweepMigrationWaiters(deps: SettleMigrationDeps): Promise<
  * waiter for the next event or sweep. A token Step Functions no longer accepts (the step timed out) is
  * only removed; the record stays, so a redrive does not run a migration that did finish.
  */
-async function settle(
+export async function settleMigration(
   waiter: MigrationWaiter,
   task: MigrationTaskView,
   deps: SettleMigrationDeps,
@@ -278,36 +274,13 @@ function waiterTarget(waiter: MigrationWaiter): EcsTarget {
 }
 
 /**
- * The revision "Deploy to region" will deploy: this execution's own revision of the image for this stage
- * when it registered one, else a new one registered the way the deploy step does (so the deploy finds it
- * as the family's latest and registers nothing more). The migration runs the very code being deployed.
+ * The revision "Deploy to region" will deploy: found or registered from the revision the service runs now,
+ * as the deploy step does (so the deploy finds it and registers nothing more). The migration runs the very
+ * code being deployed.
  */
-async function revisionToMigrate(
-  run: Pick<StageRun, 'executionName' | 'version' | 'commit' | 'image' | 'stage' | 'service'>,
-  platform: ContainerPlatform,
-): Promise<string> {
-  const target = targetOf(run);
-  const service = await platform.describeService(target);
-  const current = await platform.describeTaskDefinition(target.region, service.taskDefinitionArn);
-  if (!current.containers.some((c) => c.name === run.stage.container))
-    throw new PipelineMisconfiguredError(
-      `task definition ${current.arn} has no container "${run.stage.container}"; ` +
-        `fix services.${run.service}.environments.${run.stage.environment}.regions.${run.stage.region}.container`,
-    );
-  const image = imageUri(run.image);
-  const stageRun = run as StageRun;
-  const latest = await platform.latestTaskDefinition(target.region, current.family);
-  if (latest && isRevisionOf(latest, stageRun, image)) return latest.arn;
-  const registered = await platform.registerRevision(target.region, current.arn, run.stage.container, {
-    image,
-    environment: {
-      [DEPLOYED_ENV.version]: run.version,
-      [DEPLOYED_ENV.commit]: run.commit,
-      [DEPLOYED_ENV.execution]: run.executionName,
-      [DEPLOYED_ENV.stage]: `${run.stage.environment}/${run.stage.region}`,
-    },
-  });
-  return registered.arn;
+async function revisionToMigrate(run: RevisionRun, platform: ContainerPlatform): Promise<string> {
+  const service = await platform.describeService(targetOf(run));
+  return (await findOrRegisterRevision(run, service.taskDefinitionArn, platform)).revision.arn;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   CreateServiceCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { EcsMigrationTasks } from '../../shared/aws/migration-tasks.adapter';
@@ -154,6 +155,38 @@ describe('migration tasks against moto', () => {
     expect(await tasks.describeTask(target, started.taskArn)).toEqual(
       expect.objectContaining({ taskArn: started.taskArn, startedBy: tag }),
     );
+  });
+
+  it('when a timed-out task is stopped, ECS keeps the reason, and stopping it again is no error', async () => {
+    // Prepare
+    const { target, taskDefinitionArn } = await fargateService('stop');
+    const tag = startedBy('release-orders-api-v1.6.0');
+    const started = await tasks.runTask({
+      target,
+      taskDefinitionArn,
+      container: 'app',
+      command: ['npm', 'run', 'migrate'],
+      startedBy: tag,
+      clientToken: migrationClientToken(tag),
+    });
+    const reason = 'pipeline: migration step timed out after 600 s (release-orders-api-v1.6.0)';
+
+    // Act
+    const stopped = await tasks.stopTask(target, started.taskArn, reason);
+    const again = await tasks.stopTask(target, started.taskArn, reason);
+
+    // Assess
+    expect(stopped).toEqual(
+      expect.objectContaining({ taskArn: started.taskArn, lastStatus: 'STOPPED', stoppedReason: reason }),
+    );
+    expect(again).toEqual(expect.objectContaining({ taskArn: started.taskArn, lastStatus: 'STOPPED' }));
+    expect(await tasks.describeTask(target, started.taskArn)).toEqual(
+      expect.objectContaining({ lastStatus: 'STOPPED', stoppedReason: reason, taskDefinitionArn }),
+    );
+    const { taskArns } = await ecs.send(
+      new ListTasksCommand({ cluster: 'stop', startedBy: tag, desiredStatus: 'STOPPED' }),
+    );
+    expect(taskArns).toEqual([started.taskArn]);
   });
 
   it('when the task logged through awslogs, it reads the last lines of its stream', async () => {

@@ -77,6 +77,9 @@ const WAITER_READS = 'DynamoDeploymentWaiterStore.get/list: not used by this ste
 const ECS_HISTORY =
   "EcsContainerPlatform.endedDeployment: only the deployment waiters read a service's deployment history";
 const MIGRATION_RUNS = 'EcsMigrationTasks.runTask: only run-migrations starts migration tasks';
+const MIGRATION_STOPS = 'EcsMigrationTasks.stopTask: only stop-migration stops a (timed-out) migration task';
+const MIGRATION_STARTS =
+  'DynamoMigrationStore.setWaiterTask: only run-migrations sets the task it started on its waiter';
 const MIGRATION_LISTS =
   'DynamoMigrationStore.waiters/history: the sweep lists waiters, nobody lists history here';
 const NO_ECS_HISTORY = {
@@ -133,23 +136,36 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'iam:PassRole': ECS_DEPLOYS,
     'ecs:TagResource': ECS_DEPLOYS,
     'ecs:RunTask': MIGRATION_RUNS,
+    'ecs:StopTask': MIGRATION_STOPS,
     'dynamodb:GetItem': WAITER_READS,
+    'dynamodb:UpdateItem': MIGRATION_STARTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'run-migrations': {
     ...NO_ECS_HISTORY,
+    'ecs:StopTask': MIGRATION_STOPS,
     'ecs:UpdateService':
       'EcsContainerPlatform.updateService: the migration step registers a revision, never deploys it',
     'dynamodb:Query': MIGRATION_LISTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'settle-migration': {
+    'ecs:StopTask': MIGRATION_STOPS,
     'ecs:DescribeServices': MIGRATION_RUNS,
     'ecs:RunTask': MIGRATION_RUNS,
     'iam:PassRole': MIGRATION_RUNS,
     'ecs:ListTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
     'ecs:DescribeTasks': 'EcsMigrationTasks.findTasks/describeTask: the stopped event carries the task',
     'dynamodb:Query': MIGRATION_LISTS,
+    'dynamodb:UpdateItem': MIGRATION_STARTS,
+    'states:StartExecution': ONLY_ANSWERS,
+  },
+  'stop-migration': {
+    'ecs:DescribeServices': MIGRATION_RUNS,
+    'ecs:RunTask': MIGRATION_RUNS,
+    'iam:PassRole': MIGRATION_RUNS,
+    'dynamodb:Query': MIGRATION_LISTS,
+    'dynamodb:UpdateItem': MIGRATION_STARTS,
     'states:StartExecution': ONLY_ANSWERS,
   },
   'watch-bake': {

@@ -133,6 +133,8 @@ describe('migrations in the stage state machine, executed locally', () => {
       const evidence = request.evidence as Record<string, string>;
       const key = `migrations to apply in prod/${request.region} (approving migrates, then deploys)`;
       expect(evidence[key]).toBe('pending: 002_add_order_total');
+      // The request asks to migrate and deploy, not only to deploy.
+      expect(request.migrates).toBe(true);
     }
     // The records say what ran where, when and for how long.
     const history = await pipeline.migrations.history('orders-api');
@@ -189,6 +191,29 @@ describe('migrations in the stage state machine, executed locally', () => {
     expect(release.error).toBe('MigrationTimedOut');
     expect(release.cause).toContain('migration task in staging/eu-west-1 did not finish within 600 seconds');
     expect(servingImage(STAGING)).not.toBe(RELEASED);
+    // The timeout path stopped the task it started (it would go on migrating with nobody waiting).
+    const [started] = pipeline.migrationTasks.started.filter((t) => t.startedBy.includes('/staging/'));
+    expect(release.cause).toContain(`the pipeline stopped task ${started!.taskArn}`);
+    const task = await pipeline.migrationTasks.describeTask(STAGING, started!.taskArn);
+    expect(task).toEqual(
+      expect.objectContaining({
+        lastStatus: 'STOPPED',
+        stopCode: 'UserInitiated',
+        stoppedReason: expect.stringContaining('migration step timed out after 600 s'),
+      }),
+    );
+    const [record] = (await pipeline.migrations.history('orders-api')).filter(
+      (r) => r.environment === 'staging',
+    );
+    expect(record).toEqual(
+      expect.objectContaining({
+        kind: 'migrate',
+        outcome: 'timed-out',
+        taskArn: started!.taskArn,
+        reason: expect.stringContaining('timed out, stopped'),
+      }),
+    );
+    expect(await pipeline.migrations.waiters()).toEqual([]);
   });
 
   it('when the database is fixed after a failed migration, a redrive migrates and completes the release', async () => {

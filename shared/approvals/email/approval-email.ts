@@ -132,12 +132,24 @@ function evidenceOf(evidence: unknown): Evidence {
   };
 }
 
-/** The subject: `Approve orders-api v1.4.0 for production/eu-west-1?`. */
+/**
+ * The subject: `Approve orders-api v1.4.0 for production/eu-west-1?`, or where approving also migrates the
+ * database, `Migrate and deploy orders-api v1.4.0 to production/eu-west-1?`.
+ */
 export function approvalSubject(view: ApprovalView): string {
+  const release = `${oneLine(view.service, 60)} ${oneLine(view.version, 60)}`;
+  const stage = `${oneLine(view.environment, 40)}/${oneLine(view.region, 30)}`;
   return oneLine(
-    `Approve ${oneLine(view.service, 60)} ${oneLine(view.version, 60)} for ${oneLine(view.environment, 40)}/${oneLine(view.region, 30)}?`,
+    view.migrates ? `Migrate and deploy ${release} to ${stage}?` : `Approve ${release} for ${stage}?`,
     MAX_SUBJECT_CHARS,
   );
+}
+
+/** What approving does: deploy, or where the stage migrates first, migrate the database and deploy. */
+function approvalAsk(view: ApprovalView): string {
+  return view.migrates
+    ? 'waits for your approval to migrate the database and deploy to'
+    : 'waits for your approval before it deploys to';
 }
 
 /**
@@ -178,14 +190,31 @@ export function renderApprovalEmail(
     'Each link opens a confirmation page: nothing is approved or rejected until you confirm there.';
   const personalNote = `These links are for ${to} only and stop working when the approval expires; do not forward this email.`;
 
-  const parts = { service, version, stage, facts, evidence, approve, reject, confirmNote, personalNote };
-  return { subject: approvalSubject(view), text: renderText(parts), html: renderHtml(parts) };
+  const ask = approvalAsk(view);
+  const title = approvalSubject(view);
+  const parts = {
+    service,
+    version,
+    stage,
+    ask,
+    title,
+    facts,
+    evidence,
+    approve,
+    reject,
+    confirmNote,
+    personalNote,
+  };
+  return { subject: title, text: renderText(parts), html: renderHtml(parts) };
 }
 
 interface Parts {
   service: string;
   version: string;
   stage: string;
+  /** "waits for your approval before it deploys to" (or "to migrate the database and deploy to"). */
+  ask: string;
+  title: string;
   facts: [string, string][];
   evidence: Evidence;
   approve: string;
@@ -197,7 +226,7 @@ interface Parts {
 function renderText(p: Parts): string {
   const width = Math.max(...p.facts.map(([label]) => label.length)) + 2;
   const lines = [
-    `${p.service} ${p.version} waits for your approval before it deploys to ${p.stage}.`,
+    `${p.service} ${p.version} ${p.ask} ${p.stage}.`,
     '',
     ...p.facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
     '',
@@ -245,9 +274,9 @@ ${more}`;
   const lines: Html[] = [
     html`<!DOCTYPE html>`,
     html`<html><head><meta charset="utf-8">`,
-    html`<title>${`Approve ${p.service} ${p.version} for ${p.stage}?`}</title></head>`,
+    html`<title>${p.title}</title></head>`,
     html`<body style="${FONT};font-size:14px;color:#1f2328">`,
-    html`<p><strong>${p.service} ${p.version}</strong> waits for your approval before it deploys to <strong>${p.stage}</strong>.</p>`,
+    html`<p><strong>${p.service} ${p.version}</strong> ${p.ask} <strong>${p.stage}</strong>.</p>`,
     html`<table role="presentation" style="border-collapse:collapse">
 ${join(facts, '\n')}
 </table>`,

@@ -85,12 +85,18 @@ page you return to says so. Try again in a minute.</p>`,
   }
 }
 
-/** "Approve v1.4.0 for production/us-east-1": the button, and the page's title. */
+/**
+ * "Approve v1.4.0 for production/us-east-1" (or, where approving migrates the database first, "Migrate and
+ * deploy v1.4.0 to production/us-east-1"): the button, and the page's title.
+ */
 export function actionLabel(
   action: DecisionKind,
-  approval: Pick<ApprovalView, 'version' | 'environment' | 'region'>,
+  approval: Pick<ApprovalView, 'version' | 'environment' | 'region' | 'migrates'>,
 ): string {
-  return `${action === 'approve' ? 'Approve' : 'Reject'} ${clip(approval.version)} for ${clip(approval.environment)}/${clip(approval.region)}`;
+  const stage = `${clip(approval.environment)}/${clip(approval.region)}`;
+  if (action === 'approve' && approval.migrates)
+    return `Migrate and deploy ${clip(approval.version)} to ${stage}`;
+  return `${action === 'approve' ? 'Approve' : 'Reject'} ${clip(approval.version)} for ${stage}`;
 }
 
 // ------------------------------------------------------------------------------------------------ pages
@@ -101,7 +107,7 @@ function confirmPage(page: Extract<ApprovalPage, { kind: 'confirm' }>): Html {
   const { approvals, minApprovals } = approvalProgress(approval);
   const intro =
     link.action === 'approve'
-      ? html`<p>You are about to approve the deployment below. It needs ${minApprovals} approval${plural(minApprovals)}; ${approvals} so far.</p>`
+      ? html`<p>You are about to approve ${approval.migrates ? 'the database migration and the deployment' : 'the deployment'} below. It needs ${minApprovals} approval${plural(minApprovals)}; ${approvals} so far.</p>`
       : html`<p>You are about to reject the deployment below. One rejection stops the release for this region.</p>`;
   const reason =
     link.action === 'reject' &&

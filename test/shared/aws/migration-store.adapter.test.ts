@@ -9,6 +9,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoMigrationStore } from '../../../shared/aws/migration-store.adapter';
@@ -51,6 +52,7 @@ describe('DynamoMigrationStore (mocked SDK)', () => {
     documents.on(GetCommand).rejects(throttled());
     documents.on(QueryCommand).rejects(throttled());
     documents.on(DeleteCommand).rejects(throttled());
+    documents.on(UpdateCommand).rejects(throttled());
 
     // Act
     const results = await Promise.allSettled([
@@ -60,6 +62,7 @@ describe('DynamoMigrationStore (mocked SDK)', () => {
       store.waiter('pipeline-migrations/x'),
       store.waiters(),
       store.removeWaiter('pipeline-migrations/x', 'token'),
+      store.setWaiterTask('pipeline-migrations/x', 'arn:aws:ecs:eu-west-1:123456789012:task/staging/1'),
     ]);
 
     // Assess
@@ -96,5 +99,41 @@ describe('DynamoMigrationStore (mocked SDK)', () => {
 
     // Assess
     await expect(removal).resolves.toBeUndefined();
+  });
+
+  it('when the task is set on a waiter, it is one UpdateItem of taskArn, only while the waiter exists', async () => {
+    // Prepare
+    documents.on(UpdateCommand).resolves({});
+
+    // Act
+    const set = await store.setWaiterTask(
+      'pipeline-migrations/x',
+      'arn:aws:ecs:eu-west-1:123456789012:task/staging/1',
+    );
+
+    // Assess
+    expect(set).toBe(true);
+    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'MIGRATION_WAITER', sk: 'pipeline-migrations/x' },
+      UpdateExpression: 'SET #a0 = :a0',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk', '#a0': 'taskArn' },
+      ExpressionAttributeValues: { ':a0': 'arn:aws:ecs:eu-west-1:123456789012:task/staging/1' },
+    });
+    expect(documents.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('when the waiter is gone, setting its task returns false and does not throw', async () => {
+    // Prepare
+    documents.on(UpdateCommand).rejects(sdkError(ConditionalCheckFailedException, { message: 'gone' }));
+
+    // Act
+    const set = await store.setWaiterTask(
+      'pipeline-migrations/x',
+      'arn:aws:ecs:eu-west-1:123456789012:task/staging/1',
+    );
+
+    // Assess
+    expect(set).toBe(false);
   });
 });

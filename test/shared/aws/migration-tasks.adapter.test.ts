@@ -7,8 +7,10 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
+  InvalidParameterException,
   ListTasksCommand,
   RunTaskCommand,
+  StopTaskCommand,
   ECSServiceException,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -188,5 +190,60 @@ describe('EcsMigrationTasks (mocked SDK)', () => {
       limit: 20,
       startFromHead: false,
     });
+  });
+
+  const taskArn = 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef';
+
+  it('when a task is stopped, StopTask names its cluster and a reason ECS accepts (at most 255 characters)', async () => {
+    // Prepare
+    ecs.on(StopTaskCommand).resolves({ task: { taskArn, lastStatus: 'RUNNING', desiredStatus: 'STOPPED' } });
+
+    // Act
+    const task = await tasks.stopTask(
+      target,
+      taskArn,
+      `pipeline: migration step timed out ${'x'.repeat(300)}`,
+    );
+
+    // Assess
+    expect(task).toEqual(expect.objectContaining({ taskArn, lastStatus: 'RUNNING' }));
+    const input = ecs.commandCalls(StopTaskCommand)[0]!.args[0].input;
+    expect(input).toEqual(expect.objectContaining({ cluster: 'prod', task: taskArn }));
+    expect(input.reason).toHaveLength(255);
+  });
+
+  it('when ECS no longer knows the task (stopped long ago), stopping it is done, not an error', async () => {
+    // Prepare
+    ecs
+      .on(StopTaskCommand)
+      .rejects(sdkError(InvalidParameterException, { message: 'The referenced task was not found.' }));
+
+    // Act
+    const task = await tasks.stopTask(target, taskArn, 'timed out');
+
+    // Assess
+    expect(task).toBeUndefined();
+  });
+
+  it('when ECS refuses the stop otherwise, it throws what was refused, mapped', async () => {
+    // Prepare
+    ecs
+      .on(StopTaskCommand)
+      .rejectsOnce(
+        unmodelledSdkError(ECSServiceException, 'ThrottlingException', { message: 'Rate exceeded' }),
+      )
+      .rejectsOnce(sdkError(InvalidParameterException, { message: 'Task Identifier is invalid' }));
+
+    // Act
+    const throttled = await rejectionOf(tasks.stopTask(target, taskArn, 'timed out'));
+    const invalid = await rejectionOf(tasks.stopTask(target, taskArn, 'timed out'));
+
+    // Assess
+    expect(throttled).toBeInstanceOf(AwsTransientError);
+    expect(throttled.message).toContain(
+      `ECS StopTask of the migration task ${taskArn} in prod/orders-api (eu-west-1)`,
+    );
+    expect(invalid).not.toBeInstanceOf(AwsTransientError);
+    expect(invalid.message).toContain('Task Identifier is invalid');
   });
 });

@@ -118,6 +118,39 @@ describe('runMigrations', () => {
     expect(executions.deliveries).toEqual([]);
   });
 
+  it('when the step starts its task, it stores the waiter once and then sets the task on it', async () => {
+    // Prepare
+    const putWaiter = jest.spyOn(deps.store, 'putWaiter');
+
+    // Act
+    await runMigrations(request, deps);
+
+    // Assess
+    expect(putWaiter).toHaveBeenCalledTimes(1);
+    expect(putWaiter.mock.calls[0]![0].taskArn).toBeUndefined();
+    const [waiter] = await deps.store.waiters();
+    expect(waiter).toEqual(
+      expect.objectContaining({ taskToken: request.taskToken, taskArn: tasks.started[0]!.taskArn }),
+    );
+  });
+
+  it('when the waiter was settled before the task could be set on it, setting the task recreates nothing', async () => {
+    // Prepare
+    await runMigrations(request, deps);
+    const [waiter] = await deps.store.waiters();
+    await deps.store.removeWaiter(waiter!.startedBy, waiter!.taskToken);
+
+    // Act
+    const set = await deps.store.setWaiterTask(
+      waiter!.startedBy,
+      'arn:aws:ecs:eu-west-1:123456789012:task/ppe/x',
+    );
+
+    // Assess
+    expect(set).toBe(false);
+    expect(await deps.store.waiter(waiter!.startedBy)).toBeUndefined();
+  });
+
   it('when the task exits 0, its event continues the stage with what it logged and how long it took', async () => {
     // Prepare
     await runMigrations(request, deps);

@@ -44,6 +44,37 @@ describe('renderApprovalEmail', () => {
     expect(email.subject).toBe('Approve orders-api v1.4.0 for production/eu-west-1?');
   });
 
+  it('when approving also migrates the database, the subject and both bodies ask to migrate and deploy', () => {
+    // Prepare
+    const plan = 'migrations to apply in production/eu-west-1 (approving migrates, then deploys)';
+    const view = approvalView({ migrates: true, evidence: { [plan]: 'pending: 002_add_order_total' } });
+
+    // Act
+    const email = renderApprovalEmail(view, ALICE, links());
+
+    // Assess
+    expect(email.subject).toBe('Migrate and deploy orders-api v1.4.0 to production/eu-west-1?');
+    expect(email.text).toContain(
+      'orders-api v1.4.0 waits for your approval to migrate the database and deploy to production/eu-west-1.',
+    );
+    expect(email.html).toContain(
+      '<strong>orders-api v1.4.0</strong> waits for your approval to migrate the database and deploy to <strong>production/eu-west-1</strong>.',
+    );
+    expect(email.html).toContain(
+      '<title>Migrate and deploy orders-api v1.4.0 to production/eu-west-1?</title>',
+    );
+    for (const body of [email.text, email.html]) expect(body).toContain('pending: 002_add_order_total');
+  });
+
+  it('when approving only deploys, no body speaks of a migration', () => {
+    // Act
+    const email = renderApprovalEmail(approvalView(), ALICE, links());
+
+    // Assess
+    for (const body of [email.subject, email.text, email.html]) expect(body).not.toMatch(/migrat/i);
+    expect(email.text).toContain('waits for your approval before it deploys to production/eu-west-1.');
+  });
+
   it('when an approval waits, it shows what, from where, until when and who tagged it, in both bodies', () => {
     // Act
     const email = renderApprovalEmail(approvalView(), ALICE, links());

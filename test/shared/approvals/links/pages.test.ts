@@ -101,6 +101,25 @@ describe('approval pages', () => {
     expect(html).toContain('&quot;alarms&quot;: []');
   });
 
+  it('when approving also migrates the database, the page and its button ask to migrate and deploy', () => {
+    // Prepare
+    const approval = view({ migrates: true });
+
+    // Act
+    const html = renderPage({
+      kind: 'confirm',
+      approval,
+      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
+      formToken: 't',
+      now: START,
+    });
+
+    // Assess
+    expect(html).toContain('<h1>Migrate and deploy v1.4.0 to production/eu-west-1?</h1>');
+    expect(html).toContain('>Migrate and deploy v1.4.0 to production/eu-west-1</button>');
+    expect(html).toContain('You are about to approve the database migration and the deployment below.');
+  });
+
   it('when the evidence is huge, it is cut with a note', () => {
     // Prepare
     const approval = view({ evidence: { staging: 'x'.repeat(MAX_EVIDENCE_CHARS * 2) } });
