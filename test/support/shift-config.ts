@@ -1,0 +1,52 @@
+/**
+ * The sample configuration with orders-api's PPE and production deployed as canaries (the default schedule,
+ * 5 → 25 → 50 → 100), wired to a load balancer in each region: stages whose execution input carries a
+ * traffic shift plan.
+ */
+import { parseConfig } from '../../shared/config/config.loader';
+import type { PipelineConfig } from '../../shared/config/config.schema';
+import { sampleConfigText } from './fixtures';
+
+const TG = 'arn:aws:elasticloadbalancing:REGION:123456789012:targetgroup';
+const RULE =
+  'arn:aws:elasticloadbalancing:REGION:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+
+function wiring(region: string): string {
+  return (
+    `loadBalancer: { blueTargetGroupArn: '${TG.replace('REGION', region)}/orders-blue/73e2d6bc24d8a067', ` +
+    `greenTargetGroupArn: '${TG.replace('REGION', region)}/orders-green/2453ed029918f21f', ` +
+    `productionListenerRuleArn: '${RULE.replace('REGION', region)}', ` +
+    `infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`
+  );
+}
+
+/** The sample text with orders-api's ppe and prod as canaries (payments-api keeps rolling). */
+export function canaryConfigText(): string {
+  let text = sampleConfigText();
+  const replaceOnce = (from: string, to: string) => {
+    if (!text.includes(from)) throw new Error(`the sample config has no ${JSON.stringify(from)}`);
+    text = text.replace(from, to);
+  };
+  replaceOnce(
+    '      ppe:\n        bakeMinutes: 5\n',
+    '      ppe:\n        bakeMinutes: 5\n        strategy: canary\n',
+  );
+  replaceOnce(
+    '      prod:\n        bakeMinutes: 30\n',
+    '      prod:\n        bakeMinutes: 30\n        strategy: canary\n',
+  );
+  for (const [endpoint, region] of [
+    ['https://orders-api.ppe.eu-west-1.example.internal', 'eu-west-1'],
+    ['https://orders-api.eu-west-1.example.internal', 'eu-west-1'],
+    ['https://orders-api.us-east-1.example.internal', 'us-east-1'],
+    ['https://orders-api.ap-southeast-2.example.internal', 'ap-southeast-2'],
+  ] as const) {
+    const line = `endpoint: '${endpoint}',\n`;
+    replaceOnce(line, `${line}              ${wiring(region)}\n`);
+  }
+  return text;
+}
+
+export function canaryConfig(): PipelineConfig {
+  return parseConfig(canaryConfigText(), 'pipeline.config.yml');
+}
