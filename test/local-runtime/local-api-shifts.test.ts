@@ -9,13 +9,15 @@ import { executionJson, postEvents, type LocalApiPipeline } from '../../local-ru
 import type { ApiExecutionDetail } from '../../shared/operations/execution-view';
 import { LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
-import { loadEvent } from '../support/fixtures';
-import { canaryConfig } from '../support/shift-config';
+import { loadEvent, sampleConfigText } from '../support/fixtures';
+import { canaryConfig, plannedAsCanary } from '../support/shift-config';
+import { parseConfig } from '../../shared/config/config.loader';
 import { canaryPlan, failedAtFifty, InMemoryTrafficShiftLog, progressAfter } from '../support/shift-progress';
 
 const PUSH = 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c';
 const PPE = { environment: 'ppe', region: 'eu-west-1' };
 const T0 = Date.UTC(2026, 10, 30, 10, 0, 0);
+const sampleConfig = () => parseConfig(sampleConfigText(), 'pipeline.config.yml');
 
 const post = (pipeline: LocalApiPipeline, file: string) =>
   postEvents(pipeline, 'application/json', Buffer.from(JSON.stringify(loadEvent(file))));
@@ -144,22 +146,24 @@ describe('GET /api/shifts against a local pipeline', () => {
   });
 
   it('while a canary stage runs, it lists the running shift with green at its current step', async () => {
-    // Prepare: time stands still, so the deployment never finishes
-    pipeline = await LocalPipeline.start({ config: canaryConfig(), clock: new ManualClock(T0) });
+    // Prepare: time stands still, so the stage waits for its ECS deployment and stays in progress
+    pipeline = await LocalPipeline.start({ config: sampleConfig(), clock: new ManualClock(T0) });
     const log = new InMemoryTrafficShiftLog();
-    const api = withLog(pipeline, log);
+    const api = { ...withLog(pipeline, log), engine: plannedAsCanary(pipeline.engine) };
     await post(api, 'ecr-push-orders-api.json');
     let answer = await shifts(api);
     for (let i = 0; i < 200 && answer.shifts[0]?.outcome !== 'in progress'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       answer = await shifts(api);
     }
+    const before = answer.shifts.map((s) => [s.outcome, s.shift.status]);
     await log.record({ executionName: PUSH, ...PPE }, progressAfter(canaryPlan(), ['healthy'], T0));
 
     // Act
     answer = await shifts(api);
 
     // Assess
+    expect(before).toEqual([['in progress', 'not started']]);
     expect(answer.now).toBe(new Date(T0).toISOString());
     expect(answer.shifts.map((s) => [s.execution, s.outcome, s.shift.status, s.shift.greenPercent])).toEqual([
       [PUSH, 'in progress', 'shifting', 25],

@@ -5,6 +5,8 @@
  */
 import { parseConfig } from '../../shared/config/config.loader';
 import type { PipelineConfig } from '../../shared/config/config.schema';
+import { planStages, type Stage } from '../../shared/domain/stage';
+import type { LocalApiPipeline } from '../../local-runtime/local-api';
 import { sampleConfigText } from './fixtures';
 
 const TG = 'arn:aws:elasticloadbalancing:REGION:123456789012:targetgroup';
@@ -49,4 +51,35 @@ export function canaryConfigText(): string {
 
 export function canaryConfig(): PipelineConfig {
   return parseConfig(canaryConfigText(), 'pipeline.config.yml');
+}
+
+type Engine = LocalApiPipeline['engine'];
+
+/**
+ * The engine as the local API reads it, each execution's input planned as the canary config plans it (the
+ * stages carry their traffic shift plan). Until the local stand-in runs shifts, a canary stage fails at
+ * once for want of a hook; a rolling stage held by a stopped clock (waiting for its ECS deployment, as a
+ * shifting stage waits for ECS's blue/green deployment) is how a test sees a shift that is running.
+ */
+export function plannedAsCanary(engine: Engine): Engine {
+  const config = canaryConfig();
+  return {
+    listExecutions: (input) => engine.listExecutions(input),
+    getExecutionHistory: (input) => engine.getExecutionHistory(input),
+    describeExecution: async (input) => {
+      const execution = await engine.describeExecution(input);
+      const parsed = JSON.parse(execution.input) as {
+        service: string;
+        trigger: { kind: 'push' | 'tag' };
+        stages: Stage[];
+      };
+      const planned = planStages(config, parsed.service, parsed.trigger.kind);
+      const stages = parsed.stages.map((stage) => ({
+        ...stage,
+        traffic: planned.find((p) => p.environment === stage.environment && p.region === stage.region)
+          ?.traffic,
+      }));
+      return { ...execution, input: JSON.stringify({ ...parsed, stages }) };
+    },
+  };
 }
