@@ -33,7 +33,7 @@ const error = (status: number, message: string): ApiResult => ({ status, body: {
 export async function shiftsJson(pipeline: LocalApiPipeline, query: URLSearchParams): Promise<ApiResult> {
   const problem = queryProblem(pipeline, query);
   if (problem) return problem;
-  const log = pipeline.trafficShiftLog ?? NO_LOG;
+  const log = pipeline.shiftLog ?? NO_LOG;
   const wanted = (shift: StageShift) =>
     (!query.get('service') || shift.service === query.get('service')) &&
     (!query.get('environment') || shift.environment === query.get('environment')) &&
@@ -60,7 +60,7 @@ export async function shiftsJson(pipeline: LocalApiPipeline, query: URLSearchPar
   }
   const body: ApiShifts = {
     now: new Date(pipeline.clock.now()).toISOString(),
-    logged: pipeline.trafficShiftLog !== undefined,
+    logged: pipeline.shiftLog !== undefined,
     shifts,
   };
   return { status: 200, body };

@@ -59,7 +59,7 @@ export interface LocalApiPipeline {
   /** The local notification topic (`GET /api/notifications`). */
   readonly notifications?: { toJson(): unknown };
   /** Each stage's traffic shift as the hook recorded it (`GET /api/shifts`, local-api-shifts.ts). */
-  readonly trafficShiftLog?: ShiftLogReader;
+  readonly shiftLog?: ShiftLogReader;
   putEvent(event: unknown): Promise<RoutedEvent>;
 }
 

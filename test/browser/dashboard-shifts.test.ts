@@ -63,7 +63,7 @@ async function serve(
     platform: started.platform,
     records: started.records,
     putEvent: (event) => started.putEvent(event),
-    trafficShiftLog: log,
+    shiftLog: log,
   };
   await postEvents(
     api,

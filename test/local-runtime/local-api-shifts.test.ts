@@ -30,7 +30,7 @@ function withLog(pipeline: LocalPipeline, log?: InMemoryTrafficShiftLog): LocalA
     engine: pipeline.engine,
     platform: pipeline.platform,
     putEvent: (event) => pipeline.putEvent(event),
-    ...(log && { trafficShiftLog: log }),
+    ...(log && { shiftLog: log }),
   };
 }
 
