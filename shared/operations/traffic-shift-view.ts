@@ -140,14 +140,14 @@ export type ShiftLogReader = Pick<TrafficShiftLog, 'get'>;
  * has (a stage that has not shifted yet shows its plan, every step pending). The plan is the one the
  * execution carries in its input, so a redrive after a config change shows what it follows.
  */
-export async function stageShiftsOf(
-  view: {
-    summary: { name: string; service: string | null; version: string | null };
-    input: ExecutionInput;
-    stages: Pick<ApiStage, 'environment' | 'region' | 'outcome'>[];
-  },
-  log: ShiftLogReader,
-): Promise<StageShift[]> {
+/** What reading an execution's shifts needs of its view (`viewExecution`). */
+export interface ShiftsOfExecution {
+  summary: { name: string; service: string | null; version: string | null };
+  input: ExecutionInput;
+  stages: Pick<ApiStage, 'environment' | 'region' | 'outcome'>[];
+}
+
+export async function stageShiftsOf(view: ShiftsOfExecution, log: ShiftLogReader): Promise<StageShift[]> {
   const planned = view.input.stages ?? [];
   const shifts: StageShift[] = [];
   for (const [index, stage] of view.stages.entries()) {
