@@ -1,6 +1,7 @@
 /**
  * The dashboard's traffic shift view in a real browser (Debian's Chromium driven by playwright-core): a local
- * pipeline whose orders-api PPE is a canary, its stage's progress seeded in an in-memory TrafficShiftLog as
+ * pipeline whose executions are read as the canary config plans them (orders-api's PPE a canary), the
+ * stage's progress seeded in an in-memory TrafficShiftLog as
  * the hook records it (a passing step, an extended step, a failing step; or a step being judged), and the
  * page's charts, steps, verdict and table of windows checked against it. The page's CSP refuses nothing.
  */
@@ -11,9 +12,8 @@ import { LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import type { ShiftProgress } from '../../shared/domain/traffic-shift';
 import { launchChromium } from '../support/chromium';
-import { loadEvent, sampleConfigText } from '../support/fixtures';
-import { canaryConfig, plannedAsCanary } from '../support/shift-config';
-import { parseConfig } from '../../shared/config/config.loader';
+import { loadEvent, sampleConfig } from '../support/fixtures';
+import { plannedAsCanary } from '../support/shift-config';
 import {
   canaryPlan,
   failedAtFifty,
@@ -50,16 +50,14 @@ async function serve(
   seed: ShiftProgress,
   settle: boolean,
 ): Promise<{ url: string; log: InMemoryTrafficShiftLog }> {
-  // A running shift: a stage held by the stopped clock, its execution read as the canary config plans it.
-  const started = clock
-    ? await LocalPipeline.start({ config: parseConfig(sampleConfigText(), 'pipeline.config.yml'), clock })
-    : await LocalPipeline.start({ config: canaryConfig() });
+  // A running shift is a stage held by the stopped clock.
+  const started = await LocalPipeline.start({ config: sampleConfig(), ...(clock && { clock }) });
   pipeline = started;
   const log = new InMemoryTrafficShiftLog();
   const api: LocalApiPipeline = {
     config: started.config,
     clock: started.clock,
-    engine: clock ? plannedAsCanary(started.engine) : started.engine,
+    engine: plannedAsCanary(started.engine),
     platform: started.platform,
     records: started.records,
     putEvent: (event) => started.putEvent(event),

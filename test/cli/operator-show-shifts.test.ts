@@ -1,14 +1,14 @@
 /**
  * `pipeline show --local` on an execution whose PPE stage shifts traffic (a canary): the stage's schedule,
  * each judged window and the cause of the switch back, read from the local stack's `GET /api/shifts` (the
- * log in memory, seeded as the hook records it).
+ * executions read as the canary config plans them, the log in memory, seeded as the hook records it).
  */
 import type { LocalApiPipeline } from '../../local-runtime/local-api';
 import { LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { runCli } from '../support/cli';
-import { loadEvent } from '../support/fixtures';
-import { canaryConfig } from '../support/shift-config';
+import { loadEvent, sampleConfig } from '../support/fixtures';
+import { plannedAsCanary } from '../support/shift-config';
 import { failedAtFifty, InMemoryTrafficShiftLog } from '../support/shift-progress';
 
 const PUSH = 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c';
@@ -20,12 +20,12 @@ let server: LocalHttpServer;
 let paymentsExecution: string;
 
 beforeAll(async () => {
-  pipeline = await LocalPipeline.start({ config: canaryConfig() });
+  pipeline = await LocalPipeline.start({ config: sampleConfig() });
   const log = new InMemoryTrafficShiftLog();
   const api: LocalApiPipeline = {
     config: pipeline.config,
     clock: pipeline.clock,
-    engine: pipeline.engine,
+    engine: plannedAsCanary(pipeline.engine),
     platform: pipeline.platform,
     putEvent: (event) => pipeline.putEvent(event),
     shiftLog: log,

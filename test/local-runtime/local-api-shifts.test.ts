@@ -1,6 +1,7 @@
 /**
  * `GET /api/shifts`: the stages' traffic shifts as the TrafficShiftLog has them, read through a real local
- * pipeline whose orders-api PPE is a canary (its executions carry the plan), with the log in memory.
+ * pipeline whose executions are read as the canary config plans them (orders-api's PPE carries a canary
+ * plan), with the log in memory, seeded as the hook records it.
  */
 import { request } from 'node:http';
 import { ManualClock } from '../../shared/clock';
@@ -9,15 +10,13 @@ import { executionJson, postEvents, type LocalApiPipeline } from '../../local-ru
 import type { ApiExecutionDetail } from '../../shared/operations/execution-view';
 import { LocalHttpServer } from '../../local-runtime/local-http-server';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
-import { loadEvent, sampleConfigText } from '../support/fixtures';
+import { loadEvent, sampleConfig } from '../support/fixtures';
 import { canaryConfig, plannedAsCanary } from '../support/shift-config';
-import { parseConfig } from '../../shared/config/config.loader';
 import { canaryPlan, failedAtFifty, InMemoryTrafficShiftLog, progressAfter } from '../support/shift-progress';
 
 const PUSH = 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c';
 const PPE = { environment: 'ppe', region: 'eu-west-1' };
 const T0 = Date.UTC(2026, 10, 30, 10, 0, 0);
-const sampleConfig = () => parseConfig(sampleConfigText(), 'pipeline.config.yml');
 
 const post = (pipeline: LocalApiPipeline, file: string) =>
   postEvents(pipeline, 'application/json', Buffer.from(JSON.stringify(loadEvent(file))));
@@ -27,14 +26,14 @@ function withLog(pipeline: LocalPipeline, log?: InMemoryTrafficShiftLog): LocalA
   return {
     config: pipeline.config,
     clock: pipeline.clock,
-    engine: pipeline.engine,
+    engine: plannedAsCanary(pipeline.engine),
     platform: pipeline.platform,
     putEvent: (event) => pipeline.putEvent(event),
     ...(log && { shiftLog: log }),
   };
 }
 
-/** How the execution's JSON says its PPE stage ended (locally, until the stand-in runs shifts, a canary rolls back). */
+/** How the execution's JSON says its PPE stage ended. */
 async function ppeOutcome(api: LocalApiPipeline, name: string): Promise<string> {
   const detail = (await executionJson(api, name)).body as ApiExecutionDetail;
   const outcome = detail.stages.find((s) => s.environment === 'ppe')!.outcome;
@@ -58,7 +57,7 @@ describe('GET /api/shifts against a local pipeline', () => {
 
   it('when a canary stage finished and the log has its progress, it answers the plan with the steps, windows, verdicts and cause', async () => {
     // Prepare
-    pipeline = await LocalPipeline.start({ config: canaryConfig() });
+    pipeline = await LocalPipeline.start({ config: sampleConfig() });
     const log = new InMemoryTrafficShiftLog();
     const api = withLog(pipeline, log);
     await post(api, 'ecr-push-orders-api.json');
@@ -98,7 +97,7 @@ describe('GET /api/shifts against a local pipeline', () => {
 
   it('when the stack keeps no log, the stage shows its plan with every step pending', async () => {
     // Prepare
-    pipeline = await LocalPipeline.start({ config: canaryConfig() });
+    pipeline = await LocalPipeline.start({ config: sampleConfig() });
     const api = withLog(pipeline);
     await post(api, 'ecr-push-orders-api.json');
     await pipeline.settled();
@@ -116,7 +115,7 @@ describe('GET /api/shifts against a local pipeline', () => {
   it('when two pushes went through a stage, it lists the newest only, and each with execution=', async () => {
     // Prepare
     pipeline = await LocalPipeline.start({
-      config: canaryConfig(),
+      config: sampleConfig(),
       behaviours: { badc0ffee: { failsHealthCheck: true } },
     });
     const log = new InMemoryTrafficShiftLog();
@@ -149,7 +148,7 @@ describe('GET /api/shifts against a local pipeline', () => {
     // Prepare: time stands still, so the stage waits for its ECS deployment and stays in progress
     pipeline = await LocalPipeline.start({ config: sampleConfig(), clock: new ManualClock(T0) });
     const log = new InMemoryTrafficShiftLog();
-    const api = { ...withLog(pipeline, log), engine: plannedAsCanary(pipeline.engine) };
+    const api = withLog(pipeline, log);
     await post(api, 'ecr-push-orders-api.json');
     let answer = await shifts(api);
     for (let i = 0; i < 200 && answer.shifts[0]?.outcome !== 'in progress'; i++) {

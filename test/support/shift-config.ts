@@ -22,8 +22,11 @@ function wiring(region: string): string {
   );
 }
 
-/** The sample text with orders-api's ppe and prod as canaries (payments-api keeps rolling). */
-export function canaryConfigText(): string {
+/**
+ * The sample text with orders-api's ppe and prod as canaries (payments-api keeps rolling); `ppeSettings`
+ * (lines indented as the environment's fields) set PPE's schedule.
+ */
+export function canaryConfigText(ppeSettings = ''): string {
   let text = sampleConfigText();
   const replaceOnce = (from: string, to: string) => {
     if (!text.includes(from)) throw new Error(`the sample config has no ${JSON.stringify(from)}`);
@@ -31,7 +34,7 @@ export function canaryConfigText(): string {
   };
   replaceOnce(
     '      ppe:\n        bakeMinutes: 5\n',
-    '      ppe:\n        bakeMinutes: 5\n        strategy: canary\n',
+    `      ppe:\n        bakeMinutes: 5\n        strategy: canary\n${ppeSettings}`,
   );
   replaceOnce(
     '      prod:\n        bakeMinutes: 30\n',
@@ -57,9 +60,10 @@ type Engine = LocalApiPipeline['engine'];
 
 /**
  * The engine as the local API reads it, each execution's input planned as the canary config plans it (the
- * stages carry their traffic shift plan). Until the local stand-in runs shifts, a canary stage fails at
- * once for want of a hook; a rolling stage held by a stopped clock (waiting for its ECS deployment, as a
- * shifting stage waits for ECS's blue/green deployment) is how a test sees a shift that is running.
+ * stages carry their traffic shift plan), so that a test of what people see of a shift runs a quick rolling
+ * stage, not a real shift on real traffic, and seeds the log with the progress it needs. A rolling stage
+ * held by a stopped clock (waiting for its ECS deployment, as a shifting stage waits for ECS's blue/green
+ * deployment) is a shift that is running.
  */
 export function plannedAsCanary(engine: Engine): Engine {
   const config = canaryConfig();
