@@ -29,6 +29,10 @@ export function shiftStatusLine(view: ShiftView): string {
     }
     case 'shifting':
       return `shifting: green at ${view.greenPercent}%`;
+    case 'stopped': {
+      const at = view.stepViews.find((s) => s.status === 'stopped');
+      return `stopped${at ? ` at ${at.percent}%` : ''}: the stage ended before the shift did`;
+    }
     case 'shifted':
       return 'shifted: every judged step passed, green has 100%';
     case 'not started':

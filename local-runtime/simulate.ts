@@ -156,6 +156,7 @@ async function describe(
                     environment: stage.environment,
                     region: stage.region,
                   }),
+              outcome,
             ),
           }),
         };

@@ -10,10 +10,10 @@ export const SHIFT_STYLE = `
 .shift{border-top:1px solid #d0d7de;padding:8px 0}
 .shift h3{font-size:1rem;margin:8px 0 2px}
 .shift .verdict{margin:4px 0}
-.shift-failed .verdict{color:#cf222e}
+.shift-failed .verdict,.shift-stopped .verdict{color:#cf222e}
 .shift-shifted .verdict{color:#1a7f37}
 ol.shift-steps{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap}
-.step-passed{background:#dafbe1}.step-failed{background:#ffebe9}.step-judging{background:#ddf4ff}
+.step-passed{background:#dafbe1}.step-failed,.step-stopped{background:#ffebe9}.step-judging{background:#ddf4ff}
 .step-pending,.step-not-reached{background:#eaeef2;color:#59636e}
 svg.chart .series-blue{stroke:#0969da;fill:none;stroke-width:1.5}
 svg.chart .series-green{stroke:#1a7f37;fill:none;stroke-width:1.5}
@@ -119,7 +119,7 @@ export const SHIFT_SCRIPT = String.raw`
         box.appendChild(dot);
       });
     });
-    if (last !== null && view.status === 'failed') points.push([x(last), y(0)]);
+    if (last !== null && (view.status === 'failed' || view.status === 'stopped')) points.push([x(last), y(view.greenPercent)]);
     if (last !== null && view.status === 'shifted') points.push([x(last), y(100)], [x(range.to), y(100)]);
     if (points.length > 0)
       box.insertBefore(svg('polyline', { class: 'weight', points: pointList(points), 'data-green-now': view.greenPercent }), box.firstChild.nextSibling);
@@ -198,6 +198,7 @@ export const SHIFT_SCRIPT = String.raw`
 
   function verdictText(view) {
     if (view.status === 'failed') return 'Switched back to blue: ' + view.cause;
+    if (view.status === 'stopped') return 'Stopped: ' + view.cause;
     if (view.status === 'shifted') return 'Every judged step passed: green has 100% of the traffic; blue is kept ' + view.keepBlueMinutes + ' min.';
     if (view.status === 'not started') return 'Not started: green has no traffic yet.';
     var index = view.stepViews.findIndex(function (s) { return s.status === 'judging'; });

@@ -45,10 +45,10 @@ export function shiftSchedule(plan: TrafficShiftPlan): ShiftSchedule {
 
 /**
  * Where a planned step stands: `passed`; `failed` (the shift was rolled back at it); `judging` (green has
- * its weight now, extended `extensions` times so far); `pending` (still to come); `not reached` (the shift
- * failed before it).
+ * its weight now, extended `extensions` times so far); `stopped` (the stage ended while it was judged);
+ * `pending` (still to come); `not reached` (the shift failed or stopped before it).
  */
-export type ShiftStepStatus = 'passed' | 'failed' | 'judging' | 'pending' | 'not reached';
+export type ShiftStepStatus = 'passed' | 'failed' | 'judging' | 'stopped' | 'pending' | 'not reached';
 
 export interface ShiftStepView {
   percent: number;
@@ -60,14 +60,17 @@ export interface ShiftStepView {
   windows: StepRecord[];
 }
 
-/** `not started`: the stage shifts traffic but the hook has recorded nothing yet. */
-export type ShiftStatus = ShiftProgress['status'] | 'not started';
+/**
+ * `not started`: the stage shifts traffic but the hook has recorded nothing yet. `stopped`: the stage ended
+ * (its deployment timed out or was stopped) while the hook's last record still said shifting.
+ */
+export type ShiftStatus = ShiftProgress['status'] | 'not started' | 'stopped';
 
 export interface ShiftView extends ShiftSchedule {
   status: ShiftStatus;
   /** Green's share of production traffic now: the current step's while shifting, 100 once shifted, 0 after a failure. */
   greenPercent: number;
-  /** Why the shift failed, one line a person reads; null unless it failed. */
+  /** Why the shift failed or stopped, one line a person reads; null otherwise. */
   cause: string | null;
   /** When green got the current step's weight (epoch ms); null before the hook's first call. */
   stepStartedAt: number | null;
@@ -78,45 +81,66 @@ export interface ShiftView extends ShiftSchedule {
 }
 
 /**
- * The plan with the progress laid over it. A progress that names a step past the plan (a plan changed under
- * a recorded progress) still shows its windows; only the steps the plan has get a standing.
+ * The plan with the progress laid over it. With the stage's outcome, a shift whose stage ended while the
+ * log still says shifting shows as `stopped` (the hook is not called again after its deployment ends). A
+ * progress that names a step past the plan (a plan changed under a recorded progress) still shows its
+ * windows; only the steps the plan has get a standing.
  */
-export function shiftView(plan: TrafficShiftPlan, progress: ShiftProgress | undefined): ShiftView {
+export function shiftView(
+  plan: TrafficShiftPlan,
+  progress: ShiftProgress | undefined,
+  stageOutcome?: StageOutcome,
+): ShiftView {
   const schedule = shiftSchedule(plan);
   const records = progress?.records ?? [];
-  const status: ShiftStatus = progress?.status ?? 'not started';
+  const stopped =
+    progress?.status === 'shifting' && stageOutcome !== undefined && stageOutcome !== 'in progress';
+  const status: ShiftStatus = stopped ? 'stopped' : (progress?.status ?? 'not started');
   const stepViews = plan.steps.map((step, index): ShiftStepView => {
     const windows = records.filter((r) => r.step === index);
     return {
       percent: step.percent,
       pauseMinutes: step.windowMs / MINUTE,
-      status: stepStatus(index, progress),
+      status: stepStatus(index, progress, stopped),
       extensions: windows.filter((w) => w.outcome === 'inconclusive').length,
       windows,
     };
   });
+  const at = progress && plan.steps[progress.step];
   return {
     ...schedule,
     status,
-    greenPercent: greenPercentOf(plan, progress),
-    cause: progress?.status === 'failed' ? (progress.cause ?? 'the traffic shift failed') : null,
+    greenPercent: greenPercentOf(plan, progress, stopped ? stageOutcome : undefined),
+    cause:
+      progress?.status === 'failed'
+        ? (progress.cause ?? 'the traffic shift failed')
+        : stopped
+          ? `the stage ended (${stageOutcome}) while green was at ${at?.percent ?? '?'}%, ` +
+            `step ${progress.step + 1} of ${plan.steps.length}: the shift did not finish (the stage's cause says why)`
+          : null,
     stepStartedAt: progress?.stepStartedAt ?? null,
     stepViews,
     windows: records,
   };
 }
 
-function stepStatus(index: number, progress: ShiftProgress | undefined): ShiftStepStatus {
+function stepStatus(index: number, progress: ShiftProgress | undefined, stopped: boolean): ShiftStepStatus {
   if (!progress) return 'pending';
   if (progress.status === 'shifted' || index < progress.step) return 'passed';
-  if (index > progress.step) return progress.status === 'failed' ? 'not reached' : 'pending';
-  return progress.status === 'failed' ? 'failed' : 'judging';
+  const ended = progress.status === 'failed' || stopped;
+  if (index > progress.step) return ended ? 'not reached' : 'pending';
+  return progress.status === 'failed' ? 'failed' : stopped ? 'stopped' : 'judging';
 }
 
-function greenPercentOf(plan: TrafficShiftPlan, progress: ShiftProgress | undefined): number {
+/** After a stop, what the stage did last decides: a rollback sent everything back to blue. */
+function greenPercentOf(
+  plan: TrafficShiftPlan,
+  progress: ShiftProgress | undefined,
+  stoppedBy?: StageOutcome,
+): number {
   if (!progress) return 0;
-  if (progress.status === 'shifted') return 100;
-  if (progress.status === 'failed') return 0;
+  if (progress.status === 'shifted' || stoppedBy === 'deployed') return 100;
+  if (progress.status === 'failed' || stoppedBy === 'rolled back') return 0;
   return plan.steps[progress.step]?.percent ?? 0;
 }
 
@@ -164,7 +188,7 @@ export async function stageShiftsOf(view: ShiftsOfExecution, log: ShiftLogReader
       execution: view.summary.name,
       version: view.summary.version,
       outcome: stage.outcome,
-      shift: shiftView(traffic.data, progress),
+      shift: shiftView(traffic.data, progress, stage.outcome),
     });
   }
   return shifts;

@@ -43,6 +43,20 @@ describe('the CLI text of a traffic shift', () => {
     expect(lines.join('\n')).not.toContain('cause:');
   });
 
+  it('when the stage ended while green was judged at 25%, it says the shift stopped there and why', () => {
+    // Act
+    const lines = shiftLines(
+      shiftView(canaryPlan(), progressAfter(canaryPlan(), ['healthy'], T0), 'failed'),
+      '',
+    );
+
+    // Assess
+    expect(lines[1]).toBe('shift: stopped at 25%: the stage ended before the shift did');
+    expect(lines.at(-1)).toBe(
+      "cause: the stage ended (failed) while green was at 25%, step 2 of 3: the shift did not finish (the stage's cause says why)",
+    );
+  });
+
   it('when a stage is blue-green, the schedule says it shifts all at once', () => {
     // Prepare
     const plan = planTrafficShift(

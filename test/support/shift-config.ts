@@ -10,14 +10,16 @@ import type { LocalApiPipeline } from '../../local-runtime/local-api';
 import { sampleConfigText } from './fixtures';
 
 const TG = 'arn:aws:elasticloadbalancing:REGION:123456789012:targetgroup';
-const RULE =
-  'arn:aws:elasticloadbalancing:REGION:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const RULE = 'arn:aws:elasticloadbalancing:REGION:123456789012:listener-rule/app';
 
-function wiring(region: string): string {
+/** Each environment/region its own load balancer and target groups, as on AWS. */
+function wiring(environment: string, region: string): string {
+  const tg = `${TG.replace('REGION', region)}/orders-${environment}`;
+  const rule = `${RULE.replace('REGION', region)}/orders-${environment}/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
   return (
-    `loadBalancer: { blueTargetGroupArn: '${TG.replace('REGION', region)}/orders-blue/73e2d6bc24d8a067', ` +
-    `greenTargetGroupArn: '${TG.replace('REGION', region)}/orders-green/2453ed029918f21f', ` +
-    `productionListenerRuleArn: '${RULE.replace('REGION', region)}', ` +
+    `loadBalancer: { blueTargetGroupArn: '${tg}-a/73e2d6bc24d8a067', ` +
+    `greenTargetGroupArn: '${tg}-b/2453ed029918f21f', ` +
+    `productionListenerRuleArn: '${rule}', ` +
     `infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`
   );
 }
@@ -40,14 +42,14 @@ export function canaryConfigText(ppeSettings = ''): string {
     '      prod:\n        bakeMinutes: 30\n',
     '      prod:\n        bakeMinutes: 30\n        strategy: canary\n',
   );
-  for (const [endpoint, region] of [
-    ['https://orders-api.ppe.eu-west-1.example.internal', 'eu-west-1'],
-    ['https://orders-api.eu-west-1.example.internal', 'eu-west-1'],
-    ['https://orders-api.us-east-1.example.internal', 'us-east-1'],
-    ['https://orders-api.ap-southeast-2.example.internal', 'ap-southeast-2'],
+  for (const [endpoint, environment, region] of [
+    ['https://orders-api.ppe.eu-west-1.example.internal', 'ppe', 'eu-west-1'],
+    ['https://orders-api.eu-west-1.example.internal', 'prod', 'eu-west-1'],
+    ['https://orders-api.us-east-1.example.internal', 'prod', 'us-east-1'],
+    ['https://orders-api.ap-southeast-2.example.internal', 'prod', 'ap-southeast-2'],
   ] as const) {
     const line = `endpoint: '${endpoint}',\n`;
-    replaceOnce(line, `${line}              ${wiring(region)}\n`);
+    replaceOnce(line, `${line}              ${wiring(environment, region)}\n`);
   }
   return text;
 }

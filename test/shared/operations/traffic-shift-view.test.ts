@@ -116,6 +116,25 @@ describe('the view of a traffic shift', () => {
     expect(view.stepViews.every((s) => s.status === 'passed')).toBe(true);
   });
 
+  it('when the stage rolled back while the log still says shifting at 50%, the shift shows as stopped there, green back on blue', () => {
+    // Prepare: the stage's deployment timed out after two steps passed (the hook is not called again)
+    const progress = progressAfter(canaryPlan(), ['healthy', 'healthy'], T0);
+
+    // Act
+    const view = shiftView(canaryPlan(), progress, 'rolled back');
+    const running = shiftView(canaryPlan(), progress, 'in progress');
+
+    // Assess
+    expect(view.status).toBe('stopped');
+    expect(view.greenPercent).toBe(0);
+    expect(view.stepViews.map((s) => s.status)).toEqual(['passed', 'passed', 'stopped']);
+    expect(view.cause).toBe(
+      "the stage ended (rolled back) while green was at 50%, step 3 of 3: the shift did not finish (the stage's cause says why)",
+    );
+    expect(running.status).toBe('shifting');
+    expect(running.cause).toBeNull();
+  });
+
   it('when the shift failed at 5%, the later steps were never reached', () => {
     // Act
     const view = shiftView(canaryPlan(), progressAfter(canaryPlan(), ['slow'], T0));
