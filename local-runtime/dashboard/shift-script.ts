@@ -57,6 +57,7 @@ export const SHIFT_SCRIPT = String.raw`
     return /^sha-[0-9a-f]{12,}$/.test(version) ? version.slice(0, 16) : version;
   }
   function minutes(ms) {
+    if (ms < 60000) return Math.round(ms / 1000) + ' s';
     var m = ms / 60000;
     if (m < 60) return (m >= 10 || m === Math.round(m) ? String(Math.round(m)) : m.toFixed(1)) + ' min';
     var h = Math.floor(Math.round(m) / 60), rest = Math.round(m) % 60;

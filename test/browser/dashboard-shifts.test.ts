@@ -202,6 +202,40 @@ describe('the dashboard traffic shift view, in Chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('when every judged step passed, it says green has everything and the weight line ends at 100%', async () => {
+    // Prepare
+    const { url } = await serve(
+      undefined,
+      progressAfter(canaryPlan(), ['healthy', 'healthy', 'healthy'], T0),
+      true,
+    );
+
+    // Act
+    const { page, violations } = await open(url);
+    const shift = page.locator(`[data-shift="orders-api ppe eu-west-1 ${PUSH}"][data-status="shifted"]`);
+    await shift.locator('table.windows').waitFor({ timeout: 20_000 });
+
+    // Assess
+    expect(await shift.locator('.verdict').textContent()).toBe(
+      'Every judged step passed: green has 100% of the traffic; blue is kept 15 min.',
+    );
+    expect(await attributes(page, 'ol.shift-steps li', 'class')).toEqual([
+      'badge step-passed',
+      'badge step-passed',
+      'badge step-passed',
+      'badge step-passed',
+    ]);
+    const line = (await shift.locator('polyline.weight').getAttribute('points'))!.split(' ');
+    expect(line.at(-1)!.split(',')[1]).toBe('16.0'); // 16 below the top: 100%
+    expect(await attributes(page, 'table.windows tbody tr', 'data-outcome')).toEqual([
+      'pass',
+      'pass',
+      'pass',
+    ]);
+    expect(violations).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it('while a canary is judged at 25%, it shows it running with green at 25% and then follows the log', async () => {
     // Prepare: time stands still, so the stage stays in progress
     const clock = new ManualClock(T0 + 25 * MINUTE);
