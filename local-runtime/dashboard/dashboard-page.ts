@@ -155,8 +155,7 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<h2>Executions</h2>`,
     html`<p class="meta">Newest first. Click a name for its states and durations. Send events with <code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json ${'<this address>'}/events</code>.</p>`,
     html`<ol id="executions" class="executions"></ol>`,
-    html`<script nonce="${nonce}">${raw(DASHBOARD_SCRIPT)}</script>`,
-    html`<script nonce="${nonce}">${raw(SHIFT_SCRIPT)}</script>`,
+    html`<script nonce="${nonce}">${raw(DASHBOARD_SCRIPT + SHIFT_SCRIPT)}</script>`,
     html`</body></html>`,
     '',
   ];

@@ -1,6 +1,6 @@
 /**
- * The dashboard's traffic shift view: a second inline script (under the page's CSP nonce, plain ES2017 like
- * the first) that reads `GET /api/shifts` every second and draws, for each stage's running shift and its
+ * The dashboard's traffic shift view: a second function in the page's one inline script (under its CSP
+ * nonce, plain ES2017 like the rest) that reads `GET /api/shifts` every second and draws, for each stage's running shift and its
  * last finished one, green's weight moving step by step and the two series the steps are judged on (error
  * rate and p95, green against blue, per window), the verdict and the cause. Charts are SVG elements it
  * creates itself (createElementNS, setAttribute, textContent); each has a title and an aria-label, and the
