@@ -49,12 +49,15 @@ export async function shiftsJson(pipeline: LocalApiPipeline, query: URLSearchPar
   } else {
     const running = new Map<string, StageShift>();
     const finished = new Map<string, StageShift>();
-    for (const { executionArn } of executions)
+    for (const { executionArn } of executions) {
+      // Most executions roll everywhere: their input says so, without reading their history.
+      if (!(await shiftsTraffic(pipeline, executionArn))) continue;
       for (const shift of (await stageShiftsOf(await inspect(pipeline, executionArn), log)).filter(wanted)) {
         const stage = JSON.stringify([shift.service, shift.environment, shift.region]);
         const seen = shift.outcome === 'in progress' ? running : finished;
         if (!seen.has(stage)) seen.set(stage, shift);
       }
+    }
     const stages = [...new Set([...running.keys(), ...finished.keys()])].sort();
     shifts = stages.flatMap((stage) => [running.get(stage), finished.get(stage)].filter(isShift));
   }
@@ -64,6 +67,19 @@ export async function shiftsJson(pipeline: LocalApiPipeline, query: URLSearchPar
     shifts,
   };
   return { status: 200, body };
+}
+
+/** Whether any stage of the execution's input carries a traffic shift plan. */
+async function shiftsTraffic(pipeline: LocalApiPipeline, executionArn: string): Promise<boolean> {
+  const { input } = await pipeline.engine.describeExecution({ executionArn });
+  try {
+    const stages = (JSON.parse(input) as { stages?: unknown }).stages;
+    return (
+      Array.isArray(stages) && stages.some((stage) => (stage as { traffic?: unknown })?.traffic !== undefined)
+    );
+  } catch {
+    return false; // not JSON: an execution the pipeline did not start
+  }
 }
 
 function isShift(shift: StageShift | undefined): shift is StageShift {
