@@ -95,21 +95,35 @@ describe('GET /api/shifts against a local pipeline', () => {
     expect(only!.shift.windows).toEqual(progress.records);
   });
 
-  it('when the stack keeps no log, the stage shows its plan with every step pending', async () => {
+  it('when the stack keeps no log, the stage shows its plan with every step pending, and rolling executions are not read further', async () => {
     // Prepare
     pipeline = await LocalPipeline.start({ config: sampleConfig() });
     const api = withLog(pipeline);
     await post(api, 'ecr-push-orders-api.json');
+    await post(api, 'ecr-push-payments-api.json');
     await pipeline.settled();
+    const historiesRead: string[] = [];
+    const counted = {
+      ...api,
+      engine: {
+        ...api.engine,
+        getExecutionHistory: (input: { executionArn: string }) => {
+          historiesRead.push(input.executionArn.split(':').pop()!);
+          return api.engine.getExecutionHistory(input);
+        },
+      },
+    };
 
     // Act
-    const answer = await shifts(api, 'service=orders-api&environment=ppe');
+    const answer = await shifts(counted);
 
     // Assess
     expect(answer.logged).toBe(false);
     expect(
       answer.shifts.map((s) => [s.execution, s.shift.status, s.shift.stepViews.map((v) => v.status)]),
     ).toEqual([[PUSH, 'not started', ['pending', 'pending', 'pending']]]);
+    // payments-api rolls: its execution's input says so, and its history is not read.
+    expect(historiesRead).toEqual([PUSH]);
   });
 
   it('when two pushes went through a stage, it lists the newest only, and each with execution=', async () => {
