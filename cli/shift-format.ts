@@ -34,7 +34,9 @@ export function shiftStatusLine(view: ShiftView): string {
       return `stopped${at ? ` at ${at.percent}%` : ''}: the stage ended before the shift did`;
     }
     case 'shifted':
-      return 'shifted: every judged step passed, green has 100%';
+      return view.stepViews.length === 0
+        ? 'shifted: green has 100%, all at once'
+        : 'shifted: every judged step passed, green has 100%';
     case 'not started':
       return 'not started: the hook has recorded nothing';
   }

@@ -200,7 +200,9 @@ export const SHIFT_SCRIPT = String.raw`
   function verdictText(view) {
     if (view.status === 'failed') return 'Switched back to blue: ' + view.cause;
     if (view.status === 'stopped') return 'Stopped: ' + view.cause;
-    if (view.status === 'shifted') return 'Every judged step passed: green has 100% of the traffic; blue is kept ' + view.keepBlueMinutes + ' min.';
+    if (view.status === 'shifted')
+      return (view.stepViews.length === 0 ? 'Green got all the traffic at once' : 'Every judged step passed: green has 100% of the traffic') +
+        '; blue is kept ' + view.keepBlueMinutes + ' min.';
     if (view.status === 'not started') return 'Not started: green has no traffic yet.';
     var index = view.stepViews.findIndex(function (s) { return s.status === 'judging'; });
     var step = view.stepViews[index];

@@ -1,5 +1,5 @@
 import { scheduleLine, shiftLines } from '../../cli/shift-format';
-import { planTrafficShift } from '../../shared/domain/traffic-shift';
+import { planTrafficShift, startShift } from '../../shared/domain/traffic-shift';
 import { DEFAULT_JUDGEMENT_THRESHOLDS } from '../../shared/domain/traffic-judgement';
 import { shiftSchedule, shiftView } from '../../shared/operations/traffic-shift-view';
 import { canaryPlan, failedAtFifty, progressAfter } from '../support/shift-progress';
@@ -66,8 +66,10 @@ describe('the CLI text of a traffic shift', () => {
 
     // Act
     const line = scheduleLine(shiftSchedule(plan));
+    const lines = shiftLines(shiftView(plan, startShift(plan, T0).progress), '');
 
     // Assess
     expect(line).toBe('blue-green: all at once; blue kept 1 h 30 min');
+    expect(lines).toEqual([`traffic: ${line}`, 'shift: shifted: green has 100%, all at once']);
   });
 });
