@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { tooDeep } from '../shared/events/json-depth';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, DEFAULT_CONFIG_FILE } from '../shared/config/config.loader';
-import { simulate, type SimulationReport, type SimulatedExecution } from '../local-runtime/simulate';
+import {
+  simulate,
+  type SimulatedDeployment,
+  type SimulationReport,
+  type SimulatedExecution,
+} from '../local-runtime/simulate';
 import type { ApprovalPolicy } from '../local-runtime/adapters/local-approval-desk';
 import { readableCause } from '../shared/domain/failure-cause';
 import type { PipelineConfig } from '../shared/config/config.schema';
@@ -10,6 +15,7 @@ import { suggestion } from '../shared/config/did-you-mean';
 import { ERROR_NAMES } from '../shared/domain/errors';
 import { duration, table } from './format';
 import { parseBreaks } from './break-option';
+import { shiftLines } from './shift-format';
 import { UsageError } from './usage-error';
 import { TAG_EVENT_DETAIL_TYPE } from '../shared/git-tags/tag-created.schema';
 
@@ -19,10 +25,13 @@ export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event 
                          [--redeploy]
 
 Feeds EventBridge events, in order, through the local rules and the real state machines and reports what
-started, every state it passed, what it deployed where and how many state transitions it took.
+started, every state it passed, what it deployed where (rolling, or shifting traffic step by step) and
+how many state transitions it took.
   --event   an EventBridge envelope as JSON (see events/); repeat for several, delivered in order
   --config  pipeline configuration (default: pipeline.config.yml)
-  --json    one JSON object: { executions: [...], ignored: [...] }
+  --json    one JSON object: { executions: [...], ignored: [...] }; each deployment says its strategy
+            and, for blue-green, canary and linear, its shift: the steps and pauses, the longest
+            it can take with every extension, and each step's windows and verdicts
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
             answers 503 (smoke) or it drives its alarms into ALARM (alarm: once it serves;
             alarm@<minutes>: that many minutes into its bake)
@@ -149,7 +158,7 @@ function toJson(report: SimulationReport) {
       startedBy: e.startedBy,
       // The cause as text: a Lambda error's cause is its JSON, which would be a string inside this JSON.
       ...(e.error && { error: e.error, cause: readableCause(e.cause) }),
-      deployments: e.deployments,
+      deployments: e.deployments.map(deploymentJson),
       states: e.states.map((s, index) => ({
         state: s.state,
         ...(s.stage !== undefined && { stage: s.stage }),
@@ -158,6 +167,40 @@ function toJson(report: SimulationReport) {
       })),
     })),
     ignored: report.ignored,
+  };
+}
+
+/**
+ * A deployment as `--json` prints it: its strategy and, for a stage that shifts traffic, the schedule and
+ * each step with its standing and the windows it was judged on (weight, times, numbers, verdict).
+ */
+function deploymentJson(d: SimulatedDeployment) {
+  const { shift, ...deployment } = d;
+  if (!shift) return deployment;
+  return {
+    ...deployment,
+    shift: {
+      status: shift.status,
+      ...(shift.cause !== null && { cause: shift.cause }),
+      maxExtensions: shift.maxExtensions,
+      longestShiftMs: shift.longestShiftMs,
+      keepBlueMinutes: shift.keepBlueMinutes,
+      thresholds: shift.thresholds,
+      steps: shift.stepViews.map((step) => ({
+        percent: step.percent,
+        pauseMinutes: step.pauseMinutes,
+        status: step.status,
+        extensions: step.extensions,
+        windows: step.windows.map((w) => ({
+          from: new Date(w.from).toISOString(),
+          to: new Date(w.to).toISOString(),
+          outcome: w.outcome,
+          reason: w.reason,
+          blue: w.blue,
+          green: w.green,
+        })),
+      })),
+    },
   };
 }
 
@@ -197,9 +240,11 @@ function renderExecution(execution: SimulatedExecution): string {
   lines.push('  deployments:');
   lines.push(
     table(
-      execution.deployments.map((d) => [d.service, d.environment, d.region, d.digest, d.outcome]),
+      execution.deployments.map((d) => [d.service, d.environment, d.region, d.digest, d.outcome, d.strategy]),
       '    ',
     ),
   );
+  for (const d of execution.deployments)
+    if (d.shift) lines.push(`  ${d.environment}/${d.region}:`, ...shiftLines(d.shift, '    '));
   return lines.join('\n');
 }

@@ -31,6 +31,7 @@ import {
   type ApiExecutionDetail,
 } from '../shared/operations/execution-view';
 import type { ApiTarget } from './local-api-types';
+import type { ShiftLogReader } from '../shared/operations/traffic-shift-view';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
 
 export type { ApiTarget } from './local-api-types';
@@ -57,6 +58,8 @@ export interface LocalApiPipeline {
   readonly records?: DeploymentRecordStore;
   /** The local notification topic (`GET /api/notifications`). */
   readonly notifications?: { toJson(): unknown };
+  /** Each stage's traffic shift as the hook recorded it (`GET /api/shifts`, local-api-shifts.ts). */
+  readonly shiftLog?: ShiftLogReader;
   putEvent(event: unknown): Promise<RoutedEvent>;
 }
 
@@ -243,7 +246,7 @@ function pipelineRegion(config: PipelineConfig): string {
 // ------------------------------------------------------------------------------------------ executions
 
 /** Everything the API derives from one execution, from its description and history. */
-async function inspect(pipeline: LocalApiPipeline, executionArn: string) {
+export async function inspect(pipeline: LocalApiPipeline, executionArn: string) {
   const [execution, { events }] = await Promise.all([
     pipeline.engine.describeExecution({ executionArn }),
     pipeline.engine.getExecutionHistory({ executionArn }),
@@ -251,7 +254,8 @@ async function inspect(pipeline: LocalApiPipeline, executionArn: string) {
   return viewExecution(execution, events);
 }
 
-async function allExecutions(pipeline: LocalApiPipeline): Promise<ExecutionListItem[]> {
+/** Every execution, newest first. */
+export async function allExecutions(pipeline: LocalApiPipeline): Promise<ExecutionListItem[]> {
   const { executions } = await pipeline.engine.listExecutions({});
   return [...executions].sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
 }

@@ -21,6 +21,7 @@ import {
   type ApiResult,
   type LocalApiPipeline,
 } from './local-api';
+import { shiftsJson } from './local-api-shifts';
 
 export interface LocalHttpRoutes {
   /** The approval page handler, the same one API Gateway invokes in AWS. */
@@ -151,6 +152,7 @@ function isApiPath(path: string): boolean {
     path === GITHUB_SECRET_PATH ||
     path === '/api/notifications' ||
     path === '/api/metrics' ||
+    path === '/api/shifts' ||
     path.startsWith('/api/executions')
   );
 }
@@ -219,6 +221,7 @@ async function handleApi(
   if (path === '/api/notifications' && api.notifications)
     return json(response, { status: 200, body: api.notifications.toJson() });
   if (path === '/api/metrics') return json(response, await metricsJson(api, queryOf(request)));
+  if (path === '/api/shifts') return json(response, await shiftsJson(api, queryOf(request)));
   if (path === '/api/executions' || path === '/api/executions/')
     return json(response, await listExecutionsJson(api));
   const one = /^\/api\/executions\/([^/]+)$/.exec(path);

@@ -10,7 +10,10 @@ import {
   type DeploymentOutcome,
   type StateVisit,
 } from '../shared/operations/execution-view';
+import type { ShiftStrategy } from '../shared/domain/traffic-shift';
+import { shiftView, type ShiftView } from '../shared/operations/traffic-shift-view';
 import { isRejection, noRuleReason } from './event-bus';
+import type { LocalApiPipeline } from './local-api';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
 import { MalformedSimulationInputError } from './simulation-input-error';
 
@@ -20,6 +23,10 @@ export interface SimulatedDeployment {
   region: string;
   digest: string;
   outcome: DeploymentOutcome;
+  /** How the stage deploys: rolling, or the strategy whose traffic shift `shift` shows. */
+  strategy: 'rolling' | ShiftStrategy;
+  /** The stage's traffic shift: its plan, and the steps, windows and verdicts the hook recorded. */
+  shift?: ShiftView;
 }
 
 export interface SimulatedExecution {
@@ -129,13 +136,37 @@ async function describe(
     transitions: pipeline.engine.countStateTransitions(executionArn),
     ...(execution.error && { error: execution.error }),
     ...(execution.cause && { cause: execution.cause }),
-    deployments: promotion.stages.map((stage, index) => ({
-      service: promotion.service,
-      environment: stage.environment,
-      region: stage.region,
-      digest: digest ?? '(not resolved)',
-      outcome: outcomeOf(states, index),
-    })),
+    deployments: await Promise.all(
+      promotion.stages.map(async (stage, index) => {
+        const outcome = outcomeOf(states, index);
+        return {
+          service: promotion.service,
+          environment: stage.environment,
+          region: stage.region,
+          digest: digest ?? '(not resolved)',
+          outcome,
+          strategy: stage.traffic?.strategy ?? 'rolling',
+          ...(stage.traffic && {
+            shift: shiftView(
+              stage.traffic,
+              outcome === 'not started'
+                ? undefined
+                : await shiftLogOf(pipeline)?.get({
+                    executionName: execution.name,
+                    environment: stage.environment,
+                    region: stage.region,
+                  }),
+              outcome,
+            ),
+          }),
+        };
+      }),
+    ),
     states,
   };
+}
+
+/** The stack's TrafficShiftLog, read as the local API reads it (absent: every shift shows its plan only). */
+function shiftLogOf(pipeline: LocalApiPipeline): LocalApiPipeline['shiftLog'] {
+  return pipeline.shiftLog;
 }

@@ -19,6 +19,7 @@ import type {
   ExecutionControl,
 } from '../../shared/ports/deployment';
 import type { PipelineExecutions } from '../../shared/ports/operations';
+import type { ShiftsOfExecution, StageShift } from '../../shared/operations/traffic-shift-view';
 import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
 import { UsageError } from '../usage-error';
@@ -64,6 +65,12 @@ export interface OperatorContext {
   identity(): Promise<OperatorIdentity>;
   /** A link to the execution in the AWS console (AWS only): its graph, each step's input, output and logs. */
   consoleLink(executionArn: string): string | undefined;
+  /**
+   * The traffic shifts of an execution's stages as the hook recorded them (steps, windows, verdicts,
+   * cause). Locally from the stack's `GET /api/shifts`; against AWS absent until the DynamoDB
+   * TrafficShiftLog is wired here (then: `stageShiftsOf(view, log)`).
+   */
+  shifts?(execution: ShiftsOfExecution): Promise<StageShift[]>;
 }
 
 export interface ConnectionValues {
@@ -177,7 +184,30 @@ async function connectLocal(values: ConnectionValues): Promise<OperatorContext> 
     clock: await stackClock(base),
     identity: async () => ({ arn: name, name }),
     consoleLink: () => undefined,
+    shifts: (execution) => stackShifts(base, execution.summary.name),
   };
+}
+
+/**
+ * An execution's traffic shifts as the local stack shows them (`GET /api/shifts?execution=`). A stack that
+ * does not answer them (an older version) has none to show; one that cannot be reached is reported as such.
+ */
+export async function stackShifts(base: string, execution: string): Promise<StageShift[]> {
+  let answer: { status: number; body: string };
+  try {
+    answer = await getText(`${base}/api/shifts?execution=${encodeURIComponent(execution)}`);
+  } catch (error) {
+    throw new OperatorUnavailableError(
+      `the local stack at ${base} stopped answering (${(error as Error).message}): is \`pipeline local\` still running?`,
+    );
+  }
+  if (answer.status !== 200) return [];
+  try {
+    const body = JSON.parse(answer.body) as { shifts?: unknown };
+    return Array.isArray(body.shifts) ? (body.shifts as StageShift[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { planStages } from '../../shared/domain/stage';
 import { apiState, viewExecution, type ApiState } from '../../shared/operations/execution-view';
 import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
 import { duration, shortSha, shortVersion, table } from '../format';
+import { shiftLines } from '../shift-format';
 import { UsageError } from '../usage-error';
 import {
   CONNECTION_HELP,
@@ -36,8 +37,10 @@ ${CONNECTION_HELP}`;
 
 export const SHOW_USAGE = `usage: pipeline show <execution> [--local | --stage …] [--json]
 
-One execution: every stage with its steps (status, duration, attempts) and, for a failure, the failing
-step's error and cause, and where to read more.
+One execution: every stage with its steps (status, duration, attempts), a stage's traffic shift
+(blue-green, canary, linear: its schedule, each window's weight, numbers and verdict, the cause of a
+switch back) and, for a failure, the failing step's error and cause, and where to read more.
+Traffic shifts are shown with --local; against AWS once the shift log is wired to the CLI.
 ${CONNECTION_HELP}`;
 
 export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--config <file>] [--local | --stage …] [--json]
@@ -192,6 +195,9 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     return 1;
   }
   const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+  const shifts = (await context.shifts?.(view)) ?? [];
+  const shiftOf = (stage: { environment: string; region: string }) =>
+    shifts.find((s) => s.environment === stage.environment && s.region === stage.region)?.shift;
   const failedStep = [...view.states].reverse().find((s) => s.error);
   const failure = execution.error
     ? {
@@ -209,7 +215,10 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
           executionArn: execution.executionArn,
           redriveCount: execution.redriveCount,
           failure,
-          stages: view.stages,
+          stages: view.stages.map((stage) => {
+            const shift = shiftOf(stage);
+            return shift ? { ...stage, shift } : stage;
+          }),
           ...(link && { console: link }),
         },
         null,
@@ -232,6 +241,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
         (stage.outcome === 'already running' ? ' (its digest ran there: recorded without a redeploy)' : ''),
     );
     const visits = view.states.filter((s) => s.stage === index);
+    const shift = shiftOf(stage);
     if (visits.length === 0) return;
     const rows = [['STEP', 'STATUS', 'DURATION', 'ATTEMPTS']];
     for (const visit of visits)
@@ -242,6 +252,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
         String(visit.attempts ?? '-'),
       ]);
     out(table(rows, '  '));
+    if (shift) out(shiftLines(shift, '  ').join('\n'));
   });
   if (failure) {
     out('');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { html, join, raw, type Html } from '../../shared/http/html';
 import type { ApiTarget } from '../local-api-types';
 import { DASHBOARD_SCRIPT } from './dashboard-script';
+import { SHIFT_SCRIPT, SHIFT_STYLE } from './shift-script';
 
 /** The body of `GET /api/state`, as far as the page renders it. */
 export interface DashboardState {
@@ -132,10 +133,11 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<html lang="en"><head><meta charset="utf-8">`,
     html`<meta name="referrer" content="no-referrer">`,
     html`<title>Local pipeline</title>`,
-    html`<style nonce="${nonce}">${raw(STYLE)}</style></head>`,
+    html`<style nonce="${nonce}">${raw(STYLE + SHIFT_STYLE)}</style></head>`,
     html`<body>`,
     html`<header><h1>Local pipeline</h1>`,
     html`<a href="/mail">Mailbox (approval emails)</a>`,
+    html`<a href="#traffic-shifts">Traffic shifts</a>`,
     html`<a href="#delivery-metrics">Delivery metrics</a>`,
     html`<a href="/api/state">/api/state</a> <a href="/api/executions">/api/executions</a> <a href="/api/metrics">/api/metrics</a>`,
     html`<span id="now">pipeline time ${state.now.replace('T', ' ').slice(0, 19)}</span>`,
@@ -143,6 +145,9 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     ...(state.timeScaleNote ? [html`<p class="meta" id="time-scale">${state.timeScaleNote}</p>`] : []),
     html`<h2>What runs where</h2>`,
     gridHtml(state),
+    html`<h2 id="traffic-shifts">Traffic shifts</h2>`,
+    html`<p class="meta">Each stage deployed blue-green, canary or linear: the shift running there and the last one that finished. Green against blue over the same window at each step (docs/deployment-strategies.md; JSON: <a href="/api/shifts">/api/shifts</a>).</p>`,
+    html`<div id="shifts"><p class="meta">loading…</p></div>`,
     html`<h2 id="delivery-metrics">Delivery metrics</h2>`,
     html`<p class="meta">Pipeline time, per service and environment that deployed: deployments per day, the lead time of each deployment, and where the lead time went.</p>`,
     metricsPickerHtml(state),
@@ -150,7 +155,7 @@ export function renderDashboard(nonce: string, state: DashboardState): string {
     html`<h2>Executions</h2>`,
     html`<p class="meta">Newest first. Click a name for its states and durations. Send events with <code>curl -X POST -H 'content-type: application/json' --data @events/ecr-push-orders-api.json ${'<this address>'}/events</code>.</p>`,
     html`<ol id="executions" class="executions"></ol>`,
-    html`<script nonce="${nonce}">${raw(DASHBOARD_SCRIPT)}</script>`,
+    html`<script nonce="${nonce}">${raw(DASHBOARD_SCRIPT + SHIFT_SCRIPT)}</script>`,
     html`</body></html>`,
     '',
   ];
