@@ -9,7 +9,7 @@ import {
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import { PipelineMisconfiguredError } from '../domain/errors';
-import { longestShiftMs } from '../domain/traffic-shift';
+import { hookTimeoutMinutes } from '../domain/traffic-shift';
 import type { StageTraffic } from '../domain/traffic-shift-stage';
 import type { EcsTarget, ShiftRequest } from '../ports/deployment';
 import type { ServiceDeploymentControl, ShiftHookDetails, TrafficShiftHook } from '../ports/traffic-shift';
@@ -30,9 +30,6 @@ import { clientsFrom, type ClientSource } from './regional-clients';
 
 /** The lifecycle stage the hook runs at: before ECS shifts production traffic (every strategy has it). */
 export const SHIFT_HOOK_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
-
-/** Beyond the longest shift (every step extended to the bound), time for the hook's own calls. */
-const HOOK_TIMEOUT_MARGIN_MINUTES = 15;
 
 /**
  * The deployment configuration of a stage that shifts traffic: the service's own settings (percentages,
@@ -61,7 +58,7 @@ export function shiftDeploymentConfiguration(
     lifecycleStages: [SHIFT_HOOK_STAGE],
     hookDetails,
     timeoutConfiguration: {
-      timeoutInMinutes: Math.ceil(longestShiftMs(traffic) / 60_000) + HOOK_TIMEOUT_MARGIN_MINUTES,
+      timeoutInMinutes: hookTimeoutMinutes(traffic),
       action: 'ROLLBACK',
     },
   };

@@ -5,7 +5,8 @@ import { resolveMigrations } from '../config/migrations.schema';
 import { CLOCK_TIME, WEEKDAYS } from './deployment-gate';
 import { gateChecksPerStage, stagesPerExecution } from './history-budget';
 import { lazySchema } from './lazy-schema';
-import { planStageTraffic, stageTrafficSchema } from './traffic-shift-stage';
+import { shiftWaitExtraSeconds } from './traffic-shift';
+import { planStageTraffic, stageTrafficSchema, type StageTraffic } from './traffic-shift-stage';
 
 const LEGACY_GATE_CHECKS = 288;
 
@@ -118,6 +119,7 @@ export function planStages(
       if (!target) throw new Error(`service "${serviceName}" has no target for ${env.name}/${region}`);
       // The wiring travels in `traffic`, with the plan that uses it.
       const { loadBalancer: _wiring, ...ecs } = target;
+      const shift: { traffic?: StageTraffic } = planStageTraffic(settings, region);
       stages.push({
         environment: env.name,
         region,
@@ -127,13 +129,16 @@ export function planStages(
         // The bake's callback times out after bakeSeconds, which Step Functions takes as a positive integer
         // only (0 would fail the execution with States.Runtime, past every Catch): a bake lasts 1 s at least.
         bakeSeconds: Math.max(1, Math.round(settings.bakeMinutes * 60)),
-        deploymentTimeoutSeconds: Math.round(settings.deploymentTimeoutMinutes * 60),
+        // A traffic shift runs inside the ECS deployment the stage waits for: the wait covers it too.
+        deploymentTimeoutSeconds:
+          Math.round(settings.deploymentTimeoutMinutes * 60) +
+          (shift.traffic ? shiftWaitExtraSeconds(shift.traffic) : 0),
         gate: {
           windows: env.deploymentWindows ?? [],
           maxWaitSeconds: Math.round(env.freezeWaitHours * 3600),
           maxChecks,
         },
-        ...planStageTraffic(settings, region),
+        ...shift,
         ...(env.approval && {
           approval: {
             approvers: env.approval.approvers,

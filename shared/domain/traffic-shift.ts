@@ -86,6 +86,24 @@ export function longestShiftMs(plan: TrafficShiftPlan): number {
   return plan.steps.reduce((sum, step) => sum + step.windowMs * (1 + plan.maxExtensions), 0);
 }
 
+/** What the hook's timeout allows beyond the longest shift (ECS calls, the last judgement, a slow window). */
+export const HOOK_TIMEOUT_MARGIN_MINUTES = 15;
+
+/** The lifecycle hook's `timeoutInMinutes`: the longest shift plus the margin; ECS rolls back after it. */
+export function hookTimeoutMinutes(plan: TrafficShiftPlan): number {
+  return Math.ceil(longestShiftMs(plan) / MINUTE) + HOOK_TIMEOUT_MARGIN_MINUTES;
+}
+
+/**
+ * How much longer than a rolling update an ECS blue/green deployment of this plan may take before ECS
+ * reports its end: the hook's whole timeout, then blue's bake time (ECS completes the deployment only after
+ * it). The stage waits for that report, so its wait adds this to `deploymentTimeoutMinutes`; without it a
+ * default canary (three 10-minute steps, each extensible three times) would outlast the default 30 minutes.
+ */
+export function shiftWaitExtraSeconds(plan: TrafficShiftPlan): number {
+  return (hookTimeoutMinutes(plan) + plan.keepBlueMinutes) * 60;
+}
+
 /** One judged window, as the stage's evidence and the deployment record keep it. */
 export interface StepRecord {
   /** Index of the step in the plan. */

@@ -129,6 +129,23 @@ describe('deployment strategies in the config', () => {
     expect(stages[2]).not.toHaveProperty('loadBalancer');
   });
 
+  it("when prod shifts traffic, its stages wait for ECS through the whole shift and blue's bake, the rolling stages as configured", () => {
+    // Prepare: the default canary (5, 25, 50 for 10 minutes each, each extensible 3 times), blue kept 20
+    // minutes, 45 minutes for ECS to start green (the sample's prod).
+    const config = parseConfig(ordersProd(`${CANARY}        keepBlueMinutes: 20\n`), FILE);
+
+    // Act
+    const stages = planStages(config, 'orders-api', 'tag');
+
+    // Assess: 45 + (3 steps × 10 min × 4 windows + 15 of the hook's margin) + 20 minutes
+    expect(stages.map((s) => [s.environment, s.region, s.deploymentTimeoutSeconds])).toEqual([
+      ['staging', 'eu-west-1', 30 * 60],
+      ['prod', 'eu-west-1', (45 + 120 + 15 + 20) * 60],
+      ['prod', 'us-east-1', (45 + 120 + 15 + 20) * 60],
+      ['prod', 'ap-southeast-2', (45 + 120 + 15 + 20) * 60],
+    ]);
+  });
+
   it.each<[string, string, string, string, string]>([
     [
       'the strategy is misspelt',
