@@ -207,6 +207,20 @@ describe('stage lock: acquireStageLock', () => {
       'push2',
       'acquired',
     ],
+    // A turned-away stage that is not newer than the waiter noted leaves it noted: a push (another kind) or
+    // a deliberate downgrade does not erase a newer tag waiting, which still supersedes an older tag.
+    [
+      'a freed lock with a newer tag noted, then a push turned away',
+      { holder: 'push1', waiters: ['tag130', 'push2'], leaseExpiredMsAgo: 1 },
+      'tag120',
+      'superseded by v1.3.0',
+    ],
+    [
+      'a freed lock with a newer tag noted, then a deliberate downgrade turned away',
+      { holder: 'push1', waiters: ['tag130', 'rollback110'], leaseExpiredMsAgo: 1 },
+      'tag120',
+      'superseded by v1.3.0',
+    ],
   ];
   it.each(cases.map(([what, setup, who, expected]) => [who, what, expected, setup] as const))(
     'when %s asks for %s, it is %s',
