@@ -111,6 +111,16 @@ describe('JSONPath handling', () => {
     expect(error.causeText).toBe("The reference path '$.items[*].id' selects more than one value");
   });
 
+  it('when a filter expression does not parse, it fails with States.Runtime naming the path and the problem', () => {
+    // Act
+    const error = errorOf(() => readPath('$.items[?(@.id===)]', DATA));
+
+    // Assess
+    expect(error.error).toBe('States.Runtime');
+    // The problem is jsonpath-plus's own words (its parser's message), after the path.
+    expect(error.causeText).toMatch(/^Invalid JSONPath '\$\.items\[\?\(@\.id===\)\]': Expected expression/);
+  });
+
   it('when an indefinite path is read against a non-object, it selects nothing', () => {
     // Act
     const results = [

@@ -297,6 +297,50 @@ describe('rollback plan: two tags on one commit', () => {
     );
   });
 
+  it('when regions run different tags of the image asked for, the refusal names each tag', async () => {
+    // Prepare: v1.2.1 recorded on v1.2.0's image in eu-west-1 only
+    const records = [...HISTORY, SAME_IMAGE.find((r) => r.version === 'v1.2.1' && r.region === 'eu-west-1')!];
+
+    // Act
+    const message = await refusal({ to: 'v1.2.0' }, records);
+
+    // Assess
+    expect(message).toBe(
+      'RollbackRefused: orders-api already runs the image of v1.2.0 in prod (as v1.2.1, v1.2.0: tags of one commit)',
+    );
+  });
+
+  it('when the running version was pushed again with another image, the release to go back to is the one before it', async () => {
+    // Prepare: v1.2.0 deployed again from a rebuilt image (same tag, another digest)
+    const records = [
+      ...HISTORY,
+      ...REGIONS.map((region, i) =>
+        deployed('v1.2.0', region, NOW - 3_600_000 + i, {
+          digest: `sha256:${'f'.repeat(64)}`,
+          execution: 'release-orders-api-v1.2.0-rebuilt',
+        }),
+      ),
+    ];
+
+    // Act
+    const planned = await plan({}, records);
+
+    // Assess
+    expect(planned.promotion.version).toBe('v1.1.0');
+  });
+
+  it('when the first region runs nothing, going back to a named release plans it for every region', async () => {
+    // Prepare
+    const records = HISTORY.filter((r) => r.region !== 'eu-west-1');
+
+    // Act
+    const planned = await plan({ to: 'v1.1.0' }, records);
+
+    // Assess
+    expect(planned.promotion.version).toBe('v1.1.0');
+    expect(planned.current.map((c) => c.version)).toEqual([null, 'v1.2.0', 'v1.2.0']);
+  });
+
   it('when a recorded version is named with --to elsewhere, its image is known', async () => {
     // Prepare: v1.3.0 deployed since, so v1.2.1 is an earlier release
     const records = [

@@ -3,7 +3,7 @@ import { DynamoDeploymentRecords } from '../../../shared/aws/deployment-records.
 import { createPipelineTable } from '../../../shared/aws/pipeline-table';
 import { ManualClock } from '../../../shared/clock';
 import { StageLockedError } from '../../../shared/domain/errors';
-import type { DeploymentOrder } from '../../../shared/ports/deployment';
+import type { DeploymentOrder, EcsDeploymentView } from '../../../shared/ports/deployment';
 import {
   acquireStageLock,
   isNewer,
@@ -14,7 +14,7 @@ import {
 import type { StageRun } from '../../../shared/domain/stage-run.schema';
 import { imageUri } from '../../../shared/domain/image';
 import { stageRecord } from '../../../shared/use-cases/deployment-records';
-import { rejectionOf } from '../../support/fakes';
+import { overriding, rejectionOf } from '../../support/fakes';
 import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
 import { ppeStageRun } from '../../support/fixtures';
 import { startDynalite, type LocalDynamo } from '../aws/dynalite';
@@ -206,6 +206,20 @@ describe('stage lock: acquireStageLock', () => {
       { holder: 'push1', waiters: ['tag130'], leaseExpiredMsAgo: 1 },
       'push2',
       'acquired',
+    ],
+    // A turned-away stage that is not newer than the waiter noted leaves it noted: a push (another kind) or
+    // a deliberate downgrade does not erase a newer tag waiting, which still supersedes an older tag.
+    [
+      'a freed lock with a newer tag noted, then a push turned away',
+      { holder: 'push1', waiters: ['tag130', 'push2'], leaseExpiredMsAgo: 1 },
+      'tag120',
+      'superseded by v1.3.0',
+    ],
+    [
+      'a freed lock with a newer tag noted, then a deliberate downgrade turned away',
+      { holder: 'push1', waiters: ['tag130', 'rollback110'], leaseExpiredMsAgo: 1 },
+      'tag120',
+      'superseded by v1.3.0',
     ],
   ];
   it.each(cases.map(([what, setup, who, expected]) => [who, what, expected, setup] as const))(
@@ -425,6 +439,120 @@ describe('stage lock: the digest already runs there (two tags on one commit)', (
     expect(outcome).toEqual({ outcome: 'acquired', at: stores.clock.now() });
     expect((await stores.records.running(service))[0]).toMatchObject({ version: 'v1.2.0' });
   });
+
+  it('when an operator rollback sends an image the records say runs, it deploys without asking ECS', async () => {
+    // Prepare
+    const stores = await deployedV120('the same image');
+    const calls = stores.platform.calls.length;
+
+    // Act
+    const outcome = await acquireStageLock(run('rollback110'), stores);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'acquired', at: stores.clock.now() });
+    expect(stores.platform.calls.slice(calls)).toEqual([]);
+  });
+
+  it('when its image already runs, the record it writes keeps the task definition the records say runs', async () => {
+    // Prepare
+    const stores = await deployedV120('the same image');
+    const revision = 'arn:aws:ecs:eu-west-1:000000000000:task-definition/orders-api:7';
+    await stores.records.put({
+      ...stageRecord(run('tag120'), 'deployed', T0 - 3 * HOUR),
+      taskDefinitionArn: revision,
+    });
+
+    // Act
+    await acquireStageLock(run('tag130'), stores);
+
+    // Assess
+    const [running] = await stores.records.running(service);
+    expect(running).toMatchObject({
+      version: 'v1.3.0',
+      outcome: 'already running',
+      taskDefinitionArn: revision,
+    });
+  });
+
+  const primary = (rolloutState: EcsDeploymentView['rolloutState']): EcsDeploymentView => ({
+    id: 'ecs-svc/2',
+    taskDefinitionArn: 'td',
+    status: 'PRIMARY',
+    rolloutState,
+  });
+  const active = (rolloutState: EcsDeploymentView['rolloutState']): EcsDeploymentView => ({
+    ...primary(rolloutState),
+    id: 'ecs-svc/1',
+    status: 'ACTIVE',
+  });
+  const ecsCases: [
+    string,
+    EcsDeploymentView[] | undefined,
+    'a sidecar first' | 'no such container' | undefined,
+    string,
+  ][] = [
+    [
+      'its primary deployment completed, nothing else under way',
+      [primary('COMPLETED')],
+      undefined,
+      'already-running',
+    ],
+    ['its primary deployment still in progress', [primary('IN_PROGRESS')], undefined, 'acquired'],
+    [
+      'its primary deployment failed after a completed one',
+      [active('COMPLETED'), primary('FAILED')],
+      undefined,
+      'acquired',
+    ],
+    [
+      'an older deployment still in progress',
+      [active('IN_PROGRESS'), primary('COMPLETED')],
+      undefined,
+      'acquired',
+    ],
+    ['no deployment listed at all', [], undefined, 'acquired'],
+    [
+      'the image in the stage container, a sidecar listed first',
+      undefined,
+      'a sidecar first',
+      'already-running',
+    ],
+    ['the task definition without the stage container', undefined, 'no such container', 'acquired'],
+  ];
+  it.each(
+    ecsCases.map(
+      ([what, deployments, containers, expected]) => [what, expected, deployments, containers] as const,
+    ),
+  )(
+    'when the records say its image runs and ECS shows %s, it is %s',
+    async (_what, expected, deployments, containers) => {
+      // Prepare
+      const stores = await deployedV120('the same image');
+      const real = stores.platform;
+      const platform = overriding(real, {
+        describeService: async (target) => {
+          const service = await real.describeService(target);
+          return deployments ? { ...service, deployments } : service;
+        },
+        describeTaskDefinition: async (region, arn) => {
+          const definition = await real.describeTaskDefinition(region, arn);
+          const [app] = definition.containers;
+          const sidecar = { name: 'log-router', image: 'fluent-bit:3', environment: {} };
+          if (containers === 'a sidecar first')
+            return { ...definition, containers: [sidecar, ...definition.containers] };
+          if (containers === 'no such container')
+            return { ...definition, containers: [{ ...app!, name: 'web' }] };
+          return definition;
+        },
+      });
+
+      // Act
+      const outcome = await acquireStageLock(run('tag130'), { ...stores, platform });
+
+      // Assess
+      expect(outcome.outcome).toBe(expected);
+    },
+  );
 
   it('when the tag event asked for a redeploy, it deploys without asking ECS', async () => {
     // Prepare
