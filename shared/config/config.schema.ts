@@ -12,7 +12,12 @@ import {
   stagesPerExecution,
 } from '../domain/history-budget';
 import { lazySchema } from '../domain/lazy-schema';
-import { checkTrafficShift, loadBalancerWiring, trafficShiftFields } from './traffic-shift.schema';
+import {
+  checkTrafficShift,
+  loadBalancerWiring,
+  refuseSharedWiring,
+  trafficShiftFields,
+} from './traffic-shift.schema';
 import { checkMigrations, environmentMigrationsSchema, serviceMigrationsSchema } from './migrations.schema';
 
 /**
@@ -355,6 +360,7 @@ export const pipelineConfigSchema = lazySchema(() =>
 
       refuseHistoryOverflow(config.environments, ctx);
       checkMigrations(config, ctx);
+      refuseSharedWiring(config, ctx);
 
       const seen = { service: new Set<string>(), repo: new Set<string>(), git: new Map<string, string>() };
       config.services.forEach((svc, i) => {

@@ -267,3 +267,43 @@ export function checkTrafficShift(
       });
   }
 }
+
+/** The part of a parsed config `refuseSharedWiring` reads. */
+interface WiredServices {
+  services: {
+    name: string;
+    environments: Record<string, { regions: Record<string, { loadBalancer?: LoadBalancerWiring }> }>;
+  }[];
+}
+
+/**
+ * Each service environment region shifts through target groups and a production listener rule of its own.
+ * Two that share one would move each other's traffic: one deployment's canary weights apply to the other's
+ * users, and each judges the other's requests as its own. Reported where the second use is.
+ */
+export function refuseSharedWiring(config: WiredServices, ctx: z.RefinementCtx): void {
+  const owners = new Map<string, string>();
+  config.services.forEach((service, i) => {
+    for (const [environment, settings] of Object.entries(service.environments))
+      for (const [region, target] of Object.entries(settings.regions)) {
+        const wiring = target.loadBalancer;
+        if (!wiring) continue;
+        const here = `${service.name} ${environment}/${region}`;
+        const fields = ['blueTargetGroupArn', 'greenTargetGroupArn', 'productionListenerRuleArn'] as const;
+        for (const field of fields) {
+          const arn = wiring[field];
+          const owner = owners.get(arn);
+          if (owner === undefined) {
+            owners.set(arn, here);
+            continue;
+          }
+          if (owner === here) continue; // blue = green is reported by the wiring's own check
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'environments', environment, 'regions', region, 'loadBalancer', field],
+            message: `${arn} is already wired to ${owner}: each service environment region needs target groups and a production listener rule of its own, or one deployment's traffic shift moves the other's traffic`,
+          });
+        }
+      }
+  });
+}

@@ -258,6 +258,32 @@ describe('deployment strategies in the config', () => {
     ]);
   });
 
+  it('when two stages share a target group or listener rule, it names the second and who has it', () => {
+    // Prepare: staging eu-west-1 wired to prod eu-west-1's green target group and listener rule.
+    const shared = {
+      blueTargetGroupArn: `${TG}/orders-staging/0000ed029918f21f`.replace('REGION', 'eu-west-1'),
+    };
+    const staging = "endpoint: 'https://orders-api.staging.eu-west-1.example.internal',\n";
+    const text = ordersProd(CANARY).replace(
+      staging,
+      `${staging}              ${wiring('eu-west-1', shared)}\n`,
+    );
+    const green = `${TG}/orders-green/2453ed029918f21f`.replace('REGION', 'eu-west-1');
+    const rule = `${RULE}/9683b2d02a6cabee`.replace('REGION', 'eu-west-1');
+
+    // Act
+    const problems = problemsOf(text);
+
+    // Assess
+    const fix =
+      "each service environment region needs target groups and a production listener rule of its own, or one deployment's traffic shift moves the other's traffic";
+    expect(problems.map((p) => p.replace(/^[^ ]+ /, ''))).toEqual([
+      `services[0].environments.prod.regions.eu-west-1.loadBalancer.greenTargetGroupArn: ${green} is already wired to orders-api staging/eu-west-1: ${fix}`,
+      `services[0].environments.prod.regions.eu-west-1.loadBalancer.productionListenerRuleArn: ${rule} is already wired to orders-api staging/eu-west-1: ${fix}`,
+    ]);
+    expect(problems[0]).toMatch(/^pipeline\.config\.yml:\d+:\d+: /);
+  });
+
   it('when blue-green has test checks but a region no test listener, it asks for one', () => {
     // Prepare
     const text = ordersProd(
