@@ -9,12 +9,12 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import { suggestion } from '../shared/config/did-you-mean';
 import { ERROR_NAMES } from '../shared/domain/errors';
 import { duration, table } from './format';
-import { parseBreaks } from './break-option';
+import { checkMigrationBreaks, parseBreaks } from './break-option';
 import { UsageError } from './usage-error';
 import { TAG_EVENT_DETAIL_TYPE } from '../shared/git-tags/tag-created.schema';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
-                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
+                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]|migration …]
                          [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
                          [--redeploy]
 
@@ -24,8 +24,9 @@ started, every state it passed, what it deployed where and how many state transi
   --config  pipeline configuration (default: pipeline.config.yml)
   --json    one JSON object: { executions: [...], ignored: [...] }
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
-            answers 503 (smoke) or it drives its alarms into ALARM (alarm: once it serves;
-            alarm@<minutes>: that many minutes into its bake)
+            answers 503 (smoke), it drives its alarms into ALARM (alarm: once it serves;
+            alarm@<minutes>: that many minutes into its bake) or its build ships a migration that
+            fails (migration: services with migrations: only)
   --approve what the approvers do with production approvals: all (default), none (they expire),
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)
@@ -70,6 +71,7 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
   if (!approvals) throw new UsageError(`--approve ${values.approve}: expected all, none or reject`);
 
   const config = loadConfigFile(values.config);
+  checkMigrationBreaks(behaviours, config, values.config);
   const rejectRegions = values['reject-region'] ?? [];
   checkRejectRegions(rejectRegions, config);
   const events = values.event.map((file) => {
@@ -81,6 +83,8 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
     approvals,
     rejectRegions,
     concurrent: values.concurrent,
+    // Services with migrations: run the sample service's real ones against real local databases.
+    migrationRunner: 'sample-service',
   });
   out(values.json ? JSON.stringify(toJson(report), null, 2) : render(report));
   return report.executions.every(didWhatItShould) ? 0 : 1;
