@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../../shared/config/config.schema';
 import { readableCause } from '../../shared/domain/failure-cause';
 import { planStages } from '../../shared/domain/stage';
 import { apiState, viewExecution, type ApiState } from '../../shared/operations/execution-view';
+import { migrationRuns, type MigrationRun } from '../../shared/operations/migration-view';
 import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
 import { duration, shortSha, shortVersion, table } from '../format';
 import { UsageError } from '../usage-error';
@@ -191,7 +192,9 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     out(`no execution named ${name} (see: pipeline executions)`);
     return 1;
   }
-  const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+  const history = await context.executions.history(execution.executionArn);
+  const view = viewExecution(execution, history);
+  const migrations = migrationRuns(history);
   const failedStep = [...view.states].reverse().find((s) => s.error);
   const failure = execution.error
     ? {
@@ -210,6 +213,11 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
           redriveCount: execution.redriveCount,
           failure,
           stages: view.stages,
+          migrations: migrations.map((m) => ({
+            environment: view.stages[m.stage]?.environment ?? null,
+            region: view.stages[m.stage]?.region ?? null,
+            ...m,
+          })),
           ...(link && { console: link }),
         },
         null,
@@ -242,6 +250,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
         String(visit.attempts ?? '-'),
       ]);
     out(table(rows, '  '));
+    for (const m of migrations.filter((run) => run.stage === index)) out(`  ${describeMigration(m)}`);
   });
   if (failure) {
     out('');
@@ -255,6 +264,19 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   }
   if (link) out(`Console (graph, each step's input/output and logs): ${link}`);
 });
+
+/** `migrations: migrated 2026-11-20T10:05:00Z in 4s: migrated: 2 applied (…)` */
+function describeMigration(m: MigrationRun): string {
+  const at = new Date(m.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const took = m.endedAt === undefined ? '' : ` in ${duration(m.endedAt - m.startedAt)}`;
+  const what =
+    m.outcome === 'failed'
+      ? `failed (${m.error})`
+      : m.outcome === 'already migrated'
+        ? `already migrated${m.migratedBy ? ` by ${m.migratedBy}` : ''}`
+        : m.outcome;
+  return `migrations: ${what} ${at}${took}${m.lastLine ? `: ${m.lastLine}` : ''}`;
+}
 
 /** `prod/us-east-1 › Run smoke checks`: the stage and step where the execution failed. */
 function failingStep(

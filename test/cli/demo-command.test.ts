@@ -49,7 +49,7 @@ describe('pipeline demo', () => {
     };
     const approved = new Set<string>();
     const person = (async () => {
-      for (let i = 0; i < 600 && approved.size < 3; i++) {
+      for (let i = 0; i < 3600 && approved.size < 3; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         if (!url) continue;
         const { messages } = (await (await fetch(`${url}/api/mail`)).json()) as {
