@@ -91,6 +91,10 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     approvals: 'email',
     clickApprovalLinks: !interactive,
   });
+  // The databases start while the first events play (a PGlite start is about a second of CPU, in a worker
+  // thread): the migrations then find them ready.
+  for (const stage of allStages(config).filter((s) => s.migrations))
+    pipeline.databases?.database(stage).catch(() => undefined);
   const http = await serveLocalPipeline(pipeline, interactive ? port : 0);
   const { url } = http;
   await pipeline.fleet.serve(); // every environment/region is a real HTTP server the smoke checks call

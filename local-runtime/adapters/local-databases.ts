@@ -86,7 +86,9 @@ export class LocalDatabases {
   private async start(address: DatabaseAddress, directory: string): Promise<LocalDatabase> {
     const hostPort = (await this.request({ op: 'open', directory, templateName: TEMPLATE_NAME })) as string;
     return {
-      ...address,
+      service: address.service,
+      environment: address.environment,
+      region: address.region,
       url: `postgres://postgres@${hostPort}/postgres`,
       directory,
       query: async <T>(sql: string, params?: unknown[]) =>

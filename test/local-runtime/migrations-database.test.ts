@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalDatabase } from '../../local-runtime/adapters/local-databases';
 import { SAMPLE_SERVICE_MIGRATIONS } from '../../local-runtime/adapters/sample-service-migrations';
+import { serveLocalPipeline } from '../../local-runtime/local-http-server';
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
+import { runCli } from '../support/cli';
 
 /**
  * The real thing end to end: the stage state machine, executed by the local runtime with the real
@@ -76,6 +78,18 @@ async function columns(db: LocalDatabase, table: string): Promise<string[]> {
     [table],
   );
   return rows.map((r) => r.column_name);
+}
+
+/** What `pipeline show <execution> --local` prints for it. */
+async function show(execution: string): Promise<string> {
+  const http = await serveLocalPipeline(pipeline!, 0);
+  try {
+    const { code, out, err } = await runCli('show', execution, '--local', '--url', http.url);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    return out;
+  } finally {
+    await http.close();
+  }
 }
 
 const servingImage = (target: EcsTarget) =>
@@ -153,6 +167,10 @@ describe('migrations against real PostgreSQL databases, through the stage state 
     const ppe = await database('ppe', 'eu-west-1');
     expect(await applied(ppe)).toEqual([]);
     expect(await columns(ppe, 'orders')).toEqual([]);
+    // The operator sees which migration failed where, when, after how long, and why.
+    expect(await show(promotion.name)).toMatch(
+      /migrations: failed \(MigrationFailed\) \S+Z in 30s: migrate: failed, nothing applied: column "currency" of relation "orders" contains null values/,
+    );
   });
 
   it('when a migration failed on a conflicting table and an operator drops it, a redrive migrates and deploys', async () => {
@@ -175,6 +193,13 @@ describe('migrations against real PostgreSQL databases, through the stage state 
     expect(await applied(ppe)).toEqual(MIGRATIONS);
     expect(await columns(ppe, 'orders')).toContain('total_cents');
     expect(servingImage(PPE)).toBe(RELEASED);
+    const shown = await show(failed.name);
+    expect(shown).toMatch(
+      /migrations: failed \(MigrationFailed\) \S+Z in 30s: .*relation "orders" already exists/,
+    );
+    expect(shown).toMatch(
+      /migrations: migrated \S+Z in 30s: migrated: 2 applied \(1764547200000_create-orders/,
+    );
   });
 
   it('when a stage rolls back after its migration, its schema stays migrated: no down-migration runs', async () => {
