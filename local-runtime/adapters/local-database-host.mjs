@@ -71,8 +71,13 @@ function initialisedTemplate(name) {
     const path = join(tmpdir(), name);
     if (existsSync(join(path, 'PG_VERSION'))) return path;
     const making = mkdtempSync(join(tmpdir(), `${name}-making-`));
-    const database = await PGlite.create({ dataDir: making });
-    await database.close();
+    try {
+      const database = await PGlite.create({ dataDir: making });
+      await database.close();
+    } catch (error) {
+      rmSync(making, { recursive: true, force: true });
+      throw error;
+    }
     try {
       renameSync(making, path);
     } catch {
