@@ -1,10 +1,12 @@
 import type { VersionBehaviour } from '../local-runtime/local-world';
+import type { PipelineConfig } from '../shared/config/config.schema';
 import { UsageError } from './usage-error';
 
 const BREAKS: Record<string, VersionBehaviour> = {
   deploy: { failsToStart: true },
   smoke: { failsHealthCheck: true },
   alarm: { breachesAlarms: true },
+  migration: { breaksMigration: true },
 };
 
 /** The longest bake the config allows (bakeMinutes ≤ 24 h): an alarm later than that never meets a bake. */
@@ -13,15 +15,17 @@ const MAX_ALARM_MINUTES = 24 * 60;
 /** The slowest degraded build --break makes: latency:100x (2 s a request over the sample service's 20 ms). */
 const MAX_LATENCY_FACTOR = 100;
 
-export const BREAK_HELP = `--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]  make a commit fail locally: its
-            deployment never starts (deploy), its health check answers 503 (smoke) or it drives its
-            alarms into ALARM (alarm: as soon as it serves; alarm@5: five minutes into its bake);
+export const BREAK_HELP = `--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]|migration  make a commit fail locally:
+            its deployment never starts (deploy), its health check answers 503 (smoke), it drives its
+            alarms into ALARM (alarm: as soon as it serves; alarm@5: five minutes into its bake) or
+            its build ships a database migration that PostgreSQL refuses (migration: the stage stops
+            at "Run migrations", before anything deploys; services with migrations: only);
             --break <commit-prefix>=errors:<percent>%|latency:<factor>x  make it degrade for real
             behind the local load balancer (errors:8%: 8% of its requests answer 500; latency:3x:
             its requests take three times longer) while its health check stays green; repeatable`;
 
 const EXPECTED =
-  'expected <commit-prefix>=deploy|smoke|alarm, <commit-prefix>=alarm@<minutes>, ' +
+  'expected <commit-prefix>=deploy|smoke|alarm|migration, <commit-prefix>=alarm@<minutes>, ' +
   '<commit-prefix>=errors:<percent>% or <commit-prefix>=latency:<factor>x';
 
 /** `--break` values to the local runtime's behaviours, keyed by commit prefix; UsageError for a bad one. */
@@ -47,6 +51,27 @@ export function parseBreaks(specs: readonly string[] = []): Record<string, Versi
     };
   }
   return behaviours;
+}
+
+/**
+ * `--break <commit>=migration` changes only services that migrate: without one in the config it would
+ * change nothing, silently. UsageError then.
+ */
+export function checkMigrationBreaks(
+  behaviours: Record<string, VersionBehaviour>,
+  config: PipelineConfig,
+  file: string,
+): void {
+  const broken = Object.entries(behaviours).find(([, b]) => b.breaksMigration);
+  if (
+    !broken ||
+    config.services.some((s) => s.migrations || Object.values(s.environments).some((e) => e.migrations))
+  )
+    return;
+  throw new UsageError(
+    `--break ${broken[0]}=migration: no service in ${file} has migrations, so nothing would fail; ` +
+      'give a service migrations: (docs/migrations.md) or break it another way',
+  );
 }
 
 function alarmMinutes(spec: string, text: string): number {

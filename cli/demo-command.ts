@@ -16,6 +16,8 @@ import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { allStages, LocalPipeline } from '../local-runtime/local-pipeline';
 import { duration, shortSha, table } from './format';
 import { playProductionCanary } from './demo-canary';
+import type { PipelineConfig } from '../shared/config/config.schema';
+import { SAMPLE_SERVICE_MIGRATIONS } from '../local-runtime/adapters/sample-service-migrations';
 import { UsageError } from './usage-error';
 
 export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale <n>] [--interactive] [--port <n>] [--no-canary]
@@ -23,10 +25,13 @@ export const DEMO_USAGE = `usage: pipeline demo [--config <file>] [--time-scale 
 Plays a day of the pipeline on this machine, with the real state machines and handlers: a push
 deploys orders-api to PPE, the same push delivered again starts nothing, a push of payments-api
 deploys, a push tagged "latest" is ignored, a tag v1.4.0 releases the pushed image to staging and,
-after approvals, to three production regions, and a broken orders-api build fails its smoke checks
-and is rolled back. Then a production canary (orders-api prod in eu-west-1, on a stack of its own):
-v1.4.0 walks 5 → 25 → 50 → 100 on real requests, and a 3× slower v1.5.0 is switched back at 5%. Prints progress as it happens and a summary; exits 0 only if every outcome was
-right.
+after approvals, to three production regions, a broken orders-api build fails its smoke checks
+and is rolled back, and a build whose database migration fails stops before it deploys. orders-api
+migrates a real PostgreSQL database (PGlite) of each environment/region before each deploy, with the
+sample service's node-pg-migrate migrations (examples/sample-service). Then a production canary
+(orders-api prod in eu-west-1, on a stack of its own): v1.4.0 walks 5 → 25 → 50 → 100 on real requests,
+and a 3× slower v1.5.0 is switched back at 5%. Prints progress as it happens and a summary; exits 0 only
+if every outcome was right.
   --time-scale  run on a wall clock sped up this many times (e.g. 600: 10 min = 1 s) to watch it
                 unfold; by default time is virtual and jumps ahead whenever nothing is running
   --interactive wait for a person to approve each production region from the mailbox (/mail) in a
@@ -37,6 +42,8 @@ right.
 
 const EVENTS_DIR = join(__dirname, '..', 'events');
 const BROKEN_COMMIT = 'badc0ffee0ddf00d';
+/** A build that ships a migration PostgreSQL refuses (as `--break dbadd1e=migration` would). */
+const BAD_MIGRATION_COMMIT = 'dbadd1e5c0ffee0d';
 
 interface Scene {
   title: string;
@@ -64,7 +71,7 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
     throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
   if (scale !== undefined && !(scale > 0))
     throw new UsageError(`--time-scale must be a positive number, got "${values['time-scale']}"`);
-  const config = loadConfigFile(values.config);
+  const config = withSampleMigrations(loadConfigFile(values.config));
   // Virtual time by default: the day plays out in about a second, with exact pipeline timings. A person
   // approving needs a wall clock (virtual time would jump straight to the approval's expiry).
   // The day starts when its first event happened (events/*.json carry their times), so the delivery
@@ -78,12 +85,22 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   const pipeline = await LocalPipeline.start({
     config,
     clock,
-    behaviours: { [BROKEN_COMMIT]: { failsHealthCheck: true } },
+    behaviours: {
+      [BROKEN_COMMIT]: { failsHealthCheck: true },
+      [BAD_MIGRATION_COMMIT]: { breaksMigration: true },
+    },
+    // orders-api migrates its database: the sample service's migrations, as real processes against a
+    // real PostgreSQL (PGlite) per environment/region.
+    migrationRunner: 'sample-service',
     // Approvals go through the real emails, links and pages: an approver clicks each Approve link over
     // HTTP, or, with --interactive, a person does in a browser.
     approvals: 'email',
     clickApprovalLinks: !interactive,
   });
+  // The databases start while the first events play (a PGlite start is about a second of CPU, in a worker
+  // thread): the migrations then find them ready.
+  for (const stage of allStages(config).filter((s) => s.migrations))
+    pipeline.databases?.database(stage).catch(() => undefined);
   const http = await serveLocalPipeline(pipeline, interactive ? port : 0);
   const { url } = http;
   await pipeline.fleet.serve(); // every environment/region is a real HTTP server the smoke checks call
@@ -119,6 +136,11 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
       {
         title: 'A broken build pushes orders-api:sha-badc0ff',
         event: 'ecr-push-orders-api-broken.json',
+        expect: started,
+      },
+      {
+        title: 'A build with a migration PostgreSQL refuses pushes orders-api:sha-dbadd1e',
+        event: 'ecr-push-orders-api-bad-migration.json',
         expect: started,
       },
     ];
@@ -193,6 +215,11 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   const broken = statuses.find((s) => s.input.commit.startsWith(BROKEN_COMMIT));
   if (statuses.filter((s) => s.status === 'SUCCEEDED').length !== 3)
     problems.push('expected 2 successful promotions and 1 successful release');
+  const badMigration = statuses.find((s) => s.input.commit.startsWith(BAD_MIGRATION_COMMIT));
+  if (badMigration?.status !== 'FAILED' || !badMigration.cause?.includes('nothing was deployed'))
+    problems.push(
+      `expected the build with the failing migration to stop before deploying, got ${badMigration?.status ?? 'no execution'}`,
+    );
   if (broken?.status !== 'FAILED' || !broken.cause?.includes('rolled back'))
     problems.push(`expected the broken build to be rolled back, got ${broken?.status ?? 'no execution'}`);
   if (!running.get('orders-api ppe eu-west-1')?.startsWith('4b825dc'))
@@ -212,6 +239,9 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   if (!interactive && clicked.filter((c) => c.status === 200).length !== 3)
     problems.push('expected 3 approvals through the emailed links');
   if (broken?.cause) out(`\nWhy the broken build was rolled back:\n  ${readableCause(broken.cause)}`);
+  problems.push(...(await showMigrations(pipeline, config, out)));
+  if (badMigration?.cause)
+    out(`\nWhy the build with the failing migration never deployed:\n  ${readableCause(badMigration.cause)}`);
   // The day's delivery metrics, from the records it wrote (docs/metrics.md): a whole day ending now, so
   // "per day" counts the day's deployments instead of stretching a few hours of them over 24.
   const window = { from: clock.now() - DAY_MS, to: clock.now() };
@@ -232,12 +262,69 @@ export async function demoCommand(args: string[], out: (text: string) => void): 
   }
   out(
     'All expected outcomes happened: 2 pushes deployed to PPE, a duplicate and a `latest` push ignored, ' +
-      'v1.4.0 released to staging and 3 production regions, a broken build rolled back' +
+      'v1.4.0 released to staging and 3 production regions (each database migrated first, production ' +
+      'after approval), a broken build rolled back, a build whose migration failed stopped before deploying' +
       (canary
         ? ', and a production canary that walked v1.4.0 through 5 → 25 → 50 → 100 and switched a 3× slower v1.5.0 back at 5%.'
         : '.'),
   );
   return 0;
+}
+
+/** The demo's orders-api migrates its database with the sample service's migrations, unless the config says otherwise. */
+function withSampleMigrations(config: PipelineConfig): PipelineConfig {
+  return {
+    ...config,
+    services: config.services.map((service) =>
+      service.name === 'orders-api' && !service.migrations
+        ? {
+            ...service,
+            migrations: {
+              command: [...SAMPLE_SERVICE_MIGRATIONS.command],
+              planCommand: [...SAMPLE_SERVICE_MIGRATIONS.planCommand],
+              // A real process against a real database: an hour, so a demo on a sped-up wall clock
+              // (--time-scale 1000: 3.6 s of real time) does not time out on a busy machine.
+              timeoutMinutes: 60,
+            },
+          }
+        : service,
+    ),
+  };
+}
+
+/** What migrated where (the migration records), and what the databases hold now; the problems seen. */
+async function showMigrations(
+  pipeline: LocalPipeline,
+  config: PipelineConfig,
+  out: (text: string) => void,
+): Promise<string[]> {
+  const records = (await Promise.all(config.services.map((s) => pipeline.migrations.history(s.name)))).flat();
+  const ran = records.filter((r) => r.kind === 'migrate').sort((a, b) => a.startedAt - b.startedAt);
+  if (ran.length === 0) return [];
+  out('\nMigrations (a one-off task of the new revision before each deploy; production after approval)');
+  const rows = [['service', 'environment', 'region', 'version', 'outcome', 'took', 'last line']];
+  for (const r of ran)
+    rows.push([
+      r.service,
+      r.environment,
+      r.region,
+      r.version.slice(0, 16),
+      r.outcome,
+      duration(r.endedAt - r.startedAt),
+      (r.output.at(-1) ?? '').slice(0, 60),
+    ]);
+  out(table(rows, '  '));
+  const problems: string[] = [];
+  for (const where of ['staging eu-west-1', 'prod eu-west-1', 'prod us-east-1', 'prod ap-southeast-2']) {
+    const [environment, region] = where.split(' ') as [string, string];
+    const db = await pipeline.databases?.database({ service: 'orders-api', environment, region });
+    const columns = await db?.query<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'",
+    );
+    if (!columns?.some((c) => c.column_name === 'total_cents'))
+      problems.push(`expected the orders-api database in ${where} to be migrated (orders.total_cents)`);
+  }
+  return problems;
 }
 
 function loadEventFile(file: string): { time?: unknown } {

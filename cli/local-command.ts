@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedLocalHistory } from '../local-runtime/seed-history';
 import type { VersionBehaviour } from '../local-runtime/local-world';
-import { BREAK_HELP, parseBreaks } from './break-option';
+import { BREAK_HELP, checkMigrationBreaks, parseBreaks } from './break-option';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import {
@@ -26,7 +26,7 @@ import { DEFAULT_LOCAL_URL, LOCAL_URL_VARIABLE } from './operator/operator-conte
 
 export const LOCAL_USAGE = `usage: pipeline local [--port <n>] [--config <file>] [--time-scale <n>|bake=<n>,approval=<n>]
                       [--approvals email|approve]
-                      [--data-dir <dir>] [--seed-history <n>d] [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
+                      [--data-dir <dir>] [--seed-history <n>d] [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]|migration …]
 
 Runs the whole pipeline on this machine until Ctrl-C, on a sped-up wall clock, with an HTTP server on
 127.0.0.1: a dashboard of what runs where, the approval emails' mailbox, and an endpoint that takes
@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sweepEveryMs: 60_000,
     // ... and the reconciliation sweep on the config's period: the safety net for lost ECR push events.
     reconcileEveryMs: options.config.reconciliation.everyMinutes * 60_000,
+    // A service's migrations: the sample service's, as real processes against real local databases.
+    migrationRunner: 'sample-service',
   });
   let http: LocalHttpServer | undefined;
   let unfollow = () => {};
@@ -215,6 +217,7 @@ export async function localCommand(
 ): Promise<number> {
   const options = parseLocalArgs(args);
   const config = loadConfigFile(options.configFile);
+  checkMigrationBreaks(options.behaviours ?? {}, config, options.configFile);
   if (options.seedHistoryDays !== undefined) {
     options.dataDir ??= mkdtempSync(join(tmpdir(), 'pipeline-history-'));
     const started = Date.now();

@@ -14,13 +14,13 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import { suggestion } from '../shared/config/did-you-mean';
 import { ERROR_NAMES } from '../shared/domain/errors';
 import { duration, table } from './format';
-import { parseBreaks } from './break-option';
+import { checkMigrationBreaks, parseBreaks } from './break-option';
 import { shiftLines } from './shift-format';
 import { UsageError } from './usage-error';
 import { TAG_EVENT_DETAIL_TYPE } from '../shared/git-tags/tag-created.schema';
 
 export const SIMULATE_USAGE = `usage: pipeline simulate --event <file> [--event <file> …] [--config <file>] [--json]
-                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>] …]
+                         [--break <commit-prefix>=deploy|smoke|alarm[@<minutes>]|migration …]
                          [--approve all|none|reject] [--reject-region <region> …] [--concurrent]
                          [--redeploy]
 
@@ -33,8 +33,9 @@ how many state transitions it took.
             and, for blue-green, canary and linear, its shift: the steps and pauses, the longest
             it can take with every extension, and each step's windows and verdicts
   --break   make a commit fail locally: its deployment never starts (deploy), its health check
-            answers 503 (smoke) or it drives its alarms into ALARM (alarm: once it serves;
-            alarm@<minutes>: that many minutes into its bake)
+            answers 503 (smoke), it drives its alarms into ALARM (alarm: once it serves;
+            alarm@<minutes>: that many minutes into its bake) or its build ships a migration that
+            fails (migration: services with migrations: only)
   --approve what the approvers do with production approvals: all (default), none (they expire),
             reject
   --reject-region  reject the approvals of one region whatever --approve says (repeatable)
@@ -79,6 +80,7 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
   if (!approvals) throw new UsageError(`--approve ${values.approve}: expected all, none or reject`);
 
   const config = loadConfigFile(values.config);
+  checkMigrationBreaks(behaviours, config, values.config);
   const rejectRegions = values['reject-region'] ?? [];
   checkRejectRegions(rejectRegions, config);
   const events = values.event.map((file) => {
@@ -90,6 +92,8 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
     approvals,
     rejectRegions,
     concurrent: values.concurrent,
+    // Services with migrations: run the sample service's real ones against real local databases.
+    migrationRunner: 'sample-service',
   });
   out(values.json ? JSON.stringify(toJson(report), null, 2) : render(report));
   return report.executions.every(didWhatItShould) ? 0 : 1;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ScaledClock, type Clock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { DeploymentFreeze } from '../shared/domain/deployment-gate';
@@ -8,7 +9,9 @@ import { logger } from '../shared/middleware/lambda-step';
 import { LocalApprovalDesk, type ApprovalPolicy } from './adapters/local-approval-desk';
 import type { LocalDeploymentEvent } from './adapters/local-container-platform';
 import { LocalEmailApprover } from './adapters/local-email-approver';
+import { LocalDatabases } from './adapters/local-databases';
 import { LocalMigrationTasks, type LocalMigrationRunner } from './adapters/local-migrations';
+import { sampleServiceMigrationRunner } from './adapters/sample-service-migrations';
 import { LocalMailbox } from './adapters/local-mailbox';
 import { LocalNotifications } from './adapters/local-notifications';
 import { AutoAdvanceClock } from './auto-advance-clock';
@@ -94,10 +97,12 @@ export interface LocalPipelineOptions {
    */
   saveOnlyOnClose?: boolean;
   /**
-   * What runs a migration task's command (docs/migrations.md): the sample service's real migrations in the
-   * local stack, a function in tests. Default: every migration succeeds and prints nothing.
+   * What runs a migration task's command (docs/migrations.md): `sample-service`, a real child process in
+   * examples/sample-service against the real PostgreSQL (PGlite) database of the task's
+   * service/environment/region (see `databases`); or a function (tests). Default: every migration
+   * succeeds and prints nothing.
    */
-  migrationRunner?: LocalMigrationRunner;
+  migrationRunner?: LocalMigrationRunner | 'sample-service';
   /** Log level of the handlers' Powertools logger. Default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /**
@@ -142,6 +147,11 @@ export class LocalPipeline {
   /** One-off ECS tasks of the migrations, and their records (real DynamoDB adapter on dynalite). */
   readonly migrationTasks: LocalMigrationTasks;
   readonly migrations: DynamoStores['migrations'];
+  /**
+   * With the `sample-service` migration runner: the services' PostgreSQL databases (PGlite), one per
+   * service/environment/region, in `<dataDir>/databases` or a temporary directory.
+   */
+  readonly databases?: LocalDatabases;
   /** The local ECS, CloudWatch, ECR and endpoints. */
   private readonly world: LocalWorld;
   private readonly bus: LocalEventBus;
@@ -189,10 +199,21 @@ export class LocalPipeline {
     this.freezes = this.stores.freezes;
     this.evidence = this.stores.evidence;
     this.migrations = this.stores.migrations;
+    if (options.migrationRunner === 'sample-service')
+      this.databases = new LocalDatabases(dataDir ? { directory: join(dataDir.path, 'databases') } : {});
+    const databases = this.databases;
     this.migrationTasks = new LocalMigrationTasks({
       clock,
       platform: this.world.platform,
-      runner: options.migrationRunner ?? (async () => ({ exitCode: 0, output: [] })),
+      runner: databases
+        ? sampleServiceMigrationRunner({
+            databases,
+            breaksMigration: (commit, target) =>
+              this.world.behaviourOfCommit(commit, target).breaksMigration === true,
+          })
+        : typeof options.migrationRunner === 'function'
+          ? options.migrationRunner
+          : async () => ({ exitCode: 0, output: [] }),
       track: (work) => this.track(work),
       account: LOCAL_ACCOUNT,
       // ECS announces the stopped task on the default bus, like its deployment events.
@@ -307,6 +328,7 @@ export class LocalPipeline {
     } catch (error) {
       // Nothing may be left holding the process open or the directory locked.
       pipeline?.world.platform.stop();
+      await pipeline?.databases?.close();
       await dynamo?.close();
       dataDir?.release();
       throw error;
@@ -435,6 +457,7 @@ export class LocalPipeline {
     await this.world.fleet.close();
     await Promise.allSettled([...this.inFlight]);
     await this.world.close();
+    await this.databases?.close();
     let saveError: unknown;
     try {
       this.persistence?.finalSave(); // after the in-flight work settled: what it changed is in the state

@@ -40,6 +40,11 @@ export interface VersionBehaviour {
   errorRate?: number;
   /** Its requests, other than the health check, take this many times longer: a canary catches it. */
   latencyFactor?: number;
+  /**
+   * Its build ships a migration that fails (a real SQL error in the local database): the stage stops at
+   * "Run migrations", before anything deploys. Only for services with `migrations:` in the config.
+   */
+  breaksMigration?: boolean;
   /** Misbehave only in these targets (cluster optional), e.g. one production region. Default: everywhere. */
   only?: { region: string; cluster?: string }[];
 }
@@ -276,7 +281,11 @@ export class LocalWorld {
 
   /** The behaviour of the commit a container runs (the pipeline sets PIPELINE_COMMIT on every deploy). */
   private behaviourOf(container: ContainerView, target: EcsTarget): VersionBehaviour {
-    const commit = container.environment[DEPLOYED_ENV.commit];
+    return this.behaviourOfCommit(container.environment[DEPLOYED_ENV.commit] ?? '', target);
+  }
+
+  /** How a commit behaves in a target (`behaviours`, by commit prefix, where `only` allows). */
+  behaviourOfCommit(commit: string, target: EcsTarget): VersionBehaviour {
     if (!commit) return {};
     const entry = Object.entries(this.options.behaviours ?? {}).find(([prefix]) => commit.startsWith(prefix));
     const behaviour = entry?.[1] ?? {};

@@ -63,7 +63,10 @@ export { MalformedSimulationInputError } from './simulation-input-error';
 export async function simulate(
   config: PipelineConfig,
   events: SimulatedEvent[],
-  options: Pick<LocalPipelineOptions, 'behaviours' | 'clock' | 'approvals' | 'rejectRegions'> & {
+  options: Pick<
+    LocalPipelineOptions,
+    'behaviours' | 'clock' | 'approvals' | 'rejectRegions' | 'migrationRunner'
+  > & {
     /** Deliver all events before waiting (to see concurrent executions), instead of one after the other. */
     concurrent?: boolean;
   } = {},

@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../../shared/config/config.schema';
 import { readableCause } from '../../shared/domain/failure-cause';
 import { planStages } from '../../shared/domain/stage';
 import { apiState, viewExecution, type ApiState } from '../../shared/operations/execution-view';
+import { migrationRuns, type MigrationRun } from '../../shared/operations/migration-view';
 import { pipelineStatus, type TargetStatus } from '../../shared/operations/status';
 import { duration, shortSha, shortVersion, table } from '../format';
 import { shiftLines } from '../shift-format';
@@ -194,7 +195,9 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
     out(`no execution named ${name} (see: pipeline executions)`);
     return 1;
   }
-  const view = viewExecution(execution, await context.executions.history(execution.executionArn));
+  const history = await context.executions.history(execution.executionArn);
+  const view = viewExecution(execution, history);
+  const migrations = migrationRuns(history);
   const shifts = (await context.shifts?.(view)) ?? [];
   const shiftOf = (stage: { environment: string; region: string }) =>
     shifts.find((s) => s.environment === stage.environment && s.region === stage.region)?.shift;
@@ -219,6 +222,11 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
             const shift = shiftOf(stage);
             return shift ? { ...stage, shift } : stage;
           }),
+          migrations: migrations.map((m) => ({
+            environment: view.stages[m.stage]?.environment ?? null,
+            region: view.stages[m.stage]?.region ?? null,
+            ...m,
+          })),
           ...(link && { console: link }),
         },
         null,
@@ -253,6 +261,7 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
       ]);
     out(table(rows, '  '));
     if (shift) out(shiftLines(shift, '  ').join('\n'));
+    for (const m of migrations.filter((run) => run.stage === index)) out(`  ${describeMigration(m)}`);
   });
   if (failure) {
     out('');
@@ -266,6 +275,19 @@ export const showCommand = operatorCommand(async (args: string[], out: Out) => {
   }
   if (link) out(`Console (graph, each step's input/output and logs): ${link}`);
 });
+
+/** `migrations: migrated 2026-11-20T10:05:00Z in 4s: migrated: 2 applied (…)` */
+function describeMigration(m: MigrationRun): string {
+  const at = new Date(m.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const took = m.endedAt === undefined ? '' : ` in ${duration(m.endedAt - m.startedAt)}`;
+  const what =
+    m.outcome === 'failed'
+      ? `failed (${m.error})`
+      : m.outcome === 'already migrated'
+        ? `already migrated${m.migratedBy ? ` by ${m.migratedBy}` : ''}`
+        : m.outcome;
+  return `migrations: ${what} ${at}${took}${m.lastLine ? `: ${m.lastLine}` : ''}`;
+}
 
 /** `prod/us-east-1 › Run smoke checks`: the stage and step where the execution failed. */
 function failingStep(

@@ -1,4 +1,8 @@
-import { parseBreaks } from '../../cli/break-option';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkMigrationBreaks, parseBreaks } from '../../cli/break-option';
+import { UsageError } from '../../cli/usage-error';
+import { parseConfig } from '../../shared/config/config.loader';
 import { runCli } from '../support/cli';
 
 describe('--break errors:<percent>% and latency:<factor>x', () => {
@@ -49,5 +53,43 @@ describe('--break errors:<percent>% and latency:<factor>x', () => {
     );
     expect(err).toContain(rule);
     expect(err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('--break <commit>=migration', () => {
+  const sample = readFileSync(join(__dirname, '..', '..', 'pipeline.config.yml'), 'utf8');
+
+  it('when a build is to ship a failing migration, it marks its commit, beside the other breaks', () => {
+    // Act
+    const behaviours = parseBreaks(['badc0ffee=migration', 'badc0ffee=smoke']);
+
+    // Assess
+    expect(behaviours).toEqual({ badc0ffee: { breaksMigration: true, failsHealthCheck: true } });
+  });
+
+  it('when no service of the configuration migrates, it is refused: it would change nothing', () => {
+    // Prepare
+    const withoutMigrations = parseConfig(sample, 'pipeline.config.yml');
+    const withMigrations = parseConfig(
+      sample.replace(
+        '    gitRepository: example-org/orders-api\n',
+        '    gitRepository: example-org/orders-api\n    migrations:\n      command: [node, migrate.mjs]\n',
+      ),
+      'pipeline.config.yml',
+    );
+    const behaviours = parseBreaks(['badc0ffee=migration']);
+
+    // Act
+    const refused = () => checkMigrationBreaks(behaviours, withoutMigrations, 'pipeline.config.yml');
+
+    // Assess
+    expect(refused).toThrow(UsageError);
+    expect(refused).toThrow(
+      '--break badc0ffee=migration: no service in pipeline.config.yml has migrations, so nothing would fail',
+    );
+    expect(() => checkMigrationBreaks(behaviours, withMigrations, 'pipeline.config.yml')).not.toThrow();
+    expect(() =>
+      checkMigrationBreaks(parseBreaks(['badc0ffee=smoke']), withoutMigrations, 'x'),
+    ).not.toThrow();
   });
 });

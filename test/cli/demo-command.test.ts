@@ -22,6 +22,13 @@ describe('pipeline demo', () => {
       expect(out).toMatch(
         /The day's delivery metrics[^\n]*\n\s*SERVICE\s+ENVIRONMENT\s+DEPLOYED\s+FAILED[\s\S]*orders-api\s+prod\s+1\s+0\s+1\.00\s/,
       );
+      // orders-api migrated a real database in every environment/region before deploying; the build whose
+      // migration PostgreSQL refused stopped before anything deployed.
+      expect(out).toMatch(
+        /orders-api\s+prod\s+ap-southeast-2\s+v1\.4\.0\s+succeeded\s+\S+\s+migrated: 2 applied/,
+      );
+      expect(out).toContain('Why the build with the failing migration never deployed:');
+      expect(out).toContain('column "currency" of relation "orders" contains null values');
       // Then the production canary, on real requests: v1.4.0 passes every step, v1.5.0 (3× slower) is
       // caught at its first and switched back, with the numbers.
       expect(out).toContain('v1.4.0, a healthy release: release SUCCEEDED');
@@ -61,7 +68,7 @@ describe('pipeline demo', () => {
     };
     const approved = new Set<string>();
     const person = (async () => {
-      for (let i = 0; i < 600 && approved.size < 3; i++) {
+      for (let i = 0; i < 3600 && approved.size < 3; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         if (!url) continue;
         const { messages } = (await (await fetch(`${url}/api/mail`)).json()) as {
@@ -98,5 +105,5 @@ describe('pipeline demo', () => {
       'prod/eu-west-1',
       'prod/us-east-1',
     ]);
-  }, 90_000);
+  }, 240_000);
 });

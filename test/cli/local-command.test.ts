@@ -97,7 +97,7 @@ describe('pipeline local', () => {
     expect(parsed.behaviours).toEqual({ badc0ffee: { failsHealthCheck: true, breachesAlarms: true } });
     expect(bad.code).toBe(2);
     expect(bad.err).toBe(
-      'pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm, <commit-prefix>=alarm@<minutes>, ' +
+      'pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm|migration, <commit-prefix>=alarm@<minutes>, ' +
         '<commit-prefix>=errors:<percent>% or <commit-prefix>=latency:<factor>x',
     );
   });

@@ -8,6 +8,7 @@ import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/lo
 import { parseConfig } from '../../shared/config/config.loader';
 import { AwsTransientError } from '../../shared/domain/errors';
 import type { EcsTarget } from '../../shared/ports/deployment';
+import { migrationRuns } from '../../shared/operations/migration-view';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 
 /**
@@ -174,6 +175,45 @@ describe('migrations in the stage state machine, executed locally', () => {
       ),
     ).toEqual([]);
     expect(pipeline.approvals.requests).toEqual([]);
+  });
+
+  it('when an operator looks at a release, its history says which migrations ran where, when, how long, and which failed', async () => {
+    // Prepare: us-east-1's migration fails
+    await start();
+    await deliver('ecr-push-orders-api.json');
+    misbehave.set('prod/us-east-1', { exitCode: 2, output: ['ERROR: deadlock detected'] });
+    await deliver('git-tag-orders-api-v1.4.0.json');
+    const release = await onlyRelease();
+    const plan = JSON.parse(release.input) as { stages: { environment: string; region: string }[] };
+
+    // Act
+    const runs = migrationRuns((await pipeline.engine.getExecutionHistory(release)).events);
+
+    // Assess
+    expect(
+      runs.map((r) => ({
+        where: `${plan.stages[r.stage]!.environment}/${plan.stages[r.stage]!.region}`,
+        ...r,
+      })),
+    ).toEqual([
+      expect.objectContaining({
+        where: 'staging/eu-west-1',
+        outcome: 'migrated',
+        lastLine: 'migrations complete',
+      }),
+      expect.objectContaining({
+        where: 'prod/eu-west-1',
+        outcome: 'migrated',
+        lastLine: 'migrations complete',
+      }),
+      expect.objectContaining({
+        where: 'prod/us-east-1',
+        outcome: 'failed',
+        error: 'MigrationFailed',
+        lastLine: 'ERROR: deadlock detected',
+      }),
+    ]);
+    for (const run of runs) expect(run.endedAt! - run.startedAt).toBe(30_000);
   });
 
   it('when the migration outlasts its timeout, the stage fails with what timed out and nothing deploys', async () => {
