@@ -199,7 +199,6 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   },
   'stop-stage': { 'dynamodb:Query': RECORD_READS },
   'complete-stage': {
-    'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'reconcile-images': {
