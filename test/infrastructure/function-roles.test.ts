@@ -191,7 +191,8 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'ecs:TagResource': ECS_REGISTERS,
-    'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
+    'dynamodb:PutItem':
+      'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it; DynamoTrafficShiftLog.record: only the hook writes the shift',
   },
   'shift-traffic': {
     'dynamodb:GetItem':
