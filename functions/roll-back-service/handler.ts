@@ -3,7 +3,6 @@ import { rollBackService, type RollBackServiceDeps } from '../../shared/use-case
 import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { EcsServiceDeployments } from '../../shared/aws/ecs-strategies.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
-import { DynamoTrafficShiftLog } from '../../shared/aws/traffic-shift-log.adapter';
 import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
 import { trafficShiftHook } from '../../shared/wiring/traffic-shift-hook';
 import { rollBackServiceSchema } from './roll-back-service.schema';
@@ -20,6 +19,5 @@ export const handler = lambdaStep('roll-back-service', () =>
     // Stages that shift traffic: back to blue while it still runs, else the previous revision as blue/green.
     serviceDeployments: new EcsServiceDeployments(),
     trafficShiftHook: trafficShiftHook(),
-    trafficShifts: new DynamoTrafficShiftLog({ table: lambdaPipelineTable() }),
   }),
 );

@@ -1,6 +1,6 @@
 import { readableCause } from '../domain/failure-cause';
 import type { ContainerPlatform, ShiftRequest, StageRecordStore } from '../ports/deployment';
-import type { ServiceDeploymentControl, TrafficShiftHook, TrafficShiftLog } from '../ports/traffic-shift';
+import type { ServiceDeploymentControl, TrafficShiftHook } from '../ports/traffic-shift';
 import { DEPLOYED_ENV, targetOf } from './deploy-service';
 import type { StageRun } from '../domain/stage-run.schema';
 
@@ -26,8 +26,6 @@ export interface RollBackServiceDeps {
   /** Stages that shift traffic: switching back to blue while it still runs (ECS blue/green's bake). */
   serviceDeployments?: ServiceDeploymentControl;
   trafficShiftHook?: TrafficShiftHook;
-  /** Where the hook logged the shift: a failed shift's cause (the numbers) goes into the summary. */
-  trafficShifts?: Pick<TrafficShiftLog, 'get'>;
 }
 
 /**
@@ -46,17 +44,12 @@ export async function rollBackService(
   deps: RollBackServiceDeps,
 ): Promise<RollbackResult> {
   const where = `${run.stage.environment}/${run.stage.region}`;
+  const failed = run.failure ? `${run.failure.Error}: ${readableCause(run.failure.Cause)}` : 'failure';
   const key = {
     executionName: run.executionName,
     environment: run.stage.environment,
     region: run.stage.region,
   };
-  // ECS says only that the hook failed; the log says why, with the numbers.
-  const shift = run.stage.traffic && deps.trafficShifts ? await deps.trafficShifts.get(key) : undefined;
-  const shiftCause =
-    shift?.status === 'failed' && shift.cause ? `; the traffic shift failed: ${shift.cause}` : '';
-  const failed =
-    (run.failure ? `${run.failure.Error}: ${readableCause(run.failure.Cause)}` : 'failure') + shiftCause;
   const previous = await deps.stageRecords.previousRevision(key);
   if (!previous) {
     const reason = 'nothing to roll back: this execution never changed the service';

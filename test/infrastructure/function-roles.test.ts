@@ -191,8 +191,7 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
     'ecs:TagResource': ECS_REGISTERS,
-    'dynamodb:PutItem':
-      'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it; DynamoTrafficShiftLog.record: only the hook writes the shift',
+    'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
   'shift-traffic': {
     'dynamodb:GetItem':
