@@ -177,6 +177,7 @@ function firstEvents(port: number): Record<string, unknown> {
     'resolve-release-image': release,
     'roll-back-service': { ...stageRun, failure },
     'run-smoke-checks': stageRun,
+    'shift-traffic': loadEvent('ecs-lifecycle-hook-shift-traffic.json'),
     'start-promotion': loadEvent('ecr-push-orders-api.json'),
     'start-release': loadEvent('git-tag-orders-api-v1.4.0.json'),
     'sweep-deployments': scheduled,

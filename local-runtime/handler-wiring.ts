@@ -29,6 +29,7 @@ import { createWatchBake } from '../functions/watch-bake/handler';
 import { createRunMigrations } from '../functions/run-migrations/handler';
 import { createSettleMigration } from '../functions/settle-migration/handler';
 import { createStopMigration } from '../functions/stop-migration/handler';
+import { DynamoTrafficShiftLog } from '../shared/aws/traffic-shift-log.adapter';
 import { DynamoMigrationStore } from '../shared/aws/migration-store.adapter';
 import type { MigrationTasks } from '../shared/ports/migrations';
 import { DynamoBakeWatchStore } from '../shared/aws/bake-watches.adapter';
@@ -69,6 +70,7 @@ export function dynamoStores(client: DynamoDBClient, tableName: string, clock: C
     records: new DynamoDeploymentRecords({ client, tableName }),
     freezes: new DynamoDeploymentFreezes({ client, tableName }),
     migrations: new DynamoMigrationStore({ client, tableName }),
+    shiftLog: new DynamoTrafficShiftLog({ client, tableName, clock }),
   };
 }
 
@@ -171,7 +173,15 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
       createAcquireStageLock({ locks, records, platform, clock }),
     ),
     checkDeploymentGate: step('check-deployment-gate', () => createCheckDeploymentGate({ freezes, clock })),
-    completeStage: step('complete-stage', () => createCompleteStage({ locks, evidence, records, clock })),
+    completeStage: step('complete-stage', () =>
+      createCompleteStage({
+        locks,
+        evidence,
+        records,
+        clock,
+        ...(deps.traffic && { trafficShifts: deps.traffic.log }),
+      }),
+    ),
     startRelease: step('start-release', () =>
       createStartRelease({ config, executions, releaseStateMachineArn: stateMachineArns.release }),
     ),

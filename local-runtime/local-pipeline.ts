@@ -30,7 +30,6 @@ import {
   wireHandlers,
   type DynamoStores,
 } from './handler-wiring';
-import { LocalTrafficShiftLog } from './adapters/local-traffic-shift-log';
 import { lifecycleHookEventSchema, type LifecycleHookEvent } from '../shared/domain/traffic-shift-hook';
 import { shiftTraffic } from '../shared/use-cases/shift-traffic';
 import type { LocalHttpRoutes } from './local-http-server';
@@ -139,11 +138,8 @@ export class LocalPipeline {
   readonly freezes: DynamoStores['freezes'];
   /** What each deployed stage showed (real DynamoDB adapter on dynalite). */
   readonly evidence: DynamoStores['evidence'];
-  /**
-   * Each stage's traffic shift as the hook left it: steps, numbers, verdicts (in memory until the DynamoDB
-   * adapter of the TrafficShiftLog is wired here).
-   */
-  readonly shiftLog = new LocalTrafficShiftLog();
+  /** Each stage's traffic shift as the hook left it: steps, numbers, verdicts (real DynamoDB adapter on dynalite). */
+  readonly shiftLog: DynamoStores['shiftLog'];
   /** One-off ECS tasks of the migrations, and their records (real DynamoDB adapter on dynalite). */
   readonly migrationTasks: LocalMigrationTasks;
   readonly migrations: DynamoStores['migrations'];
@@ -199,6 +195,7 @@ export class LocalPipeline {
     this.freezes = this.stores.freezes;
     this.evidence = this.stores.evidence;
     this.migrations = this.stores.migrations;
+    this.shiftLog = this.stores.shiftLog;
     if (options.migrationRunner === 'sample-service')
       this.databases = new LocalDatabases(dataDir ? { directory: join(dataDir.path, 'databases') } : {});
     const databases = this.databases;

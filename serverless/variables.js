@@ -6,6 +6,7 @@ const { loadConfigFile } = require('../shared/config/config.loader');
 const { patternFor } = require('../shared/event-rules');
 const { reconcileSchedule } = require('../shared/domain/reconciliation');
 const { migrationPolicyScope } = require('../shared/config/migration-policy');
+const { trafficShiftPolicyScope } = require('../shared/config/traffic-shift-policy');
 
 const configFile = process.env.PIPELINE_CONFIG_FILE ?? path.join(__dirname, '..', 'pipeline.config.yml');
 
@@ -26,6 +27,7 @@ module.exports = async ({ resolveVariable }) => {
     },
     // What the migration function may run and pass (IAM resources, as CloudFormation Fn::Sub values).
     migrations: migrationPolicyScope(config),
+    trafficShift: trafficShiftScope(config),
   };
 };
 
@@ -34,4 +36,16 @@ function smokeTestVpcFor(config, region) {
   const placement = config.smokeTestVpc?.[region];
   if (!placement) return false;
   return { subnetIds: placement.subnetIds, securityGroupIds: placement.securityGroupIds };
+}
+
+/**
+ * What the traffic shift may touch: the listener rules the hook rewrites, and the roles a blue/green
+ * UpdateService passes to ECS (the hook's invoke role and the configured infrastructure roles).
+ */
+function trafficShiftScope(config) {
+  const { listenerRules, infrastructureRoles } = trafficShiftPolicyScope(config);
+  return {
+    listenerRules,
+    passRoles: [{ 'Fn::GetAtt': ['TrafficShiftHookInvokeRole', 'Arn'] }, ...infrastructureRoles],
+  };
 }

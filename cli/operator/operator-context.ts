@@ -8,6 +8,7 @@ import type { ApprovalStore } from '../../shared/ports/approvals';
 import { DynamoApprovalStore } from '../../shared/aws/approval-store.adapter';
 import { DynamoDeploymentFreezes } from '../../shared/aws/deployment-freezes.adapter';
 import { DynamoDeploymentRecords } from '../../shared/aws/deployment-records.adapter';
+import { DynamoTrafficShiftLog } from '../../shared/aws/traffic-shift-log.adapter';
 import { awsOperatorIdentity, type OperatorIdentity } from '../../shared/aws/operator-identity.adapter';
 import { StepFunctionsPipelineExecutions } from '../../shared/aws/pipeline-executions.adapter';
 import { StepFunctionsExecutionControl } from '../../shared/aws/step-functions.adapter';
@@ -19,7 +20,11 @@ import type {
   ExecutionControl,
 } from '../../shared/ports/deployment';
 import type { PipelineExecutions } from '../../shared/ports/operations';
-import type { ShiftsOfExecution, StageShift } from '../../shared/operations/traffic-shift-view';
+import {
+  stageShiftsOf,
+  type ShiftsOfExecution,
+  type StageShift,
+} from '../../shared/operations/traffic-shift-view';
 import { LOCAL_TABLE_NAME } from '../../local-runtime/dynalite-server';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../shared/config/config.loader';
 import { UsageError } from '../usage-error';
@@ -67,8 +72,8 @@ export interface OperatorContext {
   consoleLink(executionArn: string): string | undefined;
   /**
    * The traffic shifts of an execution's stages as the hook recorded them (steps, windows, verdicts,
-   * cause). Locally from the stack's `GET /api/shifts`; against AWS absent until the DynamoDB
-   * TrafficShiftLog is wired here (then: `stageShiftsOf(view, log)`).
+   * cause). Locally from the stack's `GET /api/shifts`; against AWS from the pipeline table's
+   * TrafficShiftLog.
    */
   shifts?(execution: ShiftsOfExecution): Promise<StageShift[]>;
 }
@@ -142,6 +147,8 @@ export async function connect(
     control: new StepFunctionsExecutionControl({ clients: sfn }),
     clock: systemClock,
     identity: async () => claimedIdentity(await awsOperatorIdentity(sts), values),
+    shifts: (execution) =>
+      stageShiftsOf(execution, new DynamoTrafficShiftLog({ tableName: names.table, client: dynamo })),
     consoleLink: (executionArn) => {
       const region = executionArn.split(':')[3];
       return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;

@@ -41,7 +41,7 @@ export const SHOW_USAGE = `usage: pipeline show <execution> [--local | --stage â
 One execution: every stage with its steps (status, duration, attempts), a stage's traffic shift
 (blue-green, canary, linear: its schedule, each window's weight, numbers and verdict, the cause of a
 switch back) and, for a failure, the failing step's error and cause, and where to read more.
-Traffic shifts are shown with --local; against AWS once the shift log is wired to the CLI.
+A stage that shifted traffic shows its steps and windows (from the traffic shift log).
 ${CONNECTION_HELP}`;
 
 export const HISTORY_USAGE = `usage: pipeline history <service> [--environment <e>] [--limit <n>] [--config <file>] [--local | --stage â€¦] [--json]

@@ -5,6 +5,7 @@ import { EcsContainerPlatform } from '../../shared/aws/ecs.adapter';
 import { DynamoStageRecordStore } from '../../shared/aws/stage-records.adapter';
 import { systemClock } from '../../shared/clock';
 import { lambdaPipelineTable } from '../../shared/wiring/aws-clients';
+import { trafficShiftHook } from '../../shared/wiring/traffic-shift-hook';
 
 /** "Deploy to region": registers the digest-pinned revision and updates the ECS service. */
 export function createDeployService(deps: DeployServiceDeps) {
@@ -16,5 +17,6 @@ export const handler = lambdaStep('deploy-service', () =>
     platform: new EcsContainerPlatform(),
     stageRecords: new DynamoStageRecordStore({ table: lambdaPipelineTable() }),
     clock: systemClock,
+    trafficShiftHook: trafficShiftHook(),
   }),
 );

@@ -13,6 +13,10 @@ const arn =
   (what: string): Check<string> =>
   (v) =>
     !v ? { problem: NOT_SET } : v.startsWith('arn:') ? { value: v } : { problem: `must be ${what} ARN` };
+const optionalArn =
+  (what: string): Check<string | undefined> =>
+  (v) =>
+    !v ? { value: undefined } : v.startsWith('arn:') ? { value: v } : { problem: `must be ${what} ARN` };
 const httpUrl: Check<string | undefined> = (v) => {
   if (!v) return { value: undefined };
   try {
@@ -56,6 +60,10 @@ const runtimeEnv = {
   /** Secrets Manager secret holding the chat webhook URL (read only when notifications.chatWebhook is on). */
   CHAT_WEBHOOK_SECRET_NAME: required,
   APPROVAL_SES_CONFIGURATION_SET: optional,
+  /** The traffic shift hook function ECS invokes for stages that shift traffic (functions/shift-traffic). */
+  TRAFFIC_SHIFT_HOOK_FUNCTION_ARN: optionalArn('a Lambda function'),
+  /** The role ECS assumes to invoke that function (the lifecycle hook's roleArn). */
+  TRAFFIC_SHIFT_HOOK_ROLE_ARN: optionalArn('an IAM role'),
   /** Lambda's X-Ray trace header of the current invocation (active tracing); `Sampled=1` when recorded. */
   _X_AMZN_TRACE_ID: optional,
 } satisfies Record<string, Check<unknown>>;

@@ -7,6 +7,7 @@ import type { DeploymentFreeze } from '../domain/deployment-gate';
 import type { DeploymentRecord } from '../domain/deployment-record';
 import type { AlarmBreach } from '../domain/stage-run.schema';
 import type { StageTraffic } from '../domain/traffic-shift-stage';
+import type { ShiftEvidence } from '../domain/traffic-shift-evidence';
 
 /** Where an ECS service lives. */
 export interface EcsTarget {
@@ -283,6 +284,8 @@ export interface StageEvidence {
   at: number;
   smoke: { name: string; passed: boolean; status?: number; latencyMs?: number }[];
   bake: { minutes: number; alarmsWatched: string[]; breaches: number };
+  /** A stage that shifted traffic: its steps, verdicts and numbers, from the TrafficShiftLog. */
+  traffic?: ShiftEvidence;
 }
 
 /** Evidence of an execution's deployed stages, in the order they finished. */

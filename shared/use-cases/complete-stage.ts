@@ -9,11 +9,13 @@ import { stageRecord } from './deployment-records';
 import type { BakeResult, SmokeCheckResult, StageRun } from '../domain/stage-run.schema';
 import { targetKey, type StageTimeline } from '../domain/deployment-record';
 import { releaseStageLock } from './stage-lock';
+import { describeShift, shiftEvidence } from '../domain/traffic-shift-evidence';
+import type { TrafficShiftLog } from '../ports/traffic-shift';
 
 /**
- * The end of a deployed stage: records what it showed (smoke results, the bake) for the approvers of the
- * stages after it and the deployment record (what runs there now), then frees the environment's deployment
- * lock, noting the version now running there.
+ * The end of a deployed stage: records what it showed (smoke results, the bake, the traffic shift's steps
+ * when it shifted) for the approvers of the stages after it and the deployment record (what runs there
+ * now), then frees the environment's deployment lock, noting the version now running there.
  */
 export async function completeStage(
   run: Pick<
@@ -31,8 +33,18 @@ export async function completeStage(
     evidence: StageEvidenceStore;
     records: DeploymentRecordStore;
     clock: Clock;
+    /** Where the traffic shift hook logs its steps (stages that shift traffic). */
+    trafficShifts?: Pick<TrafficShiftLog, 'get'>;
   },
 ): Promise<{ released: true; evidence: StageEvidence }> {
+  const shift =
+    run.stage.traffic && deps.trafficShifts
+      ? await deps.trafficShifts.get({
+          executionName: run.executionName,
+          environment: run.stage.environment,
+          region: run.stage.region,
+        })
+      : undefined;
   const evidence: StageEvidence = {
     environment: run.stage.environment,
     region: run.stage.region,
@@ -49,6 +61,7 @@ export async function completeStage(
       alarmsWatched: [...run.bake.watched.names, ...run.bake.watched.prefixes.map((p) => `${p}*`)],
       breaches: run.bake.breaches.length,
     },
+    ...(shift && run.stage.traffic && { traffic: shiftEvidence(run.stage.traffic.strategy, shift) }),
   };
   const earlier = await deps.evidence.list(run.executionName);
   await deps.evidence.record(run.executionName, evidence);
@@ -104,7 +117,8 @@ export function describeEvidence(stages: StageEvidence[]): Record<string, string
       return [
         `${s.environment}/${s.region}`,
         `${s.version}: smoke ${passed}/${s.smoke.length} passed (${checks || 'no checks'}); ` +
-          `${alarms} alarm${alarms === 1 ? '' : 's'} watched for ${s.bake.minutes} min since the deploy, ${s.bake.breaches} in ALARM`,
+          `${alarms} alarm${alarms === 1 ? '' : 's'} watched for ${s.bake.minutes} min since the deploy, ${s.bake.breaches} in ALARM` +
+          (s.traffic ? `; traffic: ${describeShift(s.traffic)}` : ''),
       ];
     }),
   );

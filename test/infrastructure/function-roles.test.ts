@@ -26,6 +26,7 @@ const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/lib-dynamodb': 'dynamodb',
   '@aws-sdk/client-ecr': 'ecr',
   '@aws-sdk/client-ecs': 'ecs',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-sesv2': 'ses',
@@ -62,6 +63,8 @@ const IMPLIED: Record<string, string[]> = {
   'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
   // A task of a revision that names a task or execution role passes that role (the migration task).
   'ecs:RunTask': ['iam:PassRole'],
+  // A blue/green update passes the hook's invoke role and the load balancer's infrastructure role to ECS.
+  'ecs:UpdateService': ['iam:PassRole'],
 };
 
 const FREEZE_CHANGES =
@@ -200,16 +203,18 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
     'ecs:TagResource': ECS_DEPLOYS,
   },
   'roll-back-service': {
-    ...NO_ECS_HISTORY,
+    'ecs:DescribeServiceRevisions': ECS_HISTORY,
     'ecs:ListTaskDefinitions': ECS_REGISTERS,
     'ecs:RegisterTaskDefinition': ECS_REGISTERS,
-    'iam:PassRole': ECS_REGISTERS,
     'ecs:TagResource': ECS_REGISTERS,
     'dynamodb:PutItem': 'DynamoStageRecordStore.rememberPreviousRevision: only deploy-service records it',
   },
+  'shift-traffic': {
+    'dynamodb:GetItem':
+      'DynamoTrafficShiftLog.get: the hook keeps its progress in hookDetails and only writes the log',
+  },
   'stop-stage': { 'dynamodb:Query': RECORD_READS },
   'complete-stage': {
-    'dynamodb:GetItem': 'DynamoDeploymentLocks.acquire reads the lock it lost: releasing never acquires',
     'dynamodb:Query': `DynamoStageEvidenceStore.list: only request-approval reads the evidence; ${RECORD_READS}`,
   },
   'reconcile-images': {

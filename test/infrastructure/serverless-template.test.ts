@@ -38,6 +38,10 @@ const ALLOWED_ON_ANY_RESOURCE: Record<string, string> = {
   'states:SendTaskSuccess': 'acts on a task token, not an ARN: the action has no resource type',
   'states:SendTaskFailure': 'acts on a task token, not an ARN: the action has no resource type',
   'states:SendTaskHeartbeat': 'acts on a task token, not an ARN: the action has no resource type',
+  'elasticloadbalancing:DescribeRules':
+    'ELB Describe* actions do not support resource-level permissions (the hook reads the rule it then modifies)',
+  'cloudwatch:GetMetricData':
+    'GetMetricData does not support resource-level permissions: it reads any metric',
   'xray:PutTraceSegments': "X-Ray defines no resource type: the runtime sends the traced functions' segments",
   'xray:PutTelemetryRecords': 'X-Ray defines no resource type: the runtime sends the daemon telemetry',
   // The serverless-step-functions plugin generates the state machine role with lambda:InvokeFunction on

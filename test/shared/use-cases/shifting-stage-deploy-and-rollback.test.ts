@@ -6,8 +6,8 @@ import type { ServiceDeploymentControl } from '../../../shared/ports/traffic-shi
 import { deployService, targetOf } from '../../../shared/use-cases/deploy-service';
 import { rollBackService } from '../../../shared/use-cases/roll-back-service';
 import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
-import { LocalTrafficShiftLog } from '../../../local-runtime/adapters/local-traffic-shift-log';
 import { InMemoryStageRecordStore } from '../../support/fakes';
+import { InMemoryTrafficShiftLog } from '../../support/shift-progress';
 import { ppeStageRun } from '../../support/fixtures';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:';
@@ -98,7 +98,7 @@ describe('rolling back a stage that shifts traffic', () => {
 
   it('when the hook recorded a failed shift, the stage’s cause carries the hook’s numbers; a shift that did not fail adds nothing', async () => {
     // Prepare: ECS says only that the hook failed; the hook's log says why
-    const log = new LocalTrafficShiftLog();
+    const log = new InMemoryTrafficShiftLog();
     const key = { executionName: canaryRun.executionName, environment: 'ppe', region: 'eu-west-1' };
     const cause = 'p95 90 ms vs baseline 31 ms (2.9×) at 5% after 1 min, 400 requests';
     await log.record(key, { step: 0, stepStartedAt: 0, extensions: 0, status: 'failed', cause, records: [] });
