@@ -178,9 +178,12 @@ describe('stages that shift traffic, through the promote state machine', () => {
   });
 
   it('when the stage fails while blue is kept (its deployment wait times out in the bake time), it switches back to blue by stopping the deployment with rollback', async () => {
-    // Act: green gets everything after 90 s, blue is kept 30 minutes, the stage waits at most 5
+    // Act: ECS takes 20 minutes to start green, which then gets everything; blue is kept 30 minutes. The
+    // stage waits 1 minute for ECS to start green, plus the hook's 15 and blue's 30: 46 minutes, which ends
+    // 4 minutes before ECS would report the deployment complete (at 50).
     const { execution, pipeline: p } = await pushGoodBuild(
-      'deploymentTimeoutMinutes: 5\nstrategy: blue-green\nkeepBlueMinutes: 30',
+      'deploymentTimeoutMinutes: 1\nstrategy: blue-green\nkeepBlueMinutes: 30',
+      { deploymentMs: 20 * 60_000 },
     );
 
     // Assess
