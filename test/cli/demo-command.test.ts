@@ -100,7 +100,7 @@ describe('pipeline demo', () => {
     expect(code).toBe(0);
     expect(lines.join('\n')).toContain('approved by you in the browser');
     expect(lines.join('\n')).toContain('All expected outcomes happened');
-    expect([...approved].map((s) => s.replace(/.*for /, '').replace('?', '')).sort()).toEqual([
+    expect([...approved].map((s) => s.replace(/.* (for|to) /, '').replace('?', '')).sort()).toEqual([
       'prod/ap-southeast-2',
       'prod/eu-west-1',
       'prod/us-east-1',
