@@ -22,6 +22,8 @@ export interface LocalDatabase extends DatabaseAddress {
 export interface LocalDatabasesOptions {
   /** The directory the databases live in (`<data-dir>/databases`); default: a new temporary directory. */
   directory?: string;
+  /** The worker script that runs the databases (tests give one that fails). Default: local-database-host.mjs. */
+  hostScript?: string;
 }
 
 /** An initialised data directory is reused only by the PGlite version that made it. */
@@ -39,6 +41,7 @@ const HOST = join(__dirname, 'local-database-host.mjs');
 export class LocalDatabases {
   readonly directory: string;
   private readonly temporary: boolean;
+  private readonly hostScript: string;
   private readonly databases = new Map<string, Promise<LocalDatabase>>();
   private worker?: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -47,6 +50,7 @@ export class LocalDatabases {
 
   constructor(options: LocalDatabasesOptions = {}) {
     this.temporary = options.directory === undefined;
+    this.hostScript = options.hostScript ?? HOST;
     this.directory = options.directory ?? mkdtempSync(join(tmpdir(), 'pipeline-databases-'));
   }
 
@@ -75,9 +79,10 @@ export class LocalDatabases {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.databases.values()]);
-    if (this.worker) {
+    const worker = this.worker;
+    if (worker) {
       await this.request({ op: 'close' }).catch(() => undefined);
-      await this.worker.terminate();
+      await worker.terminate();
     }
     this.databases.clear();
     if (this.temporary) rmSync(this.directory, { recursive: true, force: true });
@@ -107,19 +112,29 @@ export class LocalDatabases {
 
   private host(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(HOST);
+    const worker = new Worker(this.hostScript);
     worker.on('message', (reply: { id: number; result?: unknown; error?: string }) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.error !== undefined) waiting?.reject(new Error(`local database: ${reply.error}`));
       else waiting?.resolve(reply.result);
     });
+    // A host that failed (PGlite missing: run npm ci; out of memory) answers nothing more: every waiting
+    // request fails with its error, and the next request starts a new host rather than waiting forever on
+    // the dead one.
     const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the local database host stopped (exit code ${code})`)));
+    let failure: Error | undefined;
+    worker.on('error', (error) => {
+      failure = new Error(`the local database host failed: ${error.message}`);
+      fail(failure);
+    });
+    worker.on('exit', (code) =>
+      fail(failure ?? new Error(`the local database host stopped (exit code ${code})`)),
+    );
     this.worker = worker;
     return worker;
   }

@@ -8,8 +8,11 @@ const STAGING = { service: 'orders-api', environment: 'staging', region: 'eu-wes
 const PROD = { service: 'orders-api', environment: 'prod', region: 'eu-west-1' };
 
 const opened: LocalDatabases[] = [];
-const databases = (directory?: string) => {
-  const made = new LocalDatabases(directory === undefined ? {} : { directory });
+const databases = (directory?: string, hostScript?: string) => {
+  const made = new LocalDatabases({
+    ...(directory !== undefined && { directory }),
+    ...(hostScript !== undefined && { hostScript }),
+  });
   opened.push(made);
   return made;
 };
@@ -70,5 +73,28 @@ describe('LocalDatabases', () => {
     await expect(staging.query('SELECT * FROM nowhere')).rejects.toThrow(
       'local database: relation "nowhere" does not exist',
     );
+  });
+
+  it('when the database host cannot start, every request fails with its error, none waits forever', async () => {
+    // Prepare: a host that dies on start, as one whose PGlite is not installed
+    const failing = databases(
+      undefined,
+      join(__dirname, '..', '..', 'fixtures', 'failing-database-host.mjs'),
+    );
+
+    // Act
+    const first = failing.database(STAGING);
+    const firstError = await first.then(
+      () => 'opened',
+      (error: Error) => error.message,
+    );
+    const second = await failing.database(PROD).then(
+      () => 'opened',
+      (error: Error) => error.message,
+    );
+
+    // Assess
+    expect(firstError).toBe("the local database host failed: Cannot find package '@electric-sql/pglite'");
+    expect(second).toBe(firstError);
   });
 });
