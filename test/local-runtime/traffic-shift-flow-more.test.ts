@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig } from '../../shared/config/config.loader';
+import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
+import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+
+/**
+ * More flows of the stages that shift traffic (issue #16), beside traffic-shift-flow.test.ts: a failure at a
+ * later weight, a linear stage, a step that is inconclusive and then passes, a stage moved from rolling to
+ * canary, and a redrive after a failed step. Same real promote state machine on virtual time, same real
+ * requests through the local load balancer to real blue and green sample services.
+ */
+
+// Thousands of real requests over loopback on a shared machine: the limit only stops a hang.
+jest.setTimeout(HANG_LIMIT_MS);
+
+const ROOT = join(__dirname, '..', '..');
+const event = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
+const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
+const BLUE_TG =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
+const GREEN_TG =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
+const RULE =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const STAGE_KEY = {
+  executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
+  environment: 'ppe',
+  region: 'eu-west-1',
+};
+/**
+ * 8,000 requests a minute: a 5% step of one minute gives green 400, and the 15-second steps at 25% and 50%
+ * give it 500 and 1,000, each enough to tell a p95 twice blue's from blue's (traffic-statistics.ts).
+ */
+const TRAFFIC_PER_MINUTE = 8_000;
+
+/** pipeline.config.yml with orders-api's PPE on a strategy that shifts traffic behind a load balancer. */
+function shiftingConfig(settings: string) {
+  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
+    .replace(
+      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
+      `$1${settings
+        .split('\n')
+        .map((line) => `        ${line}`)
+        .join('\n')}\n`,
+    )
+    .replace(
+      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
+      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
+        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
+        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
+    );
+  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE shifts traffic)');
+}
+
+const CANARY = `strategy: canary
+canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
+keepBlueMinutes: 2
+judgement: { minRequests: 300, maxExtensions: 2 }`;
+
+let pipeline: LocalPipeline | undefined;
+afterEach(async () => {
+  await pipeline?.close();
+  pipeline = undefined;
+});
+
+async function pushGoodBuild(settings: string, options: Partial<LocalPipelineOptions> = {}) {
+  pipeline = await LocalPipeline.start({
+    config: shiftingConfig(settings),
+    trafficPerMinute: TRAFFIC_PER_MINUTE,
+    ...options,
+  });
+  await pipeline.putEvent(event('ecr-push-orders-api.json'));
+  await pipeline.settled();
+  const { executions } = await pipeline.engine.listExecutions({});
+  expect(executions).toHaveLength(1);
+  const execution = await pipeline.engine.describeExecution({ executionArn: executions[0]!.executionArn });
+  const shift = await pipeline.shiftLog.get(STAGE_KEY);
+  return { execution, shift, pipeline };
+}
+
+function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefined {
+  const td = targetGroup ? p.platform.servingIn(ORDERS_PPE, targetGroup) : p.platform.serving(ORDERS_PPE);
+  return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
+}
+
+const SLOW = { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } };
+
+describe('more stages that shift traffic, through the promote state machine', () => {
+  it('when a slow build meets a canary whose first step is 25%, it fails at 25% and switches back to blue', async () => {
+    // Act: one minute at 25% of 8,000 requests a minute gives green 2,000 and blue 6,000
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pushGoodBuild(
+      CANARY.replace(
+        'steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]',
+        'steps: [25, 50, 100], pauseMinutes: 1',
+      ),
+      { behaviours: SLOW },
+    );
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(shift?.status).toBe('failed');
+    expect(
+      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+    ).toEqual([[25, 0, 'fail', 2_000, 6_000]]);
+    expect(shift?.cause).toMatch(
+      /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 25% after 1 min, 2,000 requests$/,
+    );
+    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+    expect(servingCommit(p)).toBeUndefined();
+    expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+  });
+
+  it('when a slow build meets a canary whose first step is 50%, it fails at 50% and switches back to blue', async () => {
+    // Act: 15 seconds at 50% of 8,000 requests a minute gives each side 1,000
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pushGoodBuild(
+      CANARY.replace(
+        'steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]',
+        'steps: [50, 100], pauseMinutes: 0.25',
+      ),
+      { behaviours: SLOW },
+    );
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(
+      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+    ).toEqual([[50, 0, 'fail', 1_000, 1_000]]);
+    expect(shift?.cause).toMatch(
+      /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 50% after 15 s, 1,000 requests$/,
+    );
+    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+    expect(servingCommit(p)).toBeUndefined();
+  });
+
+  it('when a healthy build is pushed to a linear stage, green walks 25 → 50 → 75 → 100, each step judged and recorded', async () => {
+    // Act: steps of 15 seconds, 2,000 requests each
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pushGoodBuild(
+      'strategy: linear\nlinear: { stepPercent: 25, stepMinutes: 0.25 }\nkeepBlueMinutes: 1\njudgement: { minRequests: 300 }',
+    );
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(shift?.status).toBe('shifted');
+    expect(
+      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+    ).toEqual([
+      [25, 0, 'pass', 500, 1_500],
+      [50, 0, 'pass', 1_000, 1_000],
+      [75, 0, 'pass', 1_500, 500],
+    ]);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
+    expect(servingCommit(p)).toBe(GOOD_COMMIT);
+    expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
+    expect(p.loadBalancers.sent.get(RULE)).toBe(6_000);
+  });
+
+  it('when the first window has too little traffic, the step extends, and the longer window then passes it', async () => {
+    // Act: 1,400 requests a minute at 50% give each side 700 in the first minute, below the minimum of
+    // 1,000; the extension's window covers the whole step so far, 1,400 each: enough to tell a p95 twice
+    // blue's from blue's (600 each would still be inconclusive, for noise), and green passes.
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pushGoodBuild(
+      'strategy: canary\ncanary: { steps: [50, 100], pauseMinutes: 1 }\nkeepBlueMinutes: 1\njudgement: { minRequests: 1000, maxExtensions: 2 }',
+      { trafficPerMinute: 1_400 },
+    );
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(
+      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+    ).toEqual([
+      [50, 0, 'inconclusive', 700, 700],
+      [50, 1, 'pass', 1_400, 1_400],
+    ]);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
+    expect(servingCommit(p)).toBe(GOOD_COMMIT);
+  });
+});
