@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../shared/config/config.loader';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
@@ -87,6 +88,8 @@ function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefin
   return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
 }
 
+/** A healthy build after GOOD_COMMIT (events/ecr-push-orders-api-slow.json; slow only when told). */
+const NEXT_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
 const SLOW = { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } };
 
 describe('more stages that shift traffic, through the promote state machine', () => {
@@ -195,5 +198,101 @@ describe('more stages that shift traffic, through the promote state machine', ()
     ]);
     expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
     expect(servingCommit(p)).toBe(GOOD_COMMIT);
+  });
+
+  it('when a failed shift is redriven and the build is still slow, it shifts again from 5% and fails again, with a new record', async () => {
+    // Prepare
+    const {
+      execution: failed,
+      shift: first,
+      pipeline: p,
+    } = await pushGoodBuild(CANARY, { behaviours: SLOW });
+    expect(failed.status).toBe('FAILED');
+    const sentBefore = p.loadBalancers.sent.get(RULE);
+
+    // Act
+    await p.engine.redriveExecution({ executionArn: failed.executionArn });
+    await p.settled();
+
+    // Assess
+    const redriven = await p.engine.describeExecution({ executionArn: failed.executionArn });
+    expect(redriven).toMatchObject({ status: 'FAILED', redriveCount: 1 });
+    const second = await p.shiftLog.get(STAGE_KEY);
+    expect(second?.status).toBe('failed');
+    expect(
+      second?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+    ).toEqual([[5, 0, 'fail', 400, 7_600]]);
+    // A new window on new traffic, not the first attempt's record
+    expect(second!.records[0]!.from).toBeGreaterThanOrEqual(first!.records[0]!.to);
+    expect(p.loadBalancers.sent.get(RULE)).toBe(sentBefore! + 8_000);
+    expect(second?.cause).toMatch(
+      /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 5% after 1 min, 400 requests$/,
+    );
+    expect(redriven.cause).toContain(`traffic shift failed: ${second!.cause}`);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+    expect(servingCommit(p)).toBeUndefined();
+  });
+
+  describe('when a stage moves from rolling to canary', () => {
+    let dataDir: string;
+    beforeEach(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'shift-flow-'));
+    });
+    afterEach(async () => {
+      // The stack saves its state in the directory when it closes: close it before removing the directory.
+      await pipeline?.close();
+      pipeline = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('the next push shifts traffic, from the revision the rolling update deployed as blue to the new build as green', async () => {
+      // Prepare: the stack first runs on the plain config (orders-api's PPE rolls), then is restarted on the
+      // same data directory with the stage on a canary, as an operator changing pipeline.config.yml does.
+      const rolling = await LocalPipeline.start({
+        config: parseConfig(readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8'), 'pipeline.config.yml'),
+        trafficPerMinute: TRAFFIC_PER_MINUTE,
+        dataDir,
+      });
+      await rolling.putEvent(event('ecr-push-orders-api.json'));
+      await rolling.settled();
+      const [rolled] = (await rolling.engine.listExecutions({})).executions;
+      const rolledStatus = (await rolling.engine.describeExecution({ executionArn: rolled!.executionArn }))
+        .status;
+      const rolledShift = await rolling.shiftLog.get(STAGE_KEY);
+      const rolledCommit = servingCommit(rolling);
+      await rolling.close();
+
+      // Act
+      pipeline = await LocalPipeline.start({
+        config: shiftingConfig(CANARY),
+        trafficPerMinute: TRAFFIC_PER_MINUTE,
+        dataDir,
+      });
+      const blueBefore = servingCommit(pipeline);
+      await pipeline.putEvent(event('ecr-push-orders-api-slow.json'));
+      await pipeline.settled();
+
+      // Assess
+      expect(rolledStatus).toBe('SUCCEEDED');
+      expect(rolledShift).toBeUndefined();
+      expect(rolledCommit).toBe(GOOD_COMMIT);
+      expect(blueBefore).toBe(GOOD_COMMIT);
+      const { executions } = await pipeline.engine.listExecutions({});
+      const next = executions.find((e) => e.name.includes(NEXT_COMMIT.slice(0, 12)));
+      expect(next).toBeDefined();
+      const execution = await pipeline.engine.describeExecution({ executionArn: next!.executionArn });
+      expect(execution.status).toBe('SUCCEEDED');
+      const shift = await pipeline.shiftLog.get({ ...STAGE_KEY, executionName: next!.name });
+      expect(
+        shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+      ).toEqual([
+        [5, 0, 'pass', 400, 7_600],
+        [25, 0, 'pass', 500, 1_500],
+        [50, 0, 'pass', 1_000, 1_000],
+      ]);
+      expect(await pipeline.loadBalancers.greenPercentOf(RULE)).toBe(100);
+      expect(servingCommit(pipeline, GREEN_TG)).toBe(NEXT_COMMIT);
+      expect(pipeline.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
+    });
   });
 });
