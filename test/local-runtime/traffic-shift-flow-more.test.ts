@@ -175,6 +175,35 @@ describe('more stages that shift traffic, through the promote state machine', ()
     expect(p.loadBalancers.sent.get(RULE)).toBe(6_000);
   });
 
+  it('when the build fails 8% of its requests, a linear stage catches it at its first step, 25%, and switches back to blue', async () => {
+    // Act: one minute at 25% of 1,000 requests a minute gives green 250 and blue 750
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pushGoodBuild(
+      'strategy: linear\nlinear: { stepPercent: 25, stepMinutes: 1 }\nkeepBlueMinutes: 1\njudgement: { minRequests: 40 }',
+      { behaviours: { [GOOD_COMMIT.slice(0, 7)]: { errorRate: 0.08 } }, trafficPerMinute: 1_000 },
+    );
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(
+      shift?.records.map((r) => [
+        r.percent,
+        r.extension,
+        r.outcome,
+        r.green.requests,
+        r.blue.requests,
+        r.blue.errors,
+      ]),
+    ).toEqual([[25, 0, 'fail', 250, 750, 0]]);
+    expect(shift?.cause).toMatch(/^errors \d+\.\d% vs baseline 0\.0% at 25% after 1 min, 250 requests$/);
+    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+    expect(servingCommit(p)).toBeUndefined();
+  });
+
   it('when the first window has too little traffic, the step extends, and the longer window then passes it', async () => {
     // Act: 1,400 requests a minute at 50% give each side 700 in the first minute, below the minimum of
     // 1,000; the extension's window covers the whole step so far, 1,400 each: enough to tell a p95 twice
