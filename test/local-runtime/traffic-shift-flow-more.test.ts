@@ -93,6 +93,67 @@ const NEXT_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
 const SLOW = { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } };
 
 describe('more stages that shift traffic, through the promote state machine', () => {
+  // The build answers as fast as blue until the load balancer has sent `healthyFor` requests, then three
+  // times slower (the behaviour is read for every batch of requests the load balancer sends): the steps
+  // before pass, and the canary catches it at the step after.
+  it.each([
+    {
+      failsAt: 25,
+      healthyFor: 8_000,
+      passed: [[5, 0, 'pass', 400, 7_600]],
+      failed: [25, 0, 'fail', 500, 1_500],
+    },
+    {
+      failsAt: 50,
+      healthyFor: 10_000,
+      passed: [
+        [5, 0, 'pass', 400, 7_600],
+        [25, 0, 'pass', 500, 1_500],
+      ],
+      failed: [50, 0, 'fail', 1_000, 1_000],
+    },
+  ])(
+    'when the build slows down after $healthyFor requests, the canary passes the steps before and catches it at $failsAt%, switching back to blue',
+    async ({ failsAt, healthyFor, passed, failed }) => {
+      // Prepare
+      let sent = () => 0;
+      const behaviours = {
+        get [GOOD_COMMIT.slice(0, 7)]() {
+          return sent() >= healthyFor ? { latencyFactor: 3 } : {};
+        },
+      };
+      pipeline = await LocalPipeline.start({
+        config: shiftingConfig(CANARY),
+        trafficPerMinute: TRAFFIC_PER_MINUTE,
+        behaviours,
+      });
+      const p = pipeline;
+      sent = () => p.loadBalancers.sent.get(RULE) ?? 0;
+
+      // Act
+      await p.putEvent(event('ecr-push-orders-api.json'));
+      await p.settled();
+
+      // Assess
+      const [only] = (await p.engine.listExecutions({})).executions;
+      const execution = await p.engine.describeExecution({ executionArn: only!.executionArn });
+      const shift = await p.shiftLog.get(STAGE_KEY);
+      expect(execution.status).toBe('FAILED');
+      expect(
+        shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
+      ).toEqual([...passed, failed]);
+      expect(shift?.cause).toMatch(
+        new RegExp(
+          `^p95 \\d+ ms vs baseline \\d+ ms \\(\\d\\.\\d×\\) at ${failsAt}% after 15 s, ${failed[3]!.toLocaleString('en-US')} requests$`,
+        ),
+      );
+      expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+      expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+      expect(servingCommit(p)).toBeUndefined();
+      expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+    },
+  );
+
   it('when a slow build meets a canary whose first step is 25%, it fails at 25% and switches back to blue', async () => {
     // Act: one minute at 25% of 8,000 requests a minute gives green 2,000 and blue 6,000
     const {
