@@ -520,6 +520,8 @@ export class LocalPipeline {
       router: this.world.loadBalancers,
       log: this.shiftLog,
       clock: this.clock,
+      // The test checks reach the local test listener as the smoke checks reach the environments.
+      probe: this.world.fleet,
     });
   }
 

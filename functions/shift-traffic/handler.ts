@@ -2,6 +2,7 @@ import { CloudWatchTrafficMetrics } from '../../shared/aws/traffic-metrics.adapt
 import { ListenerRuleTrafficRouter } from '../../shared/aws/traffic-router.adapter';
 import { DynamoTrafficShiftLog } from '../../shared/aws/traffic-shift-log.adapter';
 import { systemClock } from '../../shared/clock';
+import { fetchProbe } from '../../shared/http-probe';
 import { AwsTransientError } from '../../shared/domain/errors';
 import {
   lifecycleHookEventSchema,
@@ -19,7 +20,8 @@ export const TRANSIENT_RETRY_SECONDS = 30;
 /**
  * The lifecycle hook ECS invokes at PRE_PRODUCTION_TRAFFIC_SHIFT of a stage that shifts traffic: moves the
  * listener rule's weights step by step, judging green against blue, and answers ECS's hook response
- * (`hookStatus`, `callBackDelay`, `hookDetails`). A malformed event fails with MalformedEvent, which ECS
+ * (`hookStatus`, `callBackDelay`, `hookDetails`). With blue-green test checks it is invoked at
+ * POST_TEST_TRAFFIC_SHIFT first, and checks green through the test listener. A malformed event fails with MalformedEvent, which ECS
  * takes as a failed hook and rolls back. A throttled or unavailable AWS API is no verdict, yet a failed
  * invocation would roll the deployment back: the hook answers IN_PROGRESS with the hookDetails it got, so
  * the same move is tried again on the next call (the hook's timeout bounds how long).
@@ -64,5 +66,6 @@ export const handler = lambdaStep('shift-traffic', () =>
     router: new ListenerRuleTrafficRouter(),
     log: new DynamoTrafficShiftLog({ table: lambdaPipelineTable() }),
     clock: systemClock,
+    probe: fetchProbe,
   }),
 );

@@ -32,6 +32,13 @@ import { clientsFrom, type ClientSource } from './regional-clients';
 export const SHIFT_HOOK_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
 
 /**
+ * Where blue-green's test checks run: green has 100% of the test listener's traffic and blue still 100% of
+ * production's. The hook is registered here too when the stage has test checks; FAILED rolls back before any
+ * production request reaches green.
+ */
+export const TEST_CHECK_HOOK_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+
+/**
  * The deployment configuration of a stage that shifts traffic: the service's own settings (percentages,
  * alarms) kept, the strategy, bake time and the pipeline's hook set. Hooks the team configured at other
  * stages are kept; one at the hook's stage that is not the pipeline's would fight over the weights, so it
@@ -55,7 +62,7 @@ export function shiftDeploymentConfiguration(
     targetType: 'AWS_LAMBDA',
     hookTargetArn: hook.functionArn,
     roleArn: hook.invokeRoleArn,
-    lifecycleStages: [SHIFT_HOOK_STAGE],
+    lifecycleStages: hookDetails.testChecks ? [TEST_CHECK_HOOK_STAGE, SHIFT_HOOK_STAGE] : [SHIFT_HOOK_STAGE],
     hookDetails,
     timeoutConfiguration: {
       timeoutInMinutes: hookTimeoutMinutes(traffic),
@@ -208,6 +215,7 @@ export function shiftUpdate(
       thresholds: traffic.thresholds,
       maxExtensions: traffic.maxExtensions,
     },
+    ...testChecksOf(traffic, describeTarget),
   };
   return {
     deploymentConfiguration: shiftDeploymentConfiguration(
@@ -219,4 +227,17 @@ export function shiftUpdate(
     ),
     loadBalancers,
   };
+}
+
+/** The test checks the hook runs at POST_TEST_TRAFFIC_SHIFT, against the test listener's endpoint. */
+function testChecksOf(traffic: StageTraffic, describeTarget: string): Pick<ShiftHookDetails, 'testChecks'> {
+  const checks = traffic.testChecks ?? [];
+  if (checks.length === 0) return {};
+  const endpoint = traffic.loadBalancer.testEndpoint;
+  if (!endpoint || !traffic.loadBalancer.testListenerRuleArn)
+    throw new PipelineMisconfiguredError(
+      `blueGreen.testChecks of ${describeTarget} reach green through the test listener: ` +
+        'add testListenerRuleArn and testEndpoint to its loadBalancer in pipeline.config.yml',
+    );
+  return { testChecks: { endpoint, checks } };
 }

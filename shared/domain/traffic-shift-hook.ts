@@ -37,6 +37,23 @@ export const shiftProgressSchema = lazySchema(() =>
   }),
 );
 
+/**
+ * One of blue-green's test checks (`blueGreen.testChecks` of the config): an HTTP request to green through
+ * the test listener, judged as a smoke check is (status, latency bound, body).
+ */
+export const testCheckSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1),
+    path: z.string().startsWith('/'),
+    method: z.enum(['GET', 'HEAD']),
+    expectStatus: z.number().int(),
+    bodyContains: z.string().optional(),
+    maxLatencyMs: z.number().positive(),
+    timeoutMs: z.number().positive(),
+  }),
+);
+export type TestCheck = z.infer<typeof testCheckSchema>;
+
 /** What the pipeline puts in the hook's `hookDetails` at UpdateService, plus the progress the hook adds. */
 export const trafficShiftHookDetailsSchema = lazySchema(() =>
   z.object({
@@ -63,6 +80,13 @@ export const trafficShiftHookDetailsSchema = lazySchema(() =>
       maxExtensions: z.number().int().min(0),
     }),
     progress: shiftProgressSchema.optional(),
+    /**
+     * Blue-green's test checks, run at POST_TEST_TRAFFIC_SHIFT against `endpoint` (the test listener, where
+     * green has all of the test traffic and none of production's). Absent: the hook is not registered there.
+     */
+    testChecks: z.object({ endpoint: z.string().min(1), checks: z.array(testCheckSchema).min(1) }).optional(),
+    /** The test checks' attempts so far that got no answer (a network error): bounded retries. */
+    testAttempts: z.object({ failed: z.number().int().min(1), lastProblem: z.string() }).optional(),
   }),
 );
 export type TrafficShiftHookDetails = z.infer<typeof trafficShiftHookDetailsSchema>;

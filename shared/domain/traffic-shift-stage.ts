@@ -4,6 +4,7 @@ import { DEFAULT_JUDGEMENT_SETTINGS } from '../config/traffic-shift.schema';
 import { lazySchema } from './lazy-schema';
 import { LISTENER_RULE_ARN_PATTERN, loadBalancerOfRule } from './load-balancer-arn';
 import { planTrafficShift } from './traffic-shift';
+import { testCheckSchema } from './traffic-shift-hook';
 
 /**
  * What a stage that shifts traffic carries in the execution input: the plan (steps, windows, thresholds)
@@ -32,6 +33,8 @@ export const stageTrafficSchema = lazySchema(() =>
       testEndpoint: z.string().optional(),
       infrastructureRoleArn: z.string().min(1),
     }),
+    /** Blue-green's checks of green through the test listener (`testEndpoint`) before production traffic. */
+    testChecks: z.array(testCheckSchema).optional(),
   }),
 );
 export type StageTraffic = z.infer<typeof stageTrafficSchema>;
@@ -47,10 +50,13 @@ export function planStageTraffic(
   // The config refuses a shifting strategy without wiring in every region; this is the same rule, kept here
   // so a hand-built config cannot plan a canary that has nothing to shift.
   if (!wiring) throw new Error(`strategy "${plan.strategy}" needs the load balancer wiring of ${region}`);
+  const testChecks = settings.strategy === 'blue-green' ? (settings.blueGreen?.testChecks ?? []) : [];
   return {
     traffic: {
       ...plan,
       loadBalancer: { loadBalancerArn: loadBalancerOfRule(wiring.productionListenerRuleArn), ...wiring },
+      // The config's checks have no method: a test check is a GET.
+      ...(testChecks.length > 0 && { testChecks: testChecks.map((c) => ({ method: 'GET' as const, ...c })) }),
     },
   };
 }

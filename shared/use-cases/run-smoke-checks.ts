@@ -13,7 +13,8 @@ export async function runSmokeChecks(
   deps: { probe: HttpProbe },
 ): Promise<SmokeCheckResult[]> {
   const results: SmokeCheckResult[] = [];
-  for (const check of run.stage.smoke) results.push(await runCheck(check, run, deps.probe));
+  for (const check of run.stage.smoke)
+    results.push(await runHttpCheck(check, run.stage.endpoint, deps.probe, run));
 
   const failed = results.filter((r) => !r.passed);
   if (failed.length > 0)
@@ -24,12 +25,21 @@ export async function runSmokeChecks(
   return results;
 }
 
-async function runCheck(
-  check: SmokeCheckConfig,
-  run: Pick<StageRun, 'stage' | 'version' | 'commit'>,
+/** One HTTP check as a smoke check has it; blue-green's test checks are the same without `reportsDeployed`. */
+export type HttpCheck = Omit<SmokeCheckConfig, 'reportsDeployed'> &
+  Partial<Pick<SmokeCheckConfig, 'reportsDeployed'>>;
+
+/**
+ * Runs one HTTP check against `endpoint` + its path. A request that got no answer (network error, timeout)
+ * is a result without `status`; `deployed` is what `reportsDeployed` compares with.
+ */
+export async function runHttpCheck(
+  check: HttpCheck,
+  endpoint: string,
   probe: HttpProbe,
+  deployed?: Pick<StageRun, 'version' | 'commit'>,
 ): Promise<SmokeCheckResult> {
-  const url = new URL(check.path, run.stage.endpoint).toString();
+  const url = new URL(check.path, endpoint).toString();
   const base = { name: check.name, url };
   let response;
   try {
@@ -38,14 +48,14 @@ async function runCheck(
     return { ...base, passed: false, problem: `request failed: ${(error as Error).message}` };
   }
   const seen = { ...base, status: response.status, latencyMs: response.latencyMs };
-  const problem = findProblem(check, response, run);
+  const problem = findProblem(check, response, deployed);
   return problem ? { ...seen, passed: false, problem } : { ...seen, passed: true };
 }
 
 function findProblem(
-  check: SmokeCheckConfig,
+  check: HttpCheck,
   response: { status: number; body: string; latencyMs: number },
-  run: Pick<StageRun, 'version' | 'commit'>,
+  run: Pick<StageRun, 'version' | 'commit'> | undefined,
 ): string | undefined {
   if (response.status !== check.expectStatus)
     return `expected status ${check.expectStatus}, got ${response.status}`;
@@ -53,7 +63,7 @@ function findProblem(
     return `took ${response.latencyMs} ms, more than the ${check.maxLatencyMs} ms allowed`;
   if (check.bodyContains && !response.body.includes(check.bodyContains))
     return `body does not contain ${JSON.stringify(check.bodyContains)}`;
-  if (check.reportsDeployed) {
+  if (check.reportsDeployed && run) {
     const expected = run[check.reportsDeployed.equals];
     let reported: unknown;
     try {

@@ -14,17 +14,23 @@ import {
   type LifecycleHookResponse,
   type TrafficShiftHookDetails,
 } from '../domain/traffic-shift-hook';
+import type { HttpProbe } from '../ports/deployment';
 import type { TrafficMetricsSource, TrafficRouter } from '../ports/traffic';
 import type { TrafficShiftLog } from '../ports/traffic-shift';
+import { runTestChecks } from './run-test-checks';
 
 /** The lifecycle stage the pipeline registers its hook at (ecs-strategies.adapter.ts). */
 export const SHIFT_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
+/** Where it is registered too when the stage has blue-green test checks: green has all the test traffic. */
+export const TEST_CHECK_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
 
 export interface ShiftTrafficDeps {
   metrics: TrafficMetricsSource;
   router: TrafficRouter;
   log: TrafficShiftLog;
   clock: Clock;
+  /** Blue-green's test checks: HTTP requests to green through the test listener. */
+  probe: HttpProbe;
 }
 
 /**
@@ -44,8 +50,9 @@ export async function shiftTraffic(
   event: LifecycleHookEvent,
   deps: ShiftTrafficDeps,
 ): Promise<LifecycleHookResponse> {
-  // Only registered at SHIFT_STAGE; any other call has nothing of ours to do.
-  if (event.lifecycleStage !== SHIFT_STAGE) return { hookStatus: 'SUCCEEDED' };
+  // Only registered at these stages; any other call has nothing of ours to do.
+  if (event.lifecycleStage !== SHIFT_STAGE && event.lifecycleStage !== TEST_CHECK_STAGE)
+    return { hookStatus: 'SUCCEEDED' };
   const parsed = trafficShiftHookDetailsSchema.safeParse(event.hookDetails);
   if (!parsed.success)
     throw new InvalidStepInputError(
@@ -54,6 +61,8 @@ export async function shiftTraffic(
         .join('; ')}`,
     );
   const details = parsed.data;
+  // Before any production traffic: green through the test listener (run-test-checks.ts).
+  if (event.lifecycleStage === TEST_CHECK_STAGE) return runTestChecks(details, deps);
   const { plan, targets } = details;
   const now = deps.clock.now();
 

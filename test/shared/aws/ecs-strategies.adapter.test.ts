@@ -27,6 +27,7 @@ const ACCOUNT = '123456789012';
 const TG_A = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/orders-a/73e2d6bc24d8a067`;
 const TG_B = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/orders-b/2453ed029918f21f`;
 const RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
+const TEST_RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/orders/50dc6c495c0c9188/8a1b2c3d4e5f6a7b/1a2b3c4d5e6f7a8b`;
 const LB = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/orders/50dc6c495c0c9188`;
 const HOOK_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ecs-promotion-pipeline-prod-shiftTraffic`;
 const HOOK_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecs-promotion-pipeline-prod-ecs-invokes-hook`;
@@ -151,6 +152,84 @@ describe('ECS blue/green deployments driven by the traffic shift hook', () => {
         },
       },
     ]);
+  });
+
+  it('when a blue-green stage has test checks, the hook is registered at POST_TEST_TRAFFIC_SHIFT too, with the checks and the test listener', async () => {
+    // Prepare
+    ecs.on(DescribeServicesCommand).resolves({ services: [service(TG_A)] });
+    const checks = [
+      {
+        name: 'health',
+        path: '/health',
+        method: 'GET' as const,
+        expectStatus: 200,
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+    ];
+    const blueGreen: ShiftRequest = {
+      ...shift,
+      traffic: {
+        ...traffic,
+        strategy: 'blue-green',
+        steps: [],
+        testChecks: checks,
+        loadBalancer: {
+          ...traffic.loadBalancer,
+          testListenerRuleArn: TEST_RULE,
+          testEndpoint: 'https://orders-api-test.eu-west-1.example.internal:8443',
+        },
+      },
+    };
+
+    // Act
+    await platform.updateService(TARGET, TD, blueGreen);
+
+    // Assess
+    const input = ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input;
+    const ours = input.deploymentConfiguration?.lifecycleHooks?.find((h) => h.hookTargetArn === HOOK_ARN);
+    expect(ours?.lifecycleStages).toEqual(['POST_TEST_TRAFFIC_SHIFT', 'PRE_PRODUCTION_TRAFFIC_SHIFT']);
+    expect(ours?.hookDetails).toMatchObject({
+      plan: { strategy: 'blue-green', steps: [] },
+      testChecks: { endpoint: 'https://orders-api-test.eu-west-1.example.internal:8443', checks },
+    });
+    expect(input.loadBalancers?.[0]?.advancedConfiguration).toEqual({
+      alternateTargetGroupArn: TG_B,
+      productionListenerRule: RULE,
+      testListenerRule: TEST_RULE,
+      roleArn: INFRA_ROLE,
+    });
+  });
+
+  it('when a stage has test checks but no test listener, it refuses with what to add and changes nothing', async () => {
+    // Prepare: a hand-built plan (the config refuses this)
+    ecs.on(DescribeServicesCommand).resolves({ services: [service(TG_A)] });
+    const noTestListener: ShiftRequest = {
+      ...shift,
+      traffic: {
+        ...traffic,
+        strategy: 'blue-green',
+        steps: [],
+        testChecks: [
+          {
+            name: 'health',
+            path: '/health',
+            method: 'GET',
+            expectStatus: 200,
+            maxLatencyMs: 2000,
+            timeoutMs: 5000,
+          },
+        ],
+      },
+    };
+
+    // Act
+    const error = await platform.updateService(TARGET, TD, noTestListener).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(PipelineMisconfiguredError);
+    expect((error as Error).message).toMatch(/add testListenerRuleArn and testEndpoint/);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 
   it('when the last deployment left the service in the other target group, that one is blue now', async () => {

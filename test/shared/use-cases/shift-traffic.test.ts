@@ -7,7 +7,7 @@ import type {
   LifecycleHookResponse,
   TrafficShiftHookDetails,
 } from '../../../shared/domain/traffic-shift-hook';
-import type { StageKey } from '../../../shared/ports/deployment';
+import type { HttpProbe, StageKey } from '../../../shared/ports/deployment';
 import type {
   TrafficMetricsSource,
   TrafficRouter,
@@ -77,6 +77,11 @@ class RecordedWeights implements TrafficRouter {
   }
 }
 
+/** The traffic shift itself makes no HTTP check (only blue-green's test checks do). */
+const noProbe: HttpProbe = {
+  request: () => Promise.reject(new Error('the traffic shift made an HTTP check')),
+};
+
 class InMemoryShiftLog implements TrafficShiftLog {
   readonly entries = new Map<string, ShiftProgress>();
   async record(key: StageKey, progress: ShiftProgress): Promise<void> {
@@ -111,7 +116,7 @@ async function driveAsEcs(greens: TrafficSample[]) {
   const responses: LifecycleHookResponse[] = [];
   let hookDetails: unknown = details;
   for (let call = 0; call < 20; call++) {
-    const response = await shiftTraffic(event(hookDetails), { metrics, router, log, clock });
+    const response = await shiftTraffic(event(hookDetails), { metrics, router, log, clock, probe: noProbe });
     responses.push(response);
     if (response.hookStatus !== 'IN_PROGRESS') break;
     hookDetails = response.hookDetails;
@@ -206,6 +211,7 @@ describe('the traffic shift hook, called as ECS calls it', () => {
       router,
       log: new InMemoryShiftLog(),
       clock: new ManualClock(),
+      probe: noProbe,
     };
 
     // Act
@@ -216,7 +222,7 @@ describe('the traffic shift hook, called as ECS calls it', () => {
     expect(router.weights).toEqual([]);
   });
 
-  it('when called at another lifecycle stage, it succeeds without touching traffic', async () => {
+  it('when called at a lifecycle stage it is not registered at, it succeeds without touching traffic', async () => {
     // Prepare
     const router = new RecordedWeights();
     const deps = {
@@ -224,10 +230,11 @@ describe('the traffic shift hook, called as ECS calls it', () => {
       router,
       log: new InMemoryShiftLog(),
       clock: new ManualClock(),
+      probe: noProbe,
     };
 
     // Act / Assess
-    await expect(shiftTraffic(event(details, 'POST_TEST_TRAFFIC_SHIFT'), deps)).resolves.toEqual({
+    await expect(shiftTraffic(event(details, 'POST_SCALE_UP'), deps)).resolves.toEqual({
       hookStatus: 'SUCCEEDED',
     });
     expect(router.weights).toEqual([]);
@@ -240,6 +247,7 @@ describe('the traffic shift hook, called as ECS calls it', () => {
       router: new RecordedWeights(),
       log: new InMemoryShiftLog(),
       clock: new ManualClock(),
+      probe: noProbe,
     };
 
     // Act

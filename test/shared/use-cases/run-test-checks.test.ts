@@ -1,0 +1,275 @@
+import { ManualClock } from '../../../shared/clock';
+import { InvalidStepInputError } from '../../../shared/domain/errors';
+import type { ShiftProgress } from '../../../shared/domain/traffic-shift';
+import type {
+  LifecycleHookEvent,
+  LifecycleHookResponse,
+  TrafficShiftHookDetails,
+} from '../../../shared/domain/traffic-shift-hook';
+import type { HttpProbe, HttpProbeResult, StageKey } from '../../../shared/ports/deployment';
+import type {
+  TrafficMetricsSource,
+  TrafficRouter,
+  TrafficTargets,
+  TrafficWindow,
+} from '../../../shared/ports/traffic';
+import type { TrafficShiftLog } from '../../../shared/ports/traffic-shift';
+import { TEST_CHECK_MAX_ATTEMPTS, TEST_CHECK_RETRY_SECONDS } from '../../../shared/use-cases/run-test-checks';
+import { shiftTraffic, type ShiftTrafficDeps } from '../../../shared/use-cases/shift-traffic';
+
+const REGION = 'eu-west-1';
+const TEST_ENDPOINT = 'https://orders-api-test.eu-west-1.example.internal';
+
+const targets: TrafficTargets = {
+  region: REGION,
+  loadBalancer:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
+  listenerRule:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+  blueTargetGroup:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-a/73e2d6bc24d8a067',
+  greenTargetGroup:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-b/2453ed029918f21f',
+};
+
+/** hookDetails as the ECS adapter sets them for a blue-green stage with two test checks. */
+const details: TrafficShiftHookDetails = {
+  executionName: 'tag-orders-api-v1-4-0',
+  service: 'orders-api',
+  environment: 'prod',
+  region: REGION,
+  targets,
+  plan: {
+    strategy: 'blue-green',
+    steps: [],
+    keepBlueMinutes: 15,
+    thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 800 },
+    maxExtensions: 3,
+  },
+  testChecks: {
+    endpoint: TEST_ENDPOINT,
+    checks: [
+      {
+        name: 'health',
+        path: '/health',
+        method: 'GET',
+        expectStatus: 200,
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+      {
+        name: 'orders',
+        path: '/orders?limit=1',
+        method: 'GET',
+        expectStatus: 200,
+        bodyContains: 'items',
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+    ],
+  },
+};
+
+type Answer = HttpProbeResult | Error;
+
+/** A test double of the HTTP port: answers per URL path, in order (the last one repeats). */
+class ScriptedEndpoint implements HttpProbe {
+  readonly requests: string[] = [];
+  constructor(private readonly answers: Record<string, Answer[]>) {}
+  request({ url, method }: { url: string; method: 'GET' | 'HEAD' }): Promise<HttpProbeResult> {
+    this.requests.push(`${method} ${url}`);
+    const parsed = new URL(url);
+    const queue = this.answers[parsed.pathname] ?? [];
+    const answer = queue.length > 1 ? queue.shift()! : queue[0];
+    if (!answer) return Promise.reject(new Error(`no answer scripted for ${url}`));
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  }
+}
+
+const ok = (body = '{"status":"ok","items":[]}'): HttpProbeResult => ({ status: 200, body, latencyMs: 40 });
+const unavailable: HttpProbeResult = { status: 503, body: '{"message":"no healthy tasks"}', latencyMs: 12 };
+const refused = new Error('ECONNREFUSED');
+
+class InMemoryShiftLog implements TrafficShiftLog {
+  readonly entries = new Map<string, ShiftProgress>();
+  async record(key: StageKey, progress: ShiftProgress): Promise<void> {
+    this.entries.set(`${key.executionName}/${key.environment}/${key.region}`, progress);
+  }
+  async get(key: StageKey): Promise<ShiftProgress | undefined> {
+    return this.entries.get(`${key.executionName}/${key.environment}/${key.region}`);
+  }
+}
+
+/** The test checks touch neither the production weights nor the metrics. */
+class UntouchedTraffic implements TrafficRouter, TrafficMetricsSource {
+  readonly weights: number[] = [];
+  async setGreenWeight(_targets: TrafficTargets, greenPercent: number): Promise<void> {
+    this.weights.push(greenPercent);
+  }
+  sample(_targets: TrafficTargets, _window: TrafficWindow): never {
+    throw new Error('the test checks sampled production metrics');
+  }
+}
+
+function event(hookDetails: unknown): LifecycleHookEvent {
+  return {
+    executionId: 'b7e3c0a1-5b0e-4a4c-9d1f-6c2f3c1d2e4f',
+    lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+    resourceArn:
+      'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/TFX5sH9q9XDboDTOv0rIt',
+    executionDetails: {
+      serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/orders-api',
+      testTrafficWeights: {},
+      productionTrafficWeights: {},
+    },
+    hookDetails,
+  };
+}
+
+/** Calls the hook at POST_TEST_TRAFFIC_SHIFT as ECS does: again after each callBackDelay, with the hookDetails it returned. */
+async function driveAsEcs(endpoint: ScriptedEndpoint, hookDetails: unknown = details) {
+  const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
+  const traffic = new UntouchedTraffic();
+  const log = new InMemoryShiftLog();
+  const deps: ShiftTrafficDeps = { metrics: traffic, router: traffic, log, clock, probe: endpoint };
+  const responses: LifecycleHookResponse[] = [];
+  for (let call = 0; call < 20; call++) {
+    const response = await shiftTraffic(event(hookDetails), deps);
+    responses.push(response);
+    if (response.hookStatus !== 'IN_PROGRESS') break;
+    hookDetails = response.hookDetails;
+    await clock.advance(response.callBackDelay! * 1000);
+  }
+  const logged = await log.get({ executionName: details.executionName, environment: 'prod', region: REGION });
+  return { responses, logged, weights: traffic.weights };
+}
+
+describe('blue-green test checks through the test listener (the hook at POST_TEST_TRAFFIC_SHIFT)', () => {
+  it('when every check passes, it succeeds at once and leaves production traffic alone', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [ok()], '/orders': [ok()] });
+
+    // Act
+    const { responses, logged, weights } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['SUCCEEDED']);
+    expect(endpoint.requests).toEqual([`GET ${TEST_ENDPOINT}/health`, `GET ${TEST_ENDPOINT}/orders?limit=1`]);
+    expect(weights).toEqual([]);
+    expect(logged).toBeUndefined();
+    expect(responses[0]!.hookDetails?.progress).toBeUndefined();
+  });
+
+  it('when green answers a check wrongly, it fails at once with the check, the URL and the status as the cause', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [unavailable], '/orders': [ok()] });
+
+    // Act
+    const { responses, logged, weights } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['FAILED']);
+    expect(logged).toMatchObject({
+      status: 'failed',
+      cause: `test check 'health' GET ${TEST_ENDPOINT}/health: 503, expected 200`,
+      records: [],
+    });
+    expect(weights).toEqual([]);
+  });
+
+  it('when green answers with the right status but not the expected body, the cause says what was missing', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [ok()], '/orders': [ok('{"status":"ok"}')] });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['FAILED']);
+    expect(logged?.cause).toBe(
+      `test check 'orders' GET ${TEST_ENDPOINT}/orders?limit=1: body does not contain "items"`,
+    );
+  });
+
+  it('when a check gets no answer at first, it asks ECS to call again shortly and passes once green answers', async () => {
+    // Prepare: two refused connections (green's listener not ready yet), then answers
+    const endpoint = new ScriptedEndpoint({ '/health': [refused, refused, ok()], '/orders': [ok()] });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses.map((r) => [r.hookStatus, r.callBackDelay])).toEqual([
+      ['IN_PROGRESS', TEST_CHECK_RETRY_SECONDS],
+      ['IN_PROGRESS', TEST_CHECK_RETRY_SECONDS],
+      ['SUCCEEDED', undefined],
+    ]);
+    expect(responses[1]!.hookDetails?.testAttempts).toEqual({
+      failed: 2,
+      lastProblem: `test check 'health' GET ${TEST_ENDPOINT}/health: request failed: ECONNREFUSED`,
+    });
+    // Nothing of the retries is left in the details ECS passes on.
+    expect(responses[2]!.hookDetails?.testAttempts).toBeUndefined();
+    expect(logged).toBeUndefined();
+  });
+
+  it('when a check never gets an answer, it fails after a bounded number of calls, saying so', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [refused], '/orders': [ok()] });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses).toHaveLength(TEST_CHECK_MAX_ATTEMPTS);
+    expect(responses.at(-1)!.hookStatus).toBe('FAILED');
+    expect(logged?.cause).toBe(
+      `test check 'health' GET ${TEST_ENDPOINT}/health: request failed: ECONNREFUSED ` +
+        `(no answer in ${TEST_CHECK_MAX_ATTEMPTS} attempts, ${TEST_CHECK_RETRY_SECONDS} s apart)`,
+    );
+  });
+
+  it('when one check gets no answer and another a wrong one, the wrong answer is the verdict', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [refused], '/orders': [unavailable] });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(endpoint);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['FAILED']);
+    expect(logged?.cause).toBe(`test check 'orders' GET ${TEST_ENDPOINT}/orders?limit=1: 503, expected 200`);
+  });
+
+  it('when the stage has no test checks, it succeeds without a request', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({});
+    const { testChecks: _checks, ...withoutChecks } = details;
+
+    // Act
+    const { responses } = await driveAsEcs(endpoint, withoutChecks);
+
+    // Assess
+    expect(responses).toEqual([{ hookStatus: 'SUCCEEDED' }]);
+    expect(endpoint.requests).toEqual([]);
+  });
+
+  it('when the test checks in hookDetails are malformed, it refuses naming the field (ECS then rolls back)', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({});
+    const malformed = {
+      ...details,
+      testChecks: { endpoint: TEST_ENDPOINT, checks: [{ name: 'health', method: 'GET' }] },
+    };
+
+    // Act
+    const error = await driveAsEcs(endpoint, malformed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidStepInputError);
+    expect((error as Error).message).toMatch(
+      /hookDetails are not the pipeline's: testChecks\.checks\.0\.path/,
+    );
+    expect(endpoint.requests).toEqual([]);
+  });
+});
