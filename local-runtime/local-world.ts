@@ -135,18 +135,22 @@ export class LocalWorld {
         },
       });
     }
-    // Requests to an environment behind a local load balancer go through it, as they do through the ALB.
-    const behind = new Map(
-      stages.flatMap((s) =>
-        s.traffic
-          ? [[new URL(s.endpoint).origin, s.traffic.loadBalancer.productionListenerRuleArn] as const]
-          : [],
-      ),
+    // Requests to an environment behind a local load balancer go through it, as they do through the ALB;
+    // requests to its test endpoint (blue-green's test checks) through its test listener.
+    const behind = new Map<string, () => Promise<string>>();
+    const testEndpoints: Stage[] = [];
+    for (const s of stages) {
+      const wiring = s.traffic?.loadBalancer;
+      if (!wiring) continue;
+      const rule = wiring.productionListenerRuleArn;
+      behind.set(new URL(s.endpoint).origin, () => this.loadBalancers.urlOf(rule));
+      if (wiring.testEndpoint === undefined) continue;
+      behind.set(new URL(wiring.testEndpoint).origin, () => this.loadBalancers.testUrlOf(rule));
+      testEndpoints.push({ ...s, endpoint: wiring.testEndpoint });
+    }
+    this.fleet = new LocalServiceFleet(this.platform, [...stages, ...testEndpoints], behaviourOf, (origin) =>
+      behind.get(origin)?.(),
     );
-    this.fleet = new LocalServiceFleet(this.platform, stages, behaviourOf, (origin) => {
-      const rule = behind.get(origin);
-      return rule === undefined ? undefined : this.loadBalancers.urlOf(rule);
-    });
   }
 
   /** The users' requests while a deployment's hook waits `waitMs`: the configured rate, all answered. */

@@ -1,5 +1,9 @@
 import type { DeploymentConfiguration, LoadBalancer } from '@aws-sdk/client-ecs';
-import { SHIFT_HOOK_STAGE, shiftUpdate } from '../../shared/aws/ecs-strategies.adapter';
+import {
+  SHIFT_HOOK_STAGE,
+  TEST_CHECK_HOOK_STAGE,
+  shiftUpdate,
+} from '../../shared/aws/ecs-strategies.adapter';
 import type { Clock } from '../../shared/clock';
 import { AwsTransientError, PipelineMisconfiguredError } from '../../shared/domain/errors';
 import type { LifecycleHookEvent } from '../../shared/domain/traffic-shift-hook';
@@ -92,7 +96,11 @@ export interface LocalBlueGreenOptions {
   /** Invokes a lifecycle hook's Lambda function as ECS does; rejects when the function fails or is unknown. */
   invokeHook: (functionArn: string, event: LifecycleHookEvent) => Promise<unknown>;
   /** The production listener rules (the local load balancers). */
-  router: TrafficRouter & { retarget(targets: TrafficTargets): Promise<void> };
+  router: TrafficRouter & {
+    retarget(targets: TrafficTargets): Promise<void>;
+    /** The test listener rule's weights: ECS's TEST_TRAFFIC_SHIFT sends all test traffic to green. */
+    shiftTestTraffic?(targets: TrafficTargets, greenPercent: number): Promise<void>;
+  };
   /** Runs while ECS waits `waitMs` before calling the hook again: the users' requests meanwhile. */
   whileWaiting?: (targets: TrafficTargets, waitMs: number) => Promise<void>;
 }
@@ -105,9 +113,24 @@ interface Shift {
   blueTaskDefinitionArn: string;
   greenTaskDefinitionArn: string;
   /** Where ECS is in the deployment's lifecycle. */
-  stage: 'SCALE_UP' | typeof SHIFT_HOOK_STAGE | 'BAKE_TIME';
+  stage:
+    'SCALE_UP' | 'TEST_TRAFFIC_SHIFT' | typeof TEST_CHECK_HOOK_STAGE | typeof SHIFT_HOOK_STAGE | 'BAKE_TIME';
+  /** Whether the test listener sends green the test traffic now (a service with a test listener rule). */
+  testTraffic?: boolean;
   /** Ends the deployment's waits when StopServiceDeployment or a newer deployment takes over. */
   stop: AbortController;
+}
+
+/** The pipeline's hook as the deployment's configuration has it. */
+interface LocalHook {
+  hookDetails: unknown;
+  /** The lifecycle stages it is registered at. */
+  stages: string[];
+  /** Whether the service's load balancer has a test listener rule (ECS then shifts test traffic). */
+  testListener: boolean;
+  functionArn: string;
+  timeoutMs: number;
+  bakeMs: number;
 }
 
 /** ECS's limit on bakeTimeInMinutes (UpdateService refuses more). */
@@ -450,6 +473,8 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     this.shifts.set(deployment.id, shift);
     void this.runBlueGreen(shift, td, blueGreen, {
       hookDetails: hook?.hookDetails,
+      stages: hook?.lifecycleStages ?? [],
+      testListener: advanced.advancedConfiguration!.testListenerRule !== undefined,
       functionArn: request.hook.functionArn,
       timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
       bakeMs: bake * 60_000,
@@ -458,15 +483,17 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
   }
 
   /**
-   * ECS's blue/green lifecycle: scale green up beside blue, the hook before the production shift (again
-   * after each `callBackDelay` while it answers IN_PROGRESS, with the `hookDetails` it returned), then
-   * green gets everything and blue is kept for the bake time, or everything goes back to blue.
+   * ECS's blue/green lifecycle: scale green up beside blue; with a test listener rule, send it all the test
+   * traffic (TEST_TRAFFIC_SHIFT) and call the hook at POST_TEST_TRAFFIC_SHIFT if it is registered there;
+   * then the hook before the production shift; each hook again after each `callBackDelay` while it answers
+   * IN_PROGRESS, with the `hookDetails` it returned. Then green gets everything and blue is kept for the
+   * bake time, or everything goes back to blue.
    */
   private async runBlueGreen(
     shift: Shift,
     td: LocalTaskDefinition,
     blueGreen: LocalBlueGreenOptions,
-    hook: { hookDetails: unknown; functionArn: string; timeoutMs: number; bakeMs: number },
+    hook: LocalHook,
   ): Promise<void> {
     const { clock } = this.options;
     const { service, deployment, targets } = shift;
@@ -483,56 +510,19 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
       service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
       await blueGreen.router.retarget(targets);
 
-      shift.stage = SHIFT_HOOK_STAGE;
-      const started = clock.now();
-      let details = hook.hookDetails;
-      for (;;) {
-        let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
-        try {
-          answer = ((await blueGreen.invokeHook(hook.functionArn, {
-            executionId: `${deployment.id}-${SHIFT_HOOK_STAGE}`,
-            lifecycleStage: SHIFT_HOOK_STAGE,
-            resourceArn: this.serviceDeploymentArn(service.target, deployment.id),
-            executionDetails: {
-              serviceArn: serviceArnOf(service.target),
-              targetServiceRevisionArn: td.arn,
-            },
-            ...(details !== undefined && { hookDetails: details }),
-          })) ?? {}) as typeof answer;
-        } catch (error) {
-          return await this.endShift(
-            shift,
-            'ROLLBACK',
-            `lifecycle hook ${hook.functionArn} failed at ${SHIFT_HOOK_STAGE}: ${(error as Error).message}`,
-          );
-        }
-        if (signal.aborted) return;
-        if (answer.hookStatus === 'SUCCEEDED') break;
-        if (answer.hookStatus !== 'IN_PROGRESS')
-          return await this.endShift(
-            shift,
-            'ROLLBACK',
-            answer.hookStatus === 'FAILED'
-              ? `lifecycle hook at ${SHIFT_HOOK_STAGE} returned FAILED`
-              : `lifecycle hook at ${SHIFT_HOOK_STAGE} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
-          );
-        if (answer.hookDetails !== undefined) details = answer.hookDetails;
-        const delay =
-          typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
-            ? answer.callBackDelay
-            : DEFAULT_CALLBACK_DELAY_SECONDS;
-        const waitMs = delay * 1000;
-        if (clock.now() + waitMs - started > hook.timeoutMs) {
-          await clock.sleep(Math.max(0, started + hook.timeoutMs - clock.now()), signal);
-          return await this.endShift(
-            shift,
-            'ROLLBACK',
-            `lifecycle hook at ${SHIFT_HOOK_STAGE} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
-          );
-        }
-        await blueGreen.whileWaiting?.(targets, waitMs);
-        await clock.sleep(waitMs, signal);
+      if (hook.testListener) {
+        shift.stage = 'TEST_TRAFFIC_SHIFT';
+        await blueGreen.router.shiftTestTraffic?.(targets, 100);
+        shift.testTraffic = true;
       }
+      // Each stage starts from the hookDetails of the service's configuration: what a hook returned at one
+      // stage is not relied on at the next.
+      if (hook.stages.includes(TEST_CHECK_HOOK_STAGE)) {
+        shift.stage = TEST_CHECK_HOOK_STAGE;
+        if (!(await this.callHook(shift, td, blueGreen, hook, TEST_CHECK_HOOK_STAGE, signal))) return;
+      }
+      shift.stage = SHIFT_HOOK_STAGE;
+      if (!(await this.callHook(shift, td, blueGreen, hook, SHIFT_HOOK_STAGE, signal))) return;
 
       // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
       await blueGreen.router.setGreenWeight(targets, 100);
@@ -542,6 +532,75 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
       await this.endShift(shift, 'COMPLETED', `ECS deployment ${deployment.id} completed.`);
     } catch {
       // Stopped (StopServiceDeployment, a newer deployment) or the local stack is shutting down.
+    }
+  }
+
+  /**
+   * The hook at one lifecycle stage, called until it answers SUCCEEDED (true); anything else ends the
+   * deployment with a rollback, as ECS does (false). Its timeout counts from the stage's first call.
+   */
+  private async callHook(
+    shift: Shift,
+    td: LocalTaskDefinition,
+    blueGreen: LocalBlueGreenOptions,
+    hook: LocalHook,
+    stage: typeof TEST_CHECK_HOOK_STAGE | typeof SHIFT_HOOK_STAGE,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { clock } = this.options;
+    const { service, deployment, targets } = shift;
+    const started = clock.now();
+    let details = hook.hookDetails;
+    for (;;) {
+      let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
+      try {
+        answer = ((await blueGreen.invokeHook(hook.functionArn, {
+          executionId: `${deployment.id}-${stage}`,
+          lifecycleStage: stage,
+          resourceArn: this.serviceDeploymentArn(service.target, deployment.id),
+          executionDetails: {
+            serviceArn: serviceArnOf(service.target),
+            targetServiceRevisionArn: td.arn,
+          },
+          ...(details !== undefined && { hookDetails: details }),
+        })) ?? {}) as typeof answer;
+      } catch (error) {
+        await this.endShift(
+          shift,
+          'ROLLBACK',
+          `lifecycle hook ${hook.functionArn} failed at ${stage}: ${(error as Error).message}`,
+        );
+        return false;
+      }
+      if (signal.aborted) return false;
+      if (answer.hookStatus === 'SUCCEEDED') return true;
+      if (answer.hookStatus !== 'IN_PROGRESS') {
+        await this.endShift(
+          shift,
+          'ROLLBACK',
+          answer.hookStatus === 'FAILED'
+            ? `lifecycle hook at ${stage} returned FAILED`
+            : `lifecycle hook at ${stage} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
+        );
+        return false;
+      }
+      if (answer.hookDetails !== undefined) details = answer.hookDetails;
+      const delay =
+        typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
+          ? answer.callBackDelay
+          : DEFAULT_CALLBACK_DELAY_SECONDS;
+      const waitMs = delay * 1000;
+      if (clock.now() + waitMs - started > hook.timeoutMs) {
+        await clock.sleep(Math.max(0, started + hook.timeoutMs - clock.now()), signal);
+        await this.endShift(
+          shift,
+          'ROLLBACK',
+          `lifecycle hook at ${stage} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
+        );
+        return false;
+      }
+      await blueGreen.whileWaiting?.(targets, waitMs);
+      await clock.sleep(waitMs, signal);
     }
   }
 
@@ -572,6 +631,7 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     } else {
       if (outcome === 'ROLLBACK' && shift.stage !== 'SCALE_UP')
         await this.options.blueGreen?.router.setGreenWeight(targets, 0);
+      if (shift.testTraffic) await this.options.blueGreen?.router.shiftTestTraffic?.(targets, 0);
       delete groups[targets.greenTargetGroup];
       service.servingTaskDefinitionArn = shift.blueTaskDefinitionArn;
       service.taskDefinitionArn = shift.blueTaskDefinitionArn;

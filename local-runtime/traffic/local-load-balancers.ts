@@ -41,6 +41,12 @@ const DEFAULT_CONCURRENCY = 48;
 
 interface Running {
   proxy: LocalTrafficProxy;
+  /**
+   * The test listener: a second proxy in front of the same two services, all to blue until ECS's
+   * TEST_TRAFFIC_SHIFT sends it all to green. Its requests are measured apart, so green's production
+   * numbers (what the hook judges, what tests count) hold production requests only.
+   */
+  testProxy: LocalTrafficProxy;
   servers: Server[];
 }
 
@@ -71,6 +77,26 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     return (await this.start(listenerRule)).proxy.url;
   }
 
+  /** The URL of the load balancer's test listener (blue-green's test checks reach green there). */
+  async testUrlOf(listenerRule: string): Promise<string> {
+    return (await this.start(listenerRule)).testProxy.url;
+  }
+
+  /** ECS's TEST_TRAFFIC_SHIFT: green's share of the test listener's traffic (100 for the test checks). */
+  async shiftTestTraffic(targets: TrafficTargets, greenPercent: number): Promise<void> {
+    await this.proxyFor(targets);
+    await (await this.start(targets.listenerRule)).testProxy.setGreenWeight(targets, greenPercent);
+  }
+
+  /** What each target group served through the test listener over a window (the test checks' requests). */
+  async sampleTest(
+    targets: TrafficTargets,
+    window: TrafficWindow,
+  ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
+    await this.proxyFor(targets);
+    return (await this.start(targets.listenerRule)).testProxy.sample(targets, window);
+  }
+
   /** Green's weight on a listener rule now, percent; undefined before the load balancer started. */
   async greenPercentOf(listenerRule: string): Promise<number | undefined> {
     const running = this.running.get(listenerRule);
@@ -80,6 +106,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
   /** ECS alternates the target groups: the new deployment's blue is the last one's green. */
   async retarget(targets: TrafficTargets): Promise<void> {
     (await this.proxyFor(targets)).retarget(targets);
+    (await this.start(targets.listenerRule)).testProxy.retarget(targets);
   }
 
   async setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void> {
@@ -114,6 +141,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     for (const started of await Promise.allSettled(running)) {
       if (started.status !== 'fulfilled') continue;
       await started.value.proxy.close();
+      await started.value.testProxy.close();
       for (const server of started.value.servers) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -160,15 +188,14 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     };
     const { stateOf: _stateOf, ...targets } = wiring;
-    const proxy = new LocalTrafficProxy({
-      targets,
-      upstreams: {
-        blue: await serve(wiring.blueTargetGroup, 0),
-        green: await serve(wiring.greenTargetGroup, 1),
-      },
-      clock: this.options.clock,
-    });
+    const upstreams = {
+      blue: await serve(wiring.blueTargetGroup, 0),
+      green: await serve(wiring.greenTargetGroup, 1),
+    };
+    const proxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
+    const testProxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
     await proxy.listen();
-    return { proxy, servers };
+    await testProxy.listen();
+    return { proxy, testProxy, servers };
   }
 }
