@@ -12,8 +12,11 @@ import {
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { handler, TRANSIENT_RETRY_SECONDS } from '../../functions/shift-traffic/handler';
+import { TEST_CHECK_RETRY_SECONDS } from '../../shared/use-cases/run-test-checks';
 import type { LifecycleHookResponse, TrafficShiftHookDetails } from '../../shared/domain/traffic-shift-hook';
 import { useAwsClientFactory } from '../../shared/wiring/aws-clients';
 import { unmodelledSdkError } from '../helpers/sdk-errors';
@@ -189,5 +192,103 @@ describe('shift-traffic handler (the ECS lifecycle hook)', () => {
     expect(error.name).toBe('InvalidStepInput');
     expect(error.message).toMatch(/hookDetails are not the pipeline's: executionName: /);
     expect(elb.calls()).toHaveLength(0);
+  });
+});
+
+/** What ECS sends at POST_TEST_TRAFFIC_SHIFT of a blue-green stage with a test check (events/ecs-lifecycle-hook-test-checks.json). */
+const testCall = JSON.parse(
+  readFileSync(join(ROOT, 'events', 'ecs-lifecycle-hook-test-checks.json'), 'utf8'),
+) as { hookDetails: TrafficShiftHookDetails } & Record<string, unknown>;
+
+/** The test call with its checks aimed at `endpoint` (a real server on loopback stands in for the test listener). */
+function testCallTo(endpoint: string): Record<string, unknown> {
+  const { testChecks } = testCall.hookDetails;
+  return { ...testCall, hookDetails: { ...testCall.hookDetails, testChecks: { ...testChecks!, endpoint } } };
+}
+
+describe('shift-traffic handler at POST_TEST_TRAFFIC_SHIFT (blue-green test checks)', () => {
+  const env = process.env.PIPELINE_TABLE;
+  let status = 200;
+  let server: Server;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    process.env.PIPELINE_TABLE = 'pipeline';
+    useAwsClientFactory((Service, region) => new Service({ region: region || 'eu-west-1' }));
+    server = createServer((_request, response) => {
+      response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      response.end(JSON.stringify({ status: status === 200 ? 'ok' : 'unhealthy' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  beforeEach(() => {
+    for (const mock of [cloudwatch, elb, documents]) mock.reset();
+    documents.on(PutCommand).resolves({});
+  });
+
+  afterAll(async () => {
+    for (const mock of [cloudwatch, elb, documents]) mock.restore();
+    useAwsClientFactory();
+    if (env === undefined) delete process.env.PIPELINE_TABLE;
+    else process.env.PIPELINE_TABLE = env;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('when green passes the checks through the test listener, it answers SUCCEEDED and touches no listener rule', async () => {
+    // Prepare
+    status = 200;
+
+    // Act
+    const response = await invoke(testCallTo(endpoint));
+
+    // Assess
+    expect(response.hookStatus).toBe('SUCCEEDED');
+    expect(elb.calls()).toHaveLength(0);
+    expect(documents.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('when green answers 503, it answers FAILED and records the cause for the stage', async () => {
+    // Prepare
+    status = 503;
+
+    // Act
+    const response = await invoke(testCallTo(endpoint));
+
+    // Assess
+    expect(response.hookStatus).toBe('FAILED');
+    expect(elb.calls()).toHaveLength(0);
+    const put = documents.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(put.Item).toMatchObject({
+      pk: 'TRAFFIC_SHIFT#tag-orders-api-v1-4-0',
+      sk: 'prod#eu-west-1',
+      progress: {
+        status: 'failed',
+        cause: `test check 'health' GET ${endpoint}/health: 503, expected 200`,
+        records: [],
+      },
+    });
+  });
+
+  it('when nothing listens at the test endpoint, it asks ECS to call again shortly instead of rolling back at once', async () => {
+    // Prepare: a port that was just closed refuses the connection
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    // Act
+    const response = await invoke(testCallTo(`http://127.0.0.1:${port}`));
+
+    // Assess
+    expect(response).toMatchObject({
+      hookStatus: 'IN_PROGRESS',
+      callBackDelay: TEST_CHECK_RETRY_SECONDS,
+      hookDetails: { testAttempts: { failed: 1 } },
+    });
+    expect(response.hookDetails?.testAttempts?.lastProblem).toMatch(/request failed: ECONNREFUSED/);
+    expect(documents.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
