@@ -111,6 +111,14 @@ describe('the packaged template of a config with a canary', () => {
     });
   });
 
+  it("when the hook runs blue-green's test checks one after the other, it has the smoke checks' five minutes", () => {
+    // Act
+    const fn = template.Resources[functionLogicalId('shiftTraffic')]!;
+
+    // Assess
+    expect(fn.Properties!.Timeout).toBe(300);
+  });
+
   it('when ECS invokes the hook, it assumes a role of its own that can invoke that one function only', () => {
     // Prepare
     const role = template.Resources.TrafficShiftHookInvokeRole!;

@@ -129,6 +129,54 @@ describe('deployment strategies in the config', () => {
     expect(stages[2]).not.toHaveProperty('loadBalancer');
   });
 
+  it('when prod is blue-green with test checks, its stages carry them (as GETs) with the test listener', () => {
+    // Prepare
+    const testWiring = (region: string) => ({
+      testListenerRuleArn: `${RULE}/1111b2d02a6cabee`.replace('REGION', region),
+      testEndpoint: `https://orders-test.${region}.example.internal:8443`,
+    });
+    const config = parseConfig(
+      ordersProd(
+        '        strategy: blue-green\n' +
+          '        blueGreen: { testChecks: [{ name: health, path: /health }, { name: orders, path: /orders, bodyContains: items, timeoutMs: 2000 }] }\n',
+        {
+          'eu-west-1': testWiring('eu-west-1'),
+          'us-east-1': testWiring('us-east-1'),
+          'ap-southeast-2': testWiring('ap-southeast-2'),
+        },
+      ),
+      FILE,
+    );
+
+    // Act
+    const stages = planStages(config, 'orders-api', 'tag');
+
+    // Assess
+    const traffic = stages.find((s) => s.region === 'us-east-1' && s.environment === 'prod')!.traffic!;
+    expect(traffic.steps).toEqual([]);
+    expect(traffic.testChecks).toEqual([
+      {
+        name: 'health',
+        path: '/health',
+        method: 'GET',
+        expectStatus: 200,
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+      {
+        name: 'orders',
+        path: '/orders',
+        method: 'GET',
+        expectStatus: 200,
+        bodyContains: 'items',
+        maxLatencyMs: 2000,
+        timeoutMs: 2000,
+      },
+    ]);
+    expect(traffic.loadBalancer.testEndpoint).toBe('https://orders-test.us-east-1.example.internal:8443');
+    expect(stages.find((s) => s.environment === 'staging')!.traffic).toBeUndefined();
+  });
+
   it("when prod shifts traffic, its stages wait for ECS through the whole shift and blue's bake, the rolling stages as configured", () => {
     // Prepare: the default canary (5, 25, 50 for 10 minutes each, each extensible 3 times), blue kept 20
     // minutes, 45 minutes for ECS to start green (the sample's prod).
