@@ -52,6 +52,7 @@ function stack(answers: Answer[]) {
   const weights: { at: number; green: number; blue: string }[] = [];
   const events: LocalDeploymentEvent[] = [];
   const traffic: number[] = [];
+  const testWeights: { at: number; green: number }[] = [];
   const platform = new LocalContainerPlatform({
     clock,
     deploymentMs: 90_000,
@@ -68,6 +69,9 @@ function stack(answers: Answer[]) {
           weights.push({ at: clock.now(), green, blue: targets.blueTargetGroup });
         },
         retarget: async () => undefined,
+        shiftTestTraffic: async (_targets: TrafficTargets, green: number) => {
+          testWeights.push({ at: clock.now(), green });
+        },
       },
       whileWaiting: async (_targets, waitMs) => {
         traffic.push(waitMs);
@@ -76,14 +80,99 @@ function stack(answers: Answer[]) {
   });
   const first = platform.seedService(TARGET, { name: 'app', image: 'orders-api:1' });
   platform.attachLoadBalancer(TARGET, BLUE_TG, 'app');
-  return { clock, platform, first, calls, weights, events, traffic };
+  return { clock, platform, first, calls, weights, events, traffic, testWeights };
 }
 
 async function settle(clock: ManualClock, ms: number): Promise<void> {
   for (let passed = 0; passed < ms; passed += 1_000) await clock.advance(1_000);
 }
 
+/** A blue-green stage with a test check, behind a load balancer with a test listener rule. */
+const WITH_TEST_CHECKS: ShiftRequest = {
+  ...SHIFT,
+  traffic: {
+    ...TRAFFIC,
+    strategy: 'blue-green',
+    steps: [],
+    testChecks: [
+      {
+        name: 'health',
+        path: '/health',
+        method: 'GET',
+        expectStatus: 200,
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+    ],
+    loadBalancer: {
+      ...TRAFFIC.loadBalancer,
+      testListenerRuleArn:
+        'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/0c1d2e3f4a5b6c7d/8e9f0a1b2c3d4e5f',
+      testEndpoint: 'https://orders-test.example.internal:8443',
+    },
+  },
+};
+
 describe('the local ECS blue/green deployment', () => {
+  it('when the hook is registered at POST_TEST_TRAFFIC_SHIFT, it sends green the test traffic and calls it there first, then before the production shift with the configured hookDetails', async () => {
+    // Prepare
+    const { clock, platform, first, calls, weights, events, testWeights } = stack([
+      { hookStatus: 'IN_PROGRESS', callBackDelay: 10, hookDetails: { testAttempts: 1 } },
+      { hookStatus: 'SUCCEEDED', hookDetails: { testsPassed: true } },
+      { hookStatus: 'SUCCEEDED' },
+    ]);
+    const green = await platform.registerRevision('eu-west-1', first, 'app', {
+      image: 'orders-api:2',
+      environment: {},
+    });
+
+    // Act
+    await platform.updateService(TARGET, green.arn, WITH_TEST_CHECKS);
+    await settle(clock, 90_000 + 10_000 + 10 * 60_000 + 1_000);
+
+    // Assess
+    expect(calls.map((c) => [c.at, c.event.lifecycleStage])).toEqual([
+      [90_000, 'POST_TEST_TRAFFIC_SHIFT'],
+      [100_000, 'POST_TEST_TRAFFIC_SHIFT'],
+      [100_000, 'PRE_PRODUCTION_TRAFFIC_SHIFT'],
+    ]);
+    expect(calls[1]!.event.hookDetails).toEqual({ testAttempts: 1 });
+    expect(calls[2]!.event.hookDetails).toMatchObject({
+      testChecks: { endpoint: 'https://orders-test.example.internal:8443' },
+    });
+    expect(testWeights).toEqual([{ at: 90_000, green: 100 }]);
+    expect(weights).toEqual([{ at: 100_000, green: 100, blue: BLUE_TG }]);
+    expect(events.map((e) => e.outcome)).toEqual(['COMPLETED']);
+    platform.stop();
+  });
+
+  it('when the hook answers FAILED at POST_TEST_TRAFFIC_SHIFT, it rolls back before production traffic ever moved to green', async () => {
+    // Prepare
+    const { clock, platform, first, calls, weights, events, testWeights } = stack([{ hookStatus: 'FAILED' }]);
+    const green = await platform.registerRevision('eu-west-1', first, 'app', {
+      image: 'orders-api:2',
+      environment: {},
+    });
+
+    // Act
+    await platform.updateService(TARGET, green.arn, WITH_TEST_CHECKS);
+    await settle(clock, 120_000);
+
+    // Assess
+    expect(calls.map((c) => c.event.lifecycleStage)).toEqual(['POST_TEST_TRAFFIC_SHIFT']);
+    expect(weights.every((w) => w.green === 0)).toBe(true);
+    expect(testWeights.map((w) => w.green)).toEqual([100, 0]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        outcome: 'FAILED',
+        reason: 'lifecycle hook at POST_TEST_TRAFFIC_SHIFT returned FAILED',
+      }),
+    ]);
+    expect(platform.serving(TARGET)?.arn).toBe(first);
+    expect(platform.servingIn(TARGET, GREEN_TG)).toBeUndefined();
+    platform.stop();
+  });
+
   it('when the hook answers IN_PROGRESS then SUCCEEDED, it calls it again after callBackDelay with its hookDetails, sends green everything and keeps blue for the bake time', async () => {
     // Prepare
     const { clock, platform, first, calls, weights, events, traffic } = stack([
