@@ -120,14 +120,15 @@ export async function rollBackService(
 
 /**
  * Blue is gone: the previous revision goes back as a blue/green deployment of its own (the service's
- * strategy), all at once with no judged step, since it is the version that ran before.
+ * strategy), all at once with no judged step and no test check, since it is the version that ran before:
+ * checks written for the new version must not hold its rollback back.
  */
 function restoreShift(
   run: Pick<StageRun, 'executionName' | 'stage'>,
   deps: RollBackServiceDeps,
 ): ShiftRequest | undefined {
-  const traffic = run.stage.traffic;
-  if (!traffic || !deps.trafficShiftHook) return undefined;
+  if (!run.stage.traffic || !deps.trafficShiftHook) return undefined;
+  const { testChecks: _checks, ...traffic } = run.stage.traffic;
   return {
     traffic: { ...traffic, strategy: 'blue-green', steps: [] },
     hook: deps.trafficShiftHook,

@@ -149,6 +149,50 @@ describe('rolling back a stage that shifts traffic', () => {
     expect(shift?.hook).toEqual(HOOK);
   });
 
+  it('when blue is gone from a blue-green stage with test checks, the previous revision goes back without them', async () => {
+    // Prepare: checks written for the new version must not hold back the old one's return
+    const update = jest.spyOn(platform, 'updateService');
+    const blueGreenRun = {
+      ...run,
+      stage: {
+        ...run.stage,
+        traffic: {
+          ...traffic,
+          strategy: 'blue-green' as const,
+          steps: [],
+          testChecks: [
+            {
+              name: 'new-endpoint',
+              path: '/v2/orders',
+              method: 'GET' as const,
+              expectStatus: 200,
+              maxLatencyMs: 2000,
+              timeoutMs: 5000,
+            },
+          ],
+          loadBalancer: {
+            ...traffic.loadBalancer,
+            testListenerRuleArn:
+              'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/0c1d2e3f4a5b6c7d/8e9f0a1b2c3d4e5f',
+            testEndpoint: 'https://orders-test.example.internal:8443',
+          },
+        },
+      },
+    };
+
+    // Act
+    const result = await rollBackService(blueGreenRun, {
+      platform,
+      stageRecords,
+      serviceDeployments: new BlueStillRuns(undefined),
+      trafficShiftHook: HOOK,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ rolledBack: true, reason: 'restored orders-api:1' });
+    expect(update.mock.calls[0]?.[2]?.traffic.testChecks).toBeUndefined();
+  });
+
   it('when the stage rolls, nothing of the traffic shift is used', async () => {
     // Prepare
     const control = new BlueStillRuns(
