@@ -7,9 +7,7 @@ import { loadEvent, sampleConfig } from '../support/fixtures';
 import {
   BLUE_TG,
   CANARY,
-  GOOD_COMMIT,
   GREEN_TG,
-  ORDERS_PPE,
   pipelinePerTest,
   RULE,
   servingCommit,
@@ -17,6 +15,7 @@ import {
   STAGE_KEY,
   TRAFFIC_PER_MINUTE,
 } from '../support/shifting-ppe';
+import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 
 /**
  * More flows of the stages that shift traffic (issue #16), beside traffic-shift-flow.test.ts: a failure at a

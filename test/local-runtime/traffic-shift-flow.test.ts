@@ -1,14 +1,6 @@
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
-import {
-  BLUE_TG,
-  CANARY,
-  GOOD_COMMIT,
-  GREEN_TG,
-  ORDERS_PPE,
-  pipelinePerTest,
-  RULE,
-  servingCommit,
-} from '../support/shifting-ppe';
+import { BLUE_TG, CANARY, GREEN_TG, pipelinePerTest, RULE, servingCommit } from '../support/shifting-ppe';
+import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 
 /**
  * Stages that shift traffic, through the real promote state machine on virtual time: the local ECS runs a

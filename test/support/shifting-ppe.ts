@@ -8,17 +8,15 @@ import type { PipelineConfig } from '../../shared/config/config.schema';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { loadEvent, sampleConfigText } from './fixtures';
+import { ORDERS_PPE } from './orders-api';
 
-/** The commit of events/ecr-push-orders-api.json. */
-export const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-export const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
 export const BLUE_TG =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
 export const GREEN_TG =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
 export const RULE =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-/** The PPE stage of the push of GOOD_COMMIT, as the traffic shift log keys it. */
+/** The PPE stage of the push of events/ecr-push-orders-api.json, as the traffic shift log keys it. */
 export const STAGE_KEY = {
   executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
   environment: 'ppe',
@@ -79,9 +77,9 @@ export function pipelinePerTest() {
   }
 
   /**
-   * Pushes GOOD_COMMIT (events/ecr-push-orders-api.json) to orders-api's PPE on `settings`, with
-   * TRAFFIC_PER_MINUTE, and waits until everything settled: the one execution it started and its stage's
-   * traffic shift, as recorded.
+   * Pushes the good build (events/ecr-push-orders-api.json: GOOD_COMMIT) to orders-api's PPE on `settings`,
+   * with TRAFFIC_PER_MINUTE, and waits until everything settled: the one execution it started and its
+   * stage's traffic shift, as recorded.
    */
   async function pushGoodBuild(settings: string, options: Partial<LocalPipelineOptions> = {}) {
     const pipeline = await start({
