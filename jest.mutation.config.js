@@ -21,7 +21,7 @@ const ALL = [
   'test/shared/aws/deployment-locks\\.adapter\\.test\\.ts$',
   'test/local-runtime/engine/(choice|choice-operators|pass-and-paths|json-path)\\.test\\.ts$',
   'test/local-runtime/event-pattern\\.test\\.ts$',
-  'test/shared/event-rules\\.test\\.ts$',
+  'test/shared/event-rules(-codecommit)?\\.test\\.ts$',
 ];
 
 // Stryker collects each test's coverage in the process that runs it, so the tests run in that process:

@@ -3,7 +3,6 @@
  * environments' endpoints, seeded from the config, and how each version behaves in them (the knobs that
  * show the failure paths).
  */
-import type { SampleServiceState } from '../examples/sample-service/app';
 import type { Clock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
@@ -17,7 +16,7 @@ import {
   type LocalDeploymentEvent,
 } from './adapters/local-container-platform';
 import { LocalImageRegistry } from './adapters/local-image-registry';
-import { LocalServiceFleet } from './adapters/local-service-fleet';
+import { LocalServiceFleet, sampleStateOf } from './adapters/local-service-fleet';
 import type { LifecycleHookEvent } from '../shared/domain/traffic-shift-hook';
 import type { TrafficTargets } from '../shared/ports/traffic';
 import { LocalLoadBalancers } from './traffic/local-load-balancers';
@@ -301,19 +300,6 @@ export class LocalWorld {
       return {};
     return behaviour;
   }
-}
-
-/** What the sample service behind a load balancer runs: the version a container reports, and how it behaves. */
-function sampleStateOf(container: ContainerView, behaviour: VersionBehaviour): SampleServiceState {
-  const commit = container.environment[DEPLOYED_ENV.commit];
-  const version = container.environment[DEPLOYED_ENV.version];
-  return {
-    ...(commit && { commit }),
-    ...(version && { version }),
-    unhealthy: behaviour.failsHealthCheck === true,
-    ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
-    ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
-  };
 }
 
 /** The `CloudWatch Alarm State Change` event CloudWatch puts on its region's default bus. */

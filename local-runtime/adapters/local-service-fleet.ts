@@ -101,16 +101,23 @@ export class LocalServiceFleet implements HttpProbe {
   /** What the target's serving revision is, as the sample service would see it in its environment. */
   private stateOf(target: FleetTarget): SampleServiceState | undefined {
     const container = this.platform.serving(target)?.containers.find((c) => c.name === target.container);
-    if (!container) return undefined;
-    const commit = container.environment[DEPLOYED_ENV.commit];
-    const version = container.environment[DEPLOYED_ENV.version];
-    const behaviour = this.behaviourOf(container, target);
-    return {
-      ...(commit && { commit }),
-      ...(version && { version }),
-      unhealthy: behaviour.failsHealthCheck === true,
-      ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
-      ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
-    };
+    return container && sampleStateOf(container, this.behaviourOf(container, target));
   }
+}
+
+/**
+ * What the sample service in a container reports and how it behaves: the commit and version the pipeline
+ * set on the revision, and the behaviour given for it. The one mapping for both the endpoints and the
+ * local load balancers' target groups.
+ */
+export function sampleStateOf(container: ContainerView, behaviour: ServingBehaviour): SampleServiceState {
+  const commit = container.environment[DEPLOYED_ENV.commit];
+  const version = container.environment[DEPLOYED_ENV.version];
+  return {
+    ...(commit && { commit }),
+    ...(version && { version }),
+    unhealthy: behaviour.failsHealthCheck === true,
+    ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
+    ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
+  };
 }

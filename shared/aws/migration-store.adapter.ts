@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { MigrationRecord, MigrationStore, MigrationWaiter } from '../ports/migrations';
 import { isAwsError, mapAwsError } from './aws-errors';
 import {
+  itemKey,
   PIPELINE_TABLE,
   queryPartition,
   tableOf,
@@ -84,7 +85,11 @@ export class DynamoMigrationStore implements MigrationStore {
     await this.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(HISTORY(record.service), sortKey), ...record, [PIPELINE_TABLE.ttlAttribute]: expires },
+        Item: {
+          ...itemKey(HISTORY(record.service), sortKey),
+          ...record,
+          [PIPELINE_TABLE.ttlAttribute]: expires,
+        },
       }),
       `PutItem of the migration record of ${record.service} in ${record.environment}/${record.region}`,
     );
@@ -93,7 +98,7 @@ export class DynamoMigrationStore implements MigrationStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(PLANS(record.executionName), `${record.environment}#${record.region}`),
+            ...itemKey(PLANS(record.executionName), `${record.environment}#${record.region}`),
             ...record,
             [PIPELINE_TABLE.ttlAttribute]: expires,
           },
@@ -106,7 +111,7 @@ export class DynamoMigrationStore implements MigrationStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(SUCCEEDED(record.service), `${record.environment}#${record.region}#${record.digest}`),
+            ...itemKey(SUCCEEDED(record.service), `${record.environment}#${record.region}#${record.digest}`),
             ...record,
             [PIPELINE_TABLE.ttlAttribute]: expires,
           },
@@ -126,7 +131,7 @@ export class DynamoMigrationStore implements MigrationStore {
     const { Item } = await this.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: key(SUCCEEDED(of.service), `${of.environment}#${of.region}#${of.digest}`),
+        Key: itemKey(SUCCEEDED(of.service), `${of.environment}#${of.region}#${of.digest}`),
         ConsistentRead: true,
       }),
       `GetItem of the migrated digest of ${of.service} in ${of.environment}/${of.region}`,
@@ -142,7 +147,7 @@ export class DynamoMigrationStore implements MigrationStore {
     const { Item } = await this.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: key(PLANS(executionName), `${environment}#${region}`),
+        Key: itemKey(PLANS(executionName), `${environment}#${region}`),
         ConsistentRead: true,
       }),
       `GetItem of the migration plan of ${executionName} in ${environment}/${region}`,
@@ -171,10 +176,6 @@ export class DynamoMigrationStore implements MigrationStore {
       throw mapAwsError(error, `DynamoDB ${what}`);
     }
   }
-}
-
-function key(partition: string, sort: string): Record<string, string> {
-  return { [PIPELINE_TABLE.partitionKey]: partition, [PIPELINE_TABLE.sortKey]: sort };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

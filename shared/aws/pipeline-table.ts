@@ -19,6 +19,14 @@ export const PIPELINE_TABLE = {
   timeAttribute: 'recordAt',
 } as const;
 
+/**
+ * The key of one item: the partition (its kind, `MIGRATED#orders-api`) and its sort key. Every store builds
+ * its keys with this, so what one wrote another reads at the same place.
+ */
+export function itemKey(partition: string, sortKey: string): Record<string, string> {
+  return { [PIPELINE_TABLE.partitionKey]: partition, [PIPELINE_TABLE.sortKey]: sortKey };
+}
+
 /** Epoch milliseconds → the epoch seconds DynamoDB TTL expects, rounded up so nothing expires early. */
 export function ttlSeconds(epochMs: number): number {
   return Math.ceil(epochMs / 1000);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isAwsError, mapAwsError } from './aws-errors';
 import {
+  itemKey,
   PIPELINE_TABLE,
   queryPartition,
   tableOf,
@@ -184,8 +185,5 @@ export async function updateWaiter<W, K>(
 }
 
 function keyOf<W, K>(waiters: TaskTokenWaiters<W, K>, key: K): Record<string, string> {
-  return {
-    [PIPELINE_TABLE.partitionKey]: waiters.codec.partition,
-    [PIPELINE_TABLE.sortKey]: waiters.codec.sortKey(key),
-  };
+  return itemKey(waiters.codec.partition, waiters.codec.sortKey(key));
 }

@@ -122,21 +122,25 @@ const startedBy = (executionName: string) =>
     attempt: 0,
   });
 
+/** A Fargate service in a new `cluster`, and the migration task of `executionName` run through the adapter. */
+async function migrationTaskIn(cluster: string, executionName: string) {
+  const { target, taskDefinitionArn } = await fargateService(cluster);
+  const tag = startedBy(executionName);
+  const started = await tasks.runTask({
+    target,
+    taskDefinitionArn,
+    container: 'app',
+    command: ['npm', 'run', 'migrate'],
+    startedBy: tag,
+    clientToken: migrationClientToken(tag),
+  });
+  return { target, taskDefinitionArn, tag, started };
+}
+
 describe('migration tasks against moto', () => {
   it('when a migration task runs, it starts in the service cluster with its network settings and command, found again by startedBy', async () => {
-    // Prepare
-    const { target, taskDefinitionArn } = await fargateService('migrate');
-    const tag = startedBy('release-orders-api-v1.4.0');
-
     // Act
-    const started = await tasks.runTask({
-      target,
-      taskDefinitionArn,
-      container: 'app',
-      command: ['npm', 'run', 'migrate'],
-      startedBy: tag,
-      clientToken: migrationClientToken(tag),
-    });
+    const { target, tag, started } = await migrationTaskIn('migrate', 'release-orders-api-v1.4.0');
     const found = await tasks.findTasks(target, tag);
     const other = await tasks.findTasks(target, startedBy('release-orders-api-v1.5.0'));
 
@@ -159,16 +163,10 @@ describe('migration tasks against moto', () => {
 
   it('when a timed-out task is stopped, ECS keeps the reason, and stopping it again is no error', async () => {
     // Prepare
-    const { target, taskDefinitionArn } = await fargateService('stop');
-    const tag = startedBy('release-orders-api-v1.6.0');
-    const started = await tasks.runTask({
-      target,
-      taskDefinitionArn,
-      container: 'app',
-      command: ['npm', 'run', 'migrate'],
-      startedBy: tag,
-      clientToken: migrationClientToken(tag),
-    });
+    const { target, taskDefinitionArn, tag, started } = await migrationTaskIn(
+      'stop',
+      'release-orders-api-v1.6.0',
+    );
     const reason = 'pipeline: migration step timed out after 600 s (release-orders-api-v1.6.0)';
 
     // Act

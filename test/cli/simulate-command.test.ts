@@ -10,6 +10,13 @@ const CONFIG = join(ROOT, 'pipeline.config.yml');
 
 const run = runCli;
 
+/** `text` as bad.yml in a new temporary directory; its path. */
+function badConfigFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'pipeline-config-')), 'bad.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
 describe('pipeline simulate', () => {
   it('when given one push with --json, it reports the execution, its transitions and the PPE deployment', async () => {
     // Act
@@ -214,10 +221,7 @@ describe('pipeline simulate', () => {
 
   it('when the config is invalid, it exits 2 naming the config file, the path and the problem', async () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'pipeline-config-'));
-    const file = join(dir, 'bad.yml');
-    writeFileSync(
-      file,
+    const file = badConfigFile(
       'version: 1\nenvironments:\n  - name: ppe\n    trigger: whenever\n    regions: [eu-west-1]\nservices: []\n',
     );
 
@@ -231,10 +235,7 @@ describe('pipeline simulate', () => {
 
   it('when the config has several problems, it prints one a line, each with file:line:column', async () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'pipeline-config-'));
-    const file = join(dir, 'bad.yml');
-    writeFileSync(
-      file,
+    const file = badConfigFile(
       'version: 1\nenvironments:\n  - name: ppe\n    trigger: whenever\n    regoins: [eu-west-1]\nservices: []\n',
     );
 

@@ -10,6 +10,7 @@ import {
   functionLogicalId,
   loadPackagedTemplate,
   policyStatementsOf,
+  roleOf,
   type PolicyStatement,
   type Template,
 } from '../support/packaged-template';
@@ -20,16 +21,10 @@ beforeAll(() => {
   template = loadPackagedTemplate();
 }, 300_000);
 
-function roleOf(functionName: string) {
-  const fn = template.Resources[functionLogicalId(functionName)]!;
-  const roleId = ((fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'] ?? [])[0]!;
-  return template.Resources[roleId]!;
-}
-
 describe('approval emails through SES', () => {
   let sendEmail: PolicyStatement;
   beforeAll(() => {
-    const statements = policyStatementsOf(roleOf('requestApproval')).filter((s) =>
+    const statements = policyStatementsOf(roleOf(template, 'requestApproval')).filter((s) =>
       actionsOf(s).includes('ses:SendEmail'),
     );
     expect(statements).toHaveLength(1);

@@ -3,21 +3,18 @@
  * on the task definition and StopTask on the task, both with the `ecs:cluster` condition key; a task's ARN
  * holds a random id, so the cluster condition is as tight as a stop can be limited.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
 import { migrationPolicyScope } from '../../shared/config/migration-policy';
+import { sampleConfig } from '../support/fixtures';
 import {
   actionsOf,
   asArray,
   functionLogicalId,
   loadPackagedTemplate,
   policyStatementsOf,
+  roleOf,
   type PolicyStatement,
   type Template,
 } from '../support/packaged-template';
-
-const ROOT = join(__dirname, '..', '..');
 
 let template: Template;
 beforeAll(() => {
@@ -25,15 +22,12 @@ beforeAll(() => {
 }, 300_000);
 
 function statementsOf(functionName: string): PolicyStatement[] {
-  const fn = template.Resources[functionLogicalId(functionName)]!;
-  const roleId = ((fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'] ?? [])[0]!;
-  return policyStatementsOf(template.Resources[roleId]!).filter((s) => s.Effect === 'Allow');
+  return policyStatementsOf(roleOf(template, functionName)).filter((s) => s.Effect === 'Allow');
 }
 
 /** The clusters of the stages that migrate, as serverless/variables.js computes them from the sample config. */
 function migrationClusters(): unknown[] {
-  const config = parseConfig(readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8'), 'pipeline.config.yml');
-  return migrationPolicyScope(config).clusters;
+  return migrationPolicyScope(sampleConfig()).clusters;
 }
 
 describe('migration task permissions', () => {

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../shared/config/config-error';
 import { parseConfig } from '../../shared/config/config.loader';
 import {
   functionLogicalId,
@@ -14,6 +13,7 @@ import {
   readTemplate,
   type Template,
 } from '../support/packaged-template';
+import { configErrorThrownBy } from '../support/config-errors';
 
 const ROOT = join(__dirname, '..', '..');
 const SAMPLE = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8');
@@ -28,13 +28,7 @@ smokeTestVpc:
 `;
 
 function configError(yaml: string): string {
-  try {
-    parseConfig(SAMPLE + yaml, 'pipeline.config.yml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('the configuration was accepted');
+  return configErrorThrownBy(() => parseConfig(SAMPLE + yaml, 'pipeline.config.yml')).message;
 }
 
 describe('smokeTestVpc in pipeline.config.yml', () => {

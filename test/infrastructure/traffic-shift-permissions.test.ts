@@ -16,6 +16,7 @@ import {
   loadPackagedTemplate,
   packageTemplates,
   policyStatementsOf,
+  roleOf,
   readTemplate,
   type PolicyStatement,
   type Template,
@@ -54,9 +55,7 @@ function canaryConfig(): string {
 }
 
 function statementsOfFunction(template: Template, name: string): PolicyStatement[] {
-  const fn = template.Resources[functionLogicalId(name)]!;
-  const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return policyStatementsOf(template.Resources[roleId]!);
+  return policyStatementsOf(roleOf(template, name));
 }
 
 function grantsOf(statements: PolicyStatement[], action: string): PolicyStatement[] {

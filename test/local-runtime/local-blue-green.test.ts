@@ -1,13 +1,13 @@
 import { ManualClock } from '../../shared/clock';
 import { PipelineMisconfiguredError } from '../../shared/domain/errors';
 import type { LifecycleHookEvent } from '../../shared/domain/traffic-shift-hook';
-import type { StageTraffic } from '../../shared/domain/traffic-shift-stage';
 import type { ShiftRequest } from '../../shared/ports/deployment';
 import type { TrafficTargets } from '../../shared/ports/traffic';
 import {
   LocalContainerPlatform,
   type LocalDeploymentEvent,
 } from '../../local-runtime/adapters/local-container-platform';
+import { canaryTraffic, ORDERS_LOAD_BALANCER, SHIFT_HOOK } from '../support/stage-traffic';
 
 /**
  * The local ECS's blue/green deployments on their own: the lifecycle the pipeline's hook is driven by, the
@@ -16,31 +16,17 @@ import {
  */
 
 const TARGET = { region: 'eu-west-1', cluster: 'prod', service: 'orders-api' };
-const BLUE_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/a/73e2d6bc24d8a067';
-const GREEN_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/b/2453ed029918f21f';
-const HOOK = {
-  functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shiftTraffic',
-  invokeRoleArn: 'arn:aws:iam::123456789012:role/ecs-invokes-hook',
-};
-const TRAFFIC: StageTraffic = {
-  strategy: 'canary',
+const BLUE_TG = ORDERS_LOAD_BALANCER.blueTargetGroupArn;
+const GREEN_TG = ORDERS_LOAD_BALANCER.greenTargetGroupArn;
+const TRAFFIC = canaryTraffic({
   steps: [{ percent: 5, windowMs: 60_000 }],
   keepBlueMinutes: 10,
-  thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 100 },
+  minRequests: 100,
   maxExtensions: 1,
-  loadBalancer: {
-    loadBalancerArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
-    blueTargetGroupArn: BLUE_TG,
-    greenTargetGroupArn: GREEN_TG,
-    productionListenerRuleArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-    infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure',
-  },
-};
+});
 const SHIFT: ShiftRequest = {
   traffic: TRAFFIC,
-  hook: HOOK,
+  hook: SHIFT_HOOK,
   stage: { executionName: 'release-1', service: 'orders-api', environment: 'prod', region: 'eu-west-1' },
 };
 
@@ -265,7 +251,7 @@ describe('the local ECS blue/green deployment', () => {
 
     // Assess
     expect(failing.events[0]?.reason).toBe(
-      `lifecycle hook ${HOOK.functionArn} failed at PRE_PRODUCTION_TRAFFIC_SHIFT: Task timed out after 900.00 seconds`,
+      `lifecycle hook ${SHIFT_HOOK.functionArn} failed at PRE_PRODUCTION_TRAFFIC_SHIFT: Task timed out after 900.00 seconds`,
     );
     expect(endless.events[0]).toMatchObject({
       outcome: 'FAILED',

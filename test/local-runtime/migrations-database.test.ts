@@ -7,6 +7,8 @@ import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/lo
 import { parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { runCli } from '../support/cli';
+import { loadEvent } from '../support/fixtures';
+import { GOOD_COMMIT, PROD_REGIONS, prod, STAGING } from '../support/orders-api';
 
 /**
  * The real thing end to end: the stage state machine, executed by the local runtime with the real
@@ -15,17 +17,10 @@ import { runCli } from '../support/cli';
  * at the schemas themselves.
  */
 const ROOT = join(__dirname, '..', '..');
-type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
-const event = (name: string): SampleEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as SampleEvent;
 
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const RELEASED = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@${event('ecr-push-orders-api.json').detail['image-digest'] as string}`;
+const RELEASED = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@${loadEvent('ecr-push-orders-api.json').detail['image-digest'] as string}`;
 const MIGRATIONS = ['1764547200000_create-orders', '1764633600000_add-order-total'];
 const PPE: EcsTarget = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const STAGING: EcsTarget = { region: 'eu-west-1', cluster: 'staging', service: 'orders-api' };
-const PROD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
-const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
 
 /** The sample configuration, with orders-api migrating through the sample service's commands. */
 function config() {
@@ -48,7 +43,7 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
 }
 
 async function deliver(sample: string): Promise<void> {
-  await pipeline!.putEvent(event(sample));
+  await pipeline!.putEvent(loadEvent(sample));
   await pipeline!.settled();
 }
 

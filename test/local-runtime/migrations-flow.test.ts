@@ -10,6 +10,8 @@ import { AwsTransientError } from '../../shared/domain/errors';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { migrationRuns } from '../../shared/operations/migration-view';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { loadEvent } from '../support/fixtures';
+import { GOOD_COMMIT, GOOD_DIGEST, PROD_REGIONS, prod, REGISTRY, STAGING } from '../support/orders-api';
 
 /**
  * "Plan migrations" and "Run migrations" in the real stage definition, executed by the local runtime with
@@ -17,16 +19,7 @@ import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
  * through a runner that keeps a schema per environment/region, so what ran where (and what did not) shows.
  */
 const ROOT = join(__dirname, '..', '..');
-type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
-const event = (name: string): SampleEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as SampleEvent;
 
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const GOOD_DIGEST = event('ecr-push-orders-api.json').detail['image-digest'] as string;
-const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const STAGING: EcsTarget = { region: 'eu-west-1', cluster: 'staging', service: 'orders-api' };
-const PROD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
-const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
 const RELEASED = `${REGISTRY}/orders-api@${GOOD_DIGEST}`;
 
 /** The sample configuration with migrations for orders-api (its plan shown to production approvers). */
@@ -78,7 +71,7 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
 }
 
 async function deliver(sample: string): Promise<void> {
-  await pipeline.putEvent(event(sample));
+  await pipeline.putEvent(loadEvent(sample));
   await pipeline.settled();
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
@@ -9,6 +8,8 @@ import {
 } from '../../local-runtime/local-pipeline';
 import type { StartDecision } from '../../shared/use-cases/start-promotion';
 import { FaultInjector } from '../../local-runtime/faults/fault-injector';
+import { loadEvent } from '../support/fixtures';
+import { BROKEN_COMMIT, GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 
 /**
  * The real statemachines/promote.asl.yml, executed by the local runtime with the real handlers, the real
@@ -16,11 +17,6 @@ import { FaultInjector } from '../../local-runtime/faults/fault-injector';
  */
 const ROOT = join(__dirname, '..', '..');
 const config = () => loadConfigFile(join(ROOT, 'pipeline.config.yml'));
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const BROKEN_COMMIT = 'badc0ffee0ddf00d1234567890abcdef12345678';
 
 let pipeline: LocalPipeline;
 
@@ -30,7 +26,7 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
 }
 
 async function push(name: string): Promise<StartDecision | undefined> {
-  const routed = await pipeline.putEvent(event(name));
+  const routed = await pipeline.putEvent(loadEvent(name));
   await pipeline.settled();
   return routed.deliveries[0]?.result as StartDecision | undefined;
 }
@@ -68,7 +64,7 @@ describe('promote state machine, executed locally', () => {
     const execution = await onlyExecution();
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.stateTransitions).toBe(13);
-    const digest = (event('ecr-push-orders-api.json').detail as Record<string, string>)['image-digest'];
+    const digest = (loadEvent('ecr-push-orders-api.json').detail as Record<string, string>)['image-digest'];
     expect(JSON.parse(execution.output!)).toMatchObject({
       service: 'orders-api',
       version: `sha-${GOOD_COMMIT}`,
@@ -231,7 +227,7 @@ describe('promote state machine, executed locally', () => {
     await start();
 
     // Act
-    const routed = await pipeline.putEvent(event(name));
+    const routed = await pipeline.putEvent(loadEvent(name));
 
     // Assess
     expect(routed.deliveries).toEqual([]);
@@ -241,7 +237,7 @@ describe('promote state machine, executed locally', () => {
   it('when a matching event is malformed, the handler rejects it with the field and nothing starts', async () => {
     // Prepare
     await start();
-    const bad = event('ecr-push-orders-api.json');
+    const bad = loadEvent('ecr-push-orders-api.json');
     delete bad.id;
 
     // Act
@@ -324,8 +320,8 @@ describe('promote state machine, executed locally', () => {
   it('when two pushes arrive close together, they deploy one at a time and the older one never lands over the newer', async () => {
     // Prepare
     await start();
-    const older = event('ecr-push-orders-api.json');
-    const newer = event('ecr-push-orders-api.json');
+    const older = loadEvent('ecr-push-orders-api.json');
+    const newer = loadEvent('ecr-push-orders-api.json');
     const newerCommit = 'c0ffee0000000000000000000000000000000042';
     Object.assign(newer, { id: 'f2a1b3c4-0000-4000-8000-000000000042', time: '2026-11-20T09:16:40Z' });
     Object.assign(newer.detail as Record<string, unknown>, {
@@ -382,7 +378,7 @@ describe('promote state machine, executed locally', () => {
     // Prepare
     await start();
     const pushAt = (second: number) => {
-      const e = event('ecr-push-orders-api.json');
+      const e = loadEvent('ecr-push-orders-api.json');
       const hex = (0xa0 + second).toString(16);
       Object.assign(e, { id: `queued-${second}`, time: `2026-11-20T09:2${second}:00Z` });
       Object.assign(e.detail as Record<string, unknown>, {

@@ -9,6 +9,17 @@ import {
   type LocalPipelineOptions,
   type VersionBehaviour,
 } from '../../local-runtime/local-pipeline';
+import { loadEvent } from '../support/fixtures';
+import {
+  BROKEN_COMMIT,
+  GOOD_COMMIT,
+  GOOD_DIGEST,
+  PROD_REGIONS,
+  prod,
+  REGISTRY,
+  RELEASE_TARGETS,
+  STAGING,
+} from '../support/orders-api';
 
 /**
  * The real statemachines/release.asl.yml (with the stage processor it includes), executed by the local
@@ -19,21 +30,10 @@ import {
 const ROOT = join(__dirname, '..', '..');
 const config = () => loadConfigFile(join(ROOT, 'pipeline.config.yml'));
 type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
-const event = (name: string): SampleEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as SampleEvent;
 
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const GOOD_DIGEST = event('ecr-push-orders-api.json').detail['image-digest'] as string;
-const BROKEN_COMMIT = 'badc0ffee0ddf00d1234567890abcdef12345678';
-const BROKEN_DIGEST = event('ecr-push-orders-api-broken.json').detail['image-digest'] as string;
-const UNBUILT_COMMIT = event('git-tag-orders-api-v1.4.1-unbuilt.json').detail.commit as string;
-const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const BROKEN_DIGEST = loadEvent('ecr-push-orders-api-broken.json').detail['image-digest'] as string;
+const UNBUILT_COMMIT = loadEvent('git-tag-orders-api-v1.4.1-unbuilt.json').detail.commit as string;
 const BOOTSTRAP_IMAGE = 'orders-api:bootstrap';
-
-const STAGING: EcsTarget = { region: 'eu-west-1', cluster: 'staging', service: 'orders-api' };
-const PROD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
-const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
-const RELEASE_TARGETS = [STAGING, ...PROD_REGIONS.map(prod)];
 
 let pipeline: LocalPipeline;
 
@@ -44,14 +44,14 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
 
 /** Delivers an event (a sample's file name, or an event object) and waits until everything settled. */
 async function deliver(sample: string | SampleEvent): Promise<StartReleaseDecision | undefined> {
-  const routed = await pipeline.putEvent(typeof sample === 'string' ? event(sample) : sample);
+  const routed = await pipeline.putEvent(typeof sample === 'string' ? loadEvent(sample) : sample);
   await pipeline.settled();
   return routed.deliveries[0]?.result as StartReleaseDecision | undefined;
 }
 
 /** The build's push of sha-<commit>, as ECR would announce it, for a commit no sample pushed. */
 function pushOf(commit: string, digest: string): SampleEvent {
-  const push = event('ecr-push-orders-api.json');
+  const push = loadEvent('ecr-push-orders-api.json');
   return {
     ...push,
     id: `push-${commit.slice(0, 12)}`,
@@ -309,7 +309,7 @@ describe('release state machine, executed locally', () => {
     await start();
     await deliver('ecr-push-orders-api.json');
     const lateDigest = `sha256:${'0a1b2c3d'.repeat(8)}`;
-    const routed = await pipeline.putEvent(event('git-tag-orders-api-v1.4.1-unbuilt.json'));
+    const routed = await pipeline.putEvent(loadEvent('git-tag-orders-api-v1.4.1-unbuilt.json'));
     const decision = routed.deliveries[0]?.result as StartReleaseDecision;
     await pipeline.clock.sleep(5 * 60_000); // the release keeps looking for sha-<commit> meanwhile
     const misses = pipeline.lambdas.invocations.filter((i) => i.functionName === 'resolveReleaseImage');
@@ -417,7 +417,7 @@ describe('release state machine, executed locally', () => {
     await deliver('git-tag-orders-api-v1.4.0.json');
     await deliver('ecr-push-orders-api-broken.json');
     const refused = await deliver('git-tag-orders-api-v1.3.9.json'); // refused: DowngradeRefused
-    const downgrade = event('git-tag-orders-api-v1.3.9.json');
+    const downgrade = loadEvent('git-tag-orders-api-v1.3.9.json');
     downgrade.detail.allowDowngrade = true;
 
     // Act
@@ -536,8 +536,8 @@ describe('release state machine, executed locally', () => {
     await start();
     await deliver('ecr-push-orders-api.json');
     await deliver(pushOf(UNBUILT_COMMIT, `sha256:${'51'.repeat(32)}`));
-    const older = event('git-tag-orders-api-v1.4.0.json');
-    const newer = event('git-tag-orders-api-v1.4.1-unbuilt.json');
+    const older = loadEvent('git-tag-orders-api-v1.4.0.json');
+    const newer = loadEvent('git-tag-orders-api-v1.4.1-unbuilt.json');
 
     // Act: both releases start before either finishes
     const routedOlder = await pipeline.putEvent(older);

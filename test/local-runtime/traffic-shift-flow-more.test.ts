@@ -1,10 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
-import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
+import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { loadEvent, sampleConfig } from '../support/fixtures';
+import {
+  BLUE_TG,
+  CANARY,
+  GREEN_TG,
+  pipelinePerTest,
+  RULE,
+  servingCommit,
+  shiftingConfig,
+  STAGE_KEY,
+  TRAFFIC_PER_MINUTE,
+} from '../support/shifting-ppe';
+import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 
 /**
  * More flows of the stages that shift traffic (issue #16), beside traffic-shift-flow.test.ts: a failure at a
@@ -16,77 +27,7 @@ import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 // Thousands of real requests over loopback on a shared machine: the limit only stops a hang.
 jest.setTimeout(HANG_LIMIT_MS);
 
-const ROOT = join(__dirname, '..', '..');
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const BLUE_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
-const GREEN_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const STAGE_KEY = {
-  executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
-  environment: 'ppe',
-  region: 'eu-west-1',
-};
-/**
- * 8,000 requests a minute: a 5% step of one minute gives green 400, and the 15-second steps at 25% and 50%
- * give it 500 and 1,000, each enough to tell a p95 twice blue's from blue's (traffic-statistics.ts).
- */
-const TRAFFIC_PER_MINUTE = 8_000;
-
-/** pipeline.config.yml with orders-api's PPE on a strategy that shifts traffic behind a load balancer. */
-function shiftingConfig(settings: string) {
-  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
-    .replace(
-      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
-      `$1${settings
-        .split('\n')
-        .map((line) => `        ${line}`)
-        .join('\n')}\n`,
-    )
-    .replace(
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
-        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
-    );
-  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE shifts traffic)');
-}
-
-const CANARY = `strategy: canary
-canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
-keepBlueMinutes: 2
-judgement: { minRequests: 300, maxExtensions: 2 }`;
-
-let pipeline: LocalPipeline | undefined;
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
-
-async function pushGoodBuild(settings: string, options: Partial<LocalPipelineOptions> = {}) {
-  pipeline = await LocalPipeline.start({
-    config: shiftingConfig(settings),
-    trafficPerMinute: TRAFFIC_PER_MINUTE,
-    ...options,
-  });
-  await pipeline.putEvent(event('ecr-push-orders-api.json'));
-  await pipeline.settled();
-  const { executions } = await pipeline.engine.listExecutions({});
-  expect(executions).toHaveLength(1);
-  const execution = await pipeline.engine.describeExecution({ executionArn: executions[0]!.executionArn });
-  const shift = await pipeline.shiftLog.get(STAGE_KEY);
-  return { execution, shift, pipeline };
-}
-
-function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefined {
-  const td = targetGroup ? p.platform.servingIn(ORDERS_PPE, targetGroup) : p.platform.serving(ORDERS_PPE);
-  return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
-}
+const { start, close, pushGoodBuild } = pipelinePerTest();
 
 /** A healthy build after GOOD_COMMIT (events/ecr-push-orders-api-slow.json; slow only when told). */
 const NEXT_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
@@ -122,16 +63,15 @@ describe('more stages that shift traffic, through the promote state machine', ()
           return sent() >= healthyFor ? { latencyFactor: 3 } : {};
         },
       };
-      pipeline = await LocalPipeline.start({
+      const p = await start({
         config: shiftingConfig(CANARY),
         trafficPerMinute: TRAFFIC_PER_MINUTE,
         behaviours,
       });
-      const p = pipeline;
       sent = () => p.loadBalancers.sent.get(RULE) ?? 0;
 
       // Act
-      await p.putEvent(event('ecr-push-orders-api.json'));
+      await p.putEvent(loadEvent('ecr-push-orders-api.json'));
       await p.settled();
 
       // Assess
@@ -330,8 +270,7 @@ describe('more stages that shift traffic, through the promote state machine', ()
     });
     afterEach(async () => {
       // The stack saves its state in the directory when it closes: close it before removing the directory.
-      await pipeline?.close();
-      pipeline = undefined;
+      await close();
       rmSync(dataDir, { recursive: true, force: true });
     });
 
@@ -339,11 +278,11 @@ describe('more stages that shift traffic, through the promote state machine', ()
       // Prepare: the stack first runs on the plain config (orders-api's PPE rolls), then is restarted on the
       // same data directory with the stage on a canary, as an operator changing pipeline.config.yml does.
       const rolling = await LocalPipeline.start({
-        config: parseConfig(readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8'), 'pipeline.config.yml'),
+        config: sampleConfig(),
         trafficPerMinute: TRAFFIC_PER_MINUTE,
         dataDir,
       });
-      await rolling.putEvent(event('ecr-push-orders-api.json'));
+      await rolling.putEvent(loadEvent('ecr-push-orders-api.json'));
       await rolling.settled();
       const [rolled] = (await rolling.engine.listExecutions({})).executions;
       const rolledStatus = (await rolling.engine.describeExecution({ executionArn: rolled!.executionArn }))
@@ -353,13 +292,13 @@ describe('more stages that shift traffic, through the promote state machine', ()
       await rolling.close();
 
       // Act
-      pipeline = await LocalPipeline.start({
+      const pipeline = await start({
         config: shiftingConfig(CANARY),
         trafficPerMinute: TRAFFIC_PER_MINUTE,
         dataDir,
       });
       const blueBefore = servingCommit(pipeline);
-      await pipeline.putEvent(event('ecr-push-orders-api-slow.json'));
+      await pipeline.putEvent(loadEvent('ecr-push-orders-api-slow.json'));
       await pipeline.settled();
 
       // Assess

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
-import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { BLUE_TG, CANARY, GREEN_TG, pipelinePerTest, RULE, servingCommit } from '../support/shifting-ppe';
+import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 
 /**
  * Stages that shift traffic, through the real promote state machine on virtual time: the local ECS runs a
@@ -15,77 +12,7 @@ import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 // Thousands of real requests over loopback on a shared machine: the limit only stops a hang.
 jest.setTimeout(HANG_LIMIT_MS);
 
-const ROOT = join(__dirname, '..', '..');
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const BLUE_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
-const GREEN_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const STAGE_KEY = {
-  executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
-  environment: 'ppe',
-  region: 'eu-west-1',
-};
-/**
- * 8,000 requests a minute: a 5% step of one minute gives green 400, and the 15-second steps at 25% and 50%
- * give it 500 and 1,000, each enough to tell a p95 twice blue's from blue's (traffic-statistics.ts).
- */
-const TRAFFIC_PER_MINUTE = 8_000;
-
-/** pipeline.config.yml with orders-api's PPE on a strategy that shifts traffic behind a load balancer. */
-function shiftingConfig(settings: string) {
-  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
-    .replace(
-      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
-      `$1${settings
-        .split('\n')
-        .map((line) => `        ${line}`)
-        .join('\n')}\n`,
-    )
-    .replace(
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
-        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
-    );
-  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE shifts traffic)');
-}
-
-const CANARY = `strategy: canary
-canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
-keepBlueMinutes: 2
-judgement: { minRequests: 300, maxExtensions: 2 }`;
-
-let pipeline: LocalPipeline | undefined;
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
-
-async function pushGoodBuild(settings: string, options: Partial<LocalPipelineOptions> = {}) {
-  pipeline = await LocalPipeline.start({
-    config: shiftingConfig(settings),
-    trafficPerMinute: TRAFFIC_PER_MINUTE,
-    ...options,
-  });
-  await pipeline.putEvent(event('ecr-push-orders-api.json'));
-  await pipeline.settled();
-  const { executions } = await pipeline.engine.listExecutions({});
-  expect(executions).toHaveLength(1);
-  const execution = await pipeline.engine.describeExecution({ executionArn: executions[0]!.executionArn });
-  const shift = await pipeline.shiftLog.get(STAGE_KEY);
-  return { execution, shift, pipeline };
-}
-
-function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefined {
-  const td = targetGroup ? p.platform.servingIn(ORDERS_PPE, targetGroup) : p.platform.serving(ORDERS_PPE);
-  return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
-}
+const { pushGoodBuild } = pipelinePerTest();
 
 describe('stages that shift traffic, through the promote state machine', () => {
   it('when a healthy build is pushed to a canary stage, green walks 5 → 25 → 50 → 100 on real traffic, each step judged and recorded', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
@@ -8,6 +7,8 @@ import { viewExecution } from '../../shared/operations/execution-view';
 import { LocalPipeline, type VersionBehaviour } from '../../local-runtime/local-pipeline';
 import { serveLocalPipeline } from '../../local-runtime/local-http-server';
 import { runCli } from '../support/cli';
+import { loadEvent } from '../support/fixtures';
+import { PROD_REGIONS, prod, RELEASE_TARGETS } from '../support/orders-api';
 
 /**
  * Two tags on one commit (issue #15, item 8), executed locally: the real release and stage state machines
@@ -17,19 +18,13 @@ import { runCli } from '../support/cli';
  */
 const ROOT = join(__dirname, '..', '..');
 type SampleEvent = Record<string, unknown> & { detail: Record<string, unknown> };
-const event = (name: string): SampleEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as SampleEvent;
 
 const COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const DIGEST = event('ecr-push-orders-api.json').detail['image-digest'] as string;
-const STAGING: EcsTarget = { region: 'eu-west-1', cluster: 'staging', service: 'orders-api' };
-const PROD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
-const prod = (region: string): EcsTarget => ({ region, cluster: 'prod', service: 'orders-api' });
-const RELEASE_TARGETS = [STAGING, ...PROD_REGIONS.map(prod)];
+const DIGEST = loadEvent('ecr-push-orders-api.json').detail['image-digest'] as string;
 
 /** The v1.4.0 sample tag event, as another tag of the same commit. */
 function tagOfSameCommit(tag: string, extra: Record<string, unknown> = {}): SampleEvent {
-  const sample = event('git-tag-orders-api-v1.4.0.json');
+  const sample = loadEvent('git-tag-orders-api-v1.4.0.json');
   return {
     ...sample,
     id: `tag-${tag}-${Object.keys(extra).join('-')}`,
@@ -44,7 +39,7 @@ afterEach(async () => {
 });
 
 async function deliver(sample: string | SampleEvent): Promise<StartReleaseDecision> {
-  const routed = await pipeline.putEvent(typeof sample === 'string' ? event(sample) : sample);
+  const routed = await pipeline.putEvent(typeof sample === 'string' ? loadEvent(sample) : sample);
   await pipeline.settled();
   return routed.deliveries[0]?.result as StartReleaseDecision;
 }

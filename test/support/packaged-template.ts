@@ -187,6 +187,20 @@ export function functionLogicalId(functionName: string): string {
   return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
 }
 
+/** The role a function runs with: the resource its `Role: { Fn::GetAtt: [id, Arn] }` names. */
+export function roleOf(template: Template, functionName: string): Resource {
+  const fn = template.Resources[functionLogicalId(functionName)];
+  if (!fn)
+    throw new Error(`the template has no function ${functionName} (${functionLogicalId(functionName)})`);
+  const roleId = (fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+    'Fn::GetAtt'
+  ]?.[0];
+  const role = roleId === undefined ? undefined : template.Resources[roleId];
+  if (!role)
+    throw new Error(`function ${functionName} has no role of its own in the template (Role: ${roleId})`);
+  return role;
+}
+
 export function policyStatementsOf(resource: Resource): PolicyStatement[] {
   const properties = resource.Properties ?? {};
   const documents =

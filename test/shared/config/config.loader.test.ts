@@ -11,6 +11,7 @@ import {
   sampleConfig,
   sampleConfigText,
 } from '../../support/fixtures';
+import { configErrorThrownBy } from '../../support/config-errors';
 
 const FILE = 'pipeline.config.yml';
 
@@ -23,13 +24,7 @@ function breakSample(from: string, to: string): string {
 
 /** The ConfigError that parsing `text` throws. */
 function configErrorOf(text: string): ConfigError {
-  try {
-    parseConfig(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configErrorThrownBy(() => parseConfig(text, FILE));
 }
 
 describe('loadConfigFile / parseConfig', () => {

@@ -1,18 +1,7 @@
-import { ConfigError } from '../../../shared/config/config-error';
 import { readRuntimeEnv } from '../../../shared/config/runtime-env';
+import { configErrorThrownBy } from '../../support/config-errors';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:promote';
-
-/** The ConfigError that reading `env` throws. */
-function errorOf(read: () => unknown): ConfigError {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected the environment to be rejected');
-}
 
 describe('readRuntimeEnv', () => {
   it('when the variables are set, it returns them with the defaults of the others', () => {
@@ -36,7 +25,7 @@ describe('readRuntimeEnv', () => {
     const env = { AWS_REGION: 'eu-west-1' };
 
     // Act
-    const error = errorOf(() => readRuntimeEnv(['PIPELINE_TABLE'], env));
+    const error = configErrorThrownBy(() => readRuntimeEnv(['PIPELINE_TABLE'], env));
 
     // Assess
     expect(error.file).toBe('the function environment');
@@ -60,7 +49,9 @@ describe('readRuntimeEnv', () => {
     const env = { PIPELINE_TABLE: 'pipeline', PROMOTE_STATE_MACHINE_ARN: 'promote' };
 
     // Act
-    const error = errorOf(() => readRuntimeEnv(['PIPELINE_TABLE', 'PROMOTE_STATE_MACHINE_ARN'], env));
+    const error = configErrorThrownBy(() =>
+      readRuntimeEnv(['PIPELINE_TABLE', 'PROMOTE_STATE_MACHINE_ARN'], env),
+    );
 
     // Assess
     expect(error.problems).toHaveLength(1);
@@ -75,8 +66,8 @@ describe('readRuntimeEnv', () => {
 
     // Act
     const read = readRuntimeEnv(['APPROVAL_BASE_URL', 'APPROVAL_SES_CONFIGURATION_SET'], empty);
-    const ftpError = errorOf(() => readRuntimeEnv(['APPROVAL_BASE_URL'], ftp));
-    const notUrlError = errorOf(() => readRuntimeEnv(['APPROVAL_BASE_URL'], notUrl));
+    const ftpError = configErrorThrownBy(() => readRuntimeEnv(['APPROVAL_BASE_URL'], ftp));
+    const notUrlError = configErrorThrownBy(() => readRuntimeEnv(['APPROVAL_BASE_URL'], notUrl));
 
     // Assess
     expect(read).toEqual({ AWS_REGION: 'local' });
@@ -89,7 +80,7 @@ describe('readRuntimeEnv', () => {
     const env = { PIPELINE_TABLE: '', NOTIFICATION_TOPIC_ARN: 'topic', APPROVAL_EMAIL_FROM: 'a' };
 
     // Act
-    const error = errorOf(() =>
+    const error = configErrorThrownBy(() =>
       readRuntimeEnv(['PIPELINE_TABLE', 'NOTIFICATION_TOPIC_ARN', 'APPROVAL_EMAIL_FROM'], env),
     );
 

@@ -1,7 +1,7 @@
-import { ConfigError } from '../../../shared/config/config-error';
 import { parseConfig } from '../../../shared/config/config.loader';
 import { planStages } from '../../../shared/domain/stage';
 import { positionOf, sampleConfigText } from '../../support/fixtures';
+import { configProblemsOf } from '../../support/config-errors';
 
 const FILE = 'pipeline.config.yml';
 
@@ -48,13 +48,7 @@ function ordersProd(
 }
 
 function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be rejected');
+  return configProblemsOf(text, FILE);
 }
 
 const CANARY = '        strategy: canary\n';

@@ -10,34 +10,24 @@ import { DynamoStageEvidenceStore } from '../../../shared/aws/stage-evidence.ada
 import { DynamoTrafficShiftLog } from '../../../shared/aws/traffic-shift-log.adapter';
 import { ManualClock } from '../../../shared/clock';
 import type { StepRecord } from '../../../shared/domain/traffic-shift';
-import type { StageTraffic } from '../../../shared/domain/traffic-shift-stage';
 import { completeStage, describeEvidence } from '../../../shared/use-cases/complete-stage';
 import { ppeStageRun } from '../../support/fixtures';
+import { canaryTraffic } from '../../support/stage-traffic';
 import { startDynalite, type LocalDynamo } from '../aws/dynalite';
 
 const TABLE = 'pipeline-test';
 const MINUTE = 60_000;
 const STARTED = Date.UTC(2026, 10, 30, 9);
 
-const traffic: StageTraffic = {
-  strategy: 'canary',
+const traffic = canaryTraffic({
   steps: [
     { percent: 5, windowMs: 10 * MINUTE },
     { percent: 25, windowMs: 10 * MINUTE },
   ],
   keepBlueMinutes: 15,
-  thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 800 },
+  minRequests: 800,
   maxExtensions: 3,
-  loadBalancer: {
-    loadBalancerArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
-    blueTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/a/73e2d6bc24d8a067',
-    greenTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/b/2453ed029918f21f',
-    productionListenerRuleArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-    infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure',
-  },
-};
+});
 
 function window(
   step: number,

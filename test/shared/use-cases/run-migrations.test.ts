@@ -1,19 +1,15 @@
-import { startLocalDynamo, type LocalDynamo } from '../../../local-runtime/dynalite-server';
-import { createPipelineTable } from '../../../shared/aws/pipeline-table';
-import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
-import {
+import type { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
+import type {
   LocalMigrationTasks,
-  type LocalMigrationResult,
+  LocalMigrationResult,
 } from '../../../local-runtime/adapters/local-migrations';
-import { DynamoMigrationStore } from '../../../shared/aws/migration-store.adapter';
-import { ManualClock } from '../../../shared/clock';
+import type { ManualClock } from '../../../shared/clock';
 import {
   MIGRATION_FAILED,
   MIGRATION_STARTED_BY_PREFIX,
   migrationStartedBy,
 } from '../../../shared/domain/migrations';
 import { ecsTaskStateChangeSchema, taskViewOf } from '../../../shared/events/ecs-task-state-change.schema';
-import { targetOf } from '../../../shared/use-cases/deploy-service';
 import {
   onMigrationTaskStopped,
   runMigrations,
@@ -21,28 +17,18 @@ import {
   type RunMigrationsDeps,
   type RunMigrationsRequest,
 } from '../../../shared/use-cases/run-migrations';
-import { RecordingExecutionControl } from '../../support/fakes';
+import type { RecordingExecutionControl } from '../../support/fakes';
 import { ppeStageRun } from '../../support/fixtures';
+import { localDynamoForFile, migrationStep, type MigrationStep } from '../../support/migration-step';
 
 /**
  * The "Run migrations" step and its callback (shared/use-cases/run-migrations.ts), on the local ECS and
  * one-off tasks, with the real DynamoDB store on dynalite.
  */
-const OLD_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:' + '0'.repeat(64);
-const MIGRATIONS = {
-  command: ['npm', 'run', 'migrate'],
-  planCommand: ['npm', 'run', 'plan'],
-  timeoutSeconds: 600,
-  approval: false,
-};
-
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-}, 30_000);
-afterAll(() => dynamo?.close());
+const dynamo = localDynamoForFile();
 
 describe('runMigrations', () => {
+  let step: MigrationStep;
   let clock: ManualClock;
   let platform: LocalContainerPlatform;
   let tasks: LocalMigrationTasks;
@@ -50,49 +36,25 @@ describe('runMigrations', () => {
   let deps: RunMigrationsDeps;
   let events: unknown[];
   let result: LocalMigrationResult;
-  const base = ppeStageRun();
   let request: RunMigrationsRequest;
   let n = 0;
+  const base = ppeStageRun();
 
   beforeEach(async () => {
     // Each test its own table, so the records of one never answer another.
     n++;
-    await createPipelineTable(dynamo.client, `pipeline-${n}`);
-    const executionName = `${base.executionName.slice(0, 60)}-t${n}`;
-    request = {
-      ...base,
-      executionName,
-      stage: { ...base.stage, migrations: MIGRATIONS },
-      taskToken: `token-${n}`,
-      kind: 'migrate',
-      redriveCount: 0,
-    };
-    clock = new ManualClock(Date.UTC(2026, 10, 30, 9, 0));
-    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
-    platform.seedService(targetOf(base), { name: 'app', image: OLD_IMAGE });
-    events = [];
     result = { exitCode: 0, output: ['> migrate', 'Migrating 001_orders', 'Done'] };
-    tasks = new LocalMigrationTasks({
-      clock,
-      platform,
+    step = await migrationStep(dynamo(), {
+      table: `pipeline-${n}`,
+      executionSuffix: `-t${n}`,
+      taskToken: `token-${n}`,
       runner: async () => result,
-      onTaskStopped: (event) => events.push(event),
       taskMs: 20_000,
     });
-    executions = new RecordingExecutionControl();
-    deps = {
-      platform,
-      tasks,
-      store: new DynamoMigrationStore({ client: dynamo.client, tableName: `pipeline-${n}` }),
-      executions,
-      clock,
-    };
+    ({ clock, platform, tasks, executions, deps, events, request } = step);
   });
 
-  afterEach(() => {
-    tasks.stop();
-    platform.stop();
-  });
+  afterEach(() => step.stop());
 
   /** Lets the task run to its end in pipeline time, then delivers its Task State Change event. */
   async function taskStops(): Promise<void> {

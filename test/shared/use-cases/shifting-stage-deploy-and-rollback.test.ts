@@ -1,6 +1,5 @@
 import { ManualClock } from '../../../shared/clock';
 import { PipelineMisconfiguredError } from '../../../shared/domain/errors';
-import type { StageTraffic } from '../../../shared/domain/traffic-shift-stage';
 import type { EcsTarget } from '../../../shared/ports/deployment';
 import type { ServiceDeploymentControl } from '../../../shared/ports/traffic-shift';
 import { deployService, targetOf } from '../../../shared/use-cases/deploy-service';
@@ -9,28 +8,15 @@ import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-co
 import { InMemoryStageRecordStore } from '../../support/fakes';
 import { InMemoryTrafficShiftLog } from '../../support/shift-progress';
 import { ppeStageRun } from '../../support/fixtures';
+import { canaryTraffic, SHIFT_HOOK } from '../../support/stage-traffic';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:';
-const HOOK = {
-  functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:shiftTraffic',
-  invokeRoleArn: 'arn:aws:iam::123456789012:role/ecs-invokes-hook',
-};
-const traffic: StageTraffic = {
-  strategy: 'canary',
+const traffic = canaryTraffic({
   steps: [{ percent: 5, windowMs: 600_000 }],
   keepBlueMinutes: 15,
-  thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 100 },
+  minRequests: 100,
   maxExtensions: 3,
-  loadBalancer: {
-    loadBalancerArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
-    blueTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/a/73e2d6bc24d8a067',
-    greenTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/b/2453ed029918f21f',
-    productionListenerRuleArn:
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-    infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure',
-  },
-};
+});
 
 /** A test double of the port: whether a blue/green deployment is still in progress (blue still runs). */
 class BlueStillRuns implements ServiceDeploymentControl {
@@ -82,7 +68,7 @@ describe('rolling back a stage that shifts traffic', () => {
       platform,
       stageRecords,
       serviceDeployments: control,
-      trafficShiftHook: HOOK,
+      trafficShiftHook: SHIFT_HOOK,
     });
 
     // Assess
@@ -113,7 +99,7 @@ describe('rolling back a stage that shifts traffic', () => {
       serviceDeployments: new BlueStillRuns(
         'arn:aws:ecs:eu-west-1:123456789012:service-deployment/ppe/orders-api/Tfx5sH9q',
       ),
-      trafficShiftHook: HOOK,
+      trafficShiftHook: SHIFT_HOOK,
       shiftLog: log,
     };
 
@@ -139,14 +125,14 @@ describe('rolling back a stage that shifts traffic', () => {
       platform,
       stageRecords,
       serviceDeployments: new BlueStillRuns(undefined),
-      trafficShiftHook: HOOK,
+      trafficShiftHook: SHIFT_HOOK,
     });
 
     // Assess
     expect(result).toMatchObject({ rolledBack: true, reason: 'restored orders-api:1' });
     const shift = update.mock.calls[0]?.[2];
     expect(shift?.traffic).toMatchObject({ strategy: 'blue-green', steps: [] });
-    expect(shift?.hook).toEqual(HOOK);
+    expect(shift?.hook).toEqual(SHIFT_HOOK);
   });
 
   it('when blue is gone from a blue-green stage with test checks, the previous revision goes back without them', async () => {
@@ -205,7 +191,7 @@ describe('rolling back a stage that shifts traffic', () => {
       platform,
       stageRecords,
       serviceDeployments: control,
-      trafficShiftHook: HOOK,
+      trafficShiftHook: SHIFT_HOOK,
     });
 
     // Assess
@@ -220,12 +206,12 @@ describe('rolling back a stage that shifts traffic', () => {
     const next = { ...canaryRun, executionName: 'push-orders-api-next', commit: 'b'.repeat(40) };
 
     // Act
-    await deployService(next, { platform, stageRecords, clock, trafficShiftHook: HOOK });
+    await deployService(next, { platform, stageRecords, clock, trafficShiftHook: SHIFT_HOOK });
 
     // Assess
     expect(update.mock.calls[0]?.[2]).toEqual({
       traffic,
-      hook: HOOK,
+      hook: SHIFT_HOOK,
       stage: {
         executionName: 'push-orders-api-next',
         service: 'orders-api',

@@ -1,12 +1,8 @@
-import { startLocalDynamo, type LocalDynamo } from '../../../local-runtime/dynalite-server';
-import { createPipelineTable } from '../../../shared/aws/pipeline-table';
-import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
-import {
+import type {
   LocalMigrationTasks,
-  type LocalMigrationResult,
+  LocalMigrationResult,
 } from '../../../local-runtime/adapters/local-migrations';
-import { DynamoMigrationStore } from '../../../shared/aws/migration-store.adapter';
-import { ManualClock } from '../../../shared/clock';
+import type { ManualClock } from '../../../shared/clock';
 import { MIGRATION_TIMED_OUT } from '../../../shared/domain/migrations';
 import { ecsTaskStateChangeSchema, taskViewOf } from '../../../shared/events/ecs-task-state-change.schema';
 import { targetOf } from '../../../shared/use-cases/deploy-service';
@@ -17,75 +13,41 @@ import {
   type RunMigrationsRequest,
 } from '../../../shared/use-cases/run-migrations';
 import { stopTimedOutMigration } from '../../../shared/use-cases/stop-timed-out-migration';
-import { RecordingExecutionControl } from '../../support/fakes';
+import type { RecordingExecutionControl } from '../../support/fakes';
 import { ppeStageRun } from '../../support/fixtures';
+import { localDynamoForFile, migrationStep, type MigrationStep } from '../../support/migration-step';
 
 /**
  * "Stop the migration that timed out" (shared/use-cases/stop-timed-out-migration.ts): the timeout path of the
  * migration states, on the local ECS and one-off tasks, with the real DynamoDB store on dynalite.
  */
-const OLD_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:' + '0'.repeat(64);
-const MIGRATIONS = {
-  command: ['npm', 'run', 'migrate'],
-  planCommand: ['npm', 'run', 'plan'],
-  timeoutSeconds: 600,
-  approval: false,
-};
-
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-}, 30_000);
-afterAll(() => dynamo?.close());
+const dynamo = localDynamoForFile();
 
 describe('stopTimedOutMigration', () => {
+  let step: MigrationStep;
   let clock: ManualClock;
-  let platform: LocalContainerPlatform;
   let tasks: LocalMigrationTasks;
   let executions: RecordingExecutionControl;
   let deps: RunMigrationsDeps;
   let events: unknown[];
   let result: LocalMigrationResult;
-  const base = ppeStageRun();
   let request: RunMigrationsRequest;
   let n = 0;
+  const base = ppeStageRun();
 
   beforeEach(async () => {
     n++;
-    await createPipelineTable(dynamo.client, `stop-${n}`);
-    request = {
-      ...base,
-      executionName: `${base.executionName.slice(0, 60)}-s${n}`,
-      stage: { ...base.stage, migrations: MIGRATIONS },
-      taskToken: `token-${n}`,
-      kind: 'migrate',
-      redriveCount: 0,
-    };
-    clock = new ManualClock(Date.UTC(2026, 10, 30, 9, 0));
-    platform = new LocalContainerPlatform({ clock, deploymentMs: 90_000 });
-    platform.seedService(targetOf(base), { name: 'app', image: OLD_IMAGE });
-    events = [];
     result = { exitCode: 0, output: ['> migrate', 'Migrating 001_orders (waiting for a lock)'], hangs: true };
-    tasks = new LocalMigrationTasks({
-      clock,
-      platform,
+    step = await migrationStep(dynamo(), {
+      table: `stop-${n}`,
+      executionSuffix: `-s${n}`,
+      taskToken: `token-${n}`,
       runner: async () => result,
-      onTaskStopped: (event) => events.push(event),
     });
-    executions = new RecordingExecutionControl();
-    deps = {
-      platform,
-      tasks,
-      store: new DynamoMigrationStore({ client: dynamo.client, tableName: `stop-${n}` }),
-      executions,
-      clock,
-    };
+    ({ clock, tasks, executions, deps, events, request } = step);
   });
 
-  afterEach(() => {
-    tasks.stop();
-    platform.stop();
-  });
+  afterEach(() => step.stop());
 
   /** The state machine's view of the timeout: the step ran, its task hangs, 600 s pass. */
   async function stepTimesOut(): Promise<string> {

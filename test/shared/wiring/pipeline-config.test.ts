@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../shared/config/config-error';
 import { loadConfigFile } from '../../../shared/config/config.loader';
 import { packagedConfigDigest, readPackagedConfig } from '../../../shared/wiring/pipeline-config';
+import { configErrorThrownBy } from '../../support/config-errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'packaged-config-'));
 
@@ -12,17 +12,6 @@ function packaged(name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-}
-
-/** The ConfigError that reading throws. */
-function errorOf(read: () => unknown): ConfigError {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected the packaged configuration to be rejected');
 }
 
 describe('readPackagedConfig', () => {
@@ -47,7 +36,7 @@ describe('readPackagedConfig', () => {
     const file = packaged('edited.json', JSON.stringify(edited));
 
     // Act
-    const error = errorOf(() => readPackagedConfig(file, packagedConfigDigest(text)));
+    const error = configErrorThrownBy(() => readPackagedConfig(file, packagedConfigDigest(text)));
 
     // Assess
     expect(error.file).toBe(file);
@@ -71,7 +60,7 @@ describe('readPackagedConfig', () => {
     const file = packaged('broken.json', '{');
 
     // Act
-    const error = errorOf(() => readPackagedConfig(file, packagedConfigDigest('{')));
+    const error = configErrorThrownBy(() => readPackagedConfig(file, packagedConfigDigest('{')));
 
     // Assess
     expect(error.problems).toEqual([expect.stringMatching(/^cannot read the packaged configuration: /)]);

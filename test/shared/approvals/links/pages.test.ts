@@ -17,6 +17,21 @@ function view(overrides: Partial<ApprovalRecord> = {}) {
   });
 }
 
+/** The confirmation page of `approval` that ALICE's `action` link of approval-1 opens. */
+function confirmPage(
+  approval: ReturnType<typeof view>,
+  action: 'approve' | 'reject' = 'approve',
+  formToken = 't',
+): string {
+  return renderPage({
+    kind: 'confirm',
+    approval,
+    link: { approvalId: 'approval-1', approver: ALICE, action, expires: 1 },
+    formToken,
+    now: START,
+  });
+}
+
 describe('approval pages', () => {
   it('when text holds the characters that matter in HTML, it escapes all five', () => {
     // Prepare
@@ -66,13 +81,7 @@ describe('approval pages', () => {
     });
 
     // Act
-    const html = renderPage({
-      kind: 'confirm',
-      approval,
-      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
-      formToken: '"><script>',
-      now: START,
-    });
+    const html = confirmPage(approval, 'approve', '"><script>');
 
     // Assess
     expect(html).not.toContain('<script');
@@ -87,13 +96,7 @@ describe('approval pages', () => {
     });
 
     // Act
-    const html = renderPage({
-      kind: 'confirm',
-      approval,
-      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
-      formToken: 't',
-      now: START,
-    });
+    const html = confirmPage(approval);
 
     // Assess
     expect(html).toContain('<pre>smoke checks passed\nbake: no alarm</pre>');
@@ -106,13 +109,7 @@ describe('approval pages', () => {
     const approval = view({ migrates: true });
 
     // Act
-    const html = renderPage({
-      kind: 'confirm',
-      approval,
-      link: { approvalId: 'approval-1', approver: ALICE, action: 'approve', expires: 1 },
-      formToken: 't',
-      now: START,
-    });
+    const html = confirmPage(approval);
 
     // Assess
     expect(html).toContain('<h1>Migrate and deploy v1.4.0 to production/eu-west-1?</h1>');
@@ -125,13 +122,7 @@ describe('approval pages', () => {
     const approval = view({ evidence: { staging: 'x'.repeat(MAX_EVIDENCE_CHARS * 2) } });
 
     // Act
-    const html = renderPage({
-      kind: 'confirm',
-      approval,
-      link: { approvalId: 'approval-1', approver: ALICE, action: 'reject', expires: 1 },
-      formToken: 't',
-      now: START,
-    });
+    const html = confirmPage(approval, 'reject');
 
     // Assess
     expect(html).toContain('… (cut)');
