@@ -9,14 +9,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSampleServer, type SampleServiceState } from '../../examples/sample-service/app';
 import type { Clock } from '../../shared/clock';
+import type { KpiMeasurement, KpiThreshold } from '../../shared/domain/kpi-judgement';
 import type { TrafficSample } from '../../shared/domain/traffic-judgement';
 import type {
+  KpiMetricsSource,
   TrafficMetricsSource,
   TrafficRouter,
   TrafficTargets,
   TrafficWindow,
 } from '../../shared/ports/traffic';
 import { SeededRandom } from '../seeded-random';
+import { LocalBusinessMetrics } from './local-business-metrics';
 import { LocalTrafficProxy, UnknownTrafficTargets } from './local-traffic-proxy';
 import { TrafficGenerator, type TrafficSent } from './traffic-generator';
 
@@ -44,8 +47,10 @@ interface Running {
   servers: Server[];
 }
 
-export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
+export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, KpiMetricsSource {
   private readonly wirings = new Map<string, LocalLoadBalancerWiring>();
+  /** The local CloudWatch of the services' own metrics, per region: what the proxies filed. */
+  private readonly businessMetrics = new Map<string, LocalBusinessMetrics>();
   private readonly running = new Map<string, Promise<Running>>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
@@ -92,6 +97,25 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     window: TrafficWindow,
   ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
     return (await this.proxyFor(targets)).sample(targets, window);
+  }
+
+  /** The services' own metrics (KPIs) of blue and green, as CloudWatch in the region would answer them. */
+  async sampleKpis(
+    region: string,
+    kpis: KpiThreshold[],
+    versions: { blue: string; green: string },
+    window: TrafficWindow,
+  ): Promise<KpiMeasurement[]> {
+    return Promise.resolve(this.metricsOf(region).sampleKpis(kpis, versions, window));
+  }
+
+  private metricsOf(region: string): LocalBusinessMetrics {
+    let metrics = this.businessMetrics.get(region);
+    if (!metrics) {
+      metrics = new LocalBusinessMetrics();
+      this.businessMetrics.set(region, metrics);
+    }
+    return metrics;
   }
 
   /** The users' traffic: `requests` real requests through the listener rule's load balancer, all answered. */
@@ -147,6 +171,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     const seed = this.options.seed ?? 1;
     const serve = async (targetGroup: string, index: number): Promise<string> => {
       const random = new SeededRandom(seed + index);
+      const checkouts = new SeededRandom(seed + 1000 + index);
       const { workMs } = this.options;
       const server = createSampleServer(
         () => {
@@ -154,6 +179,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
           return state && (workMs === undefined ? state : { workMs, ...state });
         },
         () => random.next(),
+        () => checkouts.next(),
       );
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,6 +193,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
         green: await serve(wiring.greenTargetGroup, 1),
       },
       clock: this.options.clock,
+      businessMetrics: this.metricsOf(wiring.region),
     });
     await proxy.listen();
     return { proxy, servers };
