@@ -5,12 +5,11 @@
  * than `maxDrop` beyond what the samples' noise explains; with too few events to tell a drop of `maxDrop`
  * from none the step is inconclusive (it extends), never a pass.
  *
- * The noise model, kept apart from the wording like traffic-statistics.ts:
- * - a count per request (`Sum` or `SampleCount`, `per: requests`) is taken as Poisson: the log of a rate
- *   read from x events strays by about 1/√x. For a metric of at most one event per request (a success
- *   flag) this is cautious: it asks for more data than a binomial test would;
- * - a share (`Average` of 0/1 samples, `per: none`) is binomial: the log of a share p read from n samples
- *   strays by about √((1−p)/(n·p)).
+ * The noise model: the KPI's value is read from a number of events (checkouts that succeeded: a `Sum` or
+ * `SampleCount` per request, or an `Average` of 0/1 samples times its SampleCount), taken as Poisson: the
+ * log of a rate read from x events strays by about 1/√x. For a share (at most one event per request or
+ * sample) that is cautious, as a binomial's spread is √(1−p) times smaller, and it stays so when green
+ * drops; a count with bursts (items per order) is noisier than Poisson and is not what it is for.
  * The lines mirror the p95's: fail when clearly below (1 − maxDrop)× blue's; inconclusive when the samples
  * cannot yet tell (1 − maxDrop)× from 1×; otherwise fail below (1 − maxDrop)× lifted by the noise, so a
  * green truly at the threshold fails with 99.9% certainty and a green like blue passes with it.
@@ -63,7 +62,7 @@ export interface KpiVerdict {
   green?: number;
 }
 
-interface Side {
+export interface Side {
   /** The KPI's value: per request, or the statistic itself. */
   value: number;
   /** The events (or successes) the value was read from. */
@@ -81,14 +80,10 @@ function sideOf(kpi: KpiThreshold, sample: KpiSideSample | undefined, requests: 
   return { value: sample.value, events: sample.value * sample.samples, of: sample.samples };
 }
 
-/** The standard deviation of log(green / blue) for this KPI's noise model. */
-export function kpiLogSpread(kpi: Pick<KpiThreshold, 'per'>, green: Side, blue: Side): number {
+/** The standard deviation of log(green / blue): Poisson on each side's events. */
+export function kpiLogSpread(green: Pick<Side, 'events'>, blue: Pick<Side, 'events'>): number {
   // +0.5: a side with no event has a spread, not a division by zero.
-  if (kpi.per === 'requests') return Math.sqrt(1 / (green.events + 0.5) + 1 / (blue.events + 0.5));
-  const pooled = (green.events + blue.events) / (green.of + blue.of);
-  // Never quite 0: a share of 1 on both sides still allows for a failure not yet seen.
-  const miss = Math.max(1 - pooled, 1 / (green.of + blue.of));
-  return Math.sqrt(miss / (green.events + 0.5) + miss / (blue.events + 0.5));
+  return Math.sqrt(1 / (green.events + 0.5) + 1 / (blue.events + 0.5));
 }
 
 /** Whether the samples can tell a drop of `maxDrop` from none: the fail line sits ≥ Z spreads below 1. */
@@ -97,18 +92,9 @@ export function kpiDecidable(logSpread: number, maxDrop: number): boolean {
 }
 
 /** The fewest green events that make the comparison decidable, given blue's (Infinity when blue is too few). */
-export function kpiEventsNeeded(
-  kpi: Pick<KpiThreshold, 'per'>,
-  green: Side,
-  blue: Side,
-  maxDrop: number,
-): number {
+export function kpiEventsNeeded(blue: Pick<Side, 'events'>, maxDrop: number): number {
   const allowed = -Math.log(1 - maxDrop) / (2 * JUDGEMENT_Z);
-  const scale =
-    kpi.per === 'requests'
-      ? 1
-      : Math.max(1 - (green.events + blue.events) / (green.of + blue.of), 1 / (green.of + blue.of));
-  const left = (allowed * allowed) / scale - 1 / (blue.events + 0.5);
+  const left = allowed * allowed - 1 / (blue.events + 0.5);
   return left <= 0 ? Number.POSITIVE_INFINITY : Math.ceil(1 / left);
 }
 
@@ -122,7 +108,7 @@ function number(value: number): string {
 function change(ratio: number): string {
   if (!Number.isFinite(ratio)) return '';
   const pct = Math.round((ratio - 1) * 100);
-  return ` (${pct < 0 ? '−' : '+'}${Math.abs(pct)}%)`;
+  return ` (${pct < 0 ? '−' : pct > 0 ? '+' : '±'}${Math.abs(pct)}%)`;
 }
 
 /**
@@ -163,10 +149,10 @@ export function judgeKpi(
 
   const logRatio = Math.log(ratio);
   const line = Math.log(1 - kpi.maxDrop);
-  const spread = kpiLogSpread(kpi, green, blue);
+  const spread = kpiLogSpread(green, blue);
   if (logRatio < line - JUDGEMENT_Z * spread) return { name, outcome: 'fail', reason: numbers, ...values };
   if (!kpiDecidable(spread, kpi.maxDrop)) {
-    const needed = kpiEventsNeeded(kpi, green, blue, kpi.maxDrop);
+    const needed = kpiEventsNeeded(blue, kpi.maxDrop);
     const more = Number.isFinite(needed)
       ? `about ${count.format(needed)} green events`
       : `more events on both sides`;
