@@ -34,7 +34,7 @@ export const kpiSetting = lazySchema(() =>
         error: () =>
           'statistic must be "Sum" or "SampleCount" (a count of events, per request) or "Average" (a share of 0/1 samples)',
       }),
-      /** `requests`: the count over each side's requests; `none`: the statistic itself. Default by statistic. */
+      /** `requests`: the count over each side's requests; `none`: the statistic itself. Default by statistic ({@link kpiPer}). */
       per: z.enum(['requests', 'none'], { error: () => 'per must be "requests" or "none"' }).optional(),
       /** Dimensions both sides share, e.g. { Service: orders-api }. */
       dimensions: z
@@ -73,8 +73,7 @@ export const kpiSetting = lazySchema(() =>
           path: ['per'],
           message: `a ${kpi.statistic} grows with green's share of traffic, so it is compared per request: use per: requests, or statistic: Average for a share`,
         });
-    })
-    .transform((kpi) => ({ ...kpi, per: kpi.per ?? (kpi.statistic === 'Average' ? 'none' : 'requests') })),
+    }),
 );
 
 export const kpiSettings = lazySchema(() =>

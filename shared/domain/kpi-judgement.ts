@@ -26,14 +26,22 @@ export interface KpiThreshold {
   namespace: string;
   metricName: string;
   statistic: KpiStatistic;
-  /** `requests`: the statistic over the side's requests (counts); `none`: the statistic itself (shares). */
-  per: 'requests' | 'none';
+  /**
+   * `requests`: the statistic over the side's requests (counts); `none`: the statistic itself (shares).
+   * Default {@link kpiPer}: per request for a Sum or SampleCount, none for an Average.
+   */
+  per?: 'requests' | 'none';
   /** Dimensions both sides share (e.g. Service); the revision dimension is added per side. */
   dimensions: Record<string, string>;
   /** The dimension whose value is the version each side runs (the service emits PIPELINE_VERSION in it). */
   revisionDimension: string;
   /** The drop to catch, a share of blue's value: 0.1 fails green at 10% below blue (beyond the noise). */
   maxDrop: number;
+}
+
+/** How a KPI is compared: as written, else a count per request and an Average as it is. */
+export function kpiPer(kpi: Pick<KpiThreshold, 'per' | 'statistic'>): 'requests' | 'none' {
+  return kpi.per ?? (kpi.statistic === 'Average' ? 'none' : 'requests');
 }
 
 /** One side's KPI over a window; absent when CloudWatch has no datapoint. */
@@ -72,7 +80,7 @@ export interface Side {
 }
 
 function sideOf(kpi: KpiThreshold, sample: KpiSideSample | undefined, requests: number): Side | undefined {
-  if (kpi.per === 'requests') {
+  if (kpiPer(kpi) === 'requests') {
     const events = sample?.value ?? 0; // CloudWatch publishes nothing for a minute without events
     return { value: requests > 0 ? events / requests : 0, events, of: requests };
   }
@@ -131,12 +139,12 @@ export function judgeKpi(
       outcome: 'inconclusive',
       reason: `${name}: no ${kpi.metricName} datapoints for ${green ? 'blue' : 'green'} (its ${kpi.revisionDimension} dimension)`,
     };
-  const per = kpi.per === 'requests' ? ' per request' : '';
+  const per = kpiPer(kpi) === 'requests' ? ' per request' : '';
   const ratio = blue.value > 0 ? green.value / blue.value : green.value > 0 ? Number.POSITIVE_INFINITY : 1;
   const numbers = `${name} ${number(green.value)}${per} vs baseline ${number(blue.value)}${change(ratio)}`;
   const values = { blue: blue.value, green: green.value };
   if (
-    kpi.per === 'none' &&
+    kpiPer(kpi) === 'none' &&
     kpi.statistic === 'Average' &&
     (green.value > 1 || blue.value > 1 || green.value < 0)
   )

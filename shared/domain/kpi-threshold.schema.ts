@@ -13,7 +13,7 @@ export const kpiThresholdSchema = lazySchema(
       namespace: z.string().min(1),
       metricName: z.string().min(1),
       statistic: z.enum(KPI_STATISTICS),
-      per: z.enum(['requests', 'none']),
+      per: z.enum(['requests', 'none']).optional(),
       dimensions: z.record(z.string(), z.string()),
       revisionDimension: z.string().min(1),
       maxDrop: z.number().gt(0).lt(1),
