@@ -20,13 +20,15 @@ export const BREAK_HELP = `--break <commit-prefix>=deploy|smoke|alarm[@<minutes>
             alarms into ALARM (alarm: as soon as it serves; alarm@5: five minutes into its bake) or
             its build ships a database migration that PostgreSQL refuses (migration: the stage stops
             at "Run migrations", before anything deploys; services with migrations: only);
-            --break <commit-prefix>=errors:<percent>%|latency:<factor>x  make it degrade for real
-            behind the local load balancer (errors:8%: 8% of its requests answer 500; latency:3x:
-            its requests take three times longer) while its health check stays green; repeatable`;
+            --break <commit-prefix>=errors:<percent>%|latency:<factor>x|kpi:<percent>%  make it
+            degrade for real behind the local load balancer (errors:8%: 8% of its requests answer 500;
+            latency:3x: its requests take three times longer; kpi:20%: 20% of its checkouts fail
+            quietly, answered 200, so only its business metric Orders/CheckoutSucceeded drops) while
+            its health check stays green; repeatable`;
 
 const EXPECTED =
   'expected <commit-prefix>=deploy|smoke|alarm|migration, <commit-prefix>=alarm@<minutes>, ' +
-  '<commit-prefix>=errors:<percent>% or <commit-prefix>=latency:<factor>x';
+  '<commit-prefix>=errors:<percent>%, <commit-prefix>=latency:<factor>x or <commit-prefix>=kpi:<percent>%';
 
 /** `--break` values to the local runtime's behaviours, keyed by commit prefix; UsageError for a bad one. */
 export function parseBreaks(specs: readonly string[] = []): Record<string, VersionBehaviour> {
@@ -84,11 +86,11 @@ function alarmMinutes(spec: string, text: string): number {
   return minutes;
 }
 
-/** `<commit>=errors:<percent>%` or `<commit>=latency:<factor>x`; undefined for the other kinds. */
+/** `<commit>=errors:<percent>%`, `<commit>=latency:<factor>x` or `<commit>=kpi:<percent>%`; undefined for the other kinds. */
 function degradation(spec: string): { commit: string; behaviour: VersionBehaviour } | undefined {
-  const match = /^([^=]*)=(errors|latency):(.*)$/.exec(spec);
+  const match = /^([^=]*)=(errors|latency|kpi):(.*)$/.exec(spec);
   if (!match) return undefined;
-  const [, commit, kind, value] = match as unknown as [string, string, 'errors' | 'latency', string];
+  const [, commit, kind, value] = match as unknown as [string, string, 'errors' | 'latency' | 'kpi', string];
   if (!/^[a-f0-9]{1,40}$/.test(commit)) throw new UsageError(`--break ${spec}: ${EXPECTED}`);
   if (kind === 'errors') {
     const percent = /^\d+(\.\d+)?%$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
@@ -97,6 +99,14 @@ function degradation(spec: string): { commit: string; behaviour: VersionBehaviou
         `--break ${spec}: "${value}" is not an error rate; write errors:<percent>% with more than 0 and at most 100, e.g. errors:8%`,
       );
     return { commit, behaviour: { errorRate: percent / 100 } };
+  }
+  if (kind === 'kpi') {
+    const percent = /^\d+(\.\d+)?%$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
+    if (!(percent > 0 && percent <= 100))
+      throw new UsageError(
+        `--break ${spec}: "${value}" is not a drop of the business metric; write kpi:<percent>% with more than 0 and at most 100, e.g. kpi:20% (a fifth of its checkouts fail quietly)`,
+      );
+    return { commit, behaviour: { kpiDrop: percent / 100 } };
   }
   const factor = /^\d+(\.\d+)?x$/.test(value) ? Number(value.slice(0, -1)) : Number.NaN;
   if (!(factor > 1 && factor <= MAX_LATENCY_FACTOR))

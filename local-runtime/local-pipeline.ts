@@ -517,6 +517,7 @@ export class LocalPipeline {
       );
     return shiftTraffic(lifecycleHookEventSchema.parse(event), {
       metrics: this.world.loadBalancers,
+      kpis: this.world.loadBalancers,
       router: this.world.loadBalancers,
       log: this.shiftLog,
       clock: this.clock,

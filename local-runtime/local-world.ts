@@ -40,6 +40,11 @@ export interface VersionBehaviour {
   /** Its requests, other than the health check, take this many times longer: a canary catches it. */
   latencyFactor?: number;
   /**
+   * This share (0–1) of its checkouts that would succeed fail quietly (answered 200, reported as failed in
+   * its business metric): errors and latency stay healthy, a canary judging KPIs catches it.
+   */
+  kpiDrop?: number;
+  /**
    * Its build ships a migration that fails (a real SQL error in the local database): the stage stops at
    * "Run migrations", before anything deploys. Only for services with `migrations:` in the config.
    */

@@ -18,6 +18,31 @@ export interface SampleServiceState {
   latencyFactor?: number;
   /** The median work time of a request other than the health check, ms. Default WORK_MS. */
   workMs?: number;
+  /** A build that hurts business: this share (0–1) of the checkouts that would succeed fail quietly (200). */
+  kpiDrop?: number;
+}
+
+/**
+ * The business metric the sample service reports (a business KPI the pipeline can judge green on): every
+ * request other than the health check is a checkout attempt, which succeeds with this probability in a
+ * healthy build. It is reported with the version it ran, as a service emits its CloudWatch metrics
+ * (e.g. in the embedded metric format) with the version in a dimension.
+ */
+export const CHECKOUT_SUCCESS_RATE = 0.97;
+export const BUSINESS_METRIC = { namespace: 'Orders', metricName: 'CheckoutSucceeded', dimension: 'Version' };
+
+/**
+ * The `x-business-metric` header: `<Namespace>/<MetricName>=<value>;<Dimension>=<value>…`, the local
+ * stand-in for the metric the service would put to CloudWatch; the local load balancer files it (per
+ * second of the stack's clock) and the local CloudWatch answers GetMetricData-like queries from it.
+ */
+export const BUSINESS_METRIC_HEADER = 'x-business-metric';
+
+/** The header value for one checkout attempt; undefined without a version to put in the dimension. */
+export function businessMetricHeader(state: SampleServiceState, succeeded: boolean): string | undefined {
+  if (!state.version) return undefined;
+  const { namespace, metricName, dimension } = BUSINESS_METRIC;
+  return `${namespace}/${metricName}=${succeeded ? 1 : 0};${dimension}=${state.version}`;
 }
 
 /** The median time a request (other than the health check) spends working, ms: long enough to measure. */
@@ -55,6 +80,8 @@ export function createSampleServer(
   stateOf: () => SampleServiceState | undefined,
   /** Where the degraded build's failures and every request's work time come from (seeded in the local stack). */
   random: () => number = Math.random,
+  /** Where the checkouts' outcomes come from: apart from `random`, so they do not move its sequence. */
+  checkoutRandom: () => number = Math.random,
 ): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const state = stateOf();
@@ -69,7 +96,13 @@ export function createSampleServer(
     const work = workMs(state, random);
     // The request's own work time, as services report it (Server-Timing): what it cost apart from any
     // queueing on the way in and out.
-    const timing = { 'server-timing': `app;dur=${work.toFixed(3)}` };
+    const checkedOut =
+      !failing && checkoutRandom() < CHECKOUT_SUCCESS_RATE * (1 - Math.min(1, state.kpiDrop ?? 0));
+    const metric = businessMetricHeader(state, checkedOut);
+    const timing = {
+      'server-timing': `app;dur=${work.toFixed(3)}`,
+      ...(metric !== undefined && { [BUSINESS_METRIC_HEADER]: metric }),
+    };
     setTimeout(
       () =>
         send(

@@ -61,11 +61,16 @@ export function createShiftTraffic(deps: ShiftTrafficDeps) {
 }
 
 export const handler = lambdaStep('shift-traffic', () =>
-  createShiftTraffic({
-    metrics: new CloudWatchTrafficMetrics(),
-    router: new ListenerRuleTrafficRouter(),
-    log: new DynamoTrafficShiftLog({ table: lambdaPipelineTable() }),
-    clock: systemClock,
-    probe: fetchProbe,
-  }),
+  (() => {
+    // One client per region serves the load balancer's metrics and the service's own KPIs.
+    const metrics = new CloudWatchTrafficMetrics();
+    return createShiftTraffic({
+      metrics,
+      kpis: metrics,
+      router: new ListenerRuleTrafficRouter(),
+      log: new DynamoTrafficShiftLog({ table: lambdaPipelineTable() }),
+      clock: systemClock,
+      probe: fetchProbe,
+    });
+  })(),
 );

@@ -16,6 +16,8 @@ export interface ServingBehaviour {
   errorRate?: number;
   /** Its requests, other than the health check, take this many times longer (`--break <c>=latency:3x`). */
   latencyFactor?: number;
+  /** This share (0–1) of its checkouts fail quietly in its business metric (`--break <c>=kpi:40%`). */
+  kpiDrop?: number;
 }
 
 export interface FleetTarget extends EcsTarget {
@@ -119,5 +121,6 @@ export function sampleStateOf(container: ContainerView, behaviour: ServingBehavi
     unhealthy: behaviour.failsHealthCheck === true,
     ...(behaviour.errorRate !== undefined && { errorRate: behaviour.errorRate }),
     ...(behaviour.latencyFactor !== undefined && { latencyFactor: behaviour.latencyFactor }),
+    ...(behaviour.kpiDrop !== undefined && { kpiDrop: behaviour.kpiDrop }),
   };
 }

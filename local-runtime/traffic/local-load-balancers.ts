@@ -9,14 +9,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSampleServer, type SampleServiceState } from '../../examples/sample-service/app';
 import type { Clock } from '../../shared/clock';
+import type { KpiMeasurement, KpiThreshold } from '../../shared/domain/kpi-judgement';
 import type { TrafficSample } from '../../shared/domain/traffic-judgement';
 import type {
+  KpiMetricsSource,
   TrafficMetricsSource,
   TrafficRouter,
   TrafficTargets,
   TrafficWindow,
 } from '../../shared/ports/traffic';
 import { SeededRandom } from '../seeded-random';
+import { LocalBusinessMetrics } from './local-business-metrics';
 import { LocalTrafficProxy, UnknownTrafficTargets } from './local-traffic-proxy';
 import { TrafficGenerator, type TrafficSent } from './traffic-generator';
 
@@ -50,8 +53,10 @@ interface Running {
   servers: Server[];
 }
 
-export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
+export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, KpiMetricsSource {
   private readonly wirings = new Map<string, LocalLoadBalancerWiring>();
+  /** The local CloudWatch of the services' own metrics, per region: what the proxies filed. */
+  private readonly businessMetrics = new Map<string, LocalBusinessMetrics>();
   private readonly running = new Map<string, Promise<Running>>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
@@ -121,6 +126,25 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     return (await this.proxyFor(targets)).sample(targets, window);
   }
 
+  /** The services' own metrics (KPIs) of blue and green, as CloudWatch in the region would answer them. */
+  async sampleKpis(
+    region: string,
+    kpis: KpiThreshold[],
+    versions: { blue: string; green: string },
+    window: TrafficWindow,
+  ): Promise<KpiMeasurement[]> {
+    return Promise.resolve(this.metricsOf(region).sampleKpis(kpis, versions, window));
+  }
+
+  private metricsOf(region: string): LocalBusinessMetrics {
+    let metrics = this.businessMetrics.get(region);
+    if (!metrics) {
+      metrics = new LocalBusinessMetrics();
+      this.businessMetrics.set(region, metrics);
+    }
+    return metrics;
+  }
+
   /** The users' traffic: `requests` real requests through the listener rule's load balancer, all answered. */
   async send(listenerRule: string, requests: number): Promise<TrafficSent> {
     const { proxy } = await this.start(listenerRule);
@@ -175,6 +199,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     const seed = this.options.seed ?? 1;
     const serve = async (targetGroup: string, index: number): Promise<string> => {
       const random = new SeededRandom(seed + index);
+      const checkouts = new SeededRandom(seed + 1000 + index);
       const { workMs } = this.options;
       const server = createSampleServer(
         () => {
@@ -182,6 +207,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
           return state && (workMs === undefined ? state : { workMs, ...state });
         },
         () => random.next(),
+        () => checkouts.next(),
       );
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -192,7 +218,12 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
       blue: await serve(wiring.blueTargetGroup, 0),
       green: await serve(wiring.greenTargetGroup, 1),
     };
-    const proxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
+    const proxy = new LocalTrafficProxy({
+      targets,
+      upstreams,
+      clock: this.options.clock,
+      businessMetrics: this.metricsOf(wiring.region),
+    });
     const testProxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
     await proxy.listen();
     await testProxy.listen();

@@ -16,7 +16,9 @@ import type {
   TrafficTargets,
   TrafficWindow,
 } from '../../shared/ports/traffic';
+import { BUSINESS_METRIC_HEADER } from '../../examples/sample-service/app';
 import { LatencyHistogram } from './latency-histogram';
+import type { LocalBusinessMetrics } from './local-business-metrics';
 
 type Side = 'blue' | 'green';
 
@@ -36,6 +38,8 @@ export interface LocalTrafficProxyOptions {
   clock: Clock;
   /** Green's share of traffic at the start, percent. Default 0 (all on blue). */
   greenPercent?: number;
+  /** Where the services' own metrics (their `x-business-metric` answer header) are filed: the local CloudWatch. */
+  businessMetrics?: LocalBusinessMetrics;
 }
 
 /** A listener rule or target group the local load balancer does not have: the config points elsewhere. */
@@ -94,6 +98,10 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
             targetGroup,
             answer.statusCode ?? 502,
             serverTimingMs(answer.headers['server-timing']) ?? took,
+          );
+          this.options.businessMetrics?.recordHeader(
+            answer.headers[BUSINESS_METRIC_HEADER],
+            this.options.clock.now(),
           );
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);

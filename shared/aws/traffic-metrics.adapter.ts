@@ -4,8 +4,9 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
+import type { KpiMeasurement, KpiThreshold } from '../domain/kpi-judgement';
 import type { TrafficSample } from '../domain/traffic-judgement';
-import type { TrafficMetricsSource, TrafficTargets, TrafficWindow } from '../ports/traffic';
+import type { KpiMetricsSource, TrafficMetricsSource, TrafficTargets, TrafficWindow } from '../ports/traffic';
 import { mapAwsError } from './aws-errors';
 import { clientsFrom, type ClientSource } from './regional-clients';
 
@@ -79,7 +80,7 @@ function queryId(side: Side, measure: Measure): string {
  * Not seen per target group: 5xx the load balancer itself answers (HTTPCode_ELB_5XX_Count has no TargetGroup
  * dimension), for example a 502 when green's tasks close connections; green's own 5xx and its latency are.
  */
-export class CloudWatchTrafficMetrics implements TrafficMetricsSource {
+export class CloudWatchTrafficMetrics implements TrafficMetricsSource, KpiMetricsSource {
   private readonly client: (region: string) => CloudWatchClient;
 
   constructor(options: CloudWatchTrafficMetricsOptions = {}) {
@@ -147,6 +148,92 @@ export class CloudWatchTrafficMetrics implements TrafficMetricsSource {
     };
     return { blue: side('blue'), green: side('green') };
   }
+
+  /**
+   * The service's own metrics for blue and green over the window, in one GetMetricData call: per KPI and
+   * side, the KPI's statistic and its SampleCount over one period covering the window, the metric's
+   * dimensions plus the revision dimension set to the side's version. No datapoints leave the side without
+   * a sample (for a count per request that means 0 events; for an average, nothing to judge).
+   */
+  async sampleKpis(
+    region: string,
+    kpis: KpiThreshold[],
+    versions: { blue: string; green: string },
+    window: TrafficWindow,
+  ): Promise<KpiMeasurement[]> {
+    if (!(window.to > window.from))
+      throw new RangeError(`traffic window ends (${window.to}) before it starts (${window.from})`);
+    if (kpis.length === 0) return [];
+    const periodS = Math.max(MINUTE_S, Math.ceil((window.to - window.from) / 1000 / MINUTE_S) * MINUTE_S);
+    const query = (kpi: KpiThreshold, i: number, which: Side, stat: string, id: string): MetricDataQuery => ({
+      Id: `kpi${i}_${which}_${id}`,
+      Label: `${kpi.name} ${which}`,
+      MetricStat: {
+        Metric: {
+          Namespace: kpi.namespace,
+          MetricName: kpi.metricName,
+          Dimensions: [
+            ...Object.entries(kpi.dimensions).map(([Name, Value]) => ({ Name, Value })),
+            { Name: kpi.revisionDimension, Value: versions[which] },
+          ],
+        },
+        Period: periodS,
+        Stat: stat,
+      },
+      ReturnData: true,
+    });
+    const queries = kpis.flatMap((kpi, i) =>
+      (['blue', 'green'] as const).flatMap((which) => [
+        query(kpi, i, which, kpi.statistic, 'value'),
+        ...(kpi.statistic === 'SampleCount' ? [] : [query(kpi, i, which, 'SampleCount', 'samples')]),
+      ]),
+    );
+
+    const values = new Map<string, number[]>();
+    try {
+      const pages = paginateGetMetricData(
+        { client: this.client(region) },
+        {
+          MetricDataQueries: queries,
+          StartTime: new Date(window.from),
+          EndTime: new Date(window.from + periodS * 1000),
+        },
+      );
+      for await (const page of pages)
+        for (const result of page.MetricDataResults ?? []) collect(values, result, region);
+    } catch (error) {
+      if (error instanceof TrafficMetricsUnavailable) throw error;
+      throw mapAwsError(
+        error,
+        `GetMetricData of the KPIs ${kpis.map((k) => k.name).join(', ')} in ${region}`,
+      );
+    }
+
+    return kpis.map((kpi, i) => {
+      const side = (which: Side) => {
+        const got = values.get(`kpi${i}_${which}_value`) ?? [];
+        if (got.length === 0) return undefined;
+        const samples = (values.get(`kpi${i}_${which}_samples`) ?? got).reduce((t, v) => t + v, 0);
+        // One period covers the window, so one datapoint; if CloudWatch splits it, weigh the parts.
+        const value =
+          kpi.statistic === 'Average'
+            ? averageOf(got, values.get(`kpi${i}_${which}_samples`) ?? [])
+            : got.reduce((t, v) => t + v, 0);
+        return { value, samples };
+      };
+      const blue = side('blue');
+      const green = side('green');
+      return { name: kpi.name, ...(blue && { blue }), ...(green && { green }) };
+    });
+  }
+}
+
+/** The mean of averages weighed by their sample counts (a plain mean when the counts do not line up). */
+function averageOf(averages: number[], counts: number[]): number {
+  if (counts.length !== averages.length || counts.every((c) => c === 0))
+    return averages.reduce((t, v) => t + v, 0) / averages.length;
+  const total = counts.reduce((t, c) => t + c, 0);
+  return averages.reduce((t, v, i) => t + v * counts[i]!, 0) / total;
 }
 
 function collect(values: Map<string, number[]>, result: MetricDataResult, region: string): void {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { lazySchema } from '../domain/lazy-schema';
 import { LISTENER_RULE_ARN_PATTERN } from '../domain/load-balancer-arn';
 import { DEFAULT_JUDGEMENT_THRESHOLDS } from '../domain/traffic-judgement';
+import { kpiSettings } from './kpi.schema';
 
 /**
  * The config of shifting traffic between blue and green (docs/deployment-strategies.md): which strategy a
@@ -130,6 +131,8 @@ export const judgementSettings = lazySchema(() =>
         .default(DEFAULT_JUDGEMENT_THRESHOLDS.minRequests),
       /** How many times one step may be extended for too little traffic before the deployment fails. */
       maxExtensions: z.number().int().min(0).max(20).default(3),
+      /** The service's own CloudWatch metrics green must not drop below blue's (kpi.schema.ts). */
+      kpis: kpiSettings.optional(),
     })
     .strict(),
 );

@@ -14,6 +14,7 @@
  *   by more; with too few requests to tell `maxP95Ratio`× from 1× the step is inconclusive.
  */
 import { formatSpan } from './bake-breach';
+import { judgeKpi, type KpiMeasurement, type KpiThreshold, type KpiVerdict } from './kpi-judgement';
 import {
   errorRateExcessZ,
   errorRateUpperBound,
@@ -43,6 +44,8 @@ export interface JudgementThresholds {
   maxP95Ratio: number;
   /** Fewer requests than this, on either side, and the window says nothing. */
   minRequests: number;
+  /** The service's own metrics green must not drop below blue's (kpi-judgement.ts); none by default. */
+  kpis?: KpiThreshold[];
 }
 
 /**
@@ -68,6 +71,8 @@ export interface StepVerdict {
   windowMs: number;
   blue: TrafficSample;
   green: TrafficSample;
+  /** Each configured KPI's verdict, when the thresholds name any and the traffic was enough to judge. */
+  kpis?: KpiVerdict[];
 }
 
 export interface StepMeasurement {
@@ -75,6 +80,8 @@ export interface StepMeasurement {
   green: TrafficSample;
   greenPercent: number;
   windowMs: number;
+  /** The configured KPIs over the same window; a KPI missing here is not measured, so never passes. */
+  kpis?: KpiMeasurement[];
 }
 
 const count = new Intl.NumberFormat('en-US');
@@ -98,14 +105,48 @@ function p95Ratio(green: number, blue: number): number {
 }
 
 /**
- * Judges one step: green against blue over the same window.
+ * Judges one step: green against blue over the same window, on errors and latency
+ * ({@link judgeTraffic}), then on the configured business KPIs.
+ * 1. Too few requests, or errors or latency fail: that verdict stands (KPIs are not read into it).
+ * 2. A KPI that fails fails the step, naming it with its numbers; a KPI that cannot yet be told from noise
+ *    or was not measured makes an otherwise passing step inconclusive (it extends), never a pass.
+ * 3. A KPI that cannot tell blue from green at all (both run the same version) is named as not judged.
+ */
+export function judgeStep(
+  measured: StepMeasurement,
+  thresholds: JudgementThresholds = DEFAULT_JUDGEMENT_THRESHOLDS,
+): StepVerdict {
+  const traffic = judgeTraffic(measured, thresholds);
+  const kpis = thresholds.kpis ?? [];
+  const tooLittle = Math.min(measured.blue.requests, measured.green.requests) < thresholds.minRequests;
+  if (kpis.length === 0 || traffic.outcome === 'fail' || tooLittle) return traffic;
+  const requests = { blue: measured.blue.requests, green: measured.green.requests };
+  const verdicts = kpis.map((kpi) =>
+    judgeKpi(kpi, measured.kpis?.find((m) => m.name === kpi.name) ?? { name: kpi.name }, requests),
+  );
+  const where = `at ${measured.greenPercent}% after ${formatSpan(measured.windowMs)}, ${count.format(measured.green.requests)} requests`;
+  const failed = verdicts.find((v) => v.outcome === 'fail');
+  if (failed) return { ...traffic, outcome: 'fail', reason: `${failed.reason} ${where}`, kpis: verdicts };
+  if (traffic.outcome === 'inconclusive') return { ...traffic, kpis: verdicts };
+  const open = verdicts.find((v) => v.outcome === 'inconclusive');
+  if (open)
+    return { ...traffic, outcome: 'inconclusive', reason: `${open.reason} (${where})`, kpis: verdicts };
+  // The pass's reason ends with "at 5% after …": the KPIs go before that.
+  const kpiText = verdicts.map((v) => v.reason).join(', ');
+  const at = traffic.reason.lastIndexOf(' at ');
+  const reason = `${traffic.reason.slice(0, at)}, ${kpiText}${traffic.reason.slice(at)}`;
+  return { ...traffic, reason, kpis: verdicts };
+}
+
+/**
+ * Judges one step on errors and latency: green against blue over the same window.
  * 1. Too few requests on either side: inconclusive (the caller extends the step, within its bound).
  * 2. Errors: fail when green's rate is beyond chance above blue's and may be above the threshold.
  * 3. No latency measured on a side: inconclusive (missing data never passes).
  * 4. p95: fail when clearly above the threshold; inconclusive when the samples cannot tell; fail when
  *    above the threshold less the noise; otherwise pass.
  */
-export function judgeStep(
+export function judgeTraffic(
   measured: StepMeasurement,
   thresholds: JudgementThresholds = DEFAULT_JUDGEMENT_THRESHOLDS,
 ): StepVerdict {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { kpiThresholdSchema } from './kpi-threshold.schema';
 import { lazySchema } from './lazy-schema';
 
 /**
@@ -61,6 +62,8 @@ export const trafficShiftHookDetailsSchema = lazySchema(() =>
     service: z.string().min(1),
     environment: z.string().min(1),
     region: z.string().min(1),
+    /** The version each side runs (PIPELINE_VERSION): the KPIs' revision dimension selects each side by it. */
+    versions: z.object({ blue: z.string().optional(), green: z.string().min(1) }).optional(),
     targets: z.object({
       region: z.string().min(1),
       loadBalancer: z.string().min(1),
@@ -76,6 +79,7 @@ export const trafficShiftHookDetailsSchema = lazySchema(() =>
         maxErrorRate: z.number().positive(),
         maxP95Ratio: z.number().positive(),
         minRequests: z.number().int().positive(),
+        kpis: z.array(kpiThresholdSchema).optional(),
       }),
       maxExtensions: z.number().int().min(0),
     }),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ServiceEnvironmentConfig } from '../config/config.schema';
 import { DEFAULT_JUDGEMENT_SETTINGS } from '../config/traffic-shift.schema';
+import { kpiThresholdSchema } from './kpi-threshold.schema';
 import { lazySchema } from './lazy-schema';
 import { LISTENER_RULE_ARN_PATTERN, loadBalancerOfRule } from './load-balancer-arn';
 import { planTrafficShift } from './traffic-shift';
@@ -21,6 +22,7 @@ export const stageTrafficSchema = lazySchema(() =>
       maxErrorRate: z.number().positive(),
       maxP95Ratio: z.number().positive(),
       minRequests: z.number().int().positive(),
+      kpis: z.array(kpiThresholdSchema).optional(),
     }),
     maxExtensions: z.number().int().min(0),
     loadBalancer: z.object({

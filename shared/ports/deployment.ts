@@ -88,7 +88,14 @@ export interface ShiftRequest {
   traffic: StageTraffic;
   hook: TrafficShiftHook;
   /** Who the hook works for: written into its hookDetails with the plan and the targets. */
-  stage: { executionName: string; service: string; environment: string; region: string };
+  stage: {
+    executionName: string;
+    service: string;
+    environment: string;
+    region: string;
+    /** The version each side runs (PIPELINE_VERSION), for KPIs selected by a revision dimension. */
+    versions?: { blue?: string; green: string };
+  };
 }
 
 /** What is known of a deployment that left the service's list: its id, and what and when it deployed. */

@@ -4,6 +4,7 @@
  * and its per-target-group CloudWatch metrics; in the local stack a weighted proxy on loopback that
  * measures every request it forwards.
  */
+import type { KpiMeasurement, KpiThreshold } from '../domain/kpi-judgement';
 import type { TrafficSample } from '../domain/traffic-judgement';
 
 /** One service's two target groups behind one load balancer, in one region. */
@@ -37,4 +38,18 @@ export interface TrafficMetricsSource {
 export interface TrafficRouter {
   /** Sends `greenPercent` (0–100, whole) of production traffic to green and the rest to blue. */
   setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void>;
+}
+
+/**
+ * The service's own metrics (business KPIs) of blue and green over the same window, each side selected by
+ * the KPI's revision dimension set to the version it runs. On AWS CloudWatch's GetMetricData; in the local
+ * stack what the proxy counted from the services' answers.
+ */
+export interface KpiMetricsSource {
+  sampleKpis(
+    region: string,
+    kpis: KpiThreshold[],
+    versions: { blue: string; green: string },
+    window: TrafficWindow,
+  ): Promise<KpiMeasurement[]>;
 }

@@ -64,7 +64,11 @@ export async function deployService(run: StageRun, deps: DeployServiceDeps): Pro
     // Before ECS takes the update: a step that dies right after it loses its result, and the stage's
     // record must still be able to say which revision may run (a rollback that then fails too).
     await deps.stageRecords.rememberDeployedRevision(stageKey, revision.arn);
-    deploymentId = (await deps.platform.updateService(target, revision.arn, shiftOf(run, deps))).deploymentId;
+    const blueVersion = previous.containers.find((c) => c.name === run.stage.container)?.environment[
+      DEPLOYED_ENV.version
+    ];
+    deploymentId = (await deps.platform.updateService(target, revision.arn, shiftOf(run, deps, blueVersion)))
+      .deploymentId;
   }
 
   return {
@@ -118,7 +122,7 @@ export async function findOrRegisterRevision(
 }
 
 /** What a stage that shifts traffic adds to the update: its plan, the hook, and whose stage it is. */
-function shiftOf(run: StageRun, deps: DeployServiceDeps): ShiftRequest | undefined {
+function shiftOf(run: StageRun, deps: DeployServiceDeps, blueVersion?: string): ShiftRequest | undefined {
   const traffic = run.stage.traffic;
   if (!traffic) return undefined;
   if (!deps.trafficShiftHook)
@@ -134,6 +138,8 @@ function shiftOf(run: StageRun, deps: DeployServiceDeps): ShiftRequest | undefin
       service: run.service,
       environment: run.stage.environment,
       region: run.stage.region,
+      // Blue's version as its revision reports it: a revision deployed outside the pipeline has none.
+      versions: { ...(blueVersion !== undefined && { blue: blueVersion }), green: run.version },
     },
   };
 }

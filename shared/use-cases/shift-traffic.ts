@@ -1,5 +1,7 @@
 import type { Clock } from '../clock';
 import { InvalidStepInputError } from '../domain/errors';
+import type { KpiMeasurement } from '../domain/kpi-judgement';
+import { DEPLOYED_ENV } from './deploy-service';
 import { judgeStep } from '../domain/traffic-judgement';
 import {
   advanceShift,
@@ -15,7 +17,7 @@ import {
   type TrafficShiftHookDetails,
 } from '../domain/traffic-shift-hook';
 import type { HttpProbe } from '../ports/deployment';
-import type { TrafficMetricsSource, TrafficRouter } from '../ports/traffic';
+import type { KpiMetricsSource, TrafficMetricsSource, TrafficRouter, TrafficWindow } from '../ports/traffic';
 import type { TrafficShiftLog } from '../ports/traffic-shift';
 import { runTestChecks } from './run-test-checks';
 
@@ -31,6 +33,8 @@ export interface ShiftTrafficDeps {
   clock: Clock;
   /** Blue-green's test checks: HTTP requests to green through the test listener. */
   probe: HttpProbe;
+  /** Where the service's own metrics come from, for plans with business KPIs. */
+  kpis?: KpiMetricsSource;
 }
 
 /**
@@ -80,8 +84,10 @@ export async function shiftTraffic(
         `hookDetails progress is at step ${details.progress.step}, past the plan`,
       );
     const { blue, green } = await deps.metrics.sample(targets, window);
+    const enough = Math.min(blue.requests, green.requests) >= plan.thresholds.minRequests;
+    const kpis = enough ? await measureKpis(details, window, deps) : undefined;
     const verdict = judgeStep(
-      { blue, green, greenPercent: step.percent, windowMs: window.to - window.from },
+      { blue, green, greenPercent: step.percent, windowMs: window.to - window.from, ...(kpis && { kpis }) },
       plan.thresholds,
     );
     transition = advanceShift(plan, details.progress, verdict, window);
@@ -96,6 +102,37 @@ export async function shiftTraffic(
     progress,
   );
   return answer({ ...details, progress }, action);
+}
+
+/**
+ * The plan's KPIs over the window, each side selected by the version it runs. When the two sides cannot be
+ * told apart (blue's revision reports no version, or both run the same one) no query could, so each KPI
+ * says why it is not judged instead.
+ */
+async function measureKpis(
+  details: TrafficShiftHookDetails,
+  window: TrafficWindow,
+  deps: ShiftTrafficDeps,
+): Promise<KpiMeasurement[] | undefined> {
+  const kpis = details.plan.thresholds.kpis ?? [];
+  if (kpis.length === 0) return undefined;
+  const blue = details.versions?.blue;
+  const green = details.versions?.green;
+  const notJudged =
+    green === undefined
+      ? 'the hook was not told the versions blue and green run'
+      : blue === undefined
+        ? `blue's revision reports no ${DEPLOYED_ENV.version} (deployed outside the pipeline), so its datapoints cannot be told from green's`
+        : blue === green
+          ? `blue and green both run version ${green}, so their datapoints cannot be told apart`
+          : undefined;
+  if (notJudged !== undefined || blue === undefined || green === undefined)
+    return kpis.map((kpi) => ({ name: kpi.name, notJudged: notJudged ?? '' }));
+  if (!deps.kpis)
+    throw new InvalidStepInputError(
+      `the plan of ${details.service} ${details.environment}/${details.region} judges KPIs, but the hook has no KPI metrics source`,
+    );
+  return deps.kpis.sampleKpis(details.targets.region, kpis, { blue, green }, window);
 }
 
 function rollBack(details: TrafficShiftHookDetails): ShiftAction {

@@ -98,7 +98,7 @@ describe('pipeline local', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toBe(
       'pipeline local: --break nothex=smoke: expected <commit-prefix>=deploy|smoke|alarm|migration, <commit-prefix>=alarm@<minutes>, ' +
-        '<commit-prefix>=errors:<percent>% or <commit-prefix>=latency:<factor>x',
+        '<commit-prefix>=errors:<percent>%, <commit-prefix>=latency:<factor>x or <commit-prefix>=kpi:<percent>%',
     );
   });
 

@@ -171,7 +171,7 @@ describe('rolling back a stage that shifts traffic', () => {
       platform,
       stageRecords,
       serviceDeployments: new BlueStillRuns(undefined),
-      trafficShiftHook: HOOK,
+      trafficShiftHook: SHIFT_HOOK,
     });
 
     // Assess
@@ -217,6 +217,11 @@ describe('rolling back a stage that shifts traffic', () => {
         service: 'orders-api',
         environment: 'ppe',
         region: 'eu-west-1',
+        // The version each side runs, for KPIs selected by it: here blue's revision reports the same one.
+        versions: {
+          blue: 'sha-4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+          green: 'sha-4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+        },
       },
     });
   });
