@@ -122,6 +122,8 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
 
   /** Resolves once no request is on its way to or from green behind the listener rule (at once when none is). */
   async greenDrained(listenerRule: string): Promise<void> {
+    if (!this.wirings.has(listenerRule))
+      throw new UnknownTrafficTargets(`no local load balancer has the listener rule ${listenerRule}`);
     const running = this.running.get(listenerRule);
     if (running) await (await running).proxy.greenDrained();
   }
