@@ -49,13 +49,24 @@ const CONFIG_FILE = join(__dirname, '..', 'pipeline.config.yml');
 /** The longer pauses: 30 times the demo's (1 min at 5% becomes 30 min). */
 const LONG_PAUSE_FACTOR = 30;
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } },
-});
+const USAGE = 'usage: npx tsx bench/canary-demo.ts [--quick] [--runs <n>]';
+function parsed(): { quick: boolean; runs?: string } {
+  try {
+    return parseArgs({
+      options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } },
+    }).values;
+  } catch (error) {
+    console.error(`canary-demo: ${(error as Error).message}\n${USAGE}`);
+    return process.exit(2);
+  }
+}
+const values = parsed();
 const runs = values.quick ? 1 : Number(values.runs ?? 3);
 const releasesPlayed = values.quick ? CANARY_RELEASES.filter((r) => r.version === 'v1.5.0') : CANARY_RELEASES;
 if (!Number.isInteger(runs) || runs < 1 || runs > 20 || (values.quick && values.runs !== undefined)) {
-  console.error('canary-demo: --runs takes a whole number from 1 to 20, and not with --quick (one run)');
+  console.error(
+    `canary-demo: --runs takes a whole number from 1 to 20, and not with --quick (one run each)\n${USAGE}`,
+  );
   process.exit(2);
 }
 
