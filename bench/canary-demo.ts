@@ -191,7 +191,6 @@ async function readRelease(
       to: pipeline.clock.now() + 1_000,
     });
     const failedAt = history.find((h) => h.type === 'ExecutionFailed')?.timestamp;
-    const verdictWall = events.find((e) => e.kind === 'sample' && e.at === switched.verdictAt)?.wallMs;
     const endWall = ended.get(execution.executionArn);
     return {
       ...run,
@@ -203,10 +202,9 @@ async function readRelease(
         greenAfter: all.green.requests - before.green.requests,
       },
       ...(failedAt !== undefined &&
-        verdictWall !== undefined &&
         endWall !== undefined && {
           verdictToExecutionEnd: {
-            wallMs: endWall - verdictWall,
+            wallMs: endWall - switched.verdictWallMs,
             pipelineMs: new Date(failedAt).getTime() - switched.verdictAt,
           },
         }),

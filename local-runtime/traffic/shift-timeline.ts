@@ -15,6 +15,8 @@ export type ObservedLoadBalancerEvent = LoadBalancerEvent & { greenDrainedWallMs
 export interface SwitchBack {
   /** The stack's clock at the verdict (the hook's metrics read of the failing window). */
   verdictAt: number;
+  /** The wall clock (performance.now()) at the verdict. */
+  verdictWallMs: number;
   /** Wall ms from the verdict to the load balancer's acknowledgement of 0% green. */
   verdictToSwitchMs: number;
   /** Wall ms from the verdict to 100% on blue: 0% green and green's last request answered. */
@@ -39,6 +41,7 @@ export function switchBack(events: readonly ObservedLoadBalancerEvent[]): Switch
       if (!lastRead) return undefined;
       return {
         verdictAt: lastRead.at,
+        verdictWallMs: lastRead.wallMs,
         verdictToSwitchMs: event.wallMs - lastRead.wallMs,
         ...(event.greenDrainedWallMs !== undefined && {
           verdictToAllBlueMs: event.greenDrainedWallMs - lastRead.wallMs,

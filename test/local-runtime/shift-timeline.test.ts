@@ -64,7 +64,12 @@ describe('switchBack', () => {
     const switched = switchBack(events);
 
     // Assess
-    expect(switched).toEqual({ verdictAt: T0 + MINUTE, verdictToSwitchMs: 0.5, verdictToAllBlueMs: 3 });
+    expect(switched).toEqual({
+      verdictAt: T0 + MINUTE,
+      verdictWallMs: 2_000,
+      verdictToSwitchMs: 0.5,
+      verdictToAllBlueMs: 3,
+    });
   });
 
   it('when green never went back to 0, or 0% came before green had any traffic, there is no switch back', () => {
@@ -89,7 +94,7 @@ describe('switchBack', () => {
     const switched = switchBack([weight(5, T0, 10), read(T0, T0 + MINUTE, 20), weight(0, T0 + MINUTE, 21)]);
 
     // Assess
-    expect(switched).toEqual({ verdictAt: T0 + MINUTE, verdictToSwitchMs: 1 });
+    expect(switched).toEqual({ verdictAt: T0 + MINUTE, verdictWallMs: 20, verdictToSwitchMs: 1 });
   });
 });
 
