@@ -118,10 +118,14 @@ async function playDemoCanary(pauseFactor: number): Promise<DemoRun> {
   const stopObserving = pipeline.loadBalancers.observe((event) => {
     const observed: ObservedLoadBalancerEvent = { ...event };
     events.push(observed);
-    if (event.kind === 'weight' && event.greenPercent === 0)
-      void pipeline.loadBalancers.greenDrained(event.targets.listenerRule).then(() => {
-        observed.greenDrainedWallMs = performance.now();
-      });
+    // 100% on blue: green at 0% and its last request answered (at once when none is on its way).
+    if (event.kind === 'weight' && event.greenPercent === 0) {
+      if (event.greenInFlight === 0) observed.greenDrainedWallMs = event.wallMs;
+      else
+        void pipeline.loadBalancers.greenDrained(event.targets.listenerRule).then(() => {
+          observed.greenDrainedWallMs = performance.now();
+        });
+    }
   });
   const ended = new Map<string, number>();
   const stopFollowing = pipeline.engine.onEvent((event) => {

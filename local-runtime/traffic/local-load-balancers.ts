@@ -41,12 +41,20 @@ export interface LocalLoadBalancersOptions {
 const DEFAULT_CONCURRENCY = 48;
 
 /**
- * What a load balancer was asked, as it happened: green's weight acknowledged (`weight`) and a window of
- * measurements read (`sample`, the hook's metrics read just before its verdict). `at` is the stack's clock,
- * `wallMs` the process's monotonic clock (performance.now()), so a benchmark can time the switch back.
+ * What a load balancer was asked, as it happened: green's weight acknowledged (`weight`, with the requests
+ * still on their way to or from green then) and a window of measurements read (`sample`, the hook's metrics
+ * read just before its verdict). `at` is the stack's clock, `wallMs` the process's monotonic clock
+ * (performance.now()), so a benchmark can time the switch back.
  */
 export type LoadBalancerEvent =
-  | { kind: 'weight'; targets: TrafficTargets; greenPercent: number; at: number; wallMs: number }
+  | {
+      kind: 'weight';
+      targets: TrafficTargets;
+      greenPercent: number;
+      greenInFlight: number;
+      at: number;
+      wallMs: number;
+    }
   | { kind: 'sample'; targets: TrafficTargets; window: TrafficWindow; at: number; wallMs: number };
 
 interface Running {
@@ -96,12 +104,14 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
   async setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void> {
     const proxy = await this.proxyFor(targets);
     await proxy.setGreenWeight(targets, greenPercent);
+    const wallMs = performance.now();
     this.emit({
       kind: 'weight',
       targets,
       greenPercent,
+      greenInFlight: proxy.greenInFlight,
       at: this.options.clock.now(),
-      wallMs: performance.now(),
+      wallMs,
     });
   }
 

@@ -27,6 +27,7 @@ const weight = (greenPercent: number, at: number, wallMs: number): ObservedLoadB
   kind: 'weight',
   targets: TARGETS,
   greenPercent,
+  greenInFlight: 0,
   at,
   wallMs,
 });
@@ -198,7 +199,14 @@ describe('LocalLoadBalancers.observe', () => {
     // Assess
     expect(measured.green.requests).toBe(5);
     expect(heard).toEqual([
-      { kind: 'weight', targets: TARGETS, greenPercent: 50, at: T0, wallMs: expect.any(Number) },
+      {
+        kind: 'weight',
+        targets: TARGETS,
+        greenPercent: 50,
+        greenInFlight: 0,
+        at: T0,
+        wallMs: expect.any(Number),
+      },
       {
         kind: 'sample',
         targets: TARGETS,
@@ -206,7 +214,14 @@ describe('LocalLoadBalancers.observe', () => {
         at: T0 + MINUTE,
         wallMs: expect.any(Number),
       },
-      { kind: 'weight', targets: TARGETS, greenPercent: 0, at: T0 + MINUTE, wallMs: expect.any(Number) },
+      {
+        kind: 'weight',
+        targets: TARGETS,
+        greenPercent: 0,
+        greenInFlight: expect.any(Number),
+        at: T0 + MINUTE,
+        wallMs: expect.any(Number),
+      },
     ]);
     const walls = heard.map((e) => e.wallMs);
     expect([...walls].sort((a, b) => a - b)).toEqual(walls);
