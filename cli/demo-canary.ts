@@ -30,7 +30,7 @@ export const SLOW_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
  */
 export const TRAFFIC_PER_MINUTE = 8_000;
 const ACCOUNT = '123456789012';
-export const WIRING = {
+const WIRING = {
   blueTargetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/orders-api-prod-a/73e2d6bc24d8a067`,
   greenTargetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/orders-api-prod-b/2453ed029918f21f`,
   productionListenerRuleArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/orders-api-prod/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`,
