@@ -16,10 +16,11 @@ import { readableCause } from '../shared/domain/failure-cause';
 import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
+import type { VersionBehaviour } from '../local-runtime/local-world';
 import { duration } from './format';
 
 const EVENTS_DIR = join(__dirname, '..', 'events');
-const REGION = 'eu-west-1';
+export const REGION = 'eu-west-1';
 /** The commit of events/ecr-push-orders-api-slow.json: its requests take three times longer in production. */
 export const SLOW_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
 /**
@@ -27,7 +28,7 @@ export const SLOW_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
  * 15 seconds 500 and 1,000: each enough for the p95 comparison to tell twice blue's from blue's
  * (shared/domain/traffic-statistics.ts), at about 20,000 real requests for the two releases.
  */
-const TRAFFIC_PER_MINUTE = 8_000;
+export const TRAFFIC_PER_MINUTE = 8_000;
 const ACCOUNT = '123456789012';
 const WIRING = {
   blueTargetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/orders-api-prod-a/73e2d6bc24d8a067`,
@@ -36,13 +37,32 @@ const WIRING = {
   infrastructureRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecs-infrastructure-orders-api`,
 };
 
+/** How the demo breaks v1.5.0 (as `--break 5a1e7d0=latency:3x` would), in production only. */
+export const CANARY_BEHAVIOURS: Record<string, VersionBehaviour> = {
+  [SLOW_COMMIT]: { latencyFactor: 3, only: [{ region: REGION, cluster: 'prod' }] },
+};
+
+/** The demo's two releases through the canary, in order: their events (events/*.json) and version. */
+export const CANARY_RELEASES: readonly { title: string; events: string[]; version: string }[] = [
+  {
+    title: 'v1.4.0, a healthy release',
+    events: ['ecr-push-orders-api.json', 'git-tag-orders-api-v1.4.0.json'],
+    version: 'v1.4.0',
+  },
+  {
+    title: 'v1.5.0, three times slower in production (latency:3x)',
+    events: ['ecr-push-orders-api-slow.json', 'git-tag-orders-api-v1.5.0.json'],
+    version: 'v1.5.0',
+  },
+];
+
 type RawConfig = {
   environments?: { name?: string; regions?: string[] }[];
   services?: { name?: string; environments?: Record<string, Record<string, unknown>> }[];
 };
 
 /** The config with orders-api's production in one region, as a canary; undefined when it has no such stage. */
-function canaryConfig(configFile: string) {
+export function canaryConfig(configFile: string) {
   const raw = parseYaml(readFileSync(configFile, 'utf8'), { maxAliasCount: 100 }) as RawConfig;
   const prod = raw.services?.find((s) => s.name === 'orders-api')?.environments?.prod;
   const regions = prod?.regions as Record<string, Record<string, unknown>> | undefined;
@@ -65,7 +85,7 @@ function canaryConfig(configFile: string) {
   return parseConfig(stringifyYaml(raw), `${configFile} (the demo's canary: orders-api prod in ${REGION})`);
 }
 
-function loadEvent(file: string): Record<string, unknown> {
+export function loadEvent(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8')) as Record<string, unknown>;
 }
 
@@ -89,23 +109,11 @@ export async function playProductionCanary(
     config,
     clock,
     trafficPerMinute: TRAFFIC_PER_MINUTE,
-    behaviours: { [SLOW_COMMIT]: { latencyFactor: 3, only: [{ region: REGION, cluster: 'prod' }] } },
+    behaviours: CANARY_BEHAVIOURS,
   });
   const problems: string[] = [];
   try {
-    const releases: { title: string; events: string[]; version: string }[] = [
-      {
-        title: 'v1.4.0, a healthy release',
-        events: ['ecr-push-orders-api.json', 'git-tag-orders-api-v1.4.0.json'],
-        version: 'v1.4.0',
-      },
-      {
-        title: 'v1.5.0, three times slower in production (latency:3x)',
-        events: ['ecr-push-orders-api-slow.json', 'git-tag-orders-api-v1.5.0.json'],
-        version: 'v1.5.0',
-      },
-    ];
-    for (const release of releases) {
+    for (const release of CANARY_RELEASES) {
       for (const file of release.events) {
         const event = loadEvent(file);
         const at = Date.parse(String(event.time));

@@ -50,3 +50,4 @@ npx tsx bench/promotion-cost.ts
 npx tsx bench/release-cost.ts
 npx tsx bench/bake-reaction.ts
 npx tsx bench/local-stack.ts
+npx tsx bench/canary-demo.ts --quick

@@ -7,6 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createSampleServer, type SampleServiceState } from '../../examples/sample-service/app';
 import type { Clock } from '../../shared/clock';
 import type { KpiMeasurement, KpiThreshold } from '../../shared/domain/kpi-judgement';
@@ -42,6 +43,23 @@ export interface LocalLoadBalancersOptions {
 /** Enough clients to keep the machine busy: the services report their own time (Server-Timing). */
 const DEFAULT_CONCURRENCY = 48;
 
+/**
+ * What a load balancer was asked, as it happened: green's weight acknowledged (`weight`, with the requests
+ * still on their way to or from green then) and a window of measurements read (`sample`, the hook's metrics
+ * read just before its verdict). `at` is the stack's clock, `wallMs` the process's monotonic clock
+ * (performance.now()), so a benchmark can time the switch back.
+ */
+export type LoadBalancerEvent =
+  | {
+      kind: 'weight';
+      targets: TrafficTargets;
+      greenPercent: number;
+      greenInFlight: number;
+      at: number;
+      wallMs: number;
+    }
+  | { kind: 'sample'; targets: TrafficTargets; window: TrafficWindow; at: number; wallMs: number };
+
 interface Running {
   proxy: LocalTrafficProxy;
   /**
@@ -60,6 +78,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
   private readonly running = new Map<string, Promise<Running>>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
+  private readonly observers = new Set<(event: LoadBalancerEvent) => void>();
 
   constructor(private readonly options: LocalLoadBalancersOptions) {}
 
@@ -117,13 +136,38 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
   async setGreenWeight(targets: TrafficTargets, greenPercent: number): Promise<void> {
     const proxy = await this.proxyFor(targets);
     await proxy.setGreenWeight(targets, greenPercent);
+    const wallMs = performance.now();
+    this.emit({
+      kind: 'weight',
+      targets,
+      greenPercent,
+      greenInFlight: proxy.greenInFlight,
+      at: this.options.clock.now(),
+      wallMs,
+    });
   }
 
   async sample(
     targets: TrafficTargets,
     window: TrafficWindow,
   ): Promise<{ blue: TrafficSample; green: TrafficSample }> {
-    return (await this.proxyFor(targets)).sample(targets, window);
+    const measured = await (await this.proxyFor(targets)).sample(targets, window);
+    this.emit({ kind: 'sample', targets, window, at: this.options.clock.now(), wallMs: performance.now() });
+    return measured;
+  }
+
+  /** Calls `observer` with every weight acknowledged and window read from now on; returns the unsubscribe. */
+  observe(observer: (event: LoadBalancerEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Resolves once no request is on its way to or from green behind the listener rule (at once when none is). */
+  async greenDrained(listenerRule: string): Promise<void> {
+    if (!this.wirings.has(listenerRule))
+      throw new UnknownTrafficTargets(`no local load balancer has the listener rule ${listenerRule}`);
+    const running = this.running.get(listenerRule);
+    if (running) await (await running).proxy.greenDrained();
   }
 
   /** The services' own metrics (KPIs) of blue and green, as CloudWatch in the region would answer them. */
@@ -171,6 +215,15 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
     }
+  }
+
+  private emit(event: LoadBalancerEvent): void {
+    for (const observer of this.observers)
+      try {
+        observer(event);
+      } catch {
+        // A broken observer must not break the traffic shift it watches.
+      }
   }
 
   private async proxyFor(targets: TrafficTargets): Promise<LocalTrafficProxy> {

@@ -156,6 +156,11 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     return this.green;
   }
 
+  /** Requests forwarded to green and not yet answered. */
+  get greenInFlight(): number {
+    return this.open.green;
+  }
+
   /** Resolves once no request is on its way to or from green (at once when none is). */
   greenDrained(): Promise<void> {
     if (this.open.green === 0) return Promise.resolve();
