@@ -283,6 +283,7 @@ export class LocalPipeline {
         registry: this.world.registry,
         alarms: this.world.alarms,
         mailbox: this.mailbox,
+        loadBalancers: this.world.loadBalancers,
       });
   }
 

@@ -15,6 +15,7 @@ import type { DataDir } from './data-dir/data-dir';
 import { DataDirError } from './data-dir/data-dir-error';
 import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
 import type { LocalStepFunctions } from './engine';
+import type { LocalLoadBalancers } from './traffic/local-load-balancers';
 
 /** State is written at most this often (real milliseconds), and once more on close. */
 const SAVE_DELAY_MS = 100;
@@ -45,6 +46,7 @@ export interface PersistedParts {
   registry: LocalImageRegistry;
   alarms: LocalAlarmSource;
   mailbox: LocalMailbox;
+  loadBalancers: LocalLoadBalancers;
 }
 
 export class LocalPersistence {
@@ -57,10 +59,14 @@ export class LocalPersistence {
     private readonly parts: PersistedParts,
   ) {}
 
-  /** Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens. */
+  /**
+   * Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens,
+   * and the load balancers before ECS, whose blue/green deployments go on moving their weights.
+   */
   restore(saved: LocalState): void {
     try {
       this.parts.engine.restore(saved.engine);
+      this.parts.loadBalancers.restore(saved.loadBalancers ?? []);
       this.parts.platform.restore(saved.platform);
       this.parts.registry.restore(saved.registry);
       this.parts.alarms.restore(saved.alarms);
@@ -117,7 +123,7 @@ export class LocalPersistence {
 
   /** Everything but the DynamoDB tables, as `state.json` holds it. */
   private localState(): LocalState {
-    const { clock, secrets, engine, platform, registry, alarms, mailbox } = this.parts;
+    const { clock, secrets, engine, platform, registry, alarms, mailbox, loadBalancers } = this.parts;
     return {
       format: LOCAL_STATE_FORMAT,
       version: LOCAL_STATE_VERSION,
@@ -132,6 +138,7 @@ export class LocalPersistence {
       registry: registry.snapshot(),
       alarms: alarms.snapshot(),
       mailbox: mailbox.list(),
+      loadBalancers: loadBalancers.snapshot(),
     };
   }
 }

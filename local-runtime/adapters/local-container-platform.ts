@@ -97,15 +97,39 @@ export interface LocalBlueGreenOptions {
   whileWaiting?: (targets: TrafficTargets, waitMs: number) => Promise<void>;
 }
 
-/** A blue/green deployment in progress, beside its view in the service's list. */
-interface Shift {
-  deployment: EcsDeploymentView;
-  service: LocalService;
+/**
+ * Where a blue/green deployment in progress is, as plain JSON: what a restarted local stack needs to carry
+ * it on where ECS would be (ECS keeps running while the local stack is stopped; here time stands still).
+ */
+export interface SavedShift {
+  /** The deployment (`ecs-svc/…`) in its service's list. */
+  deploymentId: string;
+  service: EcsTarget;
   targets: TrafficTargets;
   blueTaskDefinitionArn: string;
   greenTaskDefinitionArn: string;
   /** Where ECS is in the deployment's lifecycle. */
   stage: 'SCALE_UP' | typeof SHIFT_HOOK_STAGE | 'BAKE_TIME';
+  /** The pipeline's hook at the shift stage as UpdateService registered it. */
+  hook: { functionArn: string; timeoutMs: number; bakeMs: number };
+  /** What ECS passes to the next call: the registered hookDetails, then those the last call returned. */
+  hookDetails?: unknown;
+  /** When ECS first called the hook (stack clock): its timeout counts from here. */
+  hookStartedAt?: number;
+  /** When ECS calls the hook next (stack clock). */
+  nextCallAt?: number;
+  /** The wait before the next call whose users' traffic is still to be sent, ms. */
+  trafficToSendMs?: number;
+  /** When blue's bake time ends (stack clock). */
+  bakeEndsAt?: number;
+}
+
+/** A blue/green deployment in progress, beside its view in the service's list. */
+interface Shift {
+  deployment: EcsDeploymentView;
+  service: LocalService;
+  /** Everything a restart needs, kept up to date as the deployment goes. */
+  saved: SavedShift;
   /** Ends the deployment's waits when StopServiceDeployment or a newer deployment takes over. */
   stop: AbortController;
 }
@@ -123,6 +147,8 @@ export interface LocalContainerPlatformSnapshot {
   deploymentCounter: number;
   /** ECS's deployment history per service (absent in snapshots written before it was kept). */
   history?: [service: string, deployments: EndedLocalDeployment[]][];
+  /** Blue/green deployments in progress (absent in snapshots written before they were kept). */
+  shifts?: SavedShift[];
 }
 
 export interface LocalContainerPlatformOptions {
@@ -230,12 +256,15 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
       revisions: [...this.revisions],
       deploymentCounter: this.deploymentCounter,
       history: [...this.history],
+      shifts: [...this.shifts.values()].map((shift) => shift.saved),
     });
   }
 
   /**
    * Takes the state of a snapshot in place of this platform's. Deployments in progress then finish when
-   * they would have: their full duration after they started, on the clock.
+   * they would have: their full duration after they started, on the clock. A blue/green deployment goes on
+   * from where it was: green scaling up, the hook called again when it was due with the hookDetails its
+   * last call returned, or blue's bake time (the load balancers restore their own weights).
    */
   restore(snapshot: LocalContainerPlatformSnapshot): void {
     const copy = structuredClone(snapshot);
@@ -248,10 +277,22 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     for (const td of copy.taskDefinitions) this.taskDefinitions.set(td.arn, td);
     for (const [family, revision] of copy.revisions) this.revisions.set(family, revision);
     this.deploymentCounter = copy.deploymentCounter;
+    this.shifts.clear();
+    for (const saved of copy.shifts ?? []) {
+      const service = this.services.get(key(saved.service));
+      const deployment = service?.deployments.find((d) => d.id === saved.deploymentId);
+      const td = this.taskDefinitions.get(saved.greenTaskDefinitionArn);
+      const blueGreen = this.options.blueGreen;
+      if (!service || !deployment || deployment.rolloutState !== 'IN_PROGRESS' || !td || !blueGreen) continue;
+      const shift: Shift = { deployment, service, saved, stop: new AbortController() };
+      this.shifts.set(deployment.id, shift);
+      void this.runBlueGreen(shift, td, blueGreen);
+    }
     for (const service of this.services.values())
       for (const deployment of service.deployments) {
         const td = this.taskDefinitions.get(deployment.taskDefinitionArn);
-        if (deployment.rolloutState === 'IN_PROGRESS' && td) void this.finishLater(service, deployment, td);
+        if (deployment.rolloutState === 'IN_PROGRESS' && td && !this.shifts.has(deployment.id))
+          void this.finishLater(service, deployment, td);
       }
   }
 
@@ -441,104 +482,130 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     const shift: Shift = {
       deployment,
       service,
-      targets,
-      blueTaskDefinitionArn,
-      greenTaskDefinitionArn: td.arn,
-      stage: 'SCALE_UP',
+      saved: {
+        deploymentId: deployment.id,
+        service: target,
+        targets,
+        blueTaskDefinitionArn,
+        greenTaskDefinitionArn: td.arn,
+        stage: 'SCALE_UP',
+        hook: {
+          functionArn: request.hook.functionArn,
+          timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
+          bakeMs: bake * 60_000,
+        },
+        ...(hook?.hookDetails !== undefined && { hookDetails: hook.hookDetails }),
+      },
       stop: new AbortController(),
     };
     this.shifts.set(deployment.id, shift);
-    void this.runBlueGreen(shift, td, blueGreen, {
-      hookDetails: hook?.hookDetails,
-      functionArn: request.hook.functionArn,
-      timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
-      bakeMs: bake * 60_000,
-    });
+    void this.runBlueGreen(shift, td, blueGreen);
     return { deploymentId: deployment.id };
   }
 
   /**
    * ECS's blue/green lifecycle: scale green up beside blue, the hook before the production shift (again
    * after each `callBackDelay` while it answers IN_PROGRESS, with the `hookDetails` it returned), then
-   * green gets everything and blue is kept for the bake time, or everything goes back to blue.
+   * green gets everything and blue is kept for the bake time, or everything goes back to blue. Each move is
+   * written to `shift.saved` before the wait after it, so a restarted stack goes on from the last one.
    */
   private async runBlueGreen(
     shift: Shift,
     td: LocalTaskDefinition,
     blueGreen: LocalBlueGreenOptions,
-    hook: { hookDetails: unknown; functionArn: string; timeoutMs: number; bakeMs: number },
   ): Promise<void> {
     const { clock } = this.options;
-    const { service, deployment, targets } = shift;
+    const { service, deployment, saved } = shift;
+    const { targets, hook } = saved;
     const signal = AbortSignal.any([shift.stop.signal, this.stopped.signal]);
+    const sleepUntil = (at: number) => clock.sleep(Math.max(0, at - clock.now()), signal);
     try {
-      await clock.sleep(this.options.deploymentMs ?? 90_000, signal);
-      if (td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart))
-        return await this.endShift(
-          shift,
-          'FAILED',
-          'ECS deployment failed: green tasks failed to start; blue kept serving.',
-        );
-      // Green's tasks are registered in the alternate target group; the listener still sends all to blue.
-      service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
-      await blueGreen.router.retarget(targets);
-
-      shift.stage = SHIFT_HOOK_STAGE;
-      const started = clock.now();
-      let details = hook.hookDetails;
-      for (;;) {
-        let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
-        try {
-          answer = ((await blueGreen.invokeHook(hook.functionArn, {
-            executionId: `${deployment.id}-${SHIFT_HOOK_STAGE}`,
-            lifecycleStage: SHIFT_HOOK_STAGE,
-            resourceArn: this.serviceDeploymentArn(service.target, deployment.id),
-            executionDetails: {
-              serviceArn: serviceArnOf(service.target),
-              targetServiceRevisionArn: td.arn,
-            },
-            ...(details !== undefined && { hookDetails: details }),
-          })) ?? {}) as typeof answer;
-        } catch (error) {
+      if (saved.stage === 'SCALE_UP') {
+        await sleepUntil((deployment.createdAt ?? clock.now()) + (this.options.deploymentMs ?? 90_000));
+        if (td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart))
           return await this.endShift(
             shift,
-            'ROLLBACK',
-            `lifecycle hook ${hook.functionArn} failed at ${SHIFT_HOOK_STAGE}: ${(error as Error).message}`,
+            'FAILED',
+            'ECS deployment failed: green tasks failed to start; blue kept serving.',
           );
-        }
-        if (signal.aborted) return;
-        if (answer.hookStatus === 'SUCCEEDED') break;
-        if (answer.hookStatus !== 'IN_PROGRESS')
-          return await this.endShift(
-            shift,
-            'ROLLBACK',
-            answer.hookStatus === 'FAILED'
-              ? `lifecycle hook at ${SHIFT_HOOK_STAGE} returned FAILED`
-              : `lifecycle hook at ${SHIFT_HOOK_STAGE} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
-          );
-        if (answer.hookDetails !== undefined) details = answer.hookDetails;
-        const delay =
-          typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
-            ? answer.callBackDelay
-            : DEFAULT_CALLBACK_DELAY_SECONDS;
-        const waitMs = delay * 1000;
-        if (clock.now() + waitMs - started > hook.timeoutMs) {
-          await clock.sleep(Math.max(0, started + hook.timeoutMs - clock.now()), signal);
-          return await this.endShift(
-            shift,
-            'ROLLBACK',
-            `lifecycle hook at ${SHIFT_HOOK_STAGE} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
-          );
-        }
-        await blueGreen.whileWaiting?.(targets, waitMs);
-        await clock.sleep(waitMs, signal);
+        // Green's tasks are registered in the alternate target group; the listener still sends all to blue.
+        service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
+        await blueGreen.router.retarget(targets);
+        saved.stage = SHIFT_HOOK_STAGE;
+        saved.hookStartedAt = clock.now();
+        saved.nextCallAt = clock.now();
       }
 
-      // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
-      await blueGreen.router.setGreenWeight(targets, 100);
-      service.servingTaskDefinitionArn = td.arn;
-      shift.stage = 'BAKE_TIME';
-      await clock.sleep(hook.bakeMs, signal);
+      if (saved.stage === SHIFT_HOOK_STAGE) {
+        const started = saved.hookStartedAt ?? clock.now();
+        for (;;) {
+          // ECS gives up on a hook whose next call would come after its timeout.
+          if ((saved.nextCallAt ?? clock.now()) - started > hook.timeoutMs) {
+            await sleepUntil(started + hook.timeoutMs);
+            return await this.endShift(
+              shift,
+              'ROLLBACK',
+              `lifecycle hook at ${SHIFT_HOOK_STAGE} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
+            );
+          }
+          if (saved.trafficToSendMs !== undefined) {
+            await blueGreen.whileWaiting?.(targets, saved.trafficToSendMs);
+            delete saved.trafficToSendMs;
+          }
+          await sleepUntil(saved.nextCallAt ?? clock.now());
+          let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
+          try {
+            answer = ((await blueGreen.invokeHook(hook.functionArn, {
+              executionId: `${deployment.id}-${SHIFT_HOOK_STAGE}`,
+              lifecycleStage: SHIFT_HOOK_STAGE,
+              resourceArn: this.serviceDeploymentArn(service.target, deployment.id),
+              executionDetails: {
+                serviceArn: serviceArnOf(service.target),
+                targetServiceRevisionArn: td.arn,
+              },
+              ...(saved.hookDetails !== undefined && { hookDetails: saved.hookDetails }),
+            })) ?? {}) as typeof answer;
+          } catch (error) {
+            if (signal.aborted) return;
+            return await this.endShift(
+              shift,
+              'ROLLBACK',
+              `lifecycle hook ${hook.functionArn} failed at ${SHIFT_HOOK_STAGE}: ${(error as Error).message}`,
+            );
+          }
+          if (answer.hookStatus === 'IN_PROGRESS') {
+            // Kept before the check below: a stack stopping during the call saves its answer and goes on from it.
+            if (answer.hookDetails !== undefined) saved.hookDetails = answer.hookDetails;
+            const delay =
+              typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
+                ? answer.callBackDelay
+                : DEFAULT_CALLBACK_DELAY_SECONDS;
+            saved.nextCallAt = clock.now() + delay * 1000;
+            saved.trafficToSendMs = delay * 1000;
+          }
+          // Otherwise a stack stopping now calls the hook again on its next start, as ECS retries an invocation.
+          if (signal.aborted) return;
+          if (answer.hookStatus === 'SUCCEEDED') break;
+          if (answer.hookStatus !== 'IN_PROGRESS')
+            return await this.endShift(
+              shift,
+              'ROLLBACK',
+              answer.hookStatus === 'FAILED'
+                ? `lifecycle hook at ${SHIFT_HOOK_STAGE} returned FAILED`
+                : `lifecycle hook at ${SHIFT_HOOK_STAGE} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
+            );
+        }
+
+        // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
+        await blueGreen.router.setGreenWeight(targets, 100);
+        service.servingTaskDefinitionArn = td.arn;
+        saved.stage = 'BAKE_TIME';
+        saved.bakeEndsAt = clock.now() + hook.bakeMs;
+        delete saved.nextCallAt;
+        delete saved.trafficToSendMs;
+      }
+
+      await sleepUntil(saved.bakeEndsAt ?? clock.now());
       await this.endShift(shift, 'COMPLETED', `ECS deployment ${deployment.id} completed.`);
     } catch {
       // Stopped (StopServiceDeployment, a newer deployment) or the local stack is shutting down.
@@ -555,7 +622,8 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     outcome: 'COMPLETED' | 'FAILED' | 'ROLLBACK',
     reason: string,
   ): Promise<void> {
-    const { service, deployment, targets } = shift;
+    const { service, deployment } = shift;
+    const { targets } = shift.saved;
     if (this.shifts.get(deployment.id) !== shift) return;
     this.shifts.delete(deployment.id);
     const groups = { ...service.targetGroups };
@@ -566,19 +634,19 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
           ? { ...lb, targetGroupArn: targets.greenTargetGroup }
           : lb,
       );
-      service.servingTaskDefinitionArn = shift.greenTaskDefinitionArn;
+      service.servingTaskDefinitionArn = shift.saved.greenTaskDefinitionArn;
       deployment.rolloutState = 'COMPLETED';
       this.replaceDeployments(service, [deployment]);
     } else {
-      if (outcome === 'ROLLBACK' && shift.stage !== 'SCALE_UP')
+      if (outcome === 'ROLLBACK' && shift.saved.stage !== 'SCALE_UP')
         await this.options.blueGreen?.router.setGreenWeight(targets, 0);
       delete groups[targets.greenTargetGroup];
-      service.servingTaskDefinitionArn = shift.blueTaskDefinitionArn;
-      service.taskDefinitionArn = shift.blueTaskDefinitionArn;
+      service.servingTaskDefinitionArn = shift.saved.blueTaskDefinitionArn;
+      service.taskDefinitionArn = shift.saved.blueTaskDefinitionArn;
       deployment.rolloutState = 'FAILED';
       deployment.status = 'ACTIVE';
       deployment.rolloutStateReason = reason;
-      const blue = service.deployments.find((d) => d.taskDefinitionArn === shift.blueTaskDefinitionArn);
+      const blue = service.deployments.find((d) => d.taskDefinitionArn === shift.saved.blueTaskDefinitionArn);
       if (blue) blue.status = 'PRIMARY';
       service.deployments = [...(blue ? [blue] : []), deployment];
     }
@@ -640,8 +708,8 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
   }
 
   /** Where a blue/green deployment of a service is now: its lifecycle stage, or undefined when none runs. */
-  blueGreenStage(target: EcsTarget): Shift['stage'] | undefined {
-    return [...this.shifts.values()].find((s) => key(s.service.target) === key(target))?.stage;
+  blueGreenStage(target: EcsTarget): SavedShift['stage'] | undefined {
+    return [...this.shifts.values()].find((s) => key(s.service.target) === key(target))?.saved.stage;
   }
 
   private serviceDeploymentArn(target: EcsTarget, deploymentId: string): string {

@@ -17,7 +17,11 @@ import type {
   TrafficWindow,
 } from '../../shared/ports/traffic';
 import { SeededRandom } from '../seeded-random';
-import { LocalTrafficProxy, UnknownTrafficTargets } from './local-traffic-proxy';
+import {
+  LocalTrafficProxy,
+  UnknownTrafficTargets,
+  type LocalTrafficProxySnapshot,
+} from './local-traffic-proxy';
 import { TrafficGenerator, type TrafficSent } from './traffic-generator';
 
 /** One load balancer's wiring: its production listener rule and two target groups, as the config names them. */
@@ -39,6 +43,9 @@ export interface LocalLoadBalancersOptions {
 /** Enough clients to keep the machine busy: the services report their own time (Server-Timing). */
 const DEFAULT_CONCURRENCY = 48;
 
+/** The load balancers' state as plain JSON, for `pipeline local --data-dir`: one entry per listener rule. */
+export type LocalLoadBalancersSnapshot = LocalTrafficProxySnapshot[];
+
 interface Running {
   proxy: LocalTrafficProxy;
   servers: Server[];
@@ -47,6 +54,10 @@ interface Running {
 export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
   private readonly wirings = new Map<string, LocalLoadBalancerWiring>();
   private readonly running = new Map<string, Promise<Running>>();
+  /** The proxies listening now, by listener rule (what `running` resolved to). */
+  private readonly listening = new Map<string, LocalTrafficProxy>();
+  /** Saved states of load balancers not started since the restart: each takes its own when it starts. */
+  private readonly restored = new Map<string, LocalTrafficProxySnapshot>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
 
@@ -71,10 +82,32 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
     return (await this.start(listenerRule)).proxy.url;
   }
 
-  /** Green's weight on a listener rule now, percent; undefined before the load balancer started. */
+  /**
+   * Green's weight on a listener rule now, percent: the saved one of a restarted stack until the load
+   * balancer starts again; undefined before it ever started.
+   */
   async greenPercentOf(listenerRule: string): Promise<number | undefined> {
     const running = this.running.get(listenerRule);
-    return running && (await running).proxy.greenPercent;
+    return running ? (await running).proxy.greenPercent : this.restored.get(listenerRule)?.greenPercent;
+  }
+
+  /** The weights, roles and recent measurements of every load balancer that ran, as plain JSON. */
+  snapshot(): LocalLoadBalancersSnapshot {
+    const rules = new Set([...this.listening.keys(), ...this.restored.keys()]);
+    return [...rules].map((rule) => this.listening.get(rule)?.snapshot() ?? this.restored.get(rule)!);
+  }
+
+  /**
+   * Takes a snapshot's states, each when its load balancer starts. A listener rule the config no longer
+   * wires, or wires to other target groups, starts afresh: its saved state was of another load balancer.
+   */
+  restore(snapshot: LocalLoadBalancersSnapshot): void {
+    for (const saved of snapshot) {
+      const wiring = this.wirings.get(saved.targets.listenerRule);
+      const groups = [saved.targets.blueTargetGroup, saved.targets.greenTargetGroup].sort().join(' ');
+      if (wiring && groups === [wiring.blueTargetGroup, wiring.greenTargetGroup].sort().join(' '))
+        this.restored.set(saved.targets.listenerRule, structuredClone(saved));
+    }
   }
 
   /** ECS alternates the target groups: the new deployment's blue is the last one's green. */
@@ -111,6 +144,9 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
   async close(): Promise<void> {
     const running = [...this.running.values()];
     this.running.clear();
+    // What they had stays for the stack's last save (and a start after it).
+    for (const [rule, proxy] of this.listening) this.restored.set(rule, proxy.snapshot());
+    this.listening.clear();
     for (const started of await Promise.allSettled(running)) {
       if (started.status !== 'fulfilled') continue;
       await started.value.proxy.close();
@@ -160,6 +196,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     };
     const { stateOf: _stateOf, ...targets } = wiring;
+    const restored = this.restored.get(wiring.listenerRule);
     const proxy = new LocalTrafficProxy({
       targets,
       upstreams: {
@@ -167,7 +204,10 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource {
         green: await serve(wiring.greenTargetGroup, 1),
       },
       clock: this.options.clock,
+      ...(restored && { restored }),
     });
+    this.restored.delete(wiring.listenerRule);
+    this.listening.set(wiring.listenerRule, proxy);
     await proxy.listen();
     return { proxy, servers };
   }
