@@ -284,6 +284,7 @@ export class LocalPipeline {
         alarms: this.world.alarms,
         mailbox: this.mailbox,
         loadBalancers: this.world.loadBalancers,
+        migrationTasks: this.migrationTasks,
       });
   }
 
@@ -361,10 +362,12 @@ export class LocalPipeline {
 
   /**
    * Runs on the executions restored from the data directory, from where they were: call it once the
-   * HTTP side is up (`serveLocalPipeline`, `fleet.serve`), as their next steps may need it. A no-op otherwise.
+   * HTTP side is up (`serveLocalPipeline`, `fleet.serve`), as their next steps may need it. Migration tasks
+   * that were running are stopped by the restart: their stopped events go out now. A no-op otherwise.
    */
   resume(): void {
     this.engine.resumeExecutions();
+    this.migrationTasks.resume();
   }
 
   /** Creates a state machine from statemachines/; a restored one whose file changed gets the new definition. */

@@ -11,6 +11,7 @@ import type { LocalAlarmSource } from './adapters/local-alarm-source';
 import type { LocalContainerPlatform } from './adapters/local-container-platform';
 import type { LocalImageRegistry } from './adapters/local-image-registry';
 import type { LocalMailbox } from './adapters/local-mailbox';
+import type { LocalMigrationTasks } from './adapters/local-migrations';
 import type { DataDir } from './data-dir/data-dir';
 import { DataDirError } from './data-dir/data-dir-error';
 import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
@@ -47,6 +48,7 @@ export interface PersistedParts {
   alarms: LocalAlarmSource;
   mailbox: LocalMailbox;
   loadBalancers: LocalLoadBalancers;
+  migrationTasks: LocalMigrationTasks;
 }
 
 export class LocalPersistence {
@@ -71,6 +73,7 @@ export class LocalPersistence {
       this.parts.registry.restore(saved.registry);
       this.parts.alarms.restore(saved.alarms);
       this.parts.mailbox.restore(saved.mailbox);
+      this.parts.migrationTasks.restore(saved.migrationTasks ?? []);
     } catch (error) {
       throw this.dataDir.damaged((error as Error).message);
     }
@@ -123,7 +126,8 @@ export class LocalPersistence {
 
   /** Everything but the DynamoDB tables, as `state.json` holds it. */
   private localState(): LocalState {
-    const { clock, secrets, engine, platform, registry, alarms, mailbox, loadBalancers } = this.parts;
+    const { clock, secrets, engine, platform, registry, alarms, mailbox, loadBalancers, migrationTasks } =
+      this.parts;
     return {
       format: LOCAL_STATE_FORMAT,
       version: LOCAL_STATE_VERSION,
@@ -139,6 +143,7 @@ export class LocalPersistence {
       alarms: alarms.snapshot(),
       mailbox: mailbox.list(),
       loadBalancers: loadBalancers.snapshot(),
+      migrationTasks: migrationTasks.snapshot(),
     };
   }
 }

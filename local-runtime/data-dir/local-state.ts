@@ -3,6 +3,7 @@ import type { LocalAlarm } from '../adapters/local-alarm-source';
 import type { LocalContainerPlatformSnapshot } from '../adapters/local-container-platform';
 import type { LocalImageRegistrySnapshot } from '../adapters/local-image-registry';
 import type { StoredMail } from '../adapters/local-mailbox';
+import type { LocalMigrationTasksSnapshot } from '../adapters/local-migrations';
 import type { LocalLoadBalancersSnapshot } from '../traffic/local-load-balancers';
 
 export const LOCAL_STATE_FORMAT = 'pipeline-local-state';
@@ -26,4 +27,6 @@ export interface LocalState {
   mailbox: StoredMail[];
   /** The local load balancers' weights and measurements (absent in files written before they were kept). */
   loadBalancers?: LocalLoadBalancersSnapshot;
+  /** The one-off migration tasks (absent in files written before they were kept). */
+  migrationTasks?: LocalMigrationTasksSnapshot;
 }
