@@ -450,6 +450,8 @@ export class LocalPipeline {
     else if (options.abandon)
       for (const e of (await this.engine.listExecutions({ statusFilter: 'RUNNING' })).executions)
         await this.engine.stopExecution({ executionArn: e.executionArn, cause: 'local stack closed' });
+    // Abandoned, nothing waits for a migration's process: it ends (SIGTERM, then SIGKILL) as the stack closes.
+    if (options.abandon) this.migrationTasks.stop();
     if (!(options.abandon && this.persistence)) await this.settled().catch(() => undefined);
     this.closing.abort();
     this.migrationTasks.stop();

@@ -65,9 +65,9 @@ function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefin
   return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
 }
 
-/** Polls (real time) until `check` holds; the stack runs on virtual time meanwhile. */
+/** Polls (real time) until `check` holds; the stack runs on virtual time meanwhile (slowly on a busy machine). */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + HANG_LIMIT_MS / 2;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -85,25 +85,46 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** When the test closes the first stack: as green gets a weight, or after green answered some requests. */
+type RestartAt = { greenPercent: number } | { greenRequests: number };
+
 /**
- * Pushes the build, closes the stack as Ctrl-C does once green has `atPercent`, starts a new one on the same
- * directory and lets it finish: what was saved, and the stage as the second stack ended it.
+ * Pushes the build, closes the stack as Ctrl-C does at `at`, starts a new one on the same directory and
+ * lets it finish: what was saved, and the stage as the second stack ended it.
  */
-async function restartWhileShifting(
-  settings: string,
-  atPercent: number,
-  options: Partial<LocalPipelineOptions>,
-) {
+async function restartWhileShifting(settings: string, at: RestartAt, options: Partial<LocalPipelineOptions>) {
   const config = canaryConfig(settings);
-  const first = await LocalPipeline.start({
+  const first: { pipeline?: LocalPipeline } = {};
+  let closing: Promise<void> | undefined;
+  let greenRequests = 0;
+  // The build's behaviour is read for each request green answers (and a few times besides): count them,
+  // and close the stack from inside the traffic, which the closing stack lets finish before its last save.
+  const counted = {
+    get [GOOD_COMMIT.slice(0, 7)]() {
+      if ('greenRequests' in at && ++greenRequests === at.greenRequests)
+        closing = first.pipeline!.close({ abandon: true });
+      return options.behaviours?.[GOOD_COMMIT.slice(0, 7)] ?? {};
+    },
+  };
+  first.pipeline = await LocalPipeline.start({
     config,
     trafficPerMinute: TRAFFIC_PER_MINUTE,
     dataDir,
     ...options,
+    behaviours: counted,
   });
-  await first.putEvent(event('ecr-push-orders-api.json'));
-  await until(async () => (await first.loadBalancers.greenPercentOf(RULE)) === atPercent, `${atPercent}%`);
-  await first.close({ abandon: true });
+  const started = first.pipeline;
+  await started.putEvent(event('ecr-push-orders-api.json'));
+  if ('greenPercent' in at) {
+    await until(
+      async () => (await started.loadBalancers.greenPercentOf(RULE)) === at.greenPercent,
+      'the weight',
+    );
+    await started.close({ abandon: true });
+  } else {
+    await until(async () => Promise.resolve(closing !== undefined), 'the requests');
+    await closing;
+  }
   const saved = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as LocalState;
 
   pipeline = await LocalPipeline.start({ config, trafficPerMinute: TRAFFIC_PER_MINUTE, dataDir, ...options });
@@ -122,33 +143,61 @@ async function restartWhileShifting(
   return { saved, execution, shift, records, pipeline };
 }
 
-describe('a stage that shifts traffic, across a restart of the local stack', () => {
-  it('when the stack restarts during the 25% step, the canary goes on from there and records the same steps as without the restart', async () => {
-    // Act
-    const { saved, execution, records, pipeline: p } = await restartWhileShifting(CANARY, 25, {});
+/** Requests a saved load balancer measured per target group (since its weights last changed). */
+function measured(saved: LocalState): Record<string, number> {
+  return Object.fromEntries(
+    (saved.loadBalancers?.[0]?.measurements ?? []).map(([group, seconds]) => [
+      group,
+      seconds.reduce((sum, [, requests]) => sum + requests, 0),
+    ]),
+  );
+}
 
-    // Assess: the state kept the deployment at the hook's stage and the load balancer at 25%
-    expect(saved.platform.shifts).toEqual([
-      expect.objectContaining({ stage: 'PRE_PRODUCTION_TRAFFIC_SHIFT', nextCallAt: expect.any(Number) }),
-    ]);
-    expect(saved.loadBalancers).toEqual([
-      expect.objectContaining({
-        greenPercent: 25,
-        targets: expect.objectContaining({ blueTargetGroup: BLUE_TG, greenTargetGroup: GREEN_TG }),
-      }),
-    ]);
-    // The same records as traffic-shift-flow-more.test.ts's canary without a restart.
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(records).toEqual([
-      [5, 0, 'pass', 400, 7_600],
-      [25, 0, 'pass', 500, 1_500],
-      [50, 0, 'pass', 1_000, 1_000],
-    ]);
-    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
-    expect(servingCommit(p, GREEN_TG)).toBe(GOOD_COMMIT);
-    expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
-    expect(p.platform.deploymentsInProgress).toBe(0);
-  });
+describe('a stage that shifts traffic, across a restart of the local stack', () => {
+  it.each([
+    {
+      when: 'as the 25% step starts (its traffic still to send)',
+      at: { greenPercent: 25 },
+      trafficToSendMs: 15_000,
+      measuredBefore: {},
+    },
+    {
+      when: "in the middle of the 25% step's traffic",
+      at: { greenRequests: 650 },
+      trafficToSendMs: undefined,
+      measuredBefore: { [GREEN_TG]: 500, [BLUE_TG]: 1_500 },
+    },
+  ])(
+    'when the stack restarts $when, the canary goes on from there and records the same steps as without the restart',
+    async ({ at, trafficToSendMs, measuredBefore }) => {
+      // Act
+      const { saved, execution, records, pipeline: p } = await restartWhileShifting(CANARY, at, {});
+
+      // Assess: the state kept the deployment at the hook's stage and the load balancer at 25%
+      expect(saved.platform.shifts).toEqual([
+        expect.objectContaining({ stage: 'PRE_PRODUCTION_TRAFFIC_SHIFT', nextCallAt: expect.any(Number) }),
+      ]);
+      expect(saved.platform.shifts?.[0]?.trafficToSendMs).toBe(trafficToSendMs);
+      expect(saved.loadBalancers).toEqual([
+        expect.objectContaining({
+          greenPercent: 25,
+          targets: expect.objectContaining({ blueTargetGroup: BLUE_TG, greenTargetGroup: GREEN_TG }),
+        }),
+      ]);
+      expect(measured(saved)).toEqual(expect.objectContaining(measuredBefore));
+      // The same records as traffic-shift-flow-more.test.ts's canary without a restart.
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(records).toEqual([
+        [5, 0, 'pass', 400, 7_600],
+        [25, 0, 'pass', 500, 1_500],
+        [50, 0, 'pass', 1_000, 1_000],
+      ]);
+      expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
+      expect(servingCommit(p, GREEN_TG)).toBe(GOOD_COMMIT);
+      expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
+      expect(p.platform.deploymentsInProgress).toBe(0);
+    },
+  );
 
   it('when the stack restarts during a step a slow build fails, the step fails with the same numbers and traffic goes back to blue', async () => {
     // Act: one minute at 25% of 8,000 requests a minute gives green 2,000 and blue 6,000
@@ -162,7 +211,7 @@ describe('a stage that shifts traffic, across a restart of the local stack', () 
         'steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]',
         'steps: [25, 50, 100], pauseMinutes: 1',
       ),
-      25,
+      { greenPercent: 25 },
       { behaviours: { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } } },
     );
 
