@@ -283,6 +283,8 @@ export class LocalPipeline {
         registry: this.world.registry,
         alarms: this.world.alarms,
         mailbox: this.mailbox,
+        loadBalancers: this.world.loadBalancers,
+        migrationTasks: this.migrationTasks,
       });
   }
 
@@ -360,10 +362,12 @@ export class LocalPipeline {
 
   /**
    * Runs on the executions restored from the data directory, from where they were: call it once the
-   * HTTP side is up (`serveLocalPipeline`, `fleet.serve`), as their next steps may need it. A no-op otherwise.
+   * HTTP side is up (`serveLocalPipeline`, `fleet.serve`), as their next steps may need it. Migration tasks
+   * that were running are stopped by the restart: their stopped events go out now. A no-op otherwise.
    */
   resume(): void {
     this.engine.resumeExecutions();
+    this.migrationTasks.resume();
   }
 
   /** Creates a state machine from statemachines/; a restored one whose file changed gets the new definition. */
@@ -446,6 +450,8 @@ export class LocalPipeline {
     else if (options.abandon)
       for (const e of (await this.engine.listExecutions({ statusFilter: 'RUNNING' })).executions)
         await this.engine.stopExecution({ executionArn: e.executionArn, cause: 'local stack closed' });
+    // Abandoned, nothing waits for a migration's process: it ends (SIGTERM, then SIGKILL) as the stack closes.
+    if (options.abandon) this.migrationTasks.stop();
     if (!(options.abandon && this.persistence)) await this.settled().catch(() => undefined);
     this.closing.abort();
     this.migrationTasks.stop();

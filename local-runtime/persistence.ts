@@ -11,10 +11,12 @@ import type { LocalAlarmSource } from './adapters/local-alarm-source';
 import type { LocalContainerPlatform } from './adapters/local-container-platform';
 import type { LocalImageRegistry } from './adapters/local-image-registry';
 import type { LocalMailbox } from './adapters/local-mailbox';
+import type { LocalMigrationTasks } from './adapters/local-migrations';
 import type { DataDir } from './data-dir/data-dir';
 import { DataDirError } from './data-dir/data-dir-error';
 import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
 import type { LocalStepFunctions } from './engine';
+import type { LocalLoadBalancers } from './traffic/local-load-balancers';
 
 /** State is written at most this often (real milliseconds), and once more on close. */
 const SAVE_DELAY_MS = 100;
@@ -45,6 +47,8 @@ export interface PersistedParts {
   registry: LocalImageRegistry;
   alarms: LocalAlarmSource;
   mailbox: LocalMailbox;
+  loadBalancers: LocalLoadBalancers;
+  migrationTasks: LocalMigrationTasks;
 }
 
 export class LocalPersistence {
@@ -57,14 +61,19 @@ export class LocalPersistence {
     private readonly parts: PersistedParts,
   ) {}
 
-  /** Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens. */
+  /**
+   * Takes the saved state; the engine first, so that callbacks of resumed ECS deployments find their tokens,
+   * and the load balancers before ECS, whose blue/green deployments go on moving their weights.
+   */
   restore(saved: LocalState): void {
     try {
       this.parts.engine.restore(saved.engine);
+      this.parts.loadBalancers.restore(saved.loadBalancers ?? []);
       this.parts.platform.restore(saved.platform);
       this.parts.registry.restore(saved.registry);
       this.parts.alarms.restore(saved.alarms);
       this.parts.mailbox.restore(saved.mailbox);
+      this.parts.migrationTasks.restore(saved.migrationTasks ?? []);
     } catch (error) {
       throw this.dataDir.damaged((error as Error).message);
     }
@@ -117,7 +126,8 @@ export class LocalPersistence {
 
   /** Everything but the DynamoDB tables, as `state.json` holds it. */
   private localState(): LocalState {
-    const { clock, secrets, engine, platform, registry, alarms, mailbox } = this.parts;
+    const { clock, secrets, engine, platform, registry, alarms, mailbox, loadBalancers, migrationTasks } =
+      this.parts;
     return {
       format: LOCAL_STATE_FORMAT,
       version: LOCAL_STATE_VERSION,
@@ -132,6 +142,8 @@ export class LocalPersistence {
       registry: registry.snapshot(),
       alarms: alarms.snapshot(),
       mailbox: mailbox.list(),
+      loadBalancers: loadBalancers.snapshot(),
+      migrationTasks: migrationTasks.snapshot(),
     };
   }
 }

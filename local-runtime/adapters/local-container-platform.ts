@@ -105,32 +105,56 @@ export interface LocalBlueGreenOptions {
   whileWaiting?: (targets: TrafficTargets, waitMs: number) => Promise<void>;
 }
 
-/** A blue/green deployment in progress, beside its view in the service's list. */
-interface Shift {
-  deployment: EcsDeploymentView;
-  service: LocalService;
+/**
+ * Where a blue/green deployment in progress is, as plain JSON: what a restarted local stack needs to carry
+ * it on where ECS would be (ECS keeps running while the local stack is stopped; here time stands still).
+ */
+export interface SavedShift {
+  /** The deployment (`ecs-svc/…`) in its service's list. */
+  deploymentId: string;
+  service: EcsTarget;
   targets: TrafficTargets;
   blueTaskDefinitionArn: string;
   greenTaskDefinitionArn: string;
   /** Where ECS is in the deployment's lifecycle. */
-  stage:
-    'SCALE_UP' | 'TEST_TRAFFIC_SHIFT' | typeof TEST_CHECK_HOOK_STAGE | typeof SHIFT_HOOK_STAGE | 'BAKE_TIME';
-  /** Whether the test listener sends green the test traffic now (a service with a test listener rule). */
+  stage: 'SCALE_UP' | HookStage | 'BAKE_TIME';
+  /** The pipeline's hook as UpdateService registered it. */
+  hook: {
+    functionArn: string;
+    /** The lifecycle stages it is registered at. */
+    stages: string[];
+    /** The hookDetails of the service's configuration: each stage's first call gets these. */
+    registeredDetails?: unknown;
+    /** Whether the service's load balancer has a test listener rule (ECS then shifts test traffic). */
+    testListener: boolean;
+    timeoutMs: number;
+    bakeMs: number;
+  };
+  /** Whether the test listener sends green the test traffic now. */
   testTraffic?: boolean;
-  /** Ends the deployment's waits when StopServiceDeployment or a newer deployment takes over. */
-  stop: AbortController;
+  /** What ECS passes to the stage's next call: the registered hookDetails, then those the last call returned. */
+  hookDetails?: unknown;
+  /** When ECS first called the hook at this stage (stack clock): its timeout counts from here. */
+  hookStartedAt?: number;
+  /** When ECS calls the hook next (stack clock). */
+  nextCallAt?: number;
+  /** The wait before the next call whose users' traffic is still to be sent, ms. */
+  trafficToSendMs?: number;
+  /** When blue's bake time ends (stack clock). */
+  bakeEndsAt?: number;
 }
 
-/** The pipeline's hook as the deployment's configuration has it. */
-interface LocalHook {
-  hookDetails: unknown;
-  /** The lifecycle stages it is registered at. */
-  stages: string[];
-  /** Whether the service's load balancer has a test listener rule (ECS then shifts test traffic). */
-  testListener: boolean;
-  functionArn: string;
-  timeoutMs: number;
-  bakeMs: number;
+/** The lifecycle stages the pipeline's hook runs at (the test checks', then the production shift's). */
+type HookStage = typeof TEST_CHECK_HOOK_STAGE | typeof SHIFT_HOOK_STAGE;
+
+/** A blue/green deployment in progress, beside its view in the service's list. */
+interface Shift {
+  deployment: EcsDeploymentView;
+  service: LocalService;
+  /** Everything a restart needs, kept up to date as the deployment goes. */
+  saved: SavedShift;
+  /** Ends the deployment's waits when StopServiceDeployment or a newer deployment takes over. */
+  stop: AbortController;
 }
 
 /** ECS's limit on bakeTimeInMinutes (UpdateService refuses more). */
@@ -146,6 +170,8 @@ export interface LocalContainerPlatformSnapshot {
   deploymentCounter: number;
   /** ECS's deployment history per service (absent in snapshots written before it was kept). */
   history?: [service: string, deployments: EndedLocalDeployment[]][];
+  /** Blue/green deployments in progress (absent in snapshots written before they were kept). */
+  shifts?: SavedShift[];
 }
 
 export interface LocalContainerPlatformOptions {
@@ -253,12 +279,15 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
       revisions: [...this.revisions],
       deploymentCounter: this.deploymentCounter,
       history: [...this.history],
+      shifts: [...this.shifts.values()].map((shift) => shift.saved),
     });
   }
 
   /**
    * Takes the state of a snapshot in place of this platform's. Deployments in progress then finish when
-   * they would have: their full duration after they started, on the clock.
+   * they would have: their full duration after they started, on the clock. A blue/green deployment goes on
+   * from where it was: green scaling up, the hook called again when it was due with the hookDetails its
+   * last call returned, or blue's bake time (the load balancers restore their own weights).
    */
   restore(snapshot: LocalContainerPlatformSnapshot): void {
     const copy = structuredClone(snapshot);
@@ -271,10 +300,22 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     for (const td of copy.taskDefinitions) this.taskDefinitions.set(td.arn, td);
     for (const [family, revision] of copy.revisions) this.revisions.set(family, revision);
     this.deploymentCounter = copy.deploymentCounter;
+    this.shifts.clear();
+    for (const saved of copy.shifts ?? []) {
+      const service = this.services.get(key(saved.service));
+      const deployment = service?.deployments.find((d) => d.id === saved.deploymentId);
+      const td = this.taskDefinitions.get(saved.greenTaskDefinitionArn);
+      const blueGreen = this.options.blueGreen;
+      if (!service || !deployment || deployment.rolloutState !== 'IN_PROGRESS' || !td || !blueGreen) continue;
+      const shift: Shift = { deployment, service, saved, stop: new AbortController() };
+      this.shifts.set(deployment.id, shift);
+      void this.runBlueGreen(shift, td, blueGreen);
+    }
     for (const service of this.services.values())
       for (const deployment of service.deployments) {
         const td = this.taskDefinitions.get(deployment.taskDefinitionArn);
-        if (deployment.rolloutState === 'IN_PROGRESS' && td) void this.finishLater(service, deployment, td);
+        if (deployment.rolloutState === 'IN_PROGRESS' && td && !this.shifts.has(deployment.id))
+          void this.finishLater(service, deployment, td);
       }
   }
 
@@ -464,21 +505,26 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     const shift: Shift = {
       deployment,
       service,
-      targets,
-      blueTaskDefinitionArn,
-      greenTaskDefinitionArn: td.arn,
-      stage: 'SCALE_UP',
+      saved: {
+        deploymentId: deployment.id,
+        service: target,
+        targets,
+        blueTaskDefinitionArn,
+        greenTaskDefinitionArn: td.arn,
+        stage: 'SCALE_UP',
+        hook: {
+          functionArn: request.hook.functionArn,
+          stages: hook?.lifecycleStages ?? [],
+          ...(hook?.hookDetails !== undefined && { registeredDetails: hook.hookDetails }),
+          testListener: advanced.advancedConfiguration!.testListenerRule !== undefined,
+          timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
+          bakeMs: bake * 60_000,
+        },
+      },
       stop: new AbortController(),
     };
     this.shifts.set(deployment.id, shift);
-    void this.runBlueGreen(shift, td, blueGreen, {
-      hookDetails: hook?.hookDetails,
-      stages: hook?.lifecycleStages ?? [],
-      testListener: advanced.advancedConfiguration!.testListenerRule !== undefined,
-      functionArn: request.hook.functionArn,
-      timeoutMs: (hook?.timeoutConfiguration?.timeoutInMinutes ?? 60) * 60_000,
-      bakeMs: bake * 60_000,
-    });
+    void this.runBlueGreen(shift, td, blueGreen);
     return { deploymentId: deployment.id };
   }
 
@@ -487,71 +533,112 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
    * traffic (TEST_TRAFFIC_SHIFT) and call the hook at POST_TEST_TRAFFIC_SHIFT if it is registered there;
    * then the hook before the production shift; each hook again after each `callBackDelay` while it answers
    * IN_PROGRESS, with the `hookDetails` it returned. Then green gets everything and blue is kept for the
-   * bake time, or everything goes back to blue.
+   * bake time, or everything goes back to blue. Each move is written to `shift.saved` before the wait after
+   * it, so a restarted stack goes on from the last one.
    */
   private async runBlueGreen(
     shift: Shift,
     td: LocalTaskDefinition,
     blueGreen: LocalBlueGreenOptions,
-    hook: LocalHook,
   ): Promise<void> {
     const { clock } = this.options;
-    const { service, deployment, targets } = shift;
+    const { service, deployment, saved } = shift;
+    const { targets, hook } = saved;
     const signal = AbortSignal.any([shift.stop.signal, this.stopped.signal]);
+    const sleepUntil = (at: number) => clock.sleep(Math.max(0, at - clock.now()), signal);
+    // A restarted stack goes on from the stage it saved.
+    const resumed = saved.stage !== 'SCALE_UP';
     try {
-      await clock.sleep(this.options.deploymentMs ?? 90_000, signal);
-      if (td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart))
-        return await this.endShift(
-          shift,
-          'FAILED',
-          'ECS deployment failed: green tasks failed to start; blue kept serving.',
+      if (saved.stage === 'SCALE_UP') {
+        await sleepUntil((deployment.createdAt ?? clock.now()) + (this.options.deploymentMs ?? 90_000));
+        if (td.containers.some((c) => this.options.behaviourOf?.(c, service.target).failsToStart))
+          return await this.endShift(
+            shift,
+            'FAILED',
+            'ECS deployment failed: green tasks failed to start; blue kept serving.',
+          );
+        // Green's tasks are registered in the alternate target group; the listener still sends all to blue.
+        service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
+        await blueGreen.router.retarget(targets);
+        if (hook.testListener) {
+          await blueGreen.router.shiftTestTraffic?.(targets, 100);
+          saved.testTraffic = true;
+        }
+        this.enterHookStage(
+          saved,
+          hook.stages.includes(TEST_CHECK_HOOK_STAGE) ? TEST_CHECK_HOOK_STAGE : SHIFT_HOOK_STAGE,
         );
-      // Green's tasks are registered in the alternate target group; the listener still sends all to blue.
-      service.targetGroups = { ...service.targetGroups, [targets.greenTargetGroup]: td.arn };
-      await blueGreen.router.retarget(targets);
-
-      if (hook.testListener) {
-        shift.stage = 'TEST_TRAFFIC_SHIFT';
-        await blueGreen.router.shiftTestTraffic?.(targets, 100);
-        shift.testTraffic = true;
       }
-      // Each stage starts from the hookDetails of the service's configuration: what a hook returned at one
-      // stage is not relied on at the next.
-      if (hook.stages.includes(TEST_CHECK_HOOK_STAGE)) {
-        shift.stage = TEST_CHECK_HOOK_STAGE;
-        if (!(await this.callHook(shift, td, blueGreen, hook, TEST_CHECK_HOOK_STAGE, signal))) return;
-      }
-      shift.stage = SHIFT_HOOK_STAGE;
-      if (!(await this.callHook(shift, td, blueGreen, hook, SHIFT_HOOK_STAGE, signal))) return;
 
-      // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
-      await blueGreen.router.setGreenWeight(targets, 100);
-      service.servingTaskDefinitionArn = td.arn;
-      shift.stage = 'BAKE_TIME';
-      await clock.sleep(hook.bakeMs, signal);
+      if (saved.stage === TEST_CHECK_HOOK_STAGE) {
+        // Again after a restart: the test listener's weights are not kept, ECS's would still be on green.
+        if (resumed && saved.testTraffic) await blueGreen.router.shiftTestTraffic?.(targets, 100);
+        if (!(await this.callHookUntilDone(shift, td, blueGreen, signal))) return;
+        this.enterHookStage(saved, SHIFT_HOOK_STAGE);
+      }
+
+      if (saved.stage === SHIFT_HOOK_STAGE) {
+        if (!(await this.callHookUntilDone(shift, td, blueGreen, signal))) return;
+
+        // The hook succeeded: ECS sends green everything and keeps blue for the bake time.
+        await blueGreen.router.setGreenWeight(targets, 100);
+        service.servingTaskDefinitionArn = td.arn;
+        saved.stage = 'BAKE_TIME';
+        saved.bakeEndsAt = clock.now() + hook.bakeMs;
+        delete saved.nextCallAt;
+        delete saved.trafficToSendMs;
+      }
+
+      await sleepUntil(saved.bakeEndsAt ?? clock.now());
       await this.endShift(shift, 'COMPLETED', `ECS deployment ${deployment.id} completed.`);
     } catch {
       // Stopped (StopServiceDeployment, a newer deployment) or the local stack is shutting down.
     }
   }
 
+  /** Sets the deployment at a hook's stage: its first call now, with the registered hookDetails. */
+  private enterHookStage(saved: SavedShift, stage: HookStage): void {
+    const now = this.options.clock.now();
+    saved.stage = stage;
+    saved.hookStartedAt = now;
+    saved.nextCallAt = now;
+    if (saved.hook.registeredDetails === undefined) delete saved.hookDetails;
+    else saved.hookDetails = saved.hook.registeredDetails;
+    delete saved.trafficToSendMs;
+  }
+
   /**
-   * The hook at one lifecycle stage, called until it answers SUCCEEDED (true); anything else ends the
-   * deployment with a rollback, as ECS does (false). Its timeout counts from the stage's first call.
+   * The hook at the deployment's stage, called until it answers SUCCEEDED (true); anything else ends the
+   * deployment with a rollback, as ECS does (false, also when the stack stops). Each stage starts from the
+   * hookDetails of the service's configuration: what a hook returned at one stage is not relied on at the
+   * next. Its timeout counts from the stage's first call.
    */
-  private async callHook(
+  private async callHookUntilDone(
     shift: Shift,
     td: LocalTaskDefinition,
     blueGreen: LocalBlueGreenOptions,
-    hook: LocalHook,
-    stage: typeof TEST_CHECK_HOOK_STAGE | typeof SHIFT_HOOK_STAGE,
     signal: AbortSignal,
   ): Promise<boolean> {
     const { clock } = this.options;
-    const { service, deployment, targets } = shift;
-    const started = clock.now();
-    let details = hook.hookDetails;
+    const { service, deployment, saved } = shift;
+    const { targets, hook } = saved;
+    const stage = saved.stage as HookStage;
+    const sleepUntil = (at: number) => clock.sleep(Math.max(0, at - clock.now()), signal);
+    const started = saved.hookStartedAt ?? clock.now();
     for (;;) {
+      // ECS gives up on a hook whose next call would come after its timeout.
+      if ((saved.nextCallAt ?? clock.now()) - started > hook.timeoutMs) {
+        await sleepUntil(started + hook.timeoutMs);
+        return await this.rollBack(
+          shift,
+          `lifecycle hook at ${stage} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
+        );
+      }
+      if (saved.trafficToSendMs !== undefined) {
+        await blueGreen.whileWaiting?.(targets, saved.trafficToSendMs);
+        delete saved.trafficToSendMs;
+      }
+      await sleepUntil(saved.nextCallAt ?? clock.now());
       let answer: { hookStatus?: unknown; callBackDelay?: unknown; hookDetails?: unknown };
       try {
         answer = ((await blueGreen.invokeHook(hook.functionArn, {
@@ -562,46 +649,42 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
             serviceArn: serviceArnOf(service.target),
             targetServiceRevisionArn: td.arn,
           },
-          ...(details !== undefined && { hookDetails: details }),
+          ...(saved.hookDetails !== undefined && { hookDetails: saved.hookDetails }),
         })) ?? {}) as typeof answer;
       } catch (error) {
-        await this.endShift(
+        if (signal.aborted) return false;
+        return await this.rollBack(
           shift,
-          'ROLLBACK',
           `lifecycle hook ${hook.functionArn} failed at ${stage}: ${(error as Error).message}`,
         );
-        return false;
       }
+      if (answer.hookStatus === 'IN_PROGRESS') {
+        // Kept before the check below: a stack stopping during the call saves its answer and goes on from it.
+        if (answer.hookDetails !== undefined) saved.hookDetails = answer.hookDetails;
+        const delay =
+          typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
+            ? answer.callBackDelay
+            : DEFAULT_CALLBACK_DELAY_SECONDS;
+        saved.nextCallAt = clock.now() + delay * 1000;
+        saved.trafficToSendMs = delay * 1000;
+      }
+      // Otherwise a stack stopping now calls the hook again on its next start, as ECS retries an invocation.
       if (signal.aborted) return false;
       if (answer.hookStatus === 'SUCCEEDED') return true;
-      if (answer.hookStatus !== 'IN_PROGRESS') {
-        await this.endShift(
+      if (answer.hookStatus !== 'IN_PROGRESS')
+        return await this.rollBack(
           shift,
-          'ROLLBACK',
           answer.hookStatus === 'FAILED'
             ? `lifecycle hook at ${stage} returned FAILED`
             : `lifecycle hook at ${stage} returned no valid hookStatus (${JSON.stringify(answer.hookStatus) ?? 'none'})`,
         );
-        return false;
-      }
-      if (answer.hookDetails !== undefined) details = answer.hookDetails;
-      const delay =
-        typeof answer.callBackDelay === 'number' && answer.callBackDelay > 0
-          ? answer.callBackDelay
-          : DEFAULT_CALLBACK_DELAY_SECONDS;
-      const waitMs = delay * 1000;
-      if (clock.now() + waitMs - started > hook.timeoutMs) {
-        await clock.sleep(Math.max(0, started + hook.timeoutMs - clock.now()), signal);
-        await this.endShift(
-          shift,
-          'ROLLBACK',
-          `lifecycle hook at ${stage} timed out after ${Math.round(hook.timeoutMs / 60_000)} minutes (action ROLLBACK)`,
-        );
-        return false;
-      }
-      await blueGreen.whileWaiting?.(targets, waitMs);
-      await clock.sleep(waitMs, signal);
     }
+  }
+
+  /** Ends the deployment with ECS's rollback; false, so a caller can `return` it as the hook's outcome. */
+  private async rollBack(shift: Shift, reason: string): Promise<false> {
+    await this.endShift(shift, 'ROLLBACK', reason);
+    return false;
   }
 
   /**
@@ -614,7 +697,8 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     outcome: 'COMPLETED' | 'FAILED' | 'ROLLBACK',
     reason: string,
   ): Promise<void> {
-    const { service, deployment, targets } = shift;
+    const { service, deployment } = shift;
+    const { targets } = shift.saved;
     if (this.shifts.get(deployment.id) !== shift) return;
     this.shifts.delete(deployment.id);
     const groups = { ...service.targetGroups };
@@ -625,20 +709,20 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
           ? { ...lb, targetGroupArn: targets.greenTargetGroup }
           : lb,
       );
-      service.servingTaskDefinitionArn = shift.greenTaskDefinitionArn;
+      service.servingTaskDefinitionArn = shift.saved.greenTaskDefinitionArn;
       deployment.rolloutState = 'COMPLETED';
       this.replaceDeployments(service, [deployment]);
     } else {
-      if (outcome === 'ROLLBACK' && shift.stage !== 'SCALE_UP')
+      if (outcome === 'ROLLBACK' && shift.saved.stage !== 'SCALE_UP')
         await this.options.blueGreen?.router.setGreenWeight(targets, 0);
-      if (shift.testTraffic) await this.options.blueGreen?.router.shiftTestTraffic?.(targets, 0);
+      if (shift.saved.testTraffic) await this.options.blueGreen?.router.shiftTestTraffic?.(targets, 0);
       delete groups[targets.greenTargetGroup];
-      service.servingTaskDefinitionArn = shift.blueTaskDefinitionArn;
-      service.taskDefinitionArn = shift.blueTaskDefinitionArn;
+      service.servingTaskDefinitionArn = shift.saved.blueTaskDefinitionArn;
+      service.taskDefinitionArn = shift.saved.blueTaskDefinitionArn;
       deployment.rolloutState = 'FAILED';
       deployment.status = 'ACTIVE';
       deployment.rolloutStateReason = reason;
-      const blue = service.deployments.find((d) => d.taskDefinitionArn === shift.blueTaskDefinitionArn);
+      const blue = service.deployments.find((d) => d.taskDefinitionArn === shift.saved.blueTaskDefinitionArn);
       if (blue) blue.status = 'PRIMARY';
       service.deployments = [...(blue ? [blue] : []), deployment];
     }
@@ -700,8 +784,8 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
   }
 
   /** Where a blue/green deployment of a service is now: its lifecycle stage, or undefined when none runs. */
-  blueGreenStage(target: EcsTarget): Shift['stage'] | undefined {
-    return [...this.shifts.values()].find((s) => key(s.service.target) === key(target))?.stage;
+  blueGreenStage(target: EcsTarget): SavedShift['stage'] | undefined {
+    return [...this.shifts.values()].find((s) => key(s.service.target) === key(target))?.saved.stage;
   }
 
   private serviceDeploymentArn(target: EcsTarget, deploymentId: string): string {

@@ -13,6 +13,11 @@ export interface ProcessMigrationRunnerOptions {
   environment?: (context: LocalMigrationContext) => Record<string, string>;
   /** A task still running after this much real time is killed (exit code 137, as ECS reports SIGKILL). */
   killAfterMs?: number;
+  /**
+   * When the task is stopped (`context.stop`), the process gets SIGTERM and, still running after this much
+   * real time, SIGKILL: ECS's container stopTimeout. Default 30 s, ECS's default.
+   */
+  stopTimeoutMs?: number;
   /** Lines kept from the task's output (its log). */
   maxLines?: number;
 }
@@ -42,15 +47,30 @@ export function processMigrationRunner(options: ProcessMigrationRunnerOptions): 
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 5 * 60_000);
+      let killTimer: NodeJS.Timeout | undefined;
+      // As ECS stops a container: SIGTERM, then SIGKILL once the stop timeout has passed.
+      const stop = () => {
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 30_000);
+      };
+      const done = () => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        context.stop?.removeEventListener('abort', stop);
+      };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
       child.on('error', (error) => {
-        clearTimeout(timer);
+        done();
         resolve({ exitCode: 127, output: [...lines, `cannot start ${file}: ${error.message}`] });
       });
       child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 1), output: lines });
+        done();
+        // A process ended by a signal exits as a container's does: 128 + the signal's number.
+        const bySignal = signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 1;
+        resolve({ exitCode: code ?? bySignal, output: lines });
       });
+      if (context.stop?.aborted) stop();
+      else context.stop?.addEventListener('abort', stop, { once: true });
     });
 }

@@ -13,6 +13,11 @@ export interface LocalMigrationContext {
   image: string;
   /** The container's environment (PIPELINE_COMMIT, PIPELINE_STAGE, …). */
   environment: Record<string, string>;
+  /**
+   * Aborted when ECS stops the container (StopTask, or the local stack closing): a runner with a real process
+   * ends it as ECS does, SIGTERM and then SIGKILL after the stop timeout.
+   */
+  stop?: AbortSignal;
 }
 
 export interface LocalMigrationResult {
@@ -51,6 +56,21 @@ interface LocalTask extends MigrationTaskView {
   output: string[];
 }
 
+/** The one-off tasks as plain JSON, for `pipeline local --data-dir`. */
+export type LocalMigrationTasksSnapshot = LocalTask[];
+
+/** What a task being run has besides its view: how to stop its container, and whether it still runs. */
+interface Running {
+  stop: AbortController;
+  /** The runner has not answered yet: a real process is still running. */
+  process: boolean;
+}
+
+/** ECS keeps a stopped task at least an hour; a saved state keeps those stopped within the last hour. */
+const STOPPED_TASKS_KEPT_MS = 60 * 60_000;
+/** ECS's stop code of a task whose host went away; here, the local stack that ran its process. */
+const RESTART_STOP_CODE = 'TerminationNotice';
+
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
 
 /**
@@ -61,7 +81,10 @@ const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
  */
 export class LocalMigrationTasks implements MigrationTasks {
   private readonly tasks = new Map<string, LocalTask>();
+  private readonly running = new Map<string, Running>();
   private readonly stopped = new AbortController();
+  /** Stopped events of the tasks a restart stopped, sent on `resume()`. */
+  private readonly restartEvents: unknown[] = [];
   /** Every RunTask that started a task, in order, for tests to assert on. */
   readonly started: { taskArn: string; startedBy: string; command: string[]; taskDefinitionArn: string }[] =
     [];
@@ -131,31 +154,76 @@ export class LocalMigrationTasks implements MigrationTasks {
   }
 
   /**
-   * ECS StopTask: a running task stops at once (stop code UserInitiated, exit code 143 as a container that
-   * ends on SIGTERM) and its Task State Change event follows; a stopped one stays as it was; an unknown
-   * one is undefined (ECS forgets stopped tasks). The runner's own work is not interrupted.
+   * ECS StopTask (stop code UserInitiated, `reason` as the stopped reason); a stopped or stopping task
+   * stays as it was; an unknown one is undefined (ECS forgets stopped tasks). A task whose process still
+   * runs is STOPPING: the process gets SIGTERM, then SIGKILL after the stop timeout (the runner's), and
+   * the task is STOPPED with the process's exit code (143, 137) once it ended, when its Task State Change
+   * event follows. A task whose runner answered already (the container runs on in pipeline time) stops at
+   * once, with exit code 143 as a container that ends on SIGTERM.
    */
   async stopTask(target: EcsTarget, taskArn: string, reason: string): Promise<MigrationTaskView | undefined> {
     const task = this.tasks.get(taskArn);
     if (!task || !sameCluster(task.target, target)) return undefined;
-    if (task.lastStatus === 'STOPPED') return view(task);
-    task.lastStatus = 'STOPPED';
-    task.stoppedAt = this.options.clock.now();
-    task.exitCode = 143;
+    if (task.lastStatus === 'STOPPED' || task.lastStatus === 'STOPPING') return view(task);
     task.stopCode = 'UserInitiated';
     task.stoppedReason = reason.slice(0, 255);
-    this.options.onTaskStopped?.(taskStateChange(task, this.options.account ?? '123456789012'));
+    const running = this.running.get(taskArn);
+    running?.stop.abort();
+    if (running?.process) {
+      task.lastStatus = 'STOPPING';
+      return view(task);
+    }
+    this.end(task, 143);
     return view(task);
   }
 
-  /** Ends every task's wait (the local stack is closing). */
+  /**
+   * The local stack is closing: ends every task's wait and the processes of those still running (SIGTERM,
+   * then SIGKILL). Their tasks stay as they were, for the saved state: the next start stops them.
+   */
   stop(): void {
     this.stopped.abort();
+    for (const running of this.running.values()) running.stop.abort();
+  }
+
+  /** The tasks as plain JSON: every one not stopped, and those stopped within the last hour (as ECS). */
+  snapshot(): LocalMigrationTasksSnapshot {
+    const since = this.options.clock.now() - STOPPED_TASKS_KEPT_MS;
+    return structuredClone(
+      [...this.tasks.values()].filter((t) => t.lastStatus !== 'STOPPED' || (t.stoppedAt ?? 0) >= since),
+    );
+  }
+
+  /**
+   * Takes a snapshot's tasks. ECS would have kept a running task's container running; the local stand-in
+   * cannot keep a process across a restart of the stack, so a task that was not stopped is STOPPED now,
+   * saying so, and its Task State Change event goes out on `resume()`: the step fails at once with that
+   * cause (not at its timeout) and a redrive runs the migration again in a new task.
+   */
+  restore(snapshot: LocalMigrationTasksSnapshot): void {
+    this.tasks.clear();
+    for (const task of structuredClone(snapshot)) {
+      this.tasks.set(task.taskArn, task);
+      if (task.lastStatus === 'STOPPED') continue;
+      task.stopCode = RESTART_STOP_CODE;
+      task.stoppedReason =
+        'local stack restarted: its process ended with the stack (ECS would have kept the container running); a redrive runs the task again';
+      // The exit code of the process the closing stack ended, when it said (143 SIGTERM, 137 SIGKILL).
+      this.end(task, task.exitCode, false);
+      this.restartEvents.push(taskStateChange(task, this.options.account ?? '123456789012'));
+    }
+  }
+
+  /** Sends the stopped events of the tasks `restore` stopped: once the stack's executions run again. */
+  resume(): void {
+    for (const event of this.restartEvents.splice(0)) this.options.onTaskStopped?.(event);
   }
 
   private async run(task: LocalTask, revision: { image: string; environment: Record<string, string> }) {
     const { clock } = this.options;
     const track = this.options.track ?? (<T>(work: Promise<T>) => work);
+    const running: Running = { stop: new AbortController(), process: true };
+    this.running.set(task.taskArn, running);
     let result: LocalMigrationResult;
     try {
       task.lastStatus = 'RUNNING';
@@ -167,25 +235,41 @@ export class LocalMigrationTasks implements MigrationTasks {
           container: task.container,
           command: task.command,
           ...revision,
+          stop: running.stop.signal,
         }),
       );
     } catch (error) {
       result = { exitCode: 1, output: [`cannot run ${task.command.join(' ')}: ${(error as Error).message}`] };
     }
+    running.process = false;
+    task.output = result.output;
+    if (this.stopped.signal.aborted) {
+      // The stack is closing: the task stays as it is for the saved state, with how its process ended.
+      if (task.lastStatus !== 'STOPPED') task.exitCode = result.exitCode;
+      return;
+    }
+    if (task.lastStatus === 'STOPPING') return this.end(task, result.exitCode); // StopTask ended its process
+    if (task.lastStatus === 'STOPPED') return;
     try {
       const ms = result.hangs ? 365 * 24 * 3600 * 1000 : (result.durationMs ?? this.options.taskMs ?? 30_000);
-      await clock.sleep(ms, this.stopped.signal);
+      await clock.sleep(ms, AbortSignal.any([this.stopped.signal, running.stop.signal]));
     } catch {
-      return; // the local stack is shutting down
+      return; // the local stack is shutting down, or StopTask stopped the task
     }
-    if (task.lastStatus === 'STOPPED') return; // stopped by StopTask meanwhile
-    task.output = result.output;
-    task.lastStatus = 'STOPPED';
-    task.stoppedAt = clock.now();
-    task.exitCode = result.exitCode;
+    if (task.lastStatus === 'STOPPED') return;
     task.stopCode = 'EssentialContainerExited';
     task.stoppedReason = 'Essential container in task exited';
-    this.options.onTaskStopped?.(taskStateChange(task, this.options.account ?? '123456789012'));
+    this.end(task, result.exitCode);
+  }
+
+  /** The task is STOPPED now; ECS announces it (unless `announce` is false). */
+  private end(task: LocalTask, exitCode: number | undefined, announce = true): void {
+    this.running.delete(task.taskArn);
+    task.lastStatus = 'STOPPED';
+    task.stoppedAt = this.options.clock.now();
+    if (exitCode === undefined) delete task.exitCode;
+    else task.exitCode = exitCode;
+    if (announce) this.options.onTaskStopped?.(taskStateChange(task, this.options.account ?? '123456789012'));
   }
 }
 

@@ -23,6 +23,8 @@ export interface SampleServiceMigrationsOptions {
   breaksMigration: (commit: string, target: EcsTarget) => boolean;
   /** A task still running after this much real time is killed (exit code 137). Default 5 minutes. */
   killAfterMs?: number;
+  /** A stopped task's process gets SIGKILL this long (real time) after SIGTERM. Default 30 s, as ECS. */
+  stopTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export function sampleServiceMigrationRunner(options: SampleServiceMigrationsOpt
         ...(broken && { SAMPLE_SERVICE_EXTRA_MIGRATIONS: BROKEN_MIGRATIONS_DIR }),
       }),
       ...(options.killAfterMs !== undefined && { killAfterMs: options.killAfterMs }),
+      ...(options.stopTimeoutMs !== undefined && { stopTimeoutMs: options.stopTimeoutMs }),
     });
     return run(context);
   };

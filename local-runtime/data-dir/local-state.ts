@@ -3,6 +3,8 @@ import type { LocalAlarm } from '../adapters/local-alarm-source';
 import type { LocalContainerPlatformSnapshot } from '../adapters/local-container-platform';
 import type { LocalImageRegistrySnapshot } from '../adapters/local-image-registry';
 import type { StoredMail } from '../adapters/local-mailbox';
+import type { LocalMigrationTasksSnapshot } from '../adapters/local-migrations';
+import type { LocalLoadBalancersSnapshot } from '../traffic/local-load-balancers';
 
 export const LOCAL_STATE_FORMAT = 'pipeline-local-state';
 /** Bumped whenever a change makes older state files unreadable; such a file is refused, never guessed at. */
@@ -23,4 +25,8 @@ export interface LocalState {
   registry: LocalImageRegistrySnapshot;
   alarms: LocalAlarm[];
   mailbox: StoredMail[];
+  /** The local load balancers' weights and measurements (absent in files written before they were kept). */
+  loadBalancers?: LocalLoadBalancersSnapshot;
+  /** The one-off migration tasks (absent in files written before they were kept). */
+  migrationTasks?: LocalMigrationTasksSnapshot;
 }

@@ -27,6 +27,25 @@ export class LatencyHistogram {
     this.total++;
   }
 
+  /** The counts as plain JSON (`[bucket, count]` pairs), for a local stack that keeps its state on disk. */
+  toJSON(): [bucket: number, count: number][] {
+    return [...this.buckets];
+  }
+
+  /** A histogram with the counts `toJSON` gave. */
+  static fromJSON(entries: readonly (readonly [number, number])[]): LatencyHistogram {
+    const histogram = new LatencyHistogram();
+    for (const [index, count] of entries) {
+      if (!Number.isInteger(index) || !Number.isInteger(count) || count < 0)
+        throw new RangeError(
+          `a latency histogram bucket is [index, count] in whole numbers, got [${index}, ${count}]`,
+        );
+      histogram.buckets.set(index, (histogram.buckets.get(index) ?? 0) + count);
+      histogram.total += count;
+    }
+    return histogram;
+  }
+
   /** Adds another histogram's counts to this one. */
   add(other: LatencyHistogram): void {
     for (const [index, count] of other.buckets)

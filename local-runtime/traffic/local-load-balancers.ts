@@ -21,7 +21,11 @@ import type {
 } from '../../shared/ports/traffic';
 import { SeededRandom } from '../seeded-random';
 import { LocalBusinessMetrics } from './local-business-metrics';
-import { LocalTrafficProxy, UnknownTrafficTargets } from './local-traffic-proxy';
+import {
+  LocalTrafficProxy,
+  UnknownTrafficTargets,
+  type LocalTrafficProxySnapshot,
+} from './local-traffic-proxy';
 import { TrafficGenerator, type TrafficSent } from './traffic-generator';
 
 /** One load balancer's wiring: its production listener rule and two target groups, as the config names them. */
@@ -60,6 +64,9 @@ export type LoadBalancerEvent =
     }
   | { kind: 'sample'; targets: TrafficTargets; window: TrafficWindow; at: number; wallMs: number };
 
+/** The load balancers' state as plain JSON, for `pipeline local --data-dir`: one entry per listener rule. */
+export type LocalLoadBalancersSnapshot = LocalTrafficProxySnapshot[];
+
 interface Running {
   proxy: LocalTrafficProxy;
   /**
@@ -76,6 +83,10 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
   /** The local CloudWatch of the services' own metrics, per region: what the proxies filed. */
   private readonly businessMetrics = new Map<string, LocalBusinessMetrics>();
   private readonly running = new Map<string, Promise<Running>>();
+  /** The proxies listening now, by listener rule (what `running` resolved to). */
+  private readonly listening = new Map<string, LocalTrafficProxy>();
+  /** Saved states of load balancers not started since the restart: each takes its own when it starts. */
+  private readonly restored = new Map<string, LocalTrafficProxySnapshot>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
   private readonly observers = new Set<(event: LoadBalancerEvent) => void>();
@@ -121,10 +132,32 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
     return (await this.start(targets.listenerRule)).testProxy.sample(targets, window);
   }
 
-  /** Green's weight on a listener rule now, percent; undefined before the load balancer started. */
+  /**
+   * Green's weight on a listener rule now, percent: the saved one of a restarted stack until the load
+   * balancer starts again; undefined before it ever started.
+   */
   async greenPercentOf(listenerRule: string): Promise<number | undefined> {
     const running = this.running.get(listenerRule);
-    return running && (await running).proxy.greenPercent;
+    return running ? (await running).proxy.greenPercent : this.restored.get(listenerRule)?.greenPercent;
+  }
+
+  /** The weights, roles and recent measurements of every load balancer that ran, as plain JSON. */
+  snapshot(): LocalLoadBalancersSnapshot {
+    const rules = new Set([...this.listening.keys(), ...this.restored.keys()]);
+    return [...rules].map((rule) => this.listening.get(rule)?.snapshot() ?? this.restored.get(rule)!);
+  }
+
+  /**
+   * Takes a snapshot's states, each when its load balancer starts. A listener rule the config no longer
+   * wires, or wires to other target groups, starts afresh: its saved state was of another load balancer.
+   */
+  restore(snapshot: LocalLoadBalancersSnapshot): void {
+    for (const saved of snapshot) {
+      const wiring = this.wirings.get(saved.targets.listenerRule);
+      const groups = [saved.targets.blueTargetGroup, saved.targets.greenTargetGroup].sort().join(' ');
+      if (wiring && groups === [wiring.blueTargetGroup, wiring.greenTargetGroup].sort().join(' '))
+        this.restored.set(saved.targets.listenerRule, structuredClone(saved));
+    }
   }
 
   /** ECS alternates the target groups: the new deployment's blue is the last one's green. */
@@ -206,6 +239,9 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
   async close(): Promise<void> {
     const running = [...this.running.values()];
     this.running.clear();
+    // What they had stays for the stack's last save (and a start after it).
+    for (const [rule, proxy] of this.listening) this.restored.set(rule, proxy.snapshot());
+    this.listening.clear();
     for (const started of await Promise.allSettled(running)) {
       if (started.status !== 'fulfilled') continue;
       await started.value.proxy.close();
@@ -271,12 +307,16 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
       blue: await serve(wiring.blueTargetGroup, 0),
       green: await serve(wiring.greenTargetGroup, 1),
     };
+    const restored = this.restored.get(wiring.listenerRule);
     const proxy = new LocalTrafficProxy({
       targets,
       upstreams,
       clock: this.options.clock,
       businessMetrics: this.metricsOf(wiring.region),
+      ...(restored && { restored }),
     });
+    this.restored.delete(wiring.listenerRule);
+    this.listening.set(wiring.listenerRule, proxy);
     const testProxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
     await proxy.listen();
     await testProxy.listen();

@@ -40,6 +40,30 @@ export interface LocalTrafficProxyOptions {
   greenPercent?: number;
   /** Where the services' own metrics (their `x-business-metric` answer header) are filed: the local CloudWatch. */
   businessMetrics?: LocalBusinessMetrics;
+  /**
+   * What the load balancer had when the local stack stopped (`snapshot()`): its blue and green roles (one
+   * of the two orders of `targets`' target groups), weights and the measurements since they last changed.
+   */
+  restored?: LocalTrafficProxySnapshot;
+}
+
+/**
+ * A load balancer's state as plain JSON, for `pipeline local --data-dir`: what the production listener
+ * rule forwards where, and the measurements of the step being judged (CloudWatch keeps them in AWS).
+ */
+export interface LocalTrafficProxySnapshot {
+  /** The listener rule and which target group is blue and which green now. */
+  targets: TrafficTargets;
+  greenPercent: number;
+  /** Requests routed since the weights were set: the exact split goes on where it was. */
+  routed: number;
+  /** When (stack clock) the weights last changed: only the measurements since then are kept. */
+  weightsSetAt: number;
+  /** Per target group, each second's requests, 5xx and latency histogram. */
+  measurements: [
+    targetGroup: string,
+    seconds: [second: number, requests: number, errors: number, latency: [number, number][]][],
+  ][];
 }
 
 /** A listener rule or target group the local load balancer does not have: the config points elsewhere. */
@@ -58,6 +82,8 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
   private green: number;
   /** Requests routed so far: the split is exact over any run of 100 requests, not merely on average. */
   private routed = 0;
+  /** When (stack clock) the weights or roles last changed: a window being judged starts no earlier. */
+  private weightsSetAt: number;
   private address?: string;
   /** Requests forwarded and not yet answered, per side: green is off only once its last one is. */
   private readonly open: Record<Side, number> = { blue: 0, green: 0 };
@@ -67,8 +93,10 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
   constructor(private readonly options: LocalTrafficProxyOptions) {
     this.green = options.greenPercent ?? 0;
     this.targetsNow = options.targets;
+    this.weightsSetAt = options.clock.now();
     this.upstreams.set(options.targets.blueTargetGroup, options.upstreams.blue);
     this.upstreams.set(options.targets.greenTargetGroup, options.upstreams.green);
+    if (options.restored) this.restore(options.restored);
     this.server = createServer((incoming, outgoing) => {
       const side = this.route();
       const targetGroup = this.targetGroupOf(side);
@@ -144,6 +172,49 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
     };
     this.green = 0;
     this.routed = 0;
+    this.weightsSetAt = this.options.clock.now();
+  }
+
+  /**
+   * The roles, weights and the measurements since the weights last changed, as plain JSON: all a restarted
+   * stack needs to judge the step in progress (older seconds are judged already and stay behind).
+   */
+  snapshot(): LocalTrafficProxySnapshot {
+    const from = Math.floor(this.weightsSetAt / 1000);
+    return {
+      targets: { ...this.targetsNow },
+      greenPercent: this.green,
+      routed: this.routed,
+      weightsSetAt: this.weightsSetAt,
+      measurements: [...this.seconds].map(([targetGroup, seconds]) => [
+        targetGroup,
+        [...seconds]
+          .filter(([second]) => second >= from)
+          .map(([second, b]) => [second, b.requests, b.errors, b.latency.toJSON()]),
+      ]),
+    };
+  }
+
+  private restore(saved: LocalTrafficProxySnapshot): void {
+    // The roles may be swapped (ECS alternates them), never other target groups: those are another wiring.
+    this.retarget(saved.targets);
+    if (!Number.isInteger(saved.greenPercent) || saved.greenPercent < 0 || saved.greenPercent > 100)
+      throw new RangeError(`a saved load balancer has green at ${saved.greenPercent}%, not a whole percent`);
+    this.green = saved.greenPercent;
+    this.routed = saved.routed;
+    this.weightsSetAt = saved.weightsSetAt;
+    for (const [targetGroup, seconds] of saved.measurements) {
+      if (!this.upstreams.has(targetGroup)) continue;
+      this.seconds.set(
+        targetGroup,
+        new Map(
+          seconds.map(([second, requests, errors, latency]) => [
+            second,
+            { requests, errors, latency: LatencyHistogram.fromJSON(latency) },
+          ]),
+        ),
+      );
+    }
   }
 
   /** The proxy's URL once listening. */
@@ -193,6 +264,7 @@ export class LocalTrafficProxy implements TrafficRouter, TrafficMetricsSource {
       );
     this.green = greenPercent;
     this.routed = 0;
+    this.weightsSetAt = this.options.clock.now();
     return Promise.resolve();
   }
 
