@@ -28,7 +28,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { buildFunctions, PACKAGED_CONFIG } from '../scripts/build-functions';
+import { buildFunctions, DIST_DIR, functionNames, PACKAGED_CONFIG } from '../scripts/build-functions';
 import { loadEvent, ppeStageRun } from '../test/support/fixtures';
 import { loadServerlessYml } from '../test/support/serverless-yml';
 
@@ -49,6 +49,12 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split('
 const BEFORE_NODE_OPTIONS = args.includes('--before-node-options')
   ? args[args.indexOf('--before-node-options') + 1]
   : undefined;
+/** `--cpu-prof DIR`: every process writes a V8 CPU profile into DIR (`<function>.<round>.cpuprofile`). */
+const CPU_PROF_DIR = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+/** `--unsampled`: the trace header says Sampled=0 (X-Ray does not record the invocation). */
+const UNSAMPLED = args.includes('--unsampled');
+/** `--no-build`: runs the bundles already in dist/functions (from `npm run bundle` on this tree). */
+const NO_BUILD = args.includes('--no-build');
 
 /** The Node 22 binary: NODE22_BIN, or the pinned npm package, installed into .cache/node22 on first use. */
 function node22(): string {
@@ -213,9 +219,18 @@ interface Sample {
   outcome: string;
 }
 
-function runProbe(node: string, env: NodeJS.ProcessEnv, file: string, eventFile?: string): Promise<Sample> {
+function runProbe(
+  node: string,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  eventFile?: string,
+  profile?: string,
+): Promise<Sample> {
+  const profiling = profile
+    ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR!, '--cpu-prof-name', `${profile}.cpuprofile`]
+    : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(node, ['-e', PROBE, file, ...(eventFile ? [eventFile] : [])], {
+    const child = spawn(node, [...profiling, '-e', PROBE, file, ...(eventFile ? [eventFile] : [])], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -274,7 +289,7 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
     // Active tracing (serverless.yml), a sampled invocation: Lambda's trace header, and the task root by
     // which the X-Ray SDK knows it runs in Lambda (without it, each trace call logs a missing context).
     LAMBDA_TASK_ROOT: REPO_ROOT,
-    _X_AMZN_TRACE_ID: 'Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+    _X_AMZN_TRACE_ID: `Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=${UNSAMPLED ? 0 : 1}`,
     PIPELINE_TABLE: 'pipeline',
     PIPELINE_CONFIG_FILE: relative(REPO_ROOT, PACKAGED_CONFIG),
     POWERTOOLS_SERVICE_NAME: 'ecs-promotion-pipeline',
@@ -295,7 +310,9 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
   const node = node22();
   const version = execFileSync(node, ['--version']).toString().trim();
-  const all = await buildFunctions();
+  const all = NO_BUILD
+    ? functionNames().map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }))
+    : await buildFunctions();
   const unknown = ONLY?.filter((name) => !all.some((b) => b.name === name)) ?? [];
   if (unknown.length > 0)
     throw new Error(
@@ -341,7 +358,17 @@ async function main(): Promise<void> {
   );
   for (let round = 0; round < RUNS; round++)
     for (const job of shuffle(jobs))
-      samples.get(job.name)!.push(await runProbe(node, job.env, job.file, job.eventFile));
+      samples
+        .get(job.name)!
+        .push(
+          await runProbe(
+            node,
+            job.env,
+            job.file,
+            job.eventFile,
+            CPU_PROF_DIR && `${job.name.replace(/[^\w-]+/g, '_')}.${round}`,
+          ),
+        );
 
   const floor = median(samples.get(floorName)!.map((s) => s.load));
   const row = (name: string, file: string) => {
