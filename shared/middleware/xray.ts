@@ -10,8 +10,8 @@ import { readRuntimeEnv } from '../config/runtime-env';
  * subsegment per HTTP request the invocation makes (every AWS call: namespace `remote`, the host as its
  * name, method, URL, status, errors), each sent to the X-Ray daemon over UDP when it closes, as the X-Ray
  * SDK does in Lambda. Powertools Tracer and the X-Ray SDK under it cost a sampled first invocation about
- * 35 ms (loading 100 KB, cls-hooked's async hooks, patching http); this costs about 1 ms
- * (docs/cold-start.md). HTTP requests are observed through Node's `http.client.*` diagnostics channels,
+ * 35 ms (loading 100 KB, cls-hooked's async hooks, patching http); this, with `node:dgram` and the
+ * channels, 2–4 ms in CPU profiles (docs/cold-start.md). HTTP requests are observed through Node's `http.client.*` diagnostics channels,
  * so nothing is patched.
  */
 
