@@ -194,17 +194,23 @@ function firstEvents(port: number): Record<string, unknown> {
 
 /**
  * What one fresh process runs: require the module and, with an event, call its handler once. Prints
- * `{ load, first, outcome }` (ms from just before the require) after a marker, as the handler logs to stdout too.
+ * `{ load, first, loadCpu, firstCpu, outcome }` (ms from just before the require: wall clock, and the
+ * process's CPU time, which waiting for a core on a loaded machine does not count) after a marker, as the
+ * handler logs to stdout too.
  */
 const MARK = '@@cold-start@@';
 const PROBE = `
 const MARK = '${MARK}';
+const cpu0 = process.cpuUsage();
 const start = process.hrtime.bigint();
 const ms = () => Number(process.hrtime.bigint() - start) / 1e6;
+const cpuMs = () => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1e3; };
 const [file, eventFile] = process.argv.slice(1);
 const mod = require(file);
 const load = ms();
-const done = (outcome) => process.stdout.write('\\n' + MARK + JSON.stringify({ load, first: ms(), outcome }));
+const loadCpu = cpuMs();
+const done = (outcome) =>
+  process.stdout.write('\\n' + MARK + JSON.stringify({ load, first: ms(), loadCpu, firstCpu: cpuMs(), outcome }));
 if (!eventFile) done('-');
 else {
   const event = JSON.parse(require('node:fs').readFileSync(eventFile, 'utf8'));
@@ -218,6 +224,8 @@ else {
 interface Sample {
   load: number;
   first: number;
+  loadCpu: number;
+  firstCpu: number;
   outcome: string;
 }
 
@@ -373,6 +381,7 @@ async function main(): Promise<void> {
         );
 
   const floor = median(samples.get(floorName)!.map((s) => s.load));
+  const floorCpu = median(samples.get(floorName)!.map((s) => s.loadCpu));
   const row = (name: string, file: string) => {
     const runs = samples.get(name)!;
     const load = median(runs.map((s) => s.load));
@@ -383,6 +392,8 @@ async function main(): Promise<void> {
       bundleKb: statSync(file).size / 1024,
       load,
       first: median(runs.map((s) => s.first)),
+      loadCpu: median(runs.map((s) => s.loadCpu)),
+      firstCpu: median(runs.map((s) => s.firstCpu)),
       ratio: load / floor,
       outcomes,
     };
@@ -390,25 +401,29 @@ async function main(): Promise<void> {
   const rows = built.map(({ name, file }) => row(name, file));
   const before = jobs.filter((job) => job.name.endsWith(' (before)')).map((job) => row(job.name, job.file));
 
-  const header = `| function | zip KB | bundle KB | load ms | load + first invocation ms | load / bare sfn | first invocation ended |`;
-  console.log(`\n${header}\n|---|--:|--:|--:|--:|--:|---|`);
+  const header = `| function | zip KB | bundle KB | load ms | load + first invocation ms | load / bare sfn | CPU ms: load, load + first | CPU load / bare sfn | first invocation ended |`;
+  console.log(`\n${header}\n|---|--:|--:|--:|--:|--:|--:|--:|---|`);
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${r.zipKb.toFixed(1)} | ${r.bundleKb.toFixed(1)} | ${r.load.toFixed(1)} | ${r.first.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.outcomes} |`,
+      `| ${r.name} | ${r.zipKb.toFixed(1)} | ${r.bundleKb.toFixed(1)} | ${r.load.toFixed(1)} | ${r.first.toFixed(1)} | ${r.ratio.toFixed(2)}× | ` +
+        `${r.loadCpu.toFixed(1)}, ${r.firstCpu.toFixed(1)} | ${(r.loadCpu / floorCpu).toFixed(2)}× | ${r.outcomes} |`,
     );
-  console.log(`| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | |`);
+  console.log(
+    `| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | ${floorCpu.toFixed(1)} | 1.00× | |`,
+  );
   if (before.length > 0) {
     console.log(
       `\nbefore: ${BEFORE_DIR} (NODE_OPTIONS=${beforeEnv.NODE_OPTIONS ?? '(none)'})\n` +
-        `| function | zip KB before → after | load ms before → after | load / bare sfn before → after | load + first invocation ms before → after | change | before: first invocation ended |`,
+        `| function | zip KB before → after | load ms before → after | load / bare sfn before → after | load + first invocation ms before → after | change | CPU ms, load + first, before → after | CPU change | before: first invocation ended |`,
     );
-    console.log(`|---|--:|--:|--:|--:|--:|---|`);
+    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|---|`);
     for (const b of before) {
       const after = rows.find((r) => `${r.name} (before)` === b.name)!;
       console.log(
         `| ${after.name} | ${b.zipKb.toFixed(1)} → ${after.zipKb.toFixed(1)} | ${b.load.toFixed(1)} → ${after.load.toFixed(1)} | ` +
           `${b.ratio.toFixed(2)}× → ${after.ratio.toFixed(2)}× | ${b.first.toFixed(1)} → ${after.first.toFixed(1)} | ` +
-          `${(((after.first - b.first) / b.first) * 100).toFixed(0)}% | ${b.outcomes} |`,
+          `${(((after.first - b.first) / b.first) * 100).toFixed(0)}% | ${b.firstCpu.toFixed(1)} → ${after.firstCpu.toFixed(1)} | ` +
+          `${(((after.firstCpu - b.firstCpu) / b.firstCpu) * 100).toFixed(0)}% | ${b.outcomes} |`,
       );
     }
   }
