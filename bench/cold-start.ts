@@ -422,8 +422,8 @@ async function main(): Promise<void> {
       console.log(
         `| ${after.name} | ${b.zipKb.toFixed(1)} → ${after.zipKb.toFixed(1)} | ${b.load.toFixed(1)} → ${after.load.toFixed(1)} | ` +
           `${b.ratio.toFixed(2)}× → ${after.ratio.toFixed(2)}× | ${b.first.toFixed(1)} → ${after.first.toFixed(1)} | ` +
-          `${(((after.first - b.first) / b.first) * 100).toFixed(0)}% | ${b.firstCpu.toFixed(1)} → ${after.firstCpu.toFixed(1)} | ` +
-          `${(((after.firstCpu - b.firstCpu) / b.firstCpu) * 100).toFixed(0)}% | ${b.outcomes} |`,
+          `${(((after.first - b.first) / b.first) * 100).toFixed(1)}% | ${b.firstCpu.toFixed(1)} → ${after.firstCpu.toFixed(1)} | ` +
+          `${(((after.firstCpu - b.firstCpu) / b.firstCpu) * 100).toFixed(1)}% | ${b.outcomes} |`,
       );
     }
   }
