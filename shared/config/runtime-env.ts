@@ -70,6 +70,8 @@ const runtimeEnv = {
   _HANDLER: optional,
   /** Where Lambda's X-Ray daemon listens (`host:port`, or `udp:host:port tcp:host:port`), set with active tracing. */
   AWS_XRAY_DAEMON_ADDRESS: optional,
+  /** `false` turns the steps' X-Ray recording off even for sampled invocations (Powertools' switch; the local runtime sets it). */
+  POWERTOOLS_TRACE_ENABLED: optional,
 } satisfies Record<string, Check<unknown>>;
 
 type RuntimeEnvChecks = typeof runtimeEnv;

@@ -27,10 +27,13 @@ export function stepTracer(): StepTracer {
 /**
  * The trace of this invocation when X-Ray records it: with active tracing, Lambda passes each invocation's
  * trace header with `Sampled=1` when it samples it. Otherwise (not sampled, no tracing, outside Lambda:
- * the local runtime and the tests) nothing is recorded and nothing is sent.
+ * the local runtime and the tests) nothing is recorded and nothing is sent; nor when
+ * POWERTOOLS_TRACE_ENABLED is `false`, the switch Powertools Tracer had (the local runtime sets it).
  */
 function sampledTrace(): TraceHeader | undefined {
-  const header = parseTraceHeader(readRuntimeEnv(['_X_AMZN_TRACE_ID'])._X_AMZN_TRACE_ID);
+  const env = readRuntimeEnv(['_X_AMZN_TRACE_ID', 'POWERTOOLS_TRACE_ENABLED']);
+  if (env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() === 'false') return undefined;
+  const header = parseTraceHeader(env._X_AMZN_TRACE_ID);
   return header?.sampled ? header : undefined;
 }
 
@@ -51,8 +54,8 @@ export type StepFunction<E, R> = (event: E) => Promise<R>;
 /**
  * Wraps a step in the middleware every function stacks the same way: an X-Ray subsegment for the handler
  * of a sampled invocation (cold start and service annotated; the response is not recorded, it may hold
- * task tokens), Powertools logger with the Lambda context, correlation keys (execution, service, version, environment,
- * region) taken from the event for the logs and as trace annotations, metrics, and error mapping. `init`
+ * task tokens), Powertools logger with the Lambda context, correlation keys (execution, service, version,
+ * environment, region) taken from the event for the logs and as trace annotations, metrics, and error mapping. `init`
  * builds the step with its adapters once per container, on the first invocation, so importing a handler
  * never touches AWS or the environment.
  */

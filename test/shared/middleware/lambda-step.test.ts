@@ -20,17 +20,29 @@ function recordingTracer(): { tracer: StepTracer; sent: SubsegmentDocument[] } {
   return { tracer: new StepTracer('test', (doc) => sent.push(doc)), sent };
 }
 
-/** Runs `act` with `_X_AMZN_TRACE_ID` set to `header` (unset when undefined), then restores it. */
-async function withTraceHeader<T>(header: string | undefined, act: () => Promise<T>): Promise<T> {
-  const saved = process.env._X_AMZN_TRACE_ID;
-  if (header === undefined) delete process.env._X_AMZN_TRACE_ID;
-  else process.env._X_AMZN_TRACE_ID = header;
+/** Runs `act` with these environment variables set (unset where undefined), then restores them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, act: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values))
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  };
+  apply(vars);
   try {
     return await act();
   } finally {
-    if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
-    else process.env._X_AMZN_TRACE_ID = saved;
+    apply(saved);
   }
+}
+
+/**
+ * Runs `act` as in Lambda with active tracing: `_X_AMZN_TRACE_ID` set to `header` (unset when undefined),
+ * and POWERTOOLS_TRACE_ENABLED unset (the test setup loads the local runtime's environment, which sets it
+ * to `false`).
+ */
+function withTraceHeader<T>(header: string | undefined, act: () => Promise<T>): Promise<T> {
+  return withEnv({ _X_AMZN_TRACE_ID: header, POWERTOOLS_TRACE_ENABLED: undefined }, act);
 }
 
 describe('lambdaStep', () => {
@@ -210,6 +222,20 @@ describe('lambdaStep', () => {
         ],
       },
     });
+  });
+
+  it('when POWERTOOLS_TRACE_ENABLED is false, a sampled invocation is not recorded', async () => {
+    // Prepare
+    const { tracer, sent } = recordingTracer();
+    const handler = lambdaStep('check-release', () => async () => 'ok', { tracer });
+
+    // Act
+    await withEnv({ _X_AMZN_TRACE_ID: SAMPLED, POWERTOOLS_TRACE_ENABLED: 'false' }, () =>
+      handler(EVENT, fakeLambdaContext('check-release')),
+    );
+
+    // Assess
+    expect(sent).toEqual([]);
   });
 
   it('when an invocation is not sampled, nothing is recorded; a later sampled one is not annotated as the cold start', async () => {
