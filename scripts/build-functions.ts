@@ -37,38 +37,19 @@ export async function buildFunctions(
   const names = functionNames();
   // A file left from an earlier build (a source map, a renamed chunk) would be zipped with the function.
   for (const dir of [DIST_DIR, SOURCEMAP_DIR]) rmSync(dir, { recursive: true, force: true });
-  const tracing = await build({ ...tracingBundleOptions(), write: false });
-  await Promise.all(
-    names.map(async (name) => {
-      // Each step's handler requires it on its first invocation (see TRACING_MODULE); HTTP routes do not.
-      if (!(await bundleFunction(name, configDigest))) return;
-      for (const file of tracing.outputFiles) {
-        const target = file.path.endsWith('.map')
-          ? join(SOURCEMAP_DIR, name, 'tracing.js.map')
-          : join(DIST_DIR, name, 'tracing.js');
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, file.contents);
-      }
-    }),
-  );
+  await Promise.all(names.map((name) => bundleFunction(name, configDigest)));
   return names.map((name) => ({ name, file: join(DIST_DIR, name, 'handler.js') }));
 }
 
-/**
- * Writes one function's bundle into its package folder and its source map beside, outside the zip. Tells
- * whether the bundle requires the tracing module (a step does, an HTTP route does not).
- */
-async function bundleFunction(name: string, configDigest: string): Promise<boolean> {
+/** Writes one function's bundle into its package folder and its source map beside, outside the zip. */
+async function bundleFunction(name: string, configDigest: string): Promise<void> {
   const options = bundleOptions(name, configDigest);
   const result = await build({ ...options, write: false });
-  let tracing = false;
   for (const file of result.outputFiles) {
     const target = file.path.endsWith('.map') ? join(SOURCEMAP_DIR, name, 'handler.js.map') : file.path;
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.contents);
-    if (!file.path.endsWith('.map')) tracing = file.text.includes(TRACING_REQUIRE);
   }
-  return tracing;
 }
 
 /**
@@ -95,78 +76,17 @@ export function bundleOptions(name: string, configDigest?: string): BuildOptions
       lambdaCredentialsOnly,
       sharedConfigFilesSkipped,
       unusedPaginatorsDropped,
-      tracingApart,
       powertoolsEsmOnRequire,
       sdkSchemasShaken,
       sdkPackageVersionOnly,
     ],
-    // `import()` becomes a `require()` on first use: the tracing module is a CommonJS file beside the bundle.
+    // `import()` becomes a `require()` when it runs. The SDK's HTTP handler imports `node:http` with
+    // `import()` for its agent: a real dynamic import builds the builtin's ES module facade, whose getters
+    // load undici (about 18 ms of a first invocation in a CPU profile); a require does not.
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
   };
 }
-
-/**
- * shared/middleware/tracing.ts: Powertools Tracer and the X-Ray SDK under it (about 120 KB minified), which
- * the step stack imports on a step's first invocation. It is bundled once into `tracing.js`, copied beside
- * each function's `handler.js`, so a function's load neither runs nor even parses it.
- */
-export const TRACING_MODULE = join(__dirname, '..', 'shared', 'middleware', 'tracing.ts');
-
-export function tracingBundleOptions(): BuildOptions {
-  const { entryPoints: _entry, outfile: _outfile, plugins: _plugins, ...common } = bundleOptions('tracing');
-  return {
-    ...common,
-    entryPoints: [TRACING_MODULE],
-    // As deep as dist/functions/<name>/tracing.js, so the paths in its source map hold there.
-    outfile: join(DIST_DIR, 'tracing', 'tracing.js'),
-    plugins: [
-      lambdaCredentialsOnly,
-      sharedConfigFilesSkipped,
-      sdkSchemasShaken,
-      sdkPackageVersionOnly,
-      tracingDependenciesTrimmed,
-    ],
-  };
-}
-
-const TRACING_REQUIRE = 'require("./tracing.js")';
-
-/** Where the tracing bundle takes the one `semver` function the X-Ray SDK imports the package for. */
-export const TRACING_SEMVER = join(__dirname, 'bundle', 'tracing-semver.ts');
-/** Where the tracing bundle takes the `assert.ok` cls-hooked requires `assert` for. */
-export const TRACING_ASSERT = join(__dirname, 'bundle', 'tracing-assert.ts');
-
-/**
- * Trims what loading the tracing module costs a traced first invocation: the X-Ray SDK's `semver` (28 KB
- * for a version check the pipeline never reaches) and cls-hooked's `assert` (a Node module outside the
- * startup snapshot, compiled on require) resolve to the small stand-ins above.
- */
-export const tracingDependenciesTrimmed: Plugin = {
-  name: 'tracing-dependencies-trimmed',
-  setup(build) {
-    build.onResolve({ filter: /^semver$/ }, (args) =>
-      /[\\/]node_modules[\\/]aws-xray-sdk-core[\\/]/.test(args.importer)
-        ? { path: TRACING_SEMVER }
-        : undefined,
-    );
-    build.onResolve({ filter: /^assert$/ }, (args) =>
-      /[\\/]node_modules[\\/]cls-hooked[\\/]/.test(args.importer) ? { path: TRACING_ASSERT } : undefined,
-    );
-  },
-};
-
-/** Leaves the tracing module out of a function's bundle: a `require('./tracing.js')` stands in its place. */
-export const tracingApart: Plugin = {
-  name: 'tracing-apart',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/tracing$/ }, (args) =>
-      join(args.resolveDir, 'tracing.ts') === TRACING_MODULE
-        ? { path: './tracing.js', external: true }
-        : undefined,
-    );
-  },
-};
 
 /**
  * shared/middleware/powertools.ts `require`s Powertools Logger and Metrics on first use, where esbuild would

@@ -66,6 +66,12 @@ const runtimeEnv = {
   TRAFFIC_SHIFT_HOOK_ROLE_ARN: optionalArn('an IAM role'),
   /** Lambda's X-Ray trace header of the current invocation (active tracing); `Sampled=1` when recorded. */
   _X_AMZN_TRACE_ID: optional,
+  /** The function's handler as Lambda names it (`dist/functions/<name>/handler.handler`): the trace's `## …` subsegment. */
+  _HANDLER: optional,
+  /** Where Lambda's X-Ray daemon listens (`host:port`, or `udp:host:port tcp:host:port`), set with active tracing. */
+  AWS_XRAY_DAEMON_ADDRESS: optional,
+  /** `false` turns the steps' X-Ray recording off even for sampled invocations (Powertools' switch; the local runtime sets it). */
+  POWERTOOLS_TRACE_ENABLED: optional,
 } satisfies Record<string, Check<unknown>>;
 
 type RuntimeEnvChecks = typeof runtimeEnv;

@@ -1,5 +1,4 @@
 import './zod-jitless';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ZodError } from 'zod';
@@ -7,57 +6,40 @@ import { InvalidStepInputError, PipelineError } from '../domain/errors';
 import { MalformedEventError } from '../events/event-envelope.schema';
 import { readRuntimeEnv } from '../config/runtime-env';
 import { logger, loggerContext, metrics, metricsPublished, SERVICE_NAME } from './powertools';
+import { parseTraceHeader, StepTracer, type TraceHeader } from './xray';
 
 /**
  * One logger and one metrics sink for every function; POWERTOOLS_* variables tune them per environment.
  * Both are created on first use, so a function's load evaluates neither Powertools module.
  */
 export { logger, metrics, SERVICE_NAME };
-let moduleTracer: Promise<Tracer> | undefined;
+let moduleTracer: StepTracer | undefined;
 
 /**
- * The tracing module, loaded on first use. `require`, not `import()`: the CLI runs the sources through
- * tsx's CommonJS hook, where a dynamic import of a .ts file does not resolve; the function bundles turn
- * the require into `require("./tracing.js")`, a file beside the handler (scripts/build-functions.ts).
+ * The tracer of every step (the function's tracing mode is Active in serverless.yml): a small X-Ray
+ * recorder (./xray.ts) instead of Powertools Tracer and the X-Ray SDK, which cost a sampled first
+ * invocation about 35 ms (docs/cold-start.md). It records only the invocations X-Ray samples.
  */
-async function loadTracing(): Promise<typeof import('./tracing')> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  return require('./tracing') as typeof import('./tracing');
+export function stepTracer(): StepTracer {
+  return (moduleTracer ??= new StepTracer(SERVICE_NAME));
 }
 
 /**
- * The tracer of every step: X-Ray tracing (the function's tracing mode is Active in serverless.yml).
- * Powertools turns it off outside a Lambda execution environment and when POWERTOOLS_TRACE_ENABLED is
- * `false`, which the local runtime and the tests set: then it neither patches HTTP nor sends anything to an
- * X-Ray daemon. Created on the first call, which the step stack makes on a step's first invocation: loading
- * Tracer (and the X-Ray SDK under it) is kept off the function's load (docs/cold-start.md).
+ * The trace of this invocation when X-Ray records it: with active tracing, Lambda passes each invocation's
+ * trace header with `Sampled=1` when it samples it. Otherwise (not sampled, no tracing, outside Lambda:
+ * the local runtime and the tests) nothing is recorded and nothing is sent; nor when
+ * POWERTOOLS_TRACE_ENABLED is `false`, the switch Powertools Tracer had (the local runtime sets it).
  */
-export function stepTracer(): Promise<Tracer> {
-  moduleTracer ??= loadTracing().then(({ Tracer }) => new Tracer({ serviceName: SERVICE_NAME }));
-  return moduleTracer;
-}
-
-/**
- * Whether X-Ray records this invocation: with active tracing, Lambda passes each invocation's trace header
- * with `Sampled=1` when it samples it. Otherwise (not sampled, no tracing, outside Lambda) the tracer would
- * record nothing, so the step neither loads it (about 30 ms of a first invocation) nor opens a subsegment.
- */
-function invocationSampled(): boolean {
-  const header = readRuntimeEnv(['_X_AMZN_TRACE_ID'])._X_AMZN_TRACE_ID;
-  return header?.split(';').includes('Sampled=1') ?? false;
-}
-
-/** The tracer of this invocation: {@link stepTracer} when X-Ray samples it, none otherwise. */
-function sampledTracer(): Promise<Tracer | undefined> {
-  return invocationSampled() ? stepTracer() : Promise.resolve(undefined);
+function sampledTrace(): TraceHeader | undefined {
+  const env = readRuntimeEnv(['_X_AMZN_TRACE_ID', 'POWERTOOLS_TRACE_ENABLED']);
+  if (env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() === 'false') return undefined;
+  const header = parseTraceHeader(env._X_AMZN_TRACE_ID);
+  return header?.sampled ? header : undefined;
 }
 
 export interface LambdaStepOptions {
-  /**
-   * The tracer to record every invocation with; by default {@link stepTracer}, for the invocations X-Ray
-   * samples only (tests pass one of their own).
-   */
-  tracer?: Tracer;
+  /** The tracer to record the sampled invocations with; {@link stepTracer} by default (tests pass their own). */
+  tracer?: StepTracer;
 }
 
 /** An error's name and message for a log line (never its stack, never the error object itself). */
@@ -70,10 +52,10 @@ export function errorFields(error: unknown): { errorName: string; errorMessage: 
 export type StepFunction<E, R> = (event: E) => Promise<R>;
 
 /**
- * Wraps a step in the middleware every function stacks the same way: a Powertools tracer subsegment for
- * the handler (cold start and service annotated; the response is not recorded, it may hold task tokens),
- * Powertools logger with the Lambda context, correlation keys (execution, service, version, environment,
- * region) taken from the event for the logs and as trace annotations, metrics, and error mapping. `init`
+ * Wraps a step in the middleware every function stacks the same way: an X-Ray subsegment for the handler
+ * of a sampled invocation (cold start and service annotated; the response is not recorded, it may hold
+ * task tokens), Powertools logger with the Lambda context, correlation keys (execution, service, version,
+ * environment, region) taken from the event for the logs and as trace annotations, metrics, and error mapping. `init`
  * builds the step with its adapters once per container, on the first invocation, so importing a handler
  * never touches AWS or the environment.
  */
@@ -82,13 +64,13 @@ export function lambdaStep<E, R>(
   init: () => StepFunction<E, R>,
   options: LambdaStepOptions = {},
 ) {
-  const tracer = options.tracer ? () => Promise.resolve(options.tracer) : sampledTracer;
+  const tracer = () => options.tracer ?? stepTracer();
   let step: StepFunction<E, R> | undefined;
   return middy(async (event: E, _context: Context): Promise<R> => {
     step ??= init();
     return step(event);
   })
-    .use(handlerTraced(tracer))
+    .use(handlerTraced(name, tracer))
     .use(loggerContext())
     .use(metricsPublished())
     .use(correlationKeys(name, tracer))
@@ -96,34 +78,30 @@ export function lambdaStep<E, R>(
 }
 
 /**
- * Powertools' `captureLambdaHandler` (a subsegment for the handler, cold start and service annotated, the
- * response not recorded: it may hold task tokens), created on the first traced invocation with the tracer;
- * an invocation without a tracer (not sampled) runs without it.
+ * A subsegment for the handler of each sampled invocation, named `## <handler>` and annotated with the cold
+ * start (the container's first invocation, sampled or not) and the service as Powertools'
+ * `captureLambdaHandler` did; the response is not recorded (it may hold task tokens), a failure is, as the
+ * subsegment's fault and cause. Unsampled invocations record nothing.
  */
-function handlerTraced(tracer: () => Promise<Tracer | undefined>): MiddlewareObj {
-  let capture: Promise<MiddlewareObj> | undefined;
-  const traced = new WeakMap<object, MiddlewareObj>();
+function handlerTraced(name: string, tracer: () => StepTracer): MiddlewareObj {
+  let coldStart = true;
   return {
-    before: async (request) => {
-      const target = await tracer();
-      if (!target) return;
-      capture ??= loadTracing().then(({ captureLambdaHandler }) =>
-        captureLambdaHandler(target, { captureResponse: false }),
-      );
-      const middleware = await capture;
-      traced.set(request, middleware);
-      return middleware.before?.(request);
+    before: () => {
+      const trace = sampledTrace();
+      const first = coldStart;
+      coldStart = false;
+      if (!trace) return;
+      tracer().begin(trace, `## ${readRuntimeEnv(['_HANDLER'])._HANDLER ?? name}`, first);
     },
-    after: async (request) => traced.get(request)?.after?.(request),
-    onError: async (request) => traced.get(request)?.onError?.(request),
+    after: () => tracer().end(),
+    onError: (request) => tracer().end(request.error),
   };
 }
 
 /** Adds the keys an operator searches logs and traces by, when the event carries them. */
-function correlationKeys(step: string, tracer: () => Promise<Tracer | undefined>): MiddlewareObj {
+function correlationKeys(step: string, tracer: () => StepTracer): MiddlewareObj {
   return {
-    before: async (request) => {
-      const stepTracer = await tracer();
+    before: (request) => {
       const event = (request.event ?? {}) as Record<string, unknown>;
       const stage = (event.stage ?? {}) as Record<string, unknown>;
       const keys = {
@@ -138,9 +116,10 @@ function correlationKeys(step: string, tracer: () => Promise<Tracer | undefined>
       );
       logger.appendKeys(Object.fromEntries(present));
       // Annotations are indexed by X-Ray: "every trace of this execution" is one filter expression.
-      if (!stepTracer) return;
-      stepTracer.putAnnotation('step', step);
-      for (const [key, value] of present) stepTracer.putAnnotation(key, value);
+      const traced = tracer().current;
+      if (!traced) return;
+      traced.annotate('step', step);
+      for (const [key, value] of present) traced.annotate(key, value);
     },
   };
 }

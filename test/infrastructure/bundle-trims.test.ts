@@ -1,8 +1,7 @@
 /**
  * What the build trims from the function bundles beyond tree-shaking (scripts/build-functions.ts,
- * docs/cold-start.md): the schemas of SDK operations a function never sends, all of an SDK package.json but
- * its version, and from the tracing module the X-Ray SDK's `semver` and cls-hooked's `assert`. Each trim is
- * checked by what the bundle carries and by running the bundled code.
+ * docs/cold-start.md): the schemas of SDK operations a function never sends, and all of an SDK package.json
+ * but its version. Each trim is checked by what the bundle carries and by running the bundled code.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,9 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { bundleOptions, plainSchemaKeys, tracingBundleOptions } from '../../scripts/build-functions';
-import { ok } from '../../scripts/bundle/tracing-assert';
-import { gte } from '../../scripts/bundle/tracing-semver';
+import { bundleOptions, plainSchemaKeys } from '../../scripts/build-functions';
 
 interface Received {
   method: string;
@@ -151,52 +148,4 @@ describe('bundle trims', () => {
     expect(code).not.toContain('"devDependencies"');
     expect(code).not.toContain('"dependencies"');
   }, 60_000);
-
-  it('when the tracing module is bundled, it carries no semver, and loading it and creating the tracer leaves node:assert unloaded', async () => {
-    // Prepare
-    const bundle = join(dir, 'tracing.js');
-    const result = await build({
-      ...tracingBundleOptions(),
-      outfile: bundle,
-      sourcemap: false,
-      metafile: true,
-    });
-    const probe = `
-      const { Tracer } = require(process.argv[1]);
-      new Tracer({ serviceName: 'probe' });
-      console.log(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (node:)?assert$/.test(m))));`;
-
-    // Act
-    const { out } = await new Promise<{ out: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        ['-e', probe, bundle],
-        {
-          env: { PATH: process.env.PATH, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', LAMBDA_TASK_ROOT: dir },
-        },
-        (_error, stdout) => resolve({ out: stdout }),
-      ),
-    );
-
-    // Assess
-    const inputs = Object.keys(Object.values(result.metafile.outputs)[0]!.inputs);
-    expect(inputs.filter((path) => /[\\/]semver[\\/]/.test(path))).toEqual([]);
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
-  }, 60_000);
-
-  it('when the X-Ray SDK compares versions through the stand-in, it answers as semver does for plain versions', () => {
-    expect(gte('2.1.0', '2.1.0')).toBe(true);
-    expect(gte('2.10.0', '2.9.1')).toBe(true);
-    expect(gte('v22.23.5', '8.0.0')).toBe(true);
-    expect(gte('2.0.9', '2.1.0')).toBe(false);
-    expect(gte('1.99.99', '2.0.0')).toBe(false);
-    expect(() => gte('2.1.0-beta.1', '2.0.0')).toThrow(/plain major\.minor\.patch versions only/);
-  });
-
-  it("when cls-hooked's assertion holds, the stand-in returns; when it fails, it throws Node's AssertionError", () => {
-    expect(() => ok(1, 'never')).not.toThrow();
-    expect(() => ok(0, 'context must be provided for entering')).toThrow(
-      expect.objectContaining({ name: 'AssertionError', message: 'context must be provided for entering' }),
-    );
-  });
 });

@@ -1,8 +1,7 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { Segment, type Subsegment } from 'aws-xray-sdk-core';
 import * as z from 'zod';
 import { DeploymentFailedError } from '../../../shared/domain/errors';
 import { lambdaStep, logger, metrics, stepTracer } from '../../../shared/middleware/lambda-step';
+import { StepTracer, type SubsegmentDocument } from '../../../shared/middleware/xray';
 import { fakeLambdaContext, rejectionOf } from '../../support/fakes';
 
 const EVENT = {
@@ -12,24 +11,39 @@ const EVENT = {
   stage: { environment: 'ppe', region: 'eu-west-1' },
 };
 
-/**
- * A tracer that traces as in Lambda with active tracing, its X-Ray context held here instead of in the
- * Lambda environment, and without patching HTTP for the whole test worker. Nothing is sent: the root
- * segment is never closed, so it never flushes to a daemon.
- */
-function activeTracer(root: Segment): Tracer {
-  const active = new Tracer({ serviceName: 'test', enabled: true, captureHTTPsRequests: false });
-  let current: Segment | Subsegment = root;
-  jest.spyOn(active, 'isTracingEnabled').mockReturnValue(true);
-  jest.spyOn(active.provider, 'getSegment').mockImplementation(() => current);
-  jest.spyOn(active.provider, 'setSegment').mockImplementation((segment) => {
-    current = segment;
-  });
-  return active;
+const SAMPLED = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
+const NOT_SAMPLED = SAMPLED.replace('Sampled=1', 'Sampled=0');
+
+/** A tracer whose documents are kept here instead of sent to an X-Ray daemon. */
+function recordingTracer(): { tracer: StepTracer; sent: SubsegmentDocument[] } {
+  const sent: SubsegmentDocument[] = [];
+  return { tracer: new StepTracer('test', (doc) => sent.push(doc)), sent };
 }
 
-/** What the X-Ray SDK keeps on a subsegment but leaves out of its type. */
-type Recorded = Subsegment & { annotations?: Record<string, unknown>; metadata?: unknown };
+/** Runs `act` with these environment variables set (unset where undefined), then restores them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, act: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values))
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  };
+  apply(vars);
+  try {
+    return await act();
+  } finally {
+    apply(saved);
+  }
+}
+
+/**
+ * Runs `act` as in Lambda with active tracing: `_X_AMZN_TRACE_ID` set to `header` (unset when undefined),
+ * and POWERTOOLS_TRACE_ENABLED unset (the test setup loads the local runtime's environment, which sets it
+ * to `false`).
+ */
+function withTraceHeader<T>(header: string | undefined, act: () => Promise<T>): Promise<T> {
+  return withEnv({ _X_AMZN_TRACE_ID: header, POWERTOOLS_TRACE_ENABLED: undefined }, act);
+}
 
 describe('lambdaStep', () => {
   afterEach(() => jest.restoreAllMocks());
@@ -143,100 +157,103 @@ describe('lambdaStep', () => {
 
   it('when running outside Lambda (tests, local runtime), tracing is off and no segment is opened', async () => {
     // Prepare
-    const tracer = await stepTracer();
-    const getSegment = jest.spyOn(tracer, 'getSegment');
+    const begin = jest.spyOn(stepTracer(), 'begin');
     const handler = lambdaStep('check-release', () => async () => 'ok');
 
     // Act
-    await handler(EVENT, fakeLambdaContext('check-release'));
+    await withTraceHeader(undefined, () => handler(EVENT, fakeLambdaContext('check-release')));
 
     // Assess
-    expect(tracer.isTracingEnabled()).toBe(false);
-    expect(getSegment).not.toHaveBeenCalled();
+    expect(begin).not.toHaveBeenCalled();
   });
 
-  it('when tracing is on, it records the handler in a closed subsegment with the execution annotations', async () => {
+  it('when X-Ray samples the invocation, it records the handler in a closed subsegment with the execution annotations', async () => {
     // Prepare
-    const root = new Segment('check-release');
-    const active = activeTracer(root);
-    const handler = lambdaStep('check-release', () => async () => ({ taskToken: 'secret' }), {
-      tracer: active,
-    });
+    const { tracer, sent } = recordingTracer();
+    const handler = lambdaStep('check-release', () => async () => ({ taskToken: 'secret' }), { tracer });
 
     // Act
-    await handler(EVENT, fakeLambdaContext('check-release'));
+    await withTraceHeader(SAMPLED, () => handler(EVENT, fakeLambdaContext('check-release')));
 
     // Assess
-    const handlerSegment = root.subsegments?.[0] as Recorded | undefined;
-    expect(handlerSegment?.name).toMatch(/^## /);
-    expect(handlerSegment?.isClosed()).toBe(true);
-    expect(handlerSegment?.annotations).toMatchObject({
-      step: 'check-release',
-      executionName: EVENT.executionName,
-      environment: 'ppe',
-      region: 'eu-west-1',
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.name).toMatch(/^## /);
+    expect(sent[0]!.end_time).toBeGreaterThan(0);
+    expect(sent[0]).toMatchObject({
+      trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      parent_id: '557abcec3ee5a047',
+      annotations: {
+        ColdStart: true,
+        Service: 'test',
+        step: 'check-release',
+        executionName: EVENT.executionName,
+        environment: 'ppe',
+        region: 'eu-west-1',
+      },
     });
+    expect(sent[0]!.fault).toBeUndefined();
     // The response is not recorded: step results may carry task tokens.
-    expect(JSON.stringify(handlerSegment?.metadata ?? {})).not.toContain('secret');
-  });
-});
-
-describe('lambdaStep: the tracer is loaded for the invocations X-Ray samples only', () => {
-  const TRACING_MODULE = '../../../shared/middleware/tracing';
-  const saved = process.env._X_AMZN_TRACE_ID;
-
-  afterEach(() => {
-    if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
-    else process.env._X_AMZN_TRACE_ID = saved;
-    jest.resetModules();
+    expect(JSON.stringify(sent)).not.toContain('secret');
   });
 
-  /** Runs one invocation per trace header with a fresh copy of lambda-step; counts the tracing module's loads. */
-  async function tracingLoads(
-    headers: (string | undefined)[],
-  ): Promise<{ loads: number; results: string[] }> {
-    let loads = 0;
-    jest.doMock(TRACING_MODULE, () => {
-      loads += 1;
-      return jest.requireActual(TRACING_MODULE);
-    });
-    let step!: typeof import('../../../shared/middleware/lambda-step');
-    jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy, with the counting mock
-      step = require('../../../shared/middleware/lambda-step') as typeof step;
-    });
-    const handler = step.lambdaStep('check-release', () => async () => 'ok');
-    const results: string[] = [];
-    for (const header of headers) {
-      if (header === undefined) delete process.env._X_AMZN_TRACE_ID;
-      else process.env._X_AMZN_TRACE_ID = header;
-      results.push(await handler(EVENT, fakeLambdaContext('check-release')));
-    }
-    return { loads, results };
-  }
+  it('when a sampled invocation fails, its subsegment is a fault with the mapped error as its cause', async () => {
+    // Prepare
+    const { tracer, sent } = recordingTracer();
+    const handler = lambdaStep(
+      'check-release',
+      () => async (event: unknown) => z.object({ a: z.string() }).parse(event),
+      {
+        tracer,
+      },
+    );
 
-  it('when no invocation is sampled (no trace header, or Sampled=0), the step runs without loading the tracer', async () => {
     // Act
-    const { loads, results } = await tracingLoads([
-      undefined,
-      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=0',
-    ]);
+    await withTraceHeader(SAMPLED, () => rejectionOf(handler(EVENT, fakeLambdaContext('check-release'))));
 
     // Assess
-    expect(results).toEqual(['ok', 'ok']);
-    expect(loads).toBe(0);
+    expect(sent[0]).toMatchObject({
+      fault: true,
+      cause: {
+        exceptions: [
+          {
+            type: 'InvalidStepInput',
+            message: expect.stringContaining('check-release received invalid input'),
+          },
+        ],
+      },
+    });
   });
 
-  it('when a later invocation is sampled, that one loads the tracer, once', async () => {
+  it('when POWERTOOLS_TRACE_ENABLED is false, a sampled invocation is not recorded', async () => {
+    // Prepare
+    const { tracer, sent } = recordingTracer();
+    const handler = lambdaStep('check-release', () => async () => 'ok', { tracer });
+
     // Act
-    const { loads, results } = await tracingLoads([
-      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=0',
-      'Root=1-5759e988-bd862e3fe1be46a994272794;Parent=557abcec3ee5a048;Sampled=1',
-      'Root=1-5759e988-bd862e3fe1be46a994272795;Parent=557abcec3ee5a049;Sampled=1',
-    ]);
+    await withEnv({ _X_AMZN_TRACE_ID: SAMPLED, POWERTOOLS_TRACE_ENABLED: 'false' }, () =>
+      handler(EVENT, fakeLambdaContext('check-release')),
+    );
+
+    // Assess
+    expect(sent).toEqual([]);
+  });
+
+  it('when an invocation is not sampled, nothing is recorded; a later sampled one is not annotated as the cold start', async () => {
+    // Prepare
+    const { tracer, sent } = recordingTracer();
+    const handler = lambdaStep('check-release', () => async () => 'ok', { tracer });
+    const invoke = (header?: string) =>
+      withTraceHeader(header, () => handler(EVENT, fakeLambdaContext('check-release')));
+
+    // Act
+    const results = [await invoke(undefined), await invoke(NOT_SAMPLED)];
+    const unsampled = sent.length;
+    results.push(await invoke(SAMPLED));
 
     // Assess
     expect(results).toEqual(['ok', 'ok', 'ok']);
-    expect(loads).toBe(1);
+    expect(unsampled).toBe(0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.annotations).toMatchObject({ ColdStart: false });
   });
 });
