@@ -3,9 +3,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== type-check"
+# Each phase's wall time, printed at the end (when a phase fails too), to see where `npm test` spends it.
+phase_names=()
+phase_seconds=()
+phase_name=
+phase_started=$SECONDS
+phase() { # phase NAME [WHAT]: ends the phase running, starts NAME and prints "== WHAT"
+  if [ -n "$phase_name" ]; then
+    phase_names+=("$phase_name")
+    phase_seconds+=($((SECONDS - phase_started)))
+  fi
+  phase_name=$1
+  phase_started=$SECONDS
+  if [ -n "$1" ]; then echo "== ${2:-$1}"; fi
+}
+print_phases() {
+  local status=$?
+  phase ""
+  echo "== seconds per phase$([ "$status" = 0 ] || echo " (stopped: exit $status)")"
+  for i in "${!phase_names[@]}"; do printf '%6d  %s\n' "${phase_seconds[$i]}" "${phase_names[$i]}"; done
+  printf '%6d  %s\n' "$SECONDS" "in all"
+}
+trap print_phases EXIT
+
+phase type-check
 npx tsc -p tsconfig.json --noEmit
-echo "== lint"
+phase lint
 npx eslint .
 npx prettier --check . > /dev/null
 npm run --silent lint:cycles  # no import cycles (type-only imports count), as `npm run lint` checks
@@ -17,15 +40,15 @@ bash scripts/python-tools.sh tools > test-output/python-tools.log 2>&1 &
 python_tools=$!
 bash scripts/python-tools.sh checkov > test-output/python-checkov.log 2>&1 &
 python_checkov=$!
-echo "== bundle functions and package the CloudFormation template offline (osls)"
+phase package "bundle functions and package the CloudFormation template offline (osls)"
 npm run --silent package
 if ! command -v chromium > /dev/null; then
   # The browser tests drive Debian's Chromium (never a downloaded browser).
-  echo "== installing Debian's chromium for the browser tests"
+  phase chromium "installing Debian's chromium for the browser tests"
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
-echo "== Python tools: waiting for them"
+phase python-tools "Python tools: waiting for them"
 for job in "$python_tools:tools" "$python_checkov:checkov"; do
   if ! wait "${job%%:*}"; then
     cat "test-output/python-${job##*:}.log" >&2
@@ -33,20 +56,25 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
     exit 1
   fi
 done
-echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
+phase templates "templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
-echo "== tests (jest.config.js: two workers), then the browser tests one at a time"
+phase jest "tests (jest.config.js: two workers), the browser tests apart"
 rm -rf test-output/reliability test-output/aws-contracts
 npx jest --ci --testPathIgnorePatterns=/test/browser/
+phase browser "browser tests, one at a time"
 # Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
 npx jest --ci --runInBand test/browser
-echo "== reliability summary (test/reliability)"
+phase summaries "reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
 echo "== AWS adapters checked against moto (test/aws-conformance)"
 npx tsx scripts/print-aws-contract-summary.ts
-echo "== benchmarks"
+phase bench:cold-start "benchmarks"
 npx tsx bench/cold-start.ts --quick
+phase bench:promotion-cost
 npx tsx bench/promotion-cost.ts
+phase bench:release-cost
 npx tsx bench/release-cost.ts
+phase bench:bake-reaction
 npx tsx bench/bake-reaction.ts
+phase bench:local-stack
 npx tsx bench/local-stack.ts
