@@ -3,15 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mkdir -p test-output
 # Each phase's wall time, printed at the end (when a phase fails too), to see where `npm test` spends it.
-phase_names=()
-phase_seconds=()
+# Phases marked ‖ ran beside the others (their seconds overlap them).
+phase_file=test-output/phase-seconds.txt
+: > "$phase_file"
 phase_name=
+phase_mark=
 phase_started=$SECONDS
-phase() { # phase NAME [WHAT]: ends the phase running, starts NAME and prints "== WHAT"
+phase() { # phase NAME [WHAT]: notes the seconds of the phase running, starts NAME and prints "== WHAT"
   if [ -n "$phase_name" ]; then
-    phase_names+=("$phase_name")
-    phase_seconds+=($((SECONDS - phase_started)))
+    printf '%6d  %s%s\n' $((SECONDS - phase_started)) "$phase_mark" "$phase_name" >> "$phase_file"
   fi
   phase_name=$1
   phase_started=$SECONDS
@@ -21,20 +23,31 @@ print_phases() {
   local status=$?
   phase ""
   echo "== seconds per phase$([ "$status" = 0 ] || echo " (stopped: exit $status)")"
-  for i in "${!phase_names[@]}"; do printf '%6d  %s\n' "${phase_seconds[$i]}" "${phase_names[$i]}"; done
+  grep -v '‖' "$phase_file" || true
+  grep '‖' "$phase_file" || true
   printf '%6d  %s\n' "$SECONDS" "in all"
 }
 trap print_phases EXIT
 
-phase type-check
-npx tsc -p tsconfig.json --noEmit
-phase lint
-npx eslint .
-npx prettier --check . > /dev/null
-npm run --silent lint:cycles  # no import cycles (type-only imports count), as `npm run lint` checks
+# Type-check and lint run beside the packaging and the template checks: each of these steps is one
+# process on one core, so one after the other they would leave the second core of a 2-core machine idle.
+# Their output follows the template checks.
+(
+  phase_name=
+  phase_mark='‖ '
+  phase type-check
+  npx tsc -p tsconfig.json --noEmit
+  phase eslint
+  npx eslint .
+  phase prettier
+  npx prettier --check . > /dev/null
+  phase import-cycles
+  npm run --silent lint:cycles # no import cycles (type-only imports count), as `npm run lint` checks
+  phase ""
+) > test-output/checks.log 2>&1 &
+checks=$!
 # The Python tools install (minutes, the first time: network and pip) while the functions are bundled and
 # packaged (CPU); the script waits for them before the first step that needs them.
-mkdir -p test-output
 echo "== Python tools, in the background: moto and cfn-lint (requirements-tools.txt), checkov (requirements-checkov.txt)"
 bash scripts/python-tools.sh tools > test-output/python-tools.log 2>&1 &
 python_tools=$!
@@ -58,6 +71,13 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
 done
 phase templates "templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
+phase checks "type-check and lint (ran beside the packaging)"
+if ! wait "$checks"; then
+  cat test-output/checks.log >&2
+  echo "the type-check or the lint failed (its output is above)" >&2
+  exit 1
+fi
+cat test-output/checks.log
 phase jest "tests (jest.config.js: two workers), the browser tests apart"
 rm -rf test-output/reliability test-output/aws-contracts
 npx jest --ci --testPathIgnorePatterns=/test/browser/
@@ -77,4 +97,4 @@ npx tsx bench/release-cost.ts
 phase bench:bake-reaction
 npx tsx bench/bake-reaction.ts
 phase bench:local-stack
-npx tsx bench/local-stack.ts
+npx tsx bench/local-stack.ts --quick
