@@ -9,6 +9,11 @@ export default tseslint.config(
       '.serverless/',
       '.serverless-matrix/',
       'coverage/',
+      // Written while the lint runs in npm test (the Python tools install beside it), and no TypeScript.
+      '.venv-tools/',
+      '.venv-checkov/',
+      '.cache/',
+      'test-output/',
       '**/*.js',
       '**/*.mjs',
     ],

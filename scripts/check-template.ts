@@ -7,12 +7,12 @@
  *    writes the template that forwards ECS events from the other regions (scripts/forwarding-templates.ts);
  * 2. runs cfn-lint once over all of them: any error, or any warning not suppressed in .cfnlintrc.yaml,
  *    fails;
- * 3. runs checkov once over all of them: any failed check not skipped (with its reason) in .checkov.yaml
- *    fails.
+ * 3. runs checkov once over all of them, beside cfn-lint (each is one Python process on one core): any
+ *    failed check not skipped (with its reason) in .checkov.yaml fails.
  *
  * Prints the counts. The Python tools come from .venv-tools and .venv-checkov (scripts/python-tools.sh).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { packageTemplates, type PackagingTarget } from '../test/support/packaged-template';
@@ -50,13 +50,31 @@ function pythonToolsBin(set: 'tools' | 'checkov'): string {
   return out.trim().split('\n').pop() as string;
 }
 
-function runCfnLint(bin: string, files: string[]): CfnLintMatch[] {
-  // Exit codes say which levels matched (2 errors, 4 warnings, 8 informational); the JSON says it all.
-  const result = spawnSync(join(bin, 'cfn-lint'), ['--format', 'json', '--', ...files], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+interface ToolRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+/** Runs a tool to its end without blocking the event loop, so that two can run side by side. */
+function runTool(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    // A tool that cannot start (missing, not executable) reports here; the first of the two settles.
+    child.on('error', (error) => resolve({ status: null, stdout: text(out), stderr: text(err), error }));
+    child.on('close', (status) => resolve({ status, stdout: text(out), stderr: text(err) }));
   });
+}
+
+async function runCfnLint(bin: string, files: string[]): Promise<CfnLintMatch[]> {
+  // Exit codes say which levels matched (2 errors, 4 warnings, 8 informational); the JSON says it all.
+  const result = await runTool(join(bin, 'cfn-lint'), ['--format', 'json', '--', ...files]);
   if (result.status === 1 || result.error || !result.stdout.trim().startsWith('['))
     throw new Error(
       `cfn-lint could not run (exit ${result.status}): ${result.error?.message ?? result.stderr}`,
@@ -64,13 +82,12 @@ function runCfnLint(bin: string, files: string[]): CfnLintMatch[] {
   return JSON.parse(result.stdout) as CfnLintMatch[];
 }
 
-function runCheckov(bin: string, files: string[]): CheckovReport[] {
+async function runCheckov(bin: string, files: string[]): Promise<CheckovReport[]> {
   const args = ['--framework', 'cloudformation', '--output', 'json', '--compact', '--quiet'];
-  const result = spawnSync(join(bin, 'checkov'), [...files.flatMap((file) => ['-f', file]), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, BC_SKIP_MAPPING: 'TRUE', CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: 'false' },
+  const result = await runTool(join(bin, 'checkov'), [...files.flatMap((file) => ['-f', file]), ...args], {
+    ...process.env,
+    BC_SKIP_MAPPING: 'TRUE',
+    CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: 'false',
   });
   const out = result.stdout.trim();
   if (result.error || !(out.startsWith('[') || out.startsWith('{')))
@@ -93,9 +110,14 @@ export async function checkTemplates(): Promise<number> {
       `${regions.join(', ')}) and ${forwardingTemplates.length} event forwarding templates ` +
       `in ${Math.round((Date.now() - started) / 1000)} s`,
   );
-  const toolsBin = pythonToolsBin('tools');
-
-  const matches = runCfnLint(toolsBin, files);
+  // Both run to their end before either's failure is reported, so none is left running behind.
+  const [lint, scan] = await Promise.allSettled([
+    runCfnLint(pythonToolsBin('tools'), files),
+    runCheckov(pythonToolsBin('checkov'), files),
+  ]);
+  if (lint.status === 'rejected') throw lint.reason;
+  if (scan.status === 'rejected') throw scan.reason;
+  const [matches, reports] = [lint.value, scan.value];
   const count = (level: CfnLintMatch['Level']) => matches.filter((m) => m.Level === level).length;
   console.log(
     `cfn-lint: ${files.length} templates linted, ${count('Error')} errors, ${count('Warning')} warnings, ` +
@@ -106,7 +128,6 @@ export async function checkTemplates(): Promise<number> {
       `  ${m.Level} ${m.Rule.Id} ${relative(ROOT, m.Filename)} ${(m.Location.Path ?? []).join('/')}: ${m.Message}`,
     );
 
-  const reports = runCheckov(pythonToolsBin('checkov'), files);
   const total = { passed: 0, failed: 0, skipped: 0, parsing_errors: 0 };
   for (const report of reports)
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += report.summary[key];

@@ -3,29 +3,65 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== type-check"
-npx tsc -p tsconfig.json --noEmit
-echo "== lint"
-npx eslint .
-npx prettier --check . > /dev/null
-npm run --silent lint:cycles  # no import cycles (type-only imports count), as `npm run lint` checks
+mkdir -p test-output
+# Each phase's wall time, printed at the end (when a phase fails too), to see where `npm test` spends it.
+# Phases marked ‖ ran beside the others (their seconds overlap them).
+phase_file=test-output/phase-seconds.txt
+: > "$phase_file"
+phase_name=
+phase_mark=
+phase_started=$SECONDS
+phase() { # phase NAME [WHAT]: notes the seconds of the phase running, starts NAME and prints "== WHAT"
+  if [ -n "$phase_name" ]; then
+    printf '%6d  %s%s\n' $((SECONDS - phase_started)) "$phase_mark" "$phase_name" >> "$phase_file"
+  fi
+  phase_name=$1
+  phase_started=$SECONDS
+  if [ -n "$1" ]; then echo "== ${2:-$1}"; fi
+}
+print_phases() {
+  local status=$?
+  phase ""
+  echo "== seconds per phase$([ "$status" = 0 ] || echo " (stopped: exit $status)")"
+  grep -v '‖' "$phase_file" || true
+  grep '‖' "$phase_file" || true
+  printf '%6d  %s\n' "$SECONDS" "in all"
+}
+trap print_phases EXIT
+
+# Type-check and lint run beside the packaging and the template checks: each of these steps is one
+# process on one core, so one after the other they would leave the second core of a 2-core machine idle.
+# Their output follows the template checks.
+(
+  phase_name=
+  phase_mark='‖ '
+  phase type-check
+  npx tsc -p tsconfig.json --noEmit
+  phase eslint
+  npx eslint .
+  phase prettier
+  npx prettier --check . > /dev/null
+  phase import-cycles
+  npm run --silent lint:cycles # no import cycles (type-only imports count), as `npm run lint` checks
+  phase ""
+) > test-output/checks.log 2>&1 &
+checks=$!
 # The Python tools install (minutes, the first time: network and pip) while the functions are bundled and
 # packaged (CPU); the script waits for them before the first step that needs them.
-mkdir -p test-output
 echo "== Python tools, in the background: moto and cfn-lint (requirements-tools.txt), checkov (requirements-checkov.txt)"
 bash scripts/python-tools.sh tools > test-output/python-tools.log 2>&1 &
 python_tools=$!
 bash scripts/python-tools.sh checkov > test-output/python-checkov.log 2>&1 &
 python_checkov=$!
-echo "== bundle functions and package the CloudFormation template offline (osls)"
+phase package "bundle functions and package the CloudFormation template offline (osls)"
 npm run --silent package
 if ! command -v chromium > /dev/null; then
   # The browser tests drive Debian's Chromium (never a downloaded browser).
-  echo "== installing Debian's chromium for the browser tests"
+  phase chromium "installing Debian's chromium for the browser tests"
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
-echo "== Python tools: waiting for them"
+phase python-tools "Python tools: waiting for them"
 for job in "$python_tools:tools" "$python_checkov:checkov"; do
   if ! wait "${job%%:*}"; then
     cat "test-output/python-${job##*:}.log" >&2
@@ -33,21 +69,49 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
     exit 1
   fi
 done
-echo "== templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
+phase templates "templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
 npx tsx scripts/check-template.ts
-echo "== tests (jest.config.js: two workers), then the browser tests one at a time"
+phase checks "type-check and lint (ran beside the packaging)"
+if ! wait "$checks"; then
+  cat test-output/checks.log >&2
+  echo "the type-check or the lint failed (its output is above)" >&2
+  exit 1
+fi
+cat test-output/checks.log
+phase jest "tests (jest.config.js: two workers), the browser tests apart"
 rm -rf test-output/reliability test-output/aws-contracts
 npx jest --ci --testPathIgnorePatterns=/test/browser/
+phase browser "browser tests, one at a time (beside them, the benchmarks that count transitions)"
 # Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
+# The transition-count benchmarks take the core they leave: they run on virtual time and print counts
+# and pipeline times, which the machine's load does not change. Their output comes with the others.
+(
+  phase_name=
+  phase_mark='‖ '
+  phase bench:promotion-cost
+  npx tsx bench/promotion-cost.ts
+  phase bench:release-cost
+  npx tsx bench/release-cost.ts
+  phase bench:bake-reaction
+  npx tsx bench/bake-reaction.ts
+  phase ""
+) > test-output/benchmarks-counts.log 2>&1 &
+counts=$!
 npx jest --ci --runInBand test/browser
-echo "== reliability summary (test/reliability)"
+phase bench:counts "the transition-count benchmarks (ran beside the browser tests): waiting for them"
+if ! wait "$counts"; then
+  cat test-output/benchmarks-counts.log >&2
+  echo "a transition-count benchmark failed (its output is above)" >&2
+  exit 1
+fi
+phase summaries "reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
 echo "== AWS adapters checked against moto (test/aws-conformance)"
 npx tsx scripts/print-aws-contract-summary.ts
-echo "== benchmarks"
+phase bench:cold-start "benchmarks"
 npx tsx bench/cold-start.ts --quick
-npx tsx bench/promotion-cost.ts
-npx tsx bench/release-cost.ts
-npx tsx bench/bake-reaction.ts
-npx tsx bench/local-stack.ts
+grep -v '^== ' test-output/benchmarks-counts.log
+phase bench:local-stack
+npx tsx bench/local-stack.ts --quick
+phase bench:canary-demo
 npx tsx bench/canary-demo.ts --quick
