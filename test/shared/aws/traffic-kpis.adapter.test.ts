@@ -5,20 +5,11 @@ import { AwsTransientError } from '../../../shared/domain/errors';
 import type { KpiThreshold } from '../../../shared/domain/kpi-judgement';
 import { unmodelledSdkError } from '../../helpers/sdk-errors';
 import { mockedCloudWatchMetrics } from '../../support/cloudwatch-metrics';
+import { CHECKOUTS } from '../../support/kpis';
 
 const FROM = Date.UTC(2026, 10, 30, 9, 0);
 const TWO_MINUTES = { from: FROM, to: FROM + 2 * 60_000 };
 const VERSIONS = { blue: '1.4.0', green: '1.5.0' };
-const CHECKOUTS: KpiThreshold = {
-  name: 'checkout-success',
-  namespace: 'Orders',
-  metricName: 'CheckoutSucceeded',
-  statistic: 'Sum',
-  per: 'requests',
-  dimensions: { Service: 'orders-api' },
-  revisionDimension: 'Version',
-  maxDrop: 0.1,
-};
 const PAYMENTS: KpiThreshold = {
   ...CHECKOUTS,
   name: 'payment-success',
