@@ -1,10 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
 import type { TrafficTargets } from '../../shared/ports/traffic';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
-import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
+import type { LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { GOOD_COMMIT as COMMIT, ORDERS_PPE } from '../support/orders-api';
+import {
+  BLUE_TG,
+  GREEN_TG,
+  RULE,
+  pipelinePerTest,
+  servingCommit,
+  shiftingConfig,
+} from '../support/shifting-ppe';
 
 /**
  * Blue-green's test checks through the real promote state machine on virtual time: the local ECS runs a
@@ -15,17 +20,6 @@ import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 
 jest.setTimeout(HANG_LIMIT_MS);
 
-const ROOT = join(__dirname, '..', '..');
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const BLUE_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
-const GREEN_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 const TEST_RULE =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/0c1d2e3f4a5b6c7d/8e9f0a1b2c3d4e5f';
 const TEST_ENDPOINT = 'https://orders-api-test.ppe.eu-west-1.example.internal:8443';
@@ -38,56 +32,23 @@ const TARGETS: TrafficTargets = {
   greenTargetGroup: GREEN_TG,
 };
 const EVER = { from: 0, to: Number.MAX_SAFE_INTEGER };
-const STAGE_KEY = {
-  executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
-  environment: 'ppe',
-  region: 'eu-west-1',
-};
+const BLUE_GREEN = `strategy: blue-green
+keepBlueMinutes: 2
+blueGreen:
+  testChecks:
+    - { name: health, path: /health }
+    - { name: orders, path: /orders, bodyContains: items }`;
 
-/** pipeline.config.yml with orders-api's PPE blue-green behind a load balancer with a test listener. */
-function blueGreenConfig() {
-  const settings = [
-    'strategy: blue-green',
-    'keepBlueMinutes: 2',
-    'blueGreen:',
-    '  testChecks:',
-    '    - { name: health, path: /health }',
-    '    - { name: orders, path: /orders, bodyContains: items }',
-  ];
-  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
-    .replace(
-      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
-      `$1${settings.map((line) => `        ${line}`).join('\n')}\n`,
-    )
-    .replace(
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
-        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', testListenerRuleArn: '${TEST_RULE}', testEndpoint: '${TEST_ENDPOINT}', ` +
-        `infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
-    );
-  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE blue-green with test checks)');
-}
+const pipelines = pipelinePerTest();
 
-let pipeline: LocalPipeline | undefined;
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
-
+/** Pushes the build to orders-api's PPE blue-green behind a load balancer with a test listener. */
 async function pushBuild(options: Partial<LocalPipelineOptions> = {}) {
-  pipeline = await LocalPipeline.start({ config: blueGreenConfig(), trafficPerMinute: 600, ...options });
-  await pipeline.putEvent(event('ecr-push-orders-api.json'));
-  await pipeline.settled();
-  const { executions } = await pipeline.engine.listExecutions({});
-  expect(executions).toHaveLength(1);
-  const execution = await pipeline.engine.describeExecution({ executionArn: executions[0]!.executionArn });
-  return { execution, shift: await pipeline.shiftLog.get(STAGE_KEY), p: pipeline };
-}
-
-function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefined {
-  const td = targetGroup ? p.platform.servingIn(ORDERS_PPE, targetGroup) : p.platform.serving(ORDERS_PPE);
-  return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
+  const config = shiftingConfig(BLUE_GREEN, { ruleArn: TEST_RULE, endpoint: TEST_ENDPOINT });
+  const { execution, shift, pipeline } = await pipelines.pushGoodBuild(config, {
+    trafficPerMinute: 600,
+    ...options,
+  });
+  return { execution, shift, p: pipeline };
 }
 
 describe('blue-green test checks through the test listener, in the local stack', () => {

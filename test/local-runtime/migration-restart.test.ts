@@ -11,6 +11,7 @@ import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { alive, until } from '../support/polling';
 
 /**
  * A migration task running when the local stack stops (`pipeline local --data-dir`): ECS would keep its
@@ -38,23 +39,6 @@ function config() {
       '      taskRoles: [orders-api-prod-task, orders-api-prod-execution]\n',
   );
   return parseConfig(text, 'pipeline.config.yml');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + HANG_LIMIT_MS / 2;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 let dataDir: string;

@@ -19,6 +19,7 @@ import { stopTimedOutMigration } from '../../shared/use-cases/stop-timed-out-mig
 import { RecordingExecutionControl } from '../support/fakes';
 import { ppeStageRun } from '../support/fixtures';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { alive, until } from '../support/polling';
 
 /**
  * StopTask on a local migration task whose command is a real child process: the timeout path of the
@@ -41,23 +42,6 @@ const WAITS = `require('node:fs').writeFileSync(process.env.PID_FILE, String(pro
 const IGNORES_SIGTERM = `process.on('SIGTERM', () => {}); ${WAITS}`;
 /** The stop timeout of these tests' containers (real time): ECS's default is 30 s. */
 const STOP_TIMEOUT_MS = 300;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + HANG_LIMIT_MS / 2;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {

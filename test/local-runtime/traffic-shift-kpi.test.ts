@@ -1,9 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
-import { LocalPipeline } from '../../local-runtime/local-pipeline';
+import type { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { loadEvent } from '../support/fixtures';
+import { GOOD_COMMIT } from '../support/orders-api';
+import {
+  RULE,
+  STAGE_KEY,
+  TRAFFIC_PER_MINUTE,
+  pipelinePerTest,
+  servingCommit,
+  shiftingConfig,
+} from '../support/shifting-ppe';
 
 /**
  * A canary judged on a business KPI, through the real promote state machine on virtual time: the sample
@@ -15,23 +21,8 @@ import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 // Thousands of real requests over loopback on a shared machine: the limit only stops a hang.
 jest.setTimeout(HANG_LIMIT_MS);
 
-const ROOT = join(__dirname, '..', '..');
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** The next build (events/ecr-push-orders-api-slow.json), here the one that loses checkouts. */
 const NEXT_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const BLUE_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
-const GREEN_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const STAGE_KEY = { environment: 'ppe', region: 'eu-west-1' };
-/** 8,000 requests a minute: a one-minute 5% step gives green 400 and blue 7,600. */
-const TRAFFIC_PER_MINUTE = 8_000;
-
 /** orders-api's PPE on a canary judged on checkouts per request, as the sample service reports them. */
 const KPI_CANARY = `strategy: canary
 canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
@@ -41,37 +32,10 @@ judgement:
   maxExtensions: 2
   kpis: [{ name: checkout-success, namespace: Orders, metricName: CheckoutSucceeded, statistic: Sum, revisionDimension: Version, maxDrop: 0.1 }]`;
 
-function kpiConfig() {
-  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
-    .replace(
-      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
-      `$1${KPI_CANARY.split('\n')
-        .map((line) => `        ${line}`)
-        .join('\n')}\n`,
-    )
-    .replace(
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
-        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
-    );
-  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE on a canary judged on a KPI)');
-}
-
-let pipeline: LocalPipeline | undefined;
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-});
-
-function servingCommit(p: LocalPipeline): string | undefined {
-  return p.platform.serving(ORDERS_PPE)?.containers.find((c) => c.name === 'app')?.environment[
-    DEPLOYED_ENV.commit
-  ];
-}
+const pipelines = pipelinePerTest();
 
 async function pushed(p: LocalPipeline, eventFile: string, commit: string) {
-  await p.putEvent(event(eventFile));
+  await p.putEvent(loadEvent(eventFile));
   await p.settled();
   const { executions } = await p.engine.listExecutions({});
   const listed = executions.find((e) => e.name.includes(commit.slice(0, 12)));
@@ -84,8 +48,8 @@ async function pushed(p: LocalPipeline, eventFile: string, commit: string) {
 describe('a canary judged on a business KPI, through the promote state machine', () => {
   it('when a build loses 40% of its checkouts with healthy errors and latency, the canary catches it at 5% on the KPI and switches back to blue', async () => {
     // Prepare: a first build whose blue (the bootstrap revision) reports no version: its KPI is not judged
-    pipeline = await LocalPipeline.start({
-      config: kpiConfig(),
+    const pipeline = await pipelines.start({
+      config: shiftingConfig(KPI_CANARY),
       trafficPerMinute: TRAFFIC_PER_MINUTE,
       behaviours: { [NEXT_COMMIT.slice(0, 7)]: { kpiDrop: 0.4 } },
     });

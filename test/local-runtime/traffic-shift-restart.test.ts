@@ -1,11 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
 import type { LocalState } from '../../local-runtime/data-dir/local-state';
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { loadEvent } from '../support/fixtures';
+import { until } from '../support/polling';
+import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
+import {
+  BLUE_TG,
+  CANARY,
+  GREEN_TG,
+  RULE,
+  STAGE_KEY,
+  TRAFFIC_PER_MINUTE,
+  servingCommit,
+  shiftingConfig,
+} from '../support/shifting-ppe';
 
 /**
  * A stage that shifts traffic keeps going across a restart of the local stack on its data directory: the
@@ -16,63 +27,6 @@ import { HANG_LIMIT_MS } from '../helpers/hang-limit';
  */
 
 jest.setTimeout(HANG_LIMIT_MS);
-
-const ROOT = join(__dirname, '..', '..');
-const event = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, 'events', name), 'utf8')) as Record<string, unknown>;
-const GOOD_COMMIT = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-const ORDERS_PPE = { region: 'eu-west-1', cluster: 'ppe', service: 'orders-api' };
-const BLUE_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
-const GREEN_TG =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-b/2453ed029918f21f';
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const STAGE_KEY = {
-  executionName: 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c',
-  environment: 'ppe',
-  region: 'eu-west-1',
-};
-/** 8,000 requests a minute: green gets 400 at 5% for a minute, 500 at 25% and 1,000 at 50% for 15 s. */
-const TRAFFIC_PER_MINUTE = 8_000;
-
-const CANARY = `strategy: canary
-canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
-keepBlueMinutes: 2
-judgement: { minRequests: 300, maxExtensions: 2 }`;
-
-/** pipeline.config.yml with orders-api's PPE on a canary behind a load balancer. */
-function canaryConfig(settings: string) {
-  const text = readFileSync(join(ROOT, 'pipeline.config.yml'), 'utf8')
-    .replace(
-      /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
-      `$1${settings
-        .split('\n')
-        .map((line) => `        ${line}`)
-        .join('\n')}\n`,
-    )
-    .replace(
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
-      "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
-        `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
-    );
-  return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE on a canary)');
-}
-
-function servingCommit(p: LocalPipeline, targetGroup?: string): string | undefined {
-  const td = targetGroup ? p.platform.servingIn(ORDERS_PPE, targetGroup) : p.platform.serving(ORDERS_PPE);
-  return td?.containers.find((c) => c.name === 'app')?.environment[DEPLOYED_ENV.commit];
-}
-
-/** Polls (real time) until `check` holds; the stack runs on virtual time meanwhile (slowly on a busy machine). */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + HANG_LIMIT_MS / 2;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 let dataDir: string;
 let pipeline: LocalPipeline | undefined;
@@ -93,7 +47,7 @@ type RestartAt = { greenPercent: number } | { greenRequests: number };
  * lets it finish: what was saved, and the stage as the second stack ended it.
  */
 async function restartWhileShifting(settings: string, at: RestartAt, options: Partial<LocalPipelineOptions>) {
-  const config = canaryConfig(settings);
+  const config = shiftingConfig(settings);
   const first: { pipeline?: LocalPipeline } = {};
   let closing: Promise<void> | undefined;
   let greenRequests = 0;
@@ -114,15 +68,16 @@ async function restartWhileShifting(settings: string, at: RestartAt, options: Pa
     behaviours: counted,
   });
   const started = first.pipeline;
-  await started.putEvent(event('ecr-push-orders-api.json'));
+  await started.putEvent(loadEvent('ecr-push-orders-api.json'));
   if ('greenPercent' in at) {
     await until(
       async () => (await started.loadBalancers.greenPercentOf(RULE)) === at.greenPercent,
       'the weight',
+      5,
     );
     await started.close({ abandon: true });
   } else {
-    await until(async () => Promise.resolve(closing !== undefined), 'the requests');
+    await until(() => closing !== undefined, 'the requests', 5);
     await closing;
   }
   const saved = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as LocalState;

@@ -33,8 +33,20 @@ canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
 keepBlueMinutes: 2
 judgement: { minRequests: 300, maxExtensions: 2 }`;
 
-/** pipeline.config.yml with orders-api's PPE on a strategy that shifts traffic behind a load balancer. */
-export function shiftingConfig(settings: string): PipelineConfig {
+/** A load balancer's test listener: the rule blue/green's test checks go through, and its endpoint. */
+export interface TestListener {
+  ruleArn: string;
+  endpoint: string;
+}
+
+/**
+ * pipeline.config.yml with orders-api's PPE on a strategy that shifts traffic behind a load balancer (with
+ * a test listener when `testListener` is given).
+ */
+export function shiftingConfig(settings: string, testListener?: TestListener): PipelineConfig {
+  const test = testListener
+    ? `testListenerRuleArn: '${testListener.ruleArn}', testEndpoint: '${testListener.endpoint}', `
+    : '';
   const text = sampleConfigText()
     .replace(
       /(  - name: orders-api\n(?:.*\n)*?      ppe:\n)/,
@@ -47,7 +59,7 @@ export function shiftingConfig(settings: string): PipelineConfig {
       "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',",
       "endpoint: 'https://orders-api.ppe.eu-west-1.example.internal',\n" +
         `              loadBalancer: { blueTargetGroupArn: '${BLUE_TG}', greenTargetGroupArn: '${GREEN_TG}', ` +
-        `productionListenerRuleArn: '${RULE}', infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
+        `productionListenerRuleArn: '${RULE}', ${test}infrastructureRoleArn: 'arn:aws:iam::123456789012:role/ecs-infrastructure-orders' },`,
     );
   return parseConfig(text, 'pipeline.config.yml (test: orders-api PPE shifts traffic)');
 }
@@ -77,13 +89,16 @@ export function pipelinePerTest() {
   }
 
   /**
-   * Pushes the good build (events/ecr-push-orders-api.json: GOOD_COMMIT) to orders-api's PPE on `settings`,
-   * with TRAFFIC_PER_MINUTE, and waits until everything settled: the one execution it started and its
+   * Pushes the good build (events/ecr-push-orders-api.json: GOOD_COMMIT) to orders-api's PPE on `settings`
+   * (or on a whole configuration), with TRAFFIC_PER_MINUTE, and waits until everything settled: the one execution it started and its
    * stage's traffic shift, as recorded.
    */
-  async function pushGoodBuild(settings: string, options: Partial<LocalPipelineOptions> = {}) {
+  async function pushGoodBuild(
+    settings: string | PipelineConfig,
+    options: Partial<LocalPipelineOptions> = {},
+  ) {
     const pipeline = await start({
-      config: shiftingConfig(settings),
+      config: typeof settings === 'string' ? shiftingConfig(settings) : settings,
       trafficPerMinute: TRAFFIC_PER_MINUTE,
       ...options,
     });

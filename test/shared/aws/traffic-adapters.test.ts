@@ -1,9 +1,4 @@
-import {
-  CloudWatchClient,
-  CloudWatchServiceException,
-  GetMetricDataCommand,
-  type MetricDataResult,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeRulesCommand,
   ElasticLoadBalancingV2Client,
@@ -15,7 +10,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
-  CloudWatchTrafficMetrics,
   loadBalancerDimension,
   targetGroupDimension,
   TrafficMetricsUnavailable,
@@ -25,6 +19,7 @@ import { ListenerRuleTrafficRouter } from '../../../shared/aws/traffic-router.ad
 import { AwsTransientError } from '../../../shared/domain/errors';
 import type { TrafficTargets } from '../../../shared/ports/traffic';
 import { sdkError, unmodelledSdkError } from '../../helpers/sdk-errors';
+import { mockedCloudWatchMetrics } from '../../support/cloudwatch-metrics';
 
 const ELB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const TARGETS: TrafficTargets = {
@@ -38,17 +33,7 @@ const FROM = Date.UTC(2026, 10, 30, 9, 0);
 const TEN_MINUTES = { from: FROM, to: FROM + 10 * 60_000 };
 
 describe('CloudWatchTrafficMetrics', () => {
-  const cloudwatch = mockClient(CloudWatchClient);
-  beforeEach(() => cloudwatch.reset());
-  const source = () =>
-    new CloudWatchTrafficMetrics({ clients: new CloudWatchClient({ region: 'eu-west-1' }) });
-  const result = (Id: string, Values: number[], extra: Partial<MetricDataResult> = {}): MetricDataResult => ({
-    Id,
-    Values,
-    Timestamps: Values.map(() => new Date(FROM)),
-    StatusCode: 'Complete',
-    ...extra,
-  });
+  const { cloudwatch, source, result } = mockedCloudWatchMetrics(FROM);
 
   it('when asked for a window, it reads each target group of the load balancer over one period covering it', async () => {
     // Prepare

@@ -1,32 +1,15 @@
-import {
-  CloudWatchClient,
-  CloudWatchServiceException,
-  GetMetricDataCommand,
-  type MetricDataResult,
-} from '@aws-sdk/client-cloudwatch';
-import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import 'aws-sdk-client-mock-jest';
-import {
-  CloudWatchTrafficMetrics,
-  TrafficMetricsUnavailable,
-} from '../../../shared/aws/traffic-metrics.adapter';
+import { TrafficMetricsUnavailable } from '../../../shared/aws/traffic-metrics.adapter';
 import { AwsTransientError } from '../../../shared/domain/errors';
 import type { KpiThreshold } from '../../../shared/domain/kpi-judgement';
 import { unmodelledSdkError } from '../../helpers/sdk-errors';
+import { mockedCloudWatchMetrics } from '../../support/cloudwatch-metrics';
+import { CHECKOUTS } from '../../support/kpis';
 
 const FROM = Date.UTC(2026, 10, 30, 9, 0);
 const TWO_MINUTES = { from: FROM, to: FROM + 2 * 60_000 };
 const VERSIONS = { blue: '1.4.0', green: '1.5.0' };
-const CHECKOUTS: KpiThreshold = {
-  name: 'checkout-success',
-  namespace: 'Orders',
-  metricName: 'CheckoutSucceeded',
-  statistic: 'Sum',
-  per: 'requests',
-  dimensions: { Service: 'orders-api' },
-  revisionDimension: 'Version',
-  maxDrop: 0.1,
-};
 const PAYMENTS: KpiThreshold = {
   ...CHECKOUTS,
   name: 'payment-success',
@@ -36,17 +19,7 @@ const PAYMENTS: KpiThreshold = {
 };
 
 describe('CloudWatchTrafficMetrics.sampleKpis: the service’s own metrics of blue and green', () => {
-  const cloudwatch = mockClient(CloudWatchClient);
-  beforeEach(() => cloudwatch.reset());
-  const source = () =>
-    new CloudWatchTrafficMetrics({ clients: new CloudWatchClient({ region: 'eu-west-1' }) });
-  const result = (Id: string, Values: number[], extra: Partial<MetricDataResult> = {}): MetricDataResult => ({
-    Id,
-    Values,
-    Timestamps: Values.map(() => new Date(FROM)),
-    StatusCode: 'Complete',
-    ...extra,
-  });
+  const { cloudwatch, source, result } = mockedCloudWatchMetrics(FROM);
 
   it('when asked for a KPI, it reads its statistic and sample count per side, each selected by the revision dimension', async () => {
     // Prepare

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { usePropertySeed } from '../../helpers/property-seed';
 import { HANG_LIMIT_MS } from '../../helpers/hang-limit';
+import { normal, random } from '../../support/simulated-draws';
 import { judgeKpi, kpiEventsNeeded, type KpiThreshold } from '../../../shared/domain/kpi-judgement';
 import { JUDGEMENT_Z } from '../../../shared/domain/traffic-statistics';
 
@@ -38,22 +39,6 @@ function scenarios(): Scenario[] {
     })
     .map(({ at, ...s }) => ({ ...s, rate: s.kind === 'count' ? 0.05 + at * 2.95 : 0.3 + at * 0.69 }));
   return fc.sample(scenario, { seed, numRuns: RUNS });
-}
-
-/** mulberry32: small, fast and seedable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
 /** Events over `requests`: Poisson (count) or binomial (share); the normal approximation when large. */

@@ -12,18 +12,9 @@ import {
   type JudgementThresholds,
   type TrafficSample,
 } from '../../../shared/domain/traffic-judgement';
+import { CHECKOUTS } from '../../support/kpis';
 
 const TWO_MINUTES = 2 * 60_000;
-const CHECKOUTS: KpiThreshold = {
-  name: 'checkout-success',
-  namespace: 'Orders',
-  metricName: 'CheckoutSucceeded',
-  statistic: 'Sum',
-  per: 'requests',
-  dimensions: { Service: 'orders-api' },
-  revisionDimension: 'Version',
-  maxDrop: 0.1,
-};
 const SHARE: KpiThreshold = { ...CHECKOUTS, name: 'payment-success', statistic: 'Average', per: 'none' };
 const WITH_KPI: JudgementThresholds = { ...DEFAULT_JUDGEMENT_THRESHOLDS, kpis: [CHECKOUTS] };
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { usePropertySeed } from '../../helpers/property-seed';
 import { HANG_LIMIT_MS } from '../../helpers/hang-limit';
+import { normal, random } from '../../support/simulated-draws';
 import {
   DEFAULT_JUDGEMENT_THRESHOLDS,
   judgeStep,
@@ -58,22 +59,6 @@ function scenarios(blueErrorRate: fc.Arbitrary<number>): Scenario[] {
       tail: TAILS[s.shape].min + at * (TAILS[s.shape].max - TAILS[s.shape].min),
     }));
   return fc.sample(scenario, { seed, numRuns: RUNS });
-}
-
-/** mulberry32: small, fast and seedable; good enough to draw simulated requests. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
 /** Marsaglia and Tsang's gamma draw, for shape ≥ 1. */

@@ -1,74 +1,58 @@
 import { ManualClock } from '../../../shared/clock';
 import { InvalidStepInputError } from '../../../shared/domain/errors';
-import type { ShiftProgress } from '../../../shared/domain/traffic-shift';
 import type {
-  LifecycleHookEvent,
   LifecycleHookResponse,
   TrafficShiftHookDetails,
 } from '../../../shared/domain/traffic-shift-hook';
-import type { HttpProbe, HttpProbeResult, StageKey } from '../../../shared/ports/deployment';
+import type { HttpProbe, HttpProbeResult } from '../../../shared/ports/deployment';
 import type {
   TrafficMetricsSource,
   TrafficRouter,
   TrafficTargets,
   TrafficWindow,
 } from '../../../shared/ports/traffic';
-import type { TrafficShiftLog } from '../../../shared/ports/traffic-shift';
 import { TEST_CHECK_MAX_ATTEMPTS, TEST_CHECK_RETRY_SECONDS } from '../../../shared/use-cases/run-test-checks';
 import { shiftTraffic, type ShiftTrafficDeps } from '../../../shared/use-cases/shift-traffic';
+import { HOOK_REGION, hookEvent, releaseHookDetails } from '../../support/hook-event';
+import { InMemoryTrafficShiftLog } from '../../support/shift-progress';
 
-const REGION = 'eu-west-1';
+const REGION = HOOK_REGION;
 const TEST_ENDPOINT = 'https://orders-api-test.eu-west-1.example.internal';
 
-const targets: TrafficTargets = {
-  region: REGION,
-  loadBalancer:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
-  listenerRule:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-  blueTargetGroup:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-a/73e2d6bc24d8a067',
-  greenTargetGroup:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-b/2453ed029918f21f',
-};
-
 /** hookDetails as the ECS adapter sets them for a blue-green stage with two test checks. */
-const details: TrafficShiftHookDetails = {
-  executionName: 'tag-orders-api-v1-4-0',
-  service: 'orders-api',
-  environment: 'prod',
-  region: REGION,
-  targets,
-  plan: {
+const details: TrafficShiftHookDetails = releaseHookDetails(
+  {
     strategy: 'blue-green',
     steps: [],
     keepBlueMinutes: 15,
     thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 800 },
     maxExtensions: 3,
   },
-  testChecks: {
-    endpoint: TEST_ENDPOINT,
-    checks: [
-      {
-        name: 'health',
-        path: '/health',
-        method: 'GET',
-        expectStatus: 200,
-        maxLatencyMs: 2000,
-        timeoutMs: 5000,
-      },
-      {
-        name: 'orders',
-        path: '/orders?limit=1',
-        method: 'GET',
-        expectStatus: 200,
-        bodyContains: 'items',
-        maxLatencyMs: 2000,
-        timeoutMs: 5000,
-      },
-    ],
+  {
+    testChecks: {
+      endpoint: TEST_ENDPOINT,
+      checks: [
+        {
+          name: 'health',
+          path: '/health',
+          method: 'GET',
+          expectStatus: 200,
+          maxLatencyMs: 2000,
+          timeoutMs: 5000,
+        },
+        {
+          name: 'orders',
+          path: '/orders?limit=1',
+          method: 'GET',
+          expectStatus: 200,
+          bodyContains: 'items',
+          maxLatencyMs: 2000,
+          timeoutMs: 5000,
+        },
+      ],
+    },
   },
-};
+);
 
 type Answer = HttpProbeResult | Error;
 
@@ -90,16 +74,6 @@ const ok = (body = '{"status":"ok","items":[]}'): HttpProbeResult => ({ status: 
 const unavailable: HttpProbeResult = { status: 503, body: '{"message":"no healthy tasks"}', latencyMs: 12 };
 const refused = new Error('ECONNREFUSED');
 
-class InMemoryShiftLog implements TrafficShiftLog {
-  readonly entries = new Map<string, ShiftProgress>();
-  async record(key: StageKey, progress: ShiftProgress): Promise<void> {
-    this.entries.set(`${key.executionName}/${key.environment}/${key.region}`, progress);
-  }
-  async get(key: StageKey): Promise<ShiftProgress | undefined> {
-    return this.entries.get(`${key.executionName}/${key.environment}/${key.region}`);
-  }
-}
-
 /** The test checks touch neither the production weights nor the metrics. */
 class UntouchedTraffic implements TrafficRouter, TrafficMetricsSource {
   readonly weights: number[] = [];
@@ -111,30 +85,15 @@ class UntouchedTraffic implements TrafficRouter, TrafficMetricsSource {
   }
 }
 
-function event(hookDetails: unknown): LifecycleHookEvent {
-  return {
-    executionId: 'b7e3c0a1-5b0e-4a4c-9d1f-6c2f3c1d2e4f',
-    lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
-    resourceArn:
-      'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/TFX5sH9q9XDboDTOv0rIt',
-    executionDetails: {
-      serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/orders-api',
-      testTrafficWeights: {},
-      productionTrafficWeights: {},
-    },
-    hookDetails,
-  };
-}
-
 /** Calls the hook at POST_TEST_TRAFFIC_SHIFT as ECS does: again after each callBackDelay, with the hookDetails it returned. */
 async function driveAsEcs(endpoint: ScriptedEndpoint, hookDetails: unknown = details) {
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
   const traffic = new UntouchedTraffic();
-  const log = new InMemoryShiftLog();
+  const log = new InMemoryTrafficShiftLog();
   const deps: ShiftTrafficDeps = { metrics: traffic, router: traffic, log, clock, probe: endpoint };
   const responses: LifecycleHookResponse[] = [];
   for (let call = 0; call < 20; call++) {
-    const response = await shiftTraffic(event(hookDetails), deps);
+    const response = await shiftTraffic(hookEvent(hookDetails, 'POST_TEST_TRAFFIC_SHIFT'), deps);
     responses.push(response);
     if (response.hookStatus !== 'IN_PROGRESS') break;
     hookDetails = response.hookDetails;

@@ -1,56 +1,36 @@
 import { ManualClock } from '../../../shared/clock';
 import { InvalidStepInputError } from '../../../shared/domain/errors';
 import type { TrafficSample } from '../../../shared/domain/traffic-judgement';
-import type { ShiftProgress } from '../../../shared/domain/traffic-shift';
 import type {
-  LifecycleHookEvent,
   LifecycleHookResponse,
   TrafficShiftHookDetails,
 } from '../../../shared/domain/traffic-shift-hook';
-import type { HttpProbe, StageKey } from '../../../shared/ports/deployment';
+import type { HttpProbe } from '../../../shared/ports/deployment';
 import type {
   TrafficMetricsSource,
   TrafficRouter,
   TrafficTargets,
   TrafficWindow,
 } from '../../../shared/ports/traffic';
-import type { TrafficShiftLog } from '../../../shared/ports/traffic-shift';
 import { shiftTraffic } from '../../../shared/use-cases/shift-traffic';
+import { HOOK_REGION, hookEvent, releaseHookDetails } from '../../support/hook-event';
+import { InMemoryTrafficShiftLog } from '../../support/shift-progress';
 
 const MINUTE = 60_000;
-const REGION = 'eu-west-1';
-
-const targets: TrafficTargets = {
-  region: REGION,
-  loadBalancer:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188',
-  listenerRule:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-  blueTargetGroup:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-a/73e2d6bc24d8a067',
-  greenTargetGroup:
-    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-b/2453ed029918f21f',
-};
+const REGION = HOOK_REGION;
 
 /** hookDetails as the ECS adapter sets them at UpdateService: a canary 5 → 25 → 50 → 100, 10 minutes a step. */
-const details: TrafficShiftHookDetails = {
-  executionName: 'tag-orders-api-v1-4-0',
-  service: 'orders-api',
-  environment: 'prod',
-  region: REGION,
-  targets,
-  plan: {
-    strategy: 'canary',
-    steps: [
-      { percent: 5, windowMs: 10 * MINUTE },
-      { percent: 25, windowMs: 10 * MINUTE },
-      { percent: 50, windowMs: 10 * MINUTE },
-    ],
-    keepBlueMinutes: 15,
-    thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 100 },
-    maxExtensions: 2,
-  },
-};
+const details: TrafficShiftHookDetails = releaseHookDetails({
+  strategy: 'canary',
+  steps: [
+    { percent: 5, windowMs: 10 * MINUTE },
+    { percent: 25, windowMs: 10 * MINUTE },
+    { percent: 50, windowMs: 10 * MINUTE },
+  ],
+  keepBlueMinutes: 15,
+  thresholds: { maxErrorRate: 0.05, maxP95Ratio: 2, minRequests: 100 },
+  maxExtensions: 2,
+});
 
 const healthy: TrafficSample = { requests: 2000, errors: 4, p95Ms: 180 };
 const slow: TrafficSample = { requests: 1204, errors: 1, p95Ms: 412 };
@@ -82,41 +62,22 @@ const noProbe: HttpProbe = {
   request: () => Promise.reject(new Error('the traffic shift made an HTTP check')),
 };
 
-class InMemoryShiftLog implements TrafficShiftLog {
-  readonly entries = new Map<string, ShiftProgress>();
-  async record(key: StageKey, progress: ShiftProgress): Promise<void> {
-    this.entries.set(`${key.executionName}/${key.environment}/${key.region}`, progress);
-  }
-  async get(key: StageKey): Promise<ShiftProgress | undefined> {
-    return this.entries.get(`${key.executionName}/${key.environment}/${key.region}`);
-  }
-}
-
-function event(hookDetails: unknown, lifecycleStage = 'PRE_PRODUCTION_TRAFFIC_SHIFT'): LifecycleHookEvent {
-  return {
-    executionId: 'a635edb5-a66b-4f44-bf3f-fcee4b3641a5',
-    lifecycleStage,
-    resourceArn:
-      'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/orders-api/TFX5sH9q9XDboDTOv0rIt',
-    executionDetails: {
-      serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/orders-api',
-      productionTrafficWeights: {},
-      testTrafficWeights: {},
-    },
-    hookDetails,
-  };
-}
-
 /** Calls the hook as ECS does: again after each callBackDelay with the hookDetails it returned. */
 async function driveAsEcs(greens: TrafficSample[]) {
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
   const metrics = new ChosenSamples(greens);
   const router = new RecordedWeights();
-  const log = new InMemoryShiftLog();
+  const log = new InMemoryTrafficShiftLog();
   const responses: LifecycleHookResponse[] = [];
   let hookDetails: unknown = details;
   for (let call = 0; call < 20; call++) {
-    const response = await shiftTraffic(event(hookDetails), { metrics, router, log, clock, probe: noProbe });
+    const response = await shiftTraffic(hookEvent(hookDetails), {
+      metrics,
+      router,
+      log,
+      clock,
+      probe: noProbe,
+    });
     responses.push(response);
     if (response.hookStatus !== 'IN_PROGRESS') break;
     hookDetails = response.hookDetails;
@@ -209,13 +170,13 @@ describe('the traffic shift hook, called as ECS calls it', () => {
     const deps = {
       metrics: new ChosenSamples([]),
       router,
-      log: new InMemoryShiftLog(),
+      log: new InMemoryTrafficShiftLog(),
       clock: new ManualClock(),
       probe: noProbe,
     };
 
     // Act
-    const again = await shiftTraffic(event(responses.at(-1)!.hookDetails), deps);
+    const again = await shiftTraffic(hookEvent(responses.at(-1)!.hookDetails), deps);
 
     // Assess
     expect(again.hookStatus).toBe('FAILED');
@@ -228,13 +189,13 @@ describe('the traffic shift hook, called as ECS calls it', () => {
     const deps = {
       metrics: new ChosenSamples([]),
       router,
-      log: new InMemoryShiftLog(),
+      log: new InMemoryTrafficShiftLog(),
       clock: new ManualClock(),
       probe: noProbe,
     };
 
     // Act / Assess
-    await expect(shiftTraffic(event(details, 'POST_SCALE_UP'), deps)).resolves.toEqual({
+    await expect(shiftTraffic(hookEvent(details, 'POST_SCALE_UP'), deps)).resolves.toEqual({
       hookStatus: 'SUCCEEDED',
     });
     expect(router.weights).toEqual([]);
@@ -245,13 +206,15 @@ describe('the traffic shift hook, called as ECS calls it', () => {
     const deps = {
       metrics: new ChosenSamples([]),
       router: new RecordedWeights(),
-      log: new InMemoryShiftLog(),
+      log: new InMemoryTrafficShiftLog(),
       clock: new ManualClock(),
       probe: noProbe,
     };
 
     // Act
-    const error = await shiftTraffic(event({ S3_BUCKET_NAME: 'approvals' }), deps).catch((e: unknown) => e);
+    const error = await shiftTraffic(hookEvent({ S3_BUCKET_NAME: 'approvals' }), deps).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(InvalidStepInputError);
