@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PipelineMisconfiguredError } from '../domain/errors';
 import { hookTimeoutMinutes } from '../domain/traffic-shift';
+import { SHIFT_HOOK_STAGE, TEST_CHECK_HOOK_STAGE } from '../domain/traffic-shift-hook';
 import type { StageTraffic } from '../domain/traffic-shift-stage';
 import type { EcsTarget, ShiftRequest } from '../ports/deployment';
 import type { ServiceDeploymentControl, ShiftHookDetails, TrafficShiftHook } from '../ports/traffic-shift';
@@ -28,15 +29,8 @@ import { clientsFrom, type ClientSource } from './regional-clients';
  * calls, so they cannot follow an arbitrary schedule; a blue-green stage is the same hook with no judged step.
  */
 
-/** The lifecycle stage the hook runs at: before ECS shifts production traffic (every strategy has it). */
-export const SHIFT_HOOK_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
-
-/**
- * Where blue-green's test checks run: green has 100% of the test listener's traffic and blue still 100% of
- * production's. The hook is registered here too when the stage has test checks; FAILED rolls back before any
- * production request reaches green.
- */
-export const TEST_CHECK_HOOK_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+// The hook's lifecycle stages are part of its contract with ECS (traffic-shift-hook.ts).
+export { SHIFT_HOOK_STAGE, TEST_CHECK_HOOK_STAGE } from '../domain/traffic-shift-hook';
 
 /**
  * The deployment configuration of a stage that shifts traffic: the service's own settings (percentages,

@@ -9,6 +9,16 @@ import { lazySchema } from './lazy-schema';
  * runtime `hookDetails` persist between calls of that hook in one deployment only.
  */
 
+/** The lifecycle stage the hook runs at: before ECS shifts production traffic (every strategy has it). */
+export const SHIFT_HOOK_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
+
+/**
+ * Where blue-green's test checks run: green has 100% of the test listener's traffic and blue still 100% of
+ * production's. The hook is registered here too when the stage has test checks; FAILED rolls back before any
+ * production request reaches green.
+ */
+export const TEST_CHECK_HOOK_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+
 const sampleSchema = z.object({
   requests: z.number().min(0),
   errors: z.number().min(0),

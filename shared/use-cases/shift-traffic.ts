@@ -11,6 +11,8 @@ import {
   type ShiftTransition,
 } from '../domain/traffic-shift';
 import {
+  SHIFT_HOOK_STAGE,
+  TEST_CHECK_HOOK_STAGE,
   trafficShiftHookDetailsSchema,
   type LifecycleHookEvent,
   type LifecycleHookResponse,
@@ -20,11 +22,6 @@ import type { HttpProbe } from '../ports/deployment';
 import type { KpiMetricsSource, TrafficMetricsSource, TrafficRouter, TrafficWindow } from '../ports/traffic';
 import type { TrafficShiftLog } from '../ports/traffic-shift';
 import { runTestChecks } from './run-test-checks';
-
-/** The lifecycle stage the pipeline registers its hook at (ecs-strategies.adapter.ts). */
-export const SHIFT_STAGE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
-/** Where it is registered too when the stage has blue-green test checks: green has all the test traffic. */
-export const TEST_CHECK_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
 
 export interface ShiftTrafficDeps {
   metrics: TrafficMetricsSource;
@@ -55,7 +52,7 @@ export async function shiftTraffic(
   deps: ShiftTrafficDeps,
 ): Promise<LifecycleHookResponse> {
   // Only registered at these stages; any other call has nothing of ours to do.
-  if (event.lifecycleStage !== SHIFT_STAGE && event.lifecycleStage !== TEST_CHECK_STAGE)
+  if (event.lifecycleStage !== SHIFT_HOOK_STAGE && event.lifecycleStage !== TEST_CHECK_HOOK_STAGE)
     return { hookStatus: 'SUCCEEDED' };
   const parsed = trafficShiftHookDetailsSchema.safeParse(event.hookDetails);
   if (!parsed.success)
@@ -66,7 +63,7 @@ export async function shiftTraffic(
     );
   const details = parsed.data;
   // Before any production traffic: green through the test listener (run-test-checks.ts).
-  if (event.lifecycleStage === TEST_CHECK_STAGE) return runTestChecks(details, deps);
+  if (event.lifecycleStage === TEST_CHECK_HOOK_STAGE) return runTestChecks(details, deps);
   const { plan, targets } = details;
   const now = deps.clock.now();
 
