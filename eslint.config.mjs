@@ -30,6 +30,17 @@ export default tseslint.config(
           message: 'Read environment variables through shared/config/runtime-env.ts.',
         },
       ],
+      // Creating an Intl formatter starts ICU: 20–25 ms of every cold start when a module does it as it
+      // loads (docs/cold-start.md). Create it on first use, or use shared/domain/count-text.ts for counts.
+      'no-restricted-syntax': [
+        'error',
+        ...['Program > VariableDeclaration', 'Program > ExportNamedDeclaration > VariableDeclaration'].map(
+          (declaration) => ({
+            selector: `${declaration} > VariableDeclarator > NewExpression.init[callee.object.name='Intl']`,
+            message: 'No Intl formatter at module level: it costs every cold start; create it on first use.',
+          }),
+        ),
+      ],
     },
   },
   {

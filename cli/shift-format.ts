@@ -2,8 +2,7 @@
 import { formatSpan } from '../shared/domain/bake-breach';
 import type { ShiftSchedule, ShiftView } from '../shared/operations/traffic-shift-view';
 import { table } from './format';
-
-const count = new Intl.NumberFormat('en-US');
+import { formatCount } from '../shared/domain/count-text';
 
 /**
  * `canary 5% 10 min → 25% 10 min → 50% 10 min → 100%; up to 3 extensions a step, at most 2 h; blue kept 15 min`
@@ -45,7 +44,7 @@ export function shiftStatusLine(view: ShiftView): string {
 /** The judged windows, one row each: weight, length, blue's and green's numbers, verdict and reason. */
 export function windowsTable(view: ShiftView, indent: string): string {
   const sample = (s: { requests: number; errors: number; p95Ms?: number }) =>
-    `${count.format(s.requests)} req, ${count.format(s.errors)} 5xx, p95 ${s.p95Ms === undefined ? '-' : `${Math.round(s.p95Ms)} ms`}`;
+    `${formatCount(s.requests)} req, ${formatCount(s.errors)} 5xx, p95 ${s.p95Ms === undefined ? '-' : `${Math.round(s.p95Ms)} ms`}`;
   const rows = [['STEP', 'WINDOW', 'BLUE', 'GREEN', 'VERDICT']];
   for (const w of view.windows)
     rows.push([

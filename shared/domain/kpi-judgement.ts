@@ -15,6 +15,7 @@
  * green truly at the threshold fails with 99.9% certainty and a green like blue passes with it.
  */
 import { JUDGEMENT_Z } from './traffic-statistics';
+import { formatCount } from './count-text';
 
 export const KPI_STATISTICS = ['Sum', 'SampleCount', 'Average'] as const;
 export type KpiStatistic = (typeof KPI_STATISTICS)[number];
@@ -106,11 +107,9 @@ export function kpiEventsNeeded(blue: Pick<Side, 'events'>, maxDrop: number): nu
   return left <= 0 ? Number.POSITIVE_INFINITY : Math.ceil(1 / left);
 }
 
-const count = new Intl.NumberFormat('en-US');
-
 function number(value: number): string {
   if (value === 0) return '0';
-  return Math.abs(value) >= 100 ? count.format(Math.round(value)) : String(Number(value.toPrecision(2)));
+  return Math.abs(value) >= 100 ? formatCount(Math.round(value)) : String(Number(value.toPrecision(2)));
 }
 
 function change(ratio: number): string {
@@ -162,7 +161,7 @@ export function judgeKpi(
   if (!kpiDecidable(spread, kpi.maxDrop)) {
     const needed = kpiEventsNeeded(blue, kpi.maxDrop);
     const more = Number.isFinite(needed)
-      ? `about ${count.format(needed)} green events`
+      ? `about ${formatCount(needed)} green events`
       : `more events on both sides`;
     return {
       name,

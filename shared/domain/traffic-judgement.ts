@@ -24,6 +24,7 @@ import {
   p95RatioLogSpread,
   p95RequestsNeeded,
 } from './traffic-statistics';
+import { formatCount } from './count-text';
 
 /** One version's traffic over a window, as the load balancer measured it. */
 export interface TrafficSample {
@@ -84,8 +85,6 @@ export interface StepMeasurement {
   kpis?: KpiMeasurement[];
 }
 
-const count = new Intl.NumberFormat('en-US');
-
 function errorRate(sample: TrafficSample): number {
   return sample.requests === 0 ? 0 : sample.errors / sample.requests;
 }
@@ -124,7 +123,7 @@ export function judgeStep(
   const verdicts = kpis.map((kpi) =>
     judgeKpi(kpi, measured.kpis?.find((m) => m.name === kpi.name) ?? { name: kpi.name }, requests),
   );
-  const where = `at ${measured.greenPercent}% after ${formatSpan(measured.windowMs)}, ${count.format(measured.green.requests)} requests`;
+  const where = `at ${measured.greenPercent}% after ${formatSpan(measured.windowMs)}, ${formatCount(measured.green.requests)} requests`;
   const failed = verdicts.find((v) => v.outcome === 'fail');
   if (failed) return { ...traffic, outcome: 'fail', reason: `${failed.reason} ${where}`, kpis: verdicts };
   if (traffic.outcome === 'inconclusive') return { ...traffic, kpis: verdicts };
@@ -151,7 +150,7 @@ export function judgeTraffic(
   thresholds: JudgementThresholds = DEFAULT_JUDGEMENT_THRESHOLDS,
 ): StepVerdict {
   const { blue, green, greenPercent, windowMs } = measured;
-  const where = `at ${greenPercent}% after ${formatSpan(windowMs)}, ${count.format(green.requests)} requests`;
+  const where = `at ${greenPercent}% after ${formatSpan(windowMs)}, ${formatCount(green.requests)} requests`;
   const verdict = (outcome: StepOutcome, reason: string): StepVerdict => ({
     outcome,
     reason,
@@ -166,7 +165,7 @@ export function judgeTraffic(
     const side = green.requests <= blue.requests ? 'green' : 'blue';
     return verdict(
       'inconclusive',
-      `too little traffic to judge: ${side} served ${count.format(fewest)} requests, ${count.format(thresholds.minRequests)} needed (${where})`,
+      `too little traffic to judge: ${side} served ${formatCount(fewest)} requests, ${formatCount(thresholds.minRequests)} needed (${where})`,
     );
   }
 
@@ -190,7 +189,7 @@ export function judgeTraffic(
   if (!p95RatioDecidable(spread, thresholds.maxP95Ratio)) {
     const needed = p95RequestsNeeded(blue.requests, thresholds.maxP95Ratio);
     const more = Number.isFinite(needed)
-      ? `about ${count.format(needed)} green requests`
+      ? `about ${formatCount(needed)} green requests`
       : `more requests on both sides`;
     return verdict(
       'inconclusive',
