@@ -4,13 +4,14 @@
  * but its version. Each trim is checked by what the bundle carries and by running the bundled code.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { bundleOptions, plainSchemaKeys } from '../../scripts/build-functions';
+import { ReadableStream } from 'node:stream/web';
+import { bundleOptions, plainSchemaKeys, STREAM_WEB_ON_FIRST_USE } from '../../scripts/build-functions';
 
 interface Received {
   method: string;
@@ -148,4 +149,40 @@ describe('bundle trims', () => {
     expect(code).not.toContain('"devDependencies"');
     expect(code).not.toContain('"dependencies"');
   }, 60_000);
+
+  it('when a step is bundled, loading it does not load node:stream/web, which middy needs only to stream a response', async () => {
+    // Prepare
+    const result = await build({ ...bundleOptions('stop-stage'), write: false, sourcemap: false });
+    const file = join(dir, 'stop-stage.js');
+    writeFileSync(file, result.outputFiles[0]!.text);
+    const probe = join(dir, 'load-probe.js');
+    writeFileSync(
+      probe,
+      `const before = new Set(process.moduleLoadList);
+       const mod = require(${JSON.stringify(file)});
+       const loaded = process.moduleLoadList.filter((name) => !before.has(name));
+       console.log(JSON.stringify({ handler: typeof mod.handler, loaded }));`,
+    );
+
+    // Act
+    const { out, err } = await run(probe, { PATH: process.env.PATH });
+
+    // Assess
+    const { handler, loaded } = JSON.parse(out.trim().split('\n').pop() ?? err) as {
+      handler: string;
+      loaded: string[];
+    };
+    expect(handler).toBe('function');
+    expect(loaded).toContain('NativeModule https');
+    expect(loaded).not.toContain('NativeModule stream/web');
+  }, 60_000);
+
+  it("when middy reads ReadableStream through the stand-in, it gets Node's own class", () => {
+    // Act
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the stand-in is a CommonJS module
+    const standIn = require(STREAM_WEB_ON_FIRST_USE) as { ReadableStream: unknown };
+
+    // Assess
+    expect(standIn.ReadableStream).toBe(ReadableStream);
+  });
 });
