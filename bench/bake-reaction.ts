@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { formatSpan } from '../shared/domain/bake-breach';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const BAKE_MINUTES = 30;
 const SWEEP_MS = 60_000;

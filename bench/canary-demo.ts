@@ -44,6 +44,10 @@ import {
 import { readableCause } from '../shared/domain/failure-cause';
 import type { Promotion } from '../shared/domain/promotion.schema';
 import type { PipelineConfig } from '../shared/config/config.schema';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const CONFIG_FILE = join(__dirname, '..', 'pipeline.config.yml');
 /** The longer pauses: 30 times the demo's (1 min at 5% becomes 30 min). */

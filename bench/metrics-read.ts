@@ -20,6 +20,10 @@ import { pipelineTable } from '../shared/aws/pipeline-table';
 import { DAY_MS, deliveryMetrics } from '../shared/domain/delivery-metrics';
 import type { DeploymentRecord, RecordOutcome } from '../shared/domain/deployment-record';
 import { DeliveryRecordsCache, METRICS_LOOKBACK_MS, readDeliveryMetrics } from '../shared/operations/metrics';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const TABLE = 'pipeline-metrics-bench';
 const SERVICES = 50;

@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
+import { endQuietlyOnClosedPipe } from '../cli/process-lifecycle';
+
+// `npx tsx bench/… | head`: a closed pipe ends the benchmark quietly, as it does the CLI.
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
 
 const PRICE_PER_TRANSITION_USD = 0.000025;
 
