@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import { InvalidStepInputError } from '../domain/errors';
 import type { KpiMeasurement } from '../domain/kpi-judgement';
-import { DEPLOYED_ENV } from './deploy-service';
+import { DEPLOYED_ENV } from '../domain/deployment-record';
 import { judgeStep } from '../domain/traffic-judgement';
 import {
   advanceShift,

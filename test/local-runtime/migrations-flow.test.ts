@@ -9,7 +9,7 @@ import { parseConfig } from '../../shared/config/config.loader';
 import { AwsTransientError } from '../../shared/domain/errors';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { migrationRuns } from '../../shared/operations/migration-view';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { loadEvent } from '../support/fixtures';
 import { GOOD_COMMIT, GOOD_DIGEST, PROD_REGIONS, prod, REGISTRY, STAGING } from '../support/orders-api';
 

@@ -5,7 +5,7 @@
  */
 import { parseConfig } from '../../shared/config/config.loader';
 import type { PipelineConfig } from '../../shared/config/config.schema';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { loadEvent, sampleConfigText } from './fixtures';
 import { ORDERS_PPE } from './orders-api';
