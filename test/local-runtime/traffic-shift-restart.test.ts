@@ -15,6 +15,7 @@ import {
   STAGE_KEY,
   TRAFFIC_PER_MINUTE,
   servingCommit,
+  stepRecords,
   shiftingConfig,
   type TestListener,
 } from '../support/shifting-ppe';
@@ -103,14 +104,7 @@ async function restartWhileShifting(
   const [only] = (await pipeline.engine.listExecutions({})).executions;
   const execution = await pipeline.engine.describeExecution({ executionArn: only!.executionArn });
   const shift = await pipeline.shiftLog.get(STAGE_KEY);
-  const records = shift?.records.map((r) => [
-    r.percent,
-    r.extension,
-    r.outcome,
-    r.green.requests,
-    r.blue.requests,
-  ]);
-  return { saved, execution, shift, records, pipeline };
+  return { saved, execution, shift, records: stepRecords(shift), pipeline };
 }
 
 /** Requests a saved load balancer measured per target group (since its weights last changed). */
