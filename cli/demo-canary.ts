@@ -13,7 +13,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../shared/config/config.loader';
 import type { Promotion } from '../shared/domain/promotion.schema';
 import { readableCause } from '../shared/domain/failure-cause';
-import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../shared/domain/deployment-record';
 import { AutoAdvanceClock } from '../local-runtime/auto-advance-clock';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
 import type { VersionBehaviour } from '../local-runtime/local-world';

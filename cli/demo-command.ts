@@ -8,7 +8,7 @@ import { readDeliveryMetrics } from '../shared/operations/metrics';
 import { metricsTables } from './operator/metrics-command';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../shared/config/config.loader';
 import { readableCause } from '../shared/domain/failure-cause';
-import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../shared/domain/deployment-record';
 import type { Promotion } from '../shared/domain/promotion.schema';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { LiveHistoryEvent } from '../local-runtime/engine';

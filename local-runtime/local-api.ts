@@ -19,7 +19,7 @@ import { readableCause } from '../shared/domain/failure-cause';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { eventEnvelopeSchema } from '../shared/events/event-envelope.schema';
 import { tooDeep } from '../shared/events/json-depth';
-import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../shared/domain/deployment-record';
 import type { StartDecision } from '../shared/use-cases/start-promotion';
 import type { DescribeExecutionOutput, ExecutionListItem, HistoryEvent } from './engine';
 import { isRejection, noRuleReason, type RoutedEvent } from './event-bus';

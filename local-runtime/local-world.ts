@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
 import { planStages, type Stage } from '../shared/domain/stage';
-import { DEPLOYED_ENV } from '../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../shared/domain/deployment-record';
 import { ALARM_EVENT_DETAIL_TYPE, ALARM_EVENT_SOURCE } from '../shared/events/alarm-state-change.schema';
 import { LocalAlarmSource, type LocalAlarmChange } from './adapters/local-alarm-source';
 import {

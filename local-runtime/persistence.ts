@@ -16,7 +16,7 @@ import type { DataDir } from './data-dir/data-dir';
 import { DataDirError } from './data-dir/data-dir-error';
 import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './data-dir/local-state';
 import type { LocalStepFunctions } from './engine';
-import type { LocalLoadBalancers } from './traffic/local-load-balancers';
+import type { LocalLoadBalancers, LocalLoadBalancersSnapshot } from './traffic/local-load-balancers';
 
 /** State is written at most this often (real milliseconds), and once more on close. */
 const SAVE_DELAY_MS = 100;
@@ -36,6 +36,31 @@ export function localSecrets(saved?: LocalState['secrets']): LocalSecrets {
     // Letters and digits: it goes on command lines (`openssl dgst -hmac <secret>`), where a leading `-` breaks.
     githubWebhookSecret: saved?.githubWebhookSecret ?? randomId(32),
   };
+}
+
+/**
+ * The load balancers of a saved state. A file written before the test listeners' weights were kept has
+ * none of theirs: its blue/green deployments in progress say which test listeners sent green the test
+ * traffic (ECS keeps it there until the deployment ends).
+ */
+export function savedLoadBalancers(saved: LocalState): LocalLoadBalancersSnapshot {
+  const testOnGreen = new Map(
+    (saved.platform.shifts ?? [])
+      .filter((shift) => shift.testTraffic)
+      .map((shift) => [shift.targets.listenerRule, shift.targets]),
+  );
+  return (saved.loadBalancers ?? []).map((lb) => {
+    const targets = testOnGreen.get(lb.targets.listenerRule);
+    if (lb.testListener || !targets) return lb;
+    const testListener = {
+      targets,
+      greenPercent: 100,
+      routed: 0,
+      weightsSetAt: saved.clockNow,
+      measurements: [],
+    };
+    return { ...lb, testListener };
+  });
 }
 
 /** The parts of a local stack that `state.json` holds. */
@@ -68,7 +93,7 @@ export class LocalPersistence {
   restore(saved: LocalState): void {
     try {
       this.parts.engine.restore(saved.engine);
-      this.parts.loadBalancers.restore(saved.loadBalancers ?? []);
+      this.parts.loadBalancers.restore(savedLoadBalancers(saved));
       this.parts.platform.restore(saved.platform);
       this.parts.registry.restore(saved.registry);
       this.parts.alarms.restore(saved.alarms);

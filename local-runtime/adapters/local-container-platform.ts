@@ -546,8 +546,7 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
     const { targets, hook } = saved;
     const signal = AbortSignal.any([shift.stop.signal, this.stopped.signal]);
     const sleepUntil = (at: number) => clock.sleep(Math.max(0, at - clock.now()), signal);
-    // A restarted stack goes on from the stage it saved.
-    const resumed = saved.stage !== 'SCALE_UP';
+    // A restarted stack goes on from the stage it saved (the load balancers restore their own weights).
     try {
       if (saved.stage === 'SCALE_UP') {
         await sleepUntil((deployment.createdAt ?? clock.now()) + (this.options.deploymentMs ?? 90_000));
@@ -571,8 +570,6 @@ export class LocalContainerPlatform implements ContainerPlatform, ServiceDeploym
       }
 
       if (saved.stage === TEST_CHECK_HOOK_STAGE) {
-        // Again after a restart: the test listener's weights are not kept, ECS's would still be on green.
-        if (resumed && saved.testTraffic) await blueGreen.router.shiftTestTraffic?.(targets, 100);
         if (!(await this.callHookUntilDone(shift, td, blueGreen, signal))) return;
         this.enterHookStage(saved, SHIFT_HOOK_STAGE);
       }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createSampleServer, respond, type SampleServiceState } from '../../examples/sample-service/app';
 import type { ContainerView, EcsTarget, HttpProbe, HttpProbeResult } from '../../shared/ports/deployment';
 import { fetchProbe } from '../../shared/http-probe';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { LocalContainerPlatform } from './local-container-platform';
 
 /** How a version behaves once it serves traffic, for showing the pipeline's failure paths. */

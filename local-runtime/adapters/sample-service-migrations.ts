@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { EcsTarget } from '../../shared/ports/deployment';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { LocalDatabases } from './local-databases';
 import { processMigrationRunner } from './local-migration-process';
 import type { LocalMigrationRunner } from './local-migrations';

@@ -64,8 +64,20 @@ export type LoadBalancerEvent =
     }
   | { kind: 'sample'; targets: TrafficTargets; window: TrafficWindow; at: number; wallMs: number };
 
+/**
+ * One load balancer's state as plain JSON: its production listener rule's, and its test listener's (ECS
+ * keeps the test listener on green from TEST_TRAFFIC_SHIFT until the deployment ends).
+ */
+export interface LocalLoadBalancerSnapshot extends LocalTrafficProxySnapshot {
+  /**
+   * Absent in files written before it was kept: the test listener then takes the production listener's
+   * roles, all on blue (persistence.ts tells from ECS's saved deployments where it was on green).
+   */
+  testListener?: LocalTrafficProxySnapshot;
+}
+
 /** The load balancers' state as plain JSON, for `pipeline local --data-dir`: one entry per listener rule. */
-export type LocalLoadBalancersSnapshot = LocalTrafficProxySnapshot[];
+export type LocalLoadBalancersSnapshot = LocalLoadBalancerSnapshot[];
 
 interface Running {
   proxy: LocalTrafficProxy;
@@ -84,9 +96,9 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
   private readonly businessMetrics = new Map<string, LocalBusinessMetrics>();
   private readonly running = new Map<string, Promise<Running>>();
   /** The proxies listening now, by listener rule (what `running` resolved to). */
-  private readonly listening = new Map<string, LocalTrafficProxy>();
+  private readonly listening = new Map<string, Pick<Running, 'proxy' | 'testProxy'>>();
   /** Saved states of load balancers not started since the restart: each takes its own when it starts. */
-  private readonly restored = new Map<string, LocalTrafficProxySnapshot>();
+  private readonly restored = new Map<string, LocalLoadBalancerSnapshot>();
   /** Requests the traffic generator sent through each listener rule. */
   readonly sent = new Map<string, number>();
   private readonly observers = new Set<(event: LoadBalancerEvent) => void>();
@@ -141,10 +153,16 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
     return running ? (await running).proxy.greenPercent : this.restored.get(listenerRule)?.greenPercent;
   }
 
-  /** The weights, roles and recent measurements of every load balancer that ran, as plain JSON. */
+  /**
+   * The weights, roles and recent measurements of every load balancer that ran, production and test
+   * listener, as plain JSON.
+   */
   snapshot(): LocalLoadBalancersSnapshot {
     const rules = new Set([...this.listening.keys(), ...this.restored.keys()]);
-    return [...rules].map((rule) => this.listening.get(rule)?.snapshot() ?? this.restored.get(rule)!);
+    return [...rules].map((rule) => {
+      const listening = this.listening.get(rule);
+      return listening ? snapshotOf(listening) : this.restored.get(rule)!;
+    });
   }
 
   /**
@@ -240,7 +258,7 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
     const running = [...this.running.values()];
     this.running.clear();
     // What they had stays for the stack's last save (and a start after it).
-    for (const [rule, proxy] of this.listening) this.restored.set(rule, proxy.snapshot());
+    for (const [rule, listening] of this.listening) this.restored.set(rule, snapshotOf(listening));
     this.listening.clear();
     for (const started of await Promise.allSettled(running)) {
       if (started.status !== 'fulfilled') continue;
@@ -315,11 +333,22 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
       businessMetrics: this.metricsOf(wiring.region),
       ...(restored && { restored }),
     });
+    const testProxy = new LocalTrafficProxy({
+      targets,
+      upstreams,
+      clock: this.options.clock,
+      ...(restored?.testListener && { restored: restored.testListener }),
+    });
+    // Saved before the test listener was kept: it has the production listener's roles, all on blue.
+    if (restored && !restored.testListener) testProxy.retarget(restored.targets);
     this.restored.delete(wiring.listenerRule);
-    this.listening.set(wiring.listenerRule, proxy);
-    const testProxy = new LocalTrafficProxy({ targets, upstreams, clock: this.options.clock });
+    this.listening.set(wiring.listenerRule, { proxy, testProxy });
     await proxy.listen();
     await testProxy.listen();
     return { proxy, testProxy, servers };
   }
+}
+
+function snapshotOf({ proxy, testProxy }: Pick<Running, 'proxy' | 'testProxy'>): LocalLoadBalancerSnapshot {
+  return { ...proxy.snapshot(), testListener: testProxy.snapshot() };
 }

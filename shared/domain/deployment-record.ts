@@ -5,6 +5,18 @@
  */
 
 /**
+ * Environment variables the pipeline sets on every container it deploys, so that what runs where can be
+ * read from the service itself: its version (the KPIs' revision dimension), commit, execution and stage.
+ */
+export const DEPLOYED_ENV = {
+  version: 'PIPELINE_VERSION',
+  commit: 'PIPELINE_COMMIT',
+  execution: 'PIPELINE_EXECUTION',
+  /** `environment/region`: which stage registered the revision (environments may share a family). */
+  stage: 'PIPELINE_STAGE',
+} as const;
+
+/**
  * What a record is about. A `rollback` is an operator's `pipeline rollback`, not a failed stage's. A
  * `record` names a version as running where its digest already ran (two tags on one commit): no deploy.
  */

@@ -14,7 +14,7 @@
  * cannot yet tell (1 − maxDrop)× from 1×; otherwise fail below (1 − maxDrop)× lifted by the noise, so a
  * green truly at the threshold fails with 99.9% certainty and a green like blue passes with it.
  */
-import { JUDGEMENT_Z } from './traffic-statistics';
+import { JUDGEMENT_Z, logRatioDecidable, logRatioSamplesNeeded } from './traffic-statistics';
 import { formatCount } from './count-text';
 
 export const KPI_STATISTICS = ['Sum', 'SampleCount', 'Average'] as const;
@@ -89,22 +89,27 @@ function sideOf(kpi: KpiThreshold, sample: KpiSideSample | undefined, requests: 
   return { value: sample.value, events: sample.value * sample.samples, of: sample.samples };
 }
 
-/** The standard deviation of log(green / blue): Poisson on each side's events. */
-export function kpiLogSpread(green: Pick<Side, 'events'>, blue: Pick<Side, 'events'>): number {
-  // +0.5: a side with no event has a spread, not a division by zero.
-  return Math.sqrt(1 / (green.events + 0.5) + 1 / (blue.events + 0.5));
+/**
+ * A side's events as the noise model counts them: +0.5, so that a side with no event has a spread, not a
+ * division by zero.
+ */
+function counted(side: Pick<Side, 'events'>): number {
+  return side.events + 0.5;
 }
 
-/** Whether the samples can tell a drop of `maxDrop` from none: the fail line sits ≥ Z spreads below 1. */
-export function kpiDecidable(logSpread: number, maxDrop: number): boolean {
-  return 2 * JUDGEMENT_Z * logSpread <= -Math.log(1 - maxDrop);
+/** The standard deviation of log(green / blue): Poisson on each side's events. */
+export function kpiLogSpread(green: Pick<Side, 'events'>, blue: Pick<Side, 'events'>): number {
+  return Math.sqrt(1 / counted(green) + 1 / counted(blue));
+}
+
+/** The log of the ratio a drop of `maxDrop` is, as a positive number: what the comparison must tell. */
+export function kpiLogEffect(maxDrop: number): number {
+  return -Math.log(1 - maxDrop);
 }
 
 /** The fewest green events that make the comparison decidable, given blue's (Infinity when blue is too few). */
 export function kpiEventsNeeded(blue: Pick<Side, 'events'>, maxDrop: number): number {
-  const allowed = -Math.log(1 - maxDrop) / (2 * JUDGEMENT_Z);
-  const left = allowed * allowed - 1 / (blue.events + 0.5);
-  return left <= 0 ? Number.POSITIVE_INFINITY : Math.ceil(1 / left);
+  return logRatioSamplesNeeded(counted(blue), kpiLogEffect(maxDrop), 1);
 }
 
 function number(value: number): string {
@@ -158,7 +163,7 @@ export function judgeKpi(
   const line = Math.log(1 - kpi.maxDrop);
   const spread = kpiLogSpread(green, blue);
   if (logRatio < line - JUDGEMENT_Z * spread) return { name, outcome: 'fail', reason: numbers, ...values };
-  if (!kpiDecidable(spread, kpi.maxDrop)) {
+  if (!logRatioDecidable(spread, kpiLogEffect(kpi.maxDrop))) {
     const needed = kpiEventsNeeded(blue, kpi.maxDrop);
     const more = Number.isFinite(needed)
       ? `about ${formatCount(needed)} green events`

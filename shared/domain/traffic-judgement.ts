@@ -19,8 +19,8 @@ import {
   errorRateExcessZ,
   errorRateUpperBound,
   JUDGEMENT_Z,
+  logRatioDecidable,
   p95FailRatio,
-  p95RatioDecidable,
   p95RatioLogSpread,
   p95RequestsNeeded,
 } from './traffic-statistics';
@@ -186,7 +186,7 @@ export function judgeTraffic(
   const p95s = `p95 ${ms(green.p95Ms)} vs baseline ${ms(blue.p95Ms)} (${ratio.toFixed(1)}×)`;
   const clearlyAbove = ratio > thresholds.maxP95Ratio * Math.exp(JUDGEMENT_Z * spread);
   if (clearlyAbove) return verdict('fail', `${p95s} ${where}`);
-  if (!p95RatioDecidable(spread, thresholds.maxP95Ratio)) {
+  if (!logRatioDecidable(spread, Math.log(thresholds.maxP95Ratio))) {
     const needed = p95RequestsNeeded(blue.requests, thresholds.maxP95Ratio);
     const more = Number.isFinite(needed)
       ? `about ${formatCount(needed)} green requests`

@@ -55,11 +55,24 @@ export function p95RatioLogSpread(greenRequests: number, blueRequests: number): 
 }
 
 /**
- * Whether samples this large can tell a green at `maxRatio`× blue's p95 from one equal to blue: the fail
- * line (below) must sit at least JUDGEMENT_Z spreads above a ratio of 1.
+ * Whether a comparison of two samples can tell an effect of `logEffect` (the log of the ratio to catch, as
+ * a positive number) from none, when log(green / blue) strays by `logSpread`: the fail line must sit at
+ * least JUDGEMENT_Z spreads from a ratio of 1, and JUDGEMENT_Z spreads from the effect. The p95's test
+ * (effect log(maxRatio)) and the KPIs' (effect −log(1 − maxDrop)) both ask this.
  */
-export function p95RatioDecidable(logSpread: number, maxRatio: number): boolean {
-  return 2 * JUDGEMENT_Z * logSpread <= Math.log(maxRatio);
+export function logRatioDecidable(logSpread: number, logEffect: number): boolean {
+  return 2 * JUDGEMENT_Z * logSpread <= logEffect;
+}
+
+/**
+ * The fewest green samples that make {@link logRatioDecidable} true when blue has `blueSamples`, where each
+ * side's log strays by `spreadScale / √samples` (P95_SPREAD for a p95 over requests, 1 for Poisson
+ * events). Infinity when blue alone is too few.
+ */
+export function logRatioSamplesNeeded(blueSamples: number, logEffect: number, spreadScale: number): number {
+  const allowed = logEffect / (2 * JUDGEMENT_Z * spreadScale);
+  const left = allowed * allowed - 1 / blueSamples;
+  return left <= 0 ? Number.POSITIVE_INFINITY : Math.ceil(1 / left);
 }
 
 /**
@@ -75,7 +88,5 @@ export function p95FailRatio(logSpread: number, maxRatio: number): number {
  * (Infinity when blue alone is too few).
  */
 export function p95RequestsNeeded(blueRequests: number, maxRatio: number): number {
-  const allowed = Math.log(maxRatio) / (2 * JUDGEMENT_Z * P95_SPREAD);
-  const left = allowed * allowed - 1 / blueRequests;
-  return left <= 0 ? Number.POSITIVE_INFINITY : Math.ceil(1 / left);
+  return logRatioSamplesNeeded(blueRequests, Math.log(maxRatio), P95_SPREAD);
 }

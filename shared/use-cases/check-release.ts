@@ -2,7 +2,7 @@ import { DowngradeRefusedError } from '../domain/errors';
 import type { ContainerPlatform, DeploymentRecordStore } from '../ports/deployment';
 import { imageUri } from '../domain/image';
 import { compareVersions, parseVersionTag, type ReleaseVersion } from '../domain/version';
-import { DEPLOYED_ENV } from './deploy-service';
+import { DEPLOYED_ENV } from '../domain/deployment-record';
 import type { Release } from '../domain/release.schema';
 
 export interface ReleaseCheck {

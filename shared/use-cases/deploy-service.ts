@@ -1,3 +1,4 @@
+import { DEPLOYED_ENV } from '../domain/deployment-record';
 import { DeploymentFailedError, PipelineMisconfiguredError } from '../domain/errors';
 import { imageUri } from '../domain/image';
 import type { Clock } from '../clock';
@@ -10,15 +11,6 @@ import type {
 } from '../ports/deployment';
 import type { DeploymentResult, StageRun } from '../domain/stage-run.schema';
 import type { TrafficShiftHook } from '../ports/traffic-shift';
-
-/** Environment variables the pipeline sets on the deployed container, so a service can report what it runs. */
-export const DEPLOYED_ENV = {
-  version: 'PIPELINE_VERSION',
-  commit: 'PIPELINE_COMMIT',
-  execution: 'PIPELINE_EXECUTION',
-  /** `environment/region`: which stage registered the revision (environments may share a family). */
-  stage: 'PIPELINE_STAGE',
-} as const;
 
 export interface DeployServiceDeps {
   platform: ContainerPlatform;

@@ -1,7 +1,8 @@
 import { readableCause } from '../domain/failure-cause';
 import type { ContainerPlatform, ShiftRequest, StageRecordStore } from '../ports/deployment';
 import type { ServiceDeploymentControl, TrafficShiftHook, TrafficShiftLog } from '../ports/traffic-shift';
-import { DEPLOYED_ENV, targetOf } from './deploy-service';
+import { DEPLOYED_ENV } from '../domain/deployment-record';
+import { targetOf } from './deploy-service';
 import type { StageRun } from '../domain/stage-run.schema';
 
 export interface RollbackResult {

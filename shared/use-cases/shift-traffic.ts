@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import { InvalidStepInputError } from '../domain/errors';
 import type { KpiMeasurement } from '../domain/kpi-judgement';
-import { DEPLOYED_ENV } from './deploy-service';
+import { DEPLOYED_ENV } from '../domain/deployment-record';
 import { judgeStep } from '../domain/traffic-judgement';
 import {
   advanceShift,
@@ -103,8 +103,7 @@ export async function shiftTraffic(
 
 /**
  * The plan's KPIs over the window, each side selected by the version it runs. When the two sides cannot be
- * told apart (blue's revision reports no version, or both run the same one) no query could, so each KPI
- * says why it is not judged instead.
+ * told apart no query could, so each KPI says why it is not judged instead.
  */
 async function measureKpis(
   details: TrafficShiftHookDetails,
@@ -113,23 +112,33 @@ async function measureKpis(
 ): Promise<KpiMeasurement[] | undefined> {
   const kpis = details.plan.thresholds.kpis ?? [];
   if (kpis.length === 0) return undefined;
-  const blue = details.versions?.blue;
-  const green = details.versions?.green;
-  const notJudged =
-    green === undefined
-      ? 'the hook was not told the versions blue and green run'
-      : blue === undefined
-        ? `blue's revision reports no ${DEPLOYED_ENV.version} (deployed outside the pipeline), so its datapoints cannot be told from green's`
-        : blue === green
-          ? `blue and green both run version ${green}, so their datapoints cannot be told apart`
-          : undefined;
-  if (notJudged !== undefined || blue === undefined || green === undefined)
-    return kpis.map((kpi) => ({ name: kpi.name, notJudged: notJudged ?? '' }));
+  const sides = versionsToCompare(details.versions);
+  if ('notJudged' in sides) return kpis.map((kpi) => ({ name: kpi.name, notJudged: sides.notJudged }));
   if (!deps.kpis)
     throw new InvalidStepInputError(
       `the plan of ${details.service} ${details.environment}/${details.region} judges KPIs, but the hook has no KPI metrics source`,
     );
-  return deps.kpis.sampleKpis(details.targets.region, kpis, { blue, green }, window);
+  return deps.kpis.sampleKpis(details.targets.region, kpis, sides, window);
+}
+
+/**
+ * The two versions whose KPIs a step compares, or why they cannot be told apart: the hook was not told
+ * them, blue's revision reports no version (deployed outside the pipeline), or both run the same one.
+ */
+function versionsToCompare(
+  versions: TrafficShiftHookDetails['versions'],
+): { blue: string; green: string } | { notJudged: string } {
+  const { blue, green } = versions ?? {};
+  if (green === undefined) return { notJudged: 'the hook was not told the versions blue and green run' };
+  if (blue === undefined)
+    return {
+      notJudged: `blue's revision reports no ${DEPLOYED_ENV.version} (deployed outside the pipeline), so its datapoints cannot be told from green's`,
+    };
+  if (blue === green)
+    return {
+      notJudged: `blue and green both run version ${green}, so their datapoints cannot be told apart`,
+    };
+  return { blue, green };
 }
 
 function rollBack(details: TrafficShiftHookDetails): ShiftAction {

@@ -8,23 +8,17 @@ import {
   actionsOf,
   asArray,
   functionLogicalId,
-  loadPackagedTemplate,
-  policyStatementsOf,
-  roleOf,
+  packagedTemplateForFile,
+  statementsOfFunction,
   type PolicyStatement,
-  type Template,
 } from '../support/packaged-template';
 
-let template: Template;
-
-beforeAll(() => {
-  template = loadPackagedTemplate();
-}, 300_000);
+const template = packagedTemplateForFile();
 
 describe('approval emails through SES', () => {
   let sendEmail: PolicyStatement;
   beforeAll(() => {
-    const statements = policyStatementsOf(roleOf(template, 'requestApproval')).filter((s) =>
+    const statements = statementsOfFunction(template(), 'requestApproval').filter((s) =>
       actionsOf(s).includes('ses:SendEmail'),
     );
     expect(statements).toHaveLength(1);
@@ -47,9 +41,9 @@ describe('approval emails through SES', () => {
   });
 
   test('the configuration set is granted only when one is configured, and the function is told its name', () => {
-    const conditions = (template as unknown as { Conditions: Record<string, unknown> }).Conditions;
+    const conditions = (template() as unknown as { Conditions: Record<string, unknown> }).Conditions;
     expect(conditions.HasApprovalSesConfigurationSet).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
-    const fn = template.Resources[functionLogicalId('requestApproval')]!;
+    const fn = template().Resources[functionLogicalId('requestApproval')]!;
     const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables.APPROVAL_SES_CONFIGURATION_SET).toBe('');
   });

@@ -9,20 +9,16 @@ import {
   actionsOf,
   asArray,
   functionLogicalId,
-  loadPackagedTemplate,
+  packagedTemplateForFile,
   policyStatementsOf,
-  roleOf,
+  statementsOfFunction,
   type PolicyStatement,
-  type Template,
 } from '../support/packaged-template';
 
-let template: Template;
-beforeAll(() => {
-  template = loadPackagedTemplate();
-}, 300_000);
+const template = packagedTemplateForFile();
 
 function statementsOf(functionName: string): PolicyStatement[] {
-  return policyStatementsOf(roleOf(template, functionName)).filter((s) => s.Effect === 'Allow');
+  return statementsOfFunction(template(), functionName).filter((s) => s.Effect === 'Allow');
 }
 
 /** The clusters of the stages that migrate, as serverless/variables.js computes them from the sample config. */
@@ -44,14 +40,14 @@ describe('migration task permissions', () => {
 
   it('when any other function is packaged, its role cannot stop a task', () => {
     // Act
-    const stoppers = Object.entries(template.Resources)
+    const stoppers = Object.entries(template().Resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role')
       .filter(([, r]) => policyStatementsOf(r).some((s) => actionsOf(s).includes('ecs:StopTask')))
       .map(([id]) => id);
 
     // Assess
     expect(stoppers).toHaveLength(1);
-    const fn = template.Resources[functionLogicalId('stopMigration')]!;
+    const fn = template().Resources[functionLogicalId('stopMigration')]!;
     expect(JSON.stringify(fn.Properties!.Role)).toContain(`"${stoppers[0]}"`);
   });
 

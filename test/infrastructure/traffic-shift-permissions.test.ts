@@ -16,8 +16,8 @@ import {
   loadPackagedTemplate,
   packageTemplates,
   policyStatementsOf,
-  roleOf,
   readTemplate,
+  statementsOfFunction,
   type PolicyStatement,
   type Template,
 } from '../support/packaged-template';
@@ -52,10 +52,6 @@ function canaryConfig(): string {
     yaml = yaml.replace(endpoint, `${endpoint}\n              loadBalancer: { ${wiring.join(', ')} },`);
   }
   return yaml;
-}
-
-function statementsOfFunction(template: Template, name: string): PolicyStatement[] {
-  return policyStatementsOf(roleOf(template, name));
 }
 
 function grantsOf(statements: PolicyStatement[], action: string): PolicyStatement[] {

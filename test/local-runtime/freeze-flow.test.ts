@@ -6,7 +6,7 @@ import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/lo
 import { loadConfigFile } from '../../shared/config/config.loader';
 import type { PipelineConfig } from '../../shared/config/config.schema';
 import { readableCause } from '../../shared/domain/failure-cause';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 
 /**
  * Freezes and deployment windows against the real state machines in the local runtime: the gate before

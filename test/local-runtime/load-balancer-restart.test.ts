@@ -51,7 +51,21 @@ afterEach(async () => {
   open = [];
 });
 
-/** A load balancer that served 40 requests all on blue, then 100 with green (group a) at 25%, then closed. */
+/** Sends `requests` requests through the test listener, one after the other; what each answered (its commit). */
+async function throughTestListener(lbs: LocalLoadBalancers, requests: number): Promise<string[]> {
+  const url = await lbs.testUrlOf(WIRING.listenerRule);
+  const served: string[] = [];
+  for (let i = 0; i < requests; i++) {
+    const response = await fetch(`${url}/health`);
+    served.push(((await response.json()) as { commit: string }).commit);
+  }
+  return served;
+}
+
+/**
+ * A load balancer that served 40 requests all on blue, then 100 with green (group a) at 25%, with the test
+ * listener all on green (ECS's TEST_TRAFFIC_SHIFT) for 3 test requests, then closed.
+ */
 async function savedAfterTraffic(): Promise<LocalLoadBalancersSnapshot> {
   const clock = fixedClock(1_000_000);
   const lbs = loadBalancers(clock);
@@ -59,6 +73,8 @@ async function savedAfterTraffic(): Promise<LocalLoadBalancersSnapshot> {
   await lbs.send(WIRING.listenerRule, 40);
   clock.at = 2_000_000;
   await lbs.retarget(SWAPPED);
+  await lbs.shiftTestTraffic(SWAPPED, 100);
+  await throughTestListener(lbs, 3);
   await lbs.setGreenWeight(SWAPPED, 25);
   await lbs.send(WIRING.listenerRule, 100);
   await lbs.close();
@@ -89,6 +105,38 @@ describe('the local load balancers across a restart', () => {
     await expect(restarted.sample(WIRING, { from: 0, to: clock.now() })).rejects.toThrow(
       UnknownTrafficTargets,
     );
+  });
+
+  it('when restored, the test listener keeps sending green the test traffic and its measurements', async () => {
+    // Prepare
+    const saved = await savedAfterTraffic();
+    const restarted = loadBalancers(fixedClock(2_030_000));
+    open.push(restarted);
+
+    // Act
+    restarted.restore(saved);
+    const served = await throughTestListener(restarted, 4);
+    const test = await restarted.sampleTest(SWAPPED, { from: 0, to: 3_000_000 });
+
+    // Assess: all on green (group a), the 3 requests from before the restart counted with the 4 after
+    expect(served).toEqual(['a', 'a', 'a', 'a']);
+    expect([test.green.requests, test.blue.requests]).toEqual([7, 0]);
+    expect(restarted.snapshot()[0]?.testListener).toMatchObject({ targets: SWAPPED, greenPercent: 100 });
+  });
+
+  it('when restored from a file written before the test listener was kept, its production listener is restored and its test listener starts all on blue', async () => {
+    // Prepare: state.json as the local stack wrote it before: no testListener
+    const { testListener: _testListener, ...before } = (await savedAfterTraffic())[0]!;
+    const restarted = loadBalancers(fixedClock(2_030_000));
+    open.push(restarted);
+
+    // Act
+    restarted.restore([before]);
+    const served = await throughTestListener(restarted, 2);
+
+    // Assess
+    expect(await restarted.greenPercentOf(WIRING.listenerRule)).toBe(25);
+    expect(served).toEqual(['b', 'b']);
   });
 
   it('when the config wires the listener rule to other target groups, the saved state is not taken', async () => {

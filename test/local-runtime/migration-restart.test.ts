@@ -11,6 +11,7 @@ import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { expectMigrationStopped } from '../support/migration-task';
 import { alive, until } from '../support/polling';
 
 /**
@@ -113,24 +114,15 @@ describe('a migration task running when the local stack restarts', () => {
     expect(release.cause).toContain('local stack restarted');
     // At once, not at the step's 10-minute timeout.
     expect(release.stopDate!.getTime() - startedAt).toBeLessThan(10 * 60_000);
-    expect(await pipeline.migrationTasks.describeTask(STAGING, task!.taskArn)).toEqual(
-      expect.objectContaining({
-        lastStatus: 'STOPPED',
-        stopCode: 'TerminationNotice',
-        stoppedReason: expect.stringContaining('local stack restarted'),
-      }),
-    );
-    const [record] = (await pipeline.migrations.history('orders-api')).filter(
-      (r) => r.environment === 'staging',
-    );
-    expect(record).toEqual(
-      expect.objectContaining({
-        kind: 'migrate',
-        outcome: 'failed',
-        taskArn: task!.taskArn,
-        reason: expect.stringContaining('TerminationNotice: local stack restarted'),
-      }),
-    );
+    await expectMigrationStopped(pipeline, {
+      target: STAGING,
+      environment: 'staging',
+      taskArn: task!.taskArn,
+      stopCode: 'TerminationNotice',
+      stoppedReason: 'local stack restarted',
+      outcome: 'failed',
+      reason: 'TerminationNotice: local stack restarted',
+    });
     expect(migrated).toEqual([]);
 
     // Act: the operator redrives

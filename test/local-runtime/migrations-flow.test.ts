@@ -9,8 +9,9 @@ import { parseConfig } from '../../shared/config/config.loader';
 import { AwsTransientError } from '../../shared/domain/errors';
 import type { EcsTarget } from '../../shared/ports/deployment';
 import { migrationRuns } from '../../shared/operations/migration-view';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { loadEvent } from '../support/fixtures';
+import { expectMigrationStopped } from '../support/migration-task';
 import { GOOD_COMMIT, GOOD_DIGEST, PROD_REGIONS, prod, REGISTRY, STAGING } from '../support/orders-api';
 
 /**
@@ -227,25 +228,15 @@ describe('migrations in the stage state machine, executed locally', () => {
     // The timeout path stopped the task it started (it would go on migrating with nobody waiting).
     const [started] = pipeline.migrationTasks.started.filter((t) => t.startedBy.includes('/staging/'));
     expect(release.cause).toContain(`the pipeline stopped task ${started!.taskArn}`);
-    const task = await pipeline.migrationTasks.describeTask(STAGING, started!.taskArn);
-    expect(task).toEqual(
-      expect.objectContaining({
-        lastStatus: 'STOPPED',
-        stopCode: 'UserInitiated',
-        stoppedReason: expect.stringContaining('migration step timed out after 600 s'),
-      }),
-    );
-    const [record] = (await pipeline.migrations.history('orders-api')).filter(
-      (r) => r.environment === 'staging',
-    );
-    expect(record).toEqual(
-      expect.objectContaining({
-        kind: 'migrate',
-        outcome: 'timed-out',
-        taskArn: started!.taskArn,
-        reason: expect.stringContaining('timed out, stopped'),
-      }),
-    );
+    await expectMigrationStopped(pipeline, {
+      target: STAGING,
+      environment: 'staging',
+      taskArn: started!.taskArn,
+      stopCode: 'UserInitiated',
+      stoppedReason: 'migration step timed out after 600 s',
+      outcome: 'timed-out',
+      reason: 'timed out, stopped',
+    });
     expect(await pipeline.migrations.waiters()).toEqual([]);
   });
 

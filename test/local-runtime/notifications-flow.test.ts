@@ -1,6 +1,6 @@
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { readableCause } from '../../shared/domain/failure-cause';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { loadEvent, sampleConfig } from '../support/fixtures';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import {
   LocalPipeline,
   type LocalPipelineOptions,

@@ -1,5 +1,5 @@
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { pushTime } from '../../shared/use-cases/reconcile-images';
 import { isNewer } from '../../shared/use-cases/stage-lock';
 import { loadEvent, sampleConfig } from '../support/fixtures';

@@ -1,5 +1,5 @@
 import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { ServiceReconciliation } from '../../shared/use-cases/reconcile-images';
 import type { StartDecision } from '../../shared/use-cases/start-promotion';
 import { loadEvent, sampleConfig } from '../support/fixtures';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
 import {
   LocalPipeline,

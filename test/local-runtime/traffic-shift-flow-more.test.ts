@@ -7,12 +7,17 @@ import { loadEvent, sampleConfig } from '../support/fixtures';
 import {
   BLUE_TG,
   CANARY,
+  canaryOn,
+  expectBackOnBlue,
   GREEN_TG,
   pipelinePerTest,
   RULE,
   servingCommit,
   shiftingConfig,
+  SLOW,
+  slowAfter,
   STAGE_KEY,
+  stepRecords,
   TRAFFIC_PER_MINUTE,
 } from '../support/shifting-ppe';
 import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
@@ -27,16 +32,14 @@ import { GOOD_COMMIT, ORDERS_PPE } from '../support/orders-api';
 // Thousands of real requests over loopback on a shared machine: the limit only stops a hang.
 jest.setTimeout(HANG_LIMIT_MS);
 
-const { start, close, pushGoodBuild } = pipelinePerTest();
+const { start, close, pushGoodBuild, started } = pipelinePerTest();
 
 /** A healthy build after GOOD_COMMIT (events/ecr-push-orders-api-slow.json; slow only when told). */
 const NEXT_COMMIT = '5a1e7d0c0ffee5a1e7d0c0ffee5a1e7d0c0ffee5';
-const SLOW = { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } };
 
 describe('more stages that shift traffic, through the promote state machine', () => {
   // The build answers as fast as blue until the load balancer has sent `healthyFor` requests, then three
-  // times slower (the behaviour is read for every batch of requests the load balancer sends): the steps
-  // before pass, and the canary catches it at the step after.
+  // times slower (slowAfter): the steps before pass, and the canary catches it at the step after.
   it.each([
     {
       failsAt: 25,
@@ -56,41 +59,24 @@ describe('more stages that shift traffic, through the promote state machine', ()
   ])(
     'when the build slows down after $healthyFor requests, the canary passes the steps before and catches it at $failsAt%, switching back to blue',
     async ({ failsAt, healthyFor, passed, failed }) => {
-      // Prepare
-      let sent = () => 0;
-      const behaviours = {
-        get [GOOD_COMMIT.slice(0, 7)]() {
-          return sent() >= healthyFor ? { latencyFactor: 3 } : {};
-        },
-      };
-      const p = await start({
-        config: shiftingConfig(CANARY),
-        trafficPerMinute: TRAFFIC_PER_MINUTE,
-        behaviours,
-      });
-      sent = () => p.loadBalancers.sent.get(RULE) ?? 0;
-
       // Act
-      await p.putEvent(loadEvent('ecr-push-orders-api.json'));
-      await p.settled();
+      const {
+        execution,
+        shift,
+        pipeline: p,
+      } = await pushGoodBuild(CANARY, {
+        behaviours: slowAfter(healthyFor, () => started()?.loadBalancers.sent.get(RULE) ?? 0),
+      });
 
       // Assess
-      const [only] = (await p.engine.listExecutions({})).executions;
-      const execution = await p.engine.describeExecution({ executionArn: only!.executionArn });
-      const shift = await p.shiftLog.get(STAGE_KEY);
       expect(execution.status).toBe('FAILED');
-      expect(
-        shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-      ).toEqual([...passed, failed]);
+      expect(stepRecords(shift)).toEqual([...passed, failed]);
       expect(shift?.cause).toMatch(
         new RegExp(
           `^p95 \\d+ ms vs baseline \\d+ ms \\(\\d\\.\\d×\\) at ${failsAt}% after 15 s, ${failed[3]!.toLocaleString('en-US')} requests$`,
         ),
       );
-      expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
-      expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
-      expect(servingCommit(p)).toBeUndefined();
-      expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+      await expectBackOnBlue(p, execution, shift);
     },
   );
 
@@ -100,27 +86,16 @@ describe('more stages that shift traffic, through the promote state machine', ()
       execution,
       shift,
       pipeline: p,
-    } = await pushGoodBuild(
-      CANARY.replace(
-        'steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]',
-        'steps: [25, 50, 100], pauseMinutes: 1',
-      ),
-      { behaviours: SLOW },
-    );
+    } = await pushGoodBuild(canaryOn('steps: [25, 50, 100], pauseMinutes: 1'), { behaviours: SLOW });
 
     // Assess
     expect(execution.status).toBe('FAILED');
     expect(shift?.status).toBe('failed');
-    expect(
-      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-    ).toEqual([[25, 0, 'fail', 2_000, 6_000]]);
+    expect(stepRecords(shift)).toEqual([[25, 0, 'fail', 2_000, 6_000]]);
     expect(shift?.cause).toMatch(
       /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 25% after 1 min, 2,000 requests$/,
     );
-    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
-    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
-    expect(servingCommit(p)).toBeUndefined();
-    expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+    await expectBackOnBlue(p, execution, shift);
   });
 
   it('when a slow build meets a canary whose first step is 50%, it fails at 50% and switches back to blue', async () => {
@@ -129,25 +104,15 @@ describe('more stages that shift traffic, through the promote state machine', ()
       execution,
       shift,
       pipeline: p,
-    } = await pushGoodBuild(
-      CANARY.replace(
-        'steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]',
-        'steps: [50, 100], pauseMinutes: 0.25',
-      ),
-      { behaviours: SLOW },
-    );
+    } = await pushGoodBuild(canaryOn('steps: [50, 100], pauseMinutes: 0.25'), { behaviours: SLOW });
 
     // Assess
     expect(execution.status).toBe('FAILED');
-    expect(
-      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-    ).toEqual([[50, 0, 'fail', 1_000, 1_000]]);
+    expect(stepRecords(shift)).toEqual([[50, 0, 'fail', 1_000, 1_000]]);
     expect(shift?.cause).toMatch(
       /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 50% after 15 s, 1,000 requests$/,
     );
-    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
-    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
-    expect(servingCommit(p)).toBeUndefined();
+    await expectBackOnBlue(p, execution, shift);
   });
 
   it('when a healthy build is pushed to a linear stage, green walks 25 → 50 → 75 → 100, each step judged and recorded', async () => {
@@ -163,9 +128,7 @@ describe('more stages that shift traffic, through the promote state machine', ()
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
     expect(shift?.status).toBe('shifted');
-    expect(
-      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-    ).toEqual([
+    expect(stepRecords(shift)).toEqual([
       [25, 0, 'pass', 500, 1_500],
       [50, 0, 'pass', 1_000, 1_000],
       [75, 0, 'pass', 1_500, 500],
@@ -200,9 +163,7 @@ describe('more stages that shift traffic, through the promote state machine', ()
       ]),
     ).toEqual([[25, 0, 'fail', 250, 750, 0]]);
     expect(shift?.cause).toMatch(/^errors \d+\.\d% vs baseline 0\.0% at 25% after 1 min, 250 requests$/);
-    expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
-    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
-    expect(servingCommit(p)).toBeUndefined();
+    await expectBackOnBlue(p, execution, shift);
   });
 
   it('when the first window has too little traffic, the step extends, and the longer window then passes it', async () => {
@@ -220,9 +181,7 @@ describe('more stages that shift traffic, through the promote state machine', ()
 
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
-    expect(
-      shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-    ).toEqual([
+    expect(stepRecords(shift)).toEqual([
       [50, 0, 'inconclusive', 700, 700],
       [50, 1, 'pass', 1_400, 1_400],
     ]);
@@ -249,18 +208,14 @@ describe('more stages that shift traffic, through the promote state machine', ()
     expect(redriven).toMatchObject({ status: 'FAILED', redriveCount: 1 });
     const second = await p.shiftLog.get(STAGE_KEY);
     expect(second?.status).toBe('failed');
-    expect(
-      second?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-    ).toEqual([[5, 0, 'fail', 400, 7_600]]);
+    expect(stepRecords(second)).toEqual([[5, 0, 'fail', 400, 7_600]]);
     // A new window on new traffic, not the first attempt's record
     expect(second!.records[0]!.from).toBeGreaterThanOrEqual(first!.records[0]!.to);
     expect(p.loadBalancers.sent.get(RULE)).toBe(sentBefore! + 8_000);
     expect(second?.cause).toMatch(
       /^p95 \d+ ms vs baseline \d+ ms \(\d\.\d×\) at 5% after 1 min, 400 requests$/,
     );
-    expect(redriven.cause).toContain(`traffic shift failed: ${second!.cause}`);
-    expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
-    expect(servingCommit(p)).toBeUndefined();
+    await expectBackOnBlue(p, redriven, second);
   });
 
   describe('when a stage moves from rolling to canary', () => {
@@ -312,9 +267,7 @@ describe('more stages that shift traffic, through the promote state machine', ()
       const execution = await pipeline.engine.describeExecution({ executionArn: next!.executionArn });
       expect(execution.status).toBe('SUCCEEDED');
       const shift = await pipeline.shiftLog.get({ ...STAGE_KEY, executionName: next!.name });
-      expect(
-        shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]),
-      ).toEqual([
+      expect(stepRecords(shift)).toEqual([
         [5, 0, 'pass', 400, 7_600],
         [25, 0, 'pass', 500, 1_500],
         [50, 0, 'pass', 1_000, 1_000],

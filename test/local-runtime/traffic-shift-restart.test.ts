@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalState } from '../../local-runtime/data-dir/local-state';
@@ -15,7 +15,9 @@ import {
   STAGE_KEY,
   TRAFFIC_PER_MINUTE,
   servingCommit,
+  stepRecords,
   shiftingConfig,
+  type TestListener,
 } from '../support/shifting-ppe';
 
 /**
@@ -39,15 +41,28 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const TEST_RULE =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/orders-ppe/50dc6c495c0c9188/0c1d2e3f4a5b6c7d/8e9f0a1b2c3d4e5f';
+const TEST_ENDPOINT = 'https://orders-api-test.ppe.eu-west-1.example.internal:8443';
+
 /** When the test closes the first stack: as green gets a weight, or after green answered some requests. */
 type RestartAt = { greenPercent: number } | { greenRequests: number };
 
 /**
  * Pushes the build, closes the stack as Ctrl-C does at `at`, starts a new one on the same directory and
- * lets it finish: what was saved, and the stage as the second stack ended it.
+ * lets it finish: what was saved, and the stage as the second stack ended it. `rewrite` changes state.json
+ * in between (to one an older version wrote).
  */
-async function restartWhileShifting(settings: string, at: RestartAt, options: Partial<LocalPipelineOptions>) {
-  const config = shiftingConfig(settings);
+async function restartWhileShifting(
+  settings: string,
+  at: RestartAt,
+  options: Partial<LocalPipelineOptions>,
+  {
+    testListener,
+    rewrite,
+  }: { testListener?: TestListener; rewrite?: (saved: LocalState) => LocalState } = {},
+) {
+  const config = shiftingConfig(settings, testListener);
   const first: { pipeline?: LocalPipeline } = {};
   let closing: Promise<void> | undefined;
   let greenRequests = 0;
@@ -81,6 +96,7 @@ async function restartWhileShifting(settings: string, at: RestartAt, options: Pa
     await closing;
   }
   const saved = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as LocalState;
+  if (rewrite) writeFileSync(join(dataDir, 'state.json'), JSON.stringify(rewrite(structuredClone(saved))));
 
   pipeline = await LocalPipeline.start({ config, trafficPerMinute: TRAFFIC_PER_MINUTE, dataDir, ...options });
   pipeline.resume();
@@ -88,14 +104,7 @@ async function restartWhileShifting(settings: string, at: RestartAt, options: Pa
   const [only] = (await pipeline.engine.listExecutions({})).executions;
   const execution = await pipeline.engine.describeExecution({ executionArn: only!.executionArn });
   const shift = await pipeline.shiftLog.get(STAGE_KEY);
-  const records = shift?.records.map((r) => [
-    r.percent,
-    r.extension,
-    r.outcome,
-    r.green.requests,
-    r.blue.requests,
-  ]);
-  return { saved, execution, shift, records, pipeline };
+  return { saved, execution, shift, records: stepRecords(shift), pipeline };
 }
 
 /** Requests a saved load balancer measured per target group (since its weights last changed). */
@@ -151,6 +160,49 @@ describe('a stage that shifts traffic, across a restart of the local stack', () 
       expect(servingCommit(p, GREEN_TG)).toBe(GOOD_COMMIT);
       expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
       expect(p.platform.deploymentsInProgress).toBe(0);
+    },
+  );
+
+  it.each([
+    // The check before the restart is counted with the one after it
+    { file: 'as this version writes it', rewrite: undefined, checksOnGreen: 2 },
+    {
+      file: 'as written before the test listener was kept',
+      // Such a file has no test listener measurements: the check after the restart only
+      checksOnGreen: 1,
+      rewrite: (saved: LocalState): LocalState => ({
+        ...saved,
+        loadBalancers: saved.loadBalancers?.map(({ testListener: _testListener, ...lb }) => lb),
+      }),
+    },
+  ])(
+    "when the stack restarts during blue-green's test checks (state.json $file), the checks go on through the test listener to green",
+    async ({ rewrite, checksOnGreen }) => {
+      // Act: the first stack closes as green answers the first test check (its behaviour's second read)
+      const {
+        saved,
+        execution,
+        pipeline: p,
+      } = await restartWhileShifting(
+        'strategy: blue-green\nkeepBlueMinutes: 1\nblueGreen:\n  testChecks:\n    - { name: health, path: /health }',
+        { greenRequests: 2 },
+        {},
+        { testListener: { ruleArn: TEST_RULE, endpoint: TEST_ENDPOINT }, ...(rewrite && { rewrite }) },
+      );
+
+      // Assess: saved at the test checks' stage with the test listener on green; after the restart the
+      // checks reached green again, never blue
+      expect(saved.platform.shifts).toEqual([
+        expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', testTraffic: true }),
+      ]);
+      expect(saved.loadBalancers?.[0]?.testListener).toMatchObject({ greenPercent: 100 });
+      expect(execution.status).toBe('SUCCEEDED');
+      const test = await p.loadBalancers.sampleTest(
+        { ...saved.platform.shifts![0]!.targets },
+        { from: 0, to: Number.MAX_SAFE_INTEGER },
+      );
+      expect([test.green.requests, test.blue.requests]).toEqual([checksOnGreen, 0]);
+      expect(servingCommit(p, GREEN_TG)).toBe(GOOD_COMMIT);
     },
   );
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
 import type { EcsTarget } from '../../shared/ports/deployment';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { StartReleaseDecision } from '../../shared/use-cases/start-release';
 import { viewExecution } from '../../shared/operations/execution-view';
 import { LocalPipeline, type VersionBehaviour } from '../../local-runtime/local-pipeline';

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import type { StartDecision } from '../../shared/use-cases/start-promotion';
 import { AutoAdvanceClock } from '../../local-runtime/auto-advance-clock';
 import { LocalPipeline } from '../../local-runtime/local-pipeline';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfigFile } from '../../shared/config/config.loader';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { allStages, LocalPipeline } from '../../local-runtime/local-pipeline';
 import { FaultInjector, type FaultPlan } from '../../local-runtime/faults/fault-injector';
 import { SeededRandom } from '../../local-runtime/seeded-random';

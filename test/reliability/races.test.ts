@@ -1,6 +1,6 @@
 import { LocalPipeline } from '../../local-runtime/local-pipeline';
 import { FaultInjector } from '../../local-runtime/faults/fault-injector';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
 import { loadEvent, sampleConfig } from '../support/fixtures';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 

@@ -8,6 +8,7 @@ import { startLocalDynamo, type LocalDynamo } from '../../local-runtime/dynalite
 import { LocalContainerPlatform } from '../../local-runtime/adapters/local-container-platform';
 import {
   LocalMigrationTasks,
+  type LocalMigrationResult,
   type LocalMigrationRunner,
 } from '../../local-runtime/adapters/local-migrations';
 import { DynamoMigrationStore } from '../../shared/aws/migration-store.adapter';
@@ -111,4 +112,38 @@ export async function migrationStep(
       platform.stop();
     },
   };
+}
+
+/** A MigrationStep whose tasks run to `result`: set it in a test before its task runs. */
+export interface MigrationStepWorld extends MigrationStep {
+  result: LocalMigrationResult;
+}
+
+/**
+ * A fresh MigrationStep for each test (call in the describe block): each test its own table (`table-n`),
+ * execution (suffix `-executionSuffix` + n) and task token (`token-n`), so the records of one never answer
+ * another; stopped after the test. Its tasks answer `result`, which each test starts from `options.result`.
+ */
+export function migrationStepPerTest(
+  dynamo: () => LocalDynamo,
+  options: { table: string; executionSuffix: string; result: LocalMigrationResult; taskMs?: number },
+): MigrationStepWorld {
+  const world = {} as MigrationStepWorld;
+  let n = 0;
+  beforeEach(async () => {
+    n++;
+    world.result = structuredClone(options.result);
+    Object.assign(
+      world,
+      await migrationStep(dynamo(), {
+        table: `${options.table}-${n}`,
+        executionSuffix: `-${options.executionSuffix}${n}`,
+        taskToken: `token-${n}`,
+        runner: async () => world.result,
+        ...(options.taskMs !== undefined && { taskMs: options.taskMs }),
+      }),
+    );
+  });
+  afterEach(() => world.stop());
+  return world;
 }

@@ -58,6 +58,27 @@ export function loadPackagedTemplate(): Template {
   return JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Template;
 }
 
+/**
+ * The packaged sample template for a test file (call at its top level): loaded once before its tests
+ * (packaging first when it is stale), read through the returned function.
+ */
+export function packagedTemplateForFile(): () => Template {
+  let template: Template | undefined;
+  beforeAll(() => {
+    template = loadPackagedTemplate();
+  }, 300_000);
+  return () => {
+    if (!template)
+      throw new Error('the packaged template is read in a test, after packagedTemplateForFile loads it');
+    return template;
+  };
+}
+
+/** The policy statements of a function's own role in a template. */
+export function statementsOfFunction(template: Template, functionName: string): PolicyStatement[] {
+  return policyStatementsOf(roleOf(template, functionName));
+}
+
 function templateIsStale(file = TEMPLATE_FILE): boolean {
   if (!existsSync(file)) return true;
   const built = statSync(file).mtimeMs;

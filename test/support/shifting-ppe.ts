@@ -5,10 +5,15 @@
  */
 import { parseConfig } from '../../shared/config/config.loader';
 import type { PipelineConfig } from '../../shared/config/config.schema';
-import { DEPLOYED_ENV } from '../../shared/use-cases/deploy-service';
-import { LocalPipeline, type LocalPipelineOptions } from '../../local-runtime/local-pipeline';
+import { DEPLOYED_ENV } from '../../shared/domain/deployment-record';
+import {
+  LocalPipeline,
+  type LocalPipelineOptions,
+  type VersionBehaviour,
+} from '../../local-runtime/local-pipeline';
+import type { ShiftProgress } from '../../shared/domain/traffic-shift';
 import { loadEvent, sampleConfigText } from './fixtures';
-import { ORDERS_PPE } from './orders-api';
+import { GOOD_COMMIT, ORDERS_PPE } from './orders-api';
 
 export const BLUE_TG =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/orders-ppe-a/73e2d6bc24d8a067';
@@ -32,6 +37,46 @@ export const CANARY = `strategy: canary
 canary: { steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25] }
 keepBlueMinutes: 2
 judgement: { minRequests: 300, maxExtensions: 2 }`;
+
+/** CANARY on another schedule, e.g. `steps: [25, 50, 100], pauseMinutes: 1`. */
+export function canaryOn(schedule: string): string {
+  return CANARY.replace('steps: [5, 25, 50, 100], pauseMinutes: [1, 0.25, 0.25]', schedule);
+}
+
+/** The good build three times slower than blue (`--break <commit>=latency:3x`). */
+export const SLOW = { [GOOD_COMMIT.slice(0, 7)]: { latencyFactor: 3 } };
+
+/**
+ * The good build as fast as blue until the load balancer has sent `healthyFor` requests (`sent()`), then
+ * three times slower: the behaviour is read for every batch of requests the load balancer sends.
+ */
+export function slowAfter(healthyFor: number, sent: () => number): Record<string, VersionBehaviour> {
+  return {
+    get [GOOD_COMMIT.slice(0, 7)]() {
+      return sent() >= healthyFor ? SLOW[GOOD_COMMIT.slice(0, 7)]! : {};
+    },
+  };
+}
+
+/** A shift's recorded steps as [percent, extension, outcome, green requests, blue requests]. */
+export function stepRecords(shift: ShiftProgress | undefined) {
+  return shift?.records.map((r) => [r.percent, r.extension, r.outcome, r.green.requests, r.blue.requests]);
+}
+
+/**
+ * What a failed shift leaves: the execution failed with the shift's cause, green has no traffic and no
+ * longer serves, blue (the bootstrap revision) serves as before the push.
+ */
+export async function expectBackOnBlue(
+  p: LocalPipeline,
+  execution: { cause?: string },
+  shift: ShiftProgress | undefined,
+): Promise<void> {
+  expect(execution.cause).toContain(`traffic shift failed: ${shift!.cause}`);
+  expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(0);
+  expect(servingCommit(p)).toBeUndefined();
+  expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
+}
 
 /** A load balancer's test listener: the rule blue/green's test checks go through, and its endpoint. */
 export interface TestListener {
@@ -111,5 +156,8 @@ export function pipelinePerTest() {
     return { execution, shift, pipeline };
   }
 
-  return { start, close, pushGoodBuild };
+  /** The pipeline the test started (undefined before it started one). */
+  const started = (): LocalPipeline | undefined => current;
+
+  return { start, close, pushGoodBuild, started };
 }

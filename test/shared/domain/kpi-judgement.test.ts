@@ -1,7 +1,7 @@
 import {
   judgeKpi,
-  kpiDecidable,
   kpiEventsNeeded,
+  kpiLogEffect,
   kpiLogSpread,
   type KpiMeasurement,
   type KpiThreshold,
@@ -12,6 +12,7 @@ import {
   type JudgementThresholds,
   type TrafficSample,
 } from '../../../shared/domain/traffic-judgement';
+import { logRatioDecidable } from '../../../shared/domain/traffic-statistics';
 import { CHECKOUTS } from '../../support/kpis';
 
 const TWO_MINUTES = 2 * 60_000;
@@ -202,8 +203,8 @@ describe('the KPI statistics', () => {
     // Assess
     expect(needed).toBeGreaterThan(700);
     expect(needed).toBeLessThan(900);
-    expect(kpiDecidable(kpiLogSpread({ events: needed }, blueSide), 0.2)).toBe(true);
-    expect(kpiDecidable(kpiLogSpread({ events: needed - 20 }, blueSide), 0.2)).toBe(false);
+    expect(logRatioDecidable(kpiLogSpread({ events: needed }, blueSide), kpiLogEffect(0.2))).toBe(true);
+    expect(logRatioDecidable(kpiLogSpread({ events: needed - 20 }, blueSide), kpiLogEffect(0.2))).toBe(false);
   });
 
   it('needs more events to tell a smaller drop, and cannot tell any while blue has too few', () => {

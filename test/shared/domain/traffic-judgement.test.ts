@@ -6,8 +6,10 @@ import {
 import {
   errorRateExcessZ,
   errorRateUpperBound,
+  logRatioDecidable,
+  logRatioSamplesNeeded,
+  P95_SPREAD,
   p95FailRatio,
-  p95RatioDecidable,
   p95RatioLogSpread,
   p95RequestsNeeded,
 } from '../../../shared/domain/traffic-statistics';
@@ -161,10 +163,15 @@ describe('the statistics behind it', () => {
   });
 
   it('needs about 800 requests a side to tell 2× from 1× on equal traffic, fewer on green when blue is big', () => {
-    expect(p95RatioDecidable(p95RatioLogSpread(800, 800), 2)).toBe(true);
-    expect(p95RatioDecidable(p95RatioLogSpread(700, 700), 2)).toBe(false);
+    expect(logRatioDecidable(p95RatioLogSpread(800, 800), Math.log(2))).toBe(true);
+    expect(logRatioDecidable(p95RatioLogSpread(700, 700), Math.log(2))).toBe(false);
     expect(p95RequestsNeeded(20_000, 2)).toBe(361);
     expect(p95RequestsNeeded(100, 2)).toBe(Number.POSITIVE_INFINITY);
     expect(p95FailRatio(0, 2)).toBe(2);
+  });
+
+  it('sizes the p95 sample as any log-ratio test, with the p95 spread per request', () => {
+    expect(p95RequestsNeeded(20_000, 2)).toBe(logRatioSamplesNeeded(20_000, Math.log(2), P95_SPREAD));
+    expect(logRatioSamplesNeeded(20_000, Math.log(2), 1)).toBeLessThan(p95RequestsNeeded(20_000, 2) / 4);
   });
 });

@@ -2,7 +2,7 @@ import { ManualClock } from '../../../shared/clock';
 import { DowngradeRefusedError } from '../../../shared/domain/errors';
 import { planStages } from '../../../shared/domain/stage';
 import { checkRelease, type ReleaseCheck } from '../../../shared/use-cases/check-release';
-import { DEPLOYED_ENV } from '../../../shared/use-cases/deploy-service';
+import { DEPLOYED_ENV } from '../../../shared/domain/deployment-record';
 import { LocalContainerPlatform } from '../../../local-runtime/adapters/local-container-platform';
 import { InMemoryDeploymentRecords, rejectionOf } from '../../support/fakes';
 import { sampleConfig } from '../../support/fixtures';

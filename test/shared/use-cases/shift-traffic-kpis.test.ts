@@ -178,6 +178,34 @@ describe('the traffic shift hook with business KPIs', () => {
     );
   });
 
+  it.each([
+    [
+      'both sides run one version',
+      { blue: '1.5.0', green: '1.5.0' },
+      'blue and green both run version 1.5.0, so their datapoints cannot be told apart',
+    ],
+    [
+      'the hook was not told the versions',
+      undefined,
+      'the hook was not told the versions blue and green run',
+    ],
+  ])('when %s, it asks CloudWatch nothing and names the KPI as not judged', async (_case, versions, why) => {
+    // Prepare
+    const source = new Fixed(0.5);
+    const { versions: _versions, ...rest } = details;
+
+    // Act
+    const { second, progress } = await judgeFirstStep(
+      { ...rest, ...(versions && { versions }) },
+      { metrics: source, router: source, kpis: source },
+    );
+
+    // Assess
+    expect(source.asked).toEqual([]);
+    expect(second.hookStatus).toBe('SUCCEEDED');
+    expect(progress?.records[0]?.reason).toContain(`checkout-success not judged: ${why}`);
+  });
+
   it('when the plan has KPIs but the hook was wired without a KPI source, it says so instead of passing', async () => {
     const source = new Fixed(0.97);
     await expect(judgeFirstStep(details, { metrics: source, router: source })).rejects.toThrow(
