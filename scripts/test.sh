@@ -73,8 +73,16 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
     exit 1
   fi
 done
-phase templates "templates: cfn-lint and checkov on the packaged templates (packaged above)"
-npx tsx scripts/check-template.ts
+# cfn-lint and checkov (one Python process each, about a minute) run beside jest's first minutes: jest's
+# workers wait on loopback requests and timers part of the time. Their output comes after jest's.
+(
+  phase_name=
+  phase_mark='‖ '
+  phase templates "templates: cfn-lint and checkov on the packaged templates (packaged above)"
+  npx tsx scripts/check-template.ts
+  phase ""
+) > test-output/templates.log 2>&1 &
+templates=$!
 phase checks "type-check and lint (ran beside the packaging)"
 if ! wait "$checks"; then
   cat test-output/checks.log >&2
@@ -85,6 +93,13 @@ cat test-output/checks.log
 phase jest "tests (jest.config.js: two workers), the browser tests apart"
 rm -rf test-output/reliability test-output/aws-contracts test-output/demo-wall-time.json
 npx jest --ci --testPathIgnorePatterns=/test/browser/
+phase templates:wait "templates: cfn-lint and checkov (ran beside jest)"
+if ! wait "$templates"; then
+  cat test-output/templates.log >&2
+  echo "the template checks failed (their output is above)" >&2
+  exit 1
+fi
+cat test-output/templates.log
 phase browser "browser tests, one at a time (beside them, the benchmarks that count transitions)"
 # Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
 # The transition-count benchmarks take the core they leave: they run on virtual time and print counts
