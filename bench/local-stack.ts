@@ -15,10 +15,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_WALL_TIME_FILE } from '../test/support/demo-wall-time';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { serveLocalPipeline } from '../local-runtime/local-http-server';
 import { LocalPipeline } from '../local-runtime/local-pipeline';
-import { DEMO_WALL_TIME_FILE } from '../test/support/demo-wall-time';
 
 const ROOT = join(__dirname, '..');
 const QUICK = process.argv.includes('--quick');
