@@ -11,8 +11,11 @@
  *    failed check not skipped (with its reason) in .checkov.yaml fails.
  *
  * Prints the counts. The Python tools come from .venv-tools and .venv-checkov (scripts/python-tools.sh).
+ * `--package-only` does step 1 alone (no Python needed): `npm test` packages while the Python tools are
+ * still installing, and the run after it then finds the templates up to date.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfigFile } from '../shared/config/config.loader';
 import { packageTemplates, type PackagingTarget } from '../test/support/packaged-template';
@@ -98,17 +101,84 @@ async function runCheckov(bin: string, files: string[]): Promise<CheckovReport[]
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-export async function checkTemplates(): Promise<number> {
+interface PackagedTemplate extends PackagingTarget {
+  file: string;
+}
+
+/** Step 1: the templates to check, packaged where stale (see the top of this file). */
+async function packagedTemplates(): Promise<{ pipeline: PackagedTemplate[]; forwarding: string[] }> {
   const regions = configuredRegions();
   const targets: PackagingTarget[] = STAGES.flatMap((stage) => regions.map((region) => ({ stage, region })));
   const started = Date.now();
-  const pipelineTemplates = await packageTemplates(targets);
-  const forwardingTemplates = [writeForwardingTemplate()];
-  const files = [...pipelineTemplates, ...forwardingTemplates];
+  const files = await packageTemplates(targets);
+  const forwarding = [writeForwardingTemplate()];
   console.log(
-    `packaged ${pipelineTemplates.length} pipeline templates (stages ${STAGES.join(', ')} × regions ` +
-      `${regions.join(', ')}) and ${forwardingTemplates.length} event forwarding templates ` +
-      `in ${Math.round((Date.now() - started) / 1000)} s`,
+    `packaged ${files.length} pipeline templates (stages ${STAGES.join(', ')} × regions ` +
+      `${regions.join(', ')}; up-to-date ones reused) and ${forwarding.length} event forwarding ` +
+      `templates in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  return { pipeline: targets.map((target, i) => ({ ...target, file: files[i]! })), forwarding };
+}
+
+/**
+ * A packaged template without what the packagings of one stage for different regions always differ in: the
+ * region's name, the packaging's time in the code's S3 keys, and the digests in the names of the Lambda
+ * versions (serverless hashes each function's code and settings into them; those settings are compared
+ * in full in the function's own resource).
+ */
+export function withoutRegion(template: string, region: string): string {
+  return template
+    .split(region)
+    .join('<region>')
+    .replace(/\/\d+-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\//g, '/<packaged at>/')
+    .replace(/LambdaVersion[A-Za-z0-9]{30,}/g, 'LambdaVersion<digest>');
+}
+
+/**
+ * The pipeline templates cfn-lint and checkov must read: per stage, the first region's, and another
+ * region's only where it differs from that one in more than `withoutRegion` takes out. cfn-lint checks
+ * every template against each configured region (.cfnlintrc.yaml) whichever region it was packaged for, and
+ * checkov's checks do not depend on the region, so a template the same but for the region's name would
+ * give the same findings again.
+ */
+export function distinctTemplates(pipeline: PackagedTemplate[]): {
+  distinct: PackagedTemplate[];
+  same: PackagedTemplate[];
+} {
+  const distinct: PackagedTemplate[] = [];
+  const same: PackagedTemplate[] = [];
+  const seen = new Map<string, Set<string>>();
+  for (const template of pipeline) {
+    // Key order is not content: two packagings may write the same object's keys in another order.
+    const content = JSON.stringify(
+      sortedKeys(JSON.parse(withoutRegion(readFileSync(template.file, 'utf8'), template.region))),
+    );
+    const ofStage = seen.get(template.stage) ?? new Set<string>();
+    seen.set(template.stage, ofStage);
+    (ofStage.has(content) ? same : distinct).push(template);
+    ofStage.add(content);
+  }
+  return { distinct, same };
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
+export async function checkTemplates(): Promise<number> {
+  const { pipeline, forwarding } = await packagedTemplates();
+  const { distinct, same } = distinctTemplates(pipeline);
+  const files = [...distinct.map((t) => t.file), ...forwarding];
+  console.log(
+    `${distinct.length} of ${pipeline.length} pipeline templates to check: ${same.length} ` +
+      `(${same.map((t) => `${t.stage} in ${t.region}`).join(', ') || 'none'}) are the same as another ` +
+      `region's of their stage but for the region's name, the packaging time and the code digests`,
   );
   // Both run to their end before either's failure is reported, so none is left running behind.
   const [lint, scan] = await Promise.allSettled([
@@ -147,7 +217,8 @@ export async function checkTemplates(): Promise<number> {
 }
 
 if (require.main === module) {
-  checkTemplates().then(
+  const packageOnly = process.argv.includes('--package-only');
+  (packageOnly ? packagedTemplates().then(() => 0) : checkTemplates()).then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

@@ -61,6 +61,10 @@ if ! command -v chromium > /dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium) > /dev/null
 fi
+# The templates the template checks read are packaged (osls, Node: both cores) while pip still installs
+# the Python tools (mostly waiting on downloads); the checks below then find them up to date.
+phase templates:package "templates: packaging the stages × configured regions, beside the Python tools' install"
+npx tsx scripts/check-template.ts --package-only
 phase python-tools "Python tools: waiting for them"
 for job in "$python_tools:tools" "$python_checkov:checkov"; do
   if ! wait "${job%%:*}"; then
@@ -69,8 +73,16 @@ for job in "$python_tools:tools" "$python_checkov:checkov"; do
     exit 1
   fi
 done
-phase templates "templates: cfn-lint and checkov on the packaged templates (stages × configured regions)"
-npx tsx scripts/check-template.ts
+# cfn-lint and checkov (one Python process each, about a minute) run beside jest's first minutes: jest's
+# workers wait on loopback requests and timers part of the time. Their output comes after jest's.
+(
+  phase_name=
+  phase_mark='‖ '
+  phase templates "templates: cfn-lint and checkov on the packaged templates (packaged above)"
+  npx tsx scripts/check-template.ts
+  phase ""
+) > test-output/templates.log 2>&1 &
+templates=$!
 phase checks "type-check and lint (ran beside the packaging)"
 if ! wait "$checks"; then
   cat test-output/checks.log >&2
@@ -79,8 +91,15 @@ if ! wait "$checks"; then
 fi
 cat test-output/checks.log
 phase jest "tests (jest.config.js: two workers), the browser tests apart"
-rm -rf test-output/reliability test-output/aws-contracts
+rm -rf test-output/reliability test-output/aws-contracts test-output/demo-wall-time.json
 npx jest --ci --testPathIgnorePatterns=/test/browser/
+phase templates:wait "templates: cfn-lint and checkov (ran beside jest)"
+if ! wait "$templates"; then
+  cat test-output/templates.log >&2
+  echo "the template checks failed (their output is above)" >&2
+  exit 1
+fi
+cat test-output/templates.log
 phase browser "browser tests, one at a time (beside them, the benchmarks that count transitions)"
 # Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
 # The transition-count benchmarks take the core they leave: they run on virtual time and print counts
@@ -109,7 +128,14 @@ npx tsx scripts/print-reliability-summary.ts
 echo "== AWS adapters checked against moto (test/aws-conformance)"
 npx tsx scripts/print-aws-contract-summary.ts
 phase bench:cold-start "benchmarks"
-npx tsx bench/cold-start.ts --quick
+# The bundles the packaging built, when nothing they are built from changed since (the same inputs as
+# test/support/packaged-template.ts's bundlesAreStale): building them again would time the same files.
+bundle_inputs=(functions shared scripts/build-functions.ts scripts/bundle pipeline.config.yml package-lock.json)
+if [ -d dist/functions ] && [ -z "$(find "${bundle_inputs[@]}" -newer dist/functions -print -quit)" ]; then
+  npx tsx bench/cold-start.ts --quick --no-build
+else
+  npx tsx bench/cold-start.ts --quick
+fi
 grep -v '^== ' test-output/benchmarks-counts.log
 phase bench:local-stack
 npx tsx bench/local-stack.ts --quick
