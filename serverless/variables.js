@@ -17,6 +17,11 @@ module.exports = async ({ resolveVariable }) => {
     reconcileSchedule: reconcileSchedule(config.reconciliation.everyMinutes),
     // The smoke-test function's VPC placement in the region being deployed (false: outside any VPC).
     smokeTestVpc: smokeTestVpcFor(config, region),
+    // The smoke-test function when it is in that VPC: the traffic shift hook runs its test checks through
+    // it (false: the hook runs them itself, and role-names.js drops what refers to it).
+    testChecksFunction: smokeTestVpcFor(config, region)
+      ? { 'Fn::GetAtt': ['RunSmokeChecksLambdaFunction', 'Arn'] }
+      : false,
     patterns: {
       ecrPush: patternFor(config, 'ecrPush'),
       ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),
