@@ -30,7 +30,7 @@ class PerFunctionRoleNames {
     this.hooks = {
       // `vpc: false` (no smokeTestVpc for this region) still makes osls give its unused default role
       // AWSLambdaVPCAccessExecutionRole: leave the property out instead. So are the settings that only a
-      // smokeTestVpc turns on (the hook's invoke statement and variable): `false` leaves them out.
+      // smokeTestVpc turns on (the hook's invoke statement): a statement on no resource is left out.
       'before:package:setupProviderConfiguration': () => this.dropVpcFalse(),
       'after:package:compileFunctions': () => this.nameRoles(),
     };
@@ -41,9 +41,9 @@ class PerFunctionRoleNames {
       const fn = this.serverless.service.getFunction(functionName);
       if (fn.vpc === false) delete fn.vpc;
       if (Array.isArray(fn.iamRoleStatements))
-        fn.iamRoleStatements = fn.iamRoleStatements.filter((statement) => statement.Resource !== false);
-      for (const [name, value] of Object.entries(fn.environment ?? {}))
-        if (value === false) delete fn.environment[name];
+        fn.iamRoleStatements = fn.iamRoleStatements.filter(
+          (statement) => !Array.isArray(statement.Resource) || statement.Resource.length > 0,
+        );
     }
   }
 
