@@ -20,7 +20,7 @@ import { createCompleteStage } from '../functions/complete-stage/handler';
 import { createRequestApproval } from '../functions/request-approval/handler';
 import { createResolveReleaseImage } from '../functions/resolve-release-image/handler';
 import { createRollBackService } from '../functions/roll-back-service/handler';
-import { createRunSmokeChecks } from '../functions/run-smoke-checks/handler';
+import { createSmokeTestFunction } from '../functions/run-smoke-checks/handler';
 import { createStartPromotion } from '../functions/start-promotion/handler';
 import { createStartRelease } from '../functions/start-release/handler';
 import { createSweepDeployments } from '../functions/sweep-deployments/handler';
@@ -164,7 +164,7 @@ export function wireHandlers(deps: HandlerDeps): Record<string, LambdaHandler> {
         clock,
       }),
     ),
-    runSmokeChecks: step('run-smoke-checks', () => createRunSmokeChecks({ probe })),
+    runSmokeChecks: step('run-smoke-checks', () => createSmokeTestFunction({ probe })),
     checkBakeAlarms: step('check-bake-alarms', () => createCheckBakeAlarms({ alarms, clock })),
     stopStage: step('stop-stage', () =>
       createStopStage({ locks, approvals: approvalStore, records, stageRecords, clock, notifications }),

@@ -35,6 +35,7 @@ import { shiftTraffic } from '../shared/use-cases/shift-traffic';
 import type { LocalHttpRoutes } from './local-http-server';
 import { LocalExecutionControl } from './local-execution-control';
 import { LocalLambdaService } from './local-lambda-service';
+import { InvokedTestCheckRunner } from '../shared/aws/test-check-runner.adapter';
 import { alarmStateChange, ecsDeploymentStateChange, LocalWorld, type VersionBehaviour } from './local-world';
 import { localSecrets, LocalPersistence, type LocalSecrets } from './persistence';
 import { runSchedule, type Schedule } from './schedules';
@@ -529,6 +530,13 @@ export class LocalPipeline {
       clock: this.clock,
       // The test checks reach the local test listener as the smoke checks reach the environments.
       probe: this.world.fleet,
+      // With a smokeTestVpc for the region, as in AWS: through the smoke-test function, invoked the same way.
+      ...(this.config.smokeTestVpc?.[this.world.region] && {
+        testChecks: new InvokedTestCheckRunner({
+          functionName: 'runSmokeChecks',
+          invoke: (name, payload) => this.lambdas.invoke(name, payload),
+        }),
+      }),
     });
   }
 

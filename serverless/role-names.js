@@ -29,7 +29,8 @@ class PerFunctionRoleNames {
     // Before serverless-iam-roles-per-function, which reads iamRoleStatementsName in before:package:finalize.
     this.hooks = {
       // `vpc: false` (no smokeTestVpc for this region) still makes osls give its unused default role
-      // AWSLambdaVPCAccessExecutionRole: leave the property out instead.
+      // AWSLambdaVPCAccessExecutionRole: leave the property out instead. So are the settings that only a
+      // smokeTestVpc turns on (the hook's invoke statement): a statement on no resource is left out.
       'before:package:setupProviderConfiguration': () => this.dropVpcFalse(),
       'after:package:compileFunctions': () => this.nameRoles(),
     };
@@ -39,6 +40,10 @@ class PerFunctionRoleNames {
     for (const functionName of this.serverless.service.getAllFunctions()) {
       const fn = this.serverless.service.getFunction(functionName);
       if (fn.vpc === false) delete fn.vpc;
+      if (Array.isArray(fn.iamRoleStatements))
+        fn.iamRoleStatements = fn.iamRoleStatements.filter(
+          (statement) => !Array.isArray(statement.Resource) || statement.Resource.length > 0,
+        );
     }
   }
 

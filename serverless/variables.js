@@ -17,6 +17,10 @@ module.exports = async ({ resolveVariable }) => {
     reconcileSchedule: reconcileSchedule(config.reconciliation.everyMinutes),
     // The smoke-test function's VPC placement in the region being deployed (false: outside any VPC).
     smokeTestVpc: smokeTestVpcFor(config, region),
+    // The smoke-test function when it is in that VPC: the traffic shift hook runs its test checks through
+    // it, with its own variable and its invoke statement (none: the hook runs them itself, and role-names.js
+    // leaves out the statement on no resource).
+    ...testChecksThrough(smokeTestVpcFor(config, region)),
     patterns: {
       ecrPush: patternFor(config, 'ecrPush'),
       ecsDeploymentFinished: patternFor(config, 'ecsDeploymentFinished'),
@@ -36,6 +40,15 @@ function smokeTestVpcFor(config, region) {
   const placement = config.smokeTestVpc?.[region];
   if (!placement) return false;
   return { subnetIds: placement.subnetIds, securityGroupIds: placement.securityGroupIds };
+}
+
+/** The hook's settings for test checks run in the smoke-test function (only with a VPC for it). */
+function testChecksThrough(vpc) {
+  const fn = { 'Fn::GetAtt': ['RunSmokeChecksLambdaFunction', 'Arn'] };
+  return {
+    testChecksFunctions: vpc ? [fn] : [],
+    testChecksEnvironment: vpc ? { TEST_CHECKS_FUNCTION_ARN: fn } : {},
+  };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { CloudWatchTrafficMetrics } from '../../shared/aws/traffic-metrics.adapter';
 import { ListenerRuleTrafficRouter } from '../../shared/aws/traffic-router.adapter';
 import { DynamoTrafficShiftLog } from '../../shared/aws/traffic-shift-log.adapter';
+import { InvokedTestCheckRunner } from '../../shared/aws/test-check-runner.adapter';
 import { systemClock } from '../../shared/clock';
+import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { fetchProbe } from '../../shared/http-probe';
 import { AwsTransientError } from '../../shared/domain/errors';
 import {
@@ -64,6 +66,8 @@ export const handler = lambdaStep('shift-traffic', () =>
   (() => {
     // One client per region serves the load balancer's metrics and the service's own KPIs.
     const metrics = new CloudWatchTrafficMetrics();
+    // The smoke-test function in the region's smokeTestVpc, when there is one (serverless.yml sets it).
+    const testChecksFunction = readRuntimeEnv(['TEST_CHECKS_FUNCTION_ARN']).TEST_CHECKS_FUNCTION_ARN;
     return createShiftTraffic({
       metrics,
       kpis: metrics,
@@ -71,6 +75,10 @@ export const handler = lambdaStep('shift-traffic', () =>
       log: new DynamoTrafficShiftLog({ table: lambdaPipelineTable() }),
       clock: systemClock,
       probe: fetchProbe,
+      // Set when the region has a smokeTestVpc: the test checks run in the smoke-test function, in that VPC.
+      ...(testChecksFunction && {
+        testChecks: new InvokedTestCheckRunner({ functionName: testChecksFunction }),
+      }),
     });
   })(),
 );

@@ -64,6 +64,8 @@ const runtimeEnv = {
   TRAFFIC_SHIFT_HOOK_FUNCTION_ARN: optionalArn('a Lambda function'),
   /** The role ECS assumes to invoke that function (the lifecycle hook's roleArn). */
   TRAFFIC_SHIFT_HOOK_ROLE_ARN: optionalArn('an IAM role'),
+  /** The smoke-test function the hook runs blue-green's test checks in (set with a smokeTestVpc for the region). */
+  TEST_CHECKS_FUNCTION_ARN: optionalArn('a Lambda function'),
   /** Lambda's X-Ray trace header of the current invocation (active tracing); `Sampled=1` when recorded. */
   _X_AMZN_TRACE_ID: optional,
   /** The function's handler as Lambda names it (`dist/functions/<name>/handler.handler`): the trace's `## …` subsegment. */

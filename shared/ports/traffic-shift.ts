@@ -3,7 +3,8 @@
  * switching back to blue while it still runs, and where each judged step is recorded for the stage's
  * evidence and the deployment record.
  */
-import type { TrafficShiftHookDetails } from '../domain/traffic-shift-hook';
+import type { SmokeCheckResult } from '../domain/stage-run.schema';
+import type { TestCheck, TrafficShiftHookDetails } from '../domain/traffic-shift-hook';
 import type { ShiftProgress } from '../domain/traffic-shift';
 import type { EcsTarget, StageKey } from './deployment';
 
@@ -27,4 +28,16 @@ export interface TrafficShiftLog {
   /** Stores the progress; a later call for the same stage replaces it (the progress only grows). */
   record(key: StageKey, progress: ShiftProgress): Promise<void>;
   get(key: StageKey): Promise<ShiftProgress | undefined>;
+}
+
+/**
+ * Where blue-green's test checks run: in the hook itself, or in the smoke-test function when the region has
+ * a `smokeTestVpc` (a test listener is usually on an internal load balancer).
+ */
+export interface TestCheckRunner {
+  /**
+   * One result per check, in order, each judged as a smoke check is. A check that got no answer at all
+   * (a network error, its timeout, or the runner could not be reached) has no `status`; never throws.
+   */
+  run(endpoint: string, checks: readonly TestCheck[]): Promise<SmokeCheckResult[]>;
 }

@@ -3,7 +3,7 @@ import type { SmokeCheckResult } from '../domain/stage-run.schema';
 import type { ShiftProgress } from '../domain/traffic-shift';
 import type { LifecycleHookResponse, TestCheck, TrafficShiftHookDetails } from '../domain/traffic-shift-hook';
 import type { HttpProbe } from '../ports/deployment';
-import type { TrafficShiftLog } from '../ports/traffic-shift';
+import type { TestCheckRunner, TrafficShiftLog } from '../ports/traffic-shift';
 import { runHttpCheck } from './run-smoke-checks';
 
 /** How soon ECS calls again after a test check got no answer (a network error or its timeout). */
@@ -15,6 +15,19 @@ export interface RunTestChecksDeps {
   probe: HttpProbe;
   log: TrafficShiftLog;
   clock: Clock;
+  /** Where the checks run when not in the hook itself: the smoke-test function in the region's smokeTestVpc. */
+  testChecks?: TestCheckRunner;
+}
+
+/** The checks run here, one after the other, with the smoke checks' runner. */
+export function directTestCheckRunner(probe: HttpProbe): TestCheckRunner {
+  return {
+    async run(endpoint, checks) {
+      const results: SmokeCheckResult[] = [];
+      for (const check of checks) results.push(await runHttpCheck(check, endpoint, probe));
+      return results;
+    },
+  };
 }
 
 /**
@@ -22,7 +35,8 @@ export interface RunTestChecksDeps {
  * listener's traffic and none of production's, so a failure here rolls back before any user reached green.
  *
  * 1. Run every check against the test endpoint, one after the other, each bounded by its timeout (the
- *    smoke checks' runner: same status, latency and body rules).
+ *    smoke checks' runner: same status, latency and body rules), here or through `deps.testChecks` (the
+ *    smoke-test function in the VPC; if it cannot be reached, every check counts as not answered).
  * 2. All pass: SUCCEEDED, and ECS goes on to the production shift.
  * 3. A check got an answer it should not (a wrong status, too slow, a body without the text): that is a
  *    verdict. Record the failed shift with the cause, then FAILED: ECS rolls back.
@@ -38,9 +52,12 @@ export async function runTestChecks(
   // Registered here only with checks; hookDetails without any have nothing to check.
   if (!tests) return { hookStatus: 'SUCCEEDED' };
   const { testAttempts: _attempts, ...rest } = details;
-  const results: { check: TestCheck; result: SmokeCheckResult }[] = [];
-  for (const check of tests.checks)
-    results.push({ check, result: await runHttpCheck(check, tests.endpoint, deps.probe) });
+  const runner = deps.testChecks ?? directTestCheckRunner(deps.probe);
+  const answers = await runner.run(tests.endpoint, tests.checks);
+  const results = tests.checks.map((check, i) => ({
+    check,
+    result: answers[i] ?? { name: check.name, url: tests.endpoint, passed: false, problem: 'no result' },
+  }));
 
   const failed = results.filter(({ result }) => !result.passed);
   if (failed.length === 0) return { hookStatus: 'SUCCEEDED', hookDetails: rest };

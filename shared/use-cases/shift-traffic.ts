@@ -20,7 +20,7 @@ import {
 } from '../domain/traffic-shift-hook';
 import type { HttpProbe } from '../ports/deployment';
 import type { KpiMetricsSource, TrafficMetricsSource, TrafficRouter, TrafficWindow } from '../ports/traffic';
-import type { TrafficShiftLog } from '../ports/traffic-shift';
+import type { TestCheckRunner, TrafficShiftLog } from '../ports/traffic-shift';
 import { runTestChecks } from './run-test-checks';
 
 export interface ShiftTrafficDeps {
@@ -30,6 +30,8 @@ export interface ShiftTrafficDeps {
   clock: Clock;
   /** Blue-green's test checks: HTTP requests to green through the test listener. */
   probe: HttpProbe;
+  /** Where the test checks run instead of here (`probe`): the smoke-test function in the region's VPC. */
+  testChecks?: TestCheckRunner;
   /** Where the service's own metrics come from, for plans with business KPIs. */
   kpis?: KpiMetricsSource;
 }

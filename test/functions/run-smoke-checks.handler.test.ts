@@ -1,4 +1,4 @@
-import { createRunSmokeChecks } from '../../functions/run-smoke-checks/handler';
+import { createRunSmokeChecks, createSmokeTestFunction } from '../../functions/run-smoke-checks/handler';
 import type { HttpProbe } from '../../shared/ports/deployment';
 import { invokeThroughMiddleware, rejectionOf } from '../support/fakes';
 import { ppeStageRun } from '../support/fixtures';
@@ -45,5 +45,81 @@ describe('run-smoke-checks handler', () => {
     expect(error.name).toBe('InvalidStepInput');
     expect(error.message).toMatch(/^run-smoke-checks received invalid input: commit: /);
     expect(requested).toEqual([]);
+  });
+});
+
+describe('run-smoke-checks handler asked for test checks by the traffic shift hook', () => {
+  const endpoint = 'https://orders-api-test.eu-west-1.example.internal';
+  const request = {
+    request: 'test-checks',
+    endpoint,
+    checks: [
+      {
+        name: 'health',
+        path: '/health',
+        method: 'GET',
+        expectStatus: 200,
+        maxLatencyMs: 2000,
+        timeoutMs: 5000,
+      },
+    ],
+  };
+  let requested: string[];
+  let step: ReturnType<typeof createSmokeTestFunction>;
+
+  beforeEach(() => {
+    requested = [];
+    step = createSmokeTestFunction({
+      probe: {
+        async request({ url }) {
+          requested.push(url);
+          return { status: 503, body: 'no healthy tasks', latencyMs: 7 };
+        },
+      },
+    });
+  });
+
+  it('when asked for test checks, it runs them against the endpoint and answers one result per check', async () => {
+    // Act
+    const answer = await invokeThroughMiddleware('run-smoke-checks', step, request);
+
+    // Assess
+    expect(requested).toEqual([`${endpoint}/health`]);
+    expect(answer).toEqual({
+      results: [
+        {
+          name: 'health',
+          url: `${endpoint}/health`,
+          passed: false,
+          status: 503,
+          latencyMs: 7,
+          problem: 'expected status 200, got 503',
+        },
+      ],
+    });
+  });
+
+  it('when the request is malformed, it fails with MalformedEvent naming the field, and requests nothing', async () => {
+    // Prepare
+    const { endpoint: _endpoint, ...withoutEndpoint } = request;
+
+    // Act
+    const error = await rejectionOf(invokeThroughMiddleware('run-smoke-checks', step, withoutEndpoint));
+
+    // Assess
+    expect(error.name).toBe('MalformedEvent');
+    expect(error.message).toContain('malformed test check request: endpoint:');
+    expect(requested).toEqual([]);
+  });
+
+  it('when given a stage run, it still runs the smoke checks (and fails them on 503)', async () => {
+    // Act
+    const error = await rejectionOf(
+      invokeThroughMiddleware('run-smoke-checks', step, JSON.parse(JSON.stringify(ppeStageRun()))),
+    );
+
+    // Assess
+    expect(error.name).toBe('SmokeTestFailed');
+    expect(requested).toHaveLength(2);
   });
 });

@@ -292,3 +292,69 @@ describe('shift-traffic handler at POST_TEST_TRAFFIC_SHIFT (blue-green test chec
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
+
+describe('shift-traffic handler with TEST_CHECKS_FUNCTION_ARN (a smokeTestVpc for the region)', () => {
+  const SMOKE = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-promotion-pipeline-prod-runSmokeChecks';
+  const saved = { table: process.env.PIPELINE_TABLE, fn: process.env.TEST_CHECKS_FUNCTION_ARN };
+
+  afterAll(() => {
+    for (const [key, value] of [
+      ['PIPELINE_TABLE', saved.table],
+      ['TEST_CHECKS_FUNCTION_ARN', saved.fn],
+    ] as const)
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  });
+
+  it('when the variable names the smoke-test function, the hook asks it to run the checks and judges its answer', async () => {
+    // Prepare: a fresh module registry, so the handler wires itself with the variable set
+    process.env.PIPELINE_TABLE = 'pipeline';
+    process.env.TEST_CHECKS_FUNCTION_ARN = SMOKE;
+    const endpoint = 'https://orders-api-test.eu-west-1.example.internal';
+    let response: LifecycleHookResponse | undefined;
+    let asked: unknown[] = [];
+    let recorded: unknown[] = [];
+    await jest.isolateModulesAsync(async () => {
+      const lambdaSdk = await import('@aws-sdk/client-lambda');
+      const dynamo = await import('@aws-sdk/lib-dynamodb');
+      const clients = await import('../../shared/wiring/aws-clients');
+      const fresh = await import('../../functions/shift-traffic/handler');
+      clients.useAwsClientFactory((Service, region) => new Service({ region: region || 'eu-west-1' }));
+      const lambda = mockClient(lambdaSdk.LambdaClient);
+      const table = mockClient(dynamo.DynamoDBDocumentClient);
+      table.on(dynamo.PutCommand).resolves({});
+      lambda.on(lambdaSdk.InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+        const request = JSON.parse(new TextDecoder().decode(input.Payload)) as { checks: { name: string }[] };
+        const results = request.checks.map((c) => ({
+          name: c.name,
+          url: `${endpoint}/${c.name}`,
+          passed: false,
+          status: 503,
+          latencyMs: 4,
+          problem: 'expected status 200, got 503',
+        }));
+        return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ results })) };
+      });
+      response = (await fresh.handler(
+        testCallTo(endpoint),
+        fakeLambdaContext('shift-traffic'),
+      )) as LifecycleHookResponse;
+      asked = lambda.commandCalls(lambdaSdk.InvokeCommand).map((call) => call.args[0].input.FunctionName);
+      recorded = table.commandCalls(dynamo.PutCommand).map((call) => call.args[0].input.Item);
+      lambda.restore();
+      table.restore();
+      clients.useAwsClientFactory();
+    });
+
+    // Assess: the function's 503 is the verdict (the hook itself could not have reached this endpoint)
+    expect(asked).toEqual([SMOKE]);
+    expect(response?.hookStatus).toBe('FAILED');
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        progress: expect.objectContaining({
+          cause: `test check 'health' GET ${endpoint}/health: 503, expected 200`,
+        }),
+      }),
+    ]);
+  });
+});

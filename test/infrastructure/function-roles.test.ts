@@ -28,6 +28,7 @@ const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
   '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-lambda': 'lambda',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-sesv2': 'ses',
   '@aws-sdk/client-sfn': 'states',
@@ -47,6 +48,9 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
   TransactGetCommand: 'TransactGetItems',
   TransactWriteCommand: 'TransactWriteItems',
 };
+
+/** API operations whose IAM action has another name. */
+const ACTION_NAMES: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
 
 /** Commands an SDK client holds for itself: in every bundle of that client, never sent by our code. */
 const SDK_INTERNAL: Record<string, string> = {
@@ -212,6 +216,8 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'shift-traffic': {
     'dynamodb:GetItem':
       'DynamoTrafficShiftLog.get: the hook keeps its progress in hookDetails and only writes the log',
+    'lambda:InvokeFunction':
+      'InvokedTestCheckRunner: only with a smokeTestVpc for the region (this config has none); that template allows it, on the smoke-test function only (smoke-test-vpc.test.ts)',
   },
   'stop-stage': { 'dynamodb:Query': RECORD_READS },
   'complete-stage': {
@@ -273,7 +279,8 @@ async function actionsInBundle(folder: string): Promise<string[]> {
     const operation =
       name === '@aws-sdk/lib-dynamodb' ? DOCUMENT_CLIENT_ACTIONS[command] : command.replace(/Command$/, '');
     if (!operation) throw new Error(`${folder}: add ${command} to DOCUMENT_CLIENT_ACTIONS in this test`);
-    const action = `${IAM_PREFIX[name]}:${operation}`;
+    const called = `${IAM_PREFIX[name]}:${operation}`;
+    const action = ACTION_NAMES[called] ?? called;
     if (action in SDK_INTERNAL) continue;
     for (const needed of [action, ...(IMPLIED[action] ?? [])]) actions.add(needed);
   }

@@ -8,11 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../shared/config/config.loader';
 import {
+  actionsOf,
   functionLogicalId,
   packageTemplates,
+  policyStatementsOf,
   readTemplate,
+  roleOf,
   type Template,
 } from '../support/packaged-template';
+
+/** The statements of the traffic shift hook's role that invoke a Lambda function. */
+const hookInvokes = (template: Template) =>
+  policyStatementsOf(roleOf(template, 'shiftTraffic')).filter((s) =>
+    actionsOf(s).some((a) => a.startsWith('lambda:')),
+  );
+const hookEnvironment = (template: Template) =>
+  (
+    template.Resources[functionLogicalId('shiftTraffic')]!.Properties!.Environment as {
+      Variables: Record<string, unknown>;
+    }
+  ).Variables;
 import { configErrorThrownBy } from '../support/config-errors';
 
 const ROOT = join(__dirname, '..', '..');
@@ -112,13 +127,23 @@ describe('the packaged template with smokeTestVpc', () => {
     );
     expect(inVpc.map(([id]) => id)).toEqual([functionLogicalId('runSmokeChecks')]);
   });
+
+  test('lets the traffic shift hook invoke that one function, and tells it which, for its test checks', () => {
+    const smoke = { 'Fn::GetAtt': [functionLogicalId('runSmokeChecks'), 'Arn'] };
+    expect(hookInvokes(template)).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [smoke] },
+    ]);
+    expect(hookEnvironment(template)).toMatchObject({ TEST_CHECKS_FUNCTION_ARN: smoke });
+  });
 });
 
 describe('the packaged sample template (no smokeTestVpc)', () => {
-  test('keeps the smoke-test function outside any VPC', async () => {
+  test('keeps the smoke-test function outside any VPC, and the hook runs its test checks itself', async () => {
     const [file] = await packageTemplates([{ stage: 'dev', region: 'us-east-1' }]);
-    expect(
-      readTemplate(file!).Resources[functionLogicalId('runSmokeChecks')]!.Properties!.VpcConfig,
-    ).toBeUndefined();
+    const template = readTemplate(file!);
+    expect(template.Resources[functionLogicalId('runSmokeChecks')]!.Properties!.VpcConfig).toBeUndefined();
+    // The hook may invoke no function, and is not told of one.
+    expect(hookInvokes(template)).toEqual([]);
+    expect(hookEnvironment(template)).not.toHaveProperty('TEST_CHECKS_FUNCTION_ARN');
   }, 600_000);
 });

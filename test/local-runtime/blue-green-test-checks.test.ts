@@ -2,10 +2,12 @@ import type { TrafficTargets } from '../../shared/ports/traffic';
 import type { LocalPipelineOptions } from '../../local-runtime/local-pipeline';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
 import { GOOD_COMMIT as COMMIT, ORDERS_PPE } from '../support/orders-api';
+import { loadEvent } from '../support/fixtures';
 import {
   BLUE_TG,
   GREEN_TG,
   RULE,
+  STAGE_KEY,
   pipelinePerTest,
   servingCommit,
   shiftingConfig,
@@ -62,6 +64,8 @@ describe('blue-green test checks through the test listener, in the local stack',
     // The two checks went through the test listener to green, none to blue.
     const test = await p.loadBalancers.sampleTest(TARGETS, EVER);
     expect([test.green.requests, test.green.errors, test.blue.requests]).toEqual([2, 0, 0]);
+    // Without a smokeTestVpc the hook sent them itself: the smoke-test function ran the smoke checks only.
+    expect(p.lambdas.invocations.filter((i) => i.functionName === 'runSmokeChecks')).toHaveLength(1);
     expect(await p.loadBalancers.greenPercentOf(RULE)).toBe(100);
     expect(servingCommit(p, GREEN_TG)).toBe(COMMIT);
     expect(p.platform.servingIn(ORDERS_PPE, BLUE_TG)).toBeUndefined();
@@ -92,5 +96,61 @@ describe('blue-green test checks through the test listener, in the local stack',
     expect(servingCommit(p)).toBeUndefined();
     expect(p.platform.servingIn(ORDERS_PPE, GREEN_TG)).toBeUndefined();
     expect(p.platform.blueGreenStage(ORDERS_PPE)).toBeUndefined();
+  });
+});
+
+describe('blue-green test checks through the smoke-test function (a smokeTestVpc for the region), in the local stack', () => {
+  /** The configuration with the smoke-test function in a VPC of the pipeline's region, as for a private test listener. */
+  const inVpc = () => ({
+    ...shiftingConfig(BLUE_GREEN, { ruleArn: TEST_RULE, endpoint: TEST_ENDPOINT }),
+    smokeTestVpc: { 'eu-west-1': { subnetIds: ['subnet-11112222'], securityGroupIds: ['sg-33334444'] } },
+  });
+
+  it('when the region has a smokeTestVpc, the hook asks the local smoke-test function, which runs the checks through the test listener', async () => {
+    // Act
+    const {
+      execution,
+      shift,
+      pipeline: p,
+    } = await pipelines.pushGoodBuild(inVpc(), {
+      trafficPerMinute: 600,
+    });
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(shift).toMatchObject({ status: 'shifted', records: [] });
+    // The smoke-test function ran once during the ECS deployment (the hook's test checks), and once after
+    // it (the stage's smoke checks).
+    const names = p.lambdas.invocations.map((i) => i.functionName);
+    expect(names.slice(names.indexOf('awaitDeployment'), names.indexOf('settleDeployment') + 1)).toEqual([
+      'awaitDeployment',
+      'runSmokeChecks',
+      'settleDeployment',
+    ]);
+    expect(names.filter((name) => name === 'runSmokeChecks')).toHaveLength(2);
+    const test = await p.loadBalancers.sampleTest(TARGETS, EVER);
+    expect([test.green.requests, test.green.errors, test.blue.requests]).toEqual([2, 0, 0]);
+  });
+
+  it('when Lambda throttles the smoke-test function once, the hook calls again and green passes', async () => {
+    // Prepare
+    const p = await pipelines.start({ config: inVpc(), trafficPerMinute: 600 });
+    p.lambdas.failNext('runSmokeChecks', 1);
+
+    // Act
+    await p.putEvent(loadEvent('ecr-push-orders-api.json'));
+    await p.settled();
+
+    // Assess
+    const { executions } = await p.engine.listExecutions({});
+    const execution = await p.engine.describeExecution({ executionArn: executions[0]!.executionArn });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await p.shiftLog.get(STAGE_KEY)).toMatchObject({ status: 'shifted' });
+    // The hook's first invocation was throttled, its second answered; then the stage's smoke checks.
+    const calls = p.lambdas.invocations.filter((i) => i.functionName === 'runSmokeChecks');
+    expect(calls.map((c) => c.errorName)).toEqual(['Lambda.TooManyRequestsException', undefined, undefined]);
+    // Green was checked once, by the second call.
+    const test = await p.loadBalancers.sampleTest(TARGETS, EVER);
+    expect([test.green.requests, test.green.errors]).toEqual([2, 0]);
   });
 });

@@ -11,6 +11,10 @@ import type {
   TrafficTargets,
   TrafficWindow,
 } from '../../../shared/ports/traffic';
+import { createSmokeTestFunction } from '../../../functions/run-smoke-checks/handler';
+import { InvokedTestCheckRunner, type InvokeFunction } from '../../../shared/aws/test-check-runner.adapter';
+import type { TestCheckRunner } from '../../../shared/ports/traffic-shift';
+import { invokeThroughMiddleware } from '../../support/fakes';
 import { TEST_CHECK_MAX_ATTEMPTS, TEST_CHECK_RETRY_SECONDS } from '../../../shared/use-cases/run-test-checks';
 import { shiftTraffic, type ShiftTrafficDeps } from '../../../shared/use-cases/shift-traffic';
 import { HOOK_REGION, hookEvent, releaseHookDetails } from '../../support/hook-event';
@@ -86,11 +90,22 @@ class UntouchedTraffic implements TrafficRouter, TrafficMetricsSource {
 }
 
 /** Calls the hook at POST_TEST_TRAFFIC_SHIFT as ECS does: again after each callBackDelay, with the hookDetails it returned. */
-async function driveAsEcs(endpoint: ScriptedEndpoint, hookDetails: unknown = details) {
+async function driveAsEcs(
+  endpoint: ScriptedEndpoint,
+  hookDetails: unknown = details,
+  testChecks?: TestCheckRunner,
+) {
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 9));
   const traffic = new UntouchedTraffic();
   const log = new InMemoryTrafficShiftLog();
-  const deps: ShiftTrafficDeps = { metrics: traffic, router: traffic, log, clock, probe: endpoint };
+  const deps: ShiftTrafficDeps = {
+    metrics: traffic,
+    router: traffic,
+    log,
+    clock,
+    probe: endpoint,
+    ...(testChecks && { testChecks }),
+  };
   const responses: LifecycleHookResponse[] = [];
   for (let call = 0; call < 20; call++) {
     const response = await shiftTraffic(hookEvent(hookDetails, 'POST_TEST_TRAFFIC_SHIFT'), deps);
@@ -230,5 +245,130 @@ describe('blue-green test checks through the test listener (the hook at POST_TES
       /hookDetails are not the pipeline's: testChecks\.checks\.0\.path/,
     );
     expect(endpoint.requests).toEqual([]);
+  });
+});
+
+const SMOKE_FUNCTION =
+  'arn:aws:lambda:eu-west-1:123456789012:function:ecs-promotion-pipeline-prod-runSmokeChecks';
+
+/** The smoke-test function in the VPC, as Lambda runs it: its real handler, behind its middleware. */
+function smokeFunctionReaching(endpoint: HttpProbe): { invoke: InvokeFunction; asked: unknown[] } {
+  const asked: unknown[] = [];
+  const step = createSmokeTestFunction({ probe: endpoint });
+  return {
+    asked,
+    invoke: async (name, payload) => {
+      expect(name).toBe(SMOKE_FUNCTION);
+      asked.push(payload);
+      // Through JSON, as Lambda's payloads are.
+      return JSON.parse(
+        JSON.stringify(
+          await invokeThroughMiddleware('run-smoke-checks', step, JSON.parse(JSON.stringify(payload))),
+        ),
+      ) as unknown;
+    },
+  };
+}
+
+describe('blue-green test checks through the smoke-test function in the VPC (smokeTestVpc)', () => {
+  it('when every check passes there, it succeeds at once, having asked the function for the endpoint and the checks', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [ok()], '/orders': [ok()] });
+    const fn = smokeFunctionReaching(endpoint);
+    const lambdaOnly = new ScriptedEndpoint({});
+
+    // Act
+    const { responses } = await driveAsEcs(
+      lambdaOnly,
+      details,
+      new InvokedTestCheckRunner({ functionName: SMOKE_FUNCTION, invoke: fn.invoke }),
+    );
+
+    // Assess: the hook itself sent no request; the function sent them all.
+    expect(responses.map((r) => r.hookStatus)).toEqual(['SUCCEEDED']);
+    expect(lambdaOnly.requests).toEqual([]);
+    expect(endpoint.requests).toEqual([`GET ${TEST_ENDPOINT}/health`, `GET ${TEST_ENDPOINT}/orders?limit=1`]);
+    expect(fn.asked).toEqual([
+      { request: 'test-checks', endpoint: TEST_ENDPOINT, checks: details.testChecks!.checks },
+    ]);
+  });
+
+  it('when green answers a check wrongly there, it fails at once with the same cause as in the hook', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [unavailable], '/orders': [ok()] });
+    const runner = new InvokedTestCheckRunner({
+      functionName: SMOKE_FUNCTION,
+      invoke: smokeFunctionReaching(endpoint).invoke,
+    });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(new ScriptedEndpoint({}), details, runner);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['FAILED']);
+    expect(logged?.cause).toBe(`test check 'health' GET ${TEST_ENDPOINT}/health: 503, expected 200`);
+  });
+
+  it('when the function is throttled at first, that is no answer: ECS calls again, and it passes once the function answers', async () => {
+    // Prepare
+    const endpoint = new ScriptedEndpoint({ '/health': [ok()], '/orders': [ok()] });
+    const fn = smokeFunctionReaching(endpoint);
+    let throttled = 1;
+    const runner = new InvokedTestCheckRunner({
+      functionName: SMOKE_FUNCTION,
+      invoke: (name, payload) => {
+        if (throttled-- > 0)
+          return Promise.reject(
+            Object.assign(new Error('Rate Exceeded.'), { name: 'TooManyRequestsException' }),
+          );
+        return fn.invoke(name, payload);
+      },
+    });
+
+    // Act
+    const { responses } = await driveAsEcs(new ScriptedEndpoint({}), details, runner);
+
+    // Assess
+    expect(responses.map((r) => r.hookStatus)).toEqual(['IN_PROGRESS', 'SUCCEEDED']);
+    expect(responses[0]!.hookDetails?.testAttempts?.lastProblem).toContain(
+      `test check 'health' GET ${TEST_ENDPOINT}/health: the smoke-test function ${SMOKE_FUNCTION} did not answer: TooManyRequestsException: Rate Exceeded.`,
+    );
+  });
+
+  it('when the function never answers, it fails after the bounded attempts with a cause naming the function', async () => {
+    // Prepare
+    const runner = new InvokedTestCheckRunner({
+      functionName: SMOKE_FUNCTION,
+      invoke: () =>
+        Promise.reject(new Error('function error Sandbox.Timedout: Task timed out after 300.00 seconds')),
+    });
+
+    // Act
+    const { responses, logged } = await driveAsEcs(new ScriptedEndpoint({}), details, runner);
+
+    // Assess
+    expect(responses).toHaveLength(TEST_CHECK_MAX_ATTEMPTS);
+    expect(responses.at(-1)!.hookStatus).toBe('FAILED');
+    expect(logged?.cause).toContain(
+      `test check 'health' GET ${TEST_ENDPOINT}/health: the smoke-test function ${SMOKE_FUNCTION} did not answer: function error Sandbox.Timedout`,
+    );
+    expect(logged?.cause).toMatch(/\(no answer in 6 attempts, 10 s apart\)$/);
+  });
+
+  it('when the function answers something else than the results, it is no verdict and the cause says what was wrong', async () => {
+    // Prepare: an older smoke-test function that takes the request for a stage run
+    const runner = new InvokedTestCheckRunner({
+      functionName: SMOKE_FUNCTION,
+      invoke: async () => [{ name: 'health', passed: true }],
+    });
+
+    // Act
+    const { responses } = await driveAsEcs(new ScriptedEndpoint({}), details, runner);
+
+    // Assess
+    expect(responses[0]!.hookStatus).toBe('IN_PROGRESS');
+    expect(responses[0]!.hookDetails?.testAttempts?.lastProblem).toContain(
+      `the smoke-test function ${SMOKE_FUNCTION} answered no test check results`,
+    );
   });
 });
