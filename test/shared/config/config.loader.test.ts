@@ -74,7 +74,21 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(/^does-not-exist\.config\.yml: invalid pipeline configuration\n.*ENOENT/);
+    expect(load).toThrow(
+      `does-not-exist.config.yml: invalid pipeline configuration\n  no such file in ${process.cwd()}: ` +
+        'run where the configuration is, or give its path (pipeline commands: --config <file>)',
+    );
+  });
+
+  it('when the path is a directory, it says so and how to name the file', () => {
+    // Act
+    const load = () => loadConfigFile(__dirname);
+
+    // Assess
+    expect(load).toThrow(
+      `${__dirname}: invalid pipeline configuration\n  a directory, not the configuration file: ` +
+        'give its path (pipeline commands: --config <file>)',
+    );
   });
 
   it('when an environment has an unknown field, it names the file, the path, the line and the field', () => {
