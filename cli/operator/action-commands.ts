@@ -319,7 +319,7 @@ function freezeHours(given: string | undefined): number | undefined {
   if (given === undefined) return undefined;
   const hours = Number(given);
   if (!(hours > 0) || hours > 24 * 30)
-    throw new UsageError(`--for must be a number of hours between 0 and 720, got "${given}"`);
+    throw new UsageError(`--for must be a number of hours above 0, at most 720 (30 days), got "${given}"`);
   return hours;
 }
 
