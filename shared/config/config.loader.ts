@@ -178,6 +178,25 @@ function describe(issue: z.core.$ZodIssue): string {
     return `expected ${article(issue.expected)}, got ${typeOf(issue.input)}`;
   }
   if (issue.code === 'invalid_key') return issue.issues.map((i) => i.message).join('; ');
+  // zod says "Too small: expected number to be >=0"; a person reads the bound and what they wrote.
+  // A message the schema gives itself (one that says why the bound is there) is kept.
+  if (
+    (issue.code === 'too_small' || issue.code === 'too_big') &&
+    issue.origin === 'number' &&
+    /^Too (small|big):/.test(issue.message)
+  ) {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const side =
+      issue.code === 'too_small'
+        ? issue.inclusive
+          ? 'at least'
+          : 'more than'
+        : issue.inclusive
+          ? 'at most'
+          : 'less than';
+    const got = typeof issue.input === 'number' ? `, got ${issue.input}` : '';
+    return `must be ${side} ${String(bound)}${got}`;
+  }
   return issue.message;
 }
 

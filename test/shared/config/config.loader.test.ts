@@ -328,6 +328,39 @@ describe('loadConfigFile / parseConfig', () => {
     ]);
   });
 
+  it.each([
+    [
+      'bakeMinutes',
+      'bakeMinutes: 5\n',
+      'bakeMinutes: -5\n',
+      'services[0].environments.ppe.bakeMinutes: must be at least 0, got -5',
+    ],
+    [
+      'timeoutHours',
+      'timeoutHours: 168',
+      'timeoutHours: 0',
+      'environments[2].approval.timeoutHours: must be more than 0, got 0',
+    ],
+    [
+      'expectStatus',
+      'expectStatus: 200',
+      'expectStatus: 999',
+      'services[0].environments.ppe.smoke[0].expectStatus: must be at most 599, got 999',
+    ],
+  ])(
+    'when a number is out of its range (%s), it names the bound and the number written',
+    (key, from, to, problem) => {
+      // Prepare
+      const text = sampleConfigText().replace(from, to);
+
+      // Act
+      const error = configErrorOf(text);
+
+      // Assess
+      expect(error.problems[0]).toBe(`${positionOf(FILE, text, to.trim(), key)}: ${problem}`);
+    },
+  );
+
   it('when bakeMinutes carries a unit (5m), it says to write the number alone and in which unit', () => {
     // Prepare
     const text = sampleConfigText().replace('bakeMinutes: 5\n', 'bakeMinutes: 5m\n');
