@@ -244,16 +244,23 @@ export function approvalPageHandler(deps: {
   executions: LocalExecutionControl;
   clock: Clock;
   keys: StaticSigningKeySource;
+  /**
+   * The server's URL, as in AWS's APPROVAL_BASE_URL: a POST whose `Origin` names another site is refused.
+   * Read at the first request (the handler is built then), when the server runs and knows its port.
+   */
+  baseUrl?: () => string | undefined;
 }): HttpApiHandler {
-  const approvalPage = lambdaStep('approval-page', () =>
-    createApprovalPage({
+  const approvalPage = lambdaStep('approval-page', () => {
+    const baseUrl = deps.baseUrl?.();
+    return createApprovalPage({
       store: deps.stores.approvalStore,
       executions: deps.executions,
       records: deps.stores.records,
       clock: deps.clock,
       keys: deps.keys,
-    }),
-  ) as unknown as (event: Parameters<HttpApiHandler>[0], context: unknown) => ReturnType<HttpApiHandler>;
+      ...(baseUrl !== undefined && { baseUrl }),
+    });
+  }) as unknown as (event: Parameters<HttpApiHandler>[0], context: unknown) => ReturnType<HttpApiHandler>;
   return (event) => approvalPage(event, fakeContext('approvalPage'));
 }
 

@@ -33,6 +33,7 @@ import {
 import type { ApiTarget } from './local-api-types';
 import type { ShiftLogReader } from '../shared/operations/traffic-shift-view';
 import { LOCAL_ACCOUNT } from './state-machine-definitions';
+import { eventShapeHint } from './event-shape-hint';
 
 export type { ApiTarget } from './local-api-types';
 
@@ -142,7 +143,10 @@ function validEnvelope(event: unknown, where: string): unknown {
   const parsed = eventEnvelopeSchema.safeParse(event);
   if (parsed.success) return event;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
-  throw new ApiInputError(400, `${where} is not an EventBridge event: ${problems.join('; ')}`);
+  throw new ApiInputError(
+    400,
+    `${where} is not an EventBridge event: ${problems.join('; ')}${eventShapeHint(event, 'events')}`,
+  );
 }
 
 /** A PutEvents entry (`Source`, `DetailType`, `Detail`) as the envelope a rule target receives. */

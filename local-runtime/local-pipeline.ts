@@ -485,6 +485,7 @@ export class LocalPipeline {
         executions: this.executions,
         clock: this.clock,
         keys: this.linkKeys,
+        baseUrl: () => this.httpUrl,
       }),
       githubWebhook: githubWebhookHandler({
         secret: this.secrets.githubWebhookSecret,

@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../shared/config/config.schema';
 import type { ContainerView, EcsTarget } from '../shared/ports/deployment';
 import { planStages, type Stage } from '../shared/domain/stage';
 import { DEPLOYED_ENV } from '../shared/domain/deployment-record';
+import { DIGEST } from '../shared/domain/image';
 import { ALARM_EVENT_DETAIL_TYPE, ALARM_EVENT_SOURCE } from '../shared/events/alarm-state-change.schema';
 import { LocalAlarmSource, type LocalAlarmChange } from './adapters/local-alarm-source';
 import {
@@ -209,6 +210,9 @@ export class LocalWorld {
       typeof repository !== 'string' ||
       typeof tag !== 'string' ||
       typeof digest !== 'string' ||
+      // ECR names every image by its sha256 digest: a push event without one is a malformed event, not an
+      // image (start-promotion ignores it, and a later release must not find it and fail halfway).
+      !DIGEST.test(digest) ||
       !push.region
     )
       return undefined;

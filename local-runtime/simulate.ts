@@ -16,6 +16,7 @@ import { isRejection, noRuleReason } from './event-bus';
 import type { LocalApiPipeline } from './local-api';
 import { LocalPipeline, type LocalPipelineOptions } from './local-pipeline';
 import { MalformedSimulationInputError } from './simulation-input-error';
+import { eventShapeHint } from './event-shape-hint';
 
 export interface SimulatedDeployment {
   service: string;
@@ -76,7 +77,8 @@ export async function simulate(
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new MalformedSimulationInputError(
-        `${source}: not an EventBridge event: ${issue?.path.join('.') || '(event)'}: ${issue?.message}`,
+        `${source}: not an EventBridge event: ${issue?.path.join('.') || '(event)'}: ${issue?.message}` +
+          eventShapeHint(event, 'simulate'),
       );
     }
   }

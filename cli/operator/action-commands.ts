@@ -89,6 +89,10 @@ export const redriveCommand = operatorCommand(async (args: string[], out: Out) =
   const context = await connect(values);
   const result = await redriveExecution(positionals[0]!, { force: values.force === true }, context);
   if (values.json) {
+    if (result.outcome === 'redriven' && values.wait)
+      return waitQuietly(result.execution, context, (status) =>
+        out(JSON.stringify({ ...result, status }, null, 2)),
+      );
     out(JSON.stringify(result, null, 2));
     return result.outcome === 'redriven' ? 0 : 1;
   }
@@ -151,18 +155,17 @@ export const rollbackCommand = operatorCommand(async (args: string[], out: Out) 
     );
     const started = await startRollback(plan, context);
     if (values.json) {
-      out(
-        JSON.stringify(
-          {
-            outcome: started.alreadyExisted ? 'already-started' : 'started',
-            execution: plan.name,
-            version: plan.promotion.version,
-            current: plan.current,
-          },
-          null,
-          2,
-        ),
-      );
+      const json = {
+        outcome: started.alreadyExisted ? 'already-started' : 'started',
+        execution: plan.name,
+        version: plan.promotion.version,
+        current: plan.current,
+      };
+      if (values.wait)
+        return await waitQuietly(plan.name, context, (status) =>
+          out(JSON.stringify({ ...json, status }, null, 2)),
+        );
+      out(JSON.stringify(json, null, 2));
       return 0;
     }
     for (const c of plan.current)
@@ -319,8 +322,22 @@ function freezeHours(given: string | undefined): number | undefined {
   if (given === undefined) return undefined;
   const hours = Number(given);
   if (!(hours > 0) || hours > 24 * 30)
-    throw new UsageError(`--for must be a number of hours between 0 and 720, got "${given}"`);
+    throw new UsageError(`--for must be a number of hours above 0, at most 720 (30 days), got "${given}"`);
   return hours;
+}
+
+/**
+ * `--wait` with `--json`: follows an execution without a line per step, then hands `report` the status it
+ * ended with, for the one JSON document. Exit 0 when it succeeded, 1 otherwise, as without `--json`.
+ */
+async function waitQuietly(
+  name: string,
+  context: OperatorContext,
+  report: (status: string | undefined) => void,
+): Promise<number> {
+  const code = await followExecution(name, context, () => undefined);
+  report((await context.executions.find(name))?.status);
+  return code;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DataDirError } from './data-dir-error';
 import { LOCAL_STATE_FORMAT, LOCAL_STATE_VERSION, type LocalState } from './local-state';
 
@@ -66,7 +66,7 @@ export class DataDir {
       );
     if (kind === 'missing') {
       try {
-        mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+        makeDirectories(dir);
       } catch (error) {
         throw new DataDirError(
           `data directory ${dir} cannot be created (${reason(error)}): pick another --data-dir`,
@@ -174,6 +174,20 @@ export class DataDir {
     this.released = true;
     rmSync(join(this.path, LOCK_FILE), { force: true });
   }
+}
+
+/**
+ * Creates a directory and its missing parents, one level at a time. Not `mkdirSync(…, { recursive: true })`:
+ * where a filesystem answers ENOENT for a parent that exists (`/proc`, `/sys` on Linux), node's recursive
+ * mkdir retries forever, and `pipeline local --data-dir /proc/x` hung at 100% CPU, printing nothing.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let level = dir; statKind(level) === 'missing'; level = dirname(level)) {
+    if (dirname(level) === level) break; // a root that cannot be stat'ed: let mkdir say why
+    missing.unshift(level);
+  }
+  for (const level of missing) mkdirSync(level, { mode: PRIVATE_DIR });
 }
 
 function statKind(path: string): 'directory' | 'other' | 'missing' {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isNode, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
@@ -14,9 +15,19 @@ export function loadConfigFile(file: string): PipelineConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? error}`]);
+    throw new ConfigError(file, [unreadable(file, error)]);
   }
   return parseConfig(text, file);
+}
+
+/** Why a configuration file cannot be read, and what to do: a relative path is read from the current directory. */
+function unreadable(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const fix = 'give its path (pipeline commands: --config <file>)';
+  if (code === 'ENOENT')
+    return `no such file in ${dirname(resolve(file))}: run where the configuration is, or ${fix}`;
+  if (code === 'EISDIR') return `a directory, not the configuration file: ${fix}`;
+  return `cannot read the file: ${code ?? String(error)}`;
 }
 
 /** YAML's messages for its common codes, said as a person would fix them. */
@@ -167,6 +178,25 @@ function describe(issue: z.core.$ZodIssue): string {
     return `expected ${article(issue.expected)}, got ${typeOf(issue.input)}`;
   }
   if (issue.code === 'invalid_key') return issue.issues.map((i) => i.message).join('; ');
+  // zod says "Too small: expected number to be >=0"; a person reads the bound and what they wrote.
+  // A message the schema gives itself (one that says why the bound is there) is kept.
+  if (
+    (issue.code === 'too_small' || issue.code === 'too_big') &&
+    issue.origin === 'number' &&
+    /^Too (small|big):/.test(issue.message)
+  ) {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const side =
+      issue.code === 'too_small'
+        ? issue.inclusive
+          ? 'at least'
+          : 'more than'
+        : issue.inclusive
+          ? 'at most'
+          : 'less than';
+    const got = typeof issue.input === 'number' ? `, got ${issue.input}` : '';
+    return `must be ${side} ${String(bound)}${got}`;
+  }
   return issue.message;
 }
 

@@ -68,7 +68,7 @@ describe('one exit-code rule across the commands', () => {
   it.each([
     [
       ['freeze', 'prod', '--reason', 'incident', '--for', '-1'],
-      '--for must be a number of hours between 0 and 720, got "-1"',
+      '--for must be a number of hours above 0, at most 720 (30 days), got "-1"',
     ],
     [['executions', '--limit', '-5'], '--limit must be a positive whole number, got "-5"'],
     [['local', '--port', '-1'], '--port must be a port number from 0 to 65535, got "-1"'],

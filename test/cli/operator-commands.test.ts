@@ -262,7 +262,11 @@ describe('operator commands given bad arguments', () => {
     ],
     [
       ['freeze', 'prod', '--reason', 'x', '--for', 'ever'],
-      'pipeline freeze: --for must be a number of hours between 0 and 720, got "ever"',
+      'pipeline freeze: --for must be a number of hours above 0, at most 720 (30 days), got "ever"',
+    ],
+    [
+      ['freeze', 'prod', '--reason', 'x', '--for', '0'],
+      'pipeline freeze: --for must be a number of hours above 0, at most 720 (30 days), got "0"',
     ],
     [['unfreeze', 'prod', '--reason', 'x'], 'pipeline unfreeze: unfreeze takes no --reason or --for'],
     [

@@ -221,6 +221,30 @@ describe('operator CLI against the local stack', () => {
     expect(running).toEqual(['v1.4.0', 'v1.4.0', 'v1.4.0', 'v1.4.0']);
   });
 
+  it('when a redrive is followed with --wait --json, the JSON comes once it ended, with its status, and the exit code says whether it succeeded', async () => {
+    // Prepare: the PPE deploy is throttled more often than its retries allow
+    const push = 'push-orders-api-4b825dc642cb-3f7a9c3f7a9c';
+    await start();
+    pipeline.lambdas.failNext('deployService', 6);
+    await pipeline.putEvent(loadEvent('ecr-push-orders-api.json'));
+    await ended(push, 'FAILED');
+
+    // Act: redriven while the throttling lasts, then once it is over
+    pipeline.lambdas.failNext('deployService', 6);
+    const failedAgain = await driving(cli('redrive', push, '--wait', '--json'));
+    const succeeded = await driving(cli('redrive', push, '--wait', '--json'));
+
+    // Assess
+    expect(failedAgain.code).toBe(1);
+    expect(JSON.parse(failedAgain.out)).toMatchObject({
+      outcome: 'redriven',
+      execution: push,
+      status: 'FAILED',
+    });
+    expect(succeeded.code).toBe(0);
+    expect(JSON.parse(succeeded.out)).toMatchObject({ outcome: 'redriven', status: 'SUCCEEDED' });
+  });
+
   it('when a newer release has passed a failed one, redriving the older is refused with the reason; freezing refuses it too; a rollback to the older release by name redeploys it', async () => {
     // Prepare: v1.4.0 is rejected in us-east-1; v1.5.0 then ships everywhere
     await start();

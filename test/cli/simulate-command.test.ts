@@ -205,6 +205,12 @@ describe('pipeline simulate', () => {
     ],
     [['simulate', '--event', ev('malformed-not-json.json')], 'malformed-not-json.json: not valid JSON'],
     [['simulate', '--event', ev('malformed-missing-envelope-fields.json')], 'not an EventBridge event: id'],
+    [
+      ['simulate', '--event', ev('github-push-tag-created.json')],
+      'github-push-tag-created.json: not an EventBridge event: id: Invalid input: expected string, received undefined ' +
+        '(this is an HTTP request as API Gateway passes it, such as a GitHub webhook delivery: POST its body, signed, ' +
+        'to /webhooks/github of pipeline local; docs/git-tags.md)',
+    ],
     [['simulate', '--event', ev('ecr-push-orders-api.json'), '--break', 'zzz=smoke'], '--break zzz=smoke'],
     [['simulate', '--events', ev('ecr-push-orders-api.json')], "Unknown option '--events'"],
     [['simulat'], 'unknown command "simulat"'],

@@ -59,3 +59,25 @@ describe('the data directory’s permissions', () => {
     expect(mode(join(path, 'state.json'))).toBe(0o600);
   });
 });
+
+describe('a data directory that cannot be created', () => {
+  it('when its parent answers ENOENT though it exists (/proc on Linux), it is refused at once, not retried forever', () => {
+    // Act
+    const opening = () => openDir(join('/proc', 'pipeline-data-dir-test', 'state'));
+
+    // Assess
+    expect(opening).toThrow(
+      'data directory /proc/pipeline-data-dir-test/state cannot be created (ENOENT: no such file or directory): pick another --data-dir',
+    );
+  });
+
+  it('when several levels are missing, each is created, its owner’s only', () => {
+    // Act
+    const dir = openDir(join(parent, 'a', 'b', 'c'));
+
+    // Assess
+    expect(mode(join(parent, 'a'))).toBe(0o700);
+    expect(mode(join(parent, 'a', 'b'))).toBe(0o700);
+    expect(mode(dir.path)).toBe(0o700);
+  });
+});

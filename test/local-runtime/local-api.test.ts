@@ -125,6 +125,13 @@ describe('parseEventsBody (POST /events)', () => {
       400,
       /event is not an EventBridge event: account: must be a 12-digit AWS account id/,
     ],
+    [
+      'the object is a GitHub webhook delivery as API Gateway passes it',
+      JSON_TYPE,
+      body(JSON.parse(eventText('github-push-tag-created.json'))),
+      400,
+      /event is not an EventBridge event: .*\(this is an HTTP request as API Gateway passes it, such as a GitHub webhook delivery: POST its body, signed, to \/webhooks\/github of pipeline local; docs\/git-tags.md\)$/,
+    ],
     ['Entries is empty', JSON_TYPE, body({ Entries: [] }), 400, /Entries must be an array of 1 to 10/],
     [
       'an entry has no DetailType',

@@ -74,7 +74,21 @@ describe('loadConfigFile / parseConfig', () => {
 
     // Assess
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(/^does-not-exist\.config\.yml: invalid pipeline configuration\n.*ENOENT/);
+    expect(load).toThrow(
+      `does-not-exist.config.yml: invalid pipeline configuration\n  no such file in ${process.cwd()}: ` +
+        'run where the configuration is, or give its path (pipeline commands: --config <file>)',
+    );
+  });
+
+  it('when the path is a directory, it says so and how to name the file', () => {
+    // Act
+    const load = () => loadConfigFile(__dirname);
+
+    // Assess
+    expect(load).toThrow(
+      `${__dirname}: invalid pipeline configuration\n  a directory, not the configuration file: ` +
+        'give its path (pipeline commands: --config <file>)',
+    );
   });
 
   it('when an environment has an unknown field, it names the file, the path, the line and the field', () => {
@@ -313,6 +327,39 @@ describe('loadConfigFile / parseConfig', () => {
         'unknown field "bakeMinute" (did you mean "bakeMinutes"?)',
     ]);
   });
+
+  it.each([
+    [
+      'bakeMinutes',
+      'bakeMinutes: 5\n',
+      'bakeMinutes: -5\n',
+      'services[0].environments.ppe.bakeMinutes: must be at least 0, got -5',
+    ],
+    [
+      'timeoutHours',
+      'timeoutHours: 168',
+      'timeoutHours: 0',
+      'environments[2].approval.timeoutHours: must be more than 0, got 0',
+    ],
+    [
+      'expectStatus',
+      'expectStatus: 200',
+      'expectStatus: 999',
+      'services[0].environments.ppe.smoke[0].expectStatus: must be at most 599, got 999',
+    ],
+  ])(
+    'when a number is out of its range (%s), it names the bound and the number written',
+    (key, from, to, problem) => {
+      // Prepare
+      const text = sampleConfigText().replace(from, to);
+
+      // Act
+      const error = configErrorOf(text);
+
+      // Assess
+      expect(error.problems[0]).toBe(`${positionOf(FILE, text, to.trim(), key)}: ${problem}`);
+    },
+  );
 
   it('when bakeMinutes carries a unit (5m), it says to write the number alone and in which unit', () => {
     // Prepare
