@@ -48,6 +48,7 @@ import { DynamoStageEvidenceStore } from '../shared/aws/stage-evidence.adapter';
 import { DynamoStageRecordStore } from '../shared/aws/stage-records.adapter';
 import type { Clock } from '../shared/clock';
 import type { PipelineConfig } from '../shared/config/config.schema';
+import { serviceOfGitRepository } from '../shared/config/git-repository';
 import { TAG_EVENT_DETAIL_TYPE, TAG_EVENT_SOURCE } from '../shared/git-tags/tag-created.schema';
 import { lambdaStep } from '../shared/middleware/lambda-step';
 import type { LocalImageRegistry } from './adapters/local-image-registry';
@@ -270,6 +271,7 @@ export function approvalPageHandler(deps: {
  */
 export function githubWebhookHandler(deps: {
   secret: string;
+  config: PipelineConfig;
   region: string;
   clock: Clock;
   putEvent: (event: unknown) => Promise<unknown>;
@@ -277,6 +279,7 @@ export function githubWebhookHandler(deps: {
   const receive = createReceiveGitHubWebhook({
     secrets: { get: async () => deps.secret },
     secretName: 'local/github-webhook-secret',
+    releasesService: (repository) => serviceOfGitRepository(deps.config, repository) !== undefined,
     publisher: {
       publish: async (detail) => {
         await deps.putEvent({

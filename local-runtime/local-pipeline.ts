@@ -489,6 +489,7 @@ export class LocalPipeline {
       }),
       githubWebhook: githubWebhookHandler({
         secret: this.secrets.githubWebhookSecret,
+        config: this.config,
         region: this.world.region,
         clock: this.clock,
         putEvent: (event) => this.putEvent(event),

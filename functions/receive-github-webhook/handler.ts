@@ -1,8 +1,10 @@
 import { EventBridgeTagEventPublisher } from '../../shared/aws/event-publisher.adapter';
 import { SecretsManagerSecretSource } from '../../shared/aws/secrets.adapter';
+import { serviceOfGitRepository } from '../../shared/config/git-repository';
 import { readRuntimeEnv } from '../../shared/config/runtime-env';
 import { httpHandler, httpRoute } from '../../shared/middleware/http-handler';
 import { metrics } from '../../shared/middleware/lambda-step';
+import { pipelineConfig } from '../../shared/wiring/pipeline-config';
 import { receiveDelivery, WEBHOOK_HEADERS, type DeliveryDeps, type WebhookOutcome } from './webhook-http';
 
 export type { WebhookOutcome } from './webhook-http';
@@ -43,10 +45,12 @@ export function webhookEnvironment(env?: NodeJS.ProcessEnv) {
 
 export const handler = httpHandler('receive-github-webhook', () => {
   const env = webhookEnvironment();
+  const config = pipelineConfig();
   return createReceiveGitHubWebhook({
     secrets: new SecretsManagerSecretSource(),
     publisher: new EventBridgeTagEventPublisher({ busName: env.PIPELINE_EVENT_BUS_NAME }),
     secretName: env.GITHUB_WEBHOOK_SECRET_NAME,
+    releasesService: (repository) => serviceOfGitRepository(config, repository) !== undefined,
     onOutcome: (outcome) => metrics.addMetric(`receive-github-webhook.${outcome}`, 'Count', 1),
   });
 });

@@ -25,6 +25,8 @@ export interface DeliveryDeps {
   publisher: TagEventPublisher;
   /** The Secrets Manager name (or ARN) of the webhook's secret. */
   secretName: string;
+  /** Whether a tag of this repository releases a configured service (`services[].gitRepository`). */
+  releasesService: (repository: string) => boolean;
 }
 
 /** Verifies a delivery and publishes the tag it announces, at most once per call. */

@@ -21,6 +21,11 @@ export interface ReceiveTagWebhookDeps {
   publisher: TagEventPublisher;
   /** The Secrets Manager name (or ARN) of the webhook's secret. */
   secretName: string;
+  /**
+   * Whether a tag of this repository releases a configured service (`services[].gitRepository`): a tag of
+   * any other repository is ignored here, so its sender learns it at once instead of reading "queued".
+   */
+  releasesService: (repository: string) => boolean;
   log: WebhookLog;
 }
 
@@ -40,7 +45,8 @@ export type TagWebhookResult =
  * 1. Refuse oversized or unsigned requests before the secret is fetched.
  * 2. Fetch the webhook's secret; missing, empty or unreadable: unavailable.
  * 3. Verify the signature and read the delivery: a ping, something to ignore, a rejection, or a tag.
- * 4. Publish the tag's event; not accepted: unavailable.
+ * 4. A tag of a repository no configured service is released from: ignored, nothing published.
+ * 5. Publish the tag's event; not accepted: unavailable.
  */
 export async function receiveTagWebhook(
   request: WebhookRequest,
@@ -63,6 +69,17 @@ export async function receiveTagWebhook(
   if (result.kind !== 'tag') return logged(result, delivery, deps.log);
 
   const { detail } = result;
+  if (!deps.releasesService(detail.repository))
+    return logged(
+      {
+        kind: 'ignored',
+        reason:
+          `repository "${detail.repository}" is the gitRepository of no configured service ` +
+          '(services[].gitRepository in pipeline.config.yml)',
+      },
+      delivery,
+      deps.log,
+    );
   try {
     await deps.publisher.publish(detail);
   } catch (error) {

@@ -5,6 +5,7 @@ import { parseVersionTag, whyNotAVersion } from '../domain/version';
 import type { TagCreatedDetail } from '../git-tags/tag-created.schema';
 import { executionName } from './promotion';
 import type { Release } from '../domain/release.schema';
+import { serviceOfGitRepository } from '../config/git-repository';
 
 export type StartReleaseDecision =
   | { started: true; executionArn: string; name: string; release: Release }
@@ -32,7 +33,7 @@ export async function startRelease(
 ): Promise<StartReleaseDecision> {
   const version = parseVersionTag(tag.tag);
   if (!version) return { started: false, reason: whyNotAVersion(tag.tag) };
-  const service = deps.config.services.find((s) => s.gitRepository === tag.repository);
+  const service = serviceOfGitRepository(deps.config, tag.repository);
   if (!service)
     return {
       started: false,

@@ -19,6 +19,8 @@ import {
 } from '../shared/git-tags/webhook-requests';
 
 const SECRET_NAME = 'ecs-promotion-pipeline/test/github-webhook-secret';
+/** The configuration these deliveries meet releases one service, from example-org/orders-api. */
+const releasesService = (repository: string) => repository === 'example-org/orders-api';
 const HEADERS = {
   'content-type': 'application/json',
   'cache-control': 'no-store',
@@ -39,6 +41,7 @@ describe('receive-github-webhook handler', () => {
       secrets,
       publisher,
       secretName: SECRET_NAME,
+      releasesService,
       onOutcome: (outcome) => outcomes.push(outcome),
     });
   });
@@ -196,6 +199,29 @@ describe('receive-github-webhook handler', () => {
       expect(outcomes).toEqual(['ignored']);
     });
 
+    it('when a signed tag push comes from a repository no service is released from, it answers 200 ignored with where to configure it, and publishes nothing', async () => {
+      // Prepare
+      const body = JSON.stringify(
+        tagPushPayload({ repository: { full_name: 'example-org/billing-api', name: 'billing-api' } }),
+      );
+
+      // Act
+      const response = await invoke(delivery(body));
+
+      // Assess
+      expect(response).toEqual({
+        statusCode: 200,
+        headers: HEADERS,
+        body: JSON.stringify({
+          message:
+            'ignored: repository "example-org/billing-api" is the gitRepository of no configured service ' +
+            '(services[].gitRepository in pipeline.config.yml)',
+        }),
+      });
+      expect(publisher.published).toEqual([]);
+      expect(outcomes).toEqual(['ignored']);
+    });
+
     it('when GitHub pings, it answers 200', async () => {
       // Act
       const response = await invoke(loadWebhook('github-ping.json'));
@@ -290,6 +316,7 @@ describe('receive-github-webhook handler', () => {
         secrets: new StaticSecrets(error),
         publisher,
         secretName: SECRET_NAME,
+        releasesService,
       });
 
       // Act
@@ -310,6 +337,7 @@ describe('receive-github-webhook handler', () => {
         secrets: new StaticSecrets(''),
         publisher,
         secretName: SECRET_NAME,
+        releasesService,
       });
       const body = JSON.stringify(tagPushPayload());
 
@@ -341,7 +369,12 @@ describe('receive-github-webhook handler', () => {
 
     it('when an unexpected error escapes, it answers a bare 500 and never throws', async () => {
       // Prepare
-      const broken = createReceiveGitHubWebhook({ secrets, publisher, secretName: SECRET_NAME });
+      const broken = createReceiveGitHubWebhook({
+        secrets,
+        publisher,
+        secretName: SECRET_NAME,
+        releasesService,
+      });
       // A getter that throws stands for a bug outside every expected path.
       const event = loadWebhook('github-push-tag-created.json');
       Object.defineProperty(event.requestContext, 'http', {

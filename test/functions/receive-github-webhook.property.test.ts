@@ -15,6 +15,10 @@ import {
   tagPushPayload,
 } from '../shared/git-tags/webhook-requests';
 
+/** The repositories the generated deliveries' configuration releases (the generators also write others). */
+const RELEASED = ['example-org/orders-api', 'orders-api'];
+const releasesService = (repository: string) => RELEASED.includes(repository);
+
 usePropertySeed();
 
 /**
@@ -256,6 +260,7 @@ describe('receive-github-webhook under generated and mutated deliveries', () => 
         secrets: new StaticSecrets(SECRET),
         publisher,
         secretName: 'webhook',
+        releasesService,
       });
       const { event, signature, signedExactly } = toEvent(generated);
       spies.forEach((spy) => spy.mockClear());
@@ -273,8 +278,10 @@ describe('receive-github-webhook under generated and mutated deliveries', () => 
         expect(generated.method).toBe('POST');
       }
       expect(publisher.published.length).toBe(response.statusCode === 202 ? 1 : 0);
-      for (const detail of publisher.published)
+      for (const detail of publisher.published) {
         expect(tagCreatedDetailSchema.safeParse(detail).success).toBe(true);
+        expect(releasesService(detail.repository)).toBe(true);
+      }
       published += publisher.published.length;
 
       const exposed = `${JSON.stringify(response)}\n${everythingLogged(spies)}`;
@@ -304,6 +311,7 @@ describe('receive-github-webhook under generated and mutated deliveries', () => 
         secrets: new StaticSecrets(SECRET),
         publisher,
         secretName: 'webhook',
+        releasesService,
       });
       const event = delivery(mutated(payload, how), {
         base64,
@@ -330,7 +338,12 @@ describe('receive-github-webhook under generated and mutated deliveries', () => 
       const secrets = new StaticSecrets(
         secretDown ? new AwsTransientError('Secrets Manager throttled') : SECRET,
       );
-      const receive = createReceiveGitHubWebhook({ secrets, publisher, secretName: 'webhook' });
+      const receive = createReceiveGitHubWebhook({
+        secrets,
+        publisher,
+        secretName: 'webhook',
+        releasesService,
+      });
       const { event } = toEvent(generated);
 
       // Act

@@ -16,14 +16,14 @@ afterEach(async () => {
   await http?.close();
 });
 
-function delivery(secret: string, tag: string): RequestInit {
+function delivery(secret: string, tag: string, repository = 'example-org/orders-api'): RequestInit {
   const body = JSON.stringify({
     ref: `refs/tags/${tag}`,
     created: true,
     deleted: false,
     after: COMMIT,
     head_commit: { id: COMMIT },
-    repository: { full_name: 'example-org/orders-api' },
+    repository: { full_name: repository },
     pusher: { name: 'release-bot' },
   });
   return {
@@ -74,6 +74,27 @@ describe('the GitHub webhook on the local server', () => {
 
     // Assess
     expect(response.status).toBe(401);
+    expect((await pipeline.engine.listExecutions({})).executions).toEqual([]);
+  });
+
+  it('when a signed tag push comes from a repository no service is released from, it answers 200 ignored and starts nothing', async () => {
+    // Prepare
+    pipeline = await LocalPipeline.start({ config: loadConfigFile(join(ROOT, 'pipeline.config.yml')) });
+    http = await serveLocalPipeline(pipeline);
+    const { url } = http;
+
+    // Act
+    const response = await fetch(
+      `${url}/webhooks/github`,
+      delivery(pipeline.githubWebhookSecret, 'v1.4.0', 'example-org/billing-api'),
+    );
+    await pipeline.settled();
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { message: string }).message).toContain(
+      'repository "example-org/billing-api" is the gitRepository of no configured service',
+    );
     expect((await pipeline.engine.listExecutions({})).executions).toEqual([]);
   });
 });
