@@ -40,21 +40,26 @@ export function localSecrets(saved?: LocalState['secrets']): LocalSecrets {
 
 /**
  * The load balancers of a saved state. A file written before the test listeners' weights were kept has
- * none of theirs: its blue/green deployments in progress say which test listeners sent green the test
- * traffic (ECS keeps it there until the deployment ends).
+ * none of theirs: the test listener then takes the production listener's roles, all on blue, unless a
+ * blue/green deployment in progress says it sent green the test traffic (ECS keeps it there until the
+ * deployment ends).
  */
-export function savedLoadBalancers(saved: LocalState): LocalLoadBalancersSnapshot {
+export function savedLoadBalancers(
+  saved: Pick<LocalState, 'loadBalancers' | 'clockNow'> & {
+    platform: Pick<LocalState['platform'], 'shifts'>;
+  },
+): LocalLoadBalancersSnapshot {
   const testOnGreen = new Map(
     (saved.platform.shifts ?? [])
       .filter((shift) => shift.testTraffic)
       .map((shift) => [shift.targets.listenerRule, shift.targets]),
   );
   return (saved.loadBalancers ?? []).map((lb) => {
-    const targets = testOnGreen.get(lb.targets.listenerRule);
-    if (lb.testListener || !targets) return lb;
+    if (lb.testListener) return lb;
+    const onGreen = testOnGreen.get(lb.targets.listenerRule);
     const testListener = {
-      targets,
-      greenPercent: 100,
+      targets: onGreen ?? lb.targets,
+      greenPercent: onGreen ? 100 : 0,
       routed: 0,
       weightsSetAt: saved.clockNow,
       measurements: [],

@@ -69,10 +69,7 @@ export type LoadBalancerEvent =
  * keeps the test listener on green from TEST_TRAFFIC_SHIFT until the deployment ends).
  */
 export interface LocalLoadBalancerSnapshot extends LocalTrafficProxySnapshot {
-  /**
-   * Absent in files written before it was kept: the test listener then takes the production listener's
-   * roles, all on blue (persistence.ts tells from ECS's saved deployments where it was on green).
-   */
+  /** Absent in files written before it was kept: persistence.ts (`savedLoadBalancers`) fills it in. */
   testListener?: LocalTrafficProxySnapshot;
 }
 
@@ -339,8 +336,6 @@ export class LocalLoadBalancers implements TrafficRouter, TrafficMetricsSource, 
       clock: this.options.clock,
       ...(restored?.testListener && { restored: restored.testListener }),
     });
-    // Saved before the test listener was kept: it has the production listener's roles, all on blue.
-    if (restored && !restored.testListener) testProxy.retarget(restored.targets);
     this.restored.delete(wiring.listenerRule);
     this.listening.set(wiring.listenerRule, { proxy, testProxy });
     await proxy.listen();

@@ -6,6 +6,7 @@ import {
 } from '../../local-runtime/traffic/local-load-balancers';
 import { UnknownTrafficTargets } from '../../local-runtime/traffic/local-traffic-proxy';
 import { HANG_LIMIT_MS } from '../helpers/hang-limit';
+import { savedLoadBalancers } from '../../local-runtime/persistence';
 
 /**
  * The local load balancers across a restart of the stack (`pipeline local --data-dir`): what the saved
@@ -130,8 +131,10 @@ describe('the local load balancers across a restart', () => {
     const restarted = loadBalancers(fixedClock(2_030_000));
     open.push(restarted);
 
-    // Act
-    restarted.restore([before]);
+    // Act: as the stack restores a state.json, with no blue/green deployment in progress
+    restarted.restore(
+      savedLoadBalancers({ loadBalancers: [before], clockNow: 2_030_000, platform: { shifts: [] } }),
+    );
     const served = await throughTestListener(restarted, 2);
 
     // Assess
