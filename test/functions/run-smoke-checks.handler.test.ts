@@ -2,6 +2,7 @@ import { createRunSmokeChecks, createSmokeTestFunction } from '../../functions/r
 import type { HttpProbe } from '../../shared/ports/deployment';
 import { invokeThroughMiddleware, rejectionOf } from '../support/fakes';
 import { ppeStageRun } from '../support/fixtures';
+import { HEALTH_CHECK } from '../support/test-checks';
 
 describe('run-smoke-checks handler', () => {
   const run = ppeStageRun();
@@ -53,16 +54,7 @@ describe('run-smoke-checks handler asked for test checks by the traffic shift ho
   const request = {
     request: 'test-checks',
     endpoint,
-    checks: [
-      {
-        name: 'health',
-        path: '/health',
-        method: 'GET',
-        expectStatus: 200,
-        maxLatencyMs: 2000,
-        timeoutMs: 5000,
-      },
-    ],
+    checks: [HEALTH_CHECK],
   };
   let requested: string[];
   let step: ReturnType<typeof createSmokeTestFunction>;

@@ -10,21 +10,11 @@ import 'aws-sdk-client-mock-jest';
 import { InvokedTestCheckRunner } from '../../../shared/aws/test-check-runner.adapter';
 import type { TestCheck } from '../../../shared/domain/traffic-shift-hook';
 import { sdkError } from '../../helpers/sdk-errors';
+import { HEALTH_CHECK, ORDERS_CHECK } from '../../support/test-checks';
 
 const FUNCTION = 'arn:aws:lambda:eu-west-1:123456789012:function:ecs-promotion-pipeline-prod-runSmokeChecks';
 const ENDPOINT = 'https://orders-api-test.eu-west-1.example.internal';
-const CHECKS: TestCheck[] = [
-  { name: 'health', path: '/health', method: 'GET', expectStatus: 200, maxLatencyMs: 2000, timeoutMs: 5000 },
-  {
-    name: 'orders',
-    path: '/orders?limit=1',
-    method: 'GET',
-    expectStatus: 200,
-    bodyContains: 'items',
-    maxLatencyMs: 2000,
-    timeoutMs: 5000,
-  },
-];
+const CHECKS: TestCheck[] = [HEALTH_CHECK, ORDERS_CHECK];
 const PASSED = [
   { name: 'health', url: `${ENDPOINT}/health`, passed: true, status: 200, latencyMs: 31 },
   { name: 'orders', url: `${ENDPOINT}/orders?limit=1`, passed: true, status: 200, latencyMs: 44 },

@@ -19,6 +19,7 @@ import { TEST_CHECK_MAX_ATTEMPTS, TEST_CHECK_RETRY_SECONDS } from '../../../shar
 import { shiftTraffic, type ShiftTrafficDeps } from '../../../shared/use-cases/shift-traffic';
 import { HOOK_REGION, hookEvent, releaseHookDetails } from '../../support/hook-event';
 import { InMemoryTrafficShiftLog } from '../../support/shift-progress';
+import { HEALTH_CHECK, ORDERS_CHECK } from '../../support/test-checks';
 
 const REGION = HOOK_REGION;
 const TEST_ENDPOINT = 'https://orders-api-test.eu-west-1.example.internal';
@@ -35,25 +36,7 @@ const details: TrafficShiftHookDetails = releaseHookDetails(
   {
     testChecks: {
       endpoint: TEST_ENDPOINT,
-      checks: [
-        {
-          name: 'health',
-          path: '/health',
-          method: 'GET',
-          expectStatus: 200,
-          maxLatencyMs: 2000,
-          timeoutMs: 5000,
-        },
-        {
-          name: 'orders',
-          path: '/orders?limit=1',
-          method: 'GET',
-          expectStatus: 200,
-          bodyContains: 'items',
-          maxLatencyMs: 2000,
-          timeoutMs: 5000,
-        },
-      ],
+      checks: [HEALTH_CHECK, ORDERS_CHECK],
     },
   },
 );
