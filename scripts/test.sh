@@ -28,6 +28,14 @@ print_phases() {
   printf '%6d  %s\n' "$SECONDS" "in all"
 }
 trap print_phases EXIT
+# await_job PID LOG WHAT: waits for a job started in the background; if it failed, shows its output and stops.
+await_job() {
+  if ! wait "$1"; then
+    cat "$2" >&2
+    echo "$3 failed (its output is above)" >&2
+    exit 1
+  fi
+}
 
 # Type-check and lint run beside the packaging and the template checks: each of these steps is one
 # process on one core, so one after the other they would leave the second core of a 2-core machine idle.
@@ -66,13 +74,8 @@ fi
 phase templates:package "templates: packaging the stages × configured regions, beside the Python tools' install"
 npx tsx scripts/check-template.ts --package-only
 phase python-tools "Python tools: waiting for them"
-for job in "$python_tools:tools" "$python_checkov:checkov"; do
-  if ! wait "${job%%:*}"; then
-    cat "test-output/python-${job##*:}.log" >&2
-    echo "scripts/python-tools.sh ${job##*:} failed (its output is above)" >&2
-    exit 1
-  fi
-done
+await_job "$python_tools" test-output/python-tools.log "scripts/python-tools.sh tools"
+await_job "$python_checkov" test-output/python-checkov.log "scripts/python-tools.sh checkov"
 # cfn-lint and checkov (one Python process each, about a minute) run beside jest's first minutes: jest's
 # workers wait on loopback requests and timers part of the time. Their output comes after jest's.
 (
@@ -84,21 +87,13 @@ done
 ) > test-output/templates.log 2>&1 &
 templates=$!
 phase checks "type-check and lint (ran beside the packaging)"
-if ! wait "$checks"; then
-  cat test-output/checks.log >&2
-  echo "the type-check or the lint failed (its output is above)" >&2
-  exit 1
-fi
+await_job "$checks" test-output/checks.log "the type-check or the lint"
 cat test-output/checks.log
 phase jest "tests (jest.config.js: two workers), the browser tests apart"
 rm -rf test-output/reliability test-output/aws-contracts test-output/demo-wall-time.json
 npx jest --ci --testPathIgnorePatterns=/test/browser/
 phase templates:wait "templates: cfn-lint and checkov (ran beside jest)"
-if ! wait "$templates"; then
-  cat test-output/templates.log >&2
-  echo "the template checks failed (their output is above)" >&2
-  exit 1
-fi
+await_job "$templates" test-output/templates.log "the template checks"
 cat test-output/templates.log
 phase browser "browser tests, one at a time (beside them, the benchmarks that count transitions)"
 # Each drives a Chromium against a local stack; two at once, beside another worker, starve on 2 cores.
@@ -118,11 +113,7 @@ phase browser "browser tests, one at a time (beside them, the benchmarks that co
 counts=$!
 npx jest --ci --runInBand test/browser
 phase bench:counts "the transition-count benchmarks (ran beside the browser tests): waiting for them"
-if ! wait "$counts"; then
-  cat test-output/benchmarks-counts.log >&2
-  echo "a transition-count benchmark failed (its output is above)" >&2
-  exit 1
-fi
+await_job "$counts" test-output/benchmarks-counts.log "a transition-count benchmark"
 phase summaries "reliability summary (test/reliability)"
 npx tsx scripts/print-reliability-summary.ts
 echo "== AWS adapters checked against moto (test/aws-conformance)"
